@@ -1,0 +1,365 @@
+//! Loading: finds every `.tf` / `.tf.json` file under the given paths, parses them in parallel
+//! and groups them into modules (one per directory). Modules called through a local `source`
+//! are loaded too; a module that no loaded module calls is a root, i.e. a stack.
+
+use crate::ir::{self, Attr, Block, Body};
+use crate::source::{FileId, SourceFile, Span};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+use thiserror::Error;
+use walkdir::WalkDir;
+
+#[derive(Debug, Error)]
+pub enum LoadError {
+    #[error("{0}: no such file or directory")]
+    NotFound(String),
+    #[error("cannot read {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+}
+
+pub type ModId = usize;
+
+#[derive(Debug)]
+pub struct ResourceDecl {
+    /// `resource`, `data` or `ephemeral`.
+    pub mode: &'static str,
+    pub ty: String,
+    pub name: String,
+    pub file: FileId,
+    pub block: Block,
+}
+
+#[derive(Debug)]
+pub struct ModuleCall {
+    pub name: String,
+    pub file: FileId,
+    pub block: Block,
+    pub source: Option<String>,
+    /// The called module when `source` is a local path.
+    pub target: Option<ModId>,
+}
+
+#[derive(Debug)]
+pub struct Item {
+    pub file: FileId,
+    pub attr: Attr,
+}
+
+#[derive(Debug)]
+pub struct Variable {
+    pub file: FileId,
+    pub default: Option<Attr>,
+    pub block: Block,
+}
+
+#[derive(Debug, Default)]
+pub struct Module {
+    pub dir: PathBuf,
+    /// Directory relative to the current directory, `.` for it.
+    pub display: String,
+    pub files: Vec<FileId>,
+    pub variables: BTreeMap<String, Variable>,
+    pub locals: BTreeMap<String, Item>,
+    pub outputs: BTreeMap<String, Item>,
+    pub resources: Vec<ResourceDecl>,
+    pub calls: Vec<ModuleCall>,
+    /// `terraform.tfvars` and `*.auto.tfvars` (used when the module is a root).
+    pub tfvars: Vec<(FileId, Body)>,
+    pub called: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Project {
+    pub files: Vec<SourceFile>,
+    pub modules: Vec<Module>,
+    pub syntax_errors: Vec<(Span, String)>,
+    /// Extra `--var-file`s, applied to every root.
+    pub var_files: Vec<(FileId, Body)>,
+}
+
+impl Project {
+    pub fn roots(&self) -> impl Iterator<Item = ModId> + '_ {
+        self.modules.iter().enumerate().filter(|(_, m)| !m.called && !m.files.is_empty()).map(|(i, _)| i)
+    }
+
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id]
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.files.iter().map(|f| f.text.lines().count()).sum()
+    }
+}
+
+fn is_tf(p: &Path) -> bool {
+    let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    n.ends_with(".tf") || n.ends_with(".tf.json")
+}
+
+fn is_tfvars(p: &Path) -> bool {
+    let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    n == "terraform.tfvars" || n == "terraform.tfvars.json" || n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
+}
+
+/// Lexically normalises `a/./b/../c` to `a/c`.
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    let abs = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    normalize(&abs)
+}
+
+pub fn display_path(abs: &Path) -> String {
+    let cwd = absolute(Path::new("."));
+    let rel = match abs.strip_prefix(&cwd) {
+        Ok(r) => r.to_path_buf(),
+        Err(_) => abs.to_path_buf(),
+    };
+    let s = rel.to_string_lossy().replace('\\', "/");
+    if s.is_empty() {
+        ".".into()
+    } else {
+        s
+    }
+}
+
+/// Files of one directory (not recursive).
+fn dir_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir) else { return vec![] };
+    let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file() && (is_tf(p) || is_tfvars(p))).collect();
+    v.sort();
+    v
+}
+
+/// Every Terraform file under the paths (`.terraform/` and `.git/` skipped).
+fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
+    let mut out = Vec::new();
+    for p in paths {
+        if !p.exists() {
+            return Err(LoadError::NotFound(p.display().to_string()));
+        }
+        if p.is_file() {
+            out.push(absolute(p));
+            continue;
+        }
+        let walker = WalkDir::new(p).sort_by_file_name().into_iter().filter_entry(|e| {
+            let n = e.file_name().to_str().unwrap_or("");
+            !(e.depth() > 0 && e.file_type().is_dir() && (n == ".terraform" || n == ".git" || n == "target" || n == "node_modules"))
+        });
+        for e in walker.filter_map(|e| e.ok()) {
+            if e.file_type().is_file() && (is_tf(e.path()) || is_tfvars(e.path())) {
+                out.push(absolute(e.path()));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+enum Parsed {
+    Body(Body),
+    Error(Range<usize>, String),
+}
+
+fn parse_text(path: &Path, text: &str) -> Parsed {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let res = if name.ends_with(".tfvars.json") {
+        crate::json::tfvars_from_json(text)
+    } else if name.ends_with(".json") {
+        crate::json::from_json(text)
+    } else {
+        parse_hcl(text)
+    };
+    match res {
+        Ok(b) => Parsed::Body(b),
+        Err((r, m)) => Parsed::Error(r, m),
+    }
+}
+
+/// Parses native HCL; errors carry the byte offset of the failure.
+pub fn parse_hcl(text: &str) -> Result<Body, (Range<usize>, String)> {
+    match hcl_edit::parser::parse_body(text) {
+        Ok(b) => Ok(ir::from_hcl(&b)),
+        Err(e) => {
+            let off = e.location().offset().min(text.len());
+            let end = text[off..].chars().next().map(|c| off + c.len_utf8()).unwrap_or(off);
+            Err((off..end, e.message().to_string()))
+        }
+    }
+}
+
+/// Loads the project under `paths`.
+pub fn load(paths: &[PathBuf], var_files: &[PathBuf]) -> Result<Project, LoadError> {
+    let files = discover(paths)?;
+    let mut project = Project::default();
+    let mut by_dir: HashMap<PathBuf, ModId> = HashMap::new();
+    add_files(&mut project, &mut by_dir, files)?;
+    // Local module sources, loaded until nothing new appears.
+    let mut seen = 0;
+    loop {
+        let mut wanted = Vec::new();
+        for m in seen..project.modules.len() {
+            for c in &project.modules[m].calls {
+                if let Some(dir) = local_source(&project.modules[m].dir, c.source.as_deref()) {
+                    if !by_dir.contains_key(&dir) && dir.is_dir() {
+                        wanted.extend(dir_files(&dir));
+                    }
+                }
+            }
+        }
+        seen = project.modules.len();
+        wanted.sort();
+        wanted.dedup();
+        if wanted.is_empty() {
+            break;
+        }
+        let before = project.modules.len();
+        add_files(&mut project, &mut by_dir, wanted)?;
+        if project.modules.len() == before {
+            break;
+        }
+    }
+    for m in 0..project.modules.len() {
+        let dir = project.modules[m].dir.clone();
+        let mut targets = Vec::new();
+        for c in &project.modules[m].calls {
+            targets.push(local_source(&dir, c.source.as_deref()).and_then(|d| by_dir.get(&d).copied()));
+        }
+        for (i, t) in targets.into_iter().enumerate() {
+            project.modules[m].calls[i].target = t;
+            if let Some(t) = t {
+                if t != m {
+                    project.modules[t].called = true;
+                }
+            }
+        }
+    }
+    for vf in var_files {
+        let abs = absolute(vf);
+        let text = std::fs::read_to_string(&abs).map_err(|source| LoadError::Io { path: vf.display().to_string(), source })?;
+        let id = project.files.len();
+        let parsed = if abs.to_string_lossy().ends_with(".json") { crate::json::tfvars_from_json(&text) } else { parse_hcl(&text) };
+        project.files.push(SourceFile::new(abs.clone(), display_path(&abs), text));
+        match parsed {
+            Ok(b) => project.var_files.push((id, b)),
+            Err((r, msg)) => project.syntax_errors.push((Span::new(id, r), msg)),
+        }
+    }
+    Ok(project)
+}
+
+fn local_source(dir: &Path, source: Option<&str>) -> Option<PathBuf> {
+    let s = source?;
+    if s.starts_with("./") || s.starts_with("../") || s == "." || s == ".." {
+        Some(normalize(&dir.join(s)))
+    } else {
+        None
+    }
+}
+
+fn add_files(project: &mut Project, by_dir: &mut HashMap<PathBuf, ModId>, files: Vec<PathBuf>) -> Result<(), LoadError> {
+    let loaded: Vec<(PathBuf, String, Parsed)> = files
+        .into_par_iter()
+        .map(|p| {
+            let text = std::fs::read(&p).map(|b| String::from_utf8_lossy(&b).into_owned());
+            match text {
+                Ok(text) => {
+                    let parsed = parse_text(&p, &text);
+                    Ok((p, text, parsed))
+                }
+                Err(source) => Err(LoadError::Io { path: p.display().to_string(), source }),
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    for (path, text, parsed) in loaded {
+        let id = project.files.len();
+        project.files.push(SourceFile::new(path.clone(), display_path(&path), text));
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let m = *by_dir.entry(dir.clone()).or_insert_with(|| {
+            project.modules.push(Module { display: display_path(&dir), dir, ..Default::default() });
+            project.modules.len() - 1
+        });
+        let body = match parsed {
+            Parsed::Body(b) => b,
+            Parsed::Error(r, msg) => {
+                project.syntax_errors.push((Span::new(id, r), msg));
+                continue;
+            }
+        };
+        let module = &mut project.modules[m];
+        if is_tfvars(&path) {
+            module.tfvars.push((id, body));
+            continue;
+        }
+        module.files.push(id);
+        add_body(module, id, body);
+    }
+    Ok(())
+}
+
+fn add_body(module: &mut Module, file: FileId, body: Body) {
+    for b in body.blocks {
+        match (b.ident.as_str(), b.labels.as_slice()) {
+            ("resource", [ty, name]) | ("data", [ty, name]) | ("ephemeral", [ty, name]) => {
+                let mode = match b.ident.as_str() {
+                    "resource" => "resource",
+                    "data" => "data",
+                    _ => "ephemeral",
+                };
+                module.resources.push(ResourceDecl { mode, ty: ty.clone(), name: name.clone(), file, block: b });
+            }
+            ("variable", [name]) => {
+                let default = b.body.attr("default").cloned();
+                module.variables.insert(name.clone(), Variable { file, default, block: b });
+            }
+            ("locals", []) => {
+                for a in b.body.attrs {
+                    module.locals.insert(a.key.clone(), Item { file, attr: a });
+                }
+            }
+            ("output", [name]) => {
+                if let Some(v) = b.body.attr("value") {
+                    module.outputs.insert(name.clone(), Item { file, attr: v.clone() });
+                }
+            }
+            ("module", [name]) => {
+                let source = b.body.attr("source").and_then(|a| a.expr.as_str().map(str::to_string));
+                module.calls.push(ModuleCall { name: name.clone(), file, block: b, source, target: None });
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_parent_dirs() {
+        assert_eq!(normalize(Path::new("/a/b/../c/./d")), PathBuf::from("/a/c/d"));
+    }
+
+    #[test]
+    fn syntax_error_has_offset() {
+        let e = parse_hcl("resource \"a\" \"b\" {\n  x = \n}\n").err();
+        assert!(e.is_some());
+    }
+}

@@ -1,0 +1,227 @@
+//! Values produced by the evaluator. `Unknown` is anything that cannot be known statically;
+//! `Ref` is a computed attribute of a resource (e.g. `aws_wafv2_web_acl.x.arn`): unknown as a
+//! value, but rules can still follow it to the resource it comes from.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::rc::Rc;
+
+pub type Map = BTreeMap<String, Value>;
+
+/// Address of one resource instance of one module instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResAddr {
+    pub inst: usize,
+    pub decl: usize,
+    /// `resource`, `data` or `ephemeral`.
+    pub mode: &'static str,
+    pub ty: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefVal {
+    pub addr: ResAddr,
+    pub attr: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceObj {
+    pub addr: ResAddr,
+    pub attrs: Map,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    #[default]
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(Rc<str>),
+    List(Rc<Vec<Value>>),
+    Map(Rc<Map>),
+    Resource(Rc<ResourceObj>),
+    Ref(Rc<RefVal>),
+    Unknown,
+}
+
+impl Value {
+    pub fn str(s: impl Into<Rc<str>>) -> Value {
+        Value::String(s.into())
+    }
+    pub fn list(v: Vec<Value>) -> Value {
+        Value::List(Rc::new(v))
+    }
+    pub fn map(m: Map) -> Value {
+        Value::Map(Rc::new(m))
+    }
+
+    /// Unknown or a reference to a computed attribute.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown | Value::Ref(_))
+    }
+
+    /// True when the value and everything inside it is known.
+    pub fn is_wholly_known(&self) -> bool {
+        match self {
+            Value::Unknown | Value::Ref(_) => false,
+            Value::List(l) => l.iter().all(Value::is_wholly_known),
+            Value::Map(m) => m.values().all(Value::is_wholly_known),
+            Value::Resource(_) => false,
+            _ => true,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if &**s == "true" => Some(true),
+            Value::String(s) if &**s == "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&Map> {
+        match self {
+            Value::Map(m) => Some(m),
+            Value::Resource(r) => Some(&r.attrs),
+            _ => None,
+        }
+    }
+
+    /// Attribute of an object; `None` when absent (a `Resource` answers with a `Ref`).
+    pub fn get_attr(&self, name: &str) -> Option<Value> {
+        match self {
+            Value::Map(m) => m.get(name).cloned(),
+            Value::Resource(r) => Some(
+                r.attrs
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| Value::Ref(Rc::new(RefVal { addr: r.addr.clone(), attr: name.to_string() }))),
+            ),
+            Value::Unknown | Value::Ref(_) => Some(Value::Unknown),
+            _ => None,
+        }
+    }
+
+    /// The string form Terraform uses in templates; `None` for values with no string form.
+    pub fn to_template_string(&self) -> Option<String> {
+        match self {
+            Value::String(s) => Some(s.to_string()),
+            Value::Number(n) => Some(format_number(*n)),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Map(_) | Value::Resource(_) => "object",
+            Value::Ref(_) | Value::Unknown => "unknown",
+        }
+    }
+
+    /// Converts to JSON; `None` when something inside is unknown.
+    pub fn to_json(&self) -> Option<serde_json::Value> {
+        Some(match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(n) => {
+                if n.fract() == 0.0 && n.abs() < 9.0e15 {
+                    serde_json::Value::from(*n as i64)
+                } else {
+                    serde_json::Number::from_f64(*n).map(serde_json::Value::Number)?
+                }
+            }
+            Value::String(s) => serde_json::Value::String(s.to_string()),
+            Value::List(l) => serde_json::Value::Array(l.iter().map(Value::to_json).collect::<Option<_>>()?),
+            Value::Map(m) => serde_json::Value::Object(
+                m.iter().map(|(k, v)| Some((k.clone(), v.to_json()?))).collect::<Option<_>>()?,
+            ),
+            Value::Resource(_) | Value::Ref(_) | Value::Unknown => return None,
+        })
+    }
+
+    pub fn from_json(j: &serde_json::Value) -> Value {
+        match j {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => n.as_f64().map(Value::Number).unwrap_or(Value::Unknown),
+            serde_json::Value::String(s) => Value::str(s.as_str()),
+            serde_json::Value::Array(a) => Value::list(a.iter().map(Value::from_json).collect()),
+            serde_json::Value::Object(o) => Value::map(o.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect()),
+        }
+    }
+}
+
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::String(s) => write!(f, "\"{s}\""),
+            Value::Ref(r) => write!(f, "{}.{}.{}", r.addr.ty, r.addr.name, r.attr),
+            Value::Unknown => write!(f, "(unknown)"),
+            Value::Resource(r) => write!(f, "{}.{}", r.addr.ty, r.addr.name),
+            other => match other.to_json() {
+                Some(j) => write!(f, "{j}"),
+                None => write!(f, "(unknown)"),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_like_terraform() {
+        assert_eq!(Value::Number(3.0).to_template_string().as_deref(), Some("3"));
+        assert_eq!(Value::Number(0.5).to_template_string().as_deref(), Some("0.5"));
+    }
+
+    #[test]
+    fn unknown_is_not_wholly_known() {
+        let v = Value::list(vec![Value::Bool(true), Value::Unknown]);
+        assert!(!v.is_wholly_known());
+        assert!(v.to_json().is_none());
+    }
+}
