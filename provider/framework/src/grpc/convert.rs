@@ -1,0 +1,155 @@
+//! Conversions between framework types and the tfplugin6 wire types.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::diagnostics::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+use crate::function::{Parameter, Signature};
+use crate::proto::google::protobuf::Timestamp;
+use crate::proto::tfplugin6 as pb;
+use crate::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
+use crate::value::{Type, Value};
+use crate::{json, msgpack};
+
+pub fn decode_value(dv: Option<&pb::DynamicValue>, ty: &Type) -> Result<Value, Diagnostics> {
+    let fail = |e: String| -> Diagnostics {
+        Diagnostic::error("Malformed value from Terraform", e).into()
+    };
+    match dv {
+        None => Ok(Value::Null),
+        Some(dv) if !dv.msgpack.is_empty() => {
+            msgpack::decode(&dv.msgpack, ty).map_err(|e| fail(e.to_string()))
+        }
+        Some(dv) if !dv.json.is_empty() => {
+            let parsed: serde_json::Value =
+                serde_json::from_slice(&dv.json).map_err(|e| fail(e.to_string()))?;
+            json::from_json(&parsed, ty).map_err(|e| fail(e.to_string()))
+        }
+        Some(_) => Ok(Value::Null),
+    }
+}
+
+pub fn encode_value(value: &Value, ty: &Type) -> pb::DynamicValue {
+    pb::DynamicValue {
+        msgpack: msgpack::encode(value, ty),
+        json: Vec::new(),
+    }
+}
+
+pub fn path(p: &AttributePath) -> pb::AttributePath {
+    use pb::attribute_path::step::Selector;
+    pb::AttributePath {
+        steps: p
+            .0
+            .iter()
+            .map(|s| pb::attribute_path::Step {
+                selector: Some(match s {
+                    PathStep::Attribute(name) => Selector::AttributeName(name.clone()),
+                    PathStep::Key(key) => Selector::ElementKeyString(key.clone()),
+                    PathStep::Index(i) => Selector::ElementKeyInt(*i),
+                }),
+            })
+            .collect(),
+    }
+}
+
+pub fn diagnostics(d: &Diagnostics) -> Vec<pb::Diagnostic> {
+    d.0.iter()
+        .map(|d: &Diagnostic| pb::Diagnostic {
+            severity: match d.severity {
+                Severity::Error => pb::diagnostic::Severity::Error as i32,
+                Severity::Warning => pb::diagnostic::Severity::Warning as i32,
+            },
+            summary: d.summary.clone(),
+            detail: d.detail.clone(),
+            attribute: d.attribute.as_ref().map(path),
+        })
+        .collect()
+}
+
+pub fn schema(s: &Schema) -> pb::Schema {
+    pb::Schema {
+        version: s.version,
+        block: Some(block(&s.block, s.version)),
+    }
+}
+
+fn block(b: &Block, version: i64) -> pb::schema::Block {
+    pb::schema::Block {
+        version,
+        attributes: b.attributes.iter().map(attribute).collect(),
+        block_types: b.blocks.iter().map(nested_block).collect(),
+        description: b.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecated: b.deprecated,
+        deprecation_message: String::new(),
+    }
+}
+
+fn attribute(a: &Attribute) -> pb::schema::Attribute {
+    pb::schema::Attribute {
+        name: a.name.clone(),
+        r#type: a.ty.to_json_bytes(),
+        nested_type: None,
+        description: a.description.clone(),
+        required: a.required,
+        optional: a.optional,
+        computed: a.computed,
+        sensitive: a.sensitive,
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecated: a.deprecated,
+        write_only: a.write_only,
+        deprecation_message: String::new(),
+    }
+}
+
+fn nested_block(nb: &NestedBlock) -> pb::schema::NestedBlock {
+    use pb::schema::nested_block::NestingMode;
+    pb::schema::NestedBlock {
+        type_name: nb.name.clone(),
+        block: Some(block(&nb.block, 0)),
+        nesting: match nb.nesting {
+            Nesting::Single => NestingMode::Single,
+            Nesting::List => NestingMode::List,
+            Nesting::Set => NestingMode::Set,
+        } as i32,
+        min_items: nb.min_items,
+        max_items: if nb.nesting == Nesting::Single {
+            0
+        } else {
+            nb.max_items
+        },
+    }
+}
+
+fn parameter(p: &Parameter) -> pb::function::Parameter {
+    pb::function::Parameter {
+        name: p.name.clone(),
+        r#type: p.ty.to_json_bytes(),
+        allow_null_value: p.allow_null,
+        allow_unknown_values: false,
+        description: p.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+    }
+}
+
+pub fn function(s: &Signature) -> pb::Function {
+    pb::Function {
+        parameters: s.parameters.iter().map(parameter).collect(),
+        variadic_parameter: s.variadic.as_ref().map(parameter),
+        r#return: Some(pb::function::Return {
+            r#type: s.returns.to_json_bytes(),
+        }),
+        summary: s.summary.clone(),
+        description: s.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecation_message: String::new(),
+    }
+}
+
+pub fn timestamp(t: SystemTime) -> Timestamp {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    Timestamp {
+        seconds: d.as_secs() as i64,
+        nanos: d.subsec_nanos() as i32,
+    }
+}

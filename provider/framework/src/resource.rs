@@ -1,0 +1,311 @@
+//! Managed resources: a typed trait for authors, and the value-level adapter the server drives.
+
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::context::Ctx;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::json::{from_model, to_model};
+use crate::plan::{align_with_plan, plan_resource, Plan};
+use crate::schema::Schema;
+use crate::value::Value;
+
+/// An apply that failed. `partial` is state to keep anyway, so that something
+/// created before the failure is tracked (and later destroyed) rather than orphaned.
+#[derive(Debug)]
+pub struct ApplyError<M> {
+    pub diagnostics: Diagnostics,
+    pub partial: Option<M>,
+}
+
+impl<M> ApplyError<M> {
+    pub fn keep(partial: M, diagnostics: impl Into<Diagnostics>) -> Self {
+        ApplyError {
+            diagnostics: diagnostics.into(),
+            partial: Some(partial),
+        }
+    }
+}
+
+impl<M> From<Diagnostics> for ApplyError<M> {
+    fn from(diagnostics: Diagnostics) -> Self {
+        ApplyError {
+            diagnostics,
+            partial: None,
+        }
+    }
+}
+impl<M> From<Diagnostic> for ApplyError<M> {
+    fn from(d: Diagnostic) -> Self {
+        ApplyError {
+            diagnostics: d.into(),
+            partial: None,
+        }
+    }
+}
+
+/// The three views of an update.
+pub struct Change<M> {
+    pub prior: M,
+    pub planned: M,
+    /// The configuration, the only place write-only values appear.
+    pub config: M,
+}
+
+/// A managed resource. `Model` is the whole object (every attribute and block),
+/// with optional and computed attributes as `Option`s.
+#[async_trait]
+pub trait Resource: Send + Sync + 'static {
+    type Model: Serialize + DeserializeOwned + Send + Sync + 'static;
+    type Data: Send + Sync + 'static;
+
+    /// The type name without the provider prefix, e.g. `ssm_parameters`.
+    fn name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+
+    /// Checks the configuration, which may hold unknown values.
+    fn validate(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Adjusts the standard plan (see [`crate::plan`]); runs after configuration.
+    async fn modify_plan(&self, _ctx: Ctx<'_, Self::Data>, _plan: &mut Plan) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    async fn create(
+        &self,
+        ctx: Ctx<'_, Self::Data>,
+        planned: Self::Model,
+        config: Self::Model,
+    ) -> Result<Self::Model, ApplyError<Self::Model>>;
+    /// `Ok(None)` when the object is gone, which removes it from state.
+    async fn read(
+        &self,
+        ctx: Ctx<'_, Self::Data>,
+        state: Self::Model,
+    ) -> Result<Option<Self::Model>, Diagnostics>;
+    async fn update(
+        &self,
+        ctx: Ctx<'_, Self::Data>,
+        change: Change<Self::Model>,
+    ) -> Result<Self::Model, ApplyError<Self::Model>>;
+    async fn delete(&self, ctx: Ctx<'_, Self::Data>, state: Self::Model)
+        -> Result<(), Diagnostics>;
+
+    /// Builds a minimal state from an import id; `read` completes it.
+    async fn import(
+        &self,
+        _ctx: Ctx<'_, Self::Data>,
+        _id: &str,
+    ) -> Result<Self::Model, Diagnostics> {
+        Err(Diagnostic::error(
+            "Import not supported",
+            format!("The resource type {} cannot be imported.", self.name()),
+        )
+        .into())
+    }
+}
+
+/// The result of planning a change at the value level.
+pub struct PlannedChange {
+    pub planned: Value,
+    pub requires_replace: Vec<crate::diagnostics::AttributePath>,
+    pub diagnostics: Diagnostics,
+}
+
+pub struct AppliedChange {
+    pub new_state: Value,
+    pub diagnostics: Diagnostics,
+}
+
+/// A resource seen by the server: values in, values out.
+#[async_trait]
+pub trait AnyResource<D>: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, config: &Value) -> Diagnostics;
+    async fn plan(
+        &self,
+        ctx: Ctx<'_, D>,
+        prior: &Value,
+        proposed: &Value,
+        config: &Value,
+    ) -> PlannedChange;
+    async fn apply(
+        &self,
+        ctx: Ctx<'_, D>,
+        prior: &Value,
+        planned: &Value,
+        config: &Value,
+    ) -> AppliedChange;
+    async fn read(&self, ctx: Ctx<'_, D>, state: &Value) -> Result<Value, Diagnostics>;
+    async fn import(&self, ctx: Ctx<'_, D>, id: &str) -> Result<Value, Diagnostics>;
+}
+
+/// Wraps a typed [`Resource`] for registration with a provider.
+pub fn resource<R: Resource>(r: R) -> Box<dyn AnyResource<R::Data>> {
+    Box::new(Typed {
+        schema: r.schema(),
+        inner: r,
+    })
+}
+
+struct Typed<R: Resource> {
+    inner: R,
+    schema: Schema,
+}
+
+fn decode<M: DeserializeOwned>(what: &str, value: &Value) -> Result<M, Diagnostics> {
+    to_model(value).map_err(|e| {
+        Diagnostic::error(
+            "Provider could not read its own data",
+            format!("Decoding the {what}: {e}. This is a bug in the provider."),
+        )
+        .into()
+    })
+}
+
+impl<R: Resource> Typed<R> {
+    fn encode(&self, model: &R::Model) -> Result<Value, Diagnostics> {
+        from_model(model, &self.schema.value_type()).map_err(|e| {
+            Diagnostic::error(
+                "Provider produced an invalid value",
+                format!("{e}. This is a bug in the provider."),
+            )
+            .into()
+        })
+    }
+
+    async fn apply_typed(
+        &self,
+        ctx: Ctx<'_, R::Data>,
+        prior: &Value,
+        planned: &Value,
+        config: &Value,
+    ) -> Result<Option<Value>, ApplyError<Value>> {
+        let lift = |e: ApplyError<R::Model>| -> ApplyError<Value> {
+            let partial = e.partial.and_then(|m| self.encode(&m).ok());
+            ApplyError {
+                diagnostics: e.diagnostics,
+                partial,
+            }
+        };
+        if planned.is_null() {
+            let state: R::Model = decode("prior state", prior)?;
+            self.inner.delete(ctx, state).await?;
+            return Ok(None);
+        }
+        let planned_model: R::Model = decode("planned state", planned)?;
+        let config_model: R::Model = decode("configuration", config)?;
+        let model = if prior.is_null() {
+            self.inner
+                .create(ctx, planned_model, config_model)
+                .await
+                .map_err(lift)?
+        } else {
+            let prior_model: R::Model = decode("prior state", prior)?;
+            let change = Change {
+                prior: prior_model,
+                planned: planned_model,
+                config: config_model,
+            };
+            self.inner.update(ctx, change).await.map_err(lift)?
+        };
+        Ok(Some(self.encode(&model)?))
+    }
+}
+
+#[async_trait]
+impl<R: Resource> AnyResource<R::Data> for Typed<R> {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn schema(&self) -> Schema {
+        self.schema.clone()
+    }
+    fn validate(&self, config: &Value) -> Diagnostics {
+        self.inner.validate(config)
+    }
+
+    async fn plan(
+        &self,
+        ctx: Ctx<'_, R::Data>,
+        prior: &Value,
+        proposed: &Value,
+        config: &Value,
+    ) -> PlannedChange {
+        let mut plan = plan_resource(&self.schema.block, prior, proposed, config);
+        let diagnostics = if plan.is_destroy() {
+            Diagnostics::new()
+        } else {
+            self.inner.modify_plan(ctx, &mut plan).await
+        };
+        PlannedChange {
+            planned: plan.planned,
+            requires_replace: plan.requires_replace,
+            diagnostics,
+        }
+    }
+
+    async fn apply(
+        &self,
+        ctx: Ctx<'_, R::Data>,
+        prior: &Value,
+        planned: &Value,
+        config: &Value,
+    ) -> AppliedChange {
+        match self.apply_typed(ctx, prior, planned, config).await {
+            Ok(None) => AppliedChange {
+                new_state: Value::Null,
+                diagnostics: Diagnostics::new(),
+            },
+            Ok(Some(mut new_state)) => {
+                align_with_plan(&self.schema.block, planned, &mut new_state);
+                let mut diagnostics = Diagnostics::new();
+                for a in &self.schema.block.attributes {
+                    if !new_state.attr(&a.name).is_wholly_known() {
+                        diagnostics.push(Diagnostic::error(
+                            "Provider left a value unknown after apply",
+                            format!("{}.{} is still unknown after apply. This is a bug in the provider.", self.inner.name(), a.name),
+                        ));
+                    }
+                }
+                AppliedChange {
+                    new_state,
+                    diagnostics,
+                }
+            }
+            Err(ApplyError {
+                diagnostics,
+                partial,
+            }) => {
+                // Without a partial state: keep the prior state (update or delete
+                // failed) or store nothing (create failed and cleaned up after itself).
+                let new_state = partial.unwrap_or_else(|| prior.clone());
+                AppliedChange {
+                    new_state,
+                    diagnostics,
+                }
+            }
+        }
+    }
+
+    async fn read(&self, ctx: Ctx<'_, R::Data>, state: &Value) -> Result<Value, Diagnostics> {
+        let model: R::Model = decode("state", state)?;
+        match self.inner.read(ctx, model).await? {
+            None => Ok(Value::Null),
+            Some(model) => {
+                let mut value = self.encode(&model)?;
+                crate::plan::clear_write_only(&self.schema.block, &mut value);
+                Ok(value)
+            }
+        }
+    }
+
+    async fn import(&self, ctx: Ctx<'_, R::Data>, id: &str) -> Result<Value, Diagnostics> {
+        let model = self.inner.import(ctx, id).await?;
+        self.encode(&model)
+    }
+}
