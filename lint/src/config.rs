@@ -1,0 +1,139 @@
+//! `.nextstack-lint.toml`: rules on or off, severities, which stacks are prod.
+//!
+//! ```toml
+//! prod_stacks = ["envs/prod/**", "**/production/*"]
+//! [rules]
+//! ecs-exec-disabled-in-prod = "error"   # "error", "warning" or "off"
+//! lambda-dead-letter-queue = "off"
+//! ```
+
+use crate::finding::Severity;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+pub const FILE_NAME: &str = ".nextstack-lint.toml";
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read {0}: {1}")]
+    Io(String, std::io::Error),
+    #[error("invalid {0}: {1}")]
+    Parse(String, String),
+    #[error("{0}: unknown rule `{1}`")]
+    UnknownRule(String, String),
+    #[error("{0}: rule `{1}`: level must be \"error\", \"warning\" or \"off\", not `{2}`")]
+    BadLevel(String, String, String),
+    #[error("{0}: bad glob `{1}`: {2}")]
+    BadGlob(String, String, String),
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    prod_stacks: Vec<String>,
+    #[serde(default)]
+    rules: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Level {
+    Off,
+    On(Severity),
+}
+
+#[derive(Debug, Default)]
+pub struct Config {
+    pub path: Option<PathBuf>,
+    pub levels: BTreeMap<String, Level>,
+    prod: Option<GlobSet>,
+}
+
+impl Config {
+    /// Loads the given file, or `.nextstack-lint.toml` in the current directory or an ancestor.
+    pub fn discover(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(p) => Some(p.to_path_buf()),
+            None => {
+                let mut dir = std::env::current_dir().ok();
+                let mut found = None;
+                while let Some(d) = dir {
+                    let c = d.join(FILE_NAME);
+                    if c.is_file() {
+                        found = Some(c);
+                        break;
+                    }
+                    dir = d.parent().map(Path::to_path_buf);
+                }
+                found
+            }
+        };
+        match path {
+            None => Ok(Config::default()),
+            Some(p) => {
+                let text = std::fs::read_to_string(&p).map_err(|e| ConfigError::Io(p.display().to_string(), e))?;
+                let mut c = Config::parse(&text, &p.display().to_string())?;
+                c.path = Some(p);
+                Ok(c)
+            }
+        }
+    }
+
+    pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse(name.to_string(), e.to_string()))?;
+        let mut levels = BTreeMap::new();
+        for (rule, level) in raw.rules {
+            if crate::rules::find(&rule).is_none() {
+                return Err(ConfigError::UnknownRule(name.to_string(), rule));
+            }
+            let l = match level.as_str() {
+                "off" => Level::Off,
+                "warning" | "warn" => Level::On(Severity::Warning),
+                "error" => Level::On(Severity::Error),
+                other => return Err(ConfigError::BadLevel(name.to_string(), rule, other.to_string())),
+            };
+            levels.insert(rule, l);
+        }
+        let prod = if raw.prod_stacks.is_empty() {
+            None
+        } else {
+            let mut b = GlobSetBuilder::new();
+            for g in &raw.prod_stacks {
+                b.add(Glob::new(g).map_err(|e| ConfigError::BadGlob(name.to_string(), g.clone(), e.to_string()))?);
+            }
+            Some(b.build().map_err(|e| ConfigError::BadGlob(name.to_string(), String::new(), e.to_string()))?)
+        };
+        Ok(Config { path: None, levels, prod })
+    }
+
+    pub fn level(&self, rule: &str) -> Level {
+        self.levels.get(rule).copied().unwrap_or(Level::On(Severity::Error))
+    }
+
+    /// True when the stack directory (relative to the current directory) is named prod.
+    pub fn is_prod_dir(&self, dir: &str) -> bool {
+        self.prod.as_ref().is_some_and(|g| g.is_match(dir))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_levels_and_globs() {
+        let c = Config::parse("prod_stacks = [\"envs/prod/**\"]\n[rules]\nlambda-dead-letter-queue = \"off\"\n", "t").expect("valid");
+        assert_eq!(c.level("lambda-dead-letter-queue"), Level::Off);
+        assert_eq!(c.level("dual-waf"), Level::On(Severity::Error));
+        assert!(c.is_prod_dir("envs/prod/app"));
+        assert!(!c.is_prod_dir("envs/dev/app"));
+    }
+
+    #[test]
+    fn rejects_unknown_rules() {
+        assert!(Config::parse("[rules]\nnope = \"off\"\n", "t").is_err());
+    }
+}

@@ -1,0 +1,159 @@
+//! The pipeline: load -> evaluate -> project model -> rules -> suppressions -> sorted findings.
+
+use crate::config::{Config, Level};
+use crate::eval::Evaluator;
+use crate::finding::{Finding, Severity};
+use crate::load::{self, LoadError, Project};
+use crate::model::Model;
+use crate::rules::{self, RuleContext};
+use crate::suppress;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+pub struct Report {
+    pub project: Project,
+    pub findings: Vec<Finding>,
+}
+
+fn meta(rule: &'static str, config: &Config, default: Severity) -> Option<Severity> {
+    match config.levels.get(rule) {
+        Some(Level::Off) => None,
+        Some(Level::On(s)) => Some(*s),
+        None => Some(default),
+    }
+}
+
+pub fn lint(paths: &[PathBuf], var_files: &[PathBuf], config: &Config) -> Result<Report, LoadError> {
+    let project = load::load(paths, var_files)?;
+    let mut findings = {
+        let ev = Evaluator::new(&project);
+        let model = Model::build(&ev);
+        let ctx = RuleContext::new(&ev, &model, config);
+        for r in rules::RULES {
+            ctx.run(r);
+        }
+        ctx.into_findings()
+    };
+    if let Some(sev) = meta("syntax-error", config, Severity::Error) {
+        for (span, msg) in &project.syntax_errors {
+            findings.push(Finding {
+                rule: "syntax-error",
+                severity: sev,
+                span: span.clone(),
+                message: format!("syntax error: {msg}"),
+                help: None,
+                anchors: vec![],
+                chains: vec![],
+            });
+        }
+    }
+    let findings = dedupe(findings);
+    let findings = apply_suppressions(&project, findings, config);
+    Ok(Report { project, findings: sorted(findings) })
+}
+
+/// One finding per source location and rule: module instances that agree collapse into one,
+/// keeping the most severe and every distinct call chain.
+fn dedupe(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    let mut index: HashMap<(&'static str, crate::source::Span), usize> = HashMap::new();
+    for f in findings {
+        match index.get(&(f.rule, f.span.clone())) {
+            Some(&i) => {
+                let kept = &mut out[i];
+                if f.severity > kept.severity {
+                    kept.severity = f.severity;
+                    kept.message = f.message.clone();
+                    kept.help = f.help.clone();
+                }
+                for c in f.chains {
+                    if !kept.chains.contains(&c) {
+                        kept.chains.push(c);
+                    }
+                }
+            }
+            None => {
+                index.insert((f.rule, f.span.clone()), out.len());
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+fn apply_suppressions(project: &Project, findings: Vec<Finding>, config: &Config) -> Vec<Finding> {
+    let mut sups: Vec<suppress::Suppression> = project.files.iter().enumerate().flat_map(|(i, f)| suppress::scan(i, f)).collect();
+    if sups.is_empty() {
+        return findings;
+    }
+    let mut kept = Vec::new();
+    for f in findings {
+        let lines: Vec<(usize, usize)> = f.anchors.iter().map(|a| (a.file, project.files[a.file].line_col(a.start).0)).collect();
+        let hit = sups.iter_mut().find(|s| s.rules.iter().any(|r| r == f.rule) && lines.contains(&(s.span.file, s.target_line)));
+        match hit {
+            Some(s) => s.used = true,
+            None => kept.push(f),
+        }
+    }
+    for s in &sups {
+        if s.reason.is_none() {
+            if let Some(sev) = meta("suppression-missing-reason", config, Severity::Error) {
+                kept.push(Finding {
+                    rule: "suppression-missing-reason",
+                    severity: sev,
+                    span: s.span.clone(),
+                    message: "suppression without a reason: add ` -- <why this is acceptable>`".into(),
+                    help: None,
+                    anchors: vec![],
+                    chains: vec![],
+                });
+            }
+        }
+        if !s.used {
+            if let Some(sev) = meta("unused-suppression", config, Severity::Warning) {
+                let unknown: Vec<&String> = s.rules.iter().filter(|r| rules::find(r).is_none()).collect();
+                let message = if s.rules.is_empty() {
+                    "suppression names no rule".to_string()
+                } else if !unknown.is_empty() {
+                    format!("suppression names unknown rule `{}`", unknown[0])
+                } else {
+                    format!("unused suppression: `{}` reports nothing on the next line", s.rules.join(", "))
+                };
+                kept.push(Finding { rule: "unused-suppression", severity: sev, span: s.span.clone(), message, help: None, anchors: vec![], chains: vec![] });
+            }
+        }
+    }
+    kept
+}
+
+fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.sort_by(|a, b| (a.span.file, a.span.start, a.rule, &a.message).cmp(&(b.span.file, b.span.start, b.rule, &b.message)));
+    findings
+}
+
+/// Deploy order of the stacks under `paths`.
+pub fn graph(paths: &[PathBuf], var_files: &[PathBuf]) -> Result<Result<String, String>, LoadError> {
+    let project = load::load(paths, var_files)?;
+    let ev = Evaluator::new(&project);
+    let model = Model::build(&ev);
+    let names = |ids: &[usize]| ids.iter().map(|i| model.stacks[*i].name.clone()).collect::<Vec<_>>();
+    match model.deploy_stages() {
+        Ok(stages) => {
+            let mut s = String::new();
+            let edges = model.edges();
+            let mut n = 0;
+            for st in &stages {
+                for &i in st {
+                    n += 1;
+                    let deps: Vec<String> = edges.iter().filter(|(_, b)| *b == i).map(|(a, _)| model.stacks[*a].name.clone()).collect();
+                    let after = if deps.is_empty() { String::new() } else { format!("  (after {})", deps.join(", ")) };
+                    s.push_str(&format!("{n}. {}  [{}]{after}\n", model.stacks[i].name, model.stacks[i].dir));
+                }
+            }
+            s.push_str(&stages.iter().map(|st| names(st).join(", ")).collect::<Vec<_>>().join(" -> "));
+            s.push('\n');
+            Ok(Ok(s))
+        }
+        Err(cycle) => Ok(Err(format!("the stacks {} read each other's SSM parameters in a cycle", names(&cycle).join(", ")))),
+    }
+}

@@ -1,0 +1,86 @@
+//! ## What it does
+//! Checks that every container of every `aws_ecs_task_definition` sets
+//! `readonlyRootFilesystem = true`, whether `container_definitions` is written with
+//! `jsonencode(...)`, as heredoc JSON, or read with `file(...)` / `templatefile(...)`.
+//!
+//! ## Why is this bad?
+//! A writable root filesystem lets a compromised container change its own binaries and
+//! configuration and persist tools for later. With a read-only root, the application writes only
+//! to the volumes it declares (tmpfs for `/tmp` and the Next.js cache), so a compromise cannot
+//! modify what runs.
+//!
+//! ## Example
+//! ```hcl
+//! resource "aws_ecs_task_definition" "app" {
+//!   family                = "app"
+//!   container_definitions = jsonencode([{ name = "app", image = "app:1" }])
+//! }
+//! ```
+//!
+//! Use instead:
+//! ```hcl
+//! resource "aws_ecs_task_definition" "app" {
+//!   family = "app"
+//!   container_definitions = jsonencode([{
+//!     name                   = "app"
+//!     image                  = "app:1"
+//!     readonlyRootFilesystem = true
+//!     mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp" }]
+//!   }])
+//! }
+//! ```
+//!
+//! ## Known blind spots
+//! Container definitions assembled from values that are unknown before apply (outputs of
+//! registry modules, data sources) are reported as "cannot verify".
+//!
+//! ## References
+//! - [ECS task definition parameters: readonlyRootFilesystem](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html)
+
+use super::{Outcome, RuleContext};
+use crate::value::Value;
+
+pub fn check(ctx: &RuleContext) {
+    ctx.each("aws_ecs_task_definition", |hit| {
+        let b = hit.block;
+        let span = b.span_of("container_definitions");
+        let raw = b.value("container_definitions");
+        let defs = match &raw {
+            Value::String(s) => match serde_json::from_str::<serde_json::Value>(s) {
+                Ok(j) => Value::from_json(&j),
+                Err(_) => {
+                    ctx.report(hit.inst, b, span, Outcome::Unknown, "container_definitions is not valid JSON", None);
+                    return;
+                }
+            },
+            Value::Null => return,
+            other => other.clone(),
+        };
+        let Some(list) = defs.as_list() else {
+            ctx.report(hit.inst, b, span, Outcome::Unknown, format!("the container definitions of aws_ecs_task_definition.{} are not known statically", b.name), None);
+            return;
+        };
+        for (i, c) in list.iter().enumerate() {
+            let name = c.get_attr("name").and_then(|n| n.as_str().map(str::to_string)).unwrap_or_else(|| format!("#{}", i + 1));
+            match c.get_attr("readonlyRootFilesystem").unwrap_or(Value::Null) {
+                v if v.as_bool() == Some(true) => {}
+                v if v.is_unknown() || c.is_unknown() => ctx.report(
+                    hit.inst,
+                    b,
+                    span.clone(),
+                    Outcome::Unknown,
+                    format!("readonlyRootFilesystem of container `{name}` in aws_ecs_task_definition.{} is not known statically", b.name),
+                    None,
+                ),
+                _ => ctx.report(
+                    hit.inst,
+                    b,
+                    span.clone(),
+                    Outcome::Fail,
+                    format!("container `{name}` of aws_ecs_task_definition.{} does not set readonlyRootFilesystem = true", b.name),
+                    Some("set `readonlyRootFilesystem = true` and mount tmpfs volumes where the application writes"),
+                ),
+            }
+        }
+    });
+}

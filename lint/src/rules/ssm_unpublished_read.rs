@@ -1,0 +1,82 @@
+//! ## What it does
+//! Checks that every SSM parameter a stack reads is published by some stack of the linted set,
+//! comparing names after evaluation. Reads are `data "aws_ssm_parameter"` (`name`),
+//! `data "aws_ssm_parameters_by_path"` (`path`, `recursive`) and the `nextstack_ssm_parameters`
+//! data source and ephemeral resource (`names`, or `path` + `recursive`). Publishes are
+//! `resource "aws_ssm_parameter"` (`name`) and `resource "nextstack_ssm_parameters"`
+//! (`path_prefix` + each key of `values`, `secure_values` and `secure_values_wo`). The message
+//! names the closest published name.
+//!
+//! ## Why is this bad?
+//! Stacks are coupled only through SSM names, so a typo or a renamed parameter is not caught by
+//! `terraform validate` or `plan` of either stack: the reader fails at deploy time, or worse, in
+//! another environment where a stale parameter of that name still exists.
+//!
+//! ## Example
+//! ```hcl
+//! # networking/
+//! resource "aws_ssm_parameter" "alb" {
+//!   name  = "/nextjs/prod/alb-dns-name"
+//!   type  = "String"
+//!   value = aws_lb.this.dns_name
+//! }
+//! # edge/
+//! data "aws_ssm_parameter" "alb" {
+//!   name = "/nextjs/prod/alb-dns"
+//! }
+//! ```
+//!
+//! Use instead:
+//! ```hcl
+//! data "aws_ssm_parameter" "alb" {
+//!   name = "/nextjs/prod/alb-dns-name"
+//! }
+//! ```
+//!
+//! ## Known blind spots
+//! Parameters created outside the linted set (by hand, by another tool) are reported; lint the
+//! whole layout at once or suppress with a reason. A read whose name is unknown, or any publish
+//! whose name is unknown, makes the unmatched read "cannot verify".
+//!
+//! ## References
+//! - [GetParametersByPath](https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParametersByPath.html)
+
+use super::{Outcome, RuleContext};
+use crate::eval::EvalBlock;
+use crate::model::ReadTarget;
+
+pub fn check(ctx: &RuleContext) {
+    let unknown_publish = ctx.model.has_unknown_publish();
+    for r in &ctx.model.reads {
+        if ctx.model.publishers(&r.target).next().is_some() {
+            continue;
+        }
+        let block = EvalBlock {
+            ident: String::new(),
+            name: String::new(),
+            span: r.anchor.clone(),
+            head_span: r.anchor.clone(),
+            attrs: Default::default(),
+            blocks: vec![],
+            maybe: false,
+        };
+        let (what, shown) = match &r.target {
+            ReadTarget::Name(n) => ("parameter", n.clone()),
+            ReadTarget::Path { path, .. } => ("path", path.clone()),
+            ReadTarget::Unknown => {
+                ctx.report(r.inst, &block, r.span.clone(), Outcome::Unknown, "the SSM name read here is not known statically", None);
+                continue;
+            }
+        };
+        let closest = ctx.model.closest(&shown).map(|c| format!("; the closest published name is `{c}`")).unwrap_or_else(|| "; no stack publishes any parameter".into());
+        let outcome = if unknown_publish { Outcome::Unknown } else { Outcome::Fail };
+        ctx.report(
+            r.inst,
+            &block,
+            r.span.clone(),
+            outcome,
+            format!("SSM {what} `{shown}` is read but no linted stack publishes it{closest}"),
+            Some("publish it with aws_ssm_parameter / nextstack_ssm_parameters in the producing stack, or fix the name"),
+        );
+    }
+}
