@@ -1,1 +1,29 @@
-fn main() {}
+//! terraform-provider-nextstack: started by Terraform, never by hand
+//! (except `--debug`, which prints a TF_REATTACH_PROVIDERS value).
+
+mod aws;
+mod provider;
+mod resources;
+
+use std::process::ExitCode;
+
+use tfplugin_framework::{serve, ServeOptions};
+
+const ADDRESS: &str = "registry.terraform.io/nextstack/nextstack";
+
+fn main() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("terraform-provider-nextstack: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(provider::NextstackProvider, ServeOptions::from_args(ADDRESS))) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The AWS side: credentials, regions and accounts, and a client cache shared
+//! by every resource. Nothing here knows about Terraform's wire format.
+
+mod clients;
+mod errors;
+mod target;
+
+pub use clients::{Aws, AwsSettings, AssumeRole, Clients};
+pub use errors::aws_error;
+pub use target::Target;

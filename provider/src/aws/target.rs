@@ -1,0 +1,41 @@
+//! Where a resource acts: a region and, through a role, an account.
+
+use serde::{Deserialize, Serialize};
+use tfplugin_framework::{Attribute, Type};
+
+/// The `region`, `role_arn` and `external_id` every AWS-backed type accepts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Target {
+    pub region: Option<String>,
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+}
+
+impl Target {
+    /// The three schema attributes. Managed resources are replaced when the
+    /// region or account changes, since their objects live there.
+    pub fn attributes(managed: bool) -> [Attribute; 3] {
+        let region = Attribute::new("region", Type::String).optional().description(
+            "AWS region to act in. Defaults to the provider's region.",
+        );
+        let role_arn = Attribute::new("role_arn", Type::String)
+            .optional()
+            .description("IAM role to assume (with the provider's credentials) to act in another account.");
+        let external_id = Attribute::new("external_id", Type::String)
+            .optional()
+            .sensitive()
+            .description("External ID required by the role's trust policy, if any.");
+        if managed {
+            [region.computed().requires_replace(), role_arn.requires_replace(), external_id]
+        } else {
+            [region, role_arn, external_id]
+        }
+    }
+
+    pub fn describe(&self, effective_region: &str) -> String {
+        match &self.role_arn {
+            Some(role) => format!("{effective_region} through {role}"),
+            None => effective_region.to_string(),
+        }
+    }
+}

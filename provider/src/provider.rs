@@ -1,0 +1,81 @@
+//! The `nextstack` provider: its block and what it registers.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use tfplugin_framework::data_source::AnyDataSource;
+use tfplugin_framework::ephemeral::AnyEphemeralResource;
+use tfplugin_framework::resource::AnyResource;
+use tfplugin_framework::{
+    data_source, ephemeral_resource, resource, Attribute, Block, Diagnostics, NestedBlock, Nesting, Provider, Schema, Type,
+};
+
+use crate::aws::{AssumeRole, Aws, AwsSettings};
+use crate::resources::ssm_parameters::{SsmParametersDataSource, SsmParametersEphemeral, SsmParametersResource};
+
+pub struct NextstackProvider;
+
+#[derive(Debug, Deserialize)]
+pub struct Config {
+    region: Option<String>,
+    profile: Option<String>,
+    assume_role: Option<AssumeRoleConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+struct AssumeRoleConfig {
+    role_arn: Option<String>,
+    external_id: Option<String>,
+    session_name: Option<String>,
+}
+
+#[async_trait]
+impl Provider for NextstackProvider {
+    type Config = Config;
+    type Data = Aws;
+
+    fn type_name(&self) -> &'static str {
+        "nextstack"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            Block::new(
+                "Runs a Next.js site on AWS: cross-account certificates, cross-region SSM discovery, OpenNext publishing. \
+                 Credentials come from the standard AWS environment (including `AWS_ENDPOINT_URL`).",
+            )
+            .attribute(Attribute::new("region", Type::String).optional().description("Default region. Falls back to AWS_REGION / the profile."))
+            .attribute(Attribute::new("profile", Type::String).optional().description("Named profile from the shared AWS config files."))
+            .block(NestedBlock::new(
+                "assume_role",
+                Nesting::Single,
+                Block::new("A role to assume for every call; resources may assume further roles with `role_arn`.")
+                    .attribute(Attribute::new("role_arn", Type::String).required().description("ARN of the role."))
+                    .attribute(Attribute::new("external_id", Type::String).optional().sensitive().description("External ID the role's trust policy requires."))
+                    .attribute(Attribute::new("session_name", Type::String).optional().description("Session name; default `terraform-provider-nextstack`.")),
+            )),
+        )
+    }
+
+    async fn configure(&self, config: Config) -> Result<Aws, Diagnostics> {
+        // Only remembers the settings: credentials load on the first AWS call.
+        Ok(Aws::new(AwsSettings {
+            region: config.region,
+            profile: config.profile,
+            assume_role: config.assume_role.and_then(|r| {
+                Some(AssumeRole { role_arn: r.role_arn?, external_id: r.external_id, session_name: r.session_name })
+            }),
+        }))
+    }
+
+    fn resources(&self) -> Vec<Box<dyn AnyResource<Aws>>> {
+        vec![resource(SsmParametersResource)]
+    }
+
+    fn data_sources(&self) -> Vec<Box<dyn AnyDataSource<Aws>>> {
+        vec![data_source(SsmParametersDataSource)]
+    }
+
+    fn ephemeral_resources(&self) -> Vec<Box<dyn AnyEphemeralResource<Aws>>> {
+        vec![ephemeral_resource(SsmParametersEphemeral)]
+    }
+}

@@ -1,0 +1,407 @@
+//! `resource "nextstack_ssm_parameters"`: publishes a map of parameters under a
+//! path prefix, one parameter per key. Applies write only what changed, refresh
+//! reports drift, destroy removes exactly the parameters it manages.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use async_trait::async_trait;
+use aws_sdk_ssm::types::ParameterType;
+use serde::{Deserialize, Serialize};
+use tfplugin_framework::{
+    ApplyError, AttributePath, Attribute, Block, Change, Ctx, Diagnostic, Diagnostics, Plan, Resource, Schema, Type, Value,
+};
+
+use super::core::{delete_all, get_by_names, get_by_path, put_all, split_values, tag, untag, Put};
+use crate::aws::{Aws, Clients, Target};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Model {
+    pub id: Option<String>,
+    pub path_prefix: String,
+    pub values: Option<BTreeMap<String, String>>,
+    pub secure_values: Option<BTreeMap<String, String>>,
+    pub secure_values_wo: Option<BTreeMap<String, String>>,
+    pub secure_values_wo_version: Option<i64>,
+    pub kms_key_id: Option<String>,
+    pub tags: Option<BTreeMap<String, String>>,
+    pub overwrite: Option<bool>,
+    #[serde(flatten)]
+    pub target: Target,
+    /// Every parameter this resource manages, by full name.
+    pub names: Option<BTreeSet<String>>,
+}
+
+/// Where a key's value comes from; decides its SSM type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Values,
+    SecureValues,
+    WriteOnly,
+}
+
+impl Source {
+    fn attribute(self) -> &'static str {
+        match self {
+            Source::Values => "values",
+            Source::SecureValues => "secure_values",
+            Source::WriteOnly => "secure_values_wo",
+        }
+    }
+    fn kind(self) -> ParameterType {
+        match self {
+            Source::Values => ParameterType::String,
+            _ => ParameterType::SecureString,
+        }
+    }
+}
+
+impl Model {
+    fn full_name(&self, key: &str) -> String {
+        format!("{}{}", self.path_prefix, key)
+    }
+
+    fn tags(&self) -> BTreeMap<String, String> {
+        self.tags.clone().unwrap_or_default()
+    }
+
+    /// Every desired parameter: (full name, source, value). Write-only values
+    /// exist only in configuration, so `wo` supplies them.
+    fn desired<'a>(&'a self, wo: Option<&'a BTreeMap<String, String>>) -> Vec<(String, Source, &'a str)> {
+        let mut out = Vec::new();
+        for (source, map) in [(Source::Values, self.values.as_ref()), (Source::SecureValues, self.secure_values.as_ref()), (Source::WriteOnly, wo)] {
+            for (k, v) in map.into_iter().flatten() {
+                out.push((self.full_name(k), source, v.as_str()));
+            }
+        }
+        out
+    }
+}
+
+fn key_paths(config: &Value) -> Vec<(Source, String)> {
+    let mut out = Vec::new();
+    for source in [Source::Values, Source::SecureValues, Source::WriteOnly] {
+        if let Some(m) = config.attr(source.attribute()).as_object() {
+            out.extend(m.keys().map(|k| (source, k.clone())));
+        }
+    }
+    out
+}
+
+pub struct SsmParametersResource;
+
+#[async_trait]
+impl Resource for SsmParametersResource {
+    type Model = Model;
+    type Data = Aws;
+
+    fn name(&self) -> &'static str {
+        "ssm_parameters"
+    }
+
+    fn schema(&self) -> Schema {
+        let mut block = Block::new(
+            "Publishes a map of SSM parameters under a path prefix, one parameter per key, in any region or account.",
+        )
+        .attribute(Attribute::new("id", Type::String).computed().use_state_for_unknown().description("The path prefix."))
+        .attribute(
+            Attribute::new("path_prefix", Type::String)
+                .required()
+                .requires_replace()
+                .description("Prefix of every parameter name; starts and ends with `/`, e.g. `/app/prod/data/`."),
+        )
+        .attribute(Attribute::new("values", Type::map(Type::String)).optional().description("String parameters: key => value."))
+        .attribute(
+            Attribute::new("secure_values", Type::map(Type::String))
+                .optional()
+                .sensitive()
+                .description("SecureString parameters: key => value. Stored in state (sensitive); prefer `secure_values_wo`."),
+        )
+        .attribute(
+            Attribute::new("secure_values_wo", Type::map(Type::String))
+                .optional()
+                .sensitive()
+                .write_only()
+                .description("SecureString parameters that never reach plan or state (Terraform >= 1.11). Sent on create, for new keys, and when `secure_values_wo_version` changes."),
+        )
+        .attribute(
+            Attribute::new("secure_values_wo_version", Type::Number)
+                .optional()
+                .description("Change to send `secure_values_wo` again (Terraform cannot see changes to write-only values)."),
+        )
+        .attribute(Attribute::new("kms_key_id", Type::String).optional().description("KMS key for SecureString parameters. Default: `alias/aws/ssm`."))
+        .attribute(Attribute::new("tags", Type::map(Type::String)).optional().description("Tags on every parameter."))
+        .attribute(
+            Attribute::new("overwrite", Type::Bool)
+                .default_value(false)
+                .description("Take over parameters that already exist but are not managed here. Default `false`: such a parameter is an error that names it."),
+        )
+        .attribute(
+            Attribute::new("names", Type::set(Type::String))
+                .computed()
+                .description("Full names of every parameter this resource manages."),
+        );
+        for a in Target::attributes(true) {
+            block = block.attribute(a);
+        }
+        Schema::new(block)
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        if let Some(prefix) = config.attr("path_prefix").as_str() {
+            if !prefix.starts_with('/') || !prefix.ends_with('/') {
+                diags.push(
+                    Diagnostic::error("Invalid path_prefix", format!("path_prefix {prefix:?} must start and end with \"/\", e.g. \"/app/prod/\"."))
+                        .at(AttributePath::root("path_prefix")),
+                );
+            }
+        }
+        let mut seen: BTreeMap<String, Source> = BTreeMap::new();
+        for (source, key) in key_paths(config) {
+            let at = AttributePath::root(source.attribute()).key(&key);
+            let valid = !key.is_empty()
+                && !key.starts_with('/')
+                && key.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c));
+            if !valid {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid parameter key",
+                        format!("Key {key:?} must be non-empty, not start with \"/\", and use only letters, digits and _ . - /."),
+                    )
+                    .at(at.clone()),
+                );
+            }
+            if let Some(other) = seen.insert(key.clone(), source) {
+                diags.push(
+                    Diagnostic::error("Duplicate parameter key", format!("Key {key:?} appears in both {} and {}.", other.attribute(), source.attribute()))
+                        .at(at),
+                );
+            }
+        }
+        diags
+    }
+
+    /// The managed names are known at plan time whenever the keys are, so a
+    /// missing parameter (drift) or a new key shows up as a change of `names`.
+    async fn modify_plan(&self, _ctx: Ctx<'_, Aws>, plan: &mut Plan) -> Diagnostics {
+        let Some(prefix) = plan.config.attr("path_prefix").as_str().map(str::to_string) else {
+            return Diagnostics::new();
+        };
+        let maps = ["values", "secure_values", "secure_values_wo"].map(|a| plan.config.attr(a).clone());
+        if maps.iter().any(Value::is_unknown) {
+            plan.set_unknown("names");
+            return Diagnostics::new();
+        }
+        let names: BTreeSet<String> = maps
+            .iter()
+            .filter_map(Value::as_object)
+            .flat_map(|m| m.keys().map(|k| format!("{prefix}{k}")))
+            .collect();
+        plan.set("names", Value::Set(names.into_iter().map(Value::String).collect()));
+        plan.set("id", Value::String(prefix));
+        Diagnostics::new()
+    }
+
+    async fn create(&self, ctx: Ctx<'_, Aws>, planned: Model, config: Model) -> Result<Model, ApplyError<Model>> {
+        let clients = ctx.data.clients(&planned.target).await?;
+        let desired = planned.desired(config.secure_values_wo.as_ref());
+        let names: Vec<String> = desired.iter().map(|(n, _, _)| n.clone()).collect();
+        let overwrite = planned.overwrite.unwrap_or(false);
+        if !overwrite {
+            refuse_unmanaged(&clients, &planned, &names).await?;
+        }
+        let puts = desired.iter().map(|(name, source, value)| Put { name: name.clone(), value: value.to_string(), kind: source.kind(), overwrite }).collect();
+        let (written, error) = put_all(&clients, puts, planned.kms_key_id.as_deref(), &planned.tags()).await;
+        if let Some(error) = error {
+            // Leave nothing behind: remove what this create wrote before failing.
+            if !overwrite {
+                if let Err(cleanup) = delete_all(&clients, &written).await {
+                    return Err(Diagnostics(vec![error, cleanup]).into());
+                }
+            }
+            return Err(error.into());
+        }
+        Ok(Model {
+            id: Some(planned.path_prefix.clone()),
+            names: Some(names.into_iter().collect()),
+            target: Target { region: Some(clients.region.clone()), ..planned.target.clone() },
+            ..planned
+        })
+    }
+
+    async fn read(&self, ctx: Ctx<'_, Aws>, mut state: Model) -> Result<Option<Model>, Diagnostics> {
+        let clients = ctx.data.clients(&state.target).await?;
+        let names: Vec<String> = state.names.iter().flatten().cloned().collect();
+        if names.is_empty() {
+            return Ok(Some(state));
+        }
+        let found = get_by_names(&clients, &names, true).await?;
+        let actual: BTreeMap<&str, &super::core::Parameter> = found.parameters.iter().map(|p| (p.name.as_str(), p)).collect();
+        if !found.missing.is_empty() {
+            tracing::info!(missing = found.missing.len(), "managed SSM parameters were deleted outside Terraform");
+        }
+        let prefix = state.path_prefix.clone();
+        let refresh = |map: &mut Option<BTreeMap<String, String>>, secure: bool| {
+            if let Some(map) = map {
+                map.retain(|k, v| match actual.get(format!("{prefix}{k}").as_str()) {
+                    Some(p) if p.is_secure() == secure => {
+                        v.clone_from(&p.value);
+                        true
+                    }
+                    _ => false,
+                });
+            }
+        };
+        refresh(&mut state.values, false);
+        refresh(&mut state.secure_values, true);
+        state.names = Some(actual.keys().map(|n| n.to_string()).collect());
+        Ok(Some(state))
+    }
+
+    async fn update(&self, ctx: Ctx<'_, Aws>, change: Change<Model>) -> Result<Model, ApplyError<Model>> {
+        let Change { prior, planned, config } = change;
+        let clients = ctx.data.clients(&planned.target).await?;
+        let prior_names = prior.names.clone().unwrap_or_default();
+        let desired = planned.desired(config.secure_values_wo.as_ref());
+        let wanted: BTreeSet<String> = desired.iter().map(|(n, _, _)| n.clone()).collect();
+        let resend_secure = prior.kms_key_id != planned.kms_key_id;
+        let resend_wo = prior.secure_values_wo_version != planned.secure_values_wo_version;
+        let prior_value = |source: Source, name: &str| -> Option<&String> {
+            let key = name.strip_prefix(&prior.path_prefix)?;
+            match source {
+                Source::Values => prior.values.as_ref()?.get(key),
+                Source::SecureValues => prior.secure_values.as_ref()?.get(key),
+                Source::WriteOnly => None,
+            }
+        };
+        let overwrite = planned.overwrite.unwrap_or(false);
+        let new_names: Vec<String> = wanted.difference(&prior_names).cloned().collect();
+        if !overwrite {
+            refuse_unmanaged(&clients, &planned, &new_names).await?;
+        }
+        let puts: Vec<Put> = desired
+            .iter()
+            .filter(|(name, source, value)| {
+                let is_new = !prior_names.contains(name);
+                let changed = match source {
+                    Source::WriteOnly => resend_wo,
+                    _ => prior_value(*source, name).map(String::as_str) != Some(*value),
+                };
+                is_new || changed || (resend_secure && *source != Source::Values)
+            })
+            .map(|(name, source, value)| Put { name: name.clone(), value: value.to_string(), kind: source.kind(), overwrite: overwrite || prior_names.contains(name) })
+            .collect();
+        tracing::debug!(puts = puts.len(), "updating SSM parameters");
+        let tags = planned.tags();
+        let (_, error) = put_all(&clients, puts, planned.kms_key_id.as_deref(), &tags).await;
+        let mut diags = Diagnostics::new();
+        if let Some(e) = error {
+            diags.push(e);
+        }
+        // Tags of parameters that stay: add changed ones, remove dropped ones.
+        let prior_tags = prior.tags();
+        if prior_tags != tags {
+            let removed: Vec<String> = prior_tags.keys().filter(|k| !tags.contains_key(*k)).cloned().collect();
+            for name in wanted.intersection(&prior_names) {
+                if !tags.is_empty() {
+                    if let Err(e) = tag(&clients, name, &tags).await {
+                        diags.push(e);
+                    }
+                }
+                if !removed.is_empty() {
+                    if let Err(e) = untag(&clients, name, &removed).await {
+                        diags.push(e);
+                    }
+                }
+            }
+        }
+        let stale: Vec<String> = prior_names.difference(&wanted).cloned().collect();
+        if let Err(e) = delete_all(&clients, &stale).await {
+            diags.push(e);
+        }
+        let new_state = Model { id: Some(planned.path_prefix.clone()), names: Some(wanted), ..planned };
+        if diags.has_errors() {
+            // Some writes failed: keep what is known so the next plan repairs the rest.
+            let mut partial = prior;
+            partial.names = Some(prior_names);
+            return Err(ApplyError::keep(partial, diags));
+        }
+        Ok(new_state)
+    }
+
+    async fn delete(&self, ctx: Ctx<'_, Aws>, state: Model) -> Result<(), Diagnostics> {
+        let clients = ctx.data.clients(&state.target).await?;
+        let names: Vec<String> = state.names.into_iter().flatten().collect();
+        delete_all(&clients, &names).await?;
+        Ok(())
+    }
+
+    /// Import id: `PATH_PREFIX` or `REGION:PATH_PREFIX`, e.g. `eu-west-1:/app/prod/data/`.
+    async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
+        let (region, prefix) = match id.split_once(':') {
+            Some((region, prefix)) => (Some(region.to_string()), prefix.to_string()),
+            None => (None, id.to_string()),
+        };
+        if !prefix.starts_with('/') || !prefix.ends_with('/') {
+            return Err(Diagnostic::error(
+                "Invalid import id",
+                format!("Expected PATH_PREFIX or REGION:PATH_PREFIX with a prefix that starts and ends with \"/\", got {id:?}."),
+            )
+            .into());
+        }
+        let target = Target { region, ..Target::default() };
+        let clients = ctx.data.clients(&target).await?;
+        let parameters = get_by_path(&clients, &prefix, true, true).await?;
+        if parameters.is_empty() {
+            return Err(Diagnostic::error("Nothing to import", format!("No SSM parameters exist under {prefix} in {}.", clients.region)).into());
+        }
+        let (values, secure) = split_values(&parameters, |name| name.strip_prefix(prefix.as_str()).unwrap_or(name).to_string());
+        Ok(Model {
+            id: Some(prefix.clone()),
+            names: Some(parameters.iter().map(|p| p.name.clone()).collect()),
+            path_prefix: prefix,
+            values: Some(values).filter(|m| !m.is_empty()),
+            secure_values: Some(secure).filter(|m| !m.is_empty()),
+            secure_values_wo: None,
+            secure_values_wo_version: None,
+            kms_key_id: None,
+            tags: None,
+            overwrite: Some(false),
+            target: Target { region: Some(clients.region.clone()), ..target },
+        })
+    }
+}
+
+/// Fails, naming them, if any of `names` already exists outside this resource.
+async fn refuse_unmanaged(clients: &Clients, model: &Model, names: &[String]) -> Result<(), Diagnostics> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let found = get_by_names(clients, names, false).await?;
+    if found.parameters.is_empty() {
+        return Ok(());
+    }
+    let mut diags = Diagnostics::new();
+    for p in &found.parameters {
+        let key = p.name.strip_prefix(&model.path_prefix).unwrap_or(&p.name);
+        let source = [Source::Values, Source::SecureValues, Source::WriteOnly]
+            .into_iter()
+            .find(|s| match s {
+                Source::Values => model.values.as_ref().is_some_and(|m| m.contains_key(key)),
+                Source::SecureValues => model.secure_values.as_ref().is_some_and(|m| m.contains_key(key)),
+                Source::WriteOnly => true,
+            })
+            .unwrap_or(Source::Values);
+        diags.push(
+            Diagnostic::error(
+                "SSM parameter already exists",
+                format!(
+                    "Parameter {} already exists in {} and is not managed by this resource. Set overwrite = true to take it over, or import it.",
+                    p.name, clients.region
+                ),
+            )
+            .at(AttributePath::root(source.attribute()).key(key)),
+        );
+    }
+    Err(diags)
+}
