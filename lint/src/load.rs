@@ -195,14 +195,41 @@ fn parse_text(path: &Path, text: &str) -> Parsed {
 
 /// Parses native HCL; errors carry the byte offset of the failure.
 pub fn parse_hcl(text: &str) -> Result<Body, (Range<usize>, String)> {
-    match hcl_edit::parser::parse_body(text) {
-        Ok(b) => Ok(ir::from_hcl(&b)),
-        Err(e) => {
-            let off = e.location().offset().min(text.len());
-            let end = text[off..].chars().next().map(|c| off + c.len_utf8()).unwrap_or(off);
-            Err((off..end, e.message().to_string()))
+    let mut patched: Option<String> = None;
+    for attempt in 0..64 {
+        let cur = patched.as_deref().unwrap_or(text);
+        match hcl_edit::parser::parse_body(cur) {
+            Ok(b) => return Ok(ir::from_hcl(&b)),
+            Err(e) => {
+                let off = e.location().offset().min(cur.len());
+                // Terraform accepts a repeated key in an object constructor (the last wins);
+                // hcl-edit does not. Rename the repeat in place (same length, so spans hold).
+                if attempt < 63 && e.message().contains("redefined object key") {
+                    if let Some(p) = rename_key(cur, off, attempt) {
+                        patched = Some(p);
+                        continue;
+                    }
+                }
+                let end = cur[off..].chars().next().map(|c| off + c.len_utf8()).unwrap_or(off);
+                return Err((off..end, e.message().to_string()));
+            }
         }
     }
+    Err((0..0, "too many repeated object keys".into()))
+}
+
+/// Replaces the first character of the object key at `off` with a marker letter.
+fn rename_key(text: &str, off: usize, attempt: usize) -> Option<String> {
+    let bytes = text.as_bytes();
+    let pos = if bytes.get(off) == Some(&b'"') { off + 1 } else { off };
+    let c = *bytes.get(pos)?;
+    if !(c.is_ascii_alphanumeric() || c == b'_' || c == b'-') {
+        return None;
+    }
+    let marker = b"QXZJVWKYqxzjvwky"[attempt % 16];
+    let mut v = bytes.to_vec();
+    v[pos] = if c == marker { b'_' } else { marker };
+    String::from_utf8(v).ok()
 }
 
 /// Loads the project under `paths`.
@@ -355,6 +382,12 @@ mod tests {
     #[test]
     fn normalize_parent_dirs() {
         assert_eq!(normalize(Path::new("/a/b/../c/./d")), PathBuf::from("/a/c/d"));
+    }
+
+    #[test]
+    fn repeated_object_keys_are_accepted() {
+        let b = parse_hcl("x = {\n  port = 1\n  port = 2\n}\n").expect("parses");
+        assert_eq!(b.attrs.len(), 1);
     }
 
     #[test]

@@ -34,6 +34,7 @@
 //! ```
 //!
 //! ## Known blind spots
+//! AWS public parameters (`/aws/service/...`, `/aws/reference/...`) are taken as published.
 //! Parameters created outside the linted set (by hand, by another tool) are reported; lint the
 //! whole layout at once or suppress with a reason. A read whose name is unknown, or any publish
 //! whose name is unknown, makes the unmatched read "cannot verify".
@@ -50,6 +51,12 @@ pub fn check(ctx: &RuleContext) {
     for r in &ctx.model.reads {
         if ctx.model.publishers(&r.target).next().is_some() {
             continue;
+        }
+        // AWS's public parameters (AMI ids, service versions) are published by AWS.
+        if let ReadTarget::Name(n) | ReadTarget::Path { path: n, .. } = &r.target {
+            if n.starts_with("/aws/service/") || n.starts_with("/aws/reference/") {
+                continue;
+            }
         }
         let block = EvalBlock {
             ident: String::new(),
