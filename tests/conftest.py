@@ -1,0 +1,144 @@
+"""pytest fixtures for the end-to-end tests (the machinery lives in tests/e2e/harness.py).
+
+    moto              session  MotoServer: .endpoint, .reset(), .client(service, region="eu-west-1", account=None)
+    aws               function the same server, reset (wiped) before the test
+    provider_binary   session  Path of the provider built by `cargo build -p terraform-provider-nextstack`
+    provider_mirror   session  Mirror(path, cli_config): filesystem mirror with a copy of provider_binary
+    terraform         function factory, parametrized over Terraform 1.15.5 / 1.0.3 (ids tf1.15 / tf1.0)
+    terraform_latest  function the same factory for Terraform 1.15.5 only
+    terraform_legacy  function the same factory for Terraform 1.0.3 only
+
+    tf = terraform(workdir=None, *, provider=True, aws=True, region="eu-west-1", env=None) -> harness.Terraform
+
+A missing tool or a failed build makes the test FAIL (never skip), with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+import harness
+
+
+def _fail(exc: Exception):
+    pytest.fail("%s: %s" % (type(exc).__name__, exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def moto(tmp_path_factory):
+    """Session-wide moto_server on 127.0.0.1:<free port> (MOTO_ACM_VALIDATION_WAIT from
+    $NEXTSTACK_MOTO_ACM_VALIDATION_WAIT, default 2 s). State is shared by the tests: use `aws` to start clean."""
+    server = harness.MotoServer(log_dir=tmp_path_factory.mktemp("moto"))
+    try:
+        server.start()
+    except harness.HarnessError as exc:
+        _fail(exc)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def aws(moto):
+    """The session's moto server, wiped (POST /moto-api/reset) before this test. Clients obtained before a reset
+    must not be reused: credentials from sts:AssumeRole are forgotten by the reset (moto.client() re-creates)."""
+    moto.reset()
+    return moto
+
+
+@pytest.fixture(scope="session")
+def provider_binary() -> Path:
+    """The provider binary, built once per session (debug; NEXTSTACK_PROFILE=release for release;
+    NEXTSTACK_PROVIDER_BINARY=/path uses that file and builds nothing)."""
+    try:
+        return harness.build_provider()
+    except harness.HarnessError as exc:
+        _fail(exc)
+
+
+class Mirror(NamedTuple):
+    path: Path  # the filesystem mirror's root
+    cli_config: Path  # a Terraform CLI config installing nextstack/nextstack only from it
+
+
+@pytest.fixture(scope="session")
+def provider_mirror(provider_binary, tmp_path_factory) -> Mirror:
+    root = tmp_path_factory.mktemp("provider")
+    mirror = harness.make_mirror(provider_binary, root / "mirror")
+    return Mirror(mirror, harness.write_cli_config(root / "terraformrc", mirror))
+
+
+@pytest.fixture(scope="session")
+def bare_cli_config(tmp_path_factory) -> Path:
+    """CLI config without the provider mirror (configurations that use only built-in providers)."""
+    return harness.write_cli_config(tmp_path_factory.mktemp("bare") / "terraformrc", None)
+
+
+class TerraformFactory:
+    """Makes harness.Terraform objects for one Terraform version.
+
+    factory(workdir=None, *, provider=True, aws=True, region="eu-west-1", env=None)
+      workdir   directory to run in (created); default: a fresh directory under the test's tmp_path
+      provider  install nextstack/nextstack from the session's mirror (builds the provider on first use)
+      aws       point AWS_ENDPOINT_URL at the session's moto server (starts it on first use)
+      region    AWS_REGION / AWS_DEFAULT_REGION
+      env       extra environment variables for every run
+    """
+
+    def __init__(self, request, version: str, tmp_path: Path):
+        self._request = request
+        self._tmp_path = tmp_path
+        self._count = 0
+        self.version = version
+        try:
+            self.binary = harness.terraform_path(version)
+        except harness.HarnessError as exc:
+            _fail(exc)
+
+    @property
+    def legacy(self) -> bool:
+        return self.version == harness.TF_LEGACY
+
+    def __repr__(self) -> str:
+        return "TerraformFactory(%s)" % self.version
+
+    def __call__(self, workdir=None, *, provider=True, aws=True, region=harness.DEFAULT_REGION, env=None):
+        if workdir is None:
+            self._count += 1
+            workdir = self._tmp_path / ("tf" if self._count == 1 else "tf%d" % self._count)
+        if provider:
+            cli_config = self._request.getfixturevalue("provider_mirror").cli_config
+        else:
+            cli_config = self._request.getfixturevalue("bare_cli_config")
+        endpoint = self._request.getfixturevalue("moto").endpoint if aws else None
+        run_env = harness.terraform_env(cli_config, endpoint, region)
+        run_env.update({k: str(v) for k, v in (env or {}).items()})
+        return harness.Terraform(self.version, Path(workdir), run_env)
+
+
+@pytest.fixture(params=list(harness.TF_VERSIONS), ids=["tf1.15", "tf1.0"])
+def terraform(request, tmp_path) -> TerraformFactory:
+    return TerraformFactory(request, request.param, tmp_path)
+
+
+@pytest.fixture
+def terraform_latest(request, tmp_path) -> TerraformFactory:
+    return TerraformFactory(request, harness.TF_LATEST, tmp_path)
+
+
+@pytest.fixture
+def terraform_legacy(request, tmp_path) -> TerraformFactory:
+    return TerraformFactory(request, harness.TF_LEGACY, tmp_path)
+
+
+def pytest_report_header(config):
+    return "nextstack e2e: terraform %s; tools in %s; NEXTSTACK_PROFILE=%s" % (
+        " + ".join(harness.TF_VERSIONS),
+        harness.TOOLS_DIR,
+        os.environ.get("NEXTSTACK_PROFILE", "debug"),
+    )

