@@ -42,6 +42,9 @@ pub enum Value {
     Map(Rc<Map>),
     Resource(Rc<ResourceObj>),
     Ref(Rc<RefVal>),
+    /// `jsonencode(x)` of an `x` that is partly unknown: an unknown string whose structure is
+    /// still known, so rules can inspect it (e.g. container definitions with an unknown image).
+    Encoded(Rc<Value>),
     Unknown,
 }
 
@@ -58,13 +61,13 @@ impl Value {
 
     /// Unknown or a reference to a computed attribute.
     pub fn is_unknown(&self) -> bool {
-        matches!(self, Value::Unknown | Value::Ref(_))
+        matches!(self, Value::Unknown | Value::Ref(_) | Value::Encoded(_))
     }
 
     /// True when the value and everything inside it is known.
     pub fn is_wholly_known(&self) -> bool {
         match self {
-            Value::Unknown | Value::Ref(_) => false,
+            Value::Unknown | Value::Ref(_) | Value::Encoded(_) => false,
             Value::List(l) => l.iter().all(Value::is_wholly_known),
             Value::Map(m) => m.values().all(Value::is_wholly_known),
             Value::Resource(_) => false,
@@ -125,7 +128,7 @@ impl Value {
                     .cloned()
                     .unwrap_or_else(|| Value::Ref(Rc::new(RefVal { addr: r.addr.clone(), attr: name.to_string() }))),
             ),
-            Value::Unknown | Value::Ref(_) => Some(Value::Unknown),
+            Value::Unknown | Value::Ref(_) | Value::Encoded(_) => Some(Value::Unknown),
             _ => None,
         }
     }
@@ -148,7 +151,7 @@ impl Value {
             Value::String(_) => "string",
             Value::List(_) => "list",
             Value::Map(_) | Value::Resource(_) => "object",
-            Value::Ref(_) | Value::Unknown => "unknown",
+            Value::Ref(_) | Value::Encoded(_) | Value::Unknown => "unknown",
         }
     }
 
@@ -169,7 +172,7 @@ impl Value {
             Value::Map(m) => serde_json::Value::Object(
                 m.iter().map(|(k, v)| Some((k.clone(), v.to_json()?))).collect::<Option<_>>()?,
             ),
-            Value::Resource(_) | Value::Ref(_) | Value::Unknown => return None,
+            Value::Resource(_) | Value::Ref(_) | Value::Encoded(_) | Value::Unknown => return None,
         })
     }
 
@@ -198,7 +201,7 @@ impl fmt::Display for Value {
         match self {
             Value::String(s) => write!(f, "\"{s}\""),
             Value::Ref(r) => write!(f, "{}.{}.{}", r.addr.ty, r.addr.name, r.attr),
-            Value::Unknown => write!(f, "(unknown)"),
+            Value::Unknown | Value::Encoded(_) => write!(f, "(unknown)"),
             Value::Resource(r) => write!(f, "{}.{}", r.addr.ty, r.addr.name),
             other => match other.to_json() {
                 Some(j) => write!(f, "{j}"),

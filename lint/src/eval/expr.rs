@@ -118,7 +118,7 @@ impl Evaluator<'_> {
                         .map(|m| m.iter().map(|(k, v)| (Value::str(k.as_str()), v.clone())).collect())
                         .unwrap_or_default(),
                     Value::Null => return err("for expression over null"),
-                    Value::Unknown | Value::Ref(_) => return Ok(Value::Unknown),
+                    Value::Unknown | Value::Ref(_) | Value::Encoded(_) => return Ok(Value::Unknown),
                     _ => return err("for expression over a non-collection"),
                 };
                 let mut list = Vec::new();
@@ -308,7 +308,7 @@ impl Evaluator<'_> {
                     let items: Vec<Value> = match &v {
                         Value::List(l) => l.to_vec(),
                         Value::Null => vec![],
-                        Value::Unknown | Value::Ref(_) => return Ok(Value::Unknown),
+                        Value::Unknown | Value::Ref(_) | Value::Encoded(_) => return Ok(Value::Unknown),
                         other => vec![other.clone()],
                     };
                     let rest = &ops[i + 1..];

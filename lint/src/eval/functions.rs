@@ -122,7 +122,10 @@ pub fn pure(name: &str, vals: Vec<Value>) -> EResult {
     Ok(match name {
         "jsonencode" => match vals.first().and_then(Value::to_json) {
             Some(j) => Value::str(j.to_string()),
-            None => Value::Unknown,
+            None => match vals.first() {
+                Some(v @ (Value::List(_) | Value::Map(_))) => Value::Encoded(std::rc::Rc::new(v.clone())),
+                _ => Value::Unknown,
+            },
         },
         "jsondecode" => {
             if any_unknown(&vals) {
@@ -550,7 +553,9 @@ mod tests {
 
     #[test]
     fn unknown_propagates() {
-        assert_eq!(pure("jsonencode", vec![Value::list(vec![Value::Unknown])]).ok(), Some(Value::Unknown));
+        let enc = pure("jsonencode", vec![Value::list(vec![Value::Unknown])]).ok().unwrap_or_default();
+        assert!(enc.is_unknown() && matches!(enc, Value::Encoded(_)));
+        assert_eq!(pure("jsonencode", vec![Value::Unknown]).ok(), Some(Value::Unknown));
         assert_eq!(pure("concat", vec![Value::Unknown]).ok(), Some(Value::Unknown));
     }
 

@@ -54,6 +54,7 @@ pub fn check(ctx: &RuleContext) {
                 }
             },
             Value::Null => return,
+            Value::Encoded(inner) => (**inner).clone(),
             other => other.clone(),
         };
         let Some(list) = defs.as_list() else {

@@ -1,0 +1,253 @@
+//! Integration tests: drive the real `nextstack-lint` binary over the fixtures and compare its
+//! output with golden files. Set `UPDATE_GOLDEN=1` to rewrite the golden files.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nextstack-lint"));
+    c.env_remove("NO_COLOR");
+    c
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    bin().current_dir(dir).args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Compares `actual` with the golden file, or rewrites it when UPDATE_GOLDEN is set.
+fn golden(path: &Path, actual: &str) {
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(path, actual).expect("write golden");
+        return;
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_else(|_| panic!("missing golden file {} (run with UPDATE_GOLDEN=1)", path.display()));
+    assert_eq!(actual, expected, "output differs from {}", path.display());
+}
+
+fn findings(o: &Output) -> Vec<Value> {
+    let v: Value = serde_json::from_slice(&o.stdout).expect("JSON output");
+    v["findings"].as_array().cloned().unwrap_or_default()
+}
+
+/// (rule, case, expected severity of the rule's findings: None = no finding of the rule)
+const CASES: &[(&str, &str, Option<&str>)] = &[
+    ("ecs-read-only-root-filesystem", "pass", None),
+    ("ecs-read-only-root-filesystem", "fail", Some("error")),
+    ("ecs-read-only-root-filesystem", "unknown", Some("warning")),
+    ("ecs-circuit-breaker", "pass", None),
+    ("ecs-circuit-breaker", "fail", Some("error")),
+    ("ecs-circuit-breaker", "unknown", Some("warning")),
+    ("ecs-exec-disabled-in-prod", "pass", None),
+    ("ecs-exec-disabled-in-prod", "fail", Some("error")),
+    ("ecs-exec-disabled-in-prod", "unknown", Some("warning")),
+    ("no-cross-stack-exports", "pass", None),
+    ("no-cross-stack-exports", "fail", Some("error")),
+    // Needs no evaluation: a data source under an unknown count is still reported.
+    ("no-cross-stack-exports", "unknown", Some("error")),
+    ("ssm-unpublished-read", "pass", None),
+    ("ssm-unpublished-read", "fail", Some("error")),
+    ("ssm-unpublished-read", "unknown", Some("warning")),
+    ("dual-waf", "pass", None),
+    ("dual-waf", "fail", Some("error")),
+    ("dual-waf", "unknown", Some("warning")),
+    ("cloudfront-origin-verify", "pass", None),
+    ("cloudfront-origin-verify", "fail", Some("error")),
+    ("cloudfront-origin-verify", "unknown", Some("warning")),
+    ("cloudfront-s3-origin-oac", "pass", None),
+    ("cloudfront-s3-origin-oac", "fail", Some("error")),
+    ("cloudfront-s3-origin-oac", "unknown", Some("warning")),
+    ("lambda-dead-letter-queue", "pass", None),
+    ("lambda-dead-letter-queue", "fail", Some("error")),
+    ("lambda-dead-letter-queue", "unknown", Some("warning")),
+    ("lambda-reserved-concurrency", "pass", None),
+    ("lambda-reserved-concurrency", "fail", Some("error")),
+    ("lambda-reserved-concurrency", "unknown", Some("warning")),
+    ("lambda-log-retention", "pass", None),
+    ("lambda-log-retention", "fail", Some("error")),
+    ("lambda-log-retention", "unknown", Some("warning")),
+    ("syntax-error", "pass", None),
+    ("syntax-error", "fail", Some("error")),
+    // A truncated .tf.json file.
+    ("syntax-error", "unknown", Some("error")),
+    ("suppression-missing-reason", "pass", None),
+    ("suppression-missing-reason", "fail", Some("error")),
+    // An empty reason after `--` is no reason.
+    ("suppression-missing-reason", "unknown", Some("error")),
+    ("unused-suppression", "pass", None),
+    ("unused-suppression", "fail", Some("warning")),
+    // A suppressed "cannot verify" warning uses the suppression.
+    ("unused-suppression", "unknown", None),
+];
+
+#[test]
+fn every_rule_has_pass_fail_unknown_fixtures() {
+    for r in nextstack_lint::rules::RULES {
+        for case in ["pass", "fail", "unknown"] {
+            assert!(fixtures().join(r.name).join(case).is_dir(), "{} lacks a {case} fixture", r.name);
+            assert!(CASES.iter().any(|(n, c, _)| *n == r.name && *c == case), "{} {case} is not in CASES", r.name);
+        }
+    }
+}
+
+#[test]
+fn rule_fixtures_match_expectations_and_golden_json() {
+    for (rule, case, expected) in CASES {
+        let dir = fixtures().join(rule).join(case);
+        let o = run_in(&dir, &["--format", "json", "."]);
+        let fs = findings(&o);
+        let mine: Vec<&Value> = fs.iter().filter(|f| f["rule"] == *rule).collect();
+        match expected {
+            None => assert!(mine.is_empty(), "{rule}/{case}: unexpected {mine:?}"),
+            Some(sev) => {
+                assert!(!mine.is_empty(), "{rule}/{case}: no finding");
+                assert!(mine.iter().all(|f| f["severity"] == *sev), "{rule}/{case}: expected {sev}: {mine:?}");
+                if *sev == "warning" && !rule.contains("suppression") {
+                    assert!(mine.iter().all(|f| f["message"].as_str().unwrap_or("").starts_with("cannot verify")), "{rule}/{case}");
+                }
+            }
+        }
+        let any_error = fs.iter().any(|f| f["severity"] == "error");
+        assert_eq!(o.status.code(), Some(if any_error { 1 } else { 0 }), "{rule}/{case}: exit code");
+        golden(&dir.join("expected.json"), &stdout(&o));
+    }
+}
+
+#[test]
+fn six_stack_good_layout_is_clean() {
+    let o = run_in(&fixtures().join("six-stack/good"), &["--format", "json"]);
+    assert_eq!(findings(&o), Vec::<Value>::new());
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn six_stack_bad_layout_reports_every_planted_violation() {
+    let dir = fixtures().join("six-stack/bad");
+    let o = run_in(&dir, &["--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let fs = findings(&o);
+    let planted = [
+        ("ecs-read-only-root-filesystem", "modules/service/main.tf"),
+        ("ecs-circuit-breaker", "modules/service/main.tf"),
+        ("ecs-exec-disabled-in-prod", "modules/service/main.tf"),
+        ("no-cross-stack-exports", "compute/main.tf"),
+        ("ssm-unpublished-read", "edge/main.tf"),
+        ("dual-waf", "edge/main.tf"),
+        ("dual-waf", "api/main.tf"),
+        ("cloudfront-origin-verify", "edge/main.tf"),
+        ("cloudfront-origin-verify", "networking/main.tf"),
+        ("cloudfront-s3-origin-oac", "edge/main.tf"),
+        ("lambda-dead-letter-queue", "api/main.tf"),
+        ("lambda-reserved-concurrency", "api/main.tf"),
+        ("lambda-log-retention", "api/main.tf"),
+    ];
+    for (rule, file) in planted {
+        assert!(fs.iter().any(|f| f["rule"] == rule && f["file"] == file && f["severity"] == "error"), "missing {rule} in {file}");
+    }
+    assert_eq!(fs.len(), planted.len(), "unexpected extra findings: {fs:#?}");
+    let typo = fs.iter().find(|f| f["rule"] == "ssm-unpublished-read").map(|f| f["message"].as_str().unwrap_or("").to_string()).unwrap_or_default();
+    assert!(typo.contains("/nextjs/production/alb-dns") && typo.contains("closest published name is `/nextjs/production/alb-dns-name`"), "{typo}");
+}
+
+#[test]
+fn golden_human_json_sarif_github_of_the_bad_layout() {
+    let dir = fixtures().join("six-stack/bad");
+    for (format, file) in [("human", "bad.human.txt"), ("json", "bad.json"), ("sarif", "bad.sarif"), ("github", "bad.github.txt")] {
+        let o = run_in(&dir, &["--format", format, "--color", "never", "."]);
+        assert_eq!(o.status.code(), Some(1), "{format}");
+        golden(&fixtures().join("six-stack").join(file), &stdout(&o));
+    }
+}
+
+#[test]
+fn human_output_underlines_and_shows_the_module_chain() {
+    let o = run_in(&fixtures().join("six-stack/bad"), &["--color", "never"]);
+    let s = stdout(&o);
+    assert!(s.contains("evaluated through module call `web` (stack `application`)"), "{s}");
+    assert!(s.contains("╭─[modules/service/main.tf:"), "{s}");
+    assert!(s.contains("13 errors, 0 warnings"), "{s}");
+}
+
+#[test]
+fn sarif_is_valid_shape() {
+    let o = run_in(&fixtures().join("six-stack/bad"), &["--format", "sarif"]);
+    let v: Value = serde_json::from_slice(&o.stdout).expect("SARIF is JSON");
+    assert_eq!(v["version"], "2.1.0");
+    let results = v["runs"][0]["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), 13);
+    assert!(results.iter().all(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap_or(0) > 0));
+}
+
+#[test]
+fn graph_prints_deploy_order() {
+    let o = run_in(&fixtures().join("six-stack/good"), &["graph", "."]);
+    assert_eq!(o.status.code(), Some(0));
+    let s = stdout(&o);
+    assert_eq!(s.lines().last(), Some("data -> compute -> networking -> api, application -> edge"), "{s}");
+    assert!(s.contains("6. edge"), "{s}");
+}
+
+#[test]
+fn graph_fails_on_a_cycle() {
+    let o = run_in(&fixtures().join("graph-cycle"), &["graph"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("a, b"), "{o:?}");
+}
+
+#[test]
+fn config_sets_levels_and_prod_stacks() {
+    let o = run_in(&fixtures().join("config"), &["--format", "json"]);
+    let fs = findings(&o);
+    let rules: Vec<(&str, &str)> = fs.iter().map(|f| (f["rule"].as_str().unwrap_or(""), f["severity"].as_str().unwrap_or(""))).collect();
+    assert!(rules.contains(&("ecs-exec-disabled-in-prod", "error")), "{rules:?}");
+    assert!(rules.contains(&("ecs-circuit-breaker", "warning")), "{rules:?}");
+    assert!(!rules.iter().any(|(r, _)| r.starts_with("lambda-dead") || r.starts_with("lambda-log")), "{rules:?}");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn list_rules_and_explain() {
+    let o = bin().arg("--list-rules").output().expect("runs");
+    let s = stdout(&o);
+    for r in nextstack_lint::rules::RULES {
+        assert!(s.contains(r.name));
+    }
+    let o = bin().args(["--explain", "dual-waf"]).output().expect("runs");
+    assert!(stdout(&o).contains("## Why is this bad?"));
+    let o = bin().args(["--explain", "nope"]).output().expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    let o = bin().arg("/definitely/not/here").output().expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    let o = bin().arg("--format=xml").output().expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    let o = bin().args(["--config", "/definitely/not/here.toml", "."]).current_dir(fixtures().join("dual-waf/pass")).output().expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn var_file_overrides_defaults() {
+    let dir = fixtures().join("ecs-exec-disabled-in-prod/unknown");
+    let vf = fixtures().join("ecs-exec-disabled-in-prod/prod.tfvars");
+    let o = run_in(&dir, &["--format", "json", "--var-file", vf.to_str().unwrap_or_default(), "."]);
+    assert!(findings(&o).iter().any(|f| f["rule"] == "ecs-exec-disabled-in-prod" && f["severity"] == "error"));
+}
+
+#[test]
+fn docs_are_generated_from_the_doc_comments() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/lint");
+    for (name, text) in nextstack_lint::docs::all() {
+        golden(&docs.join(&name), &text);
+    }
+}
