@@ -15,19 +15,18 @@ pub mod source;
 pub mod suppress;
 pub mod value;
 
-/// The loader and evaluator on one in-memory file, for fuzzing: must never panic.
-pub fn fuzz_entry(text: &str) {
-    let dir = std::env::temp_dir().join(format!("nextstack-lint-fuzz-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
-    let _ = std::fs::write(dir.join("main.tf"), text);
-    if let Ok(project) = load::load(&[dir.clone()], &[]) {
-        let ev = eval::Evaluator::new(&project);
-        let model = model::Model::build(&ev);
-        let config = config::Config::default();
-        let ctx = rules::RuleContext::new(&ev, &model, &config);
-        for r in rules::RULES {
-            ctx.run(r);
-        }
-        let _ = ctx.into_findings();
+/// The loader, evaluator, model and every rule on one in-memory file (HCL, or JSON when `json`),
+/// for fuzzing: must never panic. Returns the number of findings.
+pub fn fuzz_entry(text: &str, json: bool) -> usize {
+    let name = if json { "fuzz/main.tf.json" } else { "fuzz/main.tf" };
+    let project = load::load_sources(vec![(std::path::PathBuf::from(name), text.to_string())]);
+    let ev = eval::Evaluator::new(&project);
+    let model = model::Model::build(&ev);
+    let config = config::Config::default();
+    let ctx = rules::RuleContext::new(&ev, &model, &config);
+    for r in rules::RULES {
+        ctx.run(r);
     }
+    let _ = model.deploy_stages();
+    ctx.into_findings().len() + project.syntax_errors.len()
 }

@@ -178,7 +178,29 @@ enum Parsed {
     Error(Range<usize>, String),
 }
 
+/// Deepest bracket nesting, roughly (brackets in strings count too).
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in text.bytes() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// Nesting beyond this is refused (a syntax error) to keep the recursive parser on the stack.
+const MAX_NESTING: usize = 200;
+
 fn parse_text(path: &Path, text: &str) -> Parsed {
+    if nesting(text) > MAX_NESTING {
+        return Parsed::Error(0..0, format!("brackets nested deeper than {MAX_NESTING} levels"));
+    }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let res = if name.ends_with(".tfvars.json") {
         crate::json::tfvars_from_json(text)
@@ -301,6 +323,21 @@ fn local_source(dir: &Path, source: Option<&str>) -> Option<PathBuf> {
     }
 }
 
+/// Builds a project from in-memory files (no local module loading, no I/O): for fuzzing and tests.
+pub fn load_sources(sources: Vec<(PathBuf, String)>) -> Project {
+    let mut project = Project::default();
+    let mut by_dir = HashMap::new();
+    let loaded = sources
+        .into_par_iter()
+        .map(|(p, text)| {
+            let parsed = parse_text(&p, &text);
+            (p, text, parsed)
+        })
+        .collect();
+    add_loaded(&mut project, &mut by_dir, loaded);
+    project
+}
+
 fn add_files(project: &mut Project, by_dir: &mut HashMap<PathBuf, ModId>, files: Vec<PathBuf>) -> Result<(), LoadError> {
     let loaded: Vec<(PathBuf, String, Parsed)> = files
         .into_par_iter()
@@ -315,6 +352,11 @@ fn add_files(project: &mut Project, by_dir: &mut HashMap<PathBuf, ModId>, files:
             }
         })
         .collect::<Result<_, _>>()?;
+    add_loaded(project, by_dir, loaded);
+    Ok(())
+}
+
+fn add_loaded(project: &mut Project, by_dir: &mut HashMap<PathBuf, ModId>, loaded: Vec<(PathBuf, String, Parsed)>) {
     for (path, text, parsed) in loaded {
         let id = project.files.len();
         project.files.push(SourceFile::new(path.clone(), display_path(&path), text));
@@ -338,7 +380,6 @@ fn add_files(project: &mut Project, by_dir: &mut HashMap<PathBuf, ModId>, files:
         module.files.push(id);
         add_body(module, id, body);
     }
-    Ok(())
 }
 
 fn add_body(module: &mut Module, file: FileId, body: Body) {

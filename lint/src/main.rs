@@ -71,7 +71,13 @@ enum Color {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    // Evaluation is recursive: give it a generous stack.
+    let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(move || run(cli).map_err(|e| e.to_string()));
+    let result = match worker {
+        Ok(h) => h.join().unwrap_or_else(|_| Err("internal error (a bug): the linter panicked".into())),
+        Err(e) => Err(e.to_string()),
+    };
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("nextstack-lint: {e}");

@@ -5,7 +5,7 @@ use crate::value::{Map, Value};
 use hcl_edit::expr::{BinaryOperator, Expression, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Directive, Element, Template};
 
-const MAX_RECURSION: u32 = 160;
+const MAX_RECURSION: u32 = 128;
 
 impl Evaluator<'_> {
     pub fn eval(&self, e: &Expression, sc: &Scope) -> EResult {
