@@ -2,6 +2,7 @@
 //! (except `--debug`, which prints a TF_REATTACH_PROVIDERS value).
 
 mod aws;
+mod functions;
 mod provider;
 mod resources;
 

@@ -5,11 +5,13 @@ use serde::Deserialize;
 use tfplugin_framework::data_source::AnyDataSource;
 use tfplugin_framework::ephemeral::AnyEphemeralResource;
 use tfplugin_framework::resource::AnyResource;
+use tfplugin_framework::Function;
 use tfplugin_framework::{
     data_source, ephemeral_resource, resource, Attribute, Block, Diagnostics, NestedBlock, Nesting, Provider, Schema, Type,
 };
 
 use crate::aws::{AssumeRole, Aws, AwsSettings};
+use crate::functions::ParseArn;
 use crate::resources::ssm_parameters::{SsmParametersDataSource, SsmParametersEphemeral, SsmParametersResource};
 
 pub struct NextstackProvider;
@@ -73,6 +75,10 @@ impl Provider for NextstackProvider {
 
     fn data_sources(&self) -> Vec<Box<dyn AnyDataSource<Aws>>> {
         vec![data_source(SsmParametersDataSource)]
+    }
+
+    fn functions(&self) -> Vec<Box<dyn Function>> {
+        vec![Box::new(ParseArn)]
     }
 
     fn ephemeral_resources(&self) -> Vec<Box<dyn AnyEphemeralResource<Aws>>> {

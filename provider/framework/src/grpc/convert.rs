@@ -153,3 +153,61 @@ pub fn timestamp(t: SystemTime) -> Timestamp {
         nanos: d.subsec_nanos() as i32,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_encodes_flags_types_and_nesting() {
+        let s = Schema::new(
+            Block::new("A **resource**.")
+                .attribute(Attribute::new("path_prefix", Type::String).required())
+                .attribute(Attribute::new("secure_values_wo", Type::map(Type::String)).optional().sensitive().write_only())
+                .attribute(Attribute::new("overwrite", Type::Bool).default_value(false))
+                .block(NestedBlock::new("validation", Nesting::Single, Block::new("").attribute(Attribute::new("hosted_zone_id", Type::String).required())))
+                .block(NestedBlock::new("rule", Nesting::List, Block::new(""))),
+        )
+        .with_version(2);
+        let pb = schema(&s);
+        assert_eq!(pb.version, 2);
+        let block = pb.block.unwrap();
+        assert_eq!(block.description_kind, pb::StringKind::Markdown as i32);
+        let attr = |name: &str| block.attributes.iter().find(|a| a.name == name).unwrap().clone();
+        assert!(attr("path_prefix").required && !attr("path_prefix").optional);
+        assert_eq!(attr("path_prefix").r#type, br#""string""#);
+        let wo = attr("secure_values_wo");
+        assert!(wo.write_only && wo.sensitive && wo.optional);
+        assert_eq!(wo.r#type, br#"["map","string"]"#);
+        let overwrite = attr("overwrite");
+        assert!(overwrite.optional && overwrite.computed, "a default makes it optional+computed");
+        let validation = block.block_types.iter().find(|b| b.type_name == "validation").unwrap();
+        assert_eq!(validation.nesting, pb::schema::nested_block::NestingMode::Single as i32);
+        assert_eq!(validation.max_items, 0, "Terraform rejects max_items on single blocks");
+        let rule = block.block_types.iter().find(|b| b.type_name == "rule").unwrap();
+        assert_eq!(rule.nesting, pb::schema::nested_block::NestingMode::List as i32);
+    }
+
+    #[test]
+    fn diagnostics_carry_attribute_paths() {
+        let d: Diagnostics = Diagnostic::error("Bad key", "detail").at(AttributePath::root("values").key("a/b")).into();
+        let pb = diagnostics(&d);
+        assert_eq!(pb[0].severity, pb::diagnostic::Severity::Error as i32);
+        let steps = &pb[0].attribute.as_ref().unwrap().steps;
+        use pb::attribute_path::step::Selector;
+        assert_eq!(steps[0].selector, Some(Selector::AttributeName("values".into())));
+        assert_eq!(steps[1].selector, Some(Selector::ElementKeyString("a/b".into())));
+    }
+
+    #[test]
+    fn dynamic_values_decode_from_msgpack_and_json() {
+        let ty = Type::object([("n", Type::Number)]);
+        let json = pb::DynamicValue { msgpack: vec![], json: br#"{"n": 3}"#.to_vec() };
+        assert_eq!(decode_value(Some(&json), &ty).unwrap().attr("n"), &Value::from(3));
+        let mp = encode_value(&decode_value(Some(&json), &ty).unwrap(), &ty);
+        assert!(mp.json.is_empty(), "msgpack is what we send");
+        assert_eq!(decode_value(Some(&mp), &ty).unwrap().attr("n"), &Value::from(3));
+        assert!(decode_value(None, &ty).unwrap().is_null());
+        assert!(decode_value(Some(&pb::DynamicValue { msgpack: vec![0x93], json: vec![] }), &ty).is_err());
+    }
+}
