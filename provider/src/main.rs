@@ -20,7 +20,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(provider::NextstackProvider, ServeOptions::from_args(ADDRESS))) {
+    match runtime.block_on(serve(
+        provider::NextstackProvider,
+        ServeOptions::from_args(ADDRESS, module_path!()),
+    )) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{e}");

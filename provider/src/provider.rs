@@ -7,7 +7,8 @@ use tfplugin_framework::ephemeral::AnyEphemeralResource;
 use tfplugin_framework::resource::AnyResource;
 use tfplugin_framework::Function;
 use tfplugin_framework::{
-    data_source, ephemeral_resource, resource, Attribute, Block, Diagnostics, NestedBlock, Nesting, Provider, Schema, Type,
+    data_source, ephemeral_resource, resource, Attribute, Block, Diagnostics, NestedBlock, Nesting, Provider, Schema,
+    Type,
 };
 
 use crate::aws::{AssumeRole, Aws, AwsSettings};
@@ -64,13 +65,20 @@ impl Provider for NextstackProvider {
             region: config.region,
             profile: config.profile,
             assume_role: config.assume_role.and_then(|r| {
-                Some(AssumeRole { role_arn: r.role_arn?, external_id: r.external_id, session_name: r.session_name })
+                Some(AssumeRole {
+                    role_arn: r.role_arn?,
+                    external_id: r.external_id,
+                    session_name: r.session_name,
+                })
             }),
         }))
     }
 
     fn resources(&self) -> Vec<Box<dyn AnyResource<Aws>>> {
-        vec![resource(SsmParametersResource)]
+        vec![
+            resource(SsmParametersResource),
+            resource(crate::resources::acm_certificate::AcmCertificateResource),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn AnyDataSource<Aws>>> {

@@ -21,11 +21,7 @@ pub trait DataSource: Send + Sync + 'static {
         Diagnostics::new()
     }
     /// Returns the configuration with its computed attributes filled in.
-    async fn read(
-        &self,
-        ctx: Ctx<'_, Self::Data>,
-        config: Self::Model,
-    ) -> Result<Self::Model, Diagnostics>;
+    async fn read(&self, ctx: Ctx<'_, Self::Data>, config: Self::Model) -> Result<Self::Model, Diagnostics>;
 }
 
 #[async_trait]

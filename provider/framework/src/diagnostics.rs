@@ -93,11 +93,7 @@ impl Diagnostics {
     pub fn push(&mut self, d: Diagnostic) {
         self.0.push(d);
     }
-    pub fn error(
-        &mut self,
-        summary: impl Into<String>,
-        detail: impl Into<String>,
-    ) -> &mut Diagnostic {
+    pub fn error(&mut self, summary: impl Into<String>, detail: impl Into<String>) -> &mut Diagnostic {
         self.0.push(Diagnostic::error(summary, detail));
         self.0.last_mut().expect("just pushed")
     }
@@ -139,9 +135,6 @@ mod tests {
             AttributePath::root("values").key("db/name").to_string(),
             "values[\"db/name\"]"
         );
-        assert_eq!(
-            AttributePath::root("names").index(2).to_string(),
-            "names[2]"
-        );
+        assert_eq!(AttributePath::root("names").index(2).to_string(), "names[2]");
     }
 }

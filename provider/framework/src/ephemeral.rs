@@ -36,16 +36,8 @@ pub trait EphemeralResource: Send + Sync + 'static {
     fn validate(&self, _config: &Value) -> Diagnostics {
         Diagnostics::new()
     }
-    async fn open(
-        &self,
-        ctx: Ctx<'_, Self::Data>,
-        config: Self::Model,
-    ) -> Result<Opened<Self::Model>, Diagnostics>;
-    async fn renew(
-        &self,
-        _ctx: Ctx<'_, Self::Data>,
-        private: Vec<u8>,
-    ) -> Result<Renewed, Diagnostics> {
+    async fn open(&self, ctx: Ctx<'_, Self::Data>, config: Self::Model) -> Result<Opened<Self::Model>, Diagnostics>;
+    async fn renew(&self, _ctx: Ctx<'_, Self::Data>, private: Vec<u8>) -> Result<Renewed, Diagnostics> {
         Ok(Renewed {
             renew_at: None,
             private,
@@ -89,11 +81,7 @@ impl<E: EphemeralResource> AnyEphemeralResource<E::Data> for Typed<E> {
     fn validate(&self, config: &Value) -> Diagnostics {
         self.inner.validate(config)
     }
-    async fn open(
-        &self,
-        ctx: Ctx<'_, E::Data>,
-        config: &Value,
-    ) -> Result<Opened<Value>, Diagnostics> {
+    async fn open(&self, ctx: Ctx<'_, E::Data>, config: &Value) -> Result<Opened<Value>, Diagnostics> {
         let opened = self.inner.open(ctx, decode_model(config)?).await?;
         Ok(Opened {
             result: encode_model(&opened.result, &self.schema)?,

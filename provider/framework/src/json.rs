@@ -59,10 +59,7 @@ pub fn from_json(json: &J, ty: &Type) -> Result<Value, JsonError> {
         },
         Type::List(e) | Type::Set(e) => {
             let items = json.as_array().ok_or_else(|| mismatch(ty, json))?;
-            let values = items
-                .iter()
-                .map(|i| from_json(i, e))
-                .collect::<Result<Vec<_>, _>>()?;
+            let values = items.iter().map(|i| from_json(i, e)).collect::<Result<Vec<_>, _>>()?;
             Ok(if matches!(ty, Type::Set(_)) {
                 Value::Set(values)
             } else {
@@ -94,10 +91,7 @@ pub fn from_json(json: &J, ty: &Type) -> Result<Value, JsonError> {
             let entries = json.as_object().ok_or_else(|| mismatch(ty, json))?;
             let mut out = BTreeMap::new();
             for (name, attr_ty) in attrs {
-                out.insert(
-                    name.clone(),
-                    from_json(entries.get(name).unwrap_or(&J::Null), attr_ty)?,
-                );
+                out.insert(name.clone(), from_json(entries.get(name).unwrap_or(&J::Null), attr_ty)?);
             }
             Ok(Value::Object(out))
         }
@@ -134,12 +128,7 @@ fn infer_from_json(json: &J) -> Value {
         J::Number(n) => Value::Number(number_from_json(n)),
         J::String(s) => Value::String(s.clone()),
         J::Array(items) => Value::Tuple(items.iter().map(infer_from_json).collect()),
-        J::Object(entries) => Value::Object(
-            entries
-                .iter()
-                .map(|(k, v)| (k.clone(), infer_from_json(v)))
-                .collect(),
-        ),
+        J::Object(entries) => Value::Object(entries.iter().map(|(k, v)| (k.clone(), infer_from_json(v))).collect()),
     }
 }
 
@@ -149,20 +138,13 @@ pub fn to_json(value: &Value) -> J {
         Value::Null | Value::Unknown(_) => J::Null,
         Value::Bool(b) => J::Bool(*b),
         Value::Number(Number::Int(i)) => J::from(*i),
-        Value::Number(Number::Float(f)) => {
-            serde_json::Number::from_f64(*f).map_or(J::Null, J::Number)
-        }
+        Value::Number(Number::Float(f)) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
         Value::Number(Number::Big(s)) => J::String(s.clone()),
         Value::String(s) => J::String(s.clone()),
-        Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
-            J::Array(items.iter().map(to_json).collect())
+        Value::List(items) | Value::Set(items) | Value::Tuple(items) => J::Array(items.iter().map(to_json).collect()),
+        Value::Map(entries) | Value::Object(entries) => {
+            J::Object(entries.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
         }
-        Value::Map(entries) | Value::Object(entries) => J::Object(
-            entries
-                .iter()
-                .map(|(k, v)| (k.clone(), to_json(v)))
-                .collect(),
-        ),
     }
 }
 
@@ -193,11 +175,7 @@ mod tests {
         let value = from_json(&json, &ty).unwrap();
         assert_eq!(value.attr("names"), &Value::Set(vec!["/x".into()]));
         assert_eq!(value.attr("n"), &Value::from(3));
-        assert_eq!(
-            value.as_object().unwrap().len(),
-            3,
-            "unknown attribute dropped"
-        );
+        assert_eq!(value.as_object().unwrap().len(), 3, "unknown attribute dropped");
     }
 
     #[test]
@@ -226,10 +204,7 @@ mod tests {
         let value = Value::Object(BTreeMap::from([
             ("id".into(), Value::unknown()),
             ("path_prefix".into(), "/app/".into()),
-            (
-                "values".into(),
-                Value::Map(BTreeMap::from([("a".into(), "1".into())])),
-            ),
+            ("values".into(), Value::Map(BTreeMap::from([("a".into(), "1".into())]))),
         ]));
         let model: Model = to_model(&value).unwrap();
         assert_eq!(model.id, None);

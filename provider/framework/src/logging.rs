@@ -16,16 +16,15 @@ use tracing_subscriber::registry::LookupSpan;
 /// Installs the hclog layer as the global subscriber. The level comes from
 /// `TF_LOG_PROVIDER`, else `TF_LOG` (Terraform passes its environment on);
 /// without either only errors are written, since Terraform would drop the rest.
-pub fn init(module: &'static str) {
-    let level = level_from_env(
-        std::env::var("TF_LOG_PROVIDER")
-            .ok()
-            .or_else(|| std::env::var("TF_LOG").ok()),
-    );
-    let layer = HclogLayer {
-        module,
-        max_level: level,
-    };
+///
+/// `own_targets` are the crates (module path prefixes) logged at that level.
+/// Every other crate (the AWS SDK, hyper, h2, tonic) is held to warnings and
+/// errors: their debug and trace output can carry request and response bodies,
+/// and with them decrypted secrets.
+pub fn init(module: &'static str, mut own_targets: Vec<&'static str>) {
+    let level = level_from_env(std::env::var("TF_LOG_PROVIDER").ok().or_else(|| std::env::var("TF_LOG").ok()));
+    own_targets.push(module_path!().split("::").next().unwrap_or("tfplugin_framework"));
+    let layer = HclogLayer { module, max_level: level, own_targets };
     let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
@@ -42,6 +41,7 @@ fn level_from_env(value: Option<String>) -> Level {
 pub struct HclogLayer {
     module: &'static str,
     max_level: Level,
+    own_targets: Vec<&'static str>,
 }
 
 /// A span's recorded fields, kept in the span's extensions.
@@ -89,22 +89,13 @@ fn level_name(level: &Level) -> &'static str {
 
 /// `2006-01-02T15:04:05.000000Z07:00` in Go's notation: Terraform rejects any other form.
 pub fn timestamp(now: time::OffsetDateTime) -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-    );
-    now.to_offset(time::UtcOffset::UTC)
-        .format(&format)
-        .unwrap_or_default()
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+    now.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_default()
 }
 
 impl HclogLayer {
-    pub fn line(
-        &self,
-        level: &Level,
-        target: &str,
-        fields: Map<String, J>,
-        now: time::OffsetDateTime,
-    ) -> String {
+    pub fn line(&self, level: &Level, target: &str, fields: Map<String, J>, now: time::OffsetDateTime) -> String {
         let mut out = Map::new();
         out.insert("@level".into(), J::from(level_name(level)));
         out.insert("@timestamp".into(), J::from(timestamp(now)));
@@ -127,7 +118,13 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     fn enabled(&self, metadata: &tracing::Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        *metadata.level() <= self.max_level
+        let own = self.own_targets.iter().any(|t| metadata.target().starts_with(t));
+        let limit = if own {
+            self.max_level
+        } else {
+            self.max_level.min(Level::WARN)
+        };
+        *metadata.level() <= limit
     }
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
@@ -157,12 +154,7 @@ where
         }
         event.record(&mut JsonVisitor(&mut fields));
         let meta = event.metadata();
-        let line = self.line(
-            meta.level(),
-            meta.target(),
-            fields,
-            time::OffsetDateTime::now_utc(),
-        );
+        let line = self.line(meta.level(), meta.target(), fields, time::OffsetDateTime::now_utc());
         // One write per line so concurrent events never interleave.
         let mut stderr = std::io::stderr().lock();
         let _ = stderr.write_all(format!("{line}\n").as_bytes());
@@ -181,10 +173,7 @@ mod tests {
 
     #[test]
     fn line_is_hclog_json() {
-        let layer = HclogLayer {
-            module: "nextstack",
-            max_level: Level::DEBUG,
-        };
+        let layer = HclogLayer { module: "nextstack", max_level: Level::DEBUG, own_targets: vec![] };
         let mut fields = Map::new();
         fields.insert("@message".into(), J::from("reading parameters"));
         fields.insert("tf_rpc".into(), J::from("ReadDataSource"));

@@ -39,8 +39,7 @@ fn mismatch(ty: &Type, found: &Mp) -> MsgpackError {
 
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, MsgpackError> {
     let mut reader = bytes;
-    let mp =
-        rmpv::decode::read_value(&mut reader).map_err(|e| MsgpackError::Decode(e.to_string()))?;
+    let mp = rmpv::decode::read_value(&mut reader).map_err(|e| MsgpackError::Decode(e.to_string()))?;
     from_mp(&mp, ty)
 }
 
@@ -55,32 +54,20 @@ pub fn encode(value: &Value, ty: &Type) -> Vec<u8> {
 fn from_mp(mp: &Mp, ty: &Type) -> Result<Value, MsgpackError> {
     match mp {
         Mp::Nil => return Ok(Value::Null),
-        Mp::Ext(kind, payload) => {
-            return Ok(Value::Unknown(Box::new(decode_refinements(*kind, payload))))
-        }
+        Mp::Ext(kind, payload) => return Ok(Value::Unknown(Box::new(decode_refinements(*kind, payload)))),
         _ => {}
     }
     match ty {
         Type::String => match mp {
-            Mp::String(s) => Ok(Value::String(
-                s.as_str().ok_or_else(|| mismatch(ty, mp))?.to_string(),
-            )),
+            Mp::String(s) => Ok(Value::String(s.as_str().ok_or_else(|| mismatch(ty, mp))?.to_string())),
             Mp::Binary(b) => Ok(Value::String(String::from_utf8_lossy(b).into_owned())),
             _ => Err(mismatch(ty, mp)),
         },
-        Type::Bool => mp
-            .as_bool()
-            .map(Value::Bool)
-            .ok_or_else(|| mismatch(ty, mp)),
-        Type::Number => number_from_mp(mp)
-            .map(Value::Number)
-            .ok_or_else(|| mismatch(ty, mp)),
+        Type::Bool => mp.as_bool().map(Value::Bool).ok_or_else(|| mismatch(ty, mp)),
+        Type::Number => number_from_mp(mp).map(Value::Number).ok_or_else(|| mismatch(ty, mp)),
         Type::List(e) | Type::Set(e) => {
             let items = mp.as_array().ok_or_else(|| mismatch(ty, mp))?;
-            let values = items
-                .iter()
-                .map(|i| from_mp(i, e))
-                .collect::<Result<Vec<_>, _>>()?;
+            let values = items.iter().map(|i| from_mp(i, e)).collect::<Result<Vec<_>, _>>()?;
             Ok(if matches!(ty, Type::Set(_)) {
                 Value::Set(values)
             } else {
@@ -111,8 +98,7 @@ fn from_mp(mp: &Mp, ty: &Type) -> Result<Value, MsgpackError> {
         }
         Type::Object(attrs) => {
             let entries = mp.as_map().ok_or_else(|| mismatch(ty, mp))?;
-            let mut out: BTreeMap<String, Value> =
-                attrs.keys().map(|k| (k.clone(), Value::Null)).collect();
+            let mut out: BTreeMap<String, Value> = attrs.keys().map(|k| (k.clone(), Value::Null)).collect();
             for (k, v) in entries {
                 let key = k.as_str().ok_or_else(|| mismatch(ty, mp))?;
                 // Attributes the schema does not know are dropped.
@@ -123,17 +109,13 @@ fn from_mp(mp: &Mp, ty: &Type) -> Result<Value, MsgpackError> {
             Ok(Value::Object(out))
         }
         Type::Dynamic => {
-            let pair = mp
-                .as_array()
-                .filter(|a| a.len() == 2)
-                .ok_or_else(|| mismatch(ty, mp))?;
+            let pair = mp.as_array().filter(|a| a.len() == 2).ok_or_else(|| mismatch(ty, mp))?;
             let type_bytes: &[u8] = match &pair[0] {
                 Mp::Binary(b) => b,
                 Mp::String(s) => s.as_bytes(),
                 other => return Err(mismatch(ty, other)),
             };
-            let inner = Type::from_json_bytes(type_bytes)
-                .map_err(|e| MsgpackError::Decode(e.to_string()))?;
+            let inner = Type::from_json_bytes(type_bytes).map_err(|e| MsgpackError::Decode(e.to_string()))?;
             from_mp(&pair[1], &inner)
         }
     }
@@ -241,10 +223,7 @@ fn to_mp(value: &Value, ty: &Type) -> Mp {
     }
     if let Type::Dynamic = ty {
         let inner = value.infer_type();
-        return Mp::Array(vec![
-            Mp::Binary(inner.to_json_bytes()),
-            to_mp(value, &inner),
-        ]);
+        return Mp::Array(vec![Mp::Binary(inner.to_json_bytes()), to_mp(value, &inner)]);
     }
     match value {
         Value::Null | Value::Unknown(_) => Mp::Nil,
@@ -327,14 +306,8 @@ mod tests {
         ]);
         let value = Value::Object(BTreeMap::from([
             ("names".into(), Value::Set(vec!["/a".into(), "/b".into()])),
-            (
-                "values".into(),
-                Value::Map(BTreeMap::from([("k".into(), "v".into())])),
-            ),
-            (
-                "pair".into(),
-                Value::Tuple(vec!["x".into(), Value::from(1)]),
-            ),
+            ("values".into(), Value::Map(BTreeMap::from([("k".into(), "v".into())]))),
+            ("pair".into(), Value::Tuple(vec!["x".into(), Value::from(1)])),
             ("list".into(), Value::List(vec![true.into(), false.into()])),
         ]));
         round_trip(value, ty);
@@ -376,10 +349,7 @@ mod tests {
         let mut payload = Vec::new();
         rmpv::encode::write_value(
             &mut payload,
-            &Mp::Map(vec![
-                (Mp::from(1), Mp::Boolean(true)),
-                (Mp::from(2), Mp::from("/app/")),
-            ]),
+            &Mp::Map(vec![(Mp::from(1), Mp::Boolean(true)), (Mp::from(2), Mp::from("/app/"))]),
         )
         .unwrap();
         let mut bytes = Vec::new();
@@ -400,11 +370,9 @@ mod tests {
         assert_eq!(pair[0], Mp::Binary(br#"["map","string"]"#.to_vec()));
         round_trip(value, Type::Dynamic);
         round_trip(Value::Null, Type::Dynamic);
-        assert!(
-            decode(&encode(&Value::unknown(), &Type::Dynamic), &Type::Dynamic)
-                .unwrap()
-                .is_unknown()
-        );
+        assert!(decode(&encode(&Value::unknown(), &Type::Dynamic), &Type::Dynamic)
+            .unwrap()
+            .is_unknown());
     }
 
     #[test]
@@ -420,10 +388,7 @@ mod tests {
     fn mismatched_type_is_an_error_not_a_panic() {
         let bytes = encode(&Value::from("x"), &Type::String);
         assert!(decode(&bytes, &Type::list(Type::String)).is_err());
-        assert!(
-            decode(&[0xa5, b'a'], &Type::String).is_err(),
-            "truncated string"
-        );
+        assert!(decode(&[0xa5, b'a'], &Type::String).is_err(), "truncated string");
         assert!(decode(&[], &Type::String).is_err());
     }
 }

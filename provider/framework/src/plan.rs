@@ -101,32 +101,21 @@ pub fn clear_write_only(block: &Block, value: &mut Value) {
     }
     for nb in &block.blocks {
         if let Some(nested) = attrs.get_mut(&nb.name) {
-            for_each_nested(nb.nesting, &Value::Null, nested, |_, p| {
-                clear_write_only(&nb.block, p)
-            });
+            for_each_nested(nb.nesting, &Value::Null, nested, |_, p| clear_write_only(&nb.block, p));
         }
     }
 }
 
-fn mark_computed_unknown(
-    block: &Block,
-    config: &Value,
-    prior: Option<&Value>,
-    planned: &mut Value,
-) {
+fn mark_computed_unknown(block: &Block, config: &Value, prior: Option<&Value>, planned: &mut Value) {
     let Some(attrs) = planned.as_object_mut() else {
         return;
     };
-    for a in block
-        .attributes
-        .iter()
-        .filter(|a| a.computed && a.default.is_none())
-    {
+    for a in block.attributes.iter().filter(|a| a.computed && a.default.is_none()) {
         if !config.attr(&a.name).is_null() {
             continue;
         }
-        let keep = prior.is_some_and(|p| !p.attr(&a.name).is_null())
-            && a.has_modifier(&PlanModifier::UseStateForUnknown);
+        let keep =
+            prior.is_some_and(|p| !p.attr(&a.name).is_null()) && a.has_modifier(&PlanModifier::UseStateForUnknown);
         if !keep {
             attrs.insert(a.name.clone(), Value::unknown());
         }
@@ -137,9 +126,7 @@ fn mark_computed_unknown(
             // Prior values of nested blocks only line up for single blocks.
             let nested_prior = prior.map(|p| p.attr(&nb.name));
             match nb.nesting {
-                Nesting::Single => {
-                    mark_computed_unknown(&nb.block, nested_config, nested_prior, nested)
-                }
+                Nesting::Single => mark_computed_unknown(&nb.block, nested_config, nested_prior, nested),
                 _ => for_each_nested(nb.nesting, nested_config, nested, |c, p| {
                     mark_computed_unknown(&nb.block, c, None, p)
                 }),
@@ -148,13 +135,7 @@ fn mark_computed_unknown(
     }
 }
 
-fn find_replacements(
-    block: &Block,
-    prior: &Value,
-    planned: &Value,
-    at: &AttributePath,
-    out: &mut Vec<AttributePath>,
-) {
+fn find_replacements(block: &Block, prior: &Value, planned: &Value, at: &AttributePath, out: &mut Vec<AttributePath>) {
     for a in block
         .attributes
         .iter()
@@ -178,12 +159,7 @@ fn find_replacements(
 }
 
 /// Runs `f(config_element, planned_element)` over the elements of a nested block value.
-fn for_each_nested(
-    nesting: Nesting,
-    config: &Value,
-    planned: &mut Value,
-    mut f: impl FnMut(&Value, &mut Value),
-) {
+fn for_each_nested(nesting: Nesting, config: &Value, planned: &mut Value, mut f: impl FnMut(&Value, &mut Value)) {
     match nesting {
         Nesting::Single => {
             if !planned.is_null() {
@@ -229,11 +205,7 @@ mod tests {
 
     fn schema() -> Block {
         Block::new("")
-            .attribute(
-                Attribute::new("id", Type::String)
-                    .computed()
-                    .use_state_for_unknown(),
-            )
+            .attribute(Attribute::new("id", Type::String).computed().use_state_for_unknown())
             .attribute(Attribute::new("version", Type::String).computed())
             .attribute(
                 Attribute::new("path_prefix", Type::String)
@@ -241,20 +213,12 @@ mod tests {
                     .requires_replace(),
             )
             .attribute(Attribute::new("values", Type::map(Type::String)).optional())
-            .attribute(
-                Attribute::new("secret_wo", Type::String)
-                    .optional()
-                    .write_only(),
-            )
+            .attribute(Attribute::new("secret_wo", Type::String).optional().write_only())
             .attribute(Attribute::new("overwrite", Type::Bool).default_value(false))
             .block(NestedBlock::new(
                 "validation",
                 Nesting::Single,
-                Block::new("").attribute(
-                    Attribute::new("zone", Type::String)
-                        .required()
-                        .requires_replace(),
-                ),
+                Block::new("").attribute(Attribute::new("zone", Type::String).required().requires_replace()),
             ))
     }
 
@@ -279,10 +243,7 @@ mod tests {
 
     #[test]
     fn create_fills_defaults_and_unknowns_and_holds_write_only_out() {
-        let config = obj(&[
-            ("path_prefix", "/a/".into()),
-            ("secret_wo", "s3cret".into()),
-        ]);
+        let config = obj(&[("path_prefix", "/a/".into()), ("secret_wo", "s3cret".into())]);
         let plan = plan_resource(&schema(), &Value::Null, &config, &config);
         assert!(plan.planned.attr("id").is_unknown());
         assert!(plan.planned.attr("version").is_unknown());
@@ -329,26 +290,19 @@ mod tests {
         let plan = plan_resource(&schema(), &prior, &proposed, &config);
         assert_eq!(plan.planned.attr("id"), &Value::from("x"));
         assert!(plan.planned.attr("version").is_unknown());
-        assert_eq!(
-            plan.requires_replace,
-            vec![AttributePath::root("path_prefix")]
-        );
+        assert_eq!(plan.requires_replace, vec![AttributePath::root("path_prefix")]);
     }
 
     #[test]
     fn nested_block_attribute_replacement_has_full_path() {
-        let validation =
-            |z: &str| Value::Object(BTreeMap::from([("zone".to_string(), Value::from(z))]));
+        let validation = |z: &str| Value::Object(BTreeMap::from([("zone".to_string(), Value::from(z))]));
         let prior = obj(&[
             ("id", "x".into()),
             ("path_prefix", "/a/".into()),
             ("overwrite", false.into()),
             ("validation", validation("Z1")),
         ]);
-        let config = obj(&[
-            ("path_prefix", "/a/".into()),
-            ("validation", validation("Z2")),
-        ]);
+        let config = obj(&[("path_prefix", "/a/".into()), ("validation", validation("Z2"))]);
         let proposed = obj(&[
             ("id", "x".into()),
             ("path_prefix", "/a/".into()),

@@ -81,25 +81,16 @@ pub trait Resource: Send + Sync + 'static {
         config: Self::Model,
     ) -> Result<Self::Model, ApplyError<Self::Model>>;
     /// `Ok(None)` when the object is gone, which removes it from state.
-    async fn read(
-        &self,
-        ctx: Ctx<'_, Self::Data>,
-        state: Self::Model,
-    ) -> Result<Option<Self::Model>, Diagnostics>;
+    async fn read(&self, ctx: Ctx<'_, Self::Data>, state: Self::Model) -> Result<Option<Self::Model>, Diagnostics>;
     async fn update(
         &self,
         ctx: Ctx<'_, Self::Data>,
         change: Change<Self::Model>,
     ) -> Result<Self::Model, ApplyError<Self::Model>>;
-    async fn delete(&self, ctx: Ctx<'_, Self::Data>, state: Self::Model)
-        -> Result<(), Diagnostics>;
+    async fn delete(&self, ctx: Ctx<'_, Self::Data>, state: Self::Model) -> Result<(), Diagnostics>;
 
     /// Builds a minimal state from an import id; `read` completes it.
-    async fn import(
-        &self,
-        _ctx: Ctx<'_, Self::Data>,
-        _id: &str,
-    ) -> Result<Self::Model, Diagnostics> {
+    async fn import(&self, _ctx: Ctx<'_, Self::Data>, _id: &str) -> Result<Self::Model, Diagnostics> {
         Err(Diagnostic::error(
             "Import not supported",
             format!("The resource type {} cannot be imported.", self.name()),
@@ -126,20 +117,8 @@ pub trait AnyResource<D>: Send + Sync {
     fn name(&self) -> &'static str;
     fn schema(&self) -> Schema;
     fn validate(&self, config: &Value) -> Diagnostics;
-    async fn plan(
-        &self,
-        ctx: Ctx<'_, D>,
-        prior: &Value,
-        proposed: &Value,
-        config: &Value,
-    ) -> PlannedChange;
-    async fn apply(
-        &self,
-        ctx: Ctx<'_, D>,
-        prior: &Value,
-        planned: &Value,
-        config: &Value,
-    ) -> AppliedChange;
+    async fn plan(&self, ctx: Ctx<'_, D>, prior: &Value, proposed: &Value, config: &Value) -> PlannedChange;
+    async fn apply(&self, ctx: Ctx<'_, D>, prior: &Value, planned: &Value, config: &Value) -> AppliedChange;
     async fn read(&self, ctx: Ctx<'_, D>, state: &Value) -> Result<Value, Diagnostics>;
     async fn import(&self, ctx: Ctx<'_, D>, id: &str) -> Result<Value, Diagnostics>;
 }
@@ -229,13 +208,7 @@ impl<R: Resource> AnyResource<R::Data> for Typed<R> {
         self.inner.validate(config)
     }
 
-    async fn plan(
-        &self,
-        ctx: Ctx<'_, R::Data>,
-        prior: &Value,
-        proposed: &Value,
-        config: &Value,
-    ) -> PlannedChange {
+    async fn plan(&self, ctx: Ctx<'_, R::Data>, prior: &Value, proposed: &Value, config: &Value) -> PlannedChange {
         let mut plan = plan_resource(&self.schema.block, prior, proposed, config);
         let diagnostics = if plan.is_destroy() {
             Diagnostics::new()
@@ -249,13 +222,7 @@ impl<R: Resource> AnyResource<R::Data> for Typed<R> {
         }
     }
 
-    async fn apply(
-        &self,
-        ctx: Ctx<'_, R::Data>,
-        prior: &Value,
-        planned: &Value,
-        config: &Value,
-    ) -> AppliedChange {
+    async fn apply(&self, ctx: Ctx<'_, R::Data>, prior: &Value, planned: &Value, config: &Value) -> AppliedChange {
         match self.apply_typed(ctx, prior, planned, config).await {
             Ok(None) => AppliedChange {
                 new_state: Value::Null,
@@ -268,26 +235,21 @@ impl<R: Resource> AnyResource<R::Data> for Typed<R> {
                     if !new_state.attr(&a.name).is_wholly_known() {
                         diagnostics.push(Diagnostic::error(
                             "Provider left a value unknown after apply",
-                            format!("{}.{} is still unknown after apply. This is a bug in the provider.", self.inner.name(), a.name),
+                            format!(
+                                "{}.{} is still unknown after apply. This is a bug in the provider.",
+                                self.inner.name(),
+                                a.name
+                            ),
                         ));
                     }
                 }
-                AppliedChange {
-                    new_state,
-                    diagnostics,
-                }
+                AppliedChange { new_state, diagnostics }
             }
-            Err(ApplyError {
-                diagnostics,
-                partial,
-            }) => {
+            Err(ApplyError { diagnostics, partial }) => {
                 // Without a partial state: keep the prior state (update or delete
                 // failed) or store nothing (create failed and cleaned up after itself).
                 let new_state = partial.unwrap_or_else(|| prior.clone());
-                AppliedChange {
-                    new_state,
-                    diagnostics,
-                }
+                AppliedChange { new_state, diagnostics }
             }
         }
     }

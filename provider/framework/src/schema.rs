@@ -174,11 +174,8 @@ impl Block {
 
     /// The object type of a value of this block.
     pub fn value_type(&self) -> Type {
-        let mut attrs: std::collections::BTreeMap<String, Type> = self
-            .attributes
-            .iter()
-            .map(|a| (a.name.clone(), a.ty.clone()))
-            .collect();
+        let mut attrs: std::collections::BTreeMap<String, Type> =
+            self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone())).collect();
         for b in &self.blocks {
             let inner = b.block.value_type();
             let ty = match b.nesting {

@@ -24,8 +24,7 @@ use crate::provider::Provider;
 use crate::tls::ServerIdentity;
 
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
-pub const MAGIC_COOKIE_VALUE: &str =
-    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+pub const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 const PROTOCOL_VERSION: u32 = 6;
 const CORE_PROTOCOL_VERSION: u32 = 1;
 
@@ -34,16 +33,19 @@ pub struct ServeOptions {
     /// The provider's registry address, used in the debug-mode reattach value.
     pub address: &'static str,
     pub debug: bool,
+    /// Module path prefixes whose debug logs Terraform may see (see [`crate::logging::init`]).
+    pub log_targets: Vec<&'static str>,
 }
 
 impl ServeOptions {
-    /// `--debug` on the command line selects debug mode.
-    pub fn from_args(address: &'static str) -> Self {
+    /// `--debug` on the command line selects debug mode. `crate_name` is the
+    /// provider crate's module path (`module_path!()` in `main`), whose logs
+    /// follow TF_LOG; other crates log warnings and errors only.
+    pub fn from_args(address: &'static str, crate_name: &'static str) -> Self {
         ServeOptions {
             address,
-            debug: std::env::args()
-                .skip(1)
-                .any(|a| a == "--debug" || a == "-debug"),
+            debug: std::env::args().skip(1).any(|a| a == "--debug" || a == "-debug"),
+            log_targets: vec![crate_name],
         }
     }
 }
@@ -52,7 +54,9 @@ impl ServeOptions {
 pub enum ServeError {
     #[error("This binary is a plugin. These are not meant to be executed directly.\nPlease execute the program that consumes these plugins, which will\nload any plugins automatically")]
     NotLaunchedByTerraform,
-    #[error("Terraform asked for plugin protocol versions {0}; this provider speaks only protocol 6 (Terraform >= 1.0)")]
+    #[error(
+        "Terraform asked for plugin protocol versions {0}; this provider speaks only protocol 6 (Terraform >= 1.0)"
+    )]
     UnsupportedProtocol(String),
     #[error("PLUGIN_MIN_PORT/PLUGIN_MAX_PORT: {0}")]
     PortRange(String),
@@ -104,7 +108,7 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
     if !options.debug {
         check_environment(|k| std::env::var(k).ok())?;
     }
-    crate::logging::init(provider.type_name());
+    crate::logging::init(provider.type_name(), options.log_targets.clone());
 
     let shutdown = Arc::new(Notify::new());
     let service = ProviderService::new(provider);
@@ -127,11 +131,7 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
                 }
             }
         });
-        let value = reattach_value(
-            options.address,
-            &socket.to_string_lossy(),
-            std::process::id(),
-        );
+        let value = reattach_value(options.address, &socket.to_string_lossy(), std::process::id());
         let mut out = std::io::stdout().lock();
         writeln!(out, "Provider started. To attach Terraform, set this in its environment:\n\n\tTF_REATTACH_PROVIDERS='{value}'\n")?;
         out.flush()?;
@@ -143,10 +143,7 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
     } else {
         let listener = bind_in_port_range().await?;
         let address = listener.local_addr()?;
-        let (acceptor, cert_field) = match std::env::var("PLUGIN_CLIENT_CERT")
-            .ok()
-            .filter(|c| !c.is_empty())
-        {
+        let (acceptor, cert_field) = match std::env::var("PLUGIN_CLIENT_CERT").ok().filter(|c| !c.is_empty()) {
             Some(client_pem) => {
                 let identity = ServerIdentity::generate()?;
                 let config = identity.server_config(&client_pem)?;
@@ -160,11 +157,7 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
         tokio::spawn(accept_loop(listener, acceptor, conn_tx));
         ignore_interrupts();
         let mut out = std::io::stdout().lock();
-        writeln!(
-            out,
-            "{}",
-            handshake_line("tcp", &address.to_string(), &cert_field)
-        )?;
+        writeln!(out, "{}", handshake_line("tcp", &address.to_string(), &cert_field))?;
         out.flush()?;
     }
 
@@ -185,9 +178,7 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
                 .max_decoding_message_size(256 * 1024 * 1024)
                 .max_encoding_message_size(256 * 1024 * 1024),
         )
-        .serve_with_incoming_shutdown(ReceiverStream::new(conn_rx), async move {
-            stop.notified().await
-        })
+        .serve_with_incoming_shutdown(ReceiverStream::new(conn_rx), async move { stop.notified().await })
         .await?;
     Ok(())
 }
@@ -222,9 +213,7 @@ async fn bind_in_port_range() -> Result<tokio::net::TcpListener, ServeError> {
                     return Ok(listener);
                 }
             }
-            Err(ServeError::PortRange(format!(
-                "no free port in {min}..={max}"
-            )))
+            Err(ServeError::PortRange(format!("no free port in {min}..={max}")))
         }
         _ => Ok(tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?),
     }
@@ -278,20 +267,13 @@ impl AsyncRead for Conn {
 }
 
 impl AsyncWrite for Conn {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
         Pin::new(&mut *self.0).poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut *self.0).poll_flush(cx)
     }
-    fn poll_shutdown(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut *self.0).poll_shutdown(cx)
     }
     fn poll_write_vectored(
@@ -321,12 +303,7 @@ mod tests {
     #[test]
     fn cookie_and_protocol_are_checked() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(key, _)| *key == k)
-                    .map(|(_, v)| v.to_string())
-            }
+            move |k: &str| pairs.iter().find(|(key, _)| *key == k).map(|(_, v)| v.to_string())
         };
         assert!(matches!(
             check_environment(env(&[])),
@@ -348,16 +325,9 @@ mod tests {
 
     #[test]
     fn reattach_value_names_the_socket() {
-        let v: serde_json::Value = serde_json::from_str(&reattach_value(
-            "registry.terraform.io/x/y",
-            "/tmp/s.sock",
-            42,
-        ))
-        .unwrap();
-        assert_eq!(
-            v["registry.terraform.io/x/y"]["Addr"]["String"],
-            "/tmp/s.sock"
-        );
+        let v: serde_json::Value =
+            serde_json::from_str(&reattach_value("registry.terraform.io/x/y", "/tmp/s.sock", 42)).unwrap();
+        assert_eq!(v["registry.terraform.io/x/y"]["Addr"]["String"], "/tmp/s.sock");
         assert_eq!(v["registry.terraform.io/x/y"]["ProtocolVersion"], 6);
     }
 }

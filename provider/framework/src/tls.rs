@@ -5,9 +5,7 @@
 use std::sync::Arc;
 
 use rustls::client::danger::HandshakeSignatureValid;
-use rustls::crypto::{
-    verify_tls12_signature, verify_tls13_signature, CryptoProvider, WebPkiSupportedAlgorithms,
-};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
@@ -33,26 +31,18 @@ impl ServerIdentity {
     /// A self-signed ECDSA certificate for "localhost", the name go-plugin's client checks.
     pub fn generate() -> Result<Self, TlsError> {
         use rcgen::{
-            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-            KeyUsagePurpose,
+            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
         };
         let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
-        params
-            .distinguished_name
-            .push(DnType::OrganizationName, "nextstack");
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "localhost");
+        params.distinguished_name.push(DnType::OrganizationName, "nextstack");
+        params.distinguished_name.push(DnType::CommonName, "localhost");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params.key_usages = vec![
             KeyUsagePurpose::DigitalSignature,
             KeyUsagePurpose::KeyEncipherment,
             KeyUsagePurpose::KeyCertSign,
         ];
-        params.extended_key_usages = vec![
-            ExtendedKeyUsagePurpose::ServerAuth,
-            ExtendedKeyUsagePurpose::ClientAuth,
-        ];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
         let cert = params.self_signed(&key)?;
         Ok(ServerIdentity {
@@ -69,8 +59,8 @@ impl ServerIdentity {
 
     /// A server configuration that requires the client to present `client_cert_pem`.
     pub fn server_config(&self, client_cert_pem: &str) -> Result<ServerConfig, TlsError> {
-        let client_cert = CertificateDer::from_pem_slice(client_cert_pem.as_bytes())
-            .map_err(|_| TlsError::NoClientCertificate)?;
+        let client_cert =
+            CertificateDer::from_pem_slice(client_cert_pem.as_bytes()).map_err(|_| TlsError::NoClientCertificate)?;
         let provider = Arc::new(crypto_provider());
         let verifier = PinnedClientCert {
             expected: client_cert,
@@ -79,10 +69,7 @@ impl ServerIdentity {
         let mut config = ServerConfig::builder_with_provider(provider)
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
             .with_client_cert_verifier(Arc::new(verifier))
-            .with_single_cert(
-                vec![self.cert.clone()],
-                PrivateKeyDer::Pkcs8(self.key.clone_key()),
-            )?;
+            .with_single_cert(vec![self.cert.clone()], PrivateKeyDer::Pkcs8(self.key.clone_key()))?;
         // grpc-go insists on ALPN h2.
         config.alpn_protocols = vec![b"h2".to_vec()];
         Ok(config)
@@ -168,20 +155,18 @@ mod tests {
         presented: (CertificateDer<'static>, PrivatePkcs8KeyDer<'static>),
     ) -> Result<Vec<u8>, String> {
         let server = ServerIdentity::generate().unwrap();
-        let acceptor =
-            tokio_rustls::TlsAcceptor::from(Arc::new(server.server_config(client_pem).unwrap()));
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server.server_config(client_pem).unwrap()));
         let verifier = PinnedServerCert {
             expected: server.cert.clone(),
             algorithms: crypto_provider().signature_verification_algorithms,
         };
-        let mut client_config =
-            rustls::ClientConfig::builder_with_provider(Arc::new(crypto_provider()))
-                .with_safe_default_protocol_versions()
-                .unwrap()
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(verifier))
-                .with_client_auth_cert(vec![presented.0], PrivateKeyDer::Pkcs8(presented.1))
-                .unwrap();
+        let mut client_config = rustls::ClientConfig::builder_with_provider(Arc::new(crypto_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_client_auth_cert(vec![presented.0], PrivateKeyDer::Pkcs8(presented.1))
+            .unwrap();
         client_config.alpn_protocols = vec![b"h2".to_vec()];
         let connector = tokio_rustls::TlsConnector::from(Arc::new(client_config));
         let (a, b) = tokio::io::duplex(64 * 1024);
@@ -271,9 +256,7 @@ mod tests {
         assert!(!field.ends_with('='));
         use base64::Engine;
         assert_eq!(
-            base64::engine::general_purpose::STANDARD_NO_PAD
-                .decode(field)
-                .unwrap(),
+            base64::engine::general_purpose::STANDARD_NO_PAD.decode(field).unwrap(),
             id.cert.as_ref()
         );
     }

@@ -53,10 +53,8 @@ impl Type {
             Type::Set(e) => json!(["set", e.to_json()]),
             Type::Map(e) => json!(["map", e.to_json()]),
             Type::Object(attrs) => {
-                let attrs: serde_json::Map<String, serde_json::Value> = attrs
-                    .iter()
-                    .map(|(k, t)| (k.clone(), t.to_json()))
-                    .collect();
+                let attrs: serde_json::Map<String, serde_json::Value> =
+                    attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
                 json!(["object", attrs])
             }
             Type::Tuple(elems) => {
@@ -100,10 +98,7 @@ impl Type {
                     "tuple" => {
                         let elems = arg.as_array().ok_or_else(bad)?;
                         Ok(Type::Tuple(
-                            elems
-                                .iter()
-                                .map(Type::from_json)
-                                .collect::<Result<_, _>>()?,
+                            elems.iter().map(Type::from_json).collect::<Result<_, _>>()?,
                         ))
                     }
                     _ => Err(bad()),
@@ -114,8 +109,7 @@ impl Type {
     }
 
     pub fn from_json_bytes(bytes: &[u8]) -> Result<Type, TypeError> {
-        let json: serde_json::Value =
-            serde_json::from_slice(bytes).map_err(|e| TypeError(e.to_string()))?;
+        let json: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| TypeError(e.to_string()))?;
         Type::from_json(&json)
     }
 }
@@ -227,9 +221,7 @@ impl Value {
     pub fn is_wholly_known(&self) -> bool {
         match self {
             Value::Unknown(_) => false,
-            Value::List(v) | Value::Set(v) | Value::Tuple(v) => {
-                v.iter().all(Value::is_wholly_known)
-            }
+            Value::List(v) | Value::Set(v) | Value::Tuple(v) => v.iter().all(Value::is_wholly_known),
             Value::Map(m) | Value::Object(m) => m.values().all(Value::is_wholly_known),
             _ => true,
         }
@@ -292,9 +284,7 @@ impl Value {
                 a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.semantically_eq(y))
             }
             (Value::Map(a), Value::Map(b)) | (Value::Object(a), Value::Object(b)) => {
-                a.len() == b.len()
-                    && a.iter()
-                        .all(|(k, x)| b.get(k).is_some_and(|y| x.semantically_eq(y)))
+                a.len() == b.len() && a.iter().all(|(k, x)| b.get(k).is_some_and(|y| x.semantically_eq(y)))
             }
             (Value::Unknown(_), Value::Unknown(_)) => true,
             (a, b) => a == b,
@@ -312,9 +302,7 @@ impl Value {
             Value::List(v) => Type::list(v.first().map_or(Type::Dynamic, Value::infer_type)),
             Value::Set(v) => Type::set(v.first().map_or(Type::Dynamic, Value::infer_type)),
             Value::Map(m) => Type::map(m.values().next().map_or(Type::Dynamic, Value::infer_type)),
-            Value::Object(m) => {
-                Type::Object(m.iter().map(|(k, v)| (k.clone(), v.infer_type())).collect())
-            }
+            Value::Object(m) => Type::Object(m.iter().map(|(k, v)| (k.clone(), v.infer_type())).collect()),
             Value::Tuple(v) => Type::Tuple(v.iter().map(Value::infer_type).collect()),
         }
     }

@@ -105,7 +105,11 @@ impl Clients {
 
 impl Aws {
     pub fn new(settings: AwsSettings) -> Self {
-        Aws { settings, base: OnceCell::new(), cache: Mutex::new(HashMap::new()) }
+        Aws {
+            settings,
+            base: OnceCell::new(),
+            cache: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The provider's own configuration: environment, profile, provider-level role.
@@ -129,7 +133,14 @@ impl Aws {
                 }
                 match &self.settings.assume_role {
                     None => Ok(config),
-                    Some(role) => Ok(assume(&config, &role.role_arn, role.external_id.as_deref(), role.session_name.as_deref(), None).await),
+                    Some(role) => Ok(assume(
+                        &config,
+                        &role.role_arn,
+                        role.external_id.as_deref(),
+                        role.session_name.as_deref(),
+                        None,
+                    )
+                    .await),
                 }
             })
             .await
@@ -163,7 +174,13 @@ impl Aws {
 
 /// A configuration whose credentials come from assuming `role_arn` with `base`'s
 /// credentials. Credentials are fetched on first use and refreshed by the SDK.
-async fn assume(base: &SdkConfig, role_arn: &str, external_id: Option<&str>, session_name: Option<&str>, region: Option<Region>) -> SdkConfig {
+async fn assume(
+    base: &SdkConfig,
+    role_arn: &str,
+    external_id: Option<&str>,
+    session_name: Option<&str>,
+    region: Option<Region>,
+) -> SdkConfig {
     let mut builder = AssumeRoleProvider::builder(role_arn)
         .session_name(session_name.unwrap_or(DEFAULT_SESSION_NAME))
         .configure(base);

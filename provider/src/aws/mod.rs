@@ -5,6 +5,6 @@ mod clients;
 mod errors;
 mod target;
 
-pub use clients::{Aws, AwsSettings, AssumeRole, Clients};
+pub use clients::{AssumeRole, Aws, AwsSettings, Clients};
 pub use errors::aws_error;
 pub use target::Target;

@@ -15,9 +15,9 @@ impl Target {
     /// The three schema attributes. Managed resources are replaced when the
     /// region or account changes, since their objects live there.
     pub fn attributes(managed: bool) -> [Attribute; 3] {
-        let region = Attribute::new("region", Type::String).optional().description(
-            "AWS region to act in. Defaults to the provider's region.",
-        );
+        let region = Attribute::new("region", Type::String)
+            .optional()
+            .description("AWS region to act in. Defaults to the provider's region.");
         let role_arn = Attribute::new("role_arn", Type::String)
             .optional()
             .description("IAM role to assume (with the provider's credentials) to act in another account.");
@@ -26,7 +26,11 @@ impl Target {
             .sensitive()
             .description("External ID required by the role's trust policy, if any.");
         if managed {
-            [region.computed().requires_replace(), role_arn.requires_replace(), external_id]
+            [
+                region.computed().requires_replace(),
+                role_arn.requires_replace(),
+                external_id,
+            ]
         } else {
             [region, role_arn, external_id]
         }

@@ -25,12 +25,27 @@ impl Function for ParseArn {
     }
 
     fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError> {
-        let arn = arguments.first().and_then(Value::as_str).ok_or_else(|| FunctionError::argument(0, "arn must be a string"))?;
+        let arn = arguments
+            .first()
+            .and_then(Value::as_str)
+            .ok_or_else(|| FunctionError::argument(0, "arn must be a string"))?;
         let fields: Vec<&str> = arn.splitn(6, ':').collect();
-        if fields.len() != 6 || fields[0] != "arn" || fields[1].is_empty() || fields[2].is_empty() || fields[5].is_empty() {
-            return Err(FunctionError::argument(0, format!("{arn:?} is not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)")));
+        if fields.len() != 6
+            || fields[0] != "arn"
+            || fields[1].is_empty()
+            || fields[2].is_empty()
+            || fields[5].is_empty()
+        {
+            return Err(FunctionError::argument(
+                0,
+                format!("{arn:?} is not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)"),
+            ));
         }
-        let object: BTreeMap<String, Value> = PARTS.iter().zip(&fields[1..]).map(|(k, v)| (k.to_string(), Value::from(*v))).collect();
+        let object: BTreeMap<String, Value> = PARTS
+            .iter()
+            .zip(&fields[1..])
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect();
         Ok(Value::Object(object))
     }
 }
@@ -41,7 +56,9 @@ mod tests {
 
     #[test]
     fn splits_a_role_arn() {
-        let v = ParseArn.call(&[Value::from("arn:aws:iam::111111111111:role/path/dns")]).unwrap();
+        let v = ParseArn
+            .call(&[Value::from("arn:aws:iam::111111111111:role/path/dns")])
+            .unwrap();
         assert_eq!(v.attr("account_id"), &Value::from("111111111111"));
         assert_eq!(v.attr("region"), &Value::from(""));
         assert_eq!(v.attr("resource"), &Value::from("role/path/dns"));
@@ -49,7 +66,11 @@ mod tests {
 
     #[test]
     fn resource_may_contain_colons() {
-        let v = ParseArn.call(&[Value::from("arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/x:*")]).unwrap();
+        let v = ParseArn
+            .call(&[Value::from(
+                "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/x:*",
+            )])
+            .unwrap();
         assert_eq!(v.attr("resource"), &Value::from("log-group:/aws/lambda/x:*"));
     }
 

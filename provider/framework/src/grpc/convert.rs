@@ -11,17 +11,12 @@ use crate::value::{Type, Value};
 use crate::{json, msgpack};
 
 pub fn decode_value(dv: Option<&pb::DynamicValue>, ty: &Type) -> Result<Value, Diagnostics> {
-    let fail = |e: String| -> Diagnostics {
-        Diagnostic::error("Malformed value from Terraform", e).into()
-    };
+    let fail = |e: String| -> Diagnostics { Diagnostic::error("Malformed value from Terraform", e).into() };
     match dv {
         None => Ok(Value::Null),
-        Some(dv) if !dv.msgpack.is_empty() => {
-            msgpack::decode(&dv.msgpack, ty).map_err(|e| fail(e.to_string()))
-        }
+        Some(dv) if !dv.msgpack.is_empty() => msgpack::decode(&dv.msgpack, ty).map_err(|e| fail(e.to_string())),
         Some(dv) if !dv.json.is_empty() => {
-            let parsed: serde_json::Value =
-                serde_json::from_slice(&dv.json).map_err(|e| fail(e.to_string()))?;
+            let parsed: serde_json::Value = serde_json::from_slice(&dv.json).map_err(|e| fail(e.to_string()))?;
             json::from_json(&parsed, ty).map_err(|e| fail(e.to_string()))
         }
         Some(_) => Ok(Value::Null),
@@ -113,11 +108,7 @@ fn nested_block(nb: &NestedBlock) -> pb::schema::NestedBlock {
             Nesting::Set => NestingMode::Set,
         } as i32,
         min_items: nb.min_items,
-        max_items: if nb.nesting == Nesting::Single {
-            0
-        } else {
-            nb.max_items
-        },
+        max_items: if nb.nesting == Nesting::Single { 0 } else { nb.max_items },
     }
 }
 
@@ -163,9 +154,18 @@ mod tests {
         let s = Schema::new(
             Block::new("A **resource**.")
                 .attribute(Attribute::new("path_prefix", Type::String).required())
-                .attribute(Attribute::new("secure_values_wo", Type::map(Type::String)).optional().sensitive().write_only())
+                .attribute(
+                    Attribute::new("secure_values_wo", Type::map(Type::String))
+                        .optional()
+                        .sensitive()
+                        .write_only(),
+                )
                 .attribute(Attribute::new("overwrite", Type::Bool).default_value(false))
-                .block(NestedBlock::new("validation", Nesting::Single, Block::new("").attribute(Attribute::new("hosted_zone_id", Type::String).required())))
+                .block(NestedBlock::new(
+                    "validation",
+                    Nesting::Single,
+                    Block::new("").attribute(Attribute::new("hosted_zone_id", Type::String).required()),
+                ))
                 .block(NestedBlock::new("rule", Nesting::List, Block::new(""))),
         )
         .with_version(2);
@@ -180,7 +180,10 @@ mod tests {
         assert!(wo.write_only && wo.sensitive && wo.optional);
         assert_eq!(wo.r#type, br#"["map","string"]"#);
         let overwrite = attr("overwrite");
-        assert!(overwrite.optional && overwrite.computed, "a default makes it optional+computed");
+        assert!(
+            overwrite.optional && overwrite.computed,
+            "a default makes it optional+computed"
+        );
         let validation = block.block_types.iter().find(|b| b.type_name == "validation").unwrap();
         assert_eq!(validation.nesting, pb::schema::nested_block::NestingMode::Single as i32);
         assert_eq!(validation.max_items, 0, "Terraform rejects max_items on single blocks");
@@ -190,7 +193,9 @@ mod tests {
 
     #[test]
     fn diagnostics_carry_attribute_paths() {
-        let d: Diagnostics = Diagnostic::error("Bad key", "detail").at(AttributePath::root("values").key("a/b")).into();
+        let d: Diagnostics = Diagnostic::error("Bad key", "detail")
+            .at(AttributePath::root("values").key("a/b"))
+            .into();
         let pb = diagnostics(&d);
         assert_eq!(pb[0].severity, pb::diagnostic::Severity::Error as i32);
         let steps = &pb[0].attribute.as_ref().unwrap().steps;
@@ -202,12 +207,22 @@ mod tests {
     #[test]
     fn dynamic_values_decode_from_msgpack_and_json() {
         let ty = Type::object([("n", Type::Number)]);
-        let json = pb::DynamicValue { msgpack: vec![], json: br#"{"n": 3}"#.to_vec() };
+        let json = pb::DynamicValue {
+            msgpack: vec![],
+            json: br#"{"n": 3}"#.to_vec(),
+        };
         assert_eq!(decode_value(Some(&json), &ty).unwrap().attr("n"), &Value::from(3));
         let mp = encode_value(&decode_value(Some(&json), &ty).unwrap(), &ty);
         assert!(mp.json.is_empty(), "msgpack is what we send");
         assert_eq!(decode_value(Some(&mp), &ty).unwrap().attr("n"), &Value::from(3));
         assert!(decode_value(None, &ty).unwrap().is_null());
-        assert!(decode_value(Some(&pb::DynamicValue { msgpack: vec![0x93], json: vec![] }), &ty).is_err());
+        assert!(decode_value(
+            Some(&pb::DynamicValue {
+                msgpack: vec![0x93],
+                json: vec![]
+            }),
+            &ty
+        )
+        .is_err());
     }
 }

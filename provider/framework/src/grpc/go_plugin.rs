@@ -9,9 +9,7 @@ use tokio::sync::Notify;
 use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status, Streaming};
 
-use crate::proto::plugin::{
-    grpc_broker_server, grpc_controller_server, grpc_stdio_server, ConnInfo, Empty, StdioData,
-};
+use crate::proto::plugin::{grpc_broker_server, grpc_controller_server, grpc_stdio_server, ConnInfo, Empty, StdioData};
 
 pub struct ControllerService {
     pub shutdown: Arc<Notify>,
@@ -40,10 +38,7 @@ pub struct StdioService {
 
 #[tonic::async_trait]
 impl grpc_stdio_server::GrpcStdio for StdioService {
-    async fn stream_stdio(
-        &self,
-        _req: Request<()>,
-    ) -> Result<Response<BoxStream<StdioData>>, Status> {
+    async fn stream_stdio(&self, _req: Request<()>) -> Result<Response<BoxStream<StdioData>>, Status> {
         Ok(Response::new(silent_until(self.shutdown.clone())))
     }
 }
@@ -54,10 +49,7 @@ pub struct BrokerService {
 
 #[tonic::async_trait]
 impl grpc_broker_server::GrpcBroker for BrokerService {
-    async fn start_stream(
-        &self,
-        _req: Request<Streaming<ConnInfo>>,
-    ) -> Result<Response<BoxStream<ConnInfo>>, Status> {
+    async fn start_stream(&self, _req: Request<Streaming<ConnInfo>>) -> Result<Response<BoxStream<ConnInfo>>, Status> {
         Ok(Response::new(silent_until(self.shutdown.clone())))
     }
 }

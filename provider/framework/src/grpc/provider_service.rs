@@ -13,8 +13,7 @@ use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
 use super::convert::{
-    decode_value, diagnostics, encode_value, function as function_pb, path, schema as schema_pb,
-    timestamp,
+    decode_value, diagnostics, encode_value, function as function_pb, path, schema as schema_pb, timestamp,
 };
 use crate::context::{Ctx, StopSignal};
 use crate::data_source::AnyDataSource;
@@ -79,25 +78,19 @@ fn unknown_type(kind: &str, name: &str) -> Diagnostics {
 }
 
 fn not_configured() -> Diagnostics {
-    Diagnostic::error("Provider not configured", "Terraform called the provider before configuring it. This is a bug in Terraform or the provider.").into()
+    Diagnostic::error(
+        "Provider not configured",
+        "Terraform called the provider before configuring it. This is a bug in Terraform or the provider.",
+    )
+    .into()
 }
 
 impl<P: Provider> ProviderService<P> {
     pub fn new(provider: P) -> Self {
         let prefix = provider.type_name();
         let resources = register(prefix, provider.resources(), |r| r.name(), |r| r.schema());
-        let data_sources = register(
-            prefix,
-            provider.data_sources(),
-            |r| r.name(),
-            |r| r.schema(),
-        );
-        let ephemerals = register(
-            prefix,
-            provider.ephemeral_resources(),
-            |r| r.name(),
-            |r| r.schema(),
-        );
+        let data_sources = register(prefix, provider.data_sources(), |r| r.name(), |r| r.schema());
+        let ephemerals = register(prefix, provider.ephemeral_resources(), |r| r.name(), |r| r.schema());
         let functions = provider
             .functions()
             .into_iter()
@@ -144,20 +137,12 @@ impl<P: Provider> ProviderService<P> {
     }
 
     fn resource(&self, name: &str) -> Result<&Registered<dyn AnyResource<P::Data>>, Diagnostics> {
-        self.resources
-            .get(name)
-            .ok_or_else(|| unknown_type("resource", name))
+        self.resources.get(name).ok_or_else(|| unknown_type("resource", name))
     }
 }
 
 /// Write-only attributes need a Terraform that keeps them out of state (>= 1.11).
-fn check_write_only(
-    block: &Block,
-    config: &Value,
-    allowed: bool,
-    at: &AttributePath,
-    diags: &mut Diagnostics,
-) {
+fn check_write_only(block: &Block, config: &Value, allowed: bool, at: &AttributePath, diags: &mut Diagnostics) {
     if allowed {
         return;
     }
@@ -173,11 +158,7 @@ fn check_write_only(
         }
     }
     for nb in &block.blocks {
-        if let Some(elements) = config
-            .attr(&nb.name)
-            .as_object()
-            .map(|_| vec![config.attr(&nb.name)])
-        {
+        if let Some(elements) = config.attr(&nb.name).as_object().map(|_| vec![config.attr(&nb.name)]) {
             for e in elements {
                 check_write_only(&nb.block, e, allowed, &at.clone().attr(&nb.name), diags);
             }
@@ -203,23 +184,17 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             resources: self
                 .resources
                 .keys()
-                .map(|n| m::ResourceMetadata {
-                    type_name: n.clone()
-                })
+                .map(|n| m::ResourceMetadata { type_name: n.clone() })
                 .collect(),
             data_sources: self
                 .data_sources
                 .keys()
-                .map(|n| m::DataSourceMetadata {
-                    type_name: n.clone()
-                })
+                .map(|n| m::DataSourceMetadata { type_name: n.clone() })
                 .collect(),
             ephemeral_resources: self
                 .ephemerals
                 .keys()
-                .map(|n| m::EphemeralMetadata {
-                    type_name: n.clone()
-                })
+                .map(|n| m::EphemeralMetadata { type_name: n.clone() })
                 .collect(),
             functions: self
                 .functions
@@ -292,12 +267,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let diags = async {
             tracing::debug!(terraform_version = %req.terraform_version, "configuring provider");
             let config = decode_value(req.config.as_ref(), &self.provider_schema.value_type())?;
-            let typed: P::Config = to_model(&config).map_err(|e| {
-                Diagnostics::from(Diagnostic::error(
-                    "Invalid provider configuration",
-                    e.to_string(),
-                ))
-            })?;
+            let typed: P::Config = to_model(&config)
+                .map_err(|e| Diagnostics::from(Diagnostic::error("Invalid provider configuration", e.to_string())))?;
             let data = self.provider.configure(typed).await?;
             let _ = self.data.set(Arc::new(data));
             Ok::<_, Diagnostics>(Diagnostics::new())
@@ -319,16 +290,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let r = self.resource(&req.type_name)?;
             let config = decode_value(req.config.as_ref(), &r.ty)?;
             let mut diags = r.handler.validate(&config);
-            let allowed = req
-                .client_capabilities
-                .is_some_and(|c| c.write_only_attributes_allowed);
-            check_write_only(
-                &r.schema.block,
-                &config,
-                allowed,
-                &AttributePath::default(),
-                &mut diags,
-            );
+            let allowed = req.client_capabilities.is_some_and(|c| c.write_only_attributes_allowed);
+            check_write_only(&r.schema.block, &config, allowed, &AttributePath::default(), &mut diags);
             Ok::<_, Diagnostics>(diags)
         })()
         .unwrap_or_else(|d| d);
@@ -347,10 +310,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .data_sources
                 .get(&req.type_name)
                 .ok_or_else(|| unknown_type("data source", &req.type_name))?;
-            Ok::<_, Diagnostics>(
-                r.handler
-                    .validate(&decode_value(req.config.as_ref(), &r.ty)?),
-            )
+            Ok::<_, Diagnostics>(r.handler.validate(&decode_value(req.config.as_ref(), &r.ty)?))
         })()
         .unwrap_or_else(|d| d);
         ok!(pb::validate_data_resource_config::Response {
@@ -368,10 +328,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .ephemerals
                 .get(&req.type_name)
                 .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
-            Ok::<_, Diagnostics>(
-                r.handler
-                    .validate(&decode_value(req.config.as_ref(), &r.ty)?),
-            )
+            Ok::<_, Diagnostics>(r.handler.validate(&decode_value(req.config.as_ref(), &r.ty)?))
         })()
         .unwrap_or_else(|d| d);
         ok!(pb::validate_ephemeral_resource_config::Response {
@@ -401,15 +358,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 )
                 .into());
             }
-            let json: serde_json::Value = serde_json::from_slice(&raw.json).map_err(|e| {
-                Diagnostics::from(Diagnostic::error("Malformed state", e.to_string()))
-            })?;
-            let value = crate::json::from_json(&json, &r.ty).map_err(|e| {
-                Diagnostics::from(Diagnostic::error(
-                    "State does not match the schema",
-                    e.to_string(),
-                ))
-            })?;
+            let json: serde_json::Value = serde_json::from_slice(&raw.json)
+                .map_err(|e| Diagnostics::from(Diagnostic::error("Malformed state", e.to_string())))?;
+            let value = crate::json::from_json(&json, &r.ty)
+                .map_err(|e| Diagnostics::from(Diagnostic::error("State does not match the schema", e.to_string())))?;
             Ok::<_, Diagnostics>(encode_value(&value, &r.ty))
         })();
         ok!(match result {
@@ -502,12 +454,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         }
         .instrument(span)
         .await;
-        ok!(
-            result.unwrap_or_else(|d| pb::plan_resource_change::Response {
-                diagnostics: diagnostics(&d),
-                ..Default::default()
-            })
-        )
+        ok!(result.unwrap_or_else(|d| pb::plan_resource_change::Response {
+            diagnostics: diagnostics(&d),
+            ..Default::default()
+        }))
     }
 
     async fn apply_resource_change(
@@ -544,13 +494,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         }
         .instrument(span)
         .await;
-        ok!(
-            result.unwrap_or_else(|d| pb::apply_resource_change::Response {
-                new_state: req.prior_state,
-                diagnostics: diagnostics(&d),
-                ..Default::default()
-            })
-        )
+        ok!(result.unwrap_or_else(|d| pb::apply_resource_change::Response {
+            new_state: req.prior_state,
+            diagnostics: diagnostics(&d),
+            ..Default::default()
+        }))
     }
 
     async fn import_resource_state(
@@ -665,12 +613,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         }
         .instrument(span)
         .await;
-        ok!(
-            result.unwrap_or_else(|d| pb::open_ephemeral_resource::Response {
-                diagnostics: diagnostics(&d),
-                ..Default::default()
-            })
-        )
+        ok!(result.unwrap_or_else(|d| pb::open_ephemeral_resource::Response {
+            diagnostics: diagnostics(&d),
+            ..Default::default()
+        }))
     }
 
     async fn renew_ephemeral_resource(
@@ -796,8 +742,6 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::stop_provider::Response>, Status> {
         tracing::info!("stop requested");
         let _ = self.stop_tx.send(true);
-        ok!(pb::stop_provider::Response {
-            error: String::new()
-        })
+        ok!(pb::stop_provider::Response { error: String::new() })
     }
 }

@@ -57,7 +57,10 @@ pub async fn get_by_names(clients: &Clients, names: &[String], decrypt: bool) ->
         .buffer_unordered(CONCURRENCY)
         .try_collect()
         .await?;
-    let mut found = Found { parameters: Vec::new(), missing: Vec::new() };
+    let mut found = Found {
+        parameters: Vec::new(),
+        missing: Vec::new(),
+    };
     for out in results {
         found.parameters.extend(out.parameters().iter().map(convert));
         found.missing.extend(out.invalid_parameters().iter().cloned());
@@ -68,7 +71,12 @@ pub async fn get_by_names(clients: &Clients, names: &[String], decrypt: bool) ->
 }
 
 /// Reads every parameter under a path, following NextToken pages.
-pub async fn get_by_path(clients: &Clients, path: &str, recursive: bool, decrypt: bool) -> Result<Vec<Parameter>, Diagnostic> {
+pub async fn get_by_path(
+    clients: &Clients,
+    path: &str,
+    recursive: bool,
+    decrypt: bool,
+) -> Result<Vec<Parameter>, Diagnostic> {
     let mut pages = clients
         .ssm()
         .get_parameters_by_path()
@@ -79,7 +87,12 @@ pub async fn get_by_path(clients: &Clients, path: &str, recursive: bool, decrypt
         .send();
     let mut parameters = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| aws_error(&format!("reading SSM parameters under {path} in {}", clients.region), &e))?;
+        let page = page.map_err(|e| {
+            aws_error(
+                &format!("reading SSM parameters under {path} in {}", clients.region),
+                &e,
+            )
+        })?;
         parameters.extend(page.parameters().iter().map(convert));
     }
     parameters.sort_by(|a, b| a.name.cmp(&b.name));
@@ -87,7 +100,10 @@ pub async fn get_by_path(clients: &Clients, path: &str, recursive: bool, decrypt
 }
 
 /// Splits parameters into plain values (String, StringList) and secure ones.
-pub fn split_values(parameters: &[Parameter], key: impl Fn(&str) -> String) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+pub fn split_values(
+    parameters: &[Parameter],
+    key: impl Fn(&str) -> String,
+) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
     let mut values = BTreeMap::new();
     let mut secure = BTreeMap::new();
     for p in parameters {
@@ -130,7 +146,13 @@ pub async fn put_all(
             // SSM refuses tags together with Overwrite; tag overwritten parameters separately.
             if !put.overwrite {
                 for (k, v) in tags {
-                    request = request.tags(aws_sdk_ssm::types::Tag::builder().key(k).value(v).build().expect("key and value set"));
+                    request = request.tags(
+                        aws_sdk_ssm::types::Tag::builder()
+                            .key(k)
+                            .value(v)
+                            .build()
+                            .expect("key and value set"),
+                    );
                 }
             }
             let mut result = request
@@ -167,7 +189,13 @@ pub async fn tag(clients: &Clients, name: &str, tags: &BTreeMap<String, String>)
         .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
         .resource_id(name);
     for (k, v) in tags {
-        request = request.tags(aws_sdk_ssm::types::Tag::builder().key(k).value(v).build().expect("key and value set"));
+        request = request.tags(
+            aws_sdk_ssm::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .expect("key and value set"),
+        );
     }
     request
         .send()

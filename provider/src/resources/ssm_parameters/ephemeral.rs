@@ -32,6 +32,10 @@ impl EphemeralResource for SsmParametersEphemeral {
 
     async fn open(&self, ctx: Ctx<'_, Aws>, config: QueryModel) -> Result<Opened<QueryModel>, Diagnostics> {
         let result = query::read(ctx, config).await?;
-        Ok(Opened { result, renew_at: None, private: Vec::new() })
+        Ok(Opened {
+            result,
+            renew_at: None,
+            private: Vec::new(),
+        })
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
-use tfplugin_framework::{AttributePath, Attribute, Block, Ctx, Diagnostic, Diagnostics, Schema, Type, Value};
+use tfplugin_framework::{Attribute, AttributePath, Block, Ctx, Diagnostic, Diagnostics, Schema, Type, Value};
 
 use super::core::{get_by_names, get_by_path, split_values};
 use crate::aws::{Aws, Target};
@@ -67,23 +67,34 @@ pub fn validate(config: &Value) -> Diagnostics {
     let names = config.attr("names");
     let path = config.attr("path");
     if names.is_null() && path.is_null() {
-        diags.push(Diagnostic::error("Nothing to read", "Set either `names` or `path`.").at(AttributePath::root("names")));
+        diags.push(
+            Diagnostic::error("Nothing to read", "Set either `names` or `path`.").at(AttributePath::root("names")),
+        );
     }
     if !names.is_null() && !path.is_null() {
-        diags.push(Diagnostic::error("Conflicting arguments", "Set `names` or `path`, not both.").at(AttributePath::root("path")));
+        diags.push(
+            Diagnostic::error("Conflicting arguments", "Set `names` or `path`, not both.")
+                .at(AttributePath::root("path")),
+        );
     }
     if let Some(p) = path.as_str() {
         if !p.starts_with('/') {
             diags.push(
-                Diagnostic::error("Invalid path", format!("The path {p:?} must start with \"/\", e.g. \"/app/prod/\"."))
-                    .at(AttributePath::root("path")),
+                Diagnostic::error(
+                    "Invalid path",
+                    format!("The path {p:?} must start with \"/\", e.g. \"/app/prod/\"."),
+                )
+                .at(AttributePath::root("path")),
             );
         }
     }
     if let Some(elements) = names.as_elements() {
         for (i, n) in elements.iter().enumerate() {
             if n.as_str().is_some_and(str::is_empty) {
-                diags.push(Diagnostic::error("Empty parameter name", "Parameter names cannot be empty.").at(AttributePath::root("names").index(i as i64)));
+                diags.push(
+                    Diagnostic::error("Empty parameter name", "Parameter names cannot be empty.")
+                        .at(AttributePath::root("names").index(i as i64)),
+                );
             }
         }
     }

@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use aws_sdk_ssm::types::ParameterType;
 use serde::{Deserialize, Serialize};
 use tfplugin_framework::{
-    ApplyError, AttributePath, Attribute, Block, Change, Ctx, Diagnostic, Diagnostics, Plan, Resource, Schema, Type, Value,
+    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, Plan, Resource, Schema, Type,
+    Value,
 };
 
 use super::core::{delete_all, get_by_names, get_by_path, put_all, split_values, tag, untag, Put};
@@ -68,7 +69,11 @@ impl Model {
     /// exist only in configuration, so `wo` supplies them.
     fn desired<'a>(&'a self, wo: Option<&'a BTreeMap<String, String>>) -> Vec<(String, Source, &'a str)> {
         let mut out = Vec::new();
-        for (source, map) in [(Source::Values, self.values.as_ref()), (Source::SecureValues, self.secure_values.as_ref()), (Source::WriteOnly, wo)] {
+        for (source, map) in [
+            (Source::Values, self.values.as_ref()),
+            (Source::SecureValues, self.secure_values.as_ref()),
+            (Source::WriteOnly, wo),
+        ] {
             for (k, v) in map.into_iter().flatten() {
                 out.push((self.full_name(k), source, v.as_str()));
             }
@@ -151,8 +156,11 @@ impl Resource for SsmParametersResource {
         if let Some(prefix) = config.attr("path_prefix").as_str() {
             if !prefix.starts_with('/') || !prefix.ends_with('/') {
                 diags.push(
-                    Diagnostic::error("Invalid path_prefix", format!("path_prefix {prefix:?} must start and end with \"/\", e.g. \"/app/prod/\"."))
-                        .at(AttributePath::root("path_prefix")),
+                    Diagnostic::error(
+                        "Invalid path_prefix",
+                        format!("path_prefix {prefix:?} must start and end with \"/\", e.g. \"/app/prod/\"."),
+                    )
+                    .at(AttributePath::root("path_prefix")),
                 );
             }
         }
@@ -173,8 +181,15 @@ impl Resource for SsmParametersResource {
             }
             if let Some(other) = seen.insert(key.clone(), source) {
                 diags.push(
-                    Diagnostic::error("Duplicate parameter key", format!("Key {key:?} appears in both {} and {}.", other.attribute(), source.attribute()))
-                        .at(at),
+                    Diagnostic::error(
+                        "Duplicate parameter key",
+                        format!(
+                            "Key {key:?} appears in both {} and {}.",
+                            other.attribute(),
+                            source.attribute()
+                        ),
+                    )
+                    .at(at),
                 );
             }
         }
@@ -210,7 +225,15 @@ impl Resource for SsmParametersResource {
         if !overwrite {
             refuse_unmanaged(&clients, &planned, &names).await?;
         }
-        let puts = desired.iter().map(|(name, source, value)| Put { name: name.clone(), value: value.to_string(), kind: source.kind(), overwrite }).collect();
+        let puts = desired
+            .iter()
+            .map(|(name, source, value)| Put {
+                name: name.clone(),
+                value: value.to_string(),
+                kind: source.kind(),
+                overwrite,
+            })
+            .collect();
         let (written, error) = put_all(&clients, puts, planned.kms_key_id.as_deref(), &planned.tags()).await;
         if let Some(error) = error {
             // Leave nothing behind: remove what this create wrote before failing.
@@ -224,7 +247,10 @@ impl Resource for SsmParametersResource {
         Ok(Model {
             id: Some(planned.path_prefix.clone()),
             names: Some(names.into_iter().collect()),
-            target: Target { region: Some(clients.region.clone()), ..planned.target.clone() },
+            target: Target {
+                region: Some(clients.region.clone()),
+                ..planned.target.clone()
+            },
             ..planned
         })
     }
@@ -236,9 +262,13 @@ impl Resource for SsmParametersResource {
             return Ok(Some(state));
         }
         let found = get_by_names(&clients, &names, true).await?;
-        let actual: BTreeMap<&str, &super::core::Parameter> = found.parameters.iter().map(|p| (p.name.as_str(), p)).collect();
+        let actual: BTreeMap<&str, &super::core::Parameter> =
+            found.parameters.iter().map(|p| (p.name.as_str(), p)).collect();
         if !found.missing.is_empty() {
-            tracing::info!(missing = found.missing.len(), "managed SSM parameters were deleted outside Terraform");
+            tracing::info!(
+                missing = found.missing.len(),
+                "managed SSM parameters were deleted outside Terraform"
+            );
         }
         let prefix = state.path_prefix.clone();
         let refresh = |map: &mut Option<BTreeMap<String, String>>, secure: bool| {
@@ -289,7 +319,12 @@ impl Resource for SsmParametersResource {
                 };
                 is_new || changed || (resend_secure && *source != Source::Values)
             })
-            .map(|(name, source, value)| Put { name: name.clone(), value: value.to_string(), kind: source.kind(), overwrite: overwrite || prior_names.contains(name) })
+            .map(|(name, source, value)| Put {
+                name: name.clone(),
+                value: value.to_string(),
+                kind: source.kind(),
+                overwrite: overwrite || prior_names.contains(name),
+            })
             .collect();
         tracing::debug!(puts = puts.len(), "updating SSM parameters");
         let tags = planned.tags();
@@ -319,7 +354,11 @@ impl Resource for SsmParametersResource {
         if let Err(e) = delete_all(&clients, &stale).await {
             diags.push(e);
         }
-        let new_state = Model { id: Some(planned.path_prefix.clone()), names: Some(wanted), ..planned };
+        let new_state = Model {
+            id: Some(planned.path_prefix.clone()),
+            names: Some(wanted),
+            ..planned
+        };
         if diags.has_errors() {
             // Some writes failed: keep what is known so the next plan repairs the rest.
             let mut partial = prior;
@@ -349,13 +388,22 @@ impl Resource for SsmParametersResource {
             )
             .into());
         }
-        let target = Target { region, ..Target::default() };
+        let target = Target {
+            region,
+            ..Target::default()
+        };
         let clients = ctx.data.clients(&target).await?;
         let parameters = get_by_path(&clients, &prefix, true, true).await?;
         if parameters.is_empty() {
-            return Err(Diagnostic::error("Nothing to import", format!("No SSM parameters exist under {prefix} in {}.", clients.region)).into());
+            return Err(Diagnostic::error(
+                "Nothing to import",
+                format!("No SSM parameters exist under {prefix} in {}.", clients.region),
+            )
+            .into());
         }
-        let (values, secure) = split_values(&parameters, |name| name.strip_prefix(prefix.as_str()).unwrap_or(name).to_string());
+        let (values, secure) = split_values(&parameters, |name| {
+            name.strip_prefix(prefix.as_str()).unwrap_or(name).to_string()
+        });
         Ok(Model {
             id: Some(prefix.clone()),
             names: Some(parameters.iter().map(|p| p.name.clone()).collect()),
@@ -367,7 +415,10 @@ impl Resource for SsmParametersResource {
             kms_key_id: None,
             tags: None,
             overwrite: Some(false),
-            target: Target { region: Some(clients.region.clone()), ..target },
+            target: Target {
+                region: Some(clients.region.clone()),
+                ..target
+            },
         })
     }
 }
