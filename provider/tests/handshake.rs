@@ -18,7 +18,10 @@ fn terraform_like_client_cert() -> String {
 
 #[test]
 fn refuses_to_start_without_the_magic_cookie() {
-    let out = Command::new(BINARY).env_remove("TF_PLUGIN_MAGIC_COOKIE").output().unwrap();
+    let out = Command::new(BINARY)
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(out.stdout.is_empty(), "nothing may reach stdout");
     assert!(String::from_utf8_lossy(&out.stderr).contains("This binary is a plugin"));
@@ -48,17 +51,28 @@ fn prints_one_handshake_line_with_the_server_certificate() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     child.kill().unwrap();
     let _ = child.wait();
 
     let fields: Vec<&str> = line.trim_end().split('|').collect();
     assert_eq!(fields.len(), 6, "{line}");
     assert_eq!(&fields[..3], ["1", "6", "tcp"]);
-    let port: u16 = fields[3].strip_prefix("127.0.0.1:").expect("loopback address").parse().unwrap();
-    assert!((42100..=42199).contains(&port), "port {port} outside PLUGIN_MIN_PORT..PLUGIN_MAX_PORT");
+    let port: u16 = fields[3]
+        .strip_prefix("127.0.0.1:")
+        .expect("loopback address")
+        .parse()
+        .unwrap();
+    assert!(
+        (42100..=42199).contains(&port),
+        "port {port} outside PLUGIN_MIN_PORT..PLUGIN_MAX_PORT"
+    );
     assert_eq!(fields[4], "grpc");
     assert!(!fields[5].ends_with('='), "base64 without padding");
-    let der = base64::engine::general_purpose::STANDARD_NO_PAD.decode(fields[5]).expect("base64 certificate");
+    let der = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(fields[5])
+        .expect("base64 certificate");
     assert_eq!(der[0], 0x30, "a DER certificate starts with a SEQUENCE");
 }
