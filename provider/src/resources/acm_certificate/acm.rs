@@ -1,0 +1,399 @@
+//! The ACM side of a certificate: request, describe, wait, tag, delete, and
+//! finding other certificates that still need a validation record.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_acm::types::{Filters, KeyAlgorithm, Tag, ValidationMethod};
+use aws_smithy_types::date_time::Format;
+use serde::{Deserialize, Serialize};
+use tfplugin_framework::{Diagnostic, StopSignal};
+use tokio::time::Instant;
+
+use super::names::validation_domain;
+use crate::aws::{aws_error, Clients};
+use crate::resources::route53::fqdn;
+
+/// One DNS record that proves control of a name; `domain_name` is the name it
+/// validates, without a leading `*.` (a wildcard and its apex share the record).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Record {
+    pub domain_name: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub r#type: String,
+    pub value: String,
+}
+
+impl Record {
+    /// Records are the same when their names and types are (values never differ for one name in one account).
+    pub fn same_as(&self, other: &Record) -> bool {
+        fqdn(&self.name) == fqdn(&other.name) && self.r#type.eq_ignore_ascii_case(&other.r#type)
+    }
+}
+
+/// What the resource needs from DescribeCertificate.
+#[derive(Clone, Debug)]
+pub struct Cert {
+    pub arn: String,
+    pub domain_name: String,
+    /// Every name on the certificate, the domain name included, as ACM spells them.
+    pub names: Vec<String>,
+    pub status: String,
+    /// The validation records, one per distinct record, sorted.
+    pub records: Vec<Record>,
+    /// True while ACM has not yet produced the record for some name.
+    pub records_pending: bool,
+    pub not_before: Option<String>,
+    pub not_after: Option<String>,
+    pub key_algorithm: Option<String>,
+    pub in_use_by: Vec<String>,
+    pub failure_reason: Option<String>,
+}
+
+/// Every key type, so that ListCertificates does not hide non-RSA_2048 certificates (its default).
+fn all_key_types() -> Vec<KeyAlgorithm> {
+    KeyAlgorithm::values().iter().map(|v| KeyAlgorithm::from(*v)).collect()
+}
+
+fn timestamp(t: Option<&aws_smithy_types::DateTime>) -> Option<String> {
+    t.and_then(|t| t.fmt(Format::DateTime).ok())
+}
+
+/// DescribeCertificate; `None` when the certificate does not exist.
+pub async fn describe(clients: &Clients, arn: &str) -> Result<Option<Cert>, Diagnostic> {
+    let out = match clients.acm().describe_certificate().certificate_arn(arn).send().await {
+        Ok(out) => out,
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(None),
+        Err(e) => return Err(aws_error(&format!("reading certificate {arn} in {}", clients.region), &e)),
+    };
+    let Some(detail) = out.certificate() else {
+        return Ok(None);
+    };
+    let mut records: Vec<Record> = Vec::new();
+    let mut records_pending = false;
+    for option in detail.domain_validation_options() {
+        let Some(rr) = option.resource_record() else {
+            records_pending = true;
+            continue;
+        };
+        let record = Record {
+            domain_name: validation_domain(option.domain_name()),
+            name: rr.name().to_string(),
+            r#type: rr.r#type().as_str().to_string(),
+            value: rr.value().to_string(),
+        };
+        match records.iter().find(|r| r.same_as(&record)) {
+            Some(existing) if fqdn(&existing.value) != fqdn(&record.value) => {
+                tracing::warn!(name = record.name, "ACM gave two values for one validation record; using the first");
+            }
+            Some(_) => {}
+            None => records.push(record),
+        }
+    }
+    records.sort();
+    Ok(Some(Cert {
+        arn: detail.certificate_arn().unwrap_or(arn).to_string(),
+        domain_name: detail.domain_name().unwrap_or_default().to_string(),
+        names: detail.subject_alternative_names().to_vec(),
+        status: detail.status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+        records,
+        records_pending,
+        not_before: timestamp(detail.not_before()),
+        not_after: timestamp(detail.not_after()),
+        // DescribeCertificate spells key types RSA-2048; RequestCertificate and the schema RSA_2048.
+        key_algorithm: detail.key_algorithm().map(|k| k.as_str().replace('-', "_")),
+        in_use_by: detail.in_use_by().to_vec(),
+        failure_reason: detail.failure_reason().map(|f| f.as_str().to_string()),
+    }))
+}
+
+/// A fresh idempotency token, so SDK retries of one request never make two certificates.
+fn idempotency_token() -> String {
+    let a = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    format!("{a:016x}{:016x}", h.finish())
+}
+
+fn tag_list(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, Diagnostic> {
+    tags.iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| Diagnostic::error("Invalid tag", format!("Tag {k:?}: {e}")))
+        })
+        .collect()
+}
+
+/// RequestCertificate with DNS validation; returns the new certificate's ARN.
+pub async fn request(
+    clients: &Clients,
+    domain_name: &str,
+    sans: &[String],
+    key_algorithm: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<String, Diagnostic> {
+    let mut req = clients
+        .acm()
+        .request_certificate()
+        .domain_name(domain_name)
+        .validation_method(ValidationMethod::Dns)
+        .key_algorithm(KeyAlgorithm::from(key_algorithm))
+        .idempotency_token(idempotency_token());
+    if !sans.is_empty() {
+        req = req.set_subject_alternative_names(Some(sans.to_vec()));
+    }
+    if !tags.is_empty() {
+        req = req.set_tags(Some(tag_list(tags)?));
+    }
+    let out = req
+        .send()
+        .await
+        .map_err(|e| aws_error(&format!("requesting a certificate for {domain_name} in {}", clients.region), &e))?;
+    out.certificate_arn()
+        .map(str::to_string)
+        .ok_or_else(|| Diagnostic::error("Unexpected ACM answer", format!("RequestCertificate for {domain_name} returned no ARN.")))
+}
+
+/// Sleeps for `delay`; false when Terraform asked the provider to stop meanwhile.
+pub async fn pause(delay: Duration, stop: &StopSignal) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(delay) => !stop.is_stopped(),
+        _ = stop.stopped() => false,
+    }
+}
+
+/// Why a wait ended without success.
+pub enum WaitError {
+    Failed(Diagnostic),
+    Interrupted,
+}
+
+impl From<Diagnostic> for WaitError {
+    fn from(d: Diagnostic) -> Self {
+        WaitError::Failed(d)
+    }
+}
+
+/// Describes the certificate until ACM has produced a validation record for every
+/// name (AWS takes a few seconds after the request).
+pub async fn wait_for_records(clients: &Clients, arn: &str, deadline: Instant, stop: &StopSignal) -> Result<Cert, WaitError> {
+    let mut delay = Duration::from_millis(500);
+    loop {
+        let cert = describe(clients, arn)
+            .await?
+            .ok_or_else(|| Diagnostic::error("Certificate disappeared", format!("Certificate {arn} was deleted while its validation records were awaited.")))?;
+        if !cert.records_pending && !cert.records.is_empty() {
+            return Ok(cert);
+        }
+        if Instant::now() + delay > deadline {
+            return Err(Diagnostic::error(
+                "Timed out waiting for validation records",
+                format!("ACM did not produce DNS validation records for {arn} before the create timeout."),
+            )
+            .into());
+        }
+        if !pause(delay, stop).await {
+            return Err(WaitError::Interrupted);
+        }
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Polls with backoff (1 s, 2 s, 4 s ... 15 s) until the certificate is ISSUED.
+pub async fn wait_issued(clients: &Clients, arn: &str, deadline: Instant, stop: &StopSignal) -> Result<Cert, WaitError> {
+    let started = Instant::now();
+    let mut delay = Duration::from_secs(1);
+    loop {
+        if !pause(delay.min(deadline.saturating_duration_since(Instant::now())), stop).await {
+            return Err(WaitError::Interrupted);
+        }
+        let cert = describe(clients, arn)
+            .await?
+            .ok_or_else(|| Diagnostic::error("Certificate disappeared", format!("Certificate {arn} was deleted while waiting for it to be issued.")))?;
+        match cert.status.as_str() {
+            "ISSUED" => return Ok(cert),
+            "PENDING_VALIDATION" => {}
+            other => {
+                let reason = cert.failure_reason.as_deref().map(|r| format!(" (reason: {r})")).unwrap_or_default();
+                return Err(Diagnostic::error(
+                    "Certificate was not issued",
+                    format!("Certificate {arn} is {other}{reason} instead of ISSUED."),
+                )
+                .into());
+            }
+        }
+        if Instant::now() >= deadline {
+            return Err(Diagnostic::error(
+                "Timed out waiting for the certificate",
+                format!(
+                    "Certificate {arn} is still PENDING_VALIDATION after {} s (the create timeout). Its validation records are written; \
+                     check that the hosted zone is the one the domain's name servers delegate to. Raise timeouts.create, or set \
+                     wait_for_issuance = false to not wait.",
+                    started.elapsed().as_secs()
+                ),
+            )
+            .into());
+        }
+        delay = (delay * 2).min(Duration::from_secs(15));
+    }
+}
+
+/// Deletes a certificate, retrying while ACM says it is in use (CloudFront lets go
+/// of a replaced certificate some minutes after switching). A missing certificate is fine.
+pub async fn delete(clients: &Clients, arn: &str, deadline: Instant, stop: &StopSignal) -> Result<(), Diagnostic> {
+    let mut delay = Duration::from_secs(2);
+    let started = Instant::now();
+    loop {
+        let err = match clients.acm().delete_certificate().certificate_arn(arn).send().await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(()),
+            Err(e) => e,
+        };
+        if !err.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) {
+            return Err(aws_error(&format!("deleting certificate {arn} in {}", clients.region), &err));
+        }
+        if Instant::now() + delay > deadline || stop.is_stopped() {
+            let users = match describe(clients, arn).await {
+                Ok(Some(cert)) if !cert.in_use_by.is_empty() => cert.in_use_by.join(", "),
+                _ => "a resource ACM does not name".to_string(),
+            };
+            return Err(Diagnostic::error(
+                "Certificate is still in use",
+                format!(
+                    "Certificate {arn} is still in use by {users} after {} s (the delete timeout). Point those resources at \
+                     another certificate first; with lifecycle {{ create_before_destroy = true }} Terraform does that before \
+                     deleting the old certificate.",
+                    started.elapsed().as_secs()
+                ),
+            ));
+        }
+        tracing::info!(arn, "certificate in use; retrying delete");
+        if !pause(delay, stop).await {
+            continue;
+        }
+        delay = (delay * 2).min(Duration::from_secs(30));
+    }
+}
+
+/// The certificate's tags.
+pub async fn tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, Diagnostic> {
+    let out = clients
+        .acm()
+        .list_tags_for_certificate()
+        .certificate_arn(arn)
+        .send()
+        .await
+        .map_err(|e| aws_error(&format!("reading the tags of certificate {arn}"), &e))?;
+    Ok(out.tags().iter().map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string())).collect())
+}
+
+/// Brings the tags from `old` to `new`: removes dropped keys, then writes new and changed ones.
+pub async fn retag(clients: &Clients, arn: &str, old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) -> Result<(), Diagnostic> {
+    let removed: BTreeMap<String, String> = old.iter().filter(|(k, _)| !new.contains_key(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    if !removed.is_empty() {
+        clients
+            .acm()
+            .remove_tags_from_certificate()
+            .certificate_arn(arn)
+            .set_tags(Some(tag_list(&removed)?))
+            .send()
+            .await
+            .map_err(|e| aws_error(&format!("removing tags from certificate {arn}"), &e))?;
+    }
+    let changed: BTreeMap<String, String> = new.iter().filter(|(k, v)| old.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    if !changed.is_empty() {
+        clients
+            .acm()
+            .add_tags_to_certificate()
+            .certificate_arn(arn)
+            .set_tags(Some(tag_list(&changed)?))
+            .send()
+            .await
+            .map_err(|e| aws_error(&format!("tagging certificate {arn}"), &e))?;
+    }
+    Ok(())
+}
+
+/// Names (in [`fqdn`] form) of those `records` that a certificate other than
+/// `arn` still needs. ACM hands out the same record for the same name to every
+/// certificate of an account, so a shared record must outlive this certificate.
+/// `regions[0]` is the certificate's own region and must answer; the others are
+/// checked as well as permissions allow, and a region that cannot be listed
+/// keeps every record (a stray CNAME is harmless, a missing one breaks renewal).
+pub async fn still_needed(regions: &[Arc<Clients>], arn: &str, records: &[Record]) -> Result<BTreeSet<String>, Diagnostic> {
+    let ours: BTreeMap<String, String> = records.iter().map(|r| (r.domain_name.to_ascii_lowercase(), fqdn(&r.name))).collect();
+    let our_names: BTreeSet<String> = ours.values().cloned().collect();
+    let mut needed = BTreeSet::new();
+    for (i, clients) in regions.iter().enumerate() {
+        let summaries = match list(clients).await {
+            Ok(s) => s,
+            Err(e) if i == 0 => return Err(e),
+            Err(e) => {
+                tracing::warn!(region = clients.region, error = %e.detail, "cannot list certificates; keeping shared validation records");
+                return Ok(our_names);
+            }
+        };
+        for s in summaries.iter().filter(|s| s.certificate_arn() != Some(arn)) {
+            let Some(other) = s.certificate_arn() else { continue };
+            let sans = s.subject_alternative_name_summaries();
+            if sans.is_empty() || s.has_additional_subject_alternative_names().unwrap_or(false) {
+                // The summary does not list every name: compare the records themselves.
+                if let Some(cert) = describe(clients, other).await? {
+                    needed.extend(cert.records.iter().map(|r| fqdn(&r.name)).filter(|n| our_names.contains(n)));
+                }
+            } else {
+                let names = sans.iter().map(String::as_str).chain(s.domain_name());
+                needed.extend(names.filter_map(|n| ours.get(&validation_domain(n)).cloned()));
+            }
+        }
+    }
+    Ok(needed)
+}
+
+/// Every certificate in the region, whatever its key type or status.
+async fn list(clients: &Clients) -> Result<Vec<aws_sdk_acm::types::CertificateSummary>, Diagnostic> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = clients
+            .acm()
+            .list_certificates()
+            .includes(Filters::builder().set_key_types(Some(all_key_types())).build())
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| aws_error(&format!("listing certificates in {}", clients.region), &e))?;
+        out.extend(page.certificate_summary_list().iter().cloned());
+        match page.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => return Ok(out),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_fresh_and_acm_shaped() {
+        let a = idempotency_token();
+        let b = idempotency_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 32);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
+
+    #[test]
+    fn records_match_whatever_the_spelling() {
+        let r = |name: &str| Record { domain_name: "example.com".into(), name: name.into(), r#type: "CNAME".into(), value: "v.".into() };
+        assert!(r("_a.Example.com.").same_as(&r("_a.example.com")));
+        assert!(!r("_a.example.com.").same_as(&r("_b.example.com.")));
+    }
+}

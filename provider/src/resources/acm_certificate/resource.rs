@@ -1,0 +1,595 @@
+//! `resource "nextstack_acm_certificate"`: a DNS-validated ACM certificate in one
+//! account whose validation records live in a hosted zone of another account.
+//! One resource replaces the AWS provider's certificate + records + validation
+//! trio, and knows which records it may remove.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use aws_sdk_acm::types::KeyAlgorithm;
+use serde::{Deserialize, Serialize};
+use tfplugin_framework::{
+    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, NestedBlock, Nesting, Plan, Resource, Schema, Type,
+    Value,
+};
+use tokio::time::Instant;
+
+use super::acm::{self, Cert, Record, WaitError};
+use super::names::{self, key, validation_domain};
+use super::records;
+use super::timeouts::{self, Timeouts};
+use crate::aws::{Aws, Clients, Target};
+use crate::resources::route53::{self, check_role_arn, fqdn, Zone};
+
+const DEFAULT_KEY_ALGORITHM: &str = "RSA_2048";
+/// CloudFront only uses certificates from this region.
+const CLOUDFRONT_REGION: &str = "us-east-1";
+
+/// `validation { hosted_zone_id, role_arn, external_id }`: where the records go.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Validation {
+    pub hosted_zone_id: String,
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+}
+
+impl Validation {
+    /// Route53 is global: only the account matters, so the provider's region is used.
+    fn target(&self) -> Target {
+        Target {
+            region: None,
+            role_arn: self.role_arn.clone().filter(|r| !r.is_empty()),
+            external_id: self.external_id.clone().filter(|r| !r.is_empty()),
+        }
+    }
+    fn via(&self) -> String {
+        route53::via(self.role_arn.as_deref())
+    }
+    /// Same zone reached the same way.
+    fn same_place(&self, other: &Validation) -> bool {
+        route53::bare_zone_id(&self.hosted_zone_id) == route53::bare_zone_id(&other.hosted_zone_id) && self.target() == other.target()
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Model {
+    pub id: Option<String>,
+    pub arn: Option<String>,
+    pub domain_name: String,
+    pub subject_alternative_names: Option<BTreeSet<String>>,
+    pub key_algorithm: Option<String>,
+    #[serde(flatten)]
+    pub target: Target,
+    pub validation: Option<Validation>,
+    pub wait_for_issuance: Option<bool>,
+    pub tags: Option<BTreeMap<String, String>>,
+    pub timeouts: Option<Timeouts>,
+    pub status: Option<String>,
+    pub validation_records: Option<Vec<Record>>,
+    pub not_before: Option<String>,
+    pub not_after: Option<String>,
+}
+
+impl Model {
+    fn sans(&self) -> Vec<String> {
+        self.subject_alternative_names.iter().flatten().cloned().collect()
+    }
+    /// Every name on the certificate, in the user's spelling, the domain name first.
+    fn names(&self) -> Vec<String> {
+        std::iter::once(self.domain_name.clone()).chain(self.sans()).collect()
+    }
+    fn tags(&self) -> BTreeMap<String, String> {
+        self.tags.clone().unwrap_or_default()
+    }
+    fn key_algorithm(&self) -> &str {
+        self.key_algorithm.as_deref().unwrap_or(DEFAULT_KEY_ALGORITHM)
+    }
+    fn arn(&self) -> Result<String, Diagnostic> {
+        self.arn
+            .clone()
+            .or_else(|| self.id.clone())
+            .ok_or_else(|| Diagnostic::error("Certificate ARN missing from state", "The state has neither `arn` nor `id`. This is a bug in the provider."))
+    }
+    /// Fills the computed attributes from ACM's description.
+    fn with_cert(mut self, cert: &Cert) -> Model {
+        self.id = Some(cert.arn.clone());
+        self.arn = Some(cert.arn.clone());
+        self.status = Some(cert.status.clone());
+        self.validation_records = Some(cert.records.clone());
+        self.not_before = cert.not_before.clone();
+        self.not_after = cert.not_after.clone();
+        self
+    }
+}
+
+fn validation_path(attr: &str) -> AttributePath {
+    AttributePath::root("validation").attr(attr)
+}
+
+/// The certificate's region, the provider's default region and us-east-1, in the
+/// certificate's account: where another certificate sharing a record is likely.
+async fn sibling_regions(aws: &Aws, certs: &Arc<Clients>, target: &Target) -> Result<Vec<Arc<Clients>>, Diagnostic> {
+    let mut out = vec![certs.clone()];
+    for region in [None, Some(CLOUDFRONT_REGION.to_string())] {
+        let clients = aws.clients(&Target { region, ..target.clone() }).await?;
+        if out.iter().all(|c| c.region != clients.region) {
+            out.push(clients);
+        }
+    }
+    Ok(out)
+}
+
+/// Before anything is requested: the zone answers through the DNS role, is
+/// public, and covers every name.
+async fn preflight(dns: &Clients, validation: &Validation, model: &Model) -> Result<Zone, Diagnostic> {
+    let via = validation.via();
+    let zone = route53::hosted_zone(dns, &validation.hosted_zone_id, &via).await.map_err(|d| d.at(validation_path("hosted_zone_id")))?;
+    if zone.private {
+        return Err(Diagnostic::error(
+            "Hosted zone is private",
+            format!("Hosted zone {} ({}) is a private zone; ACM validates through public DNS. Use the domain's public zone.", zone.id, zone.name),
+        )
+        .at(validation_path("hosted_zone_id")));
+    }
+    let outside: Vec<String> = model.names().into_iter().filter(|n| !zone.contains(&validation_domain(n))).collect();
+    if !outside.is_empty() {
+        return Err(Diagnostic::error(
+            "Names outside the hosted zone",
+            format!(
+                "Hosted zone {} ({}) reached {via} cannot validate {}: every name must be the zone's apex or below it.",
+                zone.id,
+                zone.name,
+                outside.join(", ")
+            ),
+        )
+        .at(validation_path("hosted_zone_id")));
+    }
+    Ok(zone)
+}
+
+/// A certificate's names from a plan value, compared case-insensitively:
+/// (domain name, every name); `None` while any of them is unknown.
+fn name_keys(v: &Value) -> Option<(String, BTreeSet<String>)> {
+    let domain = v.attr("domain_name").as_str()?;
+    let sans: Vec<String> = match v.attr("subject_alternative_names") {
+        Value::Null => Vec::new(),
+        Value::Set(items) | Value::List(items) => items.iter().map(|i| i.as_str().map(str::to_string)).collect::<Option<_>>()?,
+        _ => return None,
+    };
+    Some((key(domain), names::all_keys(domain, &sans)))
+}
+
+const COMPUTED: [&str; 6] = ["id", "arn", "status", "validation_records", "not_before", "not_after"];
+
+pub struct AcmCertificateResource;
+
+#[async_trait]
+impl Resource for AcmCertificateResource {
+    type Model = Model;
+    type Data = Aws;
+
+    fn name(&self) -> &'static str {
+        "acm_certificate"
+    }
+
+    fn schema(&self) -> Schema {
+        let computed = |name: &str, ty: Type, text: &str| Attribute::new(name, ty).computed().use_state_for_unknown().description(text);
+        let record = Type::object([("domain_name", Type::String), ("name", Type::String), ("type", Type::String), ("value", Type::String)]);
+        let mut block = Block::new(
+            "A DNS-validated ACM certificate. The certificate lives in one account and region (CloudFront needs us-east-1); \
+             its validation records are written into a hosted zone that may belong to another account, reached through \
+             `validation.role_arn`. Waits until the certificate is ISSUED.",
+        )
+        .attribute(computed("id", Type::String, "The certificate's ARN."))
+        .attribute(computed("arn", Type::String, "The certificate's ARN."))
+        .attribute(Attribute::new("domain_name", Type::String).required().description("The certificate's main name, e.g. `example.com` or `*.example.com`. Changing it replaces the certificate."))
+        .attribute(
+            Attribute::new("subject_alternative_names", Type::set(Type::String))
+                .optional()
+                .description("More names on the certificate. Order never matters; adding or removing a name replaces the certificate."),
+        )
+        .attribute(
+            Attribute::new("key_algorithm", Type::String)
+                .default_value(DEFAULT_KEY_ALGORITHM)
+                .requires_replace()
+                .description("`RSA_2048` (default), `RSA_3072`, `RSA_4096`, `EC_prime256v1`, `EC_secp384r1` or `EC_secp521r1`."),
+        )
+        .attribute(Attribute::new("wait_for_issuance", Type::Bool).default_value(true).description("Wait until ACM has issued the certificate (default `true`)."))
+        .attribute(Attribute::new("tags", Type::map(Type::String)).optional().description("Tags on the certificate; changed in place."))
+        .attribute(computed("status", Type::String, "ACM's status, e.g. `ISSUED` or `PENDING_VALIDATION`."))
+        .attribute(computed(
+            "validation_records",
+            Type::list(record),
+            "The DNS validation records, one per distinct record (a wildcard and its apex share one), sorted. A record \
+             missing from the zone is dropped at refresh, and the next apply writes it again.",
+        ))
+        .attribute(computed("not_before", Type::String, "Start of the certificate's validity (RFC 3339), once issued."))
+        .attribute(computed("not_after", Type::String, "End of the certificate's validity (RFC 3339), once issued."));
+        for a in Target::attributes(true) {
+            block = block.attribute(a);
+        }
+        block = block
+            .block(
+                NestedBlock::new(
+                    "validation",
+                    Nesting::Single,
+                    Block::new("Where the DNS validation records are written.")
+                        .attribute(Attribute::new("hosted_zone_id", Type::String).required().description("Public hosted zone that covers every name."))
+                        .attribute(
+                            Attribute::new("role_arn", Type::String)
+                                .optional()
+                                .description("Role to assume for Route53 in the zone's account. Default: the provider's credentials."),
+                        )
+                        .attribute(Attribute::new("external_id", Type::String).optional().sensitive().description("External ID the role's trust policy requires.")),
+                )
+                .required(),
+            )
+            .block(NestedBlock::new(
+                "timeouts",
+                Nesting::Single,
+                Block::new("How long to wait.")
+                    .attribute(Attribute::new("create", Type::String).optional().description("Until ISSUED, e.g. `45m` (default)."))
+                    .attribute(Attribute::new("delete", Type::String).optional().description("While ACM says the certificate is in use, e.g. `20m` (default).")),
+            ));
+        Schema::new(block)
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        if let Some(name) = config.attr("domain_name").as_str() {
+            if let Err(e) = names::check(name) {
+                diags.push(Diagnostic::error("Invalid domain name", format!("{name:?} {e}.")).at(AttributePath::root("domain_name")));
+            }
+        }
+        let sans = config.attr("subject_alternative_names").as_elements().unwrap_or(&[]);
+        for name in sans.iter().filter_map(Value::as_str) {
+            if let Err(e) = names::check(name) {
+                diags.push(Diagnostic::error("Invalid subject alternative name", format!("{name:?} {e}.")).at(AttributePath::root("subject_alternative_names")));
+            }
+        }
+        if let Some((_, all)) = name_keys(config) {
+            if all.len() > names::MAX_NAMES {
+                diags.push(
+                    Diagnostic::error("Too many names", format!("{} names; an ACM certificate holds at most {}.", all.len(), names::MAX_NAMES))
+                        .at(AttributePath::root("subject_alternative_names")),
+                );
+            }
+        }
+        if let Some(alg) = config.attr("key_algorithm").as_str() {
+            if !KeyAlgorithm::values().contains(&alg) {
+                diags.push(
+                    Diagnostic::error("Invalid key_algorithm", format!("{alg:?} is not one of {}.", KeyAlgorithm::values().join(", ")))
+                        .at(AttributePath::root("key_algorithm")),
+                );
+            }
+        }
+        for (path, value) in [
+            (AttributePath::root("role_arn"), config.attr("role_arn")),
+            (validation_path("role_arn"), config.attr("validation").attr("role_arn")),
+        ] {
+            if let Some(Err(e)) = value.as_str().filter(|s| !s.is_empty()).map(check_role_arn) {
+                diags.push(Diagnostic::error("Invalid role ARN", e).at(path));
+            }
+        }
+        for which in ["create", "delete"] {
+            if let Some(Err(e)) = config.attr("timeouts").attr(which).as_str().map(timeouts::parse) {
+                diags.push(Diagnostic::error("Invalid timeout", e).at(AttributePath::root("timeouts").attr(which)));
+            }
+        }
+        diags
+    }
+
+    /// Names are compared case-insensitively and as a set, so only a real change
+    /// of names replaces the certificate. A validation record dropped at refresh
+    /// (deleted outside Terraform) makes `validation_records` unknown: the
+    /// update writes it again.
+    async fn modify_plan(&self, _ctx: Ctx<'_, Aws>, plan: &mut Plan) -> Diagnostics {
+        if plan.is_create() {
+            return Diagnostics::new();
+        }
+        let before = name_keys(&plan.prior);
+        let after = name_keys(&plan.planned);
+        let replace = match (&before, &after) {
+            (Some((d0, all0)), Some((d1, all1))) => {
+                if d0 != d1 {
+                    plan.requires_replace("domain_name");
+                }
+                if all0 != all1 {
+                    plan.requires_replace("subject_alternative_names");
+                }
+                d0 != d1 || all0 != all1
+            }
+            _ => {
+                plan.requires_replace("subject_alternative_names");
+                true
+            }
+        };
+        if replace {
+            for name in COMPUTED {
+                plan.set_unknown(name);
+            }
+            return Diagnostics::new();
+        }
+        let Some((_, all)) = after else {
+            return Diagnostics::new();
+        };
+        let expected: BTreeSet<String> = all.iter().map(|n| validation_domain(n)).collect();
+        let recorded: BTreeSet<String> = plan
+            .prior
+            .attr("validation_records")
+            .as_elements()
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|r| r.attr("domain_name").as_str().map(|d| d.to_ascii_lowercase()))
+            .collect();
+        if !expected.is_subset(&recorded) {
+            plan.set_unknown("validation_records");
+        }
+        Diagnostics::new()
+    }
+
+    async fn create(&self, ctx: Ctx<'_, Aws>, planned: Model, _config: Model) -> Result<Model, ApplyError<Model>> {
+        let deadline = Instant::now() + Timeouts::create(planned.timeouts.as_ref());
+        let validation = planned
+            .validation
+            .clone()
+            .ok_or_else(|| Diagnostic::error("Missing validation block", "A `validation { hosted_zone_id = ... }` block is required."))?;
+        let certs = ctx.data.clients(&planned.target).await?;
+        let dns = ctx.data.clients(&validation.target()).await?;
+        let zone = preflight(&dns, &validation, &planned).await?;
+
+        let sans = names::sans_to_request(&planned.domain_name, planned.sans().iter());
+        let arn = acm::request(&certs, &planned.domain_name, &sans, planned.key_algorithm(), &planned.tags()).await?;
+        tracing::info!(arn, "certificate requested");
+        let mut partial = Model {
+            id: Some(arn.clone()),
+            arn: Some(arn.clone()),
+            status: Some("PENDING_VALIDATION".into()),
+            validation_records: Some(Vec::new()),
+            not_before: None,
+            not_after: None,
+            target: Target { region: Some(certs.region.clone()), ..planned.target.clone() },
+            ..planned
+        };
+
+        let mut written = Vec::new();
+        let wait = partial.wait_for_issuance.unwrap_or(true);
+        let result = async {
+            let cert = acm::wait_for_records(&certs, &arn, deadline, ctx.stop).await?;
+            written = records::ensure(&dns, &zone, &cert.records, &validation.via()).await?;
+            tracing::info!(arn, written = written.len(), records = cert.records.len(), "validation records in place");
+            if wait {
+                Ok(acm::wait_issued(&certs, &arn, deadline, ctx.stop).await?)
+            } else {
+                Ok(cert)
+            }
+        }
+        .await;
+        let error = match result {
+            Ok(cert) => return Ok(partial.with_cert(&cert)),
+            Err(WaitError::Interrupted) => {
+                partial.validation_records = Some(written);
+                return Err(ApplyError::keep(
+                    partial,
+                    Diagnostic::error("Interrupted", format!("Stopped while creating certificate {arn}; it is kept in state (tainted) and replaced by the next apply.")),
+                ));
+            }
+            Err(WaitError::Failed(error)) => error,
+        };
+        // Leave nothing behind: the certificate first, then the records this create wrote.
+        let cleanup = async {
+            acm::delete(&certs, &arn, Instant::now() + std::time::Duration::from_secs(120), ctx.stop).await?;
+            let regions = sibling_regions(ctx.data, &certs, &partial.target).await?;
+            let needed = acm::still_needed(&regions, &arn, &written).await?;
+            let unneeded: Vec<Record> = written.iter().filter(|r| !needed.contains(&fqdn(&r.name))).cloned().collect();
+            records::remove(&dns, &zone.id, &unneeded, &validation.via()).await?;
+            Ok::<(), Diagnostic>(())
+        }
+        .await;
+        match cleanup {
+            Ok(()) => {
+                let mut error = error;
+                error.detail.push_str(&format!("\n\nCertificate {arn} and the validation records this apply wrote were deleted; nothing was left behind."));
+                Err(error.into())
+            }
+            Err(cleanup_error) => {
+                partial.validation_records = Some(written);
+                let note = Diagnostic::error(
+                    "Cleanup after a failed create failed",
+                    format!("{}: {}. Certificate {arn} is kept in state (tainted), so the next apply or destroy removes it.", cleanup_error.summary, cleanup_error.detail),
+                );
+                Err(ApplyError::keep(partial, Diagnostics(vec![error, note])))
+            }
+        }
+    }
+
+    async fn read(&self, ctx: Ctx<'_, Aws>, mut state: Model) -> Result<Option<Model>, Diagnostics> {
+        let arn = state.arn()?;
+        let certs = ctx.data.clients(&state.target).await?;
+        let Some(cert) = acm::describe(&certs, &arn).await? else {
+            tracing::info!(arn, "certificate deleted outside Terraform; removing it from state");
+            return Ok(None);
+        };
+        // Names: keep the configuration's spelling unless the set really differs.
+        let actual = names::all_keys(&cert.domain_name, cert.names.iter());
+        if actual != names::all_keys(&state.domain_name, state.sans().iter()) || key(&cert.domain_name) != key(&state.domain_name) {
+            let domain = key(&cert.domain_name);
+            let sans: BTreeSet<String> = cert.names.iter().filter(|n| key(n) != domain).cloned().collect();
+            state.domain_name = cert.domain_name.clone();
+            state.subject_alternative_names = Some(sans).filter(|s| !s.is_empty());
+        }
+        let tags = acm::tags(&certs, &arn).await?;
+        if tags != state.tags() {
+            state.tags = Some(tags);
+        }
+        let mut records = cert.records.clone();
+        if let Some(validation) = &state.validation {
+            if !records.is_empty() {
+                let dns = ctx.data.clients(&validation.target()).await?;
+                match records::present(&dns, &validation.hosted_zone_id, &records).await {
+                    Ok(Some(flags)) => {
+                        let mut flags = flags.into_iter();
+                        records.retain(|_| flags.next().unwrap_or(false));
+                        if records.len() < cert.records.len() {
+                            tracing::info!(arn, missing = cert.records.len() - records.len(), "validation records deleted outside Terraform");
+                        }
+                    }
+                    Ok(None) => {
+                        tracing::warn!(arn, zone = validation.hosted_zone_id, "validation hosted zone no longer exists");
+                        records.clear();
+                    }
+                    // Refresh must not fail on the DNS account alone (destroy refreshes first).
+                    Err(e) => tracing::warn!(arn, error = %e.detail, "cannot check validation records; assuming they are in place"),
+                }
+            }
+        }
+        let mut state = state.with_cert(&cert);
+        state.validation_records = Some(records);
+        Ok(Some(state))
+    }
+
+    async fn update(&self, ctx: Ctx<'_, Aws>, change: Change<Model>) -> Result<Model, ApplyError<Model>> {
+        let Change { prior, planned, .. } = change;
+        let arn = prior.arn()?;
+        let certs = ctx.data.clients(&planned.target).await?;
+        if prior.tags() != planned.tags() {
+            acm::retag(&certs, &arn, &prior.tags(), &planned.tags()).await?;
+        }
+        let repair = planned.validation_records.is_none();
+        let mut state = Model {
+            id: prior.id.clone(),
+            arn: prior.arn.clone(),
+            status: prior.status.clone(),
+            not_before: prior.not_before.clone(),
+            not_after: prior.not_after.clone(),
+            target: Target { region: prior.target.region.clone(), ..planned.target.clone() },
+            ..planned
+        };
+        let Some(validation) = state.validation.clone() else {
+            return Ok(state);
+        };
+        let moved = prior.validation.as_ref().is_none_or(|old| !old.same_place(&validation));
+        if !moved && !repair {
+            return Ok(state);
+        }
+        let dns = ctx.data.clients(&validation.target()).await?;
+        let zone = preflight(&dns, &validation, &state).await?;
+        let cert = acm::describe(&certs, &arn).await?.ok_or_else(|| {
+            Diagnostic::error("Certificate not found", format!("Certificate {arn} no longer exists in {}; refresh removes it from state.", certs.region))
+        })?;
+        let written = records::ensure(&dns, &zone, &cert.records, &validation.via()).await?;
+        tracing::info!(arn, written = written.len(), "validation records written");
+        state.validation_records = Some(cert.records.clone());
+
+        // Moved to another zone: the old zone keeps only what other certificates need.
+        if let Some(old) = prior.validation.as_ref().filter(|old| !old.same_place(&validation)) {
+            let cleanup = async {
+                let old_dns = ctx.data.clients(&old.target()).await?;
+                let regions = sibling_regions(ctx.data, &certs, &state.target).await?;
+                let needed = acm::still_needed(&regions, &arn, &cert.records).await?;
+                let stale: Vec<Record> = cert.records.iter().filter(|r| !needed.contains(&fqdn(&r.name))).cloned().collect();
+                records::remove(&old_dns, &old.hosted_zone_id, &stale, &old.via()).await
+            }
+            .await;
+            if let Err(e) = cleanup {
+                let d = Diagnostic::warning(
+                    format!("Validation records left in hosted zone {}", old.hosted_zone_id),
+                    format!("The certificate now validates through {}; removing its records from the old zone failed: {}", validation.hosted_zone_id, e.detail),
+                );
+                return Err(ApplyError::keep(state, d));
+            }
+        }
+        Ok(state)
+    }
+
+    /// Deletes the certificate (retrying while it is in use), then its validation
+    /// records that no other certificate needs. The certificate goes first so
+    /// that a delete that times out leaves a certificate that can still renew.
+    async fn delete(&self, ctx: Ctx<'_, Aws>, state: Model) -> Result<(), Diagnostics> {
+        let deadline = Instant::now() + Timeouts::delete(state.timeouts.as_ref());
+        let arn = state.arn()?;
+        let certs = ctx.data.clients(&state.target).await?;
+        let cert = acm::describe(&certs, &arn).await?;
+        let all: Vec<Record> = match &cert {
+            Some(cert) => cert.records.clone(),
+            None => state.validation_records.clone().unwrap_or_default(),
+        };
+        let removable: Vec<Record> = match &state.validation {
+            Some(_) if !all.is_empty() => {
+                let regions = sibling_regions(ctx.data, &certs, &state.target).await?;
+                let needed = acm::still_needed(&regions, &arn, &all).await?;
+                all.into_iter().filter(|r| !needed.contains(&fqdn(&r.name))).collect()
+            }
+            _ => Vec::new(),
+        };
+        if cert.is_some() {
+            acm::delete(&certs, &arn, deadline, ctx.stop).await?;
+            tracing::info!(arn, "certificate deleted");
+        }
+        if let Some(validation) = &state.validation {
+            let dns = ctx.data.clients(&validation.target()).await?;
+            let removed = records::remove(&dns, &validation.hosted_zone_id, &removable, &validation.via()).await.map_err(|e| {
+                Diagnostic::error(e.summary, format!("{} Certificate {arn} is already deleted; remove the records by hand or destroy again.", e.detail))
+            })?;
+            tracing::info!(arn, removed = removed.len(), kept = all_len(&cert, &state).saturating_sub(removed.len()), "validation records removed");
+        }
+        Ok(())
+    }
+
+    /// Import id: the certificate's ARN, optionally followed by `|ROLE_ARN` (and
+    /// `|EXTERNAL_ID`) when it lives in another account. The `validation` block
+    /// cannot be derived; the first apply after import adopts it in place.
+    async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
+        let mut parts = id.split('|').map(str::trim);
+        let arn = parts.next().unwrap_or_default().to_string();
+        let role_arn = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
+        let external_id = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
+        let fields: Vec<&str> = arn.splitn(6, ':').collect();
+        let region = match fields.as_slice() {
+            ["arn", _, "acm", region, _, resource] if !region.is_empty() && resource.starts_with("certificate/") => region.to_string(),
+            _ => {
+                return Err(Diagnostic::error(
+                    "Invalid import id",
+                    format!("Expected a certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID), optionally followed by |ROLE_ARN; got {id:?}."),
+                )
+                .into())
+            }
+        };
+        if let Some(Err(e)) = role_arn.as_deref().map(check_role_arn) {
+            return Err(Diagnostic::error("Invalid import id", e).into());
+        }
+        let target = Target { region: Some(region), role_arn, external_id };
+        let certs = ctx.data.clients(&target).await?;
+        let cert = acm::describe(&certs, &arn).await?.ok_or_else(|| {
+            Diagnostic::error("Certificate not found", format!("No certificate {arn} in {}.", target.describe(&certs.region)))
+        })?;
+        let tags = acm::tags(&certs, &arn).await?;
+        let domain = key(&cert.domain_name);
+        let sans: BTreeSet<String> = cert.names.iter().filter(|n| key(n) != domain).cloned().collect();
+        let model = Model {
+            id: None,
+            arn: None,
+            domain_name: cert.domain_name.clone(),
+            subject_alternative_names: Some(sans).filter(|s| !s.is_empty()),
+            key_algorithm: Some(cert.key_algorithm.clone().unwrap_or_else(|| DEFAULT_KEY_ALGORITHM.into())),
+            target,
+            validation: None,
+            wait_for_issuance: Some(true),
+            tags: Some(tags).filter(|t| !t.is_empty()),
+            timeouts: None,
+            status: None,
+            validation_records: None,
+            not_before: None,
+            not_after: None,
+        };
+        Ok(model.with_cert(&cert))
+    }
+}
+
+fn all_len(cert: &Option<Cert>, state: &Model) -> usize {
+    match cert {
+        Some(c) => c.records.len(),
+        None => state.validation_records.as_ref().map_or(0, Vec::len),
+    }
+}

@@ -1,0 +1,488 @@
+//! `resource "nextstack_dns_alias"`: A (and AAAA) alias records for a set of
+//! names, pointing at a CloudFront distribution or a load balancer, in a
+//! hosted zone that may belong to another account. Every apply is one atomic
+//! change batch; destroy removes exactly the records it manages; a record that
+//! exists but is not managed here is refused, by name, unless `allow_overwrite`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use async_trait::async_trait;
+use aws_sdk_route53::types::{ChangeAction, ResourceRecordSet, RrType};
+use serde::{Deserialize, Serialize};
+use tfplugin_framework::{
+    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, NestedBlock, Nesting, Plan, Resource, Schema, Type,
+    Value,
+};
+
+use crate::aws::{Aws, Clients, Target};
+use crate::resources::route53::{self, bare_zone_id, check_role_arn, fqdn, Zone};
+
+/// `target { dns_name, hosted_zone_id, evaluate_target_health }`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AliasTarget {
+    pub dns_name: String,
+    pub hosted_zone_id: String,
+    pub evaluate_target_health: Option<bool>,
+}
+
+impl AliasTarget {
+    /// Route53 lower-cases the name, adds a final dot, and shows load balancer
+    /// targets with a `dualstack.` prefix; none of that is a change.
+    fn same_as(&self, other: &AliasTarget) -> bool {
+        let dns = |s: &str| {
+            let f = fqdn(s);
+            f.strip_prefix("dualstack.").map(str::to_string).unwrap_or(f)
+        };
+        dns(&self.dns_name) == dns(&other.dns_name)
+            && bare_zone_id(&self.hosted_zone_id).eq_ignore_ascii_case(bare_zone_id(&other.hosted_zone_id))
+            && self.evaluate_target_health.unwrap_or(false) == other.evaluate_target_health.unwrap_or(false)
+    }
+
+    /// What a record set points at; a record that is not an alias points nowhere.
+    fn of(set: &ResourceRecordSet) -> AliasTarget {
+        match set.alias_target() {
+            Some(a) => AliasTarget {
+                dns_name: a.dns_name().to_string(),
+                hosted_zone_id: a.hosted_zone_id().to_string(),
+                evaluate_target_health: Some(a.evaluate_target_health()),
+            },
+            None => AliasTarget { dns_name: String::new(), hosted_zone_id: String::new(), evaluate_target_health: Some(false) },
+        }
+    }
+
+    fn describe(&self) -> String {
+        if self.dns_name.is_empty() {
+            "not an alias".to_string()
+        } else {
+            format!("alias to {}", self.dns_name)
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Model {
+    pub id: Option<String>,
+    pub hosted_zone_id: String,
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    pub names: BTreeSet<String>,
+    pub target: Option<AliasTarget>,
+    pub ipv6: Option<bool>,
+    pub allow_overwrite: Option<bool>,
+    /// The records managed, as "NAME. TYPE".
+    pub records: Option<BTreeSet<String>>,
+}
+
+impl Model {
+    fn dns_target(&self) -> Target {
+        Target {
+            region: None,
+            role_arn: self.role_arn.clone().filter(|r| !r.is_empty()),
+            external_id: self.external_id.clone().filter(|r| !r.is_empty()),
+        }
+    }
+    fn via(&self) -> String {
+        route53::via(self.role_arn.as_deref())
+    }
+    fn alias_target(&self) -> Result<&AliasTarget, Diagnostic> {
+        self.target.as_ref().ok_or_else(|| Diagnostic::error("Missing target block", "A `target { dns_name = ..., hosted_zone_id = ... }` block is required."))
+    }
+    fn managed(&self) -> BTreeSet<String> {
+        self.records.clone().unwrap_or_default()
+    }
+}
+
+/// A managed record's key: "www.example.com. A".
+fn record_key(name: &str, ty: &RrType) -> String {
+    format!("{} {}", fqdn(name), ty.as_str())
+}
+
+fn parse_key(key: &str) -> Option<(String, RrType)> {
+    let (name, ty) = key.rsplit_once(' ')?;
+    Some((name.to_string(), RrType::from(ty)))
+}
+
+fn desired(names: &BTreeSet<String>, ipv6: bool) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for name in names {
+        out.insert(record_key(name, &RrType::A));
+        if ipv6 {
+            out.insert(record_key(name, &RrType::Aaaa));
+        }
+    }
+    out
+}
+
+/// `ZONE_ID:name,name`: the import id, and the resource's id.
+fn resource_id<'a>(zone_id: &str, names: impl IntoIterator<Item = &'a String>) -> String {
+    let names: BTreeSet<String> = names.into_iter().map(|n| fqdn(n).trim_end_matches('.').to_string()).collect();
+    format!("{}:{}", bare_zone_id(zone_id), names.into_iter().collect::<Vec<_>>().join(","))
+}
+
+fn check_name(name: &str) -> Result<(), String> {
+    let bare = name.trim_end_matches('.');
+    if bare.is_empty() || bare.len() > 253 {
+        return Err("must be 1 to 253 characters".into());
+    }
+    if bare.split('.').any(|l| l.is_empty() || l.len() > 63) {
+        return Err("has an empty label or one longer than 63 characters".into());
+    }
+    if bare.chars().any(|c| c.is_whitespace() || c == '\\') {
+        return Err("has whitespace or a backslash".into());
+    }
+    Ok(())
+}
+
+/// The zone, reached through the role, and a check that it holds every name.
+async fn zone_for(dns: &Clients, model: &Model) -> Result<Zone, Diagnostic> {
+    let via = model.via();
+    let zone = route53::hosted_zone(dns, &model.hosted_zone_id, &via).await.map_err(|d| d.at(AttributePath::root("hosted_zone_id")))?;
+    let outside: Vec<&str> = model.names.iter().filter(|n| !zone.contains(n)).map(String::as_str).collect();
+    if !outside.is_empty() {
+        return Err(Diagnostic::error(
+            "Names outside the hosted zone",
+            format!("{} not in hosted zone {} ({}) reached {via}.", outside.join(", "), zone.id, zone.name),
+        )
+        .at(AttributePath::root("names")));
+    }
+    Ok(zone)
+}
+
+/// CREATE (or, when allowed, UPSERT) changes for records new to this resource.
+/// Existing records it does not manage are refused, each by name.
+fn writes(
+    zone: &Zone,
+    found: &BTreeMap<String, Vec<ResourceRecordSet>>,
+    new: &BTreeSet<String>,
+    target: &AliasTarget,
+    allow_overwrite: bool,
+) -> Result<Vec<aws_sdk_route53::types::Change>, Diagnostics> {
+    let mut changes = Vec::new();
+    let mut diags = Diagnostics::new();
+    for key in new {
+        let Some((name, ty)) = parse_key(key) else { continue };
+        let sets = found.get(&name).map(Vec::as_slice).unwrap_or(&[]);
+        if let Some(cname) = route53::of_type(sets, &RrType::Cname) {
+            let value = cname.resource_records().first().map(|r| r.value()).unwrap_or_default();
+            diags.push(
+                Diagnostic::error(
+                    "CNAME record in the way",
+                    format!("{name} is a CNAME (to {value}) in hosted zone {} ({}); an alias record cannot sit beside it. Remove the CNAME first.", zone.id, zone.name),
+                )
+                .at(AttributePath::root("names")),
+            );
+            continue;
+        }
+        let action = match route53::of_type(sets, &ty) {
+            Some(existing) if !allow_overwrite => {
+                diags.push(
+                    Diagnostic::error(
+                        "DNS record already exists",
+                        format!(
+                            "{name} {} already exists in hosted zone {} ({}) ({}) and is not managed by this resource. \
+                             Set allow_overwrite = true to take it over, or import it.",
+                            ty.as_str(),
+                            zone.id,
+                            zone.name,
+                            AliasTarget::of(existing).describe()
+                        ),
+                    )
+                    .at(AttributePath::root("names")),
+                );
+                continue;
+            }
+            Some(_) => ChangeAction::Upsert,
+            None => ChangeAction::Create,
+        };
+        match alias_set(&name, ty, target).and_then(|set| route53::change(action, set)) {
+            Ok(change) => changes.push(change),
+            Err(d) => diags.push(d),
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(changes)
+    }
+}
+
+fn alias_set(name: &str, ty: RrType, target: &AliasTarget) -> Result<ResourceRecordSet, Diagnostic> {
+    route53::alias(name, ty, &target.dns_name, &target.hosted_zone_id, target.evaluate_target_health.unwrap_or(false))
+}
+
+/// Names (fqdn) of the records behind some keys.
+fn names_of<'a>(keys: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    let set: BTreeSet<String> = keys.into_iter().filter_map(|k| parse_key(k).map(|(n, _)| n)).collect();
+    set.into_iter().collect()
+}
+
+fn zone_gone(model: &Model) -> Diagnostic {
+    Diagnostic::error("Hosted zone not found", format!("Hosted zone {} disappeared {}.", model.hosted_zone_id, model.via()))
+}
+
+pub struct DnsAliasResource;
+
+#[async_trait]
+impl Resource for DnsAliasResource {
+    type Model = Model;
+    type Data = Aws;
+
+    fn name(&self) -> &'static str {
+        "dns_alias"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            Block::new(
+                "A and AAAA alias records for a set of names (a CloudFront distribution, a load balancer), in a hosted zone \
+                 that may belong to another account, reached through `role_arn`.",
+            )
+            .attribute(Attribute::new("id", Type::String).computed().description("`ZONE_ID:name,name`, the import id."))
+            .attribute(Attribute::new("hosted_zone_id", Type::String).required().requires_replace().description("The hosted zone holding the names."))
+            .attribute(Attribute::new("role_arn", Type::String).optional().description("Role to assume for Route53 in the zone's account. Default: the provider's credentials."))
+            .attribute(Attribute::new("external_id", Type::String).optional().sensitive().description("External ID the role's trust policy requires."))
+            .attribute(Attribute::new("names", Type::set(Type::String)).required().description("Names to point at the target, e.g. `example.com`, `www.example.com`."))
+            .attribute(Attribute::new("ipv6", Type::Bool).default_value(true).description("Also write AAAA records (default `true`)."))
+            .attribute(
+                Attribute::new("allow_overwrite", Type::Bool)
+                    .default_value(false)
+                    .description("Take over A/AAAA records that exist but are not managed here. Default `false`: such a record is an error that names it."),
+            )
+            .attribute(
+                Attribute::new("records", Type::set(Type::String))
+                    .computed()
+                    .description("The records managed, as `NAME. TYPE`. A record deleted outside Terraform drops out at refresh and is written again by the next apply."),
+            )
+            .block(
+                NestedBlock::new(
+                    "target",
+                    Nesting::Single,
+                    Block::new("What the names point at.")
+                        .attribute(Attribute::new("dns_name", Type::String).required().description("The target's DNS name, e.g. a CloudFront distribution's `domain_name`."))
+                        .attribute(
+                            Attribute::new("hosted_zone_id", Type::String)
+                                .required()
+                                .description("The target's hosted zone id (CloudFront: `Z2FDTNDATAQYW2`; a load balancer's `zone_id`)."),
+                        )
+                        .attribute(Attribute::new("evaluate_target_health", Type::Bool).default_value(false).description("Route53 checks the target's health (default `false`).")),
+                )
+                .required(),
+            ),
+        )
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        let names = config.attr("names").as_elements().unwrap_or(&[]);
+        for name in names.iter().filter_map(Value::as_str) {
+            if let Err(e) = check_name(name) {
+                diags.push(Diagnostic::error("Invalid name", format!("{name:?} {e}.")).at(AttributePath::root("names")));
+            }
+        }
+        if matches!(config.attr("names"), Value::Set(v) if v.is_empty()) {
+            diags.push(Diagnostic::error("No names", "`names` needs at least one name.").at(AttributePath::root("names")));
+        }
+        if let Some(Err(e)) = config.attr("role_arn").as_str().filter(|s| !s.is_empty()).map(check_role_arn) {
+            diags.push(Diagnostic::error("Invalid role ARN", e).at(AttributePath::root("role_arn")));
+        }
+        if config.attr("target").attr("dns_name").as_str() == Some("") {
+            diags.push(Diagnostic::error("Empty target", "target.dns_name must not be empty.").at(AttributePath::root("target").attr("dns_name")));
+        }
+        diags
+    }
+
+    /// The managed records follow from `names` and `ipv6`, so they are known at
+    /// plan; a record dropped at refresh shows up as a change of `records`.
+    async fn modify_plan(&self, _ctx: Ctx<'_, Aws>, plan: &mut Plan) -> Diagnostics {
+        let zone = plan.config.attr("hosted_zone_id").as_str().map(str::to_string);
+        let names: Option<BTreeSet<String>> = plan
+            .config
+            .attr("names")
+            .as_elements()
+            .and_then(|items| items.iter().map(|v| v.as_str().map(str::to_string)).collect());
+        let ipv6 = plan.planned.attr("ipv6").as_bool();
+        match (zone, names, ipv6) {
+            (Some(zone), Some(names), Some(ipv6)) => {
+                plan.set("records", Value::Set(desired(&names, ipv6).into_iter().map(Value::String).collect()));
+                plan.set("id", Value::String(resource_id(&zone, &names)));
+            }
+            _ => {
+                plan.set_unknown("records");
+                plan.set_unknown("id");
+            }
+        }
+        Diagnostics::new()
+    }
+
+    async fn create(&self, ctx: Ctx<'_, Aws>, planned: Model, _config: Model) -> Result<Model, ApplyError<Model>> {
+        let dns = ctx.data.clients(&planned.dns_target()).await?;
+        let zone = zone_for(&dns, &planned).await?;
+        let target = planned.alias_target()?;
+        let want = desired(&planned.names, planned.ipv6.unwrap_or(true));
+        let found = route53::records_at(&dns, &zone.id, &names_of(&want)).await?.ok_or_else(|| zone_gone(&planned))?;
+        let changes = writes(&zone, &found, &want, target, planned.allow_overwrite.unwrap_or(false))?;
+        route53::apply(&dns, &zone.id, changes, "nextstack_dns_alias", true).await?;
+        Ok(Model { id: Some(resource_id(&planned.hosted_zone_id, &planned.names)), records: Some(want), ..planned })
+    }
+
+    async fn read(&self, ctx: Ctx<'_, Aws>, mut state: Model) -> Result<Option<Model>, Diagnostics> {
+        let dns = ctx.data.clients(&state.dns_target()).await?;
+        let managed = match &state.records {
+            Some(r) => r.clone(),
+            None => desired(&state.names, state.ipv6.unwrap_or(true)),
+        };
+        let Some(found) = route53::records_at(&dns, &state.hosted_zone_id, &names_of(&managed)).await? else {
+            tracing::info!(zone = state.hosted_zone_id, "hosted zone deleted outside Terraform; removing the aliases from state");
+            return Ok(None);
+        };
+        let mut present = BTreeSet::new();
+        for key in &managed {
+            let Some((name, ty)) = parse_key(key) else { continue };
+            let Some(set) = found.get(&name).and_then(|sets| route53::of_type(sets, &ty)) else {
+                tracing::info!(record = key, "alias record deleted outside Terraform");
+                continue;
+            };
+            present.insert(key.clone());
+            // A record repointed outside Terraform shows as a change of `target`.
+            let actual = AliasTarget::of(set);
+            if state.target.as_ref().is_some_and(|t| !t.same_as(&actual)) {
+                tracing::info!(record = key, "alias record changed outside Terraform");
+                state.target = Some(actual);
+            }
+        }
+        state.records = Some(present);
+        Ok(Some(state))
+    }
+
+    async fn update(&self, ctx: Ctx<'_, Aws>, change: Change<Model>) -> Result<Model, ApplyError<Model>> {
+        let Change { prior, planned, .. } = change;
+        let dns = ctx.data.clients(&planned.dns_target()).await?;
+        let zone = zone_for(&dns, &planned).await?;
+        let target = planned.alias_target()?;
+        let want = desired(&planned.names, planned.ipv6.unwrap_or(true));
+        let had = prior.managed();
+        let new: BTreeSet<String> = want.difference(&had).cloned().collect();
+        let gone: BTreeSet<String> = had.difference(&want).cloned().collect();
+        let found = route53::records_at(&dns, &zone.id, &names_of(new.iter().chain(&gone))).await?.ok_or_else(|| zone_gone(&planned))?;
+
+        let mut changes = writes(&zone, &found, &new, target, planned.allow_overwrite.unwrap_or(false))?;
+        let retarget = prior.target.as_ref().is_none_or(|t| !t.same_as(target));
+        if retarget {
+            for key in want.intersection(&had) {
+                if let Some((name, ty)) = parse_key(key) {
+                    changes.push(route53::change(ChangeAction::Upsert, alias_set(&name, ty, target)?)?);
+                }
+            }
+        }
+        for key in &gone {
+            let Some((name, ty)) = parse_key(key) else { continue };
+            if let Some(set) = found.get(&name).and_then(|sets| route53::of_type(sets, &ty)) {
+                changes.push(route53::change(ChangeAction::Delete, set.clone())?);
+            }
+        }
+        route53::apply(&dns, &zone.id, changes, "nextstack_dns_alias", true).await?;
+        Ok(Model { id: Some(resource_id(&planned.hosted_zone_id, &planned.names)), records: Some(want), ..planned })
+    }
+
+    async fn delete(&self, ctx: Ctx<'_, Aws>, state: Model) -> Result<(), Diagnostics> {
+        let dns = ctx.data.clients(&state.dns_target()).await?;
+        let managed = state.managed();
+        let Some(found) = route53::records_at(&dns, &state.hosted_zone_id, &names_of(&managed)).await? else {
+            return Ok(());
+        };
+        let mut changes = Vec::new();
+        for key in &managed {
+            let Some((name, ty)) = parse_key(key) else { continue };
+            if let Some(set) = found.get(&name).and_then(|sets| route53::of_type(sets, &ty)) {
+                changes.push(route53::change(ChangeAction::Delete, set.clone())?);
+            }
+        }
+        route53::apply(&dns, &state.hosted_zone_id, changes, "nextstack_dns_alias", false).await?;
+        Ok(())
+    }
+
+    /// Import id: `ZONE_ID:NAME[,NAME...]`, optionally followed by `|ROLE_ARN`
+    /// (and `|EXTERNAL_ID`) when the zone is in another account.
+    async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
+        let mut parts = id.split('|').map(str::trim);
+        let head = parts.next().unwrap_or_default();
+        let role_arn = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
+        let external_id = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
+        let bad = || Diagnostic::error("Invalid import id", format!("Expected ZONE_ID:NAME[,NAME...] optionally followed by |ROLE_ARN; got {id:?}."));
+        let (zone_id, names) = head.split_once(':').ok_or_else(bad)?;
+        let names: BTreeSet<String> = names.split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_string).collect();
+        if zone_id.is_empty() || names.is_empty() {
+            return Err(bad().into());
+        }
+        if let Some(Err(e)) = role_arn.as_deref().map(check_role_arn) {
+            return Err(Diagnostic::error("Invalid import id", e).into());
+        }
+        let mut model = Model {
+            id: Some(resource_id(zone_id, &names)),
+            hosted_zone_id: zone_id.to_string(),
+            role_arn,
+            external_id,
+            names,
+            target: None,
+            ipv6: Some(true),
+            allow_overwrite: Some(false),
+            records: None,
+        };
+        let dns = ctx.data.clients(&model.dns_target()).await?;
+        let lookup: Vec<String> = model.names.iter().map(|n| fqdn(n)).collect();
+        let found = route53::records_at(&dns, zone_id, &lookup).await?.ok_or_else(|| zone_gone(&model))?;
+        let mut records = BTreeSet::new();
+        for name in &lookup {
+            let sets = found.get(name).map(Vec::as_slice).unwrap_or(&[]);
+            let Some(a) = route53::of_type(sets, &RrType::A).filter(|s| s.alias_target().is_some()) else {
+                return Err(Diagnostic::error("Nothing to import", format!("No alias A record {name} in hosted zone {zone_id} {}.", model.via())).into());
+            };
+            model.target.get_or_insert_with(|| AliasTarget::of(a));
+            records.insert(record_key(name, &RrType::A));
+            if route53::of_type(sets, &RrType::Aaaa).is_some() {
+                records.insert(record_key(name, &RrType::Aaaa));
+            }
+        }
+        // Any AAAA record means IPv6 is wanted; the next apply adds those missing.
+        model.ipv6 = Some(records.iter().any(|r| r.ends_with(" AAAA")));
+        model.records = Some(records);
+        Ok(model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn desired_records_cover_both_families() {
+        let names = BTreeSet::from(["Example.com".to_string(), "www.example.com".to_string()]);
+        let d = desired(&names, true);
+        assert_eq!(d.len(), 4);
+        assert!(d.contains("example.com. A"));
+        assert!(d.contains("www.example.com. AAAA"));
+        assert_eq!(desired(&names, false).len(), 2);
+    }
+
+    #[test]
+    fn record_keys_round_trip() {
+        let (name, ty) = parse_key("*.example.com. AAAA").unwrap();
+        assert_eq!(name, "*.example.com.");
+        assert_eq!(ty, RrType::Aaaa);
+    }
+
+    #[test]
+    fn ids_are_stable() {
+        let names = BTreeSet::from(["www.Example.com".to_string(), "example.com.".to_string()]);
+        assert_eq!(resource_id("/hostedzone/Z1", &names), "Z1:example.com,www.example.com");
+    }
+
+    #[test]
+    fn targets_compare_like_route53() {
+        let t = |dns: &str, eth: Option<bool>| AliasTarget { dns_name: dns.into(), hosted_zone_id: "Z2FDTNDATAQYW2".into(), evaluate_target_health: eth };
+        assert!(t("d111.cloudfront.net", None).same_as(&t("D111.cloudfront.net.", Some(false))));
+        assert!(t("my-alb.eu-west-1.elb.amazonaws.com", None).same_as(&t("dualstack.my-alb.eu-west-1.elb.amazonaws.com.", None)));
+        assert!(!t("a.cloudfront.net", None).same_as(&t("b.cloudfront.net", None)));
+        assert!(!t("a.cloudfront.net", Some(true)).same_as(&t("a.cloudfront.net", None)));
+    }
+}
