@@ -78,6 +78,7 @@ impl Provider for NextstackProvider {
         vec![
             resource(SsmParametersResource),
             resource(crate::resources::acm_certificate::AcmCertificateResource),
+            resource(crate::resources::dns_alias::DnsAliasResource),
         ]
     }
 
