@@ -1,0 +1,300 @@
+"""A counting HTTP reverse proxy for benchmarks: put it between an AWS SDK and moto and count the requests.
+
+    from counting_proxy import start
+
+    url, counter = start("http://127.0.0.1:5000")   # listens on 127.0.0.1:<free port>
+    env["AWS_ENDPOINT_URL"] = url                   # every SDK request now goes through the proxy
+    ...
+    counter.reset()                                 # forget what was counted so far
+    ...                                             # run the thing to measure
+    snap = counter.snapshot()                       # {"AmazonSSM.GetParameters": 10, ...}
+    counter.total(), counter.errors()               # sums over the current window
+    counter.stop()                                  # closes the listening socket
+
+Each request is counted once, under the first key that applies:
+  * the `X-Amz-Target` header (JSON protocols: SSM, ACM, ...), e.g. `AmazonSSM.GetParameters`;
+  * `Action=` in the query string or a form-encoded body (query protocol: STS, ...), as `<service>.<Action>`
+    where <service> is the signing name from the SigV4 `Authorization` header (e.g. `sts.AssumeRole`);
+  * otherwise `<service> <METHOD> <path>` (REST protocols: Route 53, S3, ...) with ids left as they are.
+Requests moto answers with HTTP >= 400 are also counted in `errors` under the same key (so a benchmark can tell
+throttling or not-found retries from real work). Requests to /moto-api/ are passed through but never counted.
+
+Command line (prints the counts every time it gets SIGUSR1 and once more on exit):
+
+    python bench/common/counting_proxy.py --upstream http://127.0.0.1:5000 [--port 0] [--url-file F]
+
+Standard library only (http.server + http.client); threaded; HTTP/1.1 keep-alive on both sides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import http.server
+import json
+import os
+import re
+import signal
+import socket
+import socketserver
+import sys
+import threading
+import time
+import urllib.parse
+from collections import Counter
+
+__all__ = ["RequestCounter", "CountingProxy", "start", "request_key"]
+
+# Headers that describe one hop, not the message (RFC 9110 7.6.1); never forwarded.
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+}
+
+_SIGNING_SERVICE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/,\s]+/([^/,\s]+)/aws4_request")
+
+
+def _service(headers) -> str:
+    match = _SIGNING_SERVICE.search(headers.get("Authorization", "") or "")
+    return match.group(1) if match else "unsigned"
+
+
+def request_key(method: str, path: str, headers, body: bytes) -> str:
+    """The name a request is counted under (see the module docstring)."""
+    target = headers.get("X-Amz-Target")
+    if target:
+        return target
+    parsed = urllib.parse.urlsplit(path)
+    action = urllib.parse.parse_qs(parsed.query).get("Action")
+    if not action and body and "x-www-form-urlencoded" in (headers.get("Content-Type") or ""):
+        try:
+            action = urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("Action")
+        except ValueError:
+            action = None
+    service = _service(headers)
+    if action:
+        return "%s.%s" % (service, action[0])
+    return "%s %s %s" % (service, method, parsed.path)
+
+
+class RequestCounter:
+    """Thread-safe counts of proxied requests, by key. A 'window' starts at creation or at reset()."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter = Counter()
+        self._errors: Counter = Counter()
+        self._started = time.monotonic()
+        self._first: float | None = None
+        self._last: float | None = None
+        self._proxy: "CountingProxy | None" = None
+
+    def add(self, key: str, status: int) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._counts[key] += 1
+            if status >= 400:
+                self._errors[key] += 1
+            if self._first is None:
+                self._first = now
+            self._last = now
+
+    def snapshot(self) -> dict:
+        """{key: requests} counted since the last reset(), keys sorted."""
+        with self._lock:
+            return dict(sorted(self._counts.items()))
+
+    def error_snapshot(self) -> dict:
+        """{key: requests answered with HTTP >= 400} since the last reset()."""
+        with self._lock:
+            return dict(sorted(self._errors.items()))
+
+    def total(self) -> int:
+        with self._lock:
+            return sum(self._counts.values())
+
+    def errors(self) -> int:
+        with self._lock:
+            return sum(self._errors.values())
+
+    def active_seconds(self) -> float:
+        """Seconds from the first to the last request of the window (0 with fewer than two requests)."""
+        with self._lock:
+            if self._first is None or self._last is None:
+                return 0.0
+            return self._last - self._first
+
+    def reset(self) -> dict:
+        """Start a new window; returns the snapshot of the one that ends."""
+        with self._lock:
+            old = dict(sorted(self._counts.items()))
+            self._counts.clear()
+            self._errors.clear()
+            self._started = time.monotonic()
+            self._first = self._last = None
+            return old
+
+    def stop(self) -> None:
+        """Stop the proxy this counter belongs to (if start() made it)."""
+        if self._proxy is not None:
+            self._proxy.stop()
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive towards the client (SDKs pool connections)
+    server: "_Server"
+
+    def log_message(self, format, *args):  # noqa: A002 - quiet: benchmarks print their own figures
+        pass
+
+    def _upstream(self) -> http.client.HTTPConnection:
+        conn = getattr(self, "_conn", None)
+        if conn is None:
+            conn = http.client.HTTPConnection(self.server.upstream_host, self.server.upstream_port, timeout=120)
+            self._conn = conn
+        return conn
+
+    def _forward(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            body = self._read_chunked()
+        else:
+            body = self.rfile.read(length) if length else b""
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
+        if body or self.command in ("POST", "PUT", "PATCH"):
+            headers["Content-Length"] = str(len(body))
+        # The SDK signed the Host header: keep it as sent (moto does not check signatures anyway).
+        response = None
+        for attempt in (1, 2):  # a kept-alive upstream connection may have been closed by the server
+            conn = self._upstream()
+            try:
+                conn.request(self.command, self.path, body=body, headers=headers)
+                response = conn.getresponse()
+                payload = response.read()
+                break
+            except (http.client.HTTPException, ConnectionError, OSError):
+                conn.close()
+                self._conn = None
+                if attempt == 2:
+                    self.send_error(502, "upstream unreachable")
+                    return
+        assert response is not None
+        if not self.path.startswith("/moto-api"):
+            self.server.counter.add(request_key(self.command, self.path, self.headers, body), response.status)
+        self.send_response_only(response.status, response.reason)
+        for key, value in response.getheaders():
+            if key.lower() not in _HOP_BY_HOP and key.lower() != "content-length":
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload)))
+        if response.will_close:  # upstream closes (moto's server speaks HTTP/1.0): reconnect next time
+            self._upstream().close()
+            self._conn = None
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    def _read_chunked(self) -> bytes:
+        chunks = []
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(chunks)
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _forward
+
+    def finish(self):
+        try:
+            super().finish()
+        finally:
+            conn = getattr(self, "_conn", None)
+            if conn is not None:
+                conn.close()
+
+
+class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address, upstream: str, counter: RequestCounter):
+        parsed = urllib.parse.urlsplit(upstream)
+        if parsed.scheme != "http" or not parsed.hostname:
+            raise ValueError("upstream must be http://HOST:PORT, not %r" % upstream)
+        self.upstream_host = parsed.hostname
+        self.upstream_port = parsed.port or 80
+        self.counter = counter
+        super().__init__(address, _Handler)
+
+    def server_bind(self):
+        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().server_bind()
+
+    def get_request(self):
+        sock, addr = super().get_request()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock, addr
+
+
+class CountingProxy:
+    """The proxy itself: serves on a background thread until stop()."""
+
+    def __init__(self, upstream: str, host: str = "127.0.0.1", port: int = 0):
+        self.counter = RequestCounter()
+        self._server = _Server((host, port), upstream, self.counter)
+        self.url = "http://%s:%d" % self._server.server_address[:2]
+        self.counter._proxy = self
+        self._thread = threading.Thread(target=self._server.serve_forever, name="counting-proxy", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+def start(upstream: str, host: str = "127.0.0.1", port: int = 0) -> tuple[str, RequestCounter]:
+    """Start a counting proxy in front of `upstream` (e.g. moto's endpoint). Returns (url, counter);
+    counter.stop() stops the proxy."""
+    proxy = CountingProxy(upstream, host, port)
+    return proxy.url, proxy.counter
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Counting HTTP reverse proxy (counts AWS requests by operation).")
+    parser.add_argument("--upstream", required=True, help="e.g. http://127.0.0.1:5000 (moto)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--url-file", help="write the proxy's URL here once it listens")
+    args = parser.parse_args(argv)
+    url, counter = start(args.upstream, args.host, args.port)
+    if args.url_file:
+        tmp = args.url_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(url + "\n")
+        os.replace(tmp, args.url_file)
+    print("counting proxy: %s -> %s (SIGUSR1 prints the counts)" % (url, args.upstream), file=sys.stderr, flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGUSR1, lambda *_: print(json.dumps(counter.snapshot()), flush=True))
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
+    print(json.dumps({"requests": counter.snapshot(), "errors": counter.error_snapshot()}), flush=True)
+    counter.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
