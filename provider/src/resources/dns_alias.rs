@@ -319,6 +319,7 @@ impl Resource for DnsAliasResource {
         let zone = zone_for(&dns, &planned).await?;
         let target = planned.alias_target()?;
         let want = desired(&planned.names, planned.ipv6.unwrap_or(true));
+        let _guard = route53::lock_zone(&zone.id).await;
         let found = route53::records_at(&dns, &zone.id, &names_of(&want)).await?.ok_or_else(|| zone_gone(&planned))?;
         let changes = writes(&zone, &found, &want, target, planned.allow_overwrite.unwrap_or(false))?;
         route53::apply(&dns, &zone.id, changes, "nextstack_dns_alias", true).await?;
@@ -363,6 +364,7 @@ impl Resource for DnsAliasResource {
         let had = prior.managed();
         let new: BTreeSet<String> = want.difference(&had).cloned().collect();
         let gone: BTreeSet<String> = had.difference(&want).cloned().collect();
+        let _guard = route53::lock_zone(&zone.id).await;
         let found = route53::records_at(&dns, &zone.id, &names_of(new.iter().chain(&gone))).await?.ok_or_else(|| zone_gone(&planned))?;
 
         let mut changes = writes(&zone, &found, &new, target, planned.allow_overwrite.unwrap_or(false))?;
@@ -387,6 +389,7 @@ impl Resource for DnsAliasResource {
     async fn delete(&self, ctx: Ctx<'_, Aws>, state: Model) -> Result<(), Diagnostics> {
         let dns = ctx.data.clients(&state.dns_target()).await?;
         let managed = state.managed();
+        let _guard = route53::lock_zone(&state.hosted_zone_id).await;
         let Some(found) = route53::records_at(&dns, &state.hosted_zone_id, &names_of(&managed)).await? else {
             return Ok(());
         };

@@ -3,7 +3,8 @@
 //! record lookups that tolerate the service's spellings of names, and one
 //! atomic change batch per apply.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use aws_sdk_route53::types::{
@@ -94,6 +95,18 @@ pub fn check_role_arn(arn: &str) -> Result<(), String> {
     } else {
         Err(format!("{arn:?} is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)"))
     }
+}
+
+/// Serialises check-then-write sequences on one zone within this provider
+/// process: Terraform applies resources in parallel, and two certificates that
+/// share a validation record must not both see it missing and both create it.
+pub async fn lock_zone(zone_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
+    static LOCKS: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
+    let lock = {
+        let mut locks = LOCKS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(bare_zone_id(zone_id).to_string()).or_default().clone()
+    };
+    lock.lock_owned().await
 }
 
 /// A hosted zone id without the `/hostedzone/` prefix the API sometimes adds.

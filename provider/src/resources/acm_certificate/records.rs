@@ -23,6 +23,7 @@ fn existing_value(found: &route53::Found, record: &Record) -> Option<Option<Stri
 /// certificate for the same name wrote it); one with another value is an
 /// error naming it, since overwriting it would break whoever owns it.
 pub async fn ensure(dns: &Clients, zone: &Zone, records: &[Record], via: &str) -> Result<Vec<Record>, Diagnostic> {
+    let _guard = route53::lock_zone(&zone.id).await;
     let names: Vec<String> = records.iter().map(|r| r.name.clone()).collect();
     let found = route53::records_at(dns, &zone.id, &names).await?;
     if found.is_none() {
@@ -82,7 +83,8 @@ pub async fn present(dns: &Clients, zone_id: &str, records: &[Record]) -> Result
 }
 
 /// Deletes those of `records` that exist, with the values they have now (Route53
-/// refuses a DELETE whose values are stale), in one change batch. Returns the names deleted.
+/// refuses a DELETE whose values are stale), in one change batch. Returns the
+/// names deleted. The caller holds the zone's lock ([`route53::lock_zone`]).
 pub async fn remove(dns: &Clients, zone_id: &str, records: &[Record], via: &str) -> Result<Vec<String>, Diagnostic> {
     if records.is_empty() {
         return Ok(Vec::new());

@@ -120,6 +120,21 @@ async fn sibling_regions(aws: &Aws, certs: &Arc<Clients>, target: &Target) -> Re
     Ok(out)
 }
 
+/// Removes those of `records` that no certificate other than `arn` needs. The
+/// check runs under the zone's lock, so a certificate this process is creating
+/// meanwhile keeps the records it found in place. Returns the names removed.
+async fn release(aws: &Aws, certs: &Arc<Clients>, target: &Target, arn: &str, records: &[Record], validation: &Validation) -> Result<Vec<String>, Diagnostic> {
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dns = aws.clients(&validation.target()).await?;
+    let regions = sibling_regions(aws, certs, target).await?;
+    let _guard = route53::lock_zone(&validation.hosted_zone_id).await;
+    let needed = acm::still_needed(&regions, arn, records).await?;
+    let unneeded: Vec<Record> = records.iter().filter(|r| !needed.contains(&fqdn(&r.name))).cloned().collect();
+    records::remove(&dns, &validation.hosted_zone_id, &unneeded, &validation.via()).await
+}
+
 /// Before anything is requested: the zone answers through the DNS role, is
 /// public, and covers every name.
 async fn preflight(dns: &Clients, validation: &Validation, model: &Model) -> Result<Zone, Diagnostic> {
@@ -380,10 +395,7 @@ impl Resource for AcmCertificateResource {
         // Leave nothing behind: the certificate first, then the records this create wrote.
         let cleanup = async {
             acm::delete(&certs, &arn, Instant::now() + std::time::Duration::from_secs(120), ctx.stop).await?;
-            let regions = sibling_regions(ctx.data, &certs, &partial.target).await?;
-            let needed = acm::still_needed(&regions, &arn, &written).await?;
-            let unneeded: Vec<Record> = written.iter().filter(|r| !needed.contains(&fqdn(&r.name))).cloned().collect();
-            records::remove(&dns, &zone.id, &unneeded, &validation.via()).await?;
+            release(ctx.data, &certs, &partial.target, &arn, &written, &validation).await?;
             Ok::<(), Diagnostic>(())
         }
         .await;
@@ -484,15 +496,7 @@ impl Resource for AcmCertificateResource {
 
         // Moved to another zone: the old zone keeps only what other certificates need.
         if let Some(old) = prior.validation.as_ref().filter(|old| !old.same_place(&validation)) {
-            let cleanup = async {
-                let old_dns = ctx.data.clients(&old.target()).await?;
-                let regions = sibling_regions(ctx.data, &certs, &state.target).await?;
-                let needed = acm::still_needed(&regions, &arn, &cert.records).await?;
-                let stale: Vec<Record> = cert.records.iter().filter(|r| !needed.contains(&fqdn(&r.name))).cloned().collect();
-                records::remove(&old_dns, &old.hosted_zone_id, &stale, &old.via()).await
-            }
-            .await;
-            if let Err(e) = cleanup {
+            if let Err(e) = release(ctx.data, &certs, &state.target, &arn, &cert.records, old).await {
                 let d = Diagnostic::warning(
                     format!("Validation records left in hosted zone {}", old.hosted_zone_id),
                     format!("The certificate now validates through {}; removing its records from the old zone failed: {}", validation.hosted_zone_id, e.detail),
@@ -515,24 +519,23 @@ impl Resource for AcmCertificateResource {
             Some(cert) => cert.records.clone(),
             None => state.validation_records.clone().unwrap_or_default(),
         };
-        let removable: Vec<Record> = match &state.validation {
-            Some(_) if !all.is_empty() => {
-                let regions = sibling_regions(ctx.data, &certs, &state.target).await?;
-                let needed = acm::still_needed(&regions, &arn, &all).await?;
-                all.into_iter().filter(|r| !needed.contains(&fqdn(&r.name))).collect()
-            }
-            _ => Vec::new(),
-        };
+        if state.validation.is_some() && !all.is_empty() {
+            // Fails early, before anything is deleted, when certificates cannot be listed.
+            let regions = sibling_regions(ctx.data, &certs, &state.target).await?;
+            acm::still_needed(&regions, &arn, &all).await?;
+        }
         if cert.is_some() {
             acm::delete(&certs, &arn, deadline, ctx.stop).await?;
             tracing::info!(arn, "certificate deleted");
         }
         if let Some(validation) = &state.validation {
-            let dns = ctx.data.clients(&validation.target()).await?;
-            let removed = records::remove(&dns, &validation.hosted_zone_id, &removable, &validation.via()).await.map_err(|e| {
-                Diagnostic::error(e.summary, format!("{} Certificate {arn} is already deleted; remove the records by hand or destroy again.", e.detail))
+            let removed = release(ctx.data, &certs, &state.target, &arn, &all, validation).await.map_err(|e| {
+                Diagnostic::error(
+                    e.summary,
+                    format!("{} Certificate {arn} is already deleted; its validation records remain in hosted zone {}.", e.detail, validation.hosted_zone_id),
+                )
             })?;
-            tracing::info!(arn, removed = removed.len(), kept = all_len(&cert, &state).saturating_sub(removed.len()), "validation records removed");
+            tracing::info!(arn, removed = removed.len(), kept = all.len().saturating_sub(removed.len()), "validation records removed");
         }
         Ok(())
     }
@@ -584,12 +587,5 @@ impl Resource for AcmCertificateResource {
             not_after: None,
         };
         Ok(model.with_cert(&cert))
-    }
-}
-
-fn all_len(cert: &Option<Cert>, state: &Model) -> usize {
-    match cert {
-        Some(c) => c.records.len(),
-        None => state.validation_records.as_ref().map_or(0, Vec::len),
     }
 }

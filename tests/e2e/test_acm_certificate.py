@@ -1,0 +1,341 @@
+"""nextstack_acm_certificate through real Terraform (1.15.5 and 1.0.3) and moto, across two accounts.
+
+The certificate lives in the workload account (moto's default, 123456789012); the hosted zone lives in the DNS
+account (111111111111), reached through `validation.role_arn`. moto issues a certificate MOTO_ACM_VALIDATION_WAIT
+seconds after the request and never looks at DNS, so every test checks the Route53 records itself.
+"""
+
+import json
+
+WORKLOAD_ACCOUNT = "123456789012"
+DNS_ACCOUNT = "111111111111"
+DNS_ROLE = "arn:aws:iam::%s:role/dns" % DNS_ACCOUNT
+CERT_REGION = "us-east-1"  # CloudFront's
+DOMAIN = "example.com"
+
+PROVIDERS = """
+terraform {
+  required_providers {
+    nextstack = { source = "nextstack/nextstack" }
+  }
+}
+
+provider "nextstack" {
+  region = "eu-west-1"
+}
+"""
+
+
+def certificate(name="site", domain=DOMAIN, sans=("*.example.com", "www.example.com"), zone="ZONE", role=DNS_ROLE, extra=""):
+    """HCL for one certificate in us-east-1 validated through the DNS account's zone."""
+    sans_hcl = json.dumps(list(sans))
+    role_hcl = '    role_arn       = "%s"\n' % role if role else ""
+    return """
+resource "nextstack_acm_certificate" "%s" {
+  domain_name               = "%s"
+  subject_alternative_names = %s
+  region                    = "%s"
+  validation {
+    hosted_zone_id = "%s"
+%s  }
+%s}
+""" % (name, domain, sans_hcl, CERT_REGION, zone, role_hcl, extra)
+
+
+def make_zone(aws, name=DOMAIN, account=DNS_ACCOUNT):
+    r53 = aws.client("route53", account=account)
+    zone = r53.create_hosted_zone(Name=name, CallerReference="test-%s-%s" % (name, account))
+    return zone["HostedZone"]["Id"].split("/")[-1]
+
+
+def zone_records(aws, zone_id, account=DNS_ACCOUNT):
+    """Every record set of the zone as (name, type, sorted values), sorted."""
+    r53 = aws.client("route53", account=account)
+    out = []
+    for page in r53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id):
+        for rr in page["ResourceRecordSets"]:
+            values = sorted(v["Value"] for v in rr.get("ResourceRecords", []))
+            out.append((rr["Name"].lower(), rr["Type"], tuple(values)))
+    return sorted(out)
+
+
+def cnames(aws, zone_id, account=DNS_ACCOUNT):
+    return [r for r in zone_records(aws, zone_id, account) if r[1] == "CNAME"]
+
+
+def certificates(aws, region=CERT_REGION, account=None):
+    """{arn: description} of every certificate in the region and account."""
+    acm = aws.client("acm", region, account=account)
+    arns = [c["CertificateArn"] for c in acm.list_certificates()["CertificateSummaryList"]]
+    return {arn: acm.describe_certificate(CertificateArn=arn)["Certificate"] for arn in arns}
+
+
+def names_of(cert):
+    return sorted(n.lower() for n in cert["SubjectAlternativeNames"])
+
+
+def test_cross_account_certificate_is_issued_with_one_record_per_name(terraform, aws):
+    zone = make_zone(aws)
+    empty_zone = zone_records(aws, zone)
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone=zone, extra='  tags = { stack = "edge" }\n') + 'output "arn" { value = nextstack_acm_certificate.site.arn }\n')
+    tf.apply_ok()
+
+    # The certificate: ISSUED, in the workload account and us-east-1 only.
+    certs = certificates(aws)
+    assert len(certs) == 1, certs
+    arn, cert = next(iter(certs.items()))
+    assert arn.startswith("arn:aws:acm:us-east-1:%s:certificate/" % WORKLOAD_ACCOUNT)
+    assert cert["Status"] == "ISSUED"
+    assert names_of(cert) == ["*.example.com", "example.com", "www.example.com"]
+    assert certificates(aws, "eu-west-1") == {}
+    assert certificates(aws, account=DNS_ACCOUNT) == {}
+    tags = aws.client("acm", CERT_REGION).list_tags_for_certificate(CertificateArn=arn)["Tags"]
+    assert tags == [{"Key": "stack", "Value": "edge"}]
+
+    # The records: in the DNS account's zone only; the wildcard and its apex share one record.
+    records = cnames(aws, zone)
+    names = [r[0] for r in records]
+    assert len(names) == len(set(names)) == 2, records
+    assert all(name.startswith("_") for name in names)
+    assert {n.split(".", 1)[1] for n in names} == {"example.com.", "www.example.com."}
+    assert aws.client("route53").list_hosted_zones()["HostedZones"] == [], "nothing may be written in the workload account"
+
+    state = tf.resource("nextstack_acm_certificate.site")
+    assert state["id"] == state["arn"] == arn == tf.outputs()["arn"]
+    assert state["status"] == "ISSUED"
+    assert state["region"] == CERT_REGION
+    assert state["not_before"] and state["not_after"]
+    vr = state["validation_records"]
+    assert [r["domain_name"] for r in vr] == ["example.com", "www.example.com"]
+    assert sorted((r["name"].lower(), r["type"], (r["value"],)) for r in vr) == records
+
+    tf.assert_no_changes()
+
+    # SAN order never matters; neither does the case of a name.
+    tf.write(
+        PROVIDERS
+        + certificate(zone=zone, sans=("WWW.example.com", "*.example.com"), extra='  tags = { stack = "edge" }\n')
+        + 'output "arn" { value = nextstack_acm_certificate.site.arn }\n'
+    )
+    plan = tf.plan_ok()
+    assert "must be replaced" not in plan.stdout, plan.stdout
+    tf.apply_ok()
+    tf.assert_no_changes()
+
+    # Tags change in place.
+    tf.write(PROVIDERS + certificate(zone=zone, extra='  tags = { stack = "edge", owner = "web" }\n') + 'output "arn" { value = nextstack_acm_certificate.site.arn }\n')
+    plan = tf.plan_ok()
+    assert "1 to change, 0 to destroy" in plan.stdout, plan.stdout
+    tf.apply_ok()
+    assert tf.outputs()["arn"] == arn
+    tags = aws.client("acm", CERT_REGION).list_tags_for_certificate(CertificateArn=arn)["Tags"]
+    assert sorted((t["Key"], t["Value"]) for t in tags) == [("owner", "web"), ("stack", "edge")]
+    tf.assert_no_changes()
+
+    tf.destroy_ok()
+    assert certificates(aws) == {}
+    assert zone_records(aws, zone) == empty_zone, "destroy must leave the zone as it was"
+
+
+def test_adding_a_name_replaces_the_certificate_and_cleans_up_the_old_one(terraform, aws):
+    zone = make_zone(aws)
+    empty_zone = zone_records(aws, zone)
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone=zone, sans=("www.example.com",)))
+    tf.apply_ok()
+    old_arn = tf.resource("nextstack_acm_certificate.site")["arn"]
+    assert len(cnames(aws, zone)) == 2
+
+    tf.write(PROVIDERS + certificate(zone=zone, sans=("www.example.com", "api.example.com")))
+    plan = tf.plan_ok()
+    assert "must be replaced" in plan.stdout and "1 to add, 0 to change, 1 to destroy" in plan.stdout, plan.stdout
+    tf.apply_ok()
+    new_arn = tf.resource("nextstack_acm_certificate.site")["arn"]
+    assert new_arn != old_arn
+    certs = certificates(aws)
+    assert list(certs) == [new_arn], "the old certificate must be deleted"
+    assert names_of(certs[new_arn]) == ["api.example.com", "example.com", "www.example.com"]
+    records = cnames(aws, zone)
+    assert {r[0].split(".", 1)[1] for r in records} == {"example.com.", "www.example.com.", "api.example.com."}
+    assert len(records) == 3, records
+    tf.assert_no_changes()
+
+    # create_before_destroy (as for a certificate in use by CloudFront): the records both need survive.
+    tf.write(
+        PROVIDERS
+        + certificate(zone=zone, sans=("api.example.com",), extra="  lifecycle {\n    create_before_destroy = true\n  }\n")
+    )
+    tf.apply_ok()
+    certs = certificates(aws)
+    assert len(certs) == 1 and new_arn not in certs
+    assert {r[0].split(".", 1)[1] for r in cnames(aws, zone)} == {"example.com.", "api.example.com."}
+    tf.assert_no_changes()
+
+    tf.destroy_ok()
+    assert certificates(aws) == {}
+    assert zone_records(aws, zone) == empty_zone
+
+
+def test_records_shared_with_another_certificate_are_kept(terraform, aws):
+    zone = make_zone(aws)
+    tf = terraform()
+    both = certificate("site", sans=("www.example.com",), zone=zone) + certificate("api", domain="api.example.com", sans=("example.com",), zone=zone)
+    tf.write(PROVIDERS + both)
+    tf.apply_ok()
+    # example.com is on both certificates: its record exists once.
+    assert {r[0].split(".", 1)[1] for r in cnames(aws, zone)} == {"example.com.", "www.example.com.", "api.example.com."}
+    assert len(cnames(aws, zone)) == 3
+
+    tf.write(PROVIDERS + certificate("api", domain="api.example.com", sans=("example.com",), zone=zone))
+    tf.apply_ok()
+    # www's record went with its certificate; example.com's stays for the other one.
+    assert {r[0].split(".", 1)[1] for r in cnames(aws, zone)} == {"example.com.", "api.example.com."}
+    assert len(certificates(aws)) == 1
+    tf.assert_no_changes()
+    tf.destroy_ok()
+    assert cnames(aws, zone) == []
+
+
+def test_unknown_zone_fails_before_anything_is_requested(terraform, aws):
+    make_zone(aws)
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone="Z0000000000NOTREAL"))
+    tf.apply_fails(contains="Hosted zone Z0000000000NOTREAL does not exist in the account reached through role %s" % DNS_ROLE)
+    assert certificates(aws) == {}
+    assert tf.resources() == {}
+
+
+def test_role_into_the_wrong_account_names_zone_and_role(terraform, aws):
+    zone = make_zone(aws)
+    wrong_role = "arn:aws:iam::222222222222:role/dns"
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone=zone, role=wrong_role))
+    tf.apply_fails(contains="Hosted zone %s does not exist in the account reached through role %s" % (zone, wrong_role))
+    assert certificates(aws) == {}
+    assert cnames(aws, zone) == []
+    assert tf.resources() == {}
+
+
+def test_malformed_role_is_refused_at_plan(terraform, aws):
+    zone = make_zone(aws)
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone=zone, role="dns-admin"))
+    tf.plan_fails(contains='"dns-admin" is not an IAM role ARN')
+    assert certificates(aws) == {}
+
+
+def test_names_outside_the_zone_fail_before_anything_is_requested(terraform, aws):
+    zone = make_zone(aws)
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone=zone, sans=("www.example.org",)))
+    tf.apply_fails(contains="cannot validate www.example.org")
+    assert certificates(aws) == {}
+    assert cnames(aws, zone) == []
+
+
+def test_a_failure_after_the_request_deletes_the_certificate(terraform, aws):
+    zone = make_zone(aws)
+    # A CNAME with another value where ACM wants its validation record (left over from another account, say).
+    r53 = aws.client("route53", account=DNS_ACCOUNT)
+    taken = "_d930b28be6c5927595552b219965053e.www.example.com."
+    r53.change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": {"Name": taken, "Type": "CNAME", "TTL": 300, "ResourceRecords": [{"Value": "someone-else.example.net."}]}}]},
+    )
+    before = zone_records(aws, zone)
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone=zone, sans=("www.example.com",)))
+    result = tf.apply_fails(contains="already has a CNAME %s with value someone-else.example.net." % taken)
+    assert "nothing was left behind" in " ".join(result.stdout.split() + result.stderr.split()).replace("│", "")
+    assert certificates(aws) == {}, "the certificate must be deleted after a failed create"
+    assert zone_records(aws, zone) == before, "the other record stays as it was, and nothing else is left"
+    assert tf.resources() == {}
+
+
+def test_create_timeout_cleans_up(terraform, aws):
+    zone = make_zone(aws)
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone=zone, extra='  timeouts {\n    create = "1s"\n  }\n'))
+    tf.apply_fails(contains="still PENDING_VALIDATION")
+    assert certificates(aws) == {}
+    assert cnames(aws, zone) == []
+    assert tf.resources() == {}
+
+
+def test_deleted_validation_record_is_repaired(terraform, aws):
+    zone = make_zone(aws)
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone=zone))
+    tf.apply_ok()
+    records = cnames(aws, zone)
+    victim = [r for r in records if r[0].endswith(".www.example.com.")][0]
+    r53 = aws.client("route53", account=DNS_ACCOUNT)
+    r53.change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": {"Name": victim[0], "Type": "CNAME", "TTL": 300, "ResourceRecords": [{"Value": victim[2][0]}]}}]},
+    )
+    plan = tf.plan_ok()
+    assert "validation_records" in plan.stdout and "1 to change" in plan.stdout, plan.stdout
+    assert "must be replaced" not in plan.stdout
+    tf.apply_ok()
+    assert cnames(aws, zone) == records
+    tf.assert_no_changes()
+
+
+def test_certificate_deleted_out_of_band_is_planned_again(terraform, aws):
+    zone = make_zone(aws)
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone=zone, sans=()))
+    tf.apply_ok()
+    arn = tf.resource("nextstack_acm_certificate.site")["arn"]
+    aws.client("acm", CERT_REGION).delete_certificate(CertificateArn=arn)
+    plan = tf.plan_ok()
+    assert "1 to add, 0 to change, 0 to destroy" in plan.stdout, plan.stdout
+    tf.apply_ok()
+    assert tf.resource("nextstack_acm_certificate.site")["arn"] != arn
+    assert len(certificates(aws)) == 1
+    assert len(cnames(aws, zone)) == 1
+    tf.assert_no_changes()
+
+
+def test_wait_for_issuance_false_returns_at_once(terraform, aws):
+    zone = make_zone(aws)
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone=zone, extra="  wait_for_issuance = false\n"))
+    tf.apply_ok()
+    state = tf.resource("nextstack_acm_certificate.site")
+    assert state["status"] == "PENDING_VALIDATION"
+    assert len(cnames(aws, zone)) == 2
+    # A later refresh sees it ISSUED; that is not a change to plan.
+    tf.assert_no_changes()
+
+
+def test_import_by_arn_adopts_the_validation_zone(terraform, aws):
+    zone = make_zone(aws)
+    acm = aws.client("acm", CERT_REGION)
+    arn = acm.request_certificate(DomainName="example.com", SubjectAlternativeNames=["www.example.com"], ValidationMethod="DNS")["CertificateArn"]
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone=zone, sans=("www.example.com", "example.com")))
+    tf.init_ok()
+    tf.check(tf.import_("nextstack_acm_certificate.site", arn))
+    state = tf.resource("nextstack_acm_certificate.site")
+    assert state["arn"] == arn and state["domain_name"] == "example.com" and state["region"] == CERT_REGION
+    plan = tf.plan_ok()
+    assert "must be replaced" not in plan.stdout and "0 to add, 1 to change, 0 to destroy" in plan.stdout, plan.stdout
+    tf.apply_ok()
+    assert len(cnames(aws, zone)) == 2, "the first apply after import writes the validation records"
+    assert list(certificates(aws)) == [arn]
+    tf.assert_no_changes()
+    tf.destroy_ok()
+    assert certificates(aws) == {}
+    assert cnames(aws, zone) == []
+
+
+def test_import_refuses_what_is_not_a_certificate_arn(terraform, aws):
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone="Z1"))
+    tf.init_ok()
+    result = tf.import_("nextstack_acm_certificate.site", "example.com")
+    assert result.rc != 0
+    assert "Expected a certificate ARN" in " ".join((result.stdout + result.stderr).replace("│", " ").split())
