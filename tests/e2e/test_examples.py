@@ -9,9 +9,14 @@
 Each example runs from a copy (no state is written into the repository) on both Terraform versions where that
 version supports it; the ephemeral example runs on 1.15 only, and a separate test shows that 1.0 refuses it.
 Every test checks AWS (moto) through boto3, re-plans to show there is nothing left to change, and destroys.
+
+The provider docs (docs/index.md, docs/*/ssm_parameters.md) are checked against the schema the provider serves,
+and their HCL examples, like the examples themselves, must pass `terraform fmt -check`.
 """
 
+import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -279,3 +284,92 @@ def test_every_example_is_covered_and_documented():
         readme = EXAMPLES / root / "README.md"
         assert readme.is_file() and readme.read_text().strip(), "%s has no README.md" % root
     assert os.access(QUICKSTART / "run.sh", os.X_OK), "examples/quickstart/run.sh is not executable"
+
+
+# ------------------------------------------------------------------------------------------------ docs
+
+DOCS = harness.REPO_ROOT / "docs"
+PROVIDER_ADDRESS = "registry.terraform.io/nextstack/nextstack"
+
+
+def documented_items(page, section):
+    """{name: line} for the `* \\`name\\` - ...` items of a `## section` of a docs page (nested items included)."""
+    text = page.read_text()
+    start = text.index("## %s\n" % section)
+    end = text.find("\n## ", start + 1)
+    body = text[start : end if end != -1 else len(text)]
+    items = {}
+    for line in body.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("* `") and "` - " in stripped:
+            items[stripped[3 : stripped.index("`", 3)]] = stripped
+    return items
+
+
+def front_matter(page):
+    text = page.read_text()
+    assert text.startswith("---\n"), "%s has no front matter" % page
+    head = text[4 : text.index("\n---\n", 4)]
+    return {line.split(":", 1)[0] for line in head.splitlines() if line and not line.startswith(" ")}
+
+
+def test_docs_match_the_provider_schema(terraform_latest):
+    """Every argument and attribute of the schema is documented, nothing else is, and Required/Sensitive/Write-only
+    in the docs match the schema (docs/index.md and the three nextstack_ssm_parameters pages)."""
+    tf = terraform_latest(aws=False)
+    tf.write('terraform {\n  required_providers {\n    nextstack = { source = "nextstack/nextstack" }\n  }\n}\n')
+    tf.init_ok()
+    schemas = json.loads(tf.check(tf.run("providers", "schema", "-json")).stdout)["provider_schemas"][PROVIDER_ADDRESS]
+
+    def check(page, block, sections):
+        arguments = documented_items(page, sections[0])
+        attributes = documented_items(page, sections[1]) if len(sections) > 1 else {}
+        schema = dict(block.get("attributes", {}))
+        for name, nested in block.get("block_types", {}).items():
+            schema[name] = {"optional": nested.get("min_items", 0) == 0}
+            schema.update(nested["block"].get("attributes", {}))  # documented as nested items of the block
+        assert set(arguments) | set(attributes) == set(schema), (page.name, sorted(arguments), sorted(attributes), sorted(schema))
+        for name, attr in schema.items():
+            settable = attr.get("required") or attr.get("optional")
+            where = arguments if settable else attributes
+            assert name in where, "%s: %s belongs in the %s section" % (page.name, name, "argument" if settable else "attribute")
+            line = where[name]
+            assert ("(Required)" in line) == bool(attr.get("required")), (page.name, line)
+            assert ("Sensitive" in line) == bool(attr.get("sensitive")), (page.name, line)
+            assert ("Write-only" in line) == bool(attr.get("write_only")), (page.name, line)
+
+    pages = {
+        "index": DOCS / "index.md",
+        "resource": DOCS / "resources" / "ssm_parameters.md",
+        "data": DOCS / "data-sources" / "ssm_parameters.md",
+        "ephemeral": DOCS / "ephemeral-resources" / "ssm_parameters.md",
+    }
+    assert {"page_title", "description"} <= front_matter(pages["index"])
+    for kind in ("resource", "data", "ephemeral"):
+        assert {"page_title", "subcategory", "description"} <= front_matter(pages[kind]), pages[kind]
+        text = pages[kind].read_text()
+        for heading in ("## Example Usage", "## Argument Reference", "## Attribute Reference"):
+            assert heading in text, (pages[kind], heading)
+    assert "## Import" in pages["resource"].read_text()
+
+    check(pages["index"], schemas["provider"]["block"], ["Argument Reference"])
+    check(pages["resource"], schemas["resource_schemas"]["nextstack_ssm_parameters"]["block"], ["Argument Reference", "Attribute Reference"])
+    check(pages["data"], schemas["data_source_schemas"]["nextstack_ssm_parameters"]["block"], ["Argument Reference", "Attribute Reference"])
+    check(pages["ephemeral"], schemas["ephemeral_resource_schemas"]["nextstack_ssm_parameters"]["block"], ["Argument Reference", "Attribute Reference"])
+
+
+def test_examples_and_docs_snippets_are_valid_formatted_hcl(terraform_latest, tmp_path):
+    """`terraform fmt -check` over the examples and over every ```terraform block of the docs pages: a syntax
+    error or unformatted code fails (fmt parses the HCL; it needs no provider)."""
+    snippets = tmp_path / "snippets"
+    snippets.mkdir()
+    count = 0
+    for page in [DOCS / "index.md", *sorted(DOCS.glob("*/ssm_parameters.md"))]:
+        for i, block in enumerate(re.findall(r"```terraform\n(.*?)```", page.read_text(), re.S)):
+            (snippets / ("%s_%s_%02d.tf" % (page.parent.name, page.stem, i))).write_text(block)
+            count += 1
+    assert count >= 10, "expected the docs pages to have examples, found %d" % count
+    tf = terraform_latest(tmp_path / "fmt", provider=False, aws=False)
+    for target in (EXAMPLES, snippets):
+        result = tf.run("fmt", "-check", "-diff", "-recursive", str(target))
+        assert result.rc == 0, "terraform fmt -check %s:\n%s%s" % (target, result.stdout, result.stderr)
