@@ -29,20 +29,17 @@ impl AliasTarget {
     /// Route53 lower-cases the name, adds a final dot, and shows load balancer
     /// targets with a `dualstack.` prefix; none of that is a change.
     fn same_as(&self, other: &AliasTarget) -> bool {
-        let dns = |s: &str| {
-            let f = fqdn(s);
-            f.strip_prefix("dualstack.").map(str::to_string).unwrap_or(f)
-        };
-        dns(&self.dns_name) == dns(&other.dns_name)
+        plain_dns_name(&self.dns_name) == plain_dns_name(&other.dns_name)
             && bare_zone_id(&self.hosted_zone_id).eq_ignore_ascii_case(bare_zone_id(&other.hosted_zone_id))
             && self.evaluate_target_health.unwrap_or(false) == other.evaluate_target_health.unwrap_or(false)
     }
 
-    /// What a record set points at; a record that is not an alias points nowhere.
+    /// What a record set points at, spelled as users write it (what CloudFront's
+    /// and ELB's `domain_name`/`dns_name` attributes give); a record that is not an alias points nowhere.
     fn of(set: &ResourceRecordSet) -> AliasTarget {
         match set.alias_target() {
             Some(a) => AliasTarget {
-                dns_name: a.dns_name().to_string(),
+                dns_name: plain_dns_name(a.dns_name()),
                 hosted_zone_id: a.hosted_zone_id().to_string(),
                 evaluate_target_health: Some(a.evaluate_target_health()),
             },
@@ -57,6 +54,13 @@ impl AliasTarget {
             format!("alias to {}", self.dns_name)
         }
     }
+}
+
+/// A target's DNS name without Route53's additions: lower case, no final dot, no `dualstack.` prefix.
+fn plain_dns_name(name: &str) -> String {
+    let f = fqdn(name);
+    let f = f.trim_end_matches('.');
+    f.strip_prefix("dualstack.").unwrap_or(f).to_string()
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -337,6 +341,8 @@ impl Resource for DnsAliasResource {
             return Ok(None);
         };
         let mut present = BTreeSet::new();
+        let wanted = state.target.clone();
+        let mut drifted: Option<AliasTarget> = None;
         for key in &managed {
             let Some((name, ty)) = parse_key(key) else { continue };
             let Some(set) = found.get(&name).and_then(|sets| route53::of_type(sets, &ty)) else {
@@ -346,10 +352,13 @@ impl Resource for DnsAliasResource {
             present.insert(key.clone());
             // A record repointed outside Terraform shows as a change of `target`.
             let actual = AliasTarget::of(set);
-            if state.target.as_ref().is_some_and(|t| !t.same_as(&actual)) {
-                tracing::info!(record = key, "alias record changed outside Terraform");
-                state.target = Some(actual);
+            if wanted.as_ref().is_some_and(|t| !t.same_as(&actual)) {
+                tracing::info!(record = key, points_to = actual.dns_name, "alias record changed outside Terraform");
+                drifted.get_or_insert(actual);
             }
+        }
+        if drifted.is_some() {
+            state.target = drifted;
         }
         state.records = Some(present);
         Ok(Some(state))

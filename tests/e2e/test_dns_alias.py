@@ -1,0 +1,176 @@
+"""nextstack_dns_alias through real Terraform (1.15.5 and 1.0.3) and moto: alias records in another account's zone.
+
+The hosted zone lives in the DNS account (111111111111), reached through `role_arn`; nothing may be written in the
+workload account (moto's default, 123456789012). Route53 is checked through boto3 after every step.
+"""
+
+import json
+
+from test_acm_certificate import DNS_ACCOUNT, DNS_ROLE, PROVIDERS, certificates, certificate, cnames, make_zone, zone_records
+
+CLOUDFRONT_ZONE = "Z2FDTNDATAQYW2"
+DIST = "d111111abcdef8.cloudfront.net"
+
+
+def alias(zone, names=("example.com", "www.example.com"), dns_name=DIST, extra="", role=DNS_ROLE, name="site"):
+    role_hcl = '  role_arn       = "%s"\n' % role if role else ""
+    return """
+resource "nextstack_dns_alias" "%s" {
+  hosted_zone_id = "%s"
+%s  names          = %s
+  target {
+    dns_name       = "%s"
+    hosted_zone_id = "%s"
+  }
+%s}
+""" % (name, zone, role_hcl, json.dumps(list(names)), dns_name, CLOUDFRONT_ZONE, extra)
+
+
+def aliases(aws, zone_id, account=DNS_ACCOUNT):
+    """{(name, type): alias dns name} of every alias record in the zone."""
+    r53 = aws.client("route53", account=account)
+    out = {}
+    for rr in r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]:
+        if "AliasTarget" in rr:
+            out[(rr["Name"].lower(), rr["Type"])] = rr["AliasTarget"]["DNSName"].lower().rstrip(".")
+    return out
+
+
+def change(aws, zone_id, action, name, rtype, target=None, values=None):
+    rrset = {"Name": name, "Type": rtype}
+    if target:
+        rrset["AliasTarget"] = {"DNSName": target, "HostedZoneId": CLOUDFRONT_ZONE, "EvaluateTargetHealth": False}
+    else:
+        rrset["TTL"] = 300
+        rrset["ResourceRecords"] = [{"Value": v} for v in values]
+    aws.client("route53", account=DNS_ACCOUNT).change_resource_record_sets(
+        HostedZoneId=zone_id, ChangeBatch={"Changes": [{"Action": action, "ResourceRecordSet": rrset}]}
+    )
+
+
+def test_aliases_in_another_accounts_zone_lifecycle(terraform, aws):
+    zone = make_zone(aws)
+    empty_zone = zone_records(aws, zone)
+    tf = terraform()
+    tf.write(PROVIDERS + alias(zone))
+    tf.apply_ok()
+    assert aliases(aws, zone) == {
+        ("example.com.", "A"): DIST,
+        ("example.com.", "AAAA"): DIST,
+        ("www.example.com.", "A"): DIST,
+        ("www.example.com.", "AAAA"): DIST,
+    }
+    assert aws.client("route53").list_hosted_zones()["HostedZones"] == [], "nothing may be written in the workload account"
+    state = tf.resource("nextstack_dns_alias.site")
+    assert state["id"] == "%s:example.com,www.example.com" % zone
+    assert sorted(state["records"]) == ["example.com. A", "example.com. AAAA", "www.example.com. A", "www.example.com. AAAA"]
+    tf.assert_no_changes()
+
+    # Order and case of names are no change; a new target is an in-place update.
+    tf.write(PROVIDERS + alias(zone, names=("WWW.example.com", "example.com"), dns_name="D222.cloudfront.net"))
+    plan = tf.plan_ok()
+    assert "0 to add, 1 to change, 0 to destroy" in plan.stdout, plan.stdout
+    tf.apply_ok()
+    assert set(aliases(aws, zone).values()) == {"d222.cloudfront.net"}
+    tf.assert_no_changes()
+
+    # ipv6 = false removes exactly the AAAA records; a removed name loses its records.
+    tf.write(PROVIDERS + alias(zone, names=("example.com",), dns_name="D222.cloudfront.net", extra="  ipv6 = false\n"))
+    tf.apply_ok()
+    assert aliases(aws, zone) == {("example.com.", "A"): "d222.cloudfront.net"}
+    tf.assert_no_changes()
+
+    tf.destroy_ok()
+    assert zone_records(aws, zone) == empty_zone
+
+
+def test_refuses_to_overwrite_a_record_it_does_not_manage(terraform, aws):
+    zone = make_zone(aws)
+    change(aws, zone, "CREATE", "www.example.com.", "A", values=["192.0.2.10"])
+    before = zone_records(aws, zone)
+    tf = terraform()
+    tf.write(PROVIDERS + alias(zone))
+    tf.apply_fails(contains="www.example.com. A already exists in hosted zone %s (example.com.) (not an alias) and is not managed by this resource" % zone)
+    assert zone_records(aws, zone) == before, "one change batch: nothing may be written when one record is refused"
+    assert tf.resources() == {}
+
+    tf.write(PROVIDERS + alias(zone, extra="  allow_overwrite = true\n"))
+    tf.apply_ok()
+    assert aliases(aws, zone)[("www.example.com.", "A")] == DIST
+    assert [r for r in zone_records(aws, zone) if r[0] == "www.example.com." and r[1] == "A"] == [("www.example.com.", "A", ())]
+    tf.assert_no_changes()
+    tf.destroy_ok()
+    assert aliases(aws, zone) == {}
+
+
+def test_drift_is_repaired(terraform, aws):
+    zone = make_zone(aws)
+    tf = terraform()
+    tf.write(PROVIDERS + alias(zone))
+    tf.apply_ok()
+    expected = aliases(aws, zone)
+
+    # A record deleted outside Terraform is planned back.
+    change(aws, zone, "DELETE", "www.example.com.", "AAAA", target=DIST)
+    plan = tf.plan_ok()
+    assert "records" in plan.stdout and "0 to add, 1 to change, 0 to destroy" in plan.stdout, plan.stdout
+    tf.apply_ok()
+    assert aliases(aws, zone) == expected
+    tf.assert_no_changes()
+
+    # A record repointed outside Terraform shows as a change of target and is pointed back.
+    change(aws, zone, "UPSERT", "example.com.", "A", target="elsewhere.cloudfront.net")
+    plan = tf.plan_ok()
+    assert "elsewhere.cloudfront.net" in plan.stdout and "1 to change" in plan.stdout, plan.stdout
+    tf.apply_ok()
+    assert aliases(aws, zone) == expected
+    tf.assert_no_changes()
+
+
+def test_import_by_zone_names_and_role(terraform, aws):
+    zone = make_zone(aws)
+    for name in ("example.com.", "www.example.com."):
+        for rtype in ("A", "AAAA"):
+            change(aws, zone, "CREATE", name, rtype, target=DIST + ".")
+    tf = terraform()
+    tf.write(PROVIDERS + alias(zone))
+    tf.init_ok()
+    tf.check(tf.import_("nextstack_dns_alias.site", "%s:example.com,www.example.com|%s" % (zone, DNS_ROLE)))
+    assert len(tf.resource("nextstack_dns_alias.site")["records"]) == 4
+    tf.assert_no_changes()
+    tf.destroy_ok()
+    assert aliases(aws, zone) == {}
+
+
+def test_unknown_zone_and_names_outside_it_are_clear_errors(terraform, aws):
+    zone = make_zone(aws)
+    tf = terraform()
+    tf.write(PROVIDERS + alias("Z0000000000NOTREAL"))
+    tf.apply_fails(contains="Hosted zone Z0000000000NOTREAL does not exist in the account reached through role %s" % DNS_ROLE)
+    tf.write(PROVIDERS + alias(zone, names=("example.com", "www.example.org")))
+    tf.apply_fails(contains="www.example.org not in hosted zone %s (example.com.)" % zone)
+    tf.write(PROVIDERS + alias(zone, role="arn:aws:iam::111111111111:user/dns"))
+    tf.plan_fails(contains="is not an IAM role ARN")
+    assert aliases(aws, zone) == {}
+    assert tf.resources() == {}
+
+
+def test_certificate_and_alias_for_cloudfront_across_accounts(terraform, aws):
+    """The reference architecture: certificate in us-east-1 of the workload account, every record in the DNS account."""
+    zone = make_zone(aws)
+    empty_zone = zone_records(aws, zone)
+    tf = terraform()
+    tf.write(
+        PROVIDERS
+        + certificate(zone=zone, extra="  lifecycle {\n    create_before_destroy = true\n  }\n")
+        + alias(zone, names=("example.com", "www.example.com"))
+        + 'output "certificate_arn" { value = nextstack_acm_certificate.site.arn }\n'
+    )
+    tf.apply_ok()
+    assert [c["Status"] for c in certificates(aws).values()] == ["ISSUED"]
+    assert len(cnames(aws, zone)) == 2 and len(aliases(aws, zone)) == 4
+    assert aws.client("route53").list_hosted_zones()["HostedZones"] == []
+    tf.assert_no_changes()
+    tf.destroy_ok()
+    assert certificates(aws) == {}
+    assert zone_records(aws, zone) == empty_zone
