@@ -42,9 +42,9 @@ resource "nextstack_acm_certificate" "%s" {
 """ % (name, domain, sans_hcl, CERT_REGION, zone, role_hcl, extra)
 
 
-def make_zone(aws, name=DOMAIN, account=DNS_ACCOUNT):
+def make_zone(aws, name=DOMAIN, account=DNS_ACCOUNT, ref="1"):
     r53 = aws.client("route53", account=account)
-    zone = r53.create_hosted_zone(Name=name, CallerReference="test-%s-%s" % (name, account))
+    zone = r53.create_hosted_zone(Name=name, CallerReference="test-%s-%s-%s" % (name, account, ref))
     return zone["HostedZone"]["Id"].split("/")[-1]
 
 
@@ -195,6 +195,39 @@ def test_records_shared_with_another_certificate_are_kept(terraform, aws):
     tf.assert_no_changes()
     tf.destroy_ok()
     assert cnames(aws, zone) == []
+
+
+def test_names_unknown_at_plan_are_fine(terraform, aws):
+    """The AWS provider's for_each over domain_validation_options fails when a name is unknown at plan; here the
+    records are the resource's own business, so a name computed during apply plans and applies like any other."""
+    zone = make_zone(aws)
+    tf = terraform()
+    later = '${lower(substr(nextstack_acm_certificate.site.status, 0, 0))}app.example.com'
+    tf.write(PROVIDERS + certificate(zone=zone, sans=()) + certificate("app", domain="api.example.com", sans=(later,), zone=zone))
+    plan = tf.plan_ok()
+    assert "2 to add" in plan.stdout, plan.stdout
+    tf.apply_ok()
+    assert sorted(names_of(c) for c in certificates(aws).values()) == [["api.example.com", "app.example.com"], ["example.com"]]
+    assert {r[0].split(".", 1)[1] for r in cnames(aws, zone)} == {"example.com.", "api.example.com.", "app.example.com."}
+    tf.assert_no_changes()
+
+
+def test_moving_validation_to_another_zone_is_in_place(terraform, aws):
+    old_zone = make_zone(aws)
+    new_zone = make_zone(aws, ref="2")
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone=old_zone))
+    tf.apply_ok()
+    arn = tf.resource("nextstack_acm_certificate.site")["arn"]
+    records = cnames(aws, old_zone)
+    tf.write(PROVIDERS + certificate(zone=new_zone))
+    plan = tf.plan_ok()
+    assert "0 to add, 1 to change, 0 to destroy" in plan.stdout, plan.stdout
+    tf.apply_ok()
+    assert tf.resource("nextstack_acm_certificate.site")["arn"] == arn
+    assert cnames(aws, new_zone) == records
+    assert cnames(aws, old_zone) == []
+    tf.assert_no_changes()
 
 
 def test_unknown_zone_fails_before_anything_is_requested(terraform, aws):
