@@ -280,6 +280,28 @@ resource "nextstack_ssm_parameters" "p" {
     assert ssm_params(aws, "us-west-2", "/imported/") == {}
 
 
+def test_import_another_accounts_parameters_through_a_role(terraform, aws):
+    aws.client("ssm", "eu-west-1", account=DNS_ACCOUNT).put_parameter(Name="/theirs/a", Value="1", Type="String")
+    tf = terraform()
+    tf.write(
+        provider_block()
+        + """
+resource "nextstack_ssm_parameters" "p" {
+  role_arn    = "%s"
+  path_prefix = "/theirs/"
+  values      = { a = "1" }
+}
+"""
+        % ROLE
+    )
+    tf.init_ok()
+    tf.check(tf.import_("nextstack_ssm_parameters.p", "eu-west-1:/theirs/@" + ROLE))
+    assert tf.resource("nextstack_ssm_parameters.p")["role_arn"] == ROLE
+    tf.assert_no_changes()
+    tf.destroy_ok()
+    assert ssm_params(aws, "eu-west-1", "/theirs/", account=DNS_ACCOUNT) == {}
+
+
 def test_ephemeral_secret_feeds_write_only_values_and_is_never_stored(terraform_latest, aws):
     secret = "s3cr3t-never-in-state"
     aws.client("ssm", "us-east-1", account=DNS_ACCOUNT).put_parameter(Name="/source/db_password", Value=secret, Type="SecureString")

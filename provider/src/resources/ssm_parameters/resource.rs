@@ -375,23 +375,27 @@ impl Resource for SsmParametersResource {
         Ok(())
     }
 
-    /// Import id: `PATH_PREFIX` or `REGION:PATH_PREFIX`, e.g. `eu-west-1:/app/prod/data/`.
+    /// Import id: `[REGION:]PATH_PREFIX[@ROLE_ARN]`, e.g. `eu-west-1:/app/prod/data/` or
+    /// `eu-west-1:/shared/@arn:aws:iam::111111111111:role/reader` for another account.
     async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
-        let (region, prefix) = match id.split_once(':') {
-            Some((region, prefix)) => (Some(region.to_string()), prefix.to_string()),
-            None => (None, id.to_string()),
+        let (location, role_arn) = match id.split_once('@') {
+            Some((location, role)) => (location, Some(role.to_string())),
+            None => (id, None),
         };
-        if !prefix.starts_with('/') || !prefix.ends_with('/') {
+        let (region, prefix) = match location.split_once(':') {
+            Some((region, prefix)) => (Some(region.to_string()), prefix.to_string()),
+            None => (None, location.to_string()),
+        };
+        if !prefix.starts_with('/') || !prefix.ends_with('/') || role_arn.as_deref().is_some_and(|r| !r.starts_with("arn:")) {
             return Err(Diagnostic::error(
                 "Invalid import id",
-                format!("Expected PATH_PREFIX or REGION:PATH_PREFIX with a prefix that starts and ends with \"/\", got {id:?}."),
+                format!(
+                    "Expected [REGION:]PATH_PREFIX[@ROLE_ARN] with a prefix that starts and ends with \"/\", got {id:?}."
+                ),
             )
             .into());
         }
-        let target = Target {
-            region,
-            ..Target::default()
-        };
+        let target = Target { region, role_arn, external_id: None };
         let clients = ctx.data.clients(&target).await?;
         let parameters = get_by_path(&clients, &prefix, true, true).await?;
         if parameters.is_empty() {
