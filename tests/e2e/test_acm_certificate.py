@@ -6,6 +6,9 @@ seconds after the request and never looks at DNS, so every test checks the Route
 """
 
 import json
+import shutil
+
+import harness
 
 WORKLOAD_ACCOUNT = "123456789012"
 DNS_ACCOUNT = "111111111111"
@@ -372,3 +375,25 @@ def test_import_refuses_what_is_not_a_certificate_arn(terraform, aws):
     result = tf.import_("nextstack_acm_certificate.site", "example.com")
     assert result.rc != 0
     assert "Expected a certificate ARN" in " ".join((result.stdout + result.stderr).replace("│", " ").split())
+
+
+def copy_example(name, dest):
+    """examples/NAME without any local state, copied to dest (nothing is written into the repository)."""
+    ignore = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "terraform.tfstate*")
+    return shutil.copytree(harness.REPO_ROOT / "examples" / name, dest, ignore=ignore)
+
+
+def test_example_applies_as_documented(terraform, aws, tmp_path):
+    zone = make_zone(aws)
+    empty_zone = zone_records(aws, zone)
+    tf = terraform(copy_example("acm_certificate", tmp_path / "example"))
+    args = ("-var", "hosted_zone_id=%s" % zone, "-var", "dns_role_arn=%s" % DNS_ROLE)
+    tf.apply_ok(*args)
+    outputs = tf.outputs()
+    assert outputs["status"] == "ISSUED"
+    assert list(certificates(aws)) == [outputs["certificate_arn"]]
+    assert len(outputs["validation_records"]) == len(cnames(aws, zone)) == 2
+    tf.assert_no_changes(*args)
+    tf.destroy_ok(*args)
+    assert certificates(aws) == {}
+    assert zone_records(aws, zone) == empty_zone

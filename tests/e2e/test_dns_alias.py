@@ -6,7 +6,7 @@ workload account (moto's default, 123456789012). Route53 is checked through boto
 
 import json
 
-from test_acm_certificate import DNS_ACCOUNT, DNS_ROLE, PROVIDERS, certificates, certificate, cnames, make_zone, zone_records
+from test_acm_certificate import DNS_ACCOUNT, DNS_ROLE, PROVIDERS, certificate, certificates, cnames, copy_example, make_zone, zone_records
 
 CLOUDFRONT_ZONE = "Z2FDTNDATAQYW2"
 DIST = "d111111abcdef8.cloudfront.net"
@@ -173,4 +173,17 @@ def test_certificate_and_alias_for_cloudfront_across_accounts(terraform, aws):
     tf.assert_no_changes()
     tf.destroy_ok()
     assert certificates(aws) == {}
+    assert zone_records(aws, zone) == empty_zone
+
+
+def test_example_applies_as_documented(terraform, aws, tmp_path):
+    zone = make_zone(aws)
+    empty_zone = zone_records(aws, zone)
+    tf = terraform(copy_example("dns_alias", tmp_path / "example"))
+    args = ("-var", "hosted_zone_id=%s" % zone, "-var", "dns_role_arn=%s" % DNS_ROLE)
+    tf.apply_ok(*args)
+    assert sorted(tf.outputs()["records"]) == ["example.com. A", "example.com. AAAA", "www.example.com. A", "www.example.com. AAAA"]
+    assert set(aliases(aws, zone).values()) == {DIST}
+    tf.assert_no_changes(*args)
+    tf.destroy_ok(*args)
     assert zone_records(aws, zone) == empty_zone
