@@ -223,7 +223,11 @@ pub fn parse_hcl(text: &str) -> Result<Body, (Range<usize>, String)> {
         match hcl_edit::parser::parse_body(cur) {
             Ok(b) => return Ok(ir::from_hcl(&b)),
             Err(e) => {
-                let off = e.location().offset().min(cur.len());
+                let mut off = e.location().offset().min(cur.len());
+                // The parser's offset may fall inside a multi-byte character.
+                while !cur.is_char_boundary(off) {
+                    off -= 1;
+                }
                 // Terraform accepts a repeated key in an object constructor (the last wins);
                 // hcl-edit does not. Rename the repeat in place (same length, so spans hold).
                 if attempt < 63 && e.message().contains("redefined object key") {
@@ -429,6 +433,13 @@ mod tests {
     fn repeated_object_keys_are_accepted() {
         let b = parse_hcl("x = {\n  port = 1\n  port = 2\n}\n").expect("parses");
         assert_eq!(b.attrs.len(), 1);
+    }
+
+    #[test]
+    fn error_offsets_inside_characters_do_not_panic() {
+        // Found by `cargo fuzz run load_eval`.
+        let e = parse_hcl("Y Y \u{01f3}").err();
+        assert!(e.is_some_and(|(r, _)| r.start <= r.end));
     }
 
     #[test]

@@ -57,8 +57,14 @@ impl Diagnostic for Rendered {
 fn source(project: &Project, span: &Span) -> (NamedSource<String>, SourceSpan) {
     let f = project.file(span.file);
     let len = f.text.len();
-    let start = span.start.min(len);
-    let end = span.end.min(len).max(start);
+    let mut start = span.start.min(len);
+    while !f.text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = span.end.min(len).max(start);
+    while !f.text.is_char_boundary(end) {
+        end += 1;
+    }
     (NamedSource::new(f.display.clone(), f.text.clone()), SourceSpan::new(start.into(), end - start))
 }
 
