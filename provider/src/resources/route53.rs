@@ -145,13 +145,28 @@ pub async fn hosted_zone(clients: &Clients, zone_id: &str, via: &str) -> Result<
 /// The record sets found at some names, keyed by [`fqdn`]; `None` when the zone itself is gone.
 pub type Found = Option<BTreeMap<String, Vec<ResourceRecordSet>>>;
 
-/// Every record set at each of `names` (any type). One ListResourceRecordSets
-/// call per name, a few at a time.
+/// Every record set at each of `names` (any type), in as few calls as the zone
+/// allows: one ListResourceRecordSets call per name (a few at a time), or, when
+/// that is fewer calls, one sweep through the whole zone (300 records a page).
 pub async fn records_at(clients: &Clients, zone_id: &str, names: &[String]) -> Result<Found, Diagnostic> {
     let zone_id = bare_zone_id(zone_id);
     let mut unique: Vec<String> = names.iter().map(|n| fqdn(n)).collect();
     unique.sort();
     unique.dedup();
+    if unique.len() >= SWEEP_FROM {
+        match zone_size(clients, zone_id).await {
+            Err(LookupError::ZoneGone) => return Ok(None),
+            Err(LookupError::Failed(d)) => return Err(d),
+            Ok(Some(count)) if 1 + (count as usize).div_ceil(PAGE) < unique.len() => {
+                return match sweep(clients, zone_id, &unique).await {
+                    Ok(found) => Ok(Some(found)),
+                    Err(LookupError::ZoneGone) => Ok(None),
+                    Err(LookupError::Failed(d)) => Err(d),
+                };
+            }
+            Ok(_) => {}
+        }
+    }
     let result: Result<Vec<(String, Vec<ResourceRecordSet>)>, LookupError> = stream::iter(unique)
         .map(|name| async move {
             let sets = sets_at(clients, zone_id, &name).await?;
@@ -172,6 +187,64 @@ enum LookupError {
     Failed(Diagnostic),
 }
 
+/// Below this many names, per-name lookups never cost more than a sweep.
+const SWEEP_FROM: usize = 3;
+/// Route53's largest ListResourceRecordSets page.
+const PAGE: usize = 300;
+
+fn lookup_error<E>(e: aws_sdk_route53::error::SdkError<E>, zone_is_gone: impl Fn(&E) -> bool, action: &str) -> LookupError
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    if e.as_service_error().is_some_and(zone_is_gone) {
+        LookupError::ZoneGone
+    } else {
+        LookupError::Failed(aws_error(action, &e))
+    }
+}
+
+/// How many record sets the zone holds, if Route53 says.
+async fn zone_size(clients: &Clients, zone_id: &str) -> Result<Option<i64>, LookupError> {
+    let out = clients
+        .route53()
+        .get_hosted_zone()
+        .id(zone_id)
+        .send()
+        .await
+        .map_err(|e| lookup_error(e, |s| s.is_no_such_hosted_zone(), &format!("reading hosted zone {zone_id}")))?;
+    Ok(out.hosted_zone().and_then(|z| z.resource_record_set_count()))
+}
+
+/// Every record set of the zone at one of `names`, reading the whole zone page by page.
+async fn sweep(clients: &Clients, zone_id: &str, names: &[String]) -> Result<BTreeMap<String, Vec<ResourceRecordSet>>, LookupError> {
+    let wanted: std::collections::BTreeSet<&str> = names.iter().map(String::as_str).collect();
+    let mut found: BTreeMap<String, Vec<ResourceRecordSet>> = names.iter().map(|n| (n.clone(), Vec::new())).collect();
+    let mut start: Option<(String, Option<RrType>)> = None;
+    loop {
+        let (start_name, start_type) = start.take().unzip();
+        let page = clients
+            .route53()
+            .list_resource_record_sets()
+            .hosted_zone_id(zone_id)
+            .set_start_record_name(start_name)
+            .set_start_record_type(start_type.flatten())
+            .max_items(PAGE as i32)
+            .send()
+            .await
+            .map_err(|e| lookup_error(e, |s| s.is_no_such_hosted_zone(), &format!("listing the records of hosted zone {zone_id}")))?;
+        for set in page.resource_record_sets() {
+            let name = fqdn(set.name());
+            if wanted.contains(name.as_str()) {
+                found.entry(name).or_default().push(set.clone());
+            }
+        }
+        match page.next_record_name() {
+            Some(next) if page.is_truncated() => start = Some((next.to_string(), page.next_record_type().cloned())),
+            _ => return Ok(found),
+        }
+    }
+}
+
 async fn sets_at(clients: &Clients, zone_id: &str, name: &str) -> Result<Vec<ResourceRecordSet>, LookupError> {
     let mut out = Vec::new();
     let mut start: Option<(String, Option<RrType>)> = Some((name.to_string(), None));
@@ -185,13 +258,7 @@ async fn sets_at(clients: &Clients, zone_id: &str, name: &str) -> Result<Vec<Res
             .max_items(10)
             .send()
             .await
-            .map_err(|e| {
-                if e.as_service_error().is_some_and(|s| s.is_no_such_hosted_zone()) {
-                    LookupError::ZoneGone
-                } else {
-                    LookupError::Failed(aws_error(&format!("listing records named {name} in hosted zone {zone_id}"), &e))
-                }
-            })?;
+            .map_err(|e| lookup_error(e, |s| s.is_no_such_hosted_zone(), &format!("listing records named {name} in hosted zone {zone_id}")))?;
         let mut past = false;
         for set in page.resource_record_sets() {
             if fqdn(set.name()) == name {

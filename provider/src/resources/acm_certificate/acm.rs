@@ -180,16 +180,27 @@ impl From<Diagnostic> for WaitError {
     }
 }
 
+/// How long a certificate just requested may be reported missing.
+const NOT_FOUND_GRACE: Duration = Duration::from_secs(60);
+
 /// Describes the certificate until ACM has produced a validation record for every
 /// name (AWS takes a few seconds after the request).
 pub async fn wait_for_records(clients: &Clients, arn: &str, deadline: Instant, stop: &StopSignal) -> Result<Cert, WaitError> {
+    let started = Instant::now();
     let mut delay = Duration::from_millis(500);
     loop {
-        let cert = describe(clients, arn)
-            .await?
-            .ok_or_else(|| Diagnostic::error("Certificate disappeared", format!("Certificate {arn} was deleted while its validation records were awaited.")))?;
-        if !cert.records_pending && !cert.records.is_empty() {
-            return Ok(cert);
+        match describe(clients, arn).await? {
+            Some(cert) if cert.status == "FAILED" => {
+                let reason = cert.failure_reason.as_deref().unwrap_or("none given");
+                return Err(Diagnostic::error("Certificate request failed", format!("ACM marked {arn} FAILED (reason: {reason}).")).into());
+            }
+            Some(cert) if !cert.records_pending && !cert.records.is_empty() => return Ok(cert),
+            Some(_) => {}
+            // ACM is eventually consistent: a certificate just requested may not be found for a moment.
+            None if started.elapsed() < NOT_FOUND_GRACE => {}
+            None => {
+                return Err(Diagnostic::error("Certificate disappeared", format!("Certificate {arn} was deleted while its validation records were awaited.")).into())
+            }
         }
         if Instant::now() + delay > deadline {
             return Err(Diagnostic::error(
