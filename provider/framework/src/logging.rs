@@ -22,9 +22,17 @@ use tracing_subscriber::registry::LookupSpan;
 /// errors: their debug and trace output can carry request and response bodies,
 /// and with them decrypted secrets.
 pub fn init(module: &'static str, mut own_targets: Vec<&'static str>) {
-    let level = level_from_env(std::env::var("TF_LOG_PROVIDER").ok().or_else(|| std::env::var("TF_LOG").ok()));
+    let level = level_from_env(
+        std::env::var("TF_LOG_PROVIDER")
+            .ok()
+            .or_else(|| std::env::var("TF_LOG").ok()),
+    );
     own_targets.push(module_path!().split("::").next().unwrap_or("tfplugin_framework"));
-    let layer = HclogLayer { module, max_level: level, own_targets };
+    let layer = HclogLayer {
+        module,
+        max_level: level,
+        own_targets,
+    };
     let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
@@ -173,7 +181,11 @@ mod tests {
 
     #[test]
     fn line_is_hclog_json() {
-        let layer = HclogLayer { module: "nextstack", max_level: Level::DEBUG, own_targets: vec![] };
+        let layer = HclogLayer {
+            module: "nextstack",
+            max_level: Level::DEBUG,
+            own_targets: vec![],
+        };
         let mut fields = Map::new();
         fields.insert("@message".into(), J::from("reading parameters"));
         fields.insert("tf_rpc".into(), J::from("ReadDataSource"));

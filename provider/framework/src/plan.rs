@@ -116,7 +116,8 @@ fn mark_computed_unknown(block: &Block, config: &Value, prior: Option<&Value>, p
         }
         // A provider-chosen value that only changes by replacement (a region
         // defaulted from the provider) cannot change in an in-place update.
-        let stable = a.has_modifier(&PlanModifier::UseStateForUnknown) || a.has_modifier(&PlanModifier::RequiresReplace);
+        let stable =
+            a.has_modifier(&PlanModifier::UseStateForUnknown) || a.has_modifier(&PlanModifier::RequiresReplace);
         let keep = prior.is_some_and(|p| !p.attr(&a.name).is_null()) && stable;
         if !keep {
             attrs.insert(a.name.clone(), Value::unknown());
@@ -297,18 +298,49 @@ mod tests {
 
     #[test]
     fn defaulted_replacement_attribute_stays_on_update() {
-        let block = schema().attribute(Attribute::new("region", Type::String).optional().computed().requires_replace());
+        let block = schema().attribute(
+            Attribute::new("region", Type::String)
+                .optional()
+                .computed()
+                .requires_replace(),
+        );
         let with_region = |v: Value, pairs: &[(&str, Value)]| {
             let mut o = obj(pairs);
             o.as_object_mut().unwrap().insert("region".into(), v);
             o
         };
-        let prior = with_region("eu-west-1".into(), &[("id", "x".into()), ("path_prefix", "/a/".into()), ("values", Value::Map(BTreeMap::new())), ("overwrite", false.into())]);
-        let config = with_region(Value::Null, &[("path_prefix", "/a/".into()), ("values", Value::Map(BTreeMap::from([("k".into(), "v".into())])))]);
-        let proposed = with_region("eu-west-1".into(), &[("id", "x".into()), ("path_prefix", "/a/".into()), ("values", Value::Map(BTreeMap::from([("k".into(), "v".into())]))), ("overwrite", false.into())]);
+        let prior = with_region(
+            "eu-west-1".into(),
+            &[
+                ("id", "x".into()),
+                ("path_prefix", "/a/".into()),
+                ("values", Value::Map(BTreeMap::new())),
+                ("overwrite", false.into()),
+            ],
+        );
+        let config = with_region(
+            Value::Null,
+            &[
+                ("path_prefix", "/a/".into()),
+                ("values", Value::Map(BTreeMap::from([("k".into(), "v".into())]))),
+            ],
+        );
+        let proposed = with_region(
+            "eu-west-1".into(),
+            &[
+                ("id", "x".into()),
+                ("path_prefix", "/a/".into()),
+                ("values", Value::Map(BTreeMap::from([("k".into(), "v".into())]))),
+                ("overwrite", false.into()),
+            ],
+        );
         let plan = plan_resource(&block, &prior, &proposed, &config);
         assert_eq!(plan.planned.attr("region"), &Value::from("eu-west-1"));
-        assert!(plan.requires_replace.is_empty(), "an in-place update, not a replacement: {:?}", plan.requires_replace);
+        assert!(
+            plan.requires_replace.is_empty(),
+            "an in-place update, not a replacement: {:?}",
+            plan.requires_replace
+        );
     }
 
     #[test]

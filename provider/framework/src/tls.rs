@@ -76,9 +76,17 @@ impl ServerIdentity {
     }
 }
 
-/// aws-lc-rs, whose verifiers include ECDSA P-521/SHA-512, the curve of Terraform's client certificate.
+/// ring for key exchange, randomness and the server's signatures; aws-lc-rs
+/// for verifying signatures, since only it verifies ECDSA P-521/SHA-512, the
+/// curve of Terraform's client certificate. Verification needs no randomness,
+/// so aws-lc's entropy start-up (about 40 ms of CPU jitter sampling) is never
+/// paid on the provider's start-up path, which Terraform takes several times per run.
 pub fn crypto_provider() -> CryptoProvider {
-    rustls::crypto::aws_lc_rs::default_provider()
+    CryptoProvider {
+        signature_verification_algorithms: rustls::crypto::aws_lc_rs::default_provider()
+            .signature_verification_algorithms,
+        ..rustls::crypto::ring::default_provider()
+    }
 }
 
 /// Accepts exactly one certificate: the one Terraform announced in its environment.
@@ -160,13 +168,15 @@ mod tests {
             expected: server.cert.clone(),
             algorithms: crypto_provider().signature_verification_algorithms,
         };
-        let mut client_config = rustls::ClientConfig::builder_with_provider(Arc::new(crypto_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_client_auth_cert(vec![presented.0], PrivateKeyDer::Pkcs8(presented.1))
-            .unwrap();
+        // The client plays Terraform, whose P-521 key only aws-lc-rs can sign with.
+        let mut client_config =
+            rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verifier))
+                .with_client_auth_cert(vec![presented.0], PrivateKeyDer::Pkcs8(presented.1))
+                .unwrap();
         client_config.alpn_protocols = vec![b"h2".to_vec()];
         let connector = tokio_rustls::TlsConnector::from(Arc::new(client_config));
         let (a, b) = tokio::io::duplex(64 * 1024);

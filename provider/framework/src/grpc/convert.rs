@@ -109,7 +109,11 @@ fn nested_block(nb: &NestedBlock) -> pb::schema::NestedBlock {
         } as i32,
         // Terraform wants a single block's bounds equal: 1/1 when required, 0/0 otherwise.
         min_items: nb.min_items,
-        max_items: if nb.nesting == Nesting::Single { nb.min_items.min(1) } else { nb.max_items },
+        max_items: if nb.nesting == Nesting::Single {
+            nb.min_items.min(1)
+        } else {
+            nb.max_items
+        },
     }
 }
 
@@ -188,9 +192,17 @@ mod tests {
         );
         let validation = block.block_types.iter().find(|b| b.type_name == "validation").unwrap();
         assert_eq!(validation.nesting, pb::schema::nested_block::NestingMode::Single as i32);
-        assert_eq!((validation.min_items, validation.max_items), (0, 0), "an optional single block");
+        assert_eq!(
+            (validation.min_items, validation.max_items),
+            (0, 0),
+            "an optional single block"
+        );
         let target = block.block_types.iter().find(|b| b.type_name == "target").unwrap();
-        assert_eq!((target.min_items, target.max_items), (1, 1), "Terraform wants equal bounds on single blocks");
+        assert_eq!(
+            (target.min_items, target.max_items),
+            (1, 1),
+            "Terraform wants equal bounds on single blocks"
+        );
         let rule = block.block_types.iter().find(|b| b.type_name == "rule").unwrap();
         assert_eq!(rule.nesting, pb::schema::nested_block::NestingMode::List as i32);
     }
