@@ -368,6 +368,23 @@ def test_import_by_arn_adopts_the_validation_zone(terraform, aws):
     assert cnames(aws, zone) == []
 
 
+def test_import_from_another_account_through_a_role(terraform, aws):
+    zone = make_zone(aws)
+    arn = aws.client("acm", CERT_REGION, account=DNS_ACCOUNT).request_certificate(DomainName="example.com", ValidationMethod="DNS")["CertificateArn"]
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone=zone, sans=(), extra='  role_arn = "%s"\n' % DNS_ROLE))
+    tf.init_ok()
+    tf.check(tf.import_("nextstack_acm_certificate.site", "%s@%s" % (arn, DNS_ROLE)))
+    assert tf.resource("nextstack_acm_certificate.site")["role_arn"] == DNS_ROLE
+    plan = tf.plan_ok()
+    assert "must be replaced" not in plan.stdout and "0 to add, 1 to change, 0 to destroy" in plan.stdout, plan.stdout
+    tf.apply_ok()
+    tf.assert_no_changes()
+    tf.destroy_ok()
+    assert certificates(aws, account=DNS_ACCOUNT) == {}
+    assert cnames(aws, zone) == []
+
+
 def test_import_refuses_what_is_not_a_certificate_arn(terraform, aws):
     tf = terraform()
     tf.write(PROVIDERS + certificate(zone="Z1"))

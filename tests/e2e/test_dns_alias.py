@@ -135,7 +135,7 @@ def test_import_by_zone_names_and_role(terraform, aws):
     tf = terraform()
     tf.write(PROVIDERS + alias(zone))
     tf.init_ok()
-    tf.check(tf.import_("nextstack_dns_alias.site", "%s:example.com,www.example.com|%s" % (zone, DNS_ROLE)))
+    tf.check(tf.import_("nextstack_dns_alias.site", "%s:example.com,www.example.com@%s" % (zone, DNS_ROLE)))
     assert len(tf.resource("nextstack_dns_alias.site")["records"]) == 4
     tf.assert_no_changes()
     tf.destroy_ok()

@@ -413,14 +413,11 @@ impl Resource for DnsAliasResource {
         Ok(())
     }
 
-    /// Import id: `ZONE_ID:NAME[,NAME...]`, optionally followed by `|ROLE_ARN`
+    /// Import id: `ZONE_ID:NAME[,NAME...]`, optionally followed by `@ROLE_ARN`
     /// (and `|EXTERNAL_ID`) when the zone is in another account.
     async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
-        let mut parts = id.split('|').map(str::trim);
-        let head = parts.next().unwrap_or_default();
-        let role_arn = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
-        let external_id = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
-        let bad = || Diagnostic::error("Invalid import id", format!("Expected ZONE_ID:NAME[,NAME...] optionally followed by |ROLE_ARN; got {id:?}."));
+        let (head, role_arn, external_id) = route53::split_import_id(id);
+        let bad = || Diagnostic::error("Invalid import id", format!("Expected ZONE_ID:NAME[,NAME...] optionally followed by @ROLE_ARN; got {id:?}."));
         let (zone_id, names) = head.split_once(':').ok_or_else(bad)?;
         let names: BTreeSet<String> = names.split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_string).collect();
         if zone_id.is_empty() || names.is_empty() {

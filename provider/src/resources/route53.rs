@@ -97,6 +97,23 @@ pub fn check_role_arn(arn: &str) -> Result<(), String> {
     }
 }
 
+/// Splits an import id `HEAD@ROLE_ARN|EXTERNAL_ID` into its parts; the role part
+/// is optional and may also follow a `|` (`HEAD|ROLE_ARN|EXTERNAL_ID`). `@` is what
+/// `nextstack_ssm_parameters` uses; the head (an ARN, a zone id and names) holds neither.
+pub fn split_import_id(id: &str) -> (&str, Option<String>, Option<String>) {
+    let id = id.trim();
+    let Some(at) = id.find(['@', '|']) else {
+        return (id, None, None);
+    };
+    let (head, rest) = (&id[..at], &id[at + 1..]);
+    let (role, external_id) = match rest.split_once('|') {
+        Some((role, ext)) => (role, Some(ext)),
+        None => (rest, None),
+    };
+    let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    (head.trim(), some(role), external_id.and_then(some))
+}
+
 /// Serialises check-then-write sequences on one zone within this provider
 /// process: Terraform applies resources in parallel, and two certificates that
 /// share a validation record must not both see it missing and both create it.
@@ -389,6 +406,16 @@ mod tests {
     fn zone_ids_lose_their_prefix() {
         assert_eq!(bare_zone_id("/hostedzone/Z123"), "Z123");
         assert_eq!(bare_zone_id("Z123"), "Z123");
+    }
+
+    #[test]
+    fn import_ids_split_at_the_role() {
+        let arn = "arn:aws:acm:us-east-1:1:certificate/x";
+        assert_eq!(split_import_id(arn), (arn, None, None));
+        let role = "arn:aws:iam::111111111111:role/a@b";
+        assert_eq!(split_import_id(&format!("{arn}@{role}")), (arn, Some(role.to_string()), None));
+        assert_eq!(split_import_id(&format!("{arn}|{role}|ext")), (arn, Some(role.to_string()), Some("ext".to_string())));
+        assert_eq!(split_import_id("Z1:a.com,b.com@"), ("Z1:a.com,b.com", None, None));
     }
 
     #[test]

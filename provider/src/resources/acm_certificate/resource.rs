@@ -540,21 +540,19 @@ impl Resource for AcmCertificateResource {
         Ok(())
     }
 
-    /// Import id: the certificate's ARN, optionally followed by `|ROLE_ARN` (and
+    /// Import id: the certificate's ARN, optionally followed by `@ROLE_ARN` (and
     /// `|EXTERNAL_ID`) when it lives in another account. The `validation` block
     /// cannot be derived; the first apply after import adopts it in place.
     async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
-        let mut parts = id.split('|').map(str::trim);
-        let arn = parts.next().unwrap_or_default().to_string();
-        let role_arn = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
-        let external_id = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
+        let (arn, role_arn, external_id) = route53::split_import_id(id);
+        let arn = arn.to_string();
         let fields: Vec<&str> = arn.splitn(6, ':').collect();
         let region = match fields.as_slice() {
             ["arn", _, "acm", region, _, resource] if !region.is_empty() && resource.starts_with("certificate/") => region.to_string(),
             _ => {
                 return Err(Diagnostic::error(
                     "Invalid import id",
-                    format!("Expected a certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID), optionally followed by |ROLE_ARN; got {id:?}."),
+                    format!("Expected a certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID), optionally followed by @ROLE_ARN; got {id:?}."),
                 )
                 .into())
             }
