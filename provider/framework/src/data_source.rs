@@ -5,8 +5,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::context::Ctx;
-use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::json::{from_model, to_model};
+use crate::diagnostics::Diagnostics;
+use crate::json::{decode_model, encode_model};
 use crate::schema::Schema;
 use crate::value::Value;
 
@@ -44,26 +44,6 @@ struct Typed<S> {
     schema: Schema,
 }
 
-pub(crate) fn decode_model<M: DeserializeOwned>(value: &Value) -> Result<M, Diagnostics> {
-    to_model(value).map_err(|e| {
-        Diagnostic::error(
-            "Provider could not read its configuration",
-            format!("{e}. This is a bug in the provider."),
-        )
-        .into()
-    })
-}
-
-pub(crate) fn encode_model<M: Serialize>(model: &M, schema: &Schema) -> Result<Value, Diagnostics> {
-    from_model(model, &schema.value_type()).map_err(|e| {
-        Diagnostic::error(
-            "Provider produced an invalid value",
-            format!("{e}. This is a bug in the provider."),
-        )
-        .into()
-    })
-}
-
 #[async_trait]
 impl<S: DataSource> AnyDataSource<S::Data> for Typed<S> {
     fn name(&self) -> &'static str {
@@ -76,7 +56,7 @@ impl<S: DataSource> AnyDataSource<S::Data> for Typed<S> {
         self.inner.validate(config)
     }
     async fn read(&self, ctx: Ctx<'_, S::Data>, config: &Value) -> Result<Value, Diagnostics> {
-        let model = self.inner.read(ctx, decode_model(config)?).await?;
+        let model = self.inner.read(ctx, decode_model("configuration", config)?).await?;
         encode_model(&model, &self.schema)
     }
 }

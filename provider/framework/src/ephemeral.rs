@@ -8,8 +8,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::context::Ctx;
-use crate::data_source::{decode_model, encode_model};
 use crate::diagnostics::Diagnostics;
+use crate::json::{decode_model, encode_model};
 use crate::schema::Schema;
 use crate::value::Value;
 
@@ -82,7 +82,7 @@ impl<E: EphemeralResource> AnyEphemeralResource<E::Data> for Typed<E> {
         self.inner.validate(config)
     }
     async fn open(&self, ctx: Ctx<'_, E::Data>, config: &Value) -> Result<Opened<Value>, Diagnostics> {
-        let opened = self.inner.open(ctx, decode_model(config)?).await?;
+        let opened = self.inner.open(ctx, decode_model("configuration", config)?).await?;
         Ok(Opened {
             result: encode_model(&opened.result, &self.schema)?,
             renew_at: opened.renew_at,

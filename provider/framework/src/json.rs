@@ -159,6 +159,28 @@ pub fn from_model<T: Serialize>(model: &T, ty: &Type) -> Result<Value, JsonError
     from_json(&serde_json::to_value(model)?, ty)
 }
 
+/// [`to_model`] for the typed adapters: a failure is a provider bug, reported as a diagnostic.
+pub(crate) fn decode_model<M: DeserializeOwned>(what: &str, value: &Value) -> Result<M, crate::Diagnostics> {
+    to_model(value).map_err(|e| {
+        crate::Diagnostic::error(
+            "Provider could not read its own data",
+            format!("Decoding the {what}: {e}. This is a bug in the provider."),
+        )
+        .into()
+    })
+}
+
+/// [`from_model`] for the typed adapters: a failure is a provider bug, reported as a diagnostic.
+pub(crate) fn encode_model<M: Serialize>(model: &M, schema: &crate::Schema) -> Result<Value, crate::Diagnostics> {
+    from_model(model, &schema.value_type()).map_err(|e| {
+        crate::Diagnostic::error(
+            "Provider produced an invalid value",
+            format!("{e}. This is a bug in the provider."),
+        )
+        .into()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::context::Ctx;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::json::{from_model, to_model};
+use crate::json::{decode_model, encode_model};
 use crate::plan::{align_with_plan, plan_resource, Plan};
 use crate::schema::Schema;
 use crate::value::Value;
@@ -136,25 +136,9 @@ struct Typed<R: Resource> {
     schema: Schema,
 }
 
-fn decode<M: DeserializeOwned>(what: &str, value: &Value) -> Result<M, Diagnostics> {
-    to_model(value).map_err(|e| {
-        Diagnostic::error(
-            "Provider could not read its own data",
-            format!("Decoding the {what}: {e}. This is a bug in the provider."),
-        )
-        .into()
-    })
-}
-
 impl<R: Resource> Typed<R> {
     fn encode(&self, model: &R::Model) -> Result<Value, Diagnostics> {
-        from_model(model, &self.schema.value_type()).map_err(|e| {
-            Diagnostic::error(
-                "Provider produced an invalid value",
-                format!("{e}. This is a bug in the provider."),
-            )
-            .into()
-        })
+        encode_model(model, &self.schema)
     }
 
     async fn apply_typed(
@@ -172,19 +156,19 @@ impl<R: Resource> Typed<R> {
             }
         };
         if planned.is_null() {
-            let state: R::Model = decode("prior state", prior)?;
+            let state: R::Model = decode_model("prior state", prior)?;
             self.inner.delete(ctx, state).await?;
             return Ok(None);
         }
-        let planned_model: R::Model = decode("planned state", planned)?;
-        let config_model: R::Model = decode("configuration", config)?;
+        let planned_model: R::Model = decode_model("planned state", planned)?;
+        let config_model: R::Model = decode_model("configuration", config)?;
         let model = if prior.is_null() {
             self.inner
                 .create(ctx, planned_model, config_model)
                 .await
                 .map_err(lift)?
         } else {
-            let prior_model: R::Model = decode("prior state", prior)?;
+            let prior_model: R::Model = decode_model("prior state", prior)?;
             let change = Change {
                 prior: prior_model,
                 planned: planned_model,
@@ -255,7 +239,7 @@ impl<R: Resource> AnyResource<R::Data> for Typed<R> {
     }
 
     async fn read(&self, ctx: Ctx<'_, R::Data>, state: &Value) -> Result<Value, Diagnostics> {
-        let model: R::Model = decode("state", state)?;
+        let model: R::Model = decode_model("state", state)?;
         match self.inner.read(ctx, model).await? {
             None => Ok(Value::Null),
             Some(model) => {
