@@ -1,0 +1,81 @@
+"""The repository's .pre-commit-hooks.yaml, used by real pre-commit from another repository."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import harness
+
+GOOD = """
+data "nextstack_ssm_parameters" "edge" {
+  names = ["/app/data/bucket"]
+}
+"""
+
+PUBLISHER = """
+resource "nextstack_ssm_parameters" "data" {
+  path_prefix = "/app/data/"
+  values      = { bucket = "assets" }
+}
+"""
+
+CROSS_STACK = """
+data "terraform_remote_state" "network" {
+  backend = "s3"
+  config  = { bucket = "state", key = "network.tfstate", region = "eu-west-1" }
+}
+"""
+
+
+def lint_binary() -> Path:
+    cargo = shutil.which("cargo")
+    assert cargo, "cargo not found on PATH"
+    subprocess.run([cargo, "build", "-q", "-p", "nextstack-lint"], cwd=harness.REPO_ROOT, check=True)
+    target = Path(os.environ.get("CARGO_TARGET_DIR", harness.REPO_ROOT / "target"))
+    binary = target / "debug" / "nextstack-lint"
+    assert binary.is_file(), binary
+    return binary
+
+
+def git(repo, *args):
+    subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=repo, check=True, capture_output=True)
+
+
+def run_hook(repo: Path, bin_dir: Path, home: Path):
+    env = dict(os.environ, PATH="%s:%s" % (bin_dir, os.environ["PATH"]), PRE_COMMIT_HOME=str(home), NO_COLOR="1")
+    pre_commit = harness.venv_tool("pre-commit")
+    return subprocess.run(
+        [str(pre_commit), "try-repo", str(harness.REPO_ROOT), "nextstack-lint", "--all-files"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_hook_passes_clean_stacks_and_fails_a_cross_stack_export(tmp_path):
+    binary = lint_binary()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "nextstack-lint").symlink_to(binary)
+    repo = tmp_path / "infra"
+    (repo / "stacks" / "data").mkdir(parents=True)
+    (repo / "stacks" / "edge").mkdir(parents=True)
+    (repo / "stacks" / "data" / "main.tf").write_text(PUBLISHER)
+    (repo / "stacks" / "edge" / "main.tf").write_text(GOOD)
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "stacks")
+
+    ok = run_hook(repo, bin_dir, tmp_path / "pre-commit-home")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "nextstack-lint" in ok.stdout and "Passed" in ok.stdout, ok.stdout
+
+    (repo / "stacks" / "edge" / "network.tf").write_text(CROSS_STACK)
+    git(repo, "add", ".")
+    bad = run_hook(repo, bin_dir, tmp_path / "pre-commit-home")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "Failed" in bad.stdout
+    assert "no-cross-stack-exports" in bad.stdout, bad.stdout
+    assert "stacks/edge/network.tf" in bad.stdout, bad.stdout
