@@ -18,7 +18,8 @@ pub mod json;
 pub mod logging;
 pub mod msgpack;
 pub mod plan;
-pub mod proto;
+/// Generated wire types: private, so provider code cannot reach protobuf.
+mod proto;
 pub mod provider;
 pub mod resource;
 pub mod schema;

@@ -6,6 +6,7 @@
 
 /// Terraform plugin protocol, version 6.10.
 #[allow(
+    dead_code,
     clippy::all,
     clippy::pedantic,
     clippy::nursery,
@@ -20,6 +21,7 @@ pub mod tfplugin6 {
 
 /// hashicorp/go-plugin services (package `plugin`).
 #[allow(
+    dead_code,
     clippy::all,
     clippy::pedantic,
     clippy::nursery,
@@ -34,6 +36,7 @@ pub mod plugin {
 
 /// Protobuf well-known types referenced by the generated code.
 #[allow(
+    dead_code,
     clippy::all,
     clippy::pedantic,
     clippy::nursery,
