@@ -1,6 +1,6 @@
 //! A framework for Terraform providers in Rust.
 //!
-//! Three layers that never blur: the wire ([`proto`], [`grpc`], [`server`]:
+//! Three layers that never blur: the wire (private generated protobuf and gRPC service, and [`server`]:
 //! tfplugin6 over gRPC behind go-plugin's handshake), values and schemas
 //! ([`value`], [`msgpack`], [`json`], [`schema`], [`plan`], [`diagnostics`]),
 //! and the traits a provider implements ([`provider::Provider`],
