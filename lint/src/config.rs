@@ -104,9 +104,16 @@ impl Config {
             for g in &raw.prod_stacks {
                 b.add(Glob::new(g).map_err(|e| ConfigError::BadGlob(name.to_string(), g.clone(), e.to_string()))?);
             }
-            Some(b.build().map_err(|e| ConfigError::BadGlob(name.to_string(), String::new(), e.to_string()))?)
+            Some(
+                b.build()
+                    .map_err(|e| ConfigError::BadGlob(name.to_string(), String::new(), e.to_string()))?,
+            )
         };
-        Ok(Config { path: None, levels, prod })
+        Ok(Config {
+            path: None,
+            levels,
+            prod,
+        })
     }
 
     pub fn level(&self, rule: &str) -> Level {
@@ -125,7 +132,11 @@ mod tests {
 
     #[test]
     fn parses_levels_and_globs() {
-        let c = Config::parse("prod_stacks = [\"envs/prod/**\"]\n[rules]\nlambda-dead-letter-queue = \"off\"\n", "t").expect("valid");
+        let c = Config::parse(
+            "prod_stacks = [\"envs/prod/**\"]\n[rules]\nlambda-dead-letter-queue = \"off\"\n",
+            "t",
+        )
+        .expect("valid");
         assert_eq!(c.level("lambda-dead-letter-queue"), Level::Off);
         assert_eq!(c.level("dual-waf"), Level::On(Severity::Error));
         assert!(c.is_prod_dir("envs/prod/app"));

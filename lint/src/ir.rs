@@ -47,7 +47,11 @@ pub fn from_hcl(body: &hcl_edit::structure::Body) -> Body {
         match s {
             hcl_edit::structure::Structure::Attribute(a) => {
                 let span = a.span().unwrap_or(0..0);
-                out.attrs.push(Attr { key: a.key.as_str().to_string(), expr: a.value.clone(), span });
+                out.attrs.push(Attr {
+                    key: a.key.as_str().to_string(),
+                    expr: a.value.clone(),
+                    span,
+                });
             }
             hcl_edit::structure::Structure::Block(b) => {
                 let span = b.span().unwrap_or(0..0);

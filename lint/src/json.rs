@@ -7,9 +7,25 @@ use std::ops::Range;
 
 /// Object-valued arguments that are maps, not nested blocks.
 const MAP_ATTRS: &[&str] = &[
-    "tags", "tags_all", "environment", "variables", "values", "secure_values", "secure_values_wo",
-    "default_tags", "labels", "triggers", "parameters", "metadata", "default", "value", "inputs",
-    "providers", "tags_override", "request_parameters", "stage_variables",
+    "tags",
+    "tags_all",
+    "environment",
+    "variables",
+    "values",
+    "secure_values",
+    "secure_values_wo",
+    "default_tags",
+    "labels",
+    "triggers",
+    "parameters",
+    "metadata",
+    "default",
+    "value",
+    "inputs",
+    "providers",
+    "tags_override",
+    "request_parameters",
+    "stage_variables",
 ];
 
 struct Ctx<'a> {
@@ -99,10 +115,20 @@ fn body_of(ctx: &mut Ctx, v: &J, start: usize) -> Body {
             };
             for item in items {
                 let b = body_of(ctx, item, span.start);
-                body.blocks.push(Block { ident: k.clone(), labels: vec![], body: b, span: span.clone(), head_span: span.clone() });
+                body.blocks.push(Block {
+                    ident: k.clone(),
+                    labels: vec![],
+                    body: b,
+                    span: span.clone(),
+                    head_span: span.clone(),
+                });
             }
         } else {
-            body.attrs.push(Attr { key: k.clone(), expr: expr_of(val), span });
+            body.attrs.push(Attr {
+                key: k.clone(),
+                expr: expr_of(val),
+                span,
+            });
         }
     }
     body
@@ -116,7 +142,9 @@ pub fn from_json(text: &str) -> Result<Body, (Range<usize>, String)> {
     })?;
     let mut ctx = Ctx { text, cursor: 0 };
     let mut out = Body::default();
-    let J::Object(top) = &doc else { return Err((0..0, "a Terraform JSON file must hold an object".into())) };
+    let J::Object(top) = &doc else {
+        return Err((0..0, "a Terraform JSON file must hold an object".into()));
+    };
     for (kind, v) in top {
         let ks = ctx.key_span(kind);
         let J::Object(o) = v else { continue };
@@ -151,19 +179,39 @@ pub fn from_json(text: &str) -> Result<Body, (Range<usize>, String)> {
                     if let J::Object(fields) = body {
                         for (k, val) in fields {
                             let s = ctx.key_span(k);
-                            b.attrs.push(Attr { key: k.clone(), expr: expr_of(val), span: s });
+                            b.attrs.push(Attr {
+                                key: k.clone(),
+                                expr: expr_of(val),
+                                span: s,
+                            });
                         }
                     }
-                    out.blocks.push(Block { ident: kind.clone(), labels: vec![name.clone()], body: b, span: ns.clone(), head_span: ns });
+                    out.blocks.push(Block {
+                        ident: kind.clone(),
+                        labels: vec![name.clone()],
+                        body: b,
+                        span: ns.clone(),
+                        head_span: ns,
+                    });
                 }
             }
             "locals" => {
                 let mut b = Body::default();
                 for (k, val) in o {
                     let s = ctx.key_span(k);
-                    b.attrs.push(Attr { key: k.clone(), expr: expr_of(val), span: s });
+                    b.attrs.push(Attr {
+                        key: k.clone(),
+                        expr: expr_of(val),
+                        span: s,
+                    });
                 }
-                out.blocks.push(Block { ident: "locals".into(), labels: vec![], body: b, span: ks.clone(), head_span: ks });
+                out.blocks.push(Block {
+                    ident: "locals".into(),
+                    labels: vec![],
+                    body: b,
+                    span: ks.clone(),
+                    head_span: ks,
+                });
             }
             _ => {}
         }
@@ -179,7 +227,11 @@ pub fn tfvars_from_json(text: &str) -> Result<Body, (Range<usize>, String)> {
     if let J::Object(o) = &doc {
         for (k, v) in o {
             let s = ctx.key_span(k);
-            b.attrs.push(Attr { key: k.clone(), expr: expr_of(v), span: s });
+            b.attrs.push(Attr {
+                key: k.clone(),
+                expr: expr_of(v),
+                span: s,
+            });
         }
     }
     Ok(b)

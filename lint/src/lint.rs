@@ -49,7 +49,10 @@ pub fn lint(paths: &[PathBuf], var_files: &[PathBuf], config: &Config) -> Result
     }
     let findings = dedupe(findings);
     let findings = apply_suppressions(&project, findings, config);
-    Ok(Report { project, findings: sorted(findings) })
+    Ok(Report {
+        project,
+        findings: sorted(findings),
+    })
 }
 
 /// One finding per source location and rule: module instances that agree collapse into one,
@@ -82,14 +85,25 @@ fn dedupe(findings: Vec<Finding>) -> Vec<Finding> {
 }
 
 fn apply_suppressions(project: &Project, findings: Vec<Finding>, config: &Config) -> Vec<Finding> {
-    let mut sups: Vec<suppress::Suppression> = project.files.iter().enumerate().flat_map(|(i, f)| suppress::scan(i, f)).collect();
+    let mut sups: Vec<suppress::Suppression> = project
+        .files
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| suppress::scan(i, f))
+        .collect();
     if sups.is_empty() {
         return findings;
     }
     let mut kept = Vec::new();
     for f in findings {
-        let lines: Vec<(usize, usize)> = f.anchors.iter().map(|a| (a.file, project.files[a.file].line_col(a.start).0)).collect();
-        let hit = sups.iter_mut().find(|s| s.rules.iter().any(|r| r == f.rule) && lines.contains(&(s.span.file, s.target_line)));
+        let lines: Vec<(usize, usize)> = f
+            .anchors
+            .iter()
+            .map(|a| (a.file, project.files[a.file].line_col(a.start).0))
+            .collect();
+        let hit = sups
+            .iter_mut()
+            .find(|s| s.rules.iter().any(|r| r == f.rule) && lines.contains(&(s.span.file, s.target_line)));
         match hit {
             Some(s) => s.used = true,
             None => kept.push(f),
@@ -117,9 +131,20 @@ fn apply_suppressions(project: &Project, findings: Vec<Finding>, config: &Config
                 } else if !unknown.is_empty() {
                     format!("suppression names unknown rule `{}`", unknown[0])
                 } else {
-                    format!("unused suppression: `{}` reports nothing on the next line", s.rules.join(", "))
+                    format!(
+                        "unused suppression: `{}` reports nothing on the next line",
+                        s.rules.join(", ")
+                    )
                 };
-                kept.push(Finding { rule: "unused-suppression", severity: sev, span: s.span.clone(), message, help: None, anchors: vec![], chains: vec![] });
+                kept.push(Finding {
+                    rule: "unused-suppression",
+                    severity: sev,
+                    span: s.span.clone(),
+                    message,
+                    help: None,
+                    anchors: vec![],
+                    chains: vec![],
+                });
             }
         }
     }
@@ -127,7 +152,9 @@ fn apply_suppressions(project: &Project, findings: Vec<Finding>, config: &Config
 }
 
 fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
-    findings.sort_by(|a, b| (a.span.file, a.span.start, a.rule, &a.message).cmp(&(b.span.file, b.span.start, b.rule, &b.message)));
+    findings.sort_by(|a, b| {
+        (a.span.file, a.span.start, a.rule, &a.message).cmp(&(b.span.file, b.span.start, b.rule, &b.message))
+    });
     findings
 }
 
@@ -145,15 +172,35 @@ pub fn graph(paths: &[PathBuf], var_files: &[PathBuf]) -> Result<Result<String, 
             for st in &stages {
                 for &i in st {
                     n += 1;
-                    let deps: Vec<String> = edges.iter().filter(|(_, b)| *b == i).map(|(a, _)| model.stacks[*a].name.clone()).collect();
-                    let after = if deps.is_empty() { String::new() } else { format!("  (after {})", deps.join(", ")) };
-                    s.push_str(&format!("{n}. {}  [{}]{after}\n", model.stacks[i].name, model.stacks[i].dir));
+                    let deps: Vec<String> = edges
+                        .iter()
+                        .filter(|(_, b)| *b == i)
+                        .map(|(a, _)| model.stacks[*a].name.clone())
+                        .collect();
+                    let after = if deps.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  (after {})", deps.join(", "))
+                    };
+                    s.push_str(&format!(
+                        "{n}. {}  [{}]{after}\n",
+                        model.stacks[i].name, model.stacks[i].dir
+                    ));
                 }
             }
-            s.push_str(&stages.iter().map(|st| names(st).join(", ")).collect::<Vec<_>>().join(" -> "));
+            s.push_str(
+                &stages
+                    .iter()
+                    .map(|st| names(st).join(", "))
+                    .collect::<Vec<_>>()
+                    .join(" -> "),
+            );
             s.push('\n');
             Ok(Ok(s))
         }
-        Err(cycle) => Ok(Err(format!("the stacks {} read each other's SSM parameters in a cycle", names(&cycle).join(", ")))),
+        Err(cycle) => Ok(Err(format!(
+            "the stacks {} read each other's SSM parameters in a cycle",
+            names(&cycle).join(", ")
+        ))),
     }
 }

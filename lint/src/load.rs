@@ -81,7 +81,11 @@ pub struct Project {
 
 impl Project {
     pub fn roots(&self) -> impl Iterator<Item = ModId> + '_ {
-        self.modules.iter().enumerate().filter(|(_, m)| !m.called && !m.files.is_empty()).map(|(i, _)| i)
+        self.modules
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !m.called && !m.files.is_empty())
+            .map(|(i, _)| i)
     }
 
     pub fn file(&self, id: FileId) -> &SourceFile {
@@ -100,7 +104,10 @@ fn is_tf(p: &Path) -> bool {
 
 fn is_tfvars(p: &Path) -> bool {
     let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    n == "terraform.tfvars" || n == "terraform.tfvars.json" || n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
+    n == "terraform.tfvars"
+        || n == "terraform.tfvars.json"
+        || n.ends_with(".auto.tfvars")
+        || n.ends_with(".auto.tfvars.json")
 }
 
 /// Lexically normalises `a/./b/../c` to `a/c`.
@@ -121,7 +128,11 @@ pub fn normalize(p: &Path) -> PathBuf {
 }
 
 fn absolute(p: &Path) -> PathBuf {
-    let abs = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
     normalize(&abs)
 }
 
@@ -142,7 +153,11 @@ pub fn display_path(abs: &Path) -> String {
 /// Files of one directory (not recursive).
 fn dir_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(rd) = std::fs::read_dir(dir) else { return vec![] };
-    let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file() && (is_tf(p) || is_tfvars(p))).collect();
+    let mut v: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && (is_tf(p) || is_tfvars(p)))
+        .collect();
     v.sort();
     v
 }
@@ -160,7 +175,9 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
         }
         let walker = WalkDir::new(p).sort_by_file_name().into_iter().filter_entry(|e| {
             let n = e.file_name().to_str().unwrap_or("");
-            !(e.depth() > 0 && e.file_type().is_dir() && (n == ".terraform" || n == ".git" || n == "target" || n == "node_modules"))
+            !(e.depth() > 0
+                && e.file_type().is_dir()
+                && (n == ".terraform" || n == ".git" || n == "target" || n == "node_modules"))
         });
         for e in walker.filter_map(|e| e.ok()) {
             if e.file_type().is_file() && (is_tf(e.path()) || is_tfvars(e.path())) {
@@ -306,10 +323,19 @@ pub fn load(paths: &[PathBuf], var_files: &[PathBuf]) -> Result<Project, LoadErr
     }
     for vf in var_files {
         let abs = absolute(vf);
-        let text = std::fs::read_to_string(&abs).map_err(|source| LoadError::Io { path: vf.display().to_string(), source })?;
+        let text = std::fs::read_to_string(&abs).map_err(|source| LoadError::Io {
+            path: vf.display().to_string(),
+            source,
+        })?;
         let id = project.files.len();
-        let parsed = if abs.to_string_lossy().ends_with(".json") { crate::json::tfvars_from_json(&text) } else { parse_hcl(&text) };
-        project.files.push(SourceFile::new(abs.clone(), display_path(&abs), text));
+        let parsed = if abs.to_string_lossy().ends_with(".json") {
+            crate::json::tfvars_from_json(&text)
+        } else {
+            parse_hcl(&text)
+        };
+        project
+            .files
+            .push(SourceFile::new(abs.clone(), display_path(&abs), text));
         match parsed {
             Ok(b) => project.var_files.push((id, b)),
             Err((r, msg)) => project.syntax_errors.push((Span::new(id, r), msg)),
@@ -342,7 +368,11 @@ pub fn load_sources(sources: Vec<(PathBuf, String)>) -> Project {
     project
 }
 
-fn add_files(project: &mut Project, by_dir: &mut HashMap<PathBuf, ModId>, files: Vec<PathBuf>) -> Result<(), LoadError> {
+fn add_files(
+    project: &mut Project,
+    by_dir: &mut HashMap<PathBuf, ModId>,
+    files: Vec<PathBuf>,
+) -> Result<(), LoadError> {
     let loaded: Vec<(PathBuf, String, Parsed)> = files
         .into_par_iter()
         .map(|p| {
@@ -352,7 +382,10 @@ fn add_files(project: &mut Project, by_dir: &mut HashMap<PathBuf, ModId>, files:
                     let parsed = parse_text(&p, &text);
                     Ok((p, text, parsed))
                 }
-                Err(source) => Err(LoadError::Io { path: p.display().to_string(), source }),
+                Err(source) => Err(LoadError::Io {
+                    path: p.display().to_string(),
+                    source,
+                }),
             }
         })
         .collect::<Result<_, _>>()?;
@@ -363,10 +396,16 @@ fn add_files(project: &mut Project, by_dir: &mut HashMap<PathBuf, ModId>, files:
 fn add_loaded(project: &mut Project, by_dir: &mut HashMap<PathBuf, ModId>, loaded: Vec<(PathBuf, String, Parsed)>) {
     for (path, text, parsed) in loaded {
         let id = project.files.len();
-        project.files.push(SourceFile::new(path.clone(), display_path(&path), text));
+        project
+            .files
+            .push(SourceFile::new(path.clone(), display_path(&path), text));
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let m = *by_dir.entry(dir.clone()).or_insert_with(|| {
-            project.modules.push(Module { display: display_path(&dir), dir, ..Default::default() });
+            project.modules.push(Module {
+                display: display_path(&dir),
+                dir,
+                ..Default::default()
+            });
             project.modules.len() - 1
         });
         let body = match parsed {
@@ -395,11 +434,24 @@ fn add_body(module: &mut Module, file: FileId, body: Body) {
                     "data" => "data",
                     _ => "ephemeral",
                 };
-                module.resources.push(ResourceDecl { mode, ty: ty.clone(), name: name.clone(), file, block: b });
+                module.resources.push(ResourceDecl {
+                    mode,
+                    ty: ty.clone(),
+                    name: name.clone(),
+                    file,
+                    block: b,
+                });
             }
             ("variable", [name]) => {
                 let default = b.body.attr("default").cloned();
-                module.variables.insert(name.clone(), Variable { file, default, block: b });
+                module.variables.insert(
+                    name.clone(),
+                    Variable {
+                        file,
+                        default,
+                        block: b,
+                    },
+                );
             }
             ("locals", []) => {
                 for a in b.body.attrs {
@@ -413,7 +465,13 @@ fn add_body(module: &mut Module, file: FileId, body: Body) {
             }
             ("module", [name]) => {
                 let source = b.body.attr("source").and_then(|a| a.expr.as_str().map(str::to_string));
-                module.calls.push(ModuleCall { name: name.clone(), file, block: b, source, target: None });
+                module.calls.push(ModuleCall {
+                    name: name.clone(),
+                    file,
+                    block: b,
+                    source,
+                    target: None,
+                });
             }
             _ => {}
         }

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "nextstack-lint", version, about = "Checks Terraform code against the nextstack architecture's policies.")]
+#[command(
+    name = "nextstack-lint",
+    version,
+    about = "Checks Terraform code against the nextstack architecture's policies."
+)]
 #[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
@@ -72,9 +76,13 @@ enum Color {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Evaluation is recursive: give it a generous stack.
-    let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(move || run(cli).map_err(|e| e.to_string()));
+    let worker = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || run(cli).map_err(|e| e.to_string()));
     let result = match worker {
-        Ok(h) => h.join().unwrap_or_else(|_| Err("internal error (a bug): the linter panicked".into())),
+        Ok(h) => h
+            .join()
+            .unwrap_or_else(|_| Err("internal error (a bug): the linter panicked".into())),
         Err(e) => Err(e.to_string()),
     };
     match result {

@@ -71,7 +71,11 @@ impl Model {
         for &r in &roots {
             let dir = ev.module_display(r);
             let short = dir.rsplit('/').next().unwrap_or(&dir).to_string();
-            let name = if names.get(&short).copied().unwrap_or(0) > 1 || short == "." || short == ".." { dir.clone() } else { short };
+            let name = if names.get(&short).copied().unwrap_or(0) > 1 || short == "." || short == ".." {
+                dir.clone()
+            } else {
+                short
+            };
             m.stack_of.insert(r, m.stacks.len());
             m.stacks.push(Stack { inst: r, name, dir });
         }
@@ -106,7 +110,13 @@ impl Model {
                     Value::Null => b.value("insecure_value"),
                     v => v,
                 };
-                self.publishes.push(Publish { stack, inst, name, value, span: b.span_of("name") });
+                self.publishes.push(Publish {
+                    stack,
+                    inst,
+                    name,
+                    value,
+                    span: b.span_of("name"),
+                });
             }
             ("resource", "nextstack_ssm_parameters") => {
                 let prefix = b.value("path_prefix");
@@ -126,7 +136,13 @@ impl Model {
                             }
                         }
                         None if v.is_null() => {}
-                        None => self.publishes.push(Publish { stack, inst, name: None, value: Value::Unknown, span: b.span_of(attr) }),
+                        None => self.publishes.push(Publish {
+                            stack,
+                            inst,
+                            name: None,
+                            value: Value::Unknown,
+                            span: b.span_of(attr),
+                        }),
                     }
                 }
             }
@@ -135,15 +151,30 @@ impl Model {
                     Value::String(s) => ReadTarget::Name(s.to_string()),
                     _ => ReadTarget::Unknown,
                 };
-                self.reads.push(Read { stack, inst, target, span: b.span_of("name"), anchor: b.head_span.clone() });
+                self.reads.push(Read {
+                    stack,
+                    inst,
+                    target,
+                    span: b.span_of("name"),
+                    anchor: b.head_span.clone(),
+                });
             }
             ("data", "aws_ssm_parameters_by_path") => {
                 let recursive = b.value("recursive").as_bool().unwrap_or(false);
                 let target = match b.value("path") {
-                    Value::String(s) => ReadTarget::Path { path: s.to_string(), recursive },
+                    Value::String(s) => ReadTarget::Path {
+                        path: s.to_string(),
+                        recursive,
+                    },
                     _ => ReadTarget::Unknown,
                 };
-                self.reads.push(Read { stack, inst, target, span: b.span_of("path"), anchor: b.head_span.clone() });
+                self.reads.push(Read {
+                    stack,
+                    inst,
+                    target,
+                    span: b.span_of("path"),
+                    anchor: b.head_span.clone(),
+                });
             }
             (_, "nextstack_ssm_parameters") => {
                 let names = b.value("names");
@@ -153,19 +184,40 @@ impl Model {
                             Value::String(s) => ReadTarget::Name(s.to_string()),
                             _ => ReadTarget::Unknown,
                         };
-                        self.reads.push(Read { stack, inst, target, span: b.span_of("names"), anchor: b.head_span.clone() });
+                        self.reads.push(Read {
+                            stack,
+                            inst,
+                            target,
+                            span: b.span_of("names"),
+                            anchor: b.head_span.clone(),
+                        });
                     }
                 } else if !names.is_null() {
-                    self.reads.push(Read { stack, inst, target: ReadTarget::Unknown, span: b.span_of("names"), anchor: b.head_span.clone() });
+                    self.reads.push(Read {
+                        stack,
+                        inst,
+                        target: ReadTarget::Unknown,
+                        span: b.span_of("names"),
+                        anchor: b.head_span.clone(),
+                    });
                 }
                 let path = b.value("path");
                 if !path.is_null() {
                     let recursive = b.value("recursive").as_bool().unwrap_or(false);
                     let target = match path {
-                        Value::String(s) => ReadTarget::Path { path: s.to_string(), recursive },
+                        Value::String(s) => ReadTarget::Path {
+                            path: s.to_string(),
+                            recursive,
+                        },
                         _ => ReadTarget::Unknown,
                     };
-                    self.reads.push(Read { stack, inst, target, span: b.span_of("path"), anchor: b.head_span.clone() });
+                    self.reads.push(Read {
+                        stack,
+                        inst,
+                        target,
+                        span: b.span_of("path"),
+                        anchor: b.head_span.clone(),
+                    });
                 }
             }
             _ => {}
@@ -183,7 +235,8 @@ impl Model {
             (Some(n), ReadTarget::Name(r)) => n == r,
             (Some(n), ReadTarget::Path { path, recursive }) => {
                 let prefix = format!("{}/", path.trim_end_matches('/'));
-                n.strip_prefix(&prefix).is_some_and(|rest| *recursive || !rest.contains('/'))
+                n.strip_prefix(&prefix)
+                    .is_some_and(|rest| *recursive || !rest.contains('/'))
             }
             _ => false,
         })
@@ -302,9 +355,21 @@ mod tests {
     #[test]
     fn path_reads_match_children() {
         let mut m = Model::default();
-        m.publishes.push(Publish { stack: 0, inst: 0, name: Some("/a/b/c".into()), value: Value::Null, span: Span::new(0, 0..0) });
-        let direct = ReadTarget::Path { path: "/a".into(), recursive: false };
-        let rec = ReadTarget::Path { path: "/a".into(), recursive: true };
+        m.publishes.push(Publish {
+            stack: 0,
+            inst: 0,
+            name: Some("/a/b/c".into()),
+            value: Value::Null,
+            span: Span::new(0, 0..0),
+        });
+        let direct = ReadTarget::Path {
+            path: "/a".into(),
+            recursive: false,
+        };
+        let rec = ReadTarget::Path {
+            path: "/a".into(),
+            recursive: true,
+        };
         assert_eq!(m.publishers(&direct).count(), 0);
         assert_eq!(m.publishers(&rec).count(), 1);
     }

@@ -16,7 +16,11 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, range: Range<usize>) -> Self {
-        Span { file, start: range.start, end: range.end.max(range.start) }
+        Span {
+            file,
+            start: range.start,
+            end: range.end.max(range.start),
+        }
     }
 }
 
@@ -34,7 +38,12 @@ impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: String) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile { path, display, text, line_starts }
+        SourceFile {
+            path,
+            display,
+            text,
+            line_starts,
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -45,13 +54,19 @@ impl SourceFile {
             Err(i) => i.saturating_sub(1),
         };
         let start = self.line_starts.get(line).copied().unwrap_or(0);
-        let col = self.text.get(start..offset).map(|s| s.chars().count()).unwrap_or(offset - start);
+        let col = self
+            .text
+            .get(start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(offset - start);
         (line + 1, col + 1)
     }
 
     /// The text of a 1-based line, without its newline.
     pub fn line_text(&self, line: usize) -> &str {
-        let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else { return "" };
+        let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else {
+            return "";
+        };
         let end = self.line_starts.get(line).copied().unwrap_or(self.text.len());
         self.text.get(start..end).unwrap_or("").trim_end_matches(['\n', '\r'])
     }

@@ -38,16 +38,30 @@ pub fn scan(file: FileId, src: &SourceFile) -> Vec<Suppression> {
         let Some(pos) = line.find(MARKER) else { continue };
         let rest = line[pos + MARKER.len()..].trim_end_matches(['\n', '\r']);
         let (rules_part, reason) = match rest.find("--") {
-            Some(p) => (&rest[..p], Some(rest[p + 2..].trim().trim_end_matches("*/").trim().to_string()).filter(|r| !r.is_empty())),
+            Some(p) => (
+                &rest[..p],
+                Some(rest[p + 2..].trim().trim_end_matches("*/").trim().to_string()).filter(|r| !r.is_empty()),
+            ),
             None => (rest.trim_end_matches("*/"), None),
         };
-        let rules: Vec<String> = rules_part.split([',', ' ', '\t']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+        let rules: Vec<String> = rules_part
+            .split([',', ' ', '\t'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
         let mut target = line_no + 1;
         while target <= n && (is_comment(src.line_text(target)) || src.line_text(target).trim().is_empty()) {
             target += 1;
         }
         let end = start + line.trim_end_matches(['\n', '\r']).len();
-        out.push(Suppression { span: Span::new(file, start + pos..end), target_line: target, rules, reason, used: false });
+        out.push(Suppression {
+            span: Span::new(file, start + pos..end),
+            target_line: target,
+            rules,
+            reason,
+            used: false,
+        });
     }
     out
 }

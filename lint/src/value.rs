@@ -122,12 +122,12 @@ impl Value {
     pub fn get_attr(&self, name: &str) -> Option<Value> {
         match self {
             Value::Map(m) => m.get(name).cloned(),
-            Value::Resource(r) => Some(
-                r.attrs
-                    .get(name)
-                    .cloned()
-                    .unwrap_or_else(|| Value::Ref(Rc::new(RefVal { addr: r.addr.clone(), attr: name.to_string() }))),
-            ),
+            Value::Resource(r) => Some(r.attrs.get(name).cloned().unwrap_or_else(|| {
+                Value::Ref(Rc::new(RefVal {
+                    addr: r.addr.clone(),
+                    attr: name.to_string(),
+                }))
+            })),
             Value::Unknown | Value::Ref(_) | Value::Encoded(_) => Some(Value::Unknown),
             _ => None,
         }
@@ -170,7 +170,9 @@ impl Value {
             Value::String(s) => serde_json::Value::String(s.to_string()),
             Value::List(l) => serde_json::Value::Array(l.iter().map(Value::to_json).collect::<Option<_>>()?),
             Value::Map(m) => serde_json::Value::Object(
-                m.iter().map(|(k, v)| Some((k.clone(), v.to_json()?))).collect::<Option<_>>()?,
+                m.iter()
+                    .map(|(k, v)| Some((k.clone(), v.to_json()?)))
+                    .collect::<Option<_>>()?,
             ),
             Value::Resource(_) | Value::Ref(_) | Value::Encoded(_) | Value::Unknown => return None,
         })
@@ -183,7 +185,9 @@ impl Value {
             serde_json::Value::Number(n) => n.as_f64().map(Value::Number).unwrap_or(Value::Unknown),
             serde_json::Value::String(s) => Value::str(s.as_str()),
             serde_json::Value::Array(a) => Value::list(a.iter().map(Value::from_json).collect()),
-            serde_json::Value::Object(o) => Value::map(o.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect()),
+            serde_json::Value::Object(o) => {
+                Value::map(o.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect())
+            }
         }
     }
 }

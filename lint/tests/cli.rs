@@ -29,7 +29,8 @@ fn golden(path: &Path, actual: &str) {
         std::fs::write(path, actual).expect("write golden");
         return;
     }
-    let expected = std::fs::read_to_string(path).unwrap_or_else(|_| panic!("missing golden file {} (run with UPDATE_GOLDEN=1)", path.display()));
+    let expected = std::fs::read_to_string(path)
+        .unwrap_or_else(|_| panic!("missing golden file {} (run with UPDATE_GOLDEN=1)", path.display()));
     assert_eq!(actual, expected, "output differs from {}", path.display());
 }
 
@@ -92,8 +93,16 @@ const CASES: &[(&str, &str, Option<&str>)] = &[
 fn every_rule_has_pass_fail_unknown_fixtures() {
     for r in nextstack_lint::rules::RULES {
         for case in ["pass", "fail", "unknown"] {
-            assert!(fixtures().join(r.name).join(case).is_dir(), "{} lacks a {case} fixture", r.name);
-            assert!(CASES.iter().any(|(n, c, _)| *n == r.name && *c == case), "{} {case} is not in CASES", r.name);
+            assert!(
+                fixtures().join(r.name).join(case).is_dir(),
+                "{} lacks a {case} fixture",
+                r.name
+            );
+            assert!(
+                CASES.iter().any(|(n, c, _)| *n == r.name && *c == case),
+                "{} {case} is not in CASES",
+                r.name
+            );
         }
     }
 }
@@ -109,14 +118,25 @@ fn rule_fixtures_match_expectations_and_golden_json() {
             None => assert!(mine.is_empty(), "{rule}/{case}: unexpected {mine:?}"),
             Some(sev) => {
                 assert!(!mine.is_empty(), "{rule}/{case}: no finding");
-                assert!(mine.iter().all(|f| f["severity"] == *sev), "{rule}/{case}: expected {sev}: {mine:?}");
+                assert!(
+                    mine.iter().all(|f| f["severity"] == *sev),
+                    "{rule}/{case}: expected {sev}: {mine:?}"
+                );
                 if *sev == "warning" && !rule.contains("suppression") {
-                    assert!(mine.iter().all(|f| f["message"].as_str().unwrap_or("").starts_with("cannot verify")), "{rule}/{case}");
+                    assert!(
+                        mine.iter()
+                            .all(|f| f["message"].as_str().unwrap_or("").starts_with("cannot verify")),
+                        "{rule}/{case}"
+                    );
                 }
             }
         }
         let any_error = fs.iter().any(|f| f["severity"] == "error");
-        assert_eq!(o.status.code(), Some(if any_error { 1 } else { 0 }), "{rule}/{case}: exit code");
+        assert_eq!(
+            o.status.code(),
+            Some(if any_error { 1 } else { 0 }),
+            "{rule}/{case}: exit code"
+        );
         golden(&dir.join("expected.json"), &stdout(&o));
     }
 }
@@ -150,17 +170,34 @@ fn six_stack_bad_layout_reports_every_planted_violation() {
         ("lambda-log-retention", "api/main.tf"),
     ];
     for (rule, file) in planted {
-        assert!(fs.iter().any(|f| f["rule"] == rule && f["file"] == file && f["severity"] == "error"), "missing {rule} in {file}");
+        assert!(
+            fs.iter()
+                .any(|f| f["rule"] == rule && f["file"] == file && f["severity"] == "error"),
+            "missing {rule} in {file}"
+        );
     }
     assert_eq!(fs.len(), planted.len(), "unexpected extra findings: {fs:#?}");
-    let typo = fs.iter().find(|f| f["rule"] == "ssm-unpublished-read").map(|f| f["message"].as_str().unwrap_or("").to_string()).unwrap_or_default();
-    assert!(typo.contains("/nextjs/production/alb-dns") && typo.contains("closest published name is `/nextjs/production/alb-dns-name`"), "{typo}");
+    let typo = fs
+        .iter()
+        .find(|f| f["rule"] == "ssm-unpublished-read")
+        .map(|f| f["message"].as_str().unwrap_or("").to_string())
+        .unwrap_or_default();
+    assert!(
+        typo.contains("/nextjs/production/alb-dns")
+            && typo.contains("closest published name is `/nextjs/production/alb-dns-name`"),
+        "{typo}"
+    );
 }
 
 #[test]
 fn golden_human_json_sarif_github_of_the_bad_layout() {
     let dir = fixtures().join("six-stack/bad");
-    for (format, file) in [("human", "bad.human.txt"), ("json", "bad.json"), ("sarif", "bad.sarif"), ("github", "bad.github.txt")] {
+    for (format, file) in [
+        ("human", "bad.human.txt"),
+        ("json", "bad.json"),
+        ("sarif", "bad.sarif"),
+        ("github", "bad.github.txt"),
+    ] {
         let o = run_in(&dir, &["--format", format, "--color", "never", "."]);
         assert_eq!(o.status.code(), Some(1), "{format}");
         golden(&fixtures().join("six-stack").join(file), &stdout(&o));
@@ -171,7 +208,10 @@ fn golden_human_json_sarif_github_of_the_bad_layout() {
 fn human_output_underlines_and_shows_the_module_chain() {
     let o = run_in(&fixtures().join("six-stack/bad"), &["--color", "never"]);
     let s = stdout(&o);
-    assert!(s.contains("evaluated through module call `web` (stack `application`)"), "{s}");
+    assert!(
+        s.contains("evaluated through module call `web` (stack `application`)"),
+        "{s}"
+    );
     assert!(s.contains("╭─[modules/service/main.tf:"), "{s}");
     assert!(s.contains("13 errors, 0 warnings"), "{s}");
 }
@@ -183,7 +223,12 @@ fn sarif_is_valid_shape() {
     assert_eq!(v["version"], "2.1.0");
     let results = v["runs"][0]["results"].as_array().cloned().unwrap_or_default();
     assert_eq!(results.len(), 13);
-    assert!(results.iter().all(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap_or(0) > 0));
+    assert!(results
+        .iter()
+        .all(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0));
 }
 
 #[test]
@@ -191,7 +236,11 @@ fn graph_prints_deploy_order() {
     let o = run_in(&fixtures().join("six-stack/good"), &["graph", "."]);
     assert_eq!(o.status.code(), Some(0));
     let s = stdout(&o);
-    assert_eq!(s.lines().last(), Some("data -> compute -> networking -> api, application -> edge"), "{s}");
+    assert_eq!(
+        s.lines().last(),
+        Some("data -> compute -> networking -> api, application -> edge"),
+        "{s}"
+    );
     assert!(s.contains("6. edge"), "{s}");
 }
 
@@ -206,10 +255,18 @@ fn graph_fails_on_a_cycle() {
 fn config_sets_levels_and_prod_stacks() {
     let o = run_in(&fixtures().join("config"), &["--format", "json"]);
     let fs = findings(&o);
-    let rules: Vec<(&str, &str)> = fs.iter().map(|f| (f["rule"].as_str().unwrap_or(""), f["severity"].as_str().unwrap_or(""))).collect();
+    let rules: Vec<(&str, &str)> = fs
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap_or(""), f["severity"].as_str().unwrap_or("")))
+        .collect();
     assert!(rules.contains(&("ecs-exec-disabled-in-prod", "error")), "{rules:?}");
     assert!(rules.contains(&("ecs-circuit-breaker", "warning")), "{rules:?}");
-    assert!(!rules.iter().any(|(r, _)| r.starts_with("lambda-dead") || r.starts_with("lambda-log")), "{rules:?}");
+    assert!(
+        !rules
+            .iter()
+            .any(|(r, _)| r.starts_with("lambda-dead") || r.starts_with("lambda-log")),
+        "{rules:?}"
+    );
     assert_eq!(o.status.code(), Some(1));
 }
 
@@ -232,7 +289,11 @@ fn usage_and_io_errors_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     let o = bin().arg("--format=xml").output().expect("runs");
     assert_eq!(o.status.code(), Some(2));
-    let o = bin().args(["--config", "/definitely/not/here.toml", "."]).current_dir(fixtures().join("dual-waf/pass")).output().expect("runs");
+    let o = bin()
+        .args(["--config", "/definitely/not/here.toml", "."])
+        .current_dir(fixtures().join("dual-waf/pass"))
+        .output()
+        .expect("runs");
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -240,8 +301,13 @@ fn usage_and_io_errors_exit_2() {
 fn var_file_overrides_defaults() {
     let dir = fixtures().join("ecs-exec-disabled-in-prod/unknown");
     let vf = fixtures().join("ecs-exec-disabled-in-prod/prod.tfvars");
-    let o = run_in(&dir, &["--format", "json", "--var-file", vf.to_str().unwrap_or_default(), "."]);
-    assert!(findings(&o).iter().any(|f| f["rule"] == "ecs-exec-disabled-in-prod" && f["severity"] == "error"));
+    let o = run_in(
+        &dir,
+        &["--format", "json", "--var-file", vf.to_str().unwrap_or_default(), "."],
+    );
+    assert!(findings(&o)
+        .iter()
+        .any(|f| f["rule"] == "ecs-exec-disabled-in-prod" && f["severity"] == "error"));
 }
 
 #[test]

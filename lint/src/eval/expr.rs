@@ -83,7 +83,12 @@ impl Evaluator<'_> {
                 let name = if f.name.is_namespaced() {
                     format!(
                         "{}::{}",
-                        f.name.namespace.iter().map(|n| n.as_str()).collect::<Vec<_>>().join("::"),
+                        f.name
+                            .namespace
+                            .iter()
+                            .map(|n| n.as_str())
+                            .collect::<Vec<_>>()
+                            .join("::"),
                         f.name.name.as_str()
                     )
                 } else {
@@ -91,7 +96,9 @@ impl Evaluator<'_> {
                 };
                 self.call(&name, &args, f.args.expand_final(), sc)?
             }
-            Expression::Traversal(t) => self.eval_traversal(&t.expr, &t.operators.iter().map(|o| o.value()).collect::<Vec<_>>(), sc)?,
+            Expression::Traversal(t) => {
+                self.eval_traversal(&t.expr, &t.operators.iter().map(|o| o.value()).collect::<Vec<_>>(), sc)?
+            }
             Expression::UnaryOp(u) => {
                 let v = self.eval(&u.expr, sc)?;
                 if v.is_unknown() {
@@ -112,7 +119,11 @@ impl Evaluator<'_> {
             Expression::ForExpr(f) => {
                 let coll = self.eval(&f.intro.collection_expr, sc)?;
                 let pairs: Vec<(Value, Value)> = match &coll {
-                    Value::List(l) => l.iter().enumerate().map(|(i, v)| (Value::Number(i as f64), v.clone())).collect(),
+                    Value::List(l) => l
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (Value::Number(i as f64), v.clone()))
+                        .collect(),
                     Value::Map(_) | Value::Resource(_) => coll
                         .as_map()
                         .map(|m| m.iter().map(|(k, v)| (Value::str(k.as_str()), v.clone())).collect())
@@ -142,7 +153,9 @@ impl Evaluator<'_> {
                     match &f.key_expr {
                         Some(ke) => {
                             let kv = self.eval(ke, &isc)?;
-                            let Some(ks) = kv.to_template_string() else { return Ok(Value::Unknown) };
+                            let Some(ks) = kv.to_template_string() else {
+                                return Ok(Value::Unknown);
+                            };
                             if f.grouping {
                                 groups.entry(ks).or_default().push(val);
                             } else {
@@ -206,7 +219,11 @@ impl Evaluator<'_> {
                     Directive::For(fd) => {
                         let coll = self.eval(&fd.for_expr.collection_expr, sc)?;
                         let pairs: Vec<(Value, Value)> = match &coll {
-                            Value::List(l) => l.iter().enumerate().map(|(i, v)| (Value::Number(i as f64), v.clone())).collect(),
+                            Value::List(l) => l
+                                .iter()
+                                .enumerate()
+                                .map(|(i, v)| (Value::Number(i as f64), v.clone()))
+                                .collect(),
                             Value::Map(m) => m.iter().map(|(k, v)| (Value::str(k.as_str()), v.clone())).collect(),
                             _ => {
                                 *unknown = true;
@@ -328,7 +345,12 @@ impl Evaluator<'_> {
         let mut v = v;
         for (i, op) in ops.iter().enumerate() {
             match op {
-                TraversalOperator::GetAttr(a) => v = v.get_attr(a.as_str()).map(Ok).unwrap_or_else(|| err(format!("no attribute {}", a.as_str())))?,
+                TraversalOperator::GetAttr(a) => {
+                    v = v
+                        .get_attr(a.as_str())
+                        .map(Ok)
+                        .unwrap_or_else(|| err(format!("no attribute {}", a.as_str())))?
+                }
                 TraversalOperator::Index(ix) => v = index(&v, &self.eval(ix, sc)?)?,
                 TraversalOperator::LegacyIndex(n) => v = index(&v, &Value::Number(*n.value() as f64))?,
                 _ => {
@@ -412,17 +434,28 @@ pub fn index(v: &Value, k: &Value) -> EResult {
     }
     match v {
         Value::List(l) => {
-            let Some(n) = k.as_number() else { return err("list index must be a number") };
+            let Some(n) = k.as_number() else {
+                return err("list index must be a number");
+            };
             if n < 0.0 || n.fract() != 0.0 {
                 return err("bad list index");
             }
-            l.get(n as usize).cloned().map(Ok).unwrap_or_else(|| err("list index out of range"))
+            l.get(n as usize)
+                .cloned()
+                .map(Ok)
+                .unwrap_or_else(|| err("list index out of range"))
         }
         Value::Map(_) | Value::Resource(_) => {
-            let Some(s) = k.to_template_string() else { return err("map key must be a string") };
+            let Some(s) = k.to_template_string() else {
+                return err("map key must be a string");
+            };
             match v {
                 Value::Resource(_) => Ok(v.get_attr(&s).unwrap_or(Value::Unknown)),
-                _ => v.as_map().and_then(|m| m.get(&s).cloned()).map(Ok).unwrap_or_else(|| err(format!("no key {s}"))),
+                _ => v
+                    .as_map()
+                    .and_then(|m| m.get(&s).cloned())
+                    .map(Ok)
+                    .unwrap_or_else(|| err(format!("no key {s}"))),
             }
         }
         Value::Null => err("index of null"),

@@ -8,12 +8,55 @@ use hcl_edit::expr::Expression;
 
 /// Functions that never give a statically known result.
 const ALWAYS_UNKNOWN: &[&str] = &[
-    "timestamp", "uuid", "bcrypt", "plantimestamp", "filebase64", "filemd5", "filesha1", "filesha256",
-    "filesha512", "fileset", "base64sha256", "md5", "sha1", "sha256", "sha512", "cidrsubnet", "cidrhost",
-    "cidrnetmask", "cidrsubnets", "regex", "regexall", "yamldecode", "yamlencode", "base64encode",
-    "base64decode", "urlencode", "timeadd", "formatdate", "uuidv5", "textencodebase64", "textdecodebase64",
-    "ephemeralasnull", "sensitive", "nonsensitive", "issensitive", "abspath", "dirname", "basename", "pathexpand",
-    "index", "setproduct", "transpose", "chunklist", "sum", "parseint", "strrev", "title", "indent", "tobool",
+    "timestamp",
+    "uuid",
+    "bcrypt",
+    "plantimestamp",
+    "filebase64",
+    "filemd5",
+    "filesha1",
+    "filesha256",
+    "filesha512",
+    "fileset",
+    "base64sha256",
+    "md5",
+    "sha1",
+    "sha256",
+    "sha512",
+    "cidrsubnet",
+    "cidrhost",
+    "cidrnetmask",
+    "cidrsubnets",
+    "regex",
+    "regexall",
+    "yamldecode",
+    "yamlencode",
+    "base64encode",
+    "base64decode",
+    "urlencode",
+    "timeadd",
+    "formatdate",
+    "uuidv5",
+    "textencodebase64",
+    "textdecodebase64",
+    "ephemeralasnull",
+    "sensitive",
+    "nonsensitive",
+    "issensitive",
+    "abspath",
+    "dirname",
+    "basename",
+    "pathexpand",
+    "index",
+    "setproduct",
+    "transpose",
+    "chunklist",
+    "sum",
+    "parseint",
+    "strrev",
+    "title",
+    "indent",
+    "tobool",
 ];
 
 impl Evaluator<'_> {
@@ -30,7 +73,9 @@ impl Evaluator<'_> {
                 return err("no argument of try succeeded");
             }
             "can" => {
-                let Some(a) = args.first() else { return err("can needs an argument") };
+                let Some(a) = args.first() else {
+                    return err("can needs an argument");
+                };
                 return Ok(match self.eval(a, sc) {
                     Ok(v) if v.is_unknown() => Value::Unknown,
                     Ok(_) => Value::Bool(true),
@@ -58,19 +103,30 @@ impl Evaluator<'_> {
                 }
             }
             "fileexists" => {
-                let Some(p) = str_arg(&vals, 0)? else { return Ok(Value::Unknown) };
+                let Some(p) = str_arg(&vals, 0)? else {
+                    return Ok(Value::Unknown);
+                };
                 Ok(Value::Bool(self.read_file(sc.inst, &p).is_some()))
             }
             "templatefile" => {
-                let Some(p) = str_arg(&vals, 0)? else { return Ok(Value::Unknown) };
-                let Some(text) = self.read_file(sc.inst, &p) else { return Ok(Value::Unknown) };
-                let Ok(tpl) = hcl_edit::parser::parse_template(&text) else { return err("template does not parse") };
+                let Some(p) = str_arg(&vals, 0)? else {
+                    return Ok(Value::Unknown);
+                };
+                let Some(text) = self.read_file(sc.inst, &p) else {
+                    return Ok(Value::Unknown);
+                };
+                let Ok(tpl) = hcl_edit::parser::parse_template(&text) else {
+                    return err("template does not parse");
+                };
                 let binds: Vec<(String, Value)> = match vals.get(1) {
                     Some(Value::Map(m)) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                     Some(v) if v.is_unknown() => return Ok(Value::Unknown),
                     _ => vec![],
                 };
-                let tsc = Scope { inst: sc.inst, bindings: std::rc::Rc::new(binds) };
+                let tsc = Scope {
+                    inst: sc.inst,
+                    bindings: std::rc::Rc::new(binds),
+                };
                 let v = self.eval_template(&tpl, &tsc)?;
                 Ok(match v.to_template_string() {
                     Some(s) => Value::str(s),
@@ -85,7 +141,11 @@ impl Evaluator<'_> {
 fn str_arg(vals: &[Value], i: usize) -> Result<Option<String>, super::EvalErr> {
     match vals.get(i) {
         Some(v) if v.is_unknown() => Ok(None),
-        Some(v) => v.to_template_string().map(Some).map(Ok).unwrap_or_else(|| err("expected a string")),
+        Some(v) => v
+            .to_template_string()
+            .map(Some)
+            .map(Ok)
+            .unwrap_or_else(|| err("expected a string")),
         None => err("missing argument"),
     }
 }
@@ -131,7 +191,9 @@ pub fn pure(name: &str, vals: Vec<Value>) -> EResult {
             if any_unknown(&vals) {
                 return Ok(Value::Unknown);
             }
-            let Some(t) = s(0) else { return err("jsondecode needs a string") };
+            let Some(t) = s(0) else {
+                return err("jsondecode needs a string");
+            };
             match serde_json::from_str::<serde_json::Value>(&t) {
                 Ok(j) => Value::from_json(&j),
                 Err(e) => return err(format!("invalid JSON: {e}")),
@@ -202,7 +264,9 @@ pub fn pure(name: &str, vals: Vec<Value>) -> EResult {
             if any_unknown(&vals) {
                 return Ok(Value::Unknown);
             }
-            let Some(f) = s(0) else { return err("format needs a string") };
+            let Some(f) = s(0) else {
+                return err("format needs a string");
+            };
             format(&f, &vals[1..])?
         }
         "formatlist" => Value::Unknown,
@@ -210,7 +274,9 @@ pub fn pure(name: &str, vals: Vec<Value>) -> EResult {
             if any_unknown(&vals) {
                 return Ok(Value::Unknown);
             }
-            let Some(sep) = s(0) else { return err("join needs a separator") };
+            let Some(sep) = s(0) else {
+                return err("join needs a separator");
+            };
             let mut parts = Vec::new();
             for l in &vals[1..] {
                 for x in items(l).unwrap_or_default() {
@@ -249,12 +315,20 @@ pub fn pure(name: &str, vals: Vec<Value>) -> EResult {
         "tostring" => match arg(0) {
             v if v.is_unknown() => Value::Unknown,
             Value::Null => Value::Null,
-            v => v.to_template_string().map(Value::str).map(Ok).unwrap_or_else(|| err("not a primitive"))?,
+            v => v
+                .to_template_string()
+                .map(Value::str)
+                .map(Ok)
+                .unwrap_or_else(|| err("not a primitive"))?,
         },
         "tonumber" => match arg(0) {
             v if v.is_unknown() => Value::Unknown,
             Value::Null => Value::Null,
-            v => v.as_number().map(Value::Number).map(Ok).unwrap_or_else(|| err("not a number"))?,
+            v => v
+                .as_number()
+                .map(Value::Number)
+                .map(Ok)
+                .unwrap_or_else(|| err("not a number"))?,
         },
         "length" => match arg(0) {
             Value::List(l) => Value::Number(l.len() as f64),
@@ -273,7 +347,10 @@ pub fn pure(name: &str, vals: Vec<Value>) -> EResult {
             _ => Value::Unknown,
         },
         "element" => match (arg(0), arg(1).as_number()) {
-            (Value::List(l), Some(n)) if !l.is_empty() => l.get((n.max(0.0) as usize) % l.len()).cloned().unwrap_or(Value::Unknown),
+            (Value::List(l), Some(n)) if !l.is_empty() => l
+                .get((n.max(0.0) as usize) % l.len())
+                .cloned()
+                .unwrap_or(Value::Unknown),
             _ => Value::Unknown,
         },
         "contains" => match (arg(0), arg(1)) {
@@ -313,7 +390,12 @@ pub fn pure(name: &str, vals: Vec<Value>) -> EResult {
                 if l.iter().any(Value::is_unknown) {
                     Value::Unknown
                 } else {
-                    Value::list(l.iter().filter(|x| !x.is_null() && x.as_str() != Some("")).cloned().collect())
+                    Value::list(
+                        l.iter()
+                            .filter(|x| !x.is_null() && x.as_str() != Some(""))
+                            .cloned()
+                            .collect(),
+                    )
                 }
             }
             _ => Value::Unknown,
@@ -328,7 +410,9 @@ pub fn pure(name: &str, vals: Vec<Value>) -> EResult {
             None => Value::Unknown,
         },
         "replace" => match (s(0), s(1), s(2)) {
-            (Some(t), Some(a), Some(b)) if !(a.starts_with('/') && a.ends_with('/') && a.len() > 1) => Value::str(t.replace(&a, &b)),
+            (Some(t), Some(a), Some(b)) if !(a.starts_with('/') && a.ends_with('/') && a.len() > 1) => {
+                Value::str(t.replace(&a, &b))
+            }
             _ => Value::Unknown,
         },
         "trimprefix" => match (s(0), s(1)) {
@@ -344,7 +428,11 @@ pub fn pure(name: &str, vals: Vec<Value>) -> EResult {
             _ => Value::Unknown,
         },
         "startswith" | "endswith" => match (s(0), s(1)) {
-            (Some(t), Some(p)) => Value::Bool(if name == "startswith" { t.starts_with(&p) } else { t.ends_with(&p) }),
+            (Some(t), Some(p)) => Value::Bool(if name == "startswith" {
+                t.starts_with(&p)
+            } else {
+                t.ends_with(&p)
+            }),
             _ => Value::Unknown,
         },
         "strcontains" => match (s(0), s(1)) {
@@ -354,8 +442,16 @@ pub fn pure(name: &str, vals: Vec<Value>) -> EResult {
         "substr" => match (s(0), arg(1).as_number(), arg(2).as_number()) {
             (Some(t), Some(o), Some(l)) => {
                 let chars: Vec<char> = t.chars().collect();
-                let o = if o < 0.0 { chars.len().saturating_sub((-o) as usize) } else { (o as usize).min(chars.len()) };
-                let l = if l < 0.0 { chars.len() - o } else { (l as usize).min(chars.len() - o) };
+                let o = if o < 0.0 {
+                    chars.len().saturating_sub((-o) as usize)
+                } else {
+                    (o as usize).min(chars.len())
+                };
+                let l = if l < 0.0 {
+                    chars.len() - o
+                } else {
+                    (l as usize).min(chars.len() - o)
+                };
                 Value::str(chars[o..o + l].iter().collect::<String>())
             }
             _ => Value::Unknown,
@@ -462,7 +558,11 @@ pub fn pure(name: &str, vals: Vec<Value>) -> EResult {
             Value::List(l) => {
                 let b: Option<Vec<bool>> = l.iter().map(Value::as_bool).collect();
                 match b {
-                    Some(b) => Value::Bool(if name == "alltrue" { b.iter().all(|x| *x) } else { b.iter().any(|x| *x) }),
+                    Some(b) => Value::Bool(if name == "alltrue" {
+                        b.iter().all(|x| *x)
+                    } else {
+                        b.iter().any(|x| *x)
+                    }),
                     None => Value::Unknown,
                 }
             }
@@ -492,12 +592,16 @@ fn format(f: &str, args: &[Value]) -> EResult {
                 break;
             }
         }
-        let Some(verb) = it.next() else { return err("format ends in %") };
+        let Some(verb) = it.next() else {
+            return err("format ends in %");
+        };
         if verb == '%' {
             out.push('%');
             continue;
         }
-        let Some(a) = args.get(n) else { return err("format: too few arguments") };
+        let Some(a) = args.get(n) else {
+            return err("format: too few arguments");
+        };
         n += 1;
         match verb {
             's' | 'v' => match a.to_template_string() {
@@ -539,7 +643,10 @@ mod tests {
 
     #[test]
     fn format_verbs() {
-        assert_eq!(pure("format", vec![st("/%s/%d-%%"), st("a"), Value::Number(3.0)]).ok(), Some(st("/a/3-%")));
+        assert_eq!(
+            pure("format", vec![st("/%s/%d-%%"), st("a"), Value::Number(3.0)]).ok(),
+            Some(st("/a/3-%"))
+        );
     }
 
     #[test]
@@ -553,7 +660,9 @@ mod tests {
 
     #[test]
     fn unknown_propagates() {
-        let enc = pure("jsonencode", vec![Value::list(vec![Value::Unknown])]).ok().unwrap_or_default();
+        let enc = pure("jsonencode", vec![Value::list(vec![Value::Unknown])])
+            .ok()
+            .unwrap_or_default();
         assert!(enc.is_unknown() && matches!(enc, Value::Encoded(_)));
         assert_eq!(pure("jsonencode", vec![Value::Unknown]).ok(), Some(Value::Unknown));
         assert_eq!(pure("concat", vec![Value::Unknown]).ok(), Some(Value::Unknown));
@@ -561,7 +670,12 @@ mod tests {
 
     #[test]
     fn jsondecode_roundtrip() {
-        let v = pure("jsondecode", vec![st(r#"[{"readonlyRootFilesystem": true}]"#)]).ok().unwrap_or_default();
-        assert_eq!(pure("jsonencode", vec![v]).ok(), Some(st(r#"[{"readonlyRootFilesystem":true}]"#)));
+        let v = pure("jsondecode", vec![st(r#"[{"readonlyRootFilesystem": true}]"#)])
+            .ok()
+            .unwrap_or_default();
+        assert_eq!(
+            pure("jsonencode", vec![v]).ok(),
+            Some(st(r#"[{"readonlyRootFilesystem":true}]"#))
+        );
     }
 }

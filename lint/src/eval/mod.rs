@@ -75,13 +75,20 @@ impl EvalBlock {
     }
     /// The span of an attribute, or of the block head when it is absent.
     pub fn span_of(&self, name: &str) -> Span {
-        self.attrs.get(name).map(|a| a.span.clone()).unwrap_or_else(|| self.head_span.clone())
+        self.attrs
+            .get(name)
+            .map(|a| a.span.clone())
+            .unwrap_or_else(|| self.head_span.clone())
     }
     pub fn to_map(&self) -> Map {
         let mut m: Map = self.attrs.iter().map(|(k, a)| (k.clone(), a.value.clone())).collect();
         let mut nested: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
         for b in &self.blocks {
-            nested.entry(&b.ident).or_default().push(if b.maybe { Value::Unknown } else { Value::map(b.to_map()) });
+            nested.entry(&b.ident).or_default().push(if b.maybe {
+                Value::Unknown
+            } else {
+                Value::map(b.to_map())
+            });
         }
         for (k, v) in nested {
             m.insert(k.to_string(), Value::list(v));
@@ -113,12 +120,18 @@ pub struct Scope {
 
 impl Scope {
     pub fn new(inst: InstId) -> Self {
-        Scope { inst, bindings: Rc::new(Vec::new()) }
+        Scope {
+            inst,
+            bindings: Rc::new(Vec::new()),
+        }
     }
     pub fn with(&self, vars: Vec<(String, Value)>) -> Scope {
         let mut b = (*self.bindings).clone();
         b.extend(vars);
-        Scope { inst: self.inst, bindings: Rc::new(b) }
+        Scope {
+            inst: self.inst,
+            bindings: Rc::new(b),
+        }
     }
     pub fn lookup(&self, name: &str) -> Option<&Value> {
         self.bindings.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
@@ -164,7 +177,14 @@ impl<'p> Evaluator<'p> {
             steps: Cell::new(0),
         };
         for root in project.roots() {
-            let id = ev.push(Instance { module: root, parent: None, call: None, call_bindings: Rc::new(vec![]), stack: 0, depth: 0 });
+            let id = ev.push(Instance {
+                module: root,
+                parent: None,
+                call: None,
+                call_bindings: Rc::new(vec![]),
+                stack: 0,
+                depth: 0,
+            });
             ev.set_stack(id, id);
             ev.expand(id);
         }
@@ -196,7 +216,13 @@ impl<'p> Evaluator<'p> {
 
     /// The stacks' root instances.
     pub fn stacks(&self) -> Vec<InstId> {
-        self.instances.borrow().iter().enumerate().filter(|(_, i)| i.parent.is_none()).map(|(n, _)| n).collect()
+        self.instances
+            .borrow()
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.parent.is_none())
+            .map(|(n, _)| n)
+            .collect()
     }
 
     /// Creates the instances of every local module call of `id`, recursively.
@@ -239,7 +265,10 @@ impl<'p> Evaluator<'p> {
                     let items = (0..n)
                         .map(|i| {
                             let k = Value::Number(i as f64);
-                            (Some(k.clone()), vec![("count".to_string(), Value::map(Map::from([("index".to_string(), k)])))])
+                            (
+                                Some(k.clone()),
+                                vec![("count".to_string(), Value::map(Map::from([("index".to_string(), k)])))],
+                            )
                         })
                         .collect();
                     (Repetition::Count, items)
@@ -247,7 +276,13 @@ impl<'p> Evaluator<'p> {
                 None if v.is_null() => (Repetition::Count, vec![]),
                 None => (
                     Repetition::Unknown,
-                    vec![(None, vec![("count".to_string(), Value::map(Map::from([("index".to_string(), Value::Unknown)])))])],
+                    vec![(
+                        None,
+                        vec![(
+                            "count".to_string(),
+                            Value::map(Map::from([("index".to_string(), Value::Unknown)])),
+                        )],
+                    )],
                 ),
             };
         }
@@ -255,7 +290,12 @@ impl<'p> Evaluator<'p> {
             let v = self.eval(&f.expr, sc).unwrap_or(Value::Unknown);
             let pairs: Option<Vec<(Value, Value)>> = match &v {
                 Value::Map(m) => Some(m.iter().map(|(k, v)| (Value::str(k.as_str()), v.clone())).collect()),
-                Value::Resource(r) => Some(r.attrs.iter().map(|(k, v)| (Value::str(k.as_str()), v.clone())).collect()),
+                Value::Resource(r) => Some(
+                    r.attrs
+                        .iter()
+                        .map(|(k, v)| (Value::str(k.as_str()), v.clone()))
+                        .collect(),
+                ),
                 Value::List(l) => {
                     if l.iter().all(|x| x.as_str().is_some()) {
                         Some(l.iter().map(|x| (x.clone(), x.clone())).collect())
@@ -278,8 +318,14 @@ impl<'p> Evaluator<'p> {
                         .collect(),
                 ),
                 None => {
-                    let each = Map::from([("key".to_string(), Value::Unknown), ("value".to_string(), Value::Unknown)]);
-                    (Repetition::Unknown, vec![(None, vec![("each".to_string(), Value::map(each))])])
+                    let each = Map::from([
+                        ("key".to_string(), Value::Unknown),
+                        ("value".to_string(), Value::Unknown),
+                    ]);
+                    (
+                        Repetition::Unknown,
+                        vec![(None, vec![("each".to_string(), Value::map(each))])],
+                    )
                 }
             };
         }
@@ -303,12 +349,17 @@ impl<'p> Evaluator<'p> {
     pub fn var(&self, inst: InstId, name: &str) -> EResult {
         let i = self.instance(inst);
         let module = &self.project.modules[i.module];
-        let Some(decl) = module.variables.get(name) else { return err(format!("undeclared variable var.{name}")) };
+        let Some(decl) = module.variables.get(name) else {
+            return err(format!("undeclared variable var.{name}"));
+        };
         Ok(self.guarded(Key::Var(inst, name.to_string()), || {
             if let (Some(parent), Some(ci)) = (i.parent, i.call) {
                 let pm = &self.project.modules[self.instance(parent).module];
                 if let Some(a) = pm.calls.get(ci).and_then(|c| c.block.body.attr(name)) {
-                    let sc = Scope { inst: parent, bindings: i.call_bindings.clone() };
+                    let sc = Scope {
+                        inst: parent,
+                        bindings: i.call_bindings.clone(),
+                    };
                     let v = self.eval(&a.expr, &sc).unwrap_or(Value::Unknown);
                     if !v.is_null() || decl.default.is_none() {
                         return v;
@@ -324,7 +375,10 @@ impl<'p> Evaluator<'p> {
                 // terraform.tfvars first, then *.auto.tfvars in name order: later wins.
                 tfvars.sort_by_key(|(f, _)| {
                     let d = &self.project.files[*f].display;
-                    (!d.ends_with("terraform.tfvars") && !d.ends_with("terraform.tfvars.json"), d.clone())
+                    (
+                        !d.ends_with("terraform.tfvars") && !d.ends_with("terraform.tfvars.json"),
+                        d.clone(),
+                    )
                 });
                 for (_, body) in tfvars.iter().rev() {
                     if let Some(a) = body.attr(name) {
@@ -341,8 +395,12 @@ impl<'p> Evaluator<'p> {
 
     pub fn local(&self, inst: InstId, name: &str) -> EResult {
         let i = self.instance(inst);
-        let Some(item) = self.project.modules[i.module].locals.get(name) else { return err(format!("undeclared local.{name}")) };
-        Ok(self.guarded(Key::Local(inst, name.to_string()), || self.eval(&item.attr.expr, &Scope::new(inst)).unwrap_or(Value::Unknown)))
+        let Some(item) = self.project.modules[i.module].locals.get(name) else {
+            return err(format!("undeclared local.{name}"));
+        };
+        Ok(self.guarded(Key::Local(inst, name.to_string()), || {
+            self.eval(&item.attr.expr, &Scope::new(inst)).unwrap_or(Value::Unknown)
+        }))
     }
 
     fn outputs(&self, inst: InstId) -> Value {
@@ -351,7 +409,12 @@ impl<'p> Evaluator<'p> {
             let m: Map = self.project.modules[i.module]
                 .outputs
                 .iter()
-                .map(|(k, item)| (k.clone(), self.eval(&item.attr.expr, &Scope::new(inst)).unwrap_or(Value::Unknown)))
+                .map(|(k, item)| {
+                    (
+                        k.clone(),
+                        self.eval(&item.attr.expr, &Scope::new(inst)).unwrap_or(Value::Unknown),
+                    )
+                })
                 .collect();
             Value::map(m)
         })
@@ -361,14 +424,20 @@ impl<'p> Evaluator<'p> {
     pub fn module_value(&self, inst: InstId, name: &str) -> EResult {
         let i = self.instance(inst);
         let module = &self.project.modules[i.module];
-        let Some(ci) = module.calls.iter().position(|c| c.name == name) else { return err(format!("no module call {name}")) };
+        let Some(ci) = module.calls.iter().position(|c| c.name == name) else {
+            return err(format!("no module call {name}"));
+        };
         let kids = self.children.borrow().get(&(inst, ci)).cloned();
-        let Some((rep, kids)) = kids else { return Ok(Value::Unknown) };
+        let Some((rep, kids)) = kids else {
+            return Ok(Value::Unknown);
+        };
         Ok(match rep {
             Repetition::Single => kids.first().map(|(_, k)| self.outputs(*k)).unwrap_or(Value::Unknown),
             Repetition::Count => Value::list(kids.iter().map(|(_, k)| self.outputs(*k)).collect()),
             Repetition::ForEach => Value::map(
-                kids.iter().filter_map(|(key, k)| Some((key.as_ref()?.as_str()?.to_string(), self.outputs(*k)))).collect(),
+                kids.iter()
+                    .filter_map(|(key, k)| Some((key.as_ref()?.as_str()?.to_string(), self.outputs(*k))))
+                    .collect(),
             ),
             Repetition::Unknown => Value::Unknown,
         })
@@ -381,7 +450,10 @@ impl<'p> Evaluator<'p> {
         }
         let key = Key::Res(inst, decl);
         if !self.active.borrow_mut().insert(key.clone()) {
-            return Rc::new(ResInstances { repetition: Repetition::Unknown, items: vec![] });
+            return Rc::new(ResInstances {
+                repetition: Repetition::Unknown,
+                items: vec![],
+            });
         }
         let i = self.instance(inst);
         let d = &self.project.modules[i.module].resources[decl];
@@ -407,13 +479,23 @@ impl<'p> Evaluator<'p> {
     pub fn resource_value(&self, inst: InstId, mode: &'static str, ty: &str, name: &str) -> EResult {
         let i = self.instance(inst);
         let module = &self.project.modules[i.module];
-        let Some(decl) = module.resources.iter().position(|r| r.mode == mode && r.ty == ty && r.name == name) else {
+        let Some(decl) = module
+            .resources
+            .iter()
+            .position(|r| r.mode == mode && r.ty == ty && r.name == name)
+        else {
             return err(format!("no {mode} {ty}.{name}"));
         };
         let r = self.resource_instances(inst, decl);
         let obj = |b: &EvalBlock| {
             Value::Resource(Rc::new(ResourceObj {
-                addr: ResAddr { inst, decl, mode, ty: ty.to_string(), name: name.to_string() },
+                addr: ResAddr {
+                    inst,
+                    decl,
+                    mode,
+                    ty: ty.to_string(),
+                    name: name.to_string(),
+                },
                 attrs: b.to_map(),
             }))
         };
@@ -421,7 +503,10 @@ impl<'p> Evaluator<'p> {
             Repetition::Single => r.items.first().map(|(_, b)| obj(b)).unwrap_or(Value::Unknown),
             Repetition::Count => Value::list(r.items.iter().map(|(_, b)| obj(b)).collect()),
             Repetition::ForEach => Value::map(
-                r.items.iter().filter_map(|(k, b)| Some((k.as_ref()?.to_template_string()?, obj(b)))).collect(),
+                r.items
+                    .iter()
+                    .filter_map(|(k, b)| Some((k.as_ref()?.to_template_string()?, obj(b))))
+                    .collect(),
             ),
             Repetition::Unknown => Value::Unknown,
         })
@@ -435,7 +520,13 @@ impl<'p> Evaluator<'p> {
                 continue;
             }
             let value = self.eval(&a.expr, sc).unwrap_or(Value::Unknown);
-            attrs.insert(a.key.clone(), EvalAttr { value, span: Span::new(file, a.span.clone()) });
+            attrs.insert(
+                a.key.clone(),
+                EvalAttr {
+                    value,
+                    span: Span::new(file, a.span.clone()),
+                },
+            );
         }
         let mut blocks = Vec::new();
         for b in &block.body.blocks {
@@ -458,7 +549,9 @@ impl<'p> Evaluator<'p> {
 
     fn eval_dynamic(&self, b: &Block, file: usize, sc: &Scope, out: &mut Vec<EvalBlock>) {
         let Some(label) = b.labels.first() else { return };
-        let Some(content) = b.body.blocks("content").next() else { return };
+        let Some(content) = b.body.blocks("content").next() else {
+            return;
+        };
         let iter_name = b
             .body
             .attr("iterator")
@@ -467,9 +560,18 @@ impl<'p> Evaluator<'p> {
                 _ => None,
             })
             .unwrap_or_else(|| label.clone());
-        let coll = b.body.attr("for_each").map(|a| self.eval(&a.expr, sc).unwrap_or(Value::Unknown)).unwrap_or(Value::Null);
+        let coll = b
+            .body
+            .attr("for_each")
+            .map(|a| self.eval(&a.expr, sc).unwrap_or(Value::Unknown))
+            .unwrap_or(Value::Null);
         let pairs: Option<Vec<(Value, Value)>> = match &coll {
-            Value::List(l) => Some(l.iter().enumerate().map(|(i, v)| (Value::Number(i as f64), v.clone())).collect()),
+            Value::List(l) => Some(
+                l.iter()
+                    .enumerate()
+                    .map(|(i, v)| (Value::Number(i as f64), v.clone()))
+                    .collect(),
+            ),
             Value::Map(m) => Some(m.iter().map(|(k, v)| (Value::str(k.as_str()), v.clone())).collect()),
             Value::Null => Some(vec![]),
             _ => None,
@@ -503,7 +605,11 @@ impl<'p> Evaluator<'p> {
             let s = self.instance(i.stack);
             self.project.modules[s.module].dir.clone()
         };
-        let candidates = if p.is_absolute() { vec![p] } else { vec![p.clone(), stack_dir.join(&p)] };
+        let candidates = if p.is_absolute() {
+            vec![p]
+        } else {
+            vec![p.clone(), stack_dir.join(&p)]
+        };
         for c in candidates {
             if let Some(v) = self.files.borrow().get(&c) {
                 if v.is_some() {

@@ -43,7 +43,10 @@ impl Diagnostic for Rendered {
         Some(&self.src)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(self.label.1.clone(), self.label.0))))
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            self.label.1.clone(),
+            self.label.0,
+        ))))
     }
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
         if self.related.is_empty() {
@@ -65,7 +68,10 @@ fn source(project: &Project, span: &Span) -> (NamedSource<String>, SourceSpan) {
     while !f.text.is_char_boundary(end) {
         end += 1;
     }
-    (NamedSource::new(f.display.clone(), f.text.clone()), SourceSpan::new(start.into(), end - start))
+    (
+        NamedSource::new(f.display.clone(), f.text.clone()),
+        SourceSpan::new(start.into(), end - start),
+    )
 }
 
 fn build(project: &Project, f: &Finding) -> Rendered {
@@ -100,8 +106,14 @@ fn build(project: &Project, f: &Finding) -> Rendered {
 }
 
 pub fn render(project: &Project, findings: &[Finding], color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(110).with_links(false);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(110)
+        .with_links(false);
     let mut out = String::new();
     for f in findings {
         let d = build(project, f);
@@ -110,6 +122,10 @@ pub fn render(project: &Project, findings: &[Finding], color: bool) -> String {
         }
         out.push('\n');
     }
-    out.push_str(&format!("{} in {} files\n", super::summary(findings), project.files.len()));
+    out.push_str(&format!(
+        "{} in {} files\n",
+        super::summary(findings),
+        project.files.len()
+    ));
     out
 }

@@ -23,7 +23,14 @@ pub fn position(project: &Project, span: &Span) -> (usize, usize, usize, usize) 
 }
 
 pub fn summary(findings: &[Finding]) -> String {
-    let errors = findings.iter().filter(|f| f.severity == crate::finding::Severity::Error).count();
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == crate::finding::Severity::Error)
+        .count();
     let warnings = findings.len() - errors;
-    format!("{errors} error{}, {warnings} warning{}", if errors == 1 { "" } else { "s" }, if warnings == 1 { "" } else { "s" })
+    format!(
+        "{errors} error{}, {warnings} warning{}",
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" }
+    )
 }

@@ -105,7 +105,10 @@ pub fn check(ctx: &RuleContext) {
     for ty in ["aws_lb_listener_rule", "aws_alb_listener_rule"] {
         ctx.each(ty, |hit| {
             if let Value::Ref(r) = ctx.model.resolve(ctx.ev, &hit.block.value("listener_arn")) {
-                let header = hit.block.blocks("condition").any(|c| c.blocks("http_header").next().is_some());
+                let header = hit
+                    .block
+                    .blocks("condition")
+                    .any(|c| c.blocks("http_header").next().is_some());
                 rules.push((r.addr.clone(), header));
             }
         });
@@ -121,7 +124,14 @@ pub fn check(ctx: &RuleContext) {
                 Some(true) => continue,
                 Some(false) => {}
                 None => {
-                    ctx.report(lb_inst, lb, lb.span_of("internal"), Outcome::Unknown, format!("whether {lb_ty}.{} is internet-facing is not known statically", lb.name), None);
+                    ctx.report(
+                        lb_inst,
+                        lb,
+                        lb.span_of("internal"),
+                        Outcome::Unknown,
+                        format!("whether {lb_ty}.{} is internet-facing is not known statically", lb.name),
+                        None,
+                    );
                     continue;
                 }
             }

@@ -41,7 +41,9 @@ use crate::value::Value;
 
 fn is_s3_domain(ctx: &RuleContext, v: &Value) -> Option<bool> {
     match ctx.model.resolve(ctx.ev, v) {
-        Value::String(s) => Some(s.contains(".s3.") && s.ends_with(".amazonaws.com") || s.ends_with(".s3.amazonaws.com")),
+        Value::String(s) => {
+            Some(s.contains(".s3.") && s.ends_with(".amazonaws.com") || s.ends_with(".s3.amazonaws.com"))
+        }
         Value::Ref(r) => Some(r.addr.ty == "aws_s3_bucket" && r.attr.contains("domain_name")),
         _ => None,
     }
@@ -53,14 +55,25 @@ pub fn check(ctx: &RuleContext) {
             if o.blocks("custom_origin_config").next().is_some() {
                 continue;
             }
-            let id = o.value("origin_id").as_str().map(|s| format!(" `{s}`")).unwrap_or_default();
+            let id = o
+                .value("origin_id")
+                .as_str()
+                .map(|s| format!(" `{s}`"))
+                .unwrap_or_default();
             let s3cfg = o.blocks("s3_origin_config").next();
             if let Some(cfg) = s3cfg {
                 match cfg.value("origin_access_identity") {
                     Value::Null => {}
                     Value::String(s) if s.is_empty() => {}
                     v if v.is_unknown() && !matches!(v, Value::Ref(_)) => {
-                        ctx.report(hit.inst, hit.block, cfg.span_of("origin_access_identity"), Outcome::Unknown, format!("origin_access_identity of S3 origin{id} is not known statically"), None);
+                        ctx.report(
+                            hit.inst,
+                            hit.block,
+                            cfg.span_of("origin_access_identity"),
+                            Outcome::Unknown,
+                            format!("origin_access_identity of S3 origin{id} is not known statically"),
+                            None,
+                        );
                         continue;
                     }
                     _ => {
@@ -69,7 +82,10 @@ pub fn check(ctx: &RuleContext) {
                             hit.block,
                             cfg.span_of("origin_access_identity"),
                             Outcome::Fail,
-                            format!("S3 origin{id} of aws_cloudfront_distribution.{} uses an origin access identity", hit.block.name),
+                            format!(
+                                "S3 origin{id} of aws_cloudfront_distribution.{} uses an origin access identity",
+                                hit.block.name
+                            ),
                             Some("use an aws_cloudfront_origin_access_control and set origin_access_control_id"),
                         );
                         continue;
@@ -87,10 +103,20 @@ pub fn check(ctx: &RuleContext) {
                     hit.block,
                     o.head_span.clone(),
                     Outcome::Fail,
-                    format!("S3 origin{id} of aws_cloudfront_distribution.{} has no origin_access_control_id", hit.block.name),
+                    format!(
+                        "S3 origin{id} of aws_cloudfront_distribution.{} has no origin_access_control_id",
+                        hit.block.name
+                    ),
                     Some("set origin_access_control_id to an aws_cloudfront_origin_access_control"),
                 ),
-                Value::String(s) if s.is_empty() => ctx.report(hit.inst, hit.block, o.span_of("origin_access_control_id"), Outcome::Fail, format!("S3 origin{id} has an empty origin_access_control_id"), None),
+                Value::String(s) if s.is_empty() => ctx.report(
+                    hit.inst,
+                    hit.block,
+                    o.span_of("origin_access_control_id"),
+                    Outcome::Fail,
+                    format!("S3 origin{id} has an empty origin_access_control_id"),
+                    None,
+                ),
                 _ => {}
             }
         }

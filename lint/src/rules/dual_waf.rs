@@ -78,10 +78,37 @@ pub fn check(ctx: &RuleContext) {
         let b = hit.block;
         let span = b.span_of("web_acl_id");
         match acl_scope(ctx, &b.value("web_acl_id")) {
-            Err(_) => ctx.report(hit.inst, b, span, Outcome::Fail, format!("aws_cloudfront_distribution.{} has no web_acl_id", b.name), Some("attach an aws_wafv2_web_acl with scope = \"CLOUDFRONT\"")),
+            Err(_) => ctx.report(
+                hit.inst,
+                b,
+                span,
+                Outcome::Fail,
+                format!("aws_cloudfront_distribution.{} has no web_acl_id", b.name),
+                Some("attach an aws_wafv2_web_acl with scope = \"CLOUDFRONT\""),
+            ),
             Ok(Some(s)) if s.starts_with("CLOUDFRONT") => {}
-            Ok(Some(s)) => ctx.report(hit.inst, b, span, Outcome::Fail, format!("the web ACL of aws_cloudfront_distribution.{} has scope {s}, not CLOUDFRONT", b.name), None),
-            Ok(None) => ctx.report(hit.inst, b, span, Outcome::Unknown, format!("the web ACL of aws_cloudfront_distribution.{} cannot be followed to its scope", b.name), None),
+            Ok(Some(s)) => ctx.report(
+                hit.inst,
+                b,
+                span,
+                Outcome::Fail,
+                format!(
+                    "the web ACL of aws_cloudfront_distribution.{} has scope {s}, not CLOUDFRONT",
+                    b.name
+                ),
+                None,
+            ),
+            Ok(None) => ctx.report(
+                hit.inst,
+                b,
+                span,
+                Outcome::Unknown,
+                format!(
+                    "the web ACL of aws_cloudfront_distribution.{} cannot be followed to its scope",
+                    b.name
+                ),
+                None,
+            ),
         }
     });
 
@@ -119,7 +146,17 @@ pub fn check(ctx: &RuleContext) {
             Value::String(s) if &*s == "HTTP" => {}
             Value::String(_) => return,
             v if v.is_unknown() => {
-                ctx.report(hit.inst, b, b.span_of("protocol_type"), Outcome::Unknown, format!("protocol_type of aws_apigatewayv2_api.{} is not known statically", b.name), None);
+                ctx.report(
+                    hit.inst,
+                    b,
+                    b.span_of("protocol_type"),
+                    Outcome::Unknown,
+                    format!(
+                        "protocol_type of aws_apigatewayv2_api.{} is not known statically",
+                        b.name
+                    ),
+                    None,
+                );
                 return;
             }
             _ => return,
@@ -131,10 +168,23 @@ pub fn check(ctx: &RuleContext) {
                 b,
                 b.span_of("disable_execute_api_endpoint"),
                 Outcome::Fail,
-                format!("HTTP API aws_apigatewayv2_api.{} cannot have a WAF and keeps its execute-api endpoint open", b.name),
+                format!(
+                    "HTTP API aws_apigatewayv2_api.{} cannot have a WAF and keeps its execute-api endpoint open",
+                    b.name
+                ),
                 Some("set `disable_execute_api_endpoint = true` and reach the API only through CloudFront"),
             ),
-            None => ctx.report(hit.inst, b, b.span_of("disable_execute_api_endpoint"), Outcome::Unknown, format!("disable_execute_api_endpoint of aws_apigatewayv2_api.{} is not known statically", b.name), None),
+            None => ctx.report(
+                hit.inst,
+                b,
+                b.span_of("disable_execute_api_endpoint"),
+                Outcome::Unknown,
+                format!(
+                    "disable_execute_api_endpoint of aws_apigatewayv2_api.{} is not known statically",
+                    b.name
+                ),
+                None,
+            ),
         }
     });
 }

@@ -47,14 +47,28 @@ pub fn check(ctx: &RuleContext) {
                 Value::String(s) if &*s == "ECS" => {}
                 Value::String(_) => return,
                 _ => {
-                    ctx.report(hit.inst, b, dc.span_of("type"), Outcome::Unknown, "the deployment controller type is not known statically", None);
+                    ctx.report(
+                        hit.inst,
+                        b,
+                        dc.span_of("type"),
+                        Outcome::Unknown,
+                        "the deployment controller type is not known statically",
+                        None,
+                    );
                     return;
                 }
             }
         }
         let help = Some("add `deployment_circuit_breaker { enable = true, rollback = true }`");
         let Some(cb) = b.blocks("deployment_circuit_breaker").next() else {
-            ctx.report(hit.inst, b, b.head_span.clone(), Outcome::Fail, format!("aws_ecs_service.{} has no deployment_circuit_breaker", b.name), help);
+            ctx.report(
+                hit.inst,
+                b,
+                b.head_span.clone(),
+                Outcome::Fail,
+                format!("aws_ecs_service.{} has no deployment_circuit_breaker", b.name),
+                help,
+            );
             return;
         };
         for field in ["enable", "rollback"] {
@@ -65,7 +79,10 @@ pub fn check(ctx: &RuleContext) {
                     b,
                     cb.span_of(field),
                     Outcome::Fail,
-                    format!("the deployment circuit breaker of aws_ecs_service.{} does not set {field} = true", b.name),
+                    format!(
+                        "the deployment circuit breaker of aws_ecs_service.{} does not set {field} = true",
+                        b.name
+                    ),
                     help,
                 ),
                 None => ctx.report(
@@ -73,7 +90,10 @@ pub fn check(ctx: &RuleContext) {
                     b,
                     cb.span_of(field),
                     Outcome::Unknown,
-                    format!("deployment_circuit_breaker.{field} of aws_ecs_service.{} is not known statically", b.name),
+                    format!(
+                        "deployment_circuit_breaker.{field} of aws_ecs_service.{} is not known statically",
+                        b.name
+                    ),
                     None,
                 ),
             }

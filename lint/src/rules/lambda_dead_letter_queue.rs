@@ -44,13 +44,26 @@ pub fn check(ctx: &RuleContext) {
                 format!("aws_lambda_function.{} has no dead_letter_config", b.name),
                 Some("add `dead_letter_config { target_arn = aws_sqs_queue.<dlq>.arn }`"),
             ),
-            Some(d) if d.maybe => ctx.report(hit.inst, b, d.head_span.clone(), Outcome::Unknown, format!("whether aws_lambda_function.{} has a dead_letter_config is not known statically", b.name), None),
+            Some(d) if d.maybe => ctx.report(
+                hit.inst,
+                b,
+                d.head_span.clone(),
+                Outcome::Unknown,
+                format!(
+                    "whether aws_lambda_function.{} has a dead_letter_config is not known statically",
+                    b.name
+                ),
+                None,
+            ),
             Some(d) if d.value("target_arn").is_null() => ctx.report(
                 hit.inst,
                 b,
                 d.span_of("target_arn"),
                 Outcome::Fail,
-                format!("the dead_letter_config of aws_lambda_function.{} has no target_arn", b.name),
+                format!(
+                    "the dead_letter_config of aws_lambda_function.{} has no target_arn",
+                    b.name
+                ),
                 None,
             ),
             Some(_) => {}

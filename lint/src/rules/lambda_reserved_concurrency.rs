@@ -37,8 +37,25 @@ pub fn check(ctx: &RuleContext) {
         let v = b.value("reserved_concurrent_executions");
         let help = Some("set `reserved_concurrent_executions` to a number >= 0");
         match v {
-            Value::Null => ctx.report(hit.inst, b, b.head_span.clone(), Outcome::Fail, format!("aws_lambda_function.{} sets no reserved_concurrent_executions", b.name), help),
-            v if v.is_unknown() => ctx.report(hit.inst, b, b.span_of("reserved_concurrent_executions"), Outcome::Unknown, format!("reserved_concurrent_executions of aws_lambda_function.{} is not known statically", b.name), None),
+            Value::Null => ctx.report(
+                hit.inst,
+                b,
+                b.head_span.clone(),
+                Outcome::Fail,
+                format!("aws_lambda_function.{} sets no reserved_concurrent_executions", b.name),
+                help,
+            ),
+            v if v.is_unknown() => ctx.report(
+                hit.inst,
+                b,
+                b.span_of("reserved_concurrent_executions"),
+                Outcome::Unknown,
+                format!(
+                    "reserved_concurrent_executions of aws_lambda_function.{} is not known statically",
+                    b.name
+                ),
+                None,
+            ),
             v => match v.as_number() {
                 Some(n) if n >= 0.0 => {}
                 _ => ctx.report(
@@ -46,7 +63,10 @@ pub fn check(ctx: &RuleContext) {
                     b,
                     b.span_of("reserved_concurrent_executions"),
                     Outcome::Fail,
-                    format!("reserved_concurrent_executions of aws_lambda_function.{} is {v}, which reserves nothing", b.name),
+                    format!(
+                        "reserved_concurrent_executions of aws_lambda_function.{} is {v}, which reserves nothing",
+                        b.name
+                    ),
                     help,
                 ),
             },

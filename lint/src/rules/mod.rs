@@ -68,7 +68,11 @@ impl Rule {
 
 macro_rules! rule {
     ($name:literal, $module:ident) => {
-        Rule { name: $name, source: include_str!(concat!(stringify!($module), ".rs")), check: $module::check }
+        Rule {
+            name: $name,
+            source: include_str!(concat!(stringify!($module), ".rs")),
+            check: $module::check,
+        }
     };
 }
 
@@ -120,7 +124,13 @@ pub struct Hit<'r> {
 
 impl<'a> RuleContext<'a> {
     pub fn new(ev: &'a Evaluator<'a>, model: &'a Model, config: &'a Config) -> Self {
-        RuleContext { ev, model, config, rule: RefCell::new(""), out: RefCell::new(Vec::new()) }
+        RuleContext {
+            ev,
+            model,
+            config,
+            rule: RefCell::new(""),
+            out: RefCell::new(Vec::new()),
+        }
     }
 
     pub fn run(&self, rule: &Rule) {
@@ -165,7 +175,15 @@ impl<'a> RuleContext<'a> {
     }
 
     /// Reports a finding at `span`, inside the resource `block` of instance `inst`.
-    pub fn report(&self, inst: InstId, block: &EvalBlock, span: Span, outcome: Outcome, message: impl Into<String>, help: Option<&str>) {
+    pub fn report(
+        &self,
+        inst: InstId,
+        block: &EvalBlock,
+        span: Span,
+        outcome: Outcome,
+        message: impl Into<String>,
+        help: Option<&str>,
+    ) {
         let rule = *self.rule.borrow();
         let severity = match (outcome, self.config.level(rule)) {
             (Outcome::Unknown, _) => Severity::Warning,
@@ -190,7 +208,9 @@ impl<'a> RuleContext<'a> {
     /// Reports a failure found in a module that no stack instantiates (no call chain).
     pub fn report_unattached(&self, block: &EvalBlock, span: Span, message: impl Into<String>, help: Option<&str>) {
         let rule = *self.rule.borrow();
-        let Level::On(severity) = self.config.level(rule) else { return };
+        let Level::On(severity) = self.config.level(rule) else {
+            return;
+        };
         self.out.borrow_mut().push(Finding {
             rule,
             severity,
@@ -209,7 +229,12 @@ impl<'a> RuleContext<'a> {
         while let (Some(parent), Some(ci)) = (cur.parent, cur.call) {
             let p = self.ev.instance(parent);
             let call = &self.ev.project.modules[p.module].calls[ci];
-            let stack = self.model.stacks.get(self.model.stack_index(self.ev, parent)).map(|s| s.name.clone()).unwrap_or_default();
+            let stack = self
+                .model
+                .stacks
+                .get(self.model.stack_index(self.ev, parent))
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
             steps.push(ChainStep {
                 span: Span::new(call.file, call.block.head_span.clone()),
                 label: format!("evaluated through module call `{}` (stack `{}`)", call.name, stack),

@@ -50,9 +50,14 @@ pub fn check(ctx: &RuleContext) {
                 maybe: false,
             };
             // An instance of the module, when there is one, for the call chain.
-            let inst = (0..ctx.ev.instance_count()).find(|i| ctx.ev.instance(*i).module == m).unwrap_or(usize::MAX);
+            let inst = (0..ctx.ev.instance_count())
+                .find(|i| ctx.ev.instance(*i).module == m)
+                .unwrap_or(usize::MAX);
             let inst = if inst == usize::MAX { None } else { Some(inst) };
-            let msg = format!("data.{}.{} reads another stack's state; publish and read SSM parameters instead", decl.ty, decl.name);
+            let msg = format!(
+                "data.{}.{} reads another stack's state; publish and read SSM parameters instead",
+                decl.ty, decl.name
+            );
             let help = Some("publish the value with aws_ssm_parameter (or nextstack_ssm_parameters) and read it with data \"aws_ssm_parameter\"");
             match inst {
                 Some(i) => ctx.report(i, &block, head, Outcome::Fail, msg, help),

@@ -71,19 +71,36 @@ pub fn check(ctx: &RuleContext) {
             ReadTarget::Name(n) => ("parameter", n.clone()),
             ReadTarget::Path { path, .. } => ("path", path.clone()),
             ReadTarget::Unknown => {
-                ctx.report(r.inst, &block, r.span.clone(), Outcome::Unknown, "the SSM name read here is not known statically", None);
+                ctx.report(
+                    r.inst,
+                    &block,
+                    r.span.clone(),
+                    Outcome::Unknown,
+                    "the SSM name read here is not known statically",
+                    None,
+                );
                 continue;
             }
         };
-        let closest = ctx.model.closest(&shown).map(|c| format!("; the closest published name is `{c}`")).unwrap_or_else(|| "; no stack publishes any parameter".into());
-        let outcome = if unknown_publish { Outcome::Unknown } else { Outcome::Fail };
+        let closest = ctx
+            .model
+            .closest(&shown)
+            .map(|c| format!("; the closest published name is `{c}`"))
+            .unwrap_or_else(|| "; no stack publishes any parameter".into());
+        let outcome = if unknown_publish {
+            Outcome::Unknown
+        } else {
+            Outcome::Fail
+        };
         ctx.report(
             r.inst,
             &block,
             r.span.clone(),
             outcome,
             format!("SSM {what} `{shown}` is read but no linted stack publishes it{closest}"),
-            Some("publish it with aws_ssm_parameter / nextstack_ssm_parameters in the producing stack, or fix the name"),
+            Some(
+                "publish it with aws_ssm_parameter / nextstack_ssm_parameters in the producing stack, or fix the name",
+            ),
         );
     }
 }

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use aws_sdk_route53::types::{ChangeAction, ResourceRecordSet, RrType};
 use serde::{Deserialize, Serialize};
 use tfplugin_framework::{
-    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, NestedBlock, Nesting, Plan, Resource, Schema, Type,
-    Value,
+    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, NestedBlock, Nesting, Plan,
+    Resource, Schema, Type, Value,
 };
 
 use crate::aws::{Aws, Clients, Target};
@@ -43,7 +43,11 @@ impl AliasTarget {
                 hosted_zone_id: a.hosted_zone_id().to_string(),
                 evaluate_target_health: Some(a.evaluate_target_health()),
             },
-            None => AliasTarget { dns_name: String::new(), hosted_zone_id: String::new(), evaluate_target_health: Some(false) },
+            None => AliasTarget {
+                dns_name: String::new(),
+                hosted_zone_id: String::new(),
+                evaluate_target_health: Some(false),
+            },
         }
     }
 
@@ -89,7 +93,12 @@ impl Model {
         route53::via(self.role_arn.as_deref())
     }
     fn alias_target(&self) -> Result<&AliasTarget, Diagnostic> {
-        self.target.as_ref().ok_or_else(|| Diagnostic::error("Missing target block", "A `target { dns_name = ..., hosted_zone_id = ... }` block is required."))
+        self.target.as_ref().ok_or_else(|| {
+            Diagnostic::error(
+                "Missing target block",
+                "A `target { dns_name = ..., hosted_zone_id = ... }` block is required.",
+            )
+        })
     }
     fn managed(&self) -> BTreeSet<String> {
         self.records.clone().unwrap_or_default()
@@ -119,8 +128,15 @@ fn desired(names: &BTreeSet<String>, ipv6: bool) -> BTreeSet<String> {
 
 /// `ZONE_ID:name,name`: the import id, and the resource's id.
 fn resource_id<'a>(zone_id: &str, names: impl IntoIterator<Item = &'a String>) -> String {
-    let names: BTreeSet<String> = names.into_iter().map(|n| fqdn(n).trim_end_matches('.').to_string()).collect();
-    format!("{}:{}", bare_zone_id(zone_id), names.into_iter().collect::<Vec<_>>().join(","))
+    let names: BTreeSet<String> = names
+        .into_iter()
+        .map(|n| fqdn(n).trim_end_matches('.').to_string())
+        .collect();
+    format!(
+        "{}:{}",
+        bare_zone_id(zone_id),
+        names.into_iter().collect::<Vec<_>>().join(",")
+    )
 }
 
 fn check_name(name: &str) -> Result<(), String> {
@@ -140,12 +156,24 @@ fn check_name(name: &str) -> Result<(), String> {
 /// The zone, reached through the role, and a check that it holds every name.
 async fn zone_for(dns: &Clients, model: &Model) -> Result<Zone, Diagnostic> {
     let via = model.via();
-    let zone = route53::hosted_zone(dns, &model.hosted_zone_id, &via).await.map_err(|d| d.at(AttributePath::root("hosted_zone_id")))?;
-    let outside: Vec<&str> = model.names.iter().filter(|n| !zone.contains(n)).map(String::as_str).collect();
+    let zone = route53::hosted_zone(dns, &model.hosted_zone_id, &via)
+        .await
+        .map_err(|d| d.at(AttributePath::root("hosted_zone_id")))?;
+    let outside: Vec<&str> = model
+        .names
+        .iter()
+        .filter(|n| !zone.contains(n))
+        .map(String::as_str)
+        .collect();
     if !outside.is_empty() {
         return Err(Diagnostic::error(
             "Names outside the hosted zone",
-            format!("{} not in hosted zone {} ({}) reached {via}.", outside.join(", "), zone.id, zone.name),
+            format!(
+                "{} not in hosted zone {} ({}) reached {via}.",
+                outside.join(", "),
+                zone.id,
+                zone.name
+            ),
         )
         .at(AttributePath::root("names")));
     }
@@ -211,7 +239,13 @@ fn writes(
 }
 
 fn alias_set(name: &str, ty: RrType, target: &AliasTarget) -> Result<ResourceRecordSet, Diagnostic> {
-    route53::alias(name, ty, &target.dns_name, &target.hosted_zone_id, target.evaluate_target_health.unwrap_or(false))
+    route53::alias(
+        name,
+        ty,
+        &target.dns_name,
+        &target.hosted_zone_id,
+        target.evaluate_target_health.unwrap_or(false),
+    )
 }
 
 /// Names (fqdn) of the records behind some keys.
@@ -221,7 +255,10 @@ fn names_of<'a>(keys: impl IntoIterator<Item = &'a String>) -> Vec<String> {
 }
 
 fn zone_gone(model: &Model) -> Diagnostic {
-    Diagnostic::error("Hosted zone not found", format!("Hosted zone {} disappeared {}.", model.hosted_zone_id, model.via()))
+    Diagnostic::error(
+        "Hosted zone not found",
+        format!("Hosted zone {} disappeared {}.", model.hosted_zone_id, model.via()),
+    )
 }
 
 pub struct DnsAliasResource;
@@ -280,17 +317,28 @@ impl Resource for DnsAliasResource {
         let names = config.attr("names").as_elements().unwrap_or(&[]);
         for name in names.iter().filter_map(Value::as_str) {
             if let Err(e) = check_name(name) {
-                diags.push(Diagnostic::error("Invalid name", format!("{name:?} {e}.")).at(AttributePath::root("names")));
+                diags
+                    .push(Diagnostic::error("Invalid name", format!("{name:?} {e}.")).at(AttributePath::root("names")));
             }
         }
         if matches!(config.attr("names"), Value::Set(v) if v.is_empty()) {
-            diags.push(Diagnostic::error("No names", "`names` needs at least one name.").at(AttributePath::root("names")));
+            diags.push(
+                Diagnostic::error("No names", "`names` needs at least one name.").at(AttributePath::root("names")),
+            );
         }
-        if let Some(Err(e)) = config.attr("role_arn").as_str().filter(|s| !s.is_empty()).map(check_role_arn) {
+        if let Some(Err(e)) = config
+            .attr("role_arn")
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(check_role_arn)
+        {
             diags.push(Diagnostic::error("Invalid role ARN", e).at(AttributePath::root("role_arn")));
         }
         if config.attr("target").attr("dns_name").as_str() == Some("") {
-            diags.push(Diagnostic::error("Empty target", "target.dns_name must not be empty.").at(AttributePath::root("target").attr("dns_name")));
+            diags.push(
+                Diagnostic::error("Empty target", "target.dns_name must not be empty.")
+                    .at(AttributePath::root("target").attr("dns_name")),
+            );
         }
         diags
     }
@@ -307,7 +355,10 @@ impl Resource for DnsAliasResource {
         let ipv6 = plan.planned.attr("ipv6").as_bool();
         match (zone, names, ipv6) {
             (Some(zone), Some(names), Some(ipv6)) => {
-                plan.set("records", Value::Set(desired(&names, ipv6).into_iter().map(Value::String).collect()));
+                plan.set(
+                    "records",
+                    Value::Set(desired(&names, ipv6).into_iter().map(Value::String).collect()),
+                );
                 plan.set("id", Value::String(resource_id(&zone, &names)));
             }
             _ => {
@@ -324,10 +375,16 @@ impl Resource for DnsAliasResource {
         let target = planned.alias_target()?;
         let want = desired(&planned.names, planned.ipv6.unwrap_or(true));
         let _guard = route53::lock_zone(&zone.id).await;
-        let found = route53::records_at(&dns, &zone.id, &names_of(&want)).await?.ok_or_else(|| zone_gone(&planned))?;
+        let found = route53::records_at(&dns, &zone.id, &names_of(&want))
+            .await?
+            .ok_or_else(|| zone_gone(&planned))?;
         let changes = writes(&zone, &found, &want, target, planned.allow_overwrite.unwrap_or(false))?;
         route53::apply(&dns, &zone.id, changes, "nextstack_dns_alias", true).await?;
-        Ok(Model { id: Some(resource_id(&planned.hosted_zone_id, &planned.names)), records: Some(want), ..planned })
+        Ok(Model {
+            id: Some(resource_id(&planned.hosted_zone_id, &planned.names)),
+            records: Some(want),
+            ..planned
+        })
     }
 
     async fn read(&self, ctx: Ctx<'_, Aws>, mut state: Model) -> Result<Option<Model>, Diagnostics> {
@@ -337,7 +394,10 @@ impl Resource for DnsAliasResource {
             None => desired(&state.names, state.ipv6.unwrap_or(true)),
         };
         let Some(found) = route53::records_at(&dns, &state.hosted_zone_id, &names_of(&managed)).await? else {
-            tracing::info!(zone = state.hosted_zone_id, "hosted zone deleted outside Terraform; removing the aliases from state");
+            tracing::info!(
+                zone = state.hosted_zone_id,
+                "hosted zone deleted outside Terraform; removing the aliases from state"
+            );
             return Ok(None);
         };
         let mut present = BTreeSet::new();
@@ -353,7 +413,11 @@ impl Resource for DnsAliasResource {
             // A record repointed outside Terraform shows as a change of `target`.
             let actual = AliasTarget::of(set);
             if wanted.as_ref().is_some_and(|t| !t.same_as(&actual)) {
-                tracing::info!(record = key, points_to = actual.dns_name, "alias record changed outside Terraform");
+                tracing::info!(
+                    record = key,
+                    points_to = actual.dns_name,
+                    "alias record changed outside Terraform"
+                );
                 drifted.get_or_insert(actual);
             }
         }
@@ -374,7 +438,9 @@ impl Resource for DnsAliasResource {
         let new: BTreeSet<String> = want.difference(&had).cloned().collect();
         let gone: BTreeSet<String> = had.difference(&want).cloned().collect();
         let _guard = route53::lock_zone(&zone.id).await;
-        let found = route53::records_at(&dns, &zone.id, &names_of(new.iter().chain(&gone))).await?.ok_or_else(|| zone_gone(&planned))?;
+        let found = route53::records_at(&dns, &zone.id, &names_of(new.iter().chain(&gone)))
+            .await?
+            .ok_or_else(|| zone_gone(&planned))?;
 
         let mut changes = writes(&zone, &found, &new, target, planned.allow_overwrite.unwrap_or(false))?;
         let retarget = prior.target.as_ref().is_none_or(|t| !t.same_as(target));
@@ -392,7 +458,11 @@ impl Resource for DnsAliasResource {
             }
         }
         route53::apply(&dns, &zone.id, changes, "nextstack_dns_alias", true).await?;
-        Ok(Model { id: Some(resource_id(&planned.hosted_zone_id, &planned.names)), records: Some(want), ..planned })
+        Ok(Model {
+            id: Some(resource_id(&planned.hosted_zone_id, &planned.names)),
+            records: Some(want),
+            ..planned
+        })
     }
 
     async fn delete(&self, ctx: Ctx<'_, Aws>, state: Model) -> Result<(), Diagnostics> {
@@ -417,9 +487,19 @@ impl Resource for DnsAliasResource {
     /// (and `|EXTERNAL_ID`) when the zone is in another account.
     async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
         let (head, role_arn, external_id) = route53::split_import_id(id);
-        let bad = || Diagnostic::error("Invalid import id", format!("Expected ZONE_ID:NAME[,NAME...] optionally followed by @ROLE_ARN; got {id:?}."));
+        let bad = || {
+            Diagnostic::error(
+                "Invalid import id",
+                format!("Expected ZONE_ID:NAME[,NAME...] optionally followed by @ROLE_ARN; got {id:?}."),
+            )
+        };
         let (zone_id, names) = head.split_once(':').ok_or_else(bad)?;
-        let names: BTreeSet<String> = names.split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_string).collect();
+        let names: BTreeSet<String> = names
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .collect();
         if zone_id.is_empty() || names.is_empty() {
             return Err(bad().into());
         }
@@ -439,12 +519,18 @@ impl Resource for DnsAliasResource {
         };
         let dns = ctx.data.clients(&model.dns_target()).await?;
         let lookup: Vec<String> = model.names.iter().map(|n| fqdn(n)).collect();
-        let found = route53::records_at(&dns, zone_id, &lookup).await?.ok_or_else(|| zone_gone(&model))?;
+        let found = route53::records_at(&dns, zone_id, &lookup)
+            .await?
+            .ok_or_else(|| zone_gone(&model))?;
         let mut records = BTreeSet::new();
         for name in &lookup {
             let sets = found.get(name).map(Vec::as_slice).unwrap_or(&[]);
             let Some(a) = route53::of_type(sets, &RrType::A).filter(|s| s.alias_target().is_some()) else {
-                return Err(Diagnostic::error("Nothing to import", format!("No alias A record {name} in hosted zone {zone_id} {}.", model.via())).into());
+                return Err(Diagnostic::error(
+                    "Nothing to import",
+                    format!("No alias A record {name} in hosted zone {zone_id} {}.", model.via()),
+                )
+                .into());
             };
             model.target.get_or_insert_with(|| AliasTarget::of(a));
             records.insert(record_key(name, &RrType::A));
@@ -488,9 +574,14 @@ mod tests {
 
     #[test]
     fn targets_compare_like_route53() {
-        let t = |dns: &str, eth: Option<bool>| AliasTarget { dns_name: dns.into(), hosted_zone_id: "Z2FDTNDATAQYW2".into(), evaluate_target_health: eth };
+        let t = |dns: &str, eth: Option<bool>| AliasTarget {
+            dns_name: dns.into(),
+            hosted_zone_id: "Z2FDTNDATAQYW2".into(),
+            evaluate_target_health: eth,
+        };
         assert!(t("d111.cloudfront.net", None).same_as(&t("D111.cloudfront.net.", Some(false))));
-        assert!(t("my-alb.eu-west-1.elb.amazonaws.com", None).same_as(&t("dualstack.my-alb.eu-west-1.elb.amazonaws.com.", None)));
+        assert!(t("my-alb.eu-west-1.elb.amazonaws.com", None)
+            .same_as(&t("dualstack.my-alb.eu-west-1.elb.amazonaws.com.", None)));
         assert!(!t("a.cloudfront.net", None).same_as(&t("b.cloudfront.net", None)));
         assert!(!t("a.cloudfront.net", Some(true)).same_as(&t("a.cloudfront.net", None)));
     }

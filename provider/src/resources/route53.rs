@@ -89,11 +89,15 @@ pub fn check_role_arn(arn: &str) -> Result<(), String> {
         && parts[3].is_empty()
         && parts[4].len() == 12
         && parts[4].chars().all(|c| c.is_ascii_digit())
-        && parts[5].strip_prefix("role/").is_some_and(|n| !n.is_empty() && !n.ends_with('/'));
+        && parts[5]
+            .strip_prefix("role/")
+            .is_some_and(|n| !n.is_empty() && !n.ends_with('/'));
     if ok {
         Ok(())
     } else {
-        Err(format!("{arn:?} is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)"))
+        Err(format!(
+            "{arn:?} is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)"
+        ))
     }
 }
 
@@ -120,7 +124,10 @@ pub fn split_import_id(id: &str) -> (&str, Option<String>, Option<String>) {
 pub async fn lock_zone(zone_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
     static LOCKS: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
     let lock = {
-        let mut locks = LOCKS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+        let mut locks = LOCKS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         locks.entry(bare_zone_id(zone_id).to_string()).or_default().clone()
     };
     lock.lock_owned().await
@@ -151,7 +158,12 @@ pub async fn hosted_zone(clients: &Clients, zone_id: &str, via: &str) -> Result<
             )
         }
     })?;
-    let zone = out.hosted_zone().ok_or_else(|| Diagnostic::error("Unexpected Route53 answer", format!("GetHostedZone {id} returned no zone.")))?;
+    let zone = out.hosted_zone().ok_or_else(|| {
+        Diagnostic::error(
+            "Unexpected Route53 answer",
+            format!("GetHostedZone {id} returned no zone."),
+        )
+    })?;
     Ok(Zone {
         id: bare_zone_id(zone.id()).to_string(),
         name: fqdn(zone.name()),
@@ -209,7 +221,11 @@ const SWEEP_FROM: usize = 3;
 /// Route53's largest ListResourceRecordSets page.
 const PAGE: usize = 300;
 
-fn lookup_error<E>(e: aws_sdk_route53::error::SdkError<E>, zone_is_gone: impl Fn(&E) -> bool, action: &str) -> LookupError
+fn lookup_error<E>(
+    e: aws_sdk_route53::error::SdkError<E>,
+    zone_is_gone: impl Fn(&E) -> bool,
+    action: &str,
+) -> LookupError
 where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
@@ -228,12 +244,22 @@ async fn zone_size(clients: &Clients, zone_id: &str) -> Result<Option<i64>, Look
         .id(zone_id)
         .send()
         .await
-        .map_err(|e| lookup_error(e, |s| s.is_no_such_hosted_zone(), &format!("reading hosted zone {zone_id}")))?;
+        .map_err(|e| {
+            lookup_error(
+                e,
+                |s| s.is_no_such_hosted_zone(),
+                &format!("reading hosted zone {zone_id}"),
+            )
+        })?;
     Ok(out.hosted_zone().and_then(|z| z.resource_record_set_count()))
 }
 
 /// Every record set of the zone at one of `names`, reading the whole zone page by page.
-async fn sweep(clients: &Clients, zone_id: &str, names: &[String]) -> Result<BTreeMap<String, Vec<ResourceRecordSet>>, LookupError> {
+async fn sweep(
+    clients: &Clients,
+    zone_id: &str,
+    names: &[String],
+) -> Result<BTreeMap<String, Vec<ResourceRecordSet>>, LookupError> {
     let wanted: std::collections::BTreeSet<&str> = names.iter().map(String::as_str).collect();
     let mut found: BTreeMap<String, Vec<ResourceRecordSet>> = names.iter().map(|n| (n.clone(), Vec::new())).collect();
     let mut start: Option<(String, Option<RrType>)> = None;
@@ -248,7 +274,13 @@ async fn sweep(clients: &Clients, zone_id: &str, names: &[String]) -> Result<BTr
             .max_items(PAGE as i32)
             .send()
             .await
-            .map_err(|e| lookup_error(e, |s| s.is_no_such_hosted_zone(), &format!("listing the records of hosted zone {zone_id}")))?;
+            .map_err(|e| {
+                lookup_error(
+                    e,
+                    |s| s.is_no_such_hosted_zone(),
+                    &format!("listing the records of hosted zone {zone_id}"),
+                )
+            })?;
         for set in page.resource_record_sets() {
             let name = fqdn(set.name());
             if wanted.contains(name.as_str()) {
@@ -275,7 +307,13 @@ async fn sets_at(clients: &Clients, zone_id: &str, name: &str) -> Result<Vec<Res
             .max_items(10)
             .send()
             .await
-            .map_err(|e| lookup_error(e, |s| s.is_no_such_hosted_zone(), &format!("listing records named {name} in hosted zone {zone_id}")))?;
+            .map_err(|e| {
+                lookup_error(
+                    e,
+                    |s| s.is_no_such_hosted_zone(),
+                    &format!("listing records named {name} in hosted zone {zone_id}"),
+                )
+            })?;
         let mut past = false;
         for set in page.resource_record_sets() {
             if fqdn(set.name()) == name {
@@ -316,33 +354,61 @@ pub fn cname(name: &str, value: &str, ttl: i64) -> Result<ResourceRecordSet, Dia
 }
 
 /// An alias record set (A or AAAA) pointing at a CloudFront distribution, load balancer, ...
-pub fn alias(name: &str, ty: RrType, dns_name: &str, zone_id: &str, evaluate_target_health: bool) -> Result<ResourceRecordSet, Diagnostic> {
+pub fn alias(
+    name: &str,
+    ty: RrType,
+    dns_name: &str,
+    zone_id: &str,
+    evaluate_target_health: bool,
+) -> Result<ResourceRecordSet, Diagnostic> {
     let target = AliasTarget::builder()
         .dns_name(dns_name)
         .hosted_zone_id(bare_zone_id(zone_id))
         .evaluate_target_health(evaluate_target_health)
         .build()
         .map_err(build_error)?;
-    ResourceRecordSet::builder().name(name).r#type(ty).alias_target(target).build().map_err(build_error)
+    ResourceRecordSet::builder()
+        .name(name)
+        .r#type(ty)
+        .alias_target(target)
+        .build()
+        .map_err(build_error)
 }
 
 pub fn change(action: ChangeAction, set: ResourceRecordSet) -> Result<Change, Diagnostic> {
-    Change::builder().action(action).resource_record_set(set).build().map_err(build_error)
+    Change::builder()
+        .action(action)
+        .resource_record_set(set)
+        .build()
+        .map_err(build_error)
 }
 
 fn build_error(e: aws_smithy_types::error::operation::BuildError) -> Diagnostic {
-    Diagnostic::error("Provider built an invalid Route53 request", format!("{e}. This is a bug in the provider."))
+    Diagnostic::error(
+        "Provider built an invalid Route53 request",
+        format!("{e}. This is a bug in the provider."),
+    )
 }
 
 /// Applies `changes` as one batch (Route53 applies a batch entirely or not at
 /// all) and, when `wait`, waits until Route53 reports it INSYNC.
-pub async fn apply(clients: &Clients, zone_id: &str, changes: Vec<Change>, comment: &str, wait: bool) -> Result<(), Diagnostic> {
+pub async fn apply(
+    clients: &Clients,
+    zone_id: &str,
+    changes: Vec<Change>,
+    comment: &str,
+    wait: bool,
+) -> Result<(), Diagnostic> {
     if changes.is_empty() {
         return Ok(());
     }
     let zone_id = bare_zone_id(zone_id);
     let count = changes.len();
-    let batch = ChangeBatch::builder().comment(comment).set_changes(Some(changes)).build().map_err(build_error)?;
+    let batch = ChangeBatch::builder()
+        .comment(comment)
+        .set_changes(Some(changes))
+        .build()
+        .map_err(build_error)?;
     let out = clients
         .route53()
         .change_resource_record_sets()
@@ -350,7 +416,12 @@ pub async fn apply(clients: &Clients, zone_id: &str, changes: Vec<Change>, comme
         .change_batch(batch)
         .send()
         .await
-        .map_err(|e| aws_error(&format!("writing {count} record change(s) to hosted zone {zone_id}"), &e))?;
+        .map_err(|e| {
+            aws_error(
+                &format!("writing {count} record change(s) to hosted zone {zone_id}"),
+                &e,
+            )
+        })?;
     tracing::debug!(zone_id, count, "route53 change batch applied");
     let Some(info) = out.change_info() else {
         return Ok(());
@@ -363,7 +434,10 @@ pub async fn apply(clients: &Clients, zone_id: &str, changes: Vec<Change>, comme
     let mut delay = Duration::from_secs(2);
     loop {
         if tokio::time::Instant::now() + delay > deadline {
-            tracing::warn!(change = id, "Route53 change not INSYNC yet; continuing (records are written)");
+            tracing::warn!(
+                change = id,
+                "Route53 change not INSYNC yet; continuing (records are written)"
+            );
             return Ok(());
         }
         tokio::time::sleep(delay).await;
@@ -375,7 +449,10 @@ pub async fn apply(clients: &Clients, zone_id: &str, changes: Vec<Change>, comme
             .send()
             .await
             .map_err(|e| aws_error(&format!("checking Route53 change {id} in hosted zone {zone_id}"), &e))?;
-        if status.change_info().is_some_and(|c| *c.status() == ChangeStatus::Insync) {
+        if status
+            .change_info()
+            .is_some_and(|c| *c.status() == ChangeStatus::Insync)
+        {
             return Ok(());
         }
     }
@@ -394,7 +471,11 @@ mod tests {
 
     #[test]
     fn zone_contains_apex_and_below_only() {
-        let zone = Zone { id: "Z1".into(), name: "example.com.".into(), private: false };
+        let zone = Zone {
+            id: "Z1".into(),
+            name: "example.com.".into(),
+            private: false,
+        };
         assert!(zone.contains("example.com"));
         assert!(zone.contains("*.Example.com"));
         assert!(zone.contains("_x.www.example.com."));
@@ -413,8 +494,14 @@ mod tests {
         let arn = "arn:aws:acm:us-east-1:1:certificate/x";
         assert_eq!(split_import_id(arn), (arn, None, None));
         let role = "arn:aws:iam::111111111111:role/a@b";
-        assert_eq!(split_import_id(&format!("{arn}@{role}")), (arn, Some(role.to_string()), None));
-        assert_eq!(split_import_id(&format!("{arn}|{role}|ext")), (arn, Some(role.to_string()), Some("ext".to_string())));
+        assert_eq!(
+            split_import_id(&format!("{arn}@{role}")),
+            (arn, Some(role.to_string()), None)
+        );
+        assert_eq!(
+            split_import_id(&format!("{arn}|{role}|ext")),
+            (arn, Some(role.to_string()), Some("ext".to_string()))
+        );
         assert_eq!(split_import_id("Z1:a.com,b.com@"), ("Z1:a.com,b.com", None, None));
     }
 

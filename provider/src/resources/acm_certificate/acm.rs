@@ -66,8 +66,18 @@ fn timestamp(t: Option<&aws_smithy_types::DateTime>) -> Option<String> {
 pub async fn describe(clients: &Clients, arn: &str) -> Result<Option<Cert>, Diagnostic> {
     let out = match clients.acm().describe_certificate().certificate_arn(arn).send().await {
         Ok(out) => out,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(None),
-        Err(e) => return Err(aws_error(&format!("reading certificate {arn} in {}", clients.region), &e)),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            return Ok(None)
+        }
+        Err(e) => {
+            return Err(aws_error(
+                &format!("reading certificate {arn} in {}", clients.region),
+                &e,
+            ))
+        }
     };
     let Some(detail) = out.certificate() else {
         return Ok(None);
@@ -87,7 +97,10 @@ pub async fn describe(clients: &Clients, arn: &str) -> Result<Option<Cert>, Diag
         };
         match records.iter().find(|r| r.same_as(&record)) {
             Some(existing) if fqdn(&existing.value) != fqdn(&record.value) => {
-                tracing::warn!(name = record.name, "ACM gave two values for one validation record; using the first");
+                tracing::warn!(
+                    name = record.name,
+                    "ACM gave two values for one validation record; using the first"
+                );
             }
             Some(_) => {}
             None => records.push(record),
@@ -114,7 +127,12 @@ pub async fn describe(clients: &Clients, arn: &str) -> Result<Option<Cert>, Diag
 fn idempotency_token() -> String {
     let a = std::collections::hash_map::RandomState::new().build_hasher().finish();
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
     format!("{a:016x}{:016x}", h.finish())
 }
 
@@ -151,13 +169,18 @@ pub async fn request(
     if !tags.is_empty() {
         req = req.set_tags(Some(tag_list(tags)?));
     }
-    let out = req
-        .send()
-        .await
-        .map_err(|e| aws_error(&format!("requesting a certificate for {domain_name} in {}", clients.region), &e))?;
-    out.certificate_arn()
-        .map(str::to_string)
-        .ok_or_else(|| Diagnostic::error("Unexpected ACM answer", format!("RequestCertificate for {domain_name} returned no ARN.")))
+    let out = req.send().await.map_err(|e| {
+        aws_error(
+            &format!("requesting a certificate for {domain_name} in {}", clients.region),
+            &e,
+        )
+    })?;
+    out.certificate_arn().map(str::to_string).ok_or_else(|| {
+        Diagnostic::error(
+            "Unexpected ACM answer",
+            format!("RequestCertificate for {domain_name} returned no ARN."),
+        )
+    })
 }
 
 /// Sleeps for `delay`; false when Terraform asked the provider to stop meanwhile.
@@ -185,21 +208,34 @@ const NOT_FOUND_GRACE: Duration = Duration::from_secs(60);
 
 /// Describes the certificate until ACM has produced a validation record for every
 /// name (AWS takes a few seconds after the request).
-pub async fn wait_for_records(clients: &Clients, arn: &str, deadline: Instant, stop: &StopSignal) -> Result<Cert, WaitError> {
+pub async fn wait_for_records(
+    clients: &Clients,
+    arn: &str,
+    deadline: Instant,
+    stop: &StopSignal,
+) -> Result<Cert, WaitError> {
     let started = Instant::now();
     let mut delay = Duration::from_millis(500);
     loop {
         match describe(clients, arn).await? {
             Some(cert) if cert.status == "FAILED" => {
                 let reason = cert.failure_reason.as_deref().unwrap_or("none given");
-                return Err(Diagnostic::error("Certificate request failed", format!("ACM marked {arn} FAILED (reason: {reason}).")).into());
+                return Err(Diagnostic::error(
+                    "Certificate request failed",
+                    format!("ACM marked {arn} FAILED (reason: {reason})."),
+                )
+                .into());
             }
             Some(cert) if !cert.records_pending && !cert.records.is_empty() => return Ok(cert),
             Some(_) => {}
             // ACM is eventually consistent: a certificate just requested may not be found for a moment.
             None if started.elapsed() < NOT_FOUND_GRACE => {}
             None => {
-                return Err(Diagnostic::error("Certificate disappeared", format!("Certificate {arn} was deleted while its validation records were awaited.")).into())
+                return Err(Diagnostic::error(
+                    "Certificate disappeared",
+                    format!("Certificate {arn} was deleted while its validation records were awaited."),
+                )
+                .into())
             }
         }
         if Instant::now() + delay > deadline {
@@ -217,21 +253,33 @@ pub async fn wait_for_records(clients: &Clients, arn: &str, deadline: Instant, s
 }
 
 /// Polls with backoff (1 s, 2 s, 4 s ... 15 s) until the certificate is ISSUED.
-pub async fn wait_issued(clients: &Clients, arn: &str, deadline: Instant, stop: &StopSignal) -> Result<Cert, WaitError> {
+pub async fn wait_issued(
+    clients: &Clients,
+    arn: &str,
+    deadline: Instant,
+    stop: &StopSignal,
+) -> Result<Cert, WaitError> {
     let started = Instant::now();
     let mut delay = Duration::from_secs(1);
     loop {
         if !pause(delay.min(deadline.saturating_duration_since(Instant::now())), stop).await {
             return Err(WaitError::Interrupted);
         }
-        let cert = describe(clients, arn)
-            .await?
-            .ok_or_else(|| Diagnostic::error("Certificate disappeared", format!("Certificate {arn} was deleted while waiting for it to be issued.")))?;
+        let cert = describe(clients, arn).await?.ok_or_else(|| {
+            Diagnostic::error(
+                "Certificate disappeared",
+                format!("Certificate {arn} was deleted while waiting for it to be issued."),
+            )
+        })?;
         match cert.status.as_str() {
             "ISSUED" => return Ok(cert),
             "PENDING_VALIDATION" => {}
             other => {
-                let reason = cert.failure_reason.as_deref().map(|r| format!(" (reason: {r})")).unwrap_or_default();
+                let reason = cert
+                    .failure_reason
+                    .as_deref()
+                    .map(|r| format!(" (reason: {r})"))
+                    .unwrap_or_default();
                 return Err(Diagnostic::error(
                     "Certificate was not issued",
                     format!("Certificate {arn} is {other}{reason} instead of ISSUED."),
@@ -263,11 +311,19 @@ pub async fn delete(clients: &Clients, arn: &str, deadline: Instant, stop: &Stop
     loop {
         let err = match clients.acm().delete_certificate().certificate_arn(arn).send().await {
             Ok(_) => return Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                return Ok(())
+            }
             Err(e) => e,
         };
         if !err.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) {
-            return Err(aws_error(&format!("deleting certificate {arn} in {}", clients.region), &err));
+            return Err(aws_error(
+                &format!("deleting certificate {arn} in {}", clients.region),
+                &err,
+            ));
         }
         if Instant::now() + delay > deadline || stop.is_stopped() {
             let users = match describe(clients, arn).await {
@@ -301,12 +357,25 @@ pub async fn tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, Strin
         .send()
         .await
         .map_err(|e| aws_error(&format!("reading the tags of certificate {arn}"), &e))?;
-    Ok(out.tags().iter().map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string())).collect())
+    Ok(out
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string()))
+        .collect())
 }
 
 /// Brings the tags from `old` to `new`: removes dropped keys, then writes new and changed ones.
-pub async fn retag(clients: &Clients, arn: &str, old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) -> Result<(), Diagnostic> {
-    let removed: BTreeMap<String, String> = old.iter().filter(|(k, _)| !new.contains_key(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+pub async fn retag(
+    clients: &Clients,
+    arn: &str,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) -> Result<(), Diagnostic> {
+    let removed: BTreeMap<String, String> = old
+        .iter()
+        .filter(|(k, _)| !new.contains_key(*k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     if !removed.is_empty() {
         clients
             .acm()
@@ -317,7 +386,11 @@ pub async fn retag(clients: &Clients, arn: &str, old: &BTreeMap<String, String>,
             .await
             .map_err(|e| aws_error(&format!("removing tags from certificate {arn}"), &e))?;
     }
-    let changed: BTreeMap<String, String> = new.iter().filter(|(k, v)| old.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let changed: BTreeMap<String, String> = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     if !changed.is_empty() {
         clients
             .acm()
@@ -337,8 +410,15 @@ pub async fn retag(clients: &Clients, arn: &str, old: &BTreeMap<String, String>,
 /// `regions[0]` is the certificate's own region and must answer; the others are
 /// checked as well as permissions allow, and a region that cannot be listed
 /// keeps every record (a stray CNAME is harmless, a missing one breaks renewal).
-pub async fn still_needed(regions: &[Arc<Clients>], arn: &str, records: &[Record]) -> Result<BTreeSet<String>, Diagnostic> {
-    let ours: BTreeMap<String, String> = records.iter().map(|r| (r.domain_name.to_ascii_lowercase(), fqdn(&r.name))).collect();
+pub async fn still_needed(
+    regions: &[Arc<Clients>],
+    arn: &str,
+    records: &[Record],
+) -> Result<BTreeSet<String>, Diagnostic> {
+    let ours: BTreeMap<String, String> = records
+        .iter()
+        .map(|r| (r.domain_name.to_ascii_lowercase(), fqdn(&r.name)))
+        .collect();
     let our_names: BTreeSet<String> = ours.values().cloned().collect();
     let mut needed = BTreeSet::new();
     for (i, clients) in regions.iter().enumerate() {
@@ -356,7 +436,12 @@ pub async fn still_needed(regions: &[Arc<Clients>], arn: &str, records: &[Record
             if sans.is_empty() || s.has_additional_subject_alternative_names().unwrap_or(false) {
                 // The summary does not list every name: compare the records themselves.
                 if let Some(cert) = describe(clients, other).await? {
-                    needed.extend(cert.records.iter().map(|r| fqdn(&r.name)).filter(|n| our_names.contains(n)));
+                    needed.extend(
+                        cert.records
+                            .iter()
+                            .map(|r| fqdn(&r.name))
+                            .filter(|n| our_names.contains(n)),
+                    );
                 }
             } else {
                 let names = sans.iter().map(String::as_str).chain(s.domain_name());
@@ -403,7 +488,12 @@ mod tests {
 
     #[test]
     fn records_match_whatever_the_spelling() {
-        let r = |name: &str| Record { domain_name: "example.com".into(), name: name.into(), r#type: "CNAME".into(), value: "v.".into() };
+        let r = |name: &str| Record {
+            domain_name: "example.com".into(),
+            name: name.into(),
+            r#type: "CNAME".into(),
+            value: "v.".into(),
+        };
         assert!(r("_a.Example.com.").same_as(&r("_a.example.com")));
         assert!(!r("_a.example.com.").same_as(&r("_b.example.com.")));
     }

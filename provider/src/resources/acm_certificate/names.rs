@@ -89,8 +89,15 @@ mod tests {
 
     #[test]
     fn requested_sans_skip_repeats_and_the_domain_name() {
-        let sans = vec!["Example.com".to_string(), "www.example.com".to_string(), "WWW.example.com".to_string()];
-        assert_eq!(sans_to_request("example.com", &sans), vec!["www.example.com".to_string()]);
+        let sans = vec![
+            "Example.com".to_string(),
+            "www.example.com".to_string(),
+            "WWW.example.com".to_string(),
+        ];
+        assert_eq!(
+            sans_to_request("example.com", &sans),
+            vec!["www.example.com".to_string()]
+        );
         assert_eq!(all_keys("example.com", &sans).len(), 2);
     }
 

@@ -27,14 +27,20 @@ pub async fn ensure(dns: &Clients, zone: &Zone, records: &[Record], via: &str) -
     let names: Vec<String> = records.iter().map(|r| r.name.clone()).collect();
     let found = route53::records_at(dns, &zone.id, &names).await?;
     if found.is_none() {
-        return Err(Diagnostic::error("Hosted zone not found", format!("Hosted zone {} disappeared {via}.", zone.id)));
+        return Err(Diagnostic::error(
+            "Hosted zone not found",
+            format!("Hosted zone {} disappeared {via}.", zone.id),
+        ));
     }
     let mut missing = Vec::new();
     for record in records {
         if !zone.contains(&record.name) {
             return Err(Diagnostic::error(
                 "Validation record outside the hosted zone",
-                format!("ACM asks for {} to validate {}, which is not in hosted zone {} ({}).", record.name, record.domain_name, zone.id, zone.name),
+                format!(
+                    "ACM asks for {} to validate {}, which is not in hosted zone {} ({}).",
+                    record.name, record.domain_name, zone.id, zone.name
+                ),
             ));
         }
         match existing_value(&found, record) {
@@ -61,9 +67,20 @@ pub async fn ensure(dns: &Clients, zone: &Zone, records: &[Record], via: &str) -
         .iter()
         .map(|r| route53::change(ChangeAction::Create, route53::cname(&r.name, &r.value, TTL)?))
         .collect::<Result<Vec<_>, _>>()?;
-    route53::apply(dns, &zone.id, changes, "nextstack_acm_certificate validation records", false)
-        .await
-        .map_err(|d| Diagnostic::error(format!("Cannot write validation records to hosted zone {} {via}", zone.id), d.detail))?;
+    route53::apply(
+        dns,
+        &zone.id,
+        changes,
+        "nextstack_acm_certificate validation records",
+        false,
+    )
+    .await
+    .map_err(|d| {
+        Diagnostic::error(
+            format!("Cannot write validation records to hosted zone {} {via}", zone.id),
+            d.detail,
+        )
+    })?;
     Ok(missing)
 }
 
@@ -96,17 +113,29 @@ pub async fn remove(dns: &Clients, zone_id: &str, records: &[Record], via: &str)
     let mut changes = Vec::new();
     let mut deleted = Vec::new();
     for record in records {
-        let Some(set) = found.get(&fqdn(&record.name)).and_then(|sets| route53::of_type(sets, &RrType::Cname)) else {
+        let Some(set) = found
+            .get(&fqdn(&record.name))
+            .and_then(|sets| route53::of_type(sets, &RrType::Cname))
+        else {
             continue;
         };
         // Only the validation CNAME itself: a record someone repointed is theirs now.
-        if set.resource_records().iter().any(|v| fqdn(v.value()) == fqdn(&record.value)) {
+        if set
+            .resource_records()
+            .iter()
+            .any(|v| fqdn(v.value()) == fqdn(&record.value))
+        {
             changes.push(route53::change(ChangeAction::Delete, set.clone())?);
             deleted.push(record.name.clone());
         }
     }
     route53::apply(dns, zone_id, changes, "nextstack_acm_certificate cleanup", false)
         .await
-        .map_err(|d| Diagnostic::error(format!("Cannot delete validation records from hosted zone {zone_id} {via}"), d.detail))?;
+        .map_err(|d| {
+            Diagnostic::error(
+                format!("Cannot delete validation records from hosted zone {zone_id} {via}"),
+                d.detail,
+            )
+        })?;
     Ok(deleted)
 }

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use aws_sdk_acm::types::KeyAlgorithm;
 use serde::{Deserialize, Serialize};
 use tfplugin_framework::{
-    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, NestedBlock, Nesting, Plan, Resource, Schema, Type,
-    Value,
+    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, NestedBlock, Nesting, Plan,
+    Resource, Schema, Type, Value,
 };
 use tokio::time::Instant;
 
@@ -48,7 +48,8 @@ impl Validation {
     }
     /// Same zone reached the same way.
     fn same_place(&self, other: &Validation) -> bool {
-        route53::bare_zone_id(&self.hosted_zone_id) == route53::bare_zone_id(&other.hosted_zone_id) && self.target() == other.target()
+        route53::bare_zone_id(&self.hosted_zone_id) == route53::bare_zone_id(&other.hosted_zone_id)
+            && self.target() == other.target()
     }
 }
 
@@ -86,10 +87,12 @@ impl Model {
         self.key_algorithm.as_deref().unwrap_or(DEFAULT_KEY_ALGORITHM)
     }
     fn arn(&self) -> Result<String, Diagnostic> {
-        self.arn
-            .clone()
-            .or_else(|| self.id.clone())
-            .ok_or_else(|| Diagnostic::error("Certificate ARN missing from state", "The state has neither `arn` nor `id`. This is a bug in the provider."))
+        self.arn.clone().or_else(|| self.id.clone()).ok_or_else(|| {
+            Diagnostic::error(
+                "Certificate ARN missing from state",
+                "The state has neither `arn` nor `id`. This is a bug in the provider.",
+            )
+        })
     }
     /// Fills the computed attributes from ACM's description.
     fn with_cert(mut self, cert: &Cert) -> Model {
@@ -112,7 +115,12 @@ fn validation_path(attr: &str) -> AttributePath {
 async fn sibling_regions(aws: &Aws, certs: &Arc<Clients>, target: &Target) -> Result<Vec<Arc<Clients>>, Diagnostic> {
     let mut out = vec![certs.clone()];
     for region in [None, Some(CLOUDFRONT_REGION.to_string())] {
-        let clients = aws.clients(&Target { region, ..target.clone() }).await?;
+        let clients = aws
+            .clients(&Target {
+                region,
+                ..target.clone()
+            })
+            .await?;
         if out.iter().all(|c| c.region != clients.region) {
             out.push(clients);
         }
@@ -123,7 +131,14 @@ async fn sibling_regions(aws: &Aws, certs: &Arc<Clients>, target: &Target) -> Re
 /// Removes those of `records` that no certificate other than `arn` needs. The
 /// check runs under the zone's lock, so a certificate this process is creating
 /// meanwhile keeps the records it found in place. Returns the names removed.
-async fn release(aws: &Aws, certs: &Arc<Clients>, target: &Target, arn: &str, records: &[Record], validation: &Validation) -> Result<Vec<String>, Diagnostic> {
+async fn release(
+    aws: &Aws,
+    certs: &Arc<Clients>,
+    target: &Target,
+    arn: &str,
+    records: &[Record],
+    validation: &Validation,
+) -> Result<Vec<String>, Diagnostic> {
     if records.is_empty() {
         return Ok(Vec::new());
     }
@@ -131,7 +146,11 @@ async fn release(aws: &Aws, certs: &Arc<Clients>, target: &Target, arn: &str, re
     let regions = sibling_regions(aws, certs, target).await?;
     let _guard = route53::lock_zone(&validation.hosted_zone_id).await;
     let needed = acm::still_needed(&regions, arn, records).await?;
-    let unneeded: Vec<Record> = records.iter().filter(|r| !needed.contains(&fqdn(&r.name))).cloned().collect();
+    let unneeded: Vec<Record> = records
+        .iter()
+        .filter(|r| !needed.contains(&fqdn(&r.name)))
+        .cloned()
+        .collect();
     records::remove(&dns, &validation.hosted_zone_id, &unneeded, &validation.via()).await
 }
 
@@ -139,7 +158,9 @@ async fn release(aws: &Aws, certs: &Arc<Clients>, target: &Target, arn: &str, re
 /// public, and covers every name.
 async fn preflight(dns: &Clients, validation: &Validation, model: &Model) -> Result<Zone, Diagnostic> {
     let via = validation.via();
-    let zone = route53::hosted_zone(dns, &validation.hosted_zone_id, &via).await.map_err(|d| d.at(validation_path("hosted_zone_id")))?;
+    let zone = route53::hosted_zone(dns, &validation.hosted_zone_id, &via)
+        .await
+        .map_err(|d| d.at(validation_path("hosted_zone_id")))?;
     if zone.private {
         return Err(Diagnostic::error(
             "Hosted zone is private",
@@ -147,7 +168,11 @@ async fn preflight(dns: &Clients, validation: &Validation, model: &Model) -> Res
         )
         .at(validation_path("hosted_zone_id")));
     }
-    let outside: Vec<String> = model.names().into_iter().filter(|n| !zone.contains(&validation_domain(n))).collect();
+    let outside: Vec<String> = model
+        .names()
+        .into_iter()
+        .filter(|n| !zone.contains(&validation_domain(n)))
+        .collect();
     if !outside.is_empty() {
         return Err(Diagnostic::error(
             "Names outside the hosted zone",
@@ -169,7 +194,10 @@ fn name_keys(v: &Value) -> Option<(String, BTreeSet<String>)> {
     let domain = v.attr("domain_name").as_str()?;
     let sans: Vec<String> = match v.attr("subject_alternative_names") {
         Value::Null => Vec::new(),
-        Value::Set(items) | Value::List(items) => items.iter().map(|i| i.as_str().map(str::to_string)).collect::<Option<_>>()?,
+        Value::Set(items) | Value::List(items) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_string))
+            .collect::<Option<_>>()?,
         _ => return None,
     };
     Some((key(domain), names::all_keys(domain, &sans)))
@@ -189,8 +217,18 @@ impl Resource for AcmCertificateResource {
     }
 
     fn schema(&self) -> Schema {
-        let computed = |name: &str, ty: Type, text: &str| Attribute::new(name, ty).computed().use_state_for_unknown().description(text);
-        let record = Type::object([("domain_name", Type::String), ("name", Type::String), ("type", Type::String), ("value", Type::String)]);
+        let computed = |name: &str, ty: Type, text: &str| {
+            Attribute::new(name, ty)
+                .computed()
+                .use_state_for_unknown()
+                .description(text)
+        };
+        let record = Type::object([
+            ("domain_name", Type::String),
+            ("name", Type::String),
+            ("type", Type::String),
+            ("value", Type::String),
+        ]);
         let mut block = Block::new(
             "A DNS-validated ACM certificate. The certificate lives in one account and region (CloudFront needs us-east-1); \
              its validation records are written into a hosted zone that may belong to another account, reached through \
@@ -230,13 +268,20 @@ impl Resource for AcmCertificateResource {
                     "validation",
                     Nesting::Single,
                     Block::new("Where the DNS validation records are written.")
-                        .attribute(Attribute::new("hosted_zone_id", Type::String).required().description("Public hosted zone that covers every name."))
                         .attribute(
-                            Attribute::new("role_arn", Type::String)
-                                .optional()
-                                .description("Role to assume for Route53 in the zone's account. Default: the provider's credentials."),
+                            Attribute::new("hosted_zone_id", Type::String)
+                                .required()
+                                .description("Public hosted zone that covers every name."),
                         )
-                        .attribute(Attribute::new("external_id", Type::String).optional().sensitive().description("External ID the role's trust policy requires.")),
+                        .attribute(Attribute::new("role_arn", Type::String).optional().description(
+                            "Role to assume for Route53 in the zone's account. Default: the provider's credentials.",
+                        ))
+                        .attribute(
+                            Attribute::new("external_id", Type::String)
+                                .optional()
+                                .sensitive()
+                                .description("External ID the role's trust policy requires."),
+                        ),
                 )
                 .required(),
             )
@@ -244,8 +289,16 @@ impl Resource for AcmCertificateResource {
                 "timeouts",
                 Nesting::Single,
                 Block::new("How long to wait.")
-                    .attribute(Attribute::new("create", Type::String).optional().description("Until ISSUED, e.g. `45m` (default)."))
-                    .attribute(Attribute::new("delete", Type::String).optional().description("While ACM says the certificate is in use, e.g. `20m` (default).")),
+                    .attribute(
+                        Attribute::new("create", Type::String)
+                            .optional()
+                            .description("Until ISSUED, e.g. `45m` (default)."),
+                    )
+                    .attribute(
+                        Attribute::new("delete", Type::String)
+                            .optional()
+                            .description("While ACM says the certificate is in use, e.g. `20m` (default)."),
+                    ),
             ));
         Schema::new(block)
     }
@@ -254,28 +307,44 @@ impl Resource for AcmCertificateResource {
         let mut diags = Diagnostics::new();
         if let Some(name) = config.attr("domain_name").as_str() {
             if let Err(e) = names::check(name) {
-                diags.push(Diagnostic::error("Invalid domain name", format!("{name:?} {e}.")).at(AttributePath::root("domain_name")));
+                diags.push(
+                    Diagnostic::error("Invalid domain name", format!("{name:?} {e}."))
+                        .at(AttributePath::root("domain_name")),
+                );
             }
         }
         let sans = config.attr("subject_alternative_names").as_elements().unwrap_or(&[]);
         for name in sans.iter().filter_map(Value::as_str) {
             if let Err(e) = names::check(name) {
-                diags.push(Diagnostic::error("Invalid subject alternative name", format!("{name:?} {e}.")).at(AttributePath::root("subject_alternative_names")));
+                diags.push(
+                    Diagnostic::error("Invalid subject alternative name", format!("{name:?} {e}."))
+                        .at(AttributePath::root("subject_alternative_names")),
+                );
             }
         }
         if let Some((_, all)) = name_keys(config) {
             if all.len() > names::MAX_NAMES {
                 diags.push(
-                    Diagnostic::error("Too many names", format!("{} names; an ACM certificate holds at most {}.", all.len(), names::MAX_NAMES))
-                        .at(AttributePath::root("subject_alternative_names")),
+                    Diagnostic::error(
+                        "Too many names",
+                        format!(
+                            "{} names; an ACM certificate holds at most {}.",
+                            all.len(),
+                            names::MAX_NAMES
+                        ),
+                    )
+                    .at(AttributePath::root("subject_alternative_names")),
                 );
             }
         }
         if let Some(alg) = config.attr("key_algorithm").as_str() {
             if !KeyAlgorithm::values().contains(&alg) {
                 diags.push(
-                    Diagnostic::error("Invalid key_algorithm", format!("{alg:?} is not one of {}.", KeyAlgorithm::values().join(", ")))
-                        .at(AttributePath::root("key_algorithm")),
+                    Diagnostic::error(
+                        "Invalid key_algorithm",
+                        format!("{alg:?} is not one of {}.", KeyAlgorithm::values().join(", ")),
+                    )
+                    .at(AttributePath::root("key_algorithm")),
                 );
             }
         }
@@ -346,16 +415,25 @@ impl Resource for AcmCertificateResource {
 
     async fn create(&self, ctx: Ctx<'_, Aws>, planned: Model, _config: Model) -> Result<Model, ApplyError<Model>> {
         let deadline = Instant::now() + Timeouts::create(planned.timeouts.as_ref());
-        let validation = planned
-            .validation
-            .clone()
-            .ok_or_else(|| Diagnostic::error("Missing validation block", "A `validation { hosted_zone_id = ... }` block is required."))?;
+        let validation = planned.validation.clone().ok_or_else(|| {
+            Diagnostic::error(
+                "Missing validation block",
+                "A `validation { hosted_zone_id = ... }` block is required.",
+            )
+        })?;
         let certs = ctx.data.clients(&planned.target).await?;
         let dns = ctx.data.clients(&validation.target()).await?;
         let zone = preflight(&dns, &validation, &planned).await?;
 
         let sans = names::sans_to_request(&planned.domain_name, planned.sans().iter());
-        let arn = acm::request(&certs, &planned.domain_name, &sans, planned.key_algorithm(), &planned.tags()).await?;
+        let arn = acm::request(
+            &certs,
+            &planned.domain_name,
+            &sans,
+            planned.key_algorithm(),
+            &planned.tags(),
+        )
+        .await?;
         tracing::info!(arn, "certificate requested");
         let mut partial = Model {
             id: Some(arn.clone()),
@@ -364,7 +442,10 @@ impl Resource for AcmCertificateResource {
             validation_records: Some(Vec::new()),
             not_before: None,
             not_after: None,
-            target: Target { region: Some(certs.region.clone()), ..planned.target.clone() },
+            target: Target {
+                region: Some(certs.region.clone()),
+                ..planned.target.clone()
+            },
             ..planned
         };
 
@@ -373,7 +454,12 @@ impl Resource for AcmCertificateResource {
         let result = async {
             let cert = acm::wait_for_records(&certs, &arn, deadline, ctx.stop).await?;
             written = records::ensure(&dns, &zone, &cert.records, &validation.via()).await?;
-            tracing::info!(arn, written = written.len(), records = cert.records.len(), "validation records in place");
+            tracing::info!(
+                arn,
+                written = written.len(),
+                records = cert.records.len(),
+                "validation records in place"
+            );
             if wait {
                 Ok(acm::wait_issued(&certs, &arn, deadline, ctx.stop).await?)
             } else {
@@ -394,7 +480,13 @@ impl Resource for AcmCertificateResource {
         };
         // Leave nothing behind: the certificate first, then the records this create wrote.
         let cleanup = async {
-            acm::delete(&certs, &arn, Instant::now() + std::time::Duration::from_secs(120), ctx.stop).await?;
+            acm::delete(
+                &certs,
+                &arn,
+                Instant::now() + std::time::Duration::from_secs(120),
+                ctx.stop,
+            )
+            .await?;
             release(ctx.data, &certs, &partial.target, &arn, &written, &validation).await?;
             Ok::<(), Diagnostic>(())
         }
@@ -425,7 +517,9 @@ impl Resource for AcmCertificateResource {
         };
         // Names: keep the configuration's spelling unless the set really differs.
         let actual = names::all_keys(&cert.domain_name, cert.names.iter());
-        if actual != names::all_keys(&state.domain_name, state.sans().iter()) || key(&cert.domain_name) != key(&state.domain_name) {
+        if actual != names::all_keys(&state.domain_name, state.sans().iter())
+            || key(&cert.domain_name) != key(&state.domain_name)
+        {
             let domain = key(&cert.domain_name);
             let sans: BTreeSet<String> = cert.names.iter().filter(|n| key(n) != domain).cloned().collect();
             state.domain_name = cert.domain_name.clone();
@@ -444,15 +538,25 @@ impl Resource for AcmCertificateResource {
                         let mut flags = flags.into_iter();
                         records.retain(|_| flags.next().unwrap_or(false));
                         if records.len() < cert.records.len() {
-                            tracing::info!(arn, missing = cert.records.len() - records.len(), "validation records deleted outside Terraform");
+                            tracing::info!(
+                                arn,
+                                missing = cert.records.len() - records.len(),
+                                "validation records deleted outside Terraform"
+                            );
                         }
                     }
                     Ok(None) => {
-                        tracing::warn!(arn, zone = validation.hosted_zone_id, "validation hosted zone no longer exists");
+                        tracing::warn!(
+                            arn,
+                            zone = validation.hosted_zone_id,
+                            "validation hosted zone no longer exists"
+                        );
                         records.clear();
                     }
                     // Refresh must not fail on the DNS account alone (destroy refreshes first).
-                    Err(e) => tracing::warn!(arn, error = %e.detail, "cannot check validation records; assuming they are in place"),
+                    Err(e) => {
+                        tracing::warn!(arn, error = %e.detail, "cannot check validation records; assuming they are in place")
+                    }
                 }
             }
         }
@@ -475,7 +579,10 @@ impl Resource for AcmCertificateResource {
             status: prior.status.clone(),
             not_before: prior.not_before.clone(),
             not_after: prior.not_after.clone(),
-            target: Target { region: prior.target.region.clone(), ..planned.target.clone() },
+            target: Target {
+                region: prior.target.region.clone(),
+                ..planned.target.clone()
+            },
             ..planned
         };
         let Some(validation) = state.validation.clone() else {
@@ -488,7 +595,13 @@ impl Resource for AcmCertificateResource {
         let dns = ctx.data.clients(&validation.target()).await?;
         let zone = preflight(&dns, &validation, &state).await?;
         let cert = acm::describe(&certs, &arn).await?.ok_or_else(|| {
-            Diagnostic::error("Certificate not found", format!("Certificate {arn} no longer exists in {}; refresh removes it from state.", certs.region))
+            Diagnostic::error(
+                "Certificate not found",
+                format!(
+                    "Certificate {arn} no longer exists in {}; refresh removes it from state.",
+                    certs.region
+                ),
+            )
         })?;
         let written = records::ensure(&dns, &zone, &cert.records, &validation.via()).await?;
         tracing::info!(arn, written = written.len(), "validation records written");
@@ -499,7 +612,10 @@ impl Resource for AcmCertificateResource {
             if let Err(e) = release(ctx.data, &certs, &state.target, &arn, &cert.records, old).await {
                 let d = Diagnostic::warning(
                     format!("Validation records left in hosted zone {}", old.hosted_zone_id),
-                    format!("The certificate now validates through {}; removing its records from the old zone failed: {}", validation.hosted_zone_id, e.detail),
+                    format!(
+                        "The certificate now validates through {}; removing its records from the old zone failed: {}",
+                        validation.hosted_zone_id, e.detail
+                    ),
                 );
                 return Err(ApplyError::keep(state, d));
             }
@@ -529,13 +645,23 @@ impl Resource for AcmCertificateResource {
             tracing::info!(arn, "certificate deleted");
         }
         if let Some(validation) = &state.validation {
-            let removed = release(ctx.data, &certs, &state.target, &arn, &all, validation).await.map_err(|e| {
-                Diagnostic::error(
-                    e.summary,
-                    format!("{} Certificate {arn} is already deleted; its validation records remain in hosted zone {}.", e.detail, validation.hosted_zone_id),
-                )
-            })?;
-            tracing::info!(arn, removed = removed.len(), kept = all.len().saturating_sub(removed.len()), "validation records removed");
+            let removed = release(ctx.data, &certs, &state.target, &arn, &all, validation)
+                .await
+                .map_err(|e| {
+                    Diagnostic::error(
+                        e.summary,
+                        format!(
+                            "{} Certificate {arn} is already deleted; its validation records remain in hosted zone {}.",
+                            e.detail, validation.hosted_zone_id
+                        ),
+                    )
+                })?;
+            tracing::info!(
+                arn,
+                removed = removed.len(),
+                kept = all.len().saturating_sub(removed.len()),
+                "validation records removed"
+            );
         }
         Ok(())
     }
@@ -560,10 +686,17 @@ impl Resource for AcmCertificateResource {
         if let Some(Err(e)) = role_arn.as_deref().map(check_role_arn) {
             return Err(Diagnostic::error("Invalid import id", e).into());
         }
-        let target = Target { region: Some(region), role_arn, external_id };
+        let target = Target {
+            region: Some(region),
+            role_arn,
+            external_id,
+        };
         let certs = ctx.data.clients(&target).await?;
         let cert = acm::describe(&certs, &arn).await?.ok_or_else(|| {
-            Diagnostic::error("Certificate not found", format!("No certificate {arn} in {}.", target.describe(&certs.region)))
+            Diagnostic::error(
+                "Certificate not found",
+                format!("No certificate {arn} in {}.", target.describe(&certs.region)),
+            )
         })?;
         let tags = acm::tags(&certs, &arn).await?;
         let domain = key(&cert.domain_name);
@@ -573,7 +706,11 @@ impl Resource for AcmCertificateResource {
             arn: None,
             domain_name: cert.domain_name.clone(),
             subject_alternative_names: Some(sans).filter(|s| !s.is_empty()),
-            key_algorithm: Some(cert.key_algorithm.clone().unwrap_or_else(|| DEFAULT_KEY_ALGORITHM.into())),
+            key_algorithm: Some(
+                cert.key_algorithm
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_KEY_ALGORITHM.into()),
+            ),
             target,
             validation: None,
             wait_for_issuance: Some(true),

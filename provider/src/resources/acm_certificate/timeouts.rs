@@ -18,10 +18,14 @@ pub struct Timeouts {
 impl Timeouts {
     /// The create timeout; an unparsable value (already refused at validation) falls back to the default.
     pub fn create(t: Option<&Timeouts>) -> Duration {
-        t.and_then(|t| t.create.as_deref()).and_then(|s| parse(s).ok()).unwrap_or(DEFAULT_CREATE)
+        t.and_then(|t| t.create.as_deref())
+            .and_then(|s| parse(s).ok())
+            .unwrap_or(DEFAULT_CREATE)
     }
     pub fn delete(t: Option<&Timeouts>) -> Duration {
-        t.and_then(|t| t.delete.as_deref()).and_then(|s| parse(s).ok()).unwrap_or(DEFAULT_DELETE)
+        t.and_then(|t| t.delete.as_deref())
+            .and_then(|s| parse(s).ok())
+            .unwrap_or(DEFAULT_DELETE)
     }
 }
 
@@ -41,7 +45,9 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         }
         let number: f64 = rest[..digits].parse().map_err(|_| bad())?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let seconds = match &rest[..unit_len] {
             "h" => 3600.0,
             "m" => 60.0,
@@ -78,7 +84,10 @@ mod tests {
     #[test]
     fn defaults_apply_when_unset() {
         assert_eq!(Timeouts::create(None), DEFAULT_CREATE);
-        let t = Timeouts { create: Some("2m".into()), delete: None };
+        let t = Timeouts {
+            create: Some("2m".into()),
+            delete: None,
+        };
         assert_eq!(Timeouts::create(Some(&t)), Duration::from_secs(120));
         assert_eq!(Timeouts::delete(Some(&t)), DEFAULT_DELETE);
     }

@@ -386,7 +386,10 @@ impl Resource for SsmParametersResource {
             Some((region, prefix)) => (Some(region.to_string()), prefix.to_string()),
             None => (None, location.to_string()),
         };
-        if !prefix.starts_with('/') || !prefix.ends_with('/') || role_arn.as_deref().is_some_and(|r| !r.starts_with("arn:")) {
+        if !prefix.starts_with('/')
+            || !prefix.ends_with('/')
+            || role_arn.as_deref().is_some_and(|r| !r.starts_with("arn:"))
+        {
             return Err(Diagnostic::error(
                 "Invalid import id",
                 format!(
@@ -395,7 +398,11 @@ impl Resource for SsmParametersResource {
             )
             .into());
         }
-        let target = Target { region, role_arn, external_id: None };
+        let target = Target {
+            region,
+            role_arn,
+            external_id: None,
+        };
         let clients = ctx.data.clients(&target).await?;
         let parameters = get_by_path(&clients, &prefix, true, true).await?;
         if parameters.is_empty() {
