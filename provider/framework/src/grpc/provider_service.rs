@@ -136,6 +136,18 @@ impl<P: Provider> ProviderService<P> {
         }
     }
 
+    fn data_source(&self, name: &str) -> Result<&Registered<dyn AnyDataSource<P::Data>>, Diagnostics> {
+        self.data_sources
+            .get(name)
+            .ok_or_else(|| unknown_type("data source", name))
+    }
+
+    fn ephemeral(&self, name: &str) -> Result<&Registered<dyn AnyEphemeralResource<P::Data>>, Diagnostics> {
+        self.ephemerals
+            .get(name)
+            .ok_or_else(|| unknown_type("ephemeral resource", name))
+    }
+
     fn resource(&self, name: &str) -> Result<&Registered<dyn AnyResource<P::Data>>, Diagnostics> {
         self.resources.get(name).ok_or_else(|| unknown_type("resource", name))
     }
@@ -306,10 +318,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         let req = req.into_inner();
         let diags = (|| {
-            let r = self
-                .data_sources
-                .get(&req.type_name)
-                .ok_or_else(|| unknown_type("data source", &req.type_name))?;
+            let r = self.data_source(&req.type_name)?;
             Ok::<_, Diagnostics>(r.handler.validate(&decode_value(req.config.as_ref(), &r.ty)?))
         })()
         .unwrap_or_else(|d| d);
@@ -324,10 +333,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
         let req = req.into_inner();
         let diags = (|| {
-            let r = self
-                .ephemerals
-                .get(&req.type_name)
-                .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
+            let r = self.ephemeral(&req.type_name)?;
             Ok::<_, Diagnostics>(r.handler.validate(&decode_value(req.config.as_ref(), &r.ty)?))
         })()
         .unwrap_or_else(|d| d);
@@ -547,10 +553,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         let span = self.span("ReadDataSource", &req.type_name);
         let result = async {
-            let r = self
-                .data_sources
-                .get(&req.type_name)
-                .ok_or_else(|| unknown_type("data source", &req.type_name))?;
+            let r = self.data_source(&req.type_name)?;
             let config = decode_value(req.config.as_ref(), &r.ty)?;
             let (data, stop) = self.ctx()?;
             tracing::debug!("reading data source");
@@ -587,10 +590,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         let span = self.span("OpenEphemeralResource", &req.type_name);
         let result = async {
-            let r = self
-                .ephemerals
-                .get(&req.type_name)
-                .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
+            let r = self.ephemeral(&req.type_name)?;
             let config = decode_value(req.config.as_ref(), &r.ty)?;
             let (data, stop) = self.ctx()?;
             tracing::debug!("opening ephemeral resource");
@@ -625,10 +625,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
         let req = req.into_inner();
         let result = async {
-            let r = self
-                .ephemerals
-                .get(&req.type_name)
-                .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
+            let r = self.ephemeral(&req.type_name)?;
             let (data, stop) = self.ctx()?;
             r.handler
                 .renew(
@@ -660,10 +657,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
         let req = req.into_inner();
         let result = async {
-            let r = self
-                .ephemerals
-                .get(&req.type_name)
-                .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
+            let r = self.ephemeral(&req.type_name)?;
             let (data, stop) = self.ctx()?;
             r.handler
                 .close(
