@@ -87,8 +87,11 @@ output "secure_count" { value = nonsensitive(length(data.nextstack_ssm_parameter
 
     # An update writes what changed and deletes removed keys.
     main = (tf.workdir / "main.tf").read_text()
-    tf.write(main.replace('    table_name  = "portfolio"\n', '    queue_url = "https://sqs/q"\n'))
+    main = main.replace('    table_name  = "portfolio"\n', '    queue_url = "https://sqs/q"\n')
+    tf.write(main.replace('tags          = { stack = "data" }', 'tags          = { team = "web" }'))
     tf.apply_ok()
+    tags = aws.client("ssm", "eu-west-1").list_tags_for_resource(ResourceType="Parameter", ResourceId="/app/prod/data/bucket_name")
+    assert tags["TagList"] == [{"Key": "team", "Value": "web"}], "tags are updated in place on kept parameters"
     names = ssm_params(aws, "eu-west-1", "/app/")
     assert "/app/prod/data/table_name" not in names
     assert names["/app/prod/data/queue_url"] == ("String", "https://sqs/q")

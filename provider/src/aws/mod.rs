@@ -3,8 +3,10 @@
 
 mod clients;
 mod errors;
+mod tags;
 mod target;
 
 pub use clients::{AssumeRole, Aws, AwsSettings, Clients};
 pub use errors::aws_error;
+pub use tags::TagChanges;
 pub use target::Target;

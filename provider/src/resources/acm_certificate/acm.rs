@@ -13,7 +13,7 @@ use tfplugin_framework::{Diagnostic, StopSignal};
 use tokio::time::Instant;
 
 use super::names::validation_domain;
-use crate::aws::{aws_error, Clients};
+use crate::aws::{aws_error, Clients, TagChanges};
 use crate::resources::route53::fqdn;
 
 /// One DNS record that proves control of a name; `domain_name` is the name it
@@ -371,11 +371,7 @@ pub async fn retag(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> Result<(), Diagnostic> {
-    let removed: BTreeMap<String, String> = old
-        .iter()
-        .filter(|(k, _)| !new.contains_key(*k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let TagChanges { removed, changed } = TagChanges::between(old, new);
     if !removed.is_empty() {
         clients
             .acm()
@@ -386,11 +382,6 @@ pub async fn retag(
             .await
             .map_err(|e| aws_error(&format!("removing tags from certificate {arn}"), &e))?;
     }
-    let changed: BTreeMap<String, String> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     if !changed.is_empty() {
         clients
             .acm()

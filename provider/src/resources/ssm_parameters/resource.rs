@@ -12,8 +12,10 @@ use tfplugin_framework::{
     Value,
 };
 
-use super::core::{delete_all, get_by_names, get_by_path, put_all, split_values, tag, untag, Put};
-use crate::aws::{Aws, Clients, Target};
+use futures::stream::{self, StreamExt};
+
+use super::core::{delete_all, get_by_names, get_by_path, put_all, split_values, tag, untag, Put, CONCURRENCY};
+use crate::aws::{Aws, Clients, TagChanges, Target};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Model {
@@ -333,22 +335,10 @@ impl Resource for SsmParametersResource {
         if let Some(e) = error {
             diags.push(e);
         }
-        // Tags of parameters that stay: add changed ones, remove dropped ones.
-        let prior_tags = prior.tags();
-        if prior_tags != tags {
-            let removed: Vec<String> = prior_tags.keys().filter(|k| !tags.contains_key(*k)).cloned().collect();
-            for name in wanted.intersection(&prior_names) {
-                if !tags.is_empty() {
-                    if let Err(e) = tag(&clients, name, &tags).await {
-                        diags.push(e);
-                    }
-                }
-                if !removed.is_empty() {
-                    if let Err(e) = untag(&clients, name, &removed).await {
-                        diags.push(e);
-                    }
-                }
-            }
+        // Tags of parameters that stay: write changed ones, remove dropped ones.
+        let changes = TagChanges::between(&prior.tags(), &tags);
+        if !changes.is_empty() {
+            diags.extend(retag_all(&clients, wanted.intersection(&prior_names).cloned().collect(), &changes).await);
         }
         let stale: Vec<String> = prior_names.difference(&wanted).cloned().collect();
         if let Err(e) = delete_all(&clients, &stale).await {
@@ -432,6 +422,29 @@ impl Resource for SsmParametersResource {
             },
         })
     }
+}
+
+/// Applies a tag change to every parameter in `names`, several at a time.
+async fn retag_all(clients: &Clients, names: Vec<String>, changes: &TagChanges) -> Diagnostics {
+    let removed: Vec<String> = changes.removed.keys().cloned().collect();
+    let results: Vec<Vec<Diagnostic>> = stream::iter(names)
+        .map(|name| {
+            let removed = &removed;
+            async move {
+                let mut errors = Vec::new();
+                if !changes.changed.is_empty() {
+                    errors.extend(tag(clients, &name, &changes.changed).await.err());
+                }
+                if !removed.is_empty() {
+                    errors.extend(untag(clients, &name, removed).await.err());
+                }
+                errors
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    Diagnostics(results.into_iter().flatten().collect())
 }
 
 /// Fails, naming them, if any of `names` already exists outside this resource.
