@@ -153,6 +153,19 @@ impl<P: Provider> ProviderService<P> {
     }
 }
 
+/// Decodes a configuration for a registered type and runs `validate` on it;
+/// a lookup or decoding failure is the answer's diagnostics.
+fn validate_config<T: ?Sized>(
+    found: Result<&Registered<T>, Diagnostics>,
+    config: Option<&pb::DynamicValue>,
+    validate: impl FnOnce(&Registered<T>, &Value) -> Diagnostics,
+) -> Vec<pb::Diagnostic> {
+    let diags = found
+        .and_then(|r| Ok(validate(r, &decode_value(config, &r.ty)?)))
+        .unwrap_or_else(|d| d);
+    diagnostics(&diags)
+}
+
 /// Write-only attributes need a Terraform that keeps them out of state (>= 1.11).
 fn check_write_only(block: &Block, config: &Value, allowed: bool, at: &AttributePath, diags: &mut Diagnostics) {
     if allowed {
@@ -298,17 +311,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::validate_resource_config::Request>,
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
         let req = req.into_inner();
-        let diags = (|| {
-            let r = self.resource(&req.type_name)?;
-            let config = decode_value(req.config.as_ref(), &r.ty)?;
-            let mut diags = r.handler.validate(&config);
-            let allowed = req.client_capabilities.is_some_and(|c| c.write_only_attributes_allowed);
-            check_write_only(&r.schema.block, &config, allowed, &AttributePath::default(), &mut diags);
-            Ok::<_, Diagnostics>(diags)
-        })()
-        .unwrap_or_else(|d| d);
+        let allowed = req.client_capabilities.is_some_and(|c| c.write_only_attributes_allowed);
         ok!(pb::validate_resource_config::Response {
-            diagnostics: diagnostics(&diags)
+            diagnostics: validate_config(self.resource(&req.type_name), req.config.as_ref(), |r, config| {
+                let mut diags = r.handler.validate(config);
+                check_write_only(&r.schema.block, config, allowed, &AttributePath::default(), &mut diags);
+                diags
+            })
         })
     }
 
@@ -317,13 +326,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::validate_data_resource_config::Request>,
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         let req = req.into_inner();
-        let diags = (|| {
-            let r = self.data_source(&req.type_name)?;
-            Ok::<_, Diagnostics>(r.handler.validate(&decode_value(req.config.as_ref(), &r.ty)?))
-        })()
-        .unwrap_or_else(|d| d);
         ok!(pb::validate_data_resource_config::Response {
-            diagnostics: diagnostics(&diags)
+            diagnostics: validate_config(self.data_source(&req.type_name), req.config.as_ref(), |r, config| r
+                .handler
+                .validate(config))
         })
     }
 
@@ -332,13 +338,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
         let req = req.into_inner();
-        let diags = (|| {
-            let r = self.ephemeral(&req.type_name)?;
-            Ok::<_, Diagnostics>(r.handler.validate(&decode_value(req.config.as_ref(), &r.ty)?))
-        })()
-        .unwrap_or_else(|d| d);
         ok!(pb::validate_ephemeral_resource_config::Response {
-            diagnostics: diagnostics(&diags)
+            diagnostics: validate_config(self.ephemeral(&req.type_name), req.config.as_ref(), |r, config| r
+                .handler
+                .validate(config))
         })
     }
 
