@@ -191,6 +191,7 @@ resource "nextstack_ssm_parameters" "p" {
   path_prefix   = "/drift/"
   values        = { a = "1", b = "2", c = "3" }
   secure_values = { s = "secret" }
+  tags          = { team = "web" }
 }
 """
     )
@@ -199,6 +200,8 @@ resource "nextstack_ssm_parameters" "p" {
     ssm.delete_parameter(Name="/drift/a")
     ssm.put_parameter(Name="/drift/b", Value="changed-by-hand", Type="String", Overwrite=True)
     ssm.delete_parameter(Name="/drift/s")
+    ssm.add_tags_to_resource(ResourceType="Parameter", ResourceId="/drift/b", Tags=[{"Key": "owner", "Value": "hand"}])
+    ssm.remove_tags_from_resource(ResourceType="Parameter", ResourceId="/drift/c", TagKeys=["team"])
 
     plan = tf.plan_ok()
     assert "0 to add, 1 to change, 0 to destroy" in plan.stdout, "drift is repaired in place:\n" + plan.stdout
@@ -209,6 +212,9 @@ resource "nextstack_ssm_parameters" "p" {
         "/drift/c": ("String", "3"),
         "/drift/s": ("SecureString", "secret"),
     }
+    for name in ["/drift/a", "/drift/b", "/drift/c", "/drift/s"]:
+        tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"]
+        assert tags == [{"Key": "team", "Value": "web"}], "tag drift on %s is repaired: %s" % (name, tags)
     tf.assert_no_changes()
     tf.destroy_ok()
     assert ssm_params(aws, "eu-west-1", "/drift/") == {}
@@ -260,7 +266,7 @@ resource "nextstack_ssm_parameters" "p" {
 def test_import_by_region_and_prefix(terraform, aws):
     ssm = aws.client("ssm", "us-west-2")
     ssm.put_parameter(Name="/imported/a", Value="1", Type="String")
-    ssm.put_parameter(Name="/imported/s", Value="x", Type="SecureString")
+    ssm.put_parameter(Name="/imported/s", Value="x", Type="SecureString", Tags=[{"Key": "team", "Value": "web"}])
     tf = terraform()
     tf.write(
         provider_block()
@@ -270,6 +276,7 @@ resource "nextstack_ssm_parameters" "p" {
   path_prefix   = "/imported/"
   values        = { a = "1" }
   secure_values = { s = "x" }
+  tags          = { team = "web" }
 }
 """
     )
@@ -277,6 +284,13 @@ resource "nextstack_ssm_parameters" "p" {
     tf.check(tf.import_("nextstack_ssm_parameters.p", "us-west-2:/imported/"))
     state = tf.resource("nextstack_ssm_parameters.p")
     assert state["values"] == {"a": "1"}
+    assert state["tags"] == {"team": "web"}, "import reads the tags"
+    plan = tf.plan_ok()
+    assert "0 to add, 1 to change, 0 to destroy" in plan.stdout, "/imported/a lacks the tag:\n" + plan.stdout
+    tf.apply_ok()
+    assert ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/imported/a")["TagList"] == [
+        {"Key": "team", "Value": "web"}
+    ]
     assert state["region"] == "us-west-2"
     tf.assert_no_changes()
     tf.destroy_ok()

@@ -29,6 +29,28 @@ impl TagChanges {
     }
 }
 
+/// One tag map standing for several objects that should all carry `desired`:
+/// a key missing or different on any object shows as missing or different,
+/// a key added on any object shows as added. Planning `desired` against it
+/// therefore repairs every object in one update.
+pub fn observed<'a>(
+    desired: &BTreeMap<String, String>,
+    actual: impl IntoIterator<Item = &'a BTreeMap<String, String>>,
+) -> BTreeMap<String, String> {
+    let mut seen = desired.clone();
+    let mut different = BTreeMap::new();
+    for tags in actual {
+        seen.retain(|k, _| tags.contains_key(k));
+        for (k, v) in tags {
+            if desired.get(k) != Some(v) {
+                different.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    seen.extend(different);
+    seen
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +68,21 @@ mod tests {
         assert_eq!(changes.removed, map(&[("a", "1")]));
         assert_eq!(changes.changed, map(&[("c", "4"), ("d", "5")]));
         assert!(TagChanges::between(&map(&[("a", "1")]), &map(&[("a", "1")])).is_empty());
+    }
+
+    #[test]
+    fn observed_repairs_every_object() {
+        let desired = map(&[("team", "web"), ("env", "prod")]);
+        let untouched = desired.clone();
+        let lost_env = map(&[("team", "web")]);
+        let extra_and_changed = map(&[("team", "ops"), ("env", "prod"), ("owner", "x")]);
+        let seen = observed(&desired, [&untouched, &lost_env, &extra_and_changed]);
+        assert_eq!(seen, map(&[("team", "ops"), ("owner", "x")]));
+        let changes = TagChanges::between(&seen, &desired);
+        assert_eq!(changes.changed, desired);
+        assert_eq!(changes.removed, map(&[("owner", "x")]));
+        assert_eq!(observed(&desired, [&untouched, &untouched]), desired);
+        let reversed = observed(&desired, [&extra_and_changed, &lost_env, &untouched]);
+        assert_eq!(reversed, seen, "the order of the objects does not matter");
     }
 }

@@ -204,6 +204,35 @@ pub async fn tag(clients: &Clients, name: &str, tags: &BTreeMap<String, String>)
         .map_err(|e| aws_error(&format!("tagging SSM parameter {name}"), &e))
 }
 
+/// The tags of each named parameter, several reads at once, in `names` order.
+pub async fn list_tags(clients: &Clients, names: &[String]) -> Result<Vec<BTreeMap<String, String>>, Diagnostic> {
+    let ssm = clients.ssm();
+    // Owned names: a closure over borrowed ones is not `Send`-general enough for async_trait.
+    stream::iter(names.to_vec())
+        .map(|name| async move {
+            let out = ssm
+                .list_tags_for_resource()
+                .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
+                .resource_id(&name)
+                .send()
+                .await
+                .map_err(|e| {
+                    aws_error(
+                        &format!("reading the tags of SSM parameter {name} in {}", clients.region),
+                        &e,
+                    )
+                })?;
+            Ok(out
+                .tag_list()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect())
+        })
+        .buffered(CONCURRENCY)
+        .try_collect()
+        .await
+}
+
 pub async fn untag(clients: &Clients, name: &str, keys: &[String]) -> Result<(), Diagnostic> {
     clients
         .ssm()

@@ -14,8 +14,10 @@ use tfplugin_framework::{
 
 use futures::stream::{self, StreamExt};
 
-use super::core::{delete_all, get_by_names, get_by_path, put_all, split_values, tag, untag, Put, CONCURRENCY};
-use crate::aws::{Aws, Clients, TagChanges, Target};
+use super::core::{
+    delete_all, get_by_names, get_by_path, list_tags, put_all, split_values, tag, untag, Put, CONCURRENCY,
+};
+use crate::aws::{observed_tags, Aws, Clients, TagChanges, Target};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Model {
@@ -286,7 +288,13 @@ impl Resource for SsmParametersResource {
         };
         refresh(&mut state.values, false);
         refresh(&mut state.secure_values, true);
-        state.names = Some(actual.keys().map(|n| n.to_string()).collect());
+        let present: Vec<String> = actual.keys().map(|n| n.to_string()).collect();
+        // A tag changed or added on any one parameter shows as drift of `tags`.
+        let tags = observed_tags(&state.tags(), &list_tags(&clients, &present).await?);
+        if tags != state.tags() {
+            state.tags = Some(tags);
+        }
+        state.names = Some(present.into_iter().collect());
         Ok(Some(state))
     }
 
@@ -405,16 +413,21 @@ impl Resource for SsmParametersResource {
         let (values, secure) = split_values(&parameters, |name| {
             name.strip_prefix(prefix.as_str()).unwrap_or(name).to_string()
         });
+        let names: Vec<String> = parameters.iter().map(|p| p.name.clone()).collect();
+        // Tags that some parameter lacks show as missing, so the first plan tags every parameter alike.
+        let each = list_tags(&clients, &names).await?;
+        let union = each.iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let tags = observed_tags(&union, &each);
         Ok(Model {
             id: Some(prefix.clone()),
-            names: Some(parameters.iter().map(|p| p.name.clone()).collect()),
+            names: Some(names.into_iter().collect()),
             path_prefix: prefix,
             values: Some(values).filter(|m| !m.is_empty()),
             secure_values: Some(secure).filter(|m| !m.is_empty()),
             secure_values_wo: None,
             secure_values_wo_version: None,
             kms_key_id: None,
-            tags: None,
+            tags: Some(tags).filter(|t| !t.is_empty()),
             overwrite: Some(false),
             target: Target {
                 region: Some(clients.region.clone()),
