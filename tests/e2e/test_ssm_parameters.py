@@ -402,3 +402,37 @@ def test_tf_log_debug_shows_provider_log_lines(terraform, aws):
     # hclog JSON is parsed by Terraform: fields appear as key=value, not as raw JSON.
     assert "tf_rpc=ReadDataSource" in lines[0], lines[0]
     assert '{"@level"' not in lines[0], "Terraform did not parse the log line: " + lines[0]
+
+
+def test_tf_log_trace_never_shows_a_secret(terraform, aws):
+    secret = "s3cr3t-never-logged-7f2a"
+    tf = terraform(env={"TF_LOG": "trace"})
+    tf.write(
+        provider_block()
+        + """
+resource "nextstack_ssm_parameters" "p" {
+  path_prefix   = "/logsecret/"
+  values        = { plain = "visible" }
+  secure_values = { token = "%s" }
+}
+
+data "nextstack_ssm_parameters" "read" {
+  names = [for name in nextstack_ssm_parameters.p.names : name]
+}
+"""
+        % secret
+    )
+    tf.init_ok()
+    applied = tf.apply_ok()
+    refreshed = tf.plan_ok()
+    provider_lines = [
+        line
+        for result in (applied, refreshed)
+        for line in (result.stdout + result.stderr).splitlines()
+        if "terraform-provider-nextstack" in line
+    ]
+    assert any("SSM" in line for line in provider_lines), "TF_LOG=trace shows no provider line at all"
+    leaked = [line for line in provider_lines if secret in line]
+    assert not leaked, "the provider logged a secret:\n" + "\n".join(leaked[:5])
+    for result in (applied, refreshed):
+        assert secret not in result.stdout + result.stderr, "a secret reached the plan output or Terraform's own log"
