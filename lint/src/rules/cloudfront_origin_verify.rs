@@ -53,22 +53,157 @@
 //! ```
 //!
 //! ## Known blind spots
-//! Listeners whose `load_balancer_arn` cannot be followed to an `aws_lb` of the linted set are
-//! skipped, as are security-group based restrictions (the CloudFront managed prefix list), which
-//! this rule does not credit.
+//! A listener whose load balancer cannot be traced to an `aws_lb` of the linted set (a literal
+//! ARN, a variable, a `data "aws_lb"` that matches no linted load balancer by name) and that
+//! forwards by default is "cannot verify", as is a custom origin whose domain is unknown
+//! statically and that sends no header. Security-group based restrictions (the CloudFront managed
+//! prefix list) are not credited; suppress with a reason where they are used. A listener rule that
+//! forwards without matching the header (e.g. on a path only) is not reported.
 //!
 //! ## References
 //! - [Restricting access to Application Load Balancers](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/restrict-access-to-load-balancer.html)
 
 use super::{truthy, Outcome, RuleContext};
+use crate::eval::EvalBlock;
 use crate::value::{ResAddr, Value};
 
-fn is_api_gateway(ctx: &RuleContext, v: &Value) -> bool {
+/// Whether an origin domain is an API Gateway endpoint; `None` when it cannot be known.
+fn is_api_gateway(ctx: &RuleContext, v: &Value) -> Option<bool> {
     match ctx.model.resolve(ctx.ev, v) {
-        Value::String(s) => s.contains(".execute-api.") || s.contains("execute-api"),
-        Value::Ref(r) => r.addr.ty.starts_with("aws_api_gateway") || r.addr.ty.starts_with("aws_apigatewayv2"),
-        _ => false,
+        Value::String(s) => Some(s.contains(".execute-api.")),
+        Value::Ref(r) => Some(r.addr.ty.starts_with("aws_api_gateway") || r.addr.ty.starts_with("aws_apigatewayv2")),
+        _ => None,
     }
+}
+
+/// Whether the blocks named `ident` of `b` include one for sure (`Some(true)`), none for sure
+/// (`Some(false)`), or only blocks of a `dynamic` whose `for_each` is unknown (`None`).
+fn has_block(b: &EvalBlock, ident: &str, ok: impl Fn(&EvalBlock) -> Option<bool>) -> Option<bool> {
+    let mut unknown = false;
+    for x in b.blocks(ident) {
+        match ok(x) {
+            Some(true) if !x.maybe => return Some(true),
+            Some(false) => {}
+            _ => unknown = true,
+        }
+    }
+    if unknown {
+        None
+    } else {
+        Some(false)
+    }
+}
+
+/// What a listener's `load_balancer_arn` leads to.
+enum Exposure {
+    /// Not an internet-facing application load balancer: nothing to check.
+    Closed,
+    /// An internet-facing ALB, named for the message.
+    Public(String),
+    /// Cannot be known; the reason, for the message.
+    Unknown(String),
+}
+
+/// Classifies the evaluated instances of an `aws_lb` / `aws_alb` resource.
+fn lb_exposure(label: &str, lbs: &[&EvalBlock]) -> Exposure {
+    let mut unknown = None;
+    for lb in lbs {
+        let alb = match lb.value("load_balancer_type") {
+            Value::Null => true,
+            Value::String(s) => &*s == "application",
+            _ => {
+                unknown.get_or_insert(format!("the type of {label} is not known statically"));
+                continue;
+            }
+        };
+        if !alb {
+            continue;
+        }
+        match truthy(&lb.value("internal")) {
+            Some(true) => {}
+            Some(false) => return Exposure::Public(label.to_string()),
+            None => {
+                unknown.get_or_insert(format!("whether {label} is internet-facing is not known statically"));
+            }
+        }
+        if lb.maybe {
+            unknown.get_or_insert(format!("{label} is not known statically"));
+        }
+    }
+    match unknown {
+        Some(u) => Exposure::Unknown(u),
+        None => Exposure::Closed,
+    }
+}
+
+fn exposure(ctx: &RuleContext, v: &Value) -> Exposure {
+    let untraced = |what: &str| {
+        Exposure::Unknown(format!(
+            "its load balancer ({what}) cannot be traced to an aws_lb of the linted set"
+        ))
+    };
+    match ctx.model.resolve(ctx.ev, v) {
+        Value::Ref(r) if r.addr.mode == "resource" && matches!(r.addr.ty.as_str(), "aws_lb" | "aws_alb") => {
+            let ri = ctx.ev.resource_instances(r.addr.inst, r.addr.decl);
+            let lbs: Vec<&EvalBlock> = ri.items.iter().map(|(_, b)| b).collect();
+            if lbs.is_empty() {
+                return Exposure::Closed;
+            }
+            lb_exposure(&format!("{}.{}", r.addr.ty, r.addr.name), &lbs)
+        }
+        // A data source that looks a load balancer up by name: find it among the linted ones.
+        Value::Ref(r) if r.addr.mode == "data" && matches!(r.addr.ty.as_str(), "aws_lb" | "aws_alb") => {
+            let label = format!("data.{}.{}", r.addr.ty, r.addr.name);
+            let Some(name) = ctx.deref(&r).and_then(|d| d.value("name").as_str().map(str::to_string)) else {
+                return untraced(&label);
+            };
+            let mut found = Vec::new();
+            for ty in ["aws_lb", "aws_alb"] {
+                for (_, _, ri) in ctx.resources("resource", ty) {
+                    for (_, b) in &ri.items {
+                        if b.value("name").as_str() == Some(name.as_str()) {
+                            found.push((format!("{ty}.{} (`{name}`)", b.name), b.clone()));
+                        }
+                    }
+                }
+            }
+            if found.is_empty() {
+                return untraced(&label);
+            }
+            let mut unknown = None;
+            for (label, b) in &found {
+                match lb_exposure(label, &[b]) {
+                    Exposure::Public(p) => return Exposure::Public(p),
+                    Exposure::Unknown(u) => unknown = Some(u),
+                    Exposure::Closed => {}
+                }
+            }
+            unknown.map(Exposure::Unknown).unwrap_or(Exposure::Closed)
+        }
+        // Network and gateway load balancers have no HTTP listeners to protect.
+        Value::String(s) if s.contains(":loadbalancer/net/") || s.contains(":loadbalancer/gwy/") => Exposure::Closed,
+        Value::String(s) => untraced(&format!("`{s}`")),
+        Value::Ref(r) => untraced(&format!("{}.{}.{}", r.addr.ty, r.addr.name, r.attr)),
+        _ => untraced("a value not known statically"),
+    }
+}
+
+/// The action a listener ends with: `forward`, `redirect` or `fixed-response` (after any
+/// `authenticate-*` actions); `None` when it cannot be known.
+fn terminal_action(l: &EvalBlock) -> Option<String> {
+    let mut kinds = Vec::new();
+    for a in l.blocks("default_action") {
+        if a.maybe {
+            return None;
+        }
+        kinds.push(a.value("type").as_str()?.to_string());
+    }
+    for k in ["forward", "fixed-response", "redirect"] {
+        if kinds.iter().any(|x| x == k) {
+            return Some(k.to_string());
+        }
+    }
+    kinds.into_iter().next()
 }
 
 fn same(a: &ResAddr, inst: usize, decl: usize) -> bool {
@@ -78,98 +213,154 @@ fn same(a: &ResAddr, inst: usize, decl: usize) -> bool {
 pub fn check(ctx: &RuleContext) {
     ctx.each("aws_cloudfront_distribution", |hit| {
         for o in hit.block.blocks("origin") {
-            if o.blocks("custom_origin_config").next().is_none() || is_api_gateway(ctx, &o.value("domain_name")) {
+            let custom = has_block(o, "custom_origin_config", |_| Some(true));
+            if custom == Some(false) {
                 continue;
             }
-            let has_header = o.blocks("custom_header").any(|h| !h.value("name").is_null() && !h.value("value").is_null());
-            if has_header {
+            let api = is_api_gateway(ctx, &o.value("domain_name"));
+            if api == Some(true) {
                 continue;
             }
-            let id = o.value("origin_id").as_str().map(|s| format!(" `{s}`")).unwrap_or_default();
-            if o.maybe || o.blocks("custom_header").any(|h| h.maybe) {
-                ctx.report(hit.inst, hit.block, o.head_span.clone(), Outcome::Unknown, format!("whether custom origin{id} carries a custom_header is not known statically"), None);
-            } else {
+            let header = has_block(o, "custom_header", |h| Some(!h.value("name").is_null() && !h.value("value").is_null()));
+            if header == Some(true) {
+                continue;
+            }
+            let id = o
+                .value("origin_id")
+                .as_str()
+                .map(|s| format!(" `{s}`"))
+                .unwrap_or_default();
+            let name = &hit.block.name;
+            if header == Some(false) && custom == Some(true) && api == Some(false) && !o.maybe {
                 ctx.report(
                     hit.inst,
                     hit.block,
                     o.head_span.clone(),
                     Outcome::Fail,
-                    format!("custom origin{id} of aws_cloudfront_distribution.{} sends no origin-verify custom_header", hit.block.name),
+                    format!("custom origin{id} of aws_cloudfront_distribution.{name} sends no origin-verify custom_header"),
                     Some("add `custom_header { name = \"X-CloudFront-Origin\", value = <secret> }` and require it on the ALB"),
                 );
+                continue;
             }
+            let why = if header.is_none() {
+                "its custom_header blocks are not known statically"
+            } else if o.maybe {
+                "the for_each of its dynamic block is not known statically"
+            } else if custom.is_none() {
+                "whether it is a custom origin is not known statically"
+            } else {
+                "its domain is not known statically, so it may be an API Gateway endpoint or not"
+            };
+            ctx.report(
+                hit.inst,
+                hit.block,
+                o.head_span.clone(),
+                Outcome::Unknown,
+                format!("origin{id} of aws_cloudfront_distribution.{name} may send no origin-verify custom_header: {why}"),
+                None,
+            );
         }
     });
 
-    let mut rules = Vec::new();
+    // Listener rules: (listener, whether a condition matches an HTTP header). A rule whose
+    // listener cannot be followed may belong to any listener.
+    let mut rules: Vec<(ResAddr, Option<bool>)> = Vec::new();
+    let mut untraced_rule = false;
     for ty in ["aws_lb_listener_rule", "aws_alb_listener_rule"] {
         ctx.each(ty, |hit| {
-            if let Value::Ref(r) = ctx.model.resolve(ctx.ev, &hit.block.value("listener_arn")) {
-                let header = hit
-                    .block
-                    .blocks("condition")
-                    .any(|c| c.blocks("http_header").next().is_some());
-                rules.push((r.addr.clone(), header));
+            let header = has_block(hit.block, "condition", |c| has_block(c, "http_header", |_| Some(true)));
+            match ctx.model.resolve(ctx.ev, &hit.block.value("listener_arn")) {
+                Value::Ref(r) if matches!(r.addr.ty.as_str(), "aws_lb_listener" | "aws_alb_listener") => {
+                    rules.push((r.addr.clone(), header))
+                }
+                _ => untraced_rule |= header != Some(false),
             }
         });
     }
-    for lb_ty in ["aws_lb", "aws_alb"] {
-        for (lb_inst, lb_decl, lbs) in ctx.resources("resource", lb_ty) {
-            let Some((_, lb)) = lbs.items.first() else { continue };
-            match lb.value("load_balancer_type").as_str() {
-                None | Some("application") => {}
-                Some(_) => continue,
-            }
-            match truthy(&lb.value("internal")) {
-                Some(true) => continue,
-                Some(false) => {}
-                None => {
-                    ctx.report(
-                        lb_inst,
-                        lb,
-                        lb.span_of("internal"),
-                        Outcome::Unknown,
-                        format!("whether {lb_ty}.{} is internet-facing is not known statically", lb.name),
-                        None,
-                    );
-                    continue;
+    for l_ty in ["aws_lb_listener", "aws_alb_listener"] {
+        ctx.each(l_ty, |hit| {
+            let l = hit.block;
+            // Listeners of network load balancers speak TCP, TLS, UDP or TCP_UDP.
+            if let Value::String(p) = l.value("protocol") {
+                if !matches!(p.to_ascii_uppercase().as_str(), "HTTP" | "HTTPS") {
+                    return;
                 }
             }
-            for l_ty in ["aws_lb_listener", "aws_alb_listener"] {
-                ctx.each(l_ty, |hit| {
-                    let Value::Ref(r) = ctx.model.resolve(ctx.ev, &hit.block.value("load_balancer_arn")) else { return };
-                    if !same(&r.addr, lb_inst, lb_decl) {
+            let exposure = exposure(ctx, &l.value("load_balancer_arn"));
+            if let Exposure::Closed = exposure {
+                return;
+            }
+            let label = format!("{l_ty}.{}", l.name);
+            let action_span = l
+                .blocks("default_action")
+                .next()
+                .map(|d| d.span_of("type"))
+                .unwrap_or_else(|| l.head_span.clone());
+            // A failure on an internet-facing ALB; "cannot verify" when the ALB is not known to be.
+            let verdict = |span: crate::source::Span, what: String, bypass: bool, help: &str| match &exposure {
+                Exposure::Public(lb) => ctx.report(
+                    hit.inst,
+                    l,
+                    span,
+                    Outcome::Fail,
+                    if bypass {
+                        format!("{label} of internet-facing {lb} {what}, so clients can bypass CloudFront")
+                    } else {
+                        format!("{label} of internet-facing {lb} {what}")
+                    },
+                    Some(help),
+                ),
+                Exposure::Unknown(why) => ctx.report(
+                    hit.inst,
+                    l,
+                    span,
+                    Outcome::Unknown,
+                    format!("{label} {what}, which matters if its load balancer is internet-facing; {why}"),
+                    None,
+                ),
+                Exposure::Closed => {}
+            };
+            match terminal_action(l).as_deref() {
+                Some("redirect") => {}
+                Some("fixed-response") => {
+                    let mine: Vec<Option<bool>> =
+                        rules.iter().filter(|(a, _)| same(a, hit.inst, hit.decl)).map(|(_, h)| *h).collect();
+                    if mine.contains(&Some(true)) {
                         return;
                     }
-                    let l = hit.block;
-                    let Some(da) = l.blocks("default_action").next() else { return };
-                    match da.value("type").as_str() {
-                        Some("redirect") => {}
-                        Some("fixed-response") => {
-                            let ok = rules.iter().any(|(a, h)| *h && same(a, hit.inst, hit.decl));
-                            if !ok {
-                                ctx.report(
-                                    hit.inst,
-                                    l,
-                                    l.head_span.clone(),
-                                    Outcome::Fail,
-                                    format!("{l_ty}.{} has no aws_lb_listener_rule matching the origin-verify header", l.name),
-                                    Some("add an aws_lb_listener_rule with `condition { http_header { ... } }` that forwards to the target group"),
-                                );
-                            }
-                        }
-                        Some(t) => ctx.report(
+                    if mine.contains(&None) || untraced_rule {
+                        ctx.report(
                             hit.inst,
                             l,
-                            da.span_of("type"),
-                            Outcome::Fail,
-                            format!("{l_ty}.{} of internet-facing {lb_ty}.{} does `{t}` by default, so clients can bypass CloudFront", l.name, lb.name),
-                            Some("make the default action a 403 fixed-response and forward only in a listener rule that matches the CloudFront secret header"),
-                        ),
-                        None => ctx.report(hit.inst, l, da.span_of("type"), Outcome::Unknown, format!("the default action of {l_ty}.{} is not known statically", l.name), None),
+                            l.head_span.clone(),
+                            Outcome::Unknown,
+                            format!("whether a listener rule of {label} matches the origin-verify header is not known statically"),
+                            None,
+                        );
+                        return;
                     }
-                });
+                    verdict(
+                        l.head_span.clone(),
+                        "has no aws_lb_listener_rule matching the origin-verify header".into(),
+                        false,
+                        "add an aws_lb_listener_rule with `condition { http_header { ... } }` that forwards to the target group",
+                    );
+                }
+                Some(t) => verdict(
+                    action_span,
+                    format!("does `{t}` by default"),
+                    true,
+                    "make the default action a 403 fixed-response and forward only in a listener rule that matches the CloudFront secret header",
+                ),
+                None => ctx.report(
+                    hit.inst,
+                    l,
+                    action_span,
+                    Outcome::Unknown,
+                    format!("the default action of {label} is not known statically"),
+                    None,
+                ),
             }
-        }
+        });
     }
 }

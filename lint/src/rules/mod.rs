@@ -293,8 +293,14 @@ mod tests {
     fn every_rule_has_the_doc_sections() {
         for r in RULES {
             let d = r.doc();
-            for s in ["## What it does", "## Why is this bad?", "## Example"] {
+            for s in ["## What it does", "## Why is this bad?", "## Example", "Use instead:"] {
                 assert!(d.contains(s), "{} lacks {s}", r.name);
+            }
+            // Policy rules also say what they cannot see, and where the policy comes from.
+            if !matches!(r.name, "syntax-error" | "suppression-missing-reason" | "unused-suppression") {
+                for s in ["## Known blind spots", "## References"] {
+                    assert!(d.contains(s), "{} lacks {s}", r.name);
+                }
             }
             assert!(!r.summary().is_empty(), "{} has no summary", r.name);
             assert_eq!(r.name.replace('-', "_").len(), r.name.len());
