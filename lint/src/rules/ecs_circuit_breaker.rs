@@ -45,14 +45,18 @@ pub fn check(ctx: &RuleContext) {
             match dc.value("type") {
                 Value::Null => {}
                 Value::String(s) if &*s == "ECS" => {}
-                Value::String(_) => return,
+                // CodeDeploy or an external controller, unless the block may not exist.
+                Value::String(_) if !dc.maybe => return,
                 _ => {
                     ctx.report(
                         hit.inst,
                         b,
                         dc.span_of("type"),
                         Outcome::Unknown,
-                        "the deployment controller type is not known statically",
+                        format!(
+                            "the deployment controller of aws_ecs_service.{} is not known statically",
+                            b.name
+                        ),
                         None,
                     );
                     return;
@@ -71,6 +75,20 @@ pub fn check(ctx: &RuleContext) {
             );
             return;
         };
+        if cb.maybe {
+            ctx.report(
+                hit.inst,
+                b,
+                cb.head_span.clone(),
+                Outcome::Unknown,
+                format!(
+                    "whether aws_ecs_service.{} has a deployment_circuit_breaker is not known statically (the for_each of its dynamic block is unknown)",
+                    b.name
+                ),
+                None,
+            );
+            return;
+        }
         for field in ["enable", "rollback"] {
             match truthy(&cb.value(field)) {
                 Some(true) => {}
