@@ -361,7 +361,14 @@ impl<'p> Evaluator<'p> {
                         bindings: i.call_bindings.clone(),
                     };
                     let v = self.eval(&a.expr, &sc).unwrap_or(Value::Unknown);
-                    if !v.is_null() || decl.default.is_none() {
+                    // A null input overrides the default unless the variable has `nullable = false`.
+                    let nullable = decl
+                        .block
+                        .body
+                        .attr("nullable")
+                        .map(|n| self.eval(&n.expr, &Scope::new(inst)).unwrap_or(Value::Unknown))
+                        .is_none_or(|n| n.as_bool() != Some(false));
+                    if !v.is_null() || decl.default.is_none() || nullable {
                         return v;
                     }
                 }

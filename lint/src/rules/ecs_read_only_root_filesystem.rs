@@ -49,7 +49,14 @@ pub fn check(ctx: &RuleContext) {
             Value::String(s) => match serde_json::from_str::<serde_json::Value>(s) {
                 Ok(j) => Value::from_json(&j),
                 Err(_) => {
-                    ctx.report(hit.inst, b, span, Outcome::Unknown, "container_definitions is not valid JSON", None);
+                    ctx.report(
+                        hit.inst,
+                        b,
+                        span,
+                        Outcome::Unknown,
+                        "container_definitions is not valid JSON",
+                        None,
+                    );
                     return;
                 }
             },
@@ -58,30 +65,62 @@ pub fn check(ctx: &RuleContext) {
             other => other.clone(),
         };
         let Some(list) = defs.as_list() else {
-            ctx.report(hit.inst, b, span, Outcome::Unknown, format!("the container definitions of aws_ecs_task_definition.{} are not known statically", b.name), None);
+            ctx.report(
+                hit.inst,
+                b,
+                span,
+                Outcome::Unknown,
+                format!(
+                    "the container definitions of aws_ecs_task_definition.{} are not known statically",
+                    b.name
+                ),
+                None,
+            );
             return;
         };
+        // One finding per task definition (one source location), naming every container.
+        let (mut failing, mut unknown) = (Vec::new(), Vec::new());
         for (i, c) in list.iter().enumerate() {
-            let name = c.get_attr("name").and_then(|n| n.as_str().map(str::to_string)).unwrap_or_else(|| format!("#{}", i + 1));
+            let name = c
+                .get_attr("name")
+                .and_then(|n| n.as_str().map(|s| format!("`{s}`")))
+                .unwrap_or_else(|| format!("#{}", i + 1));
             match c.get_attr("readonlyRootFilesystem").unwrap_or(Value::Null) {
                 v if v.as_bool() == Some(true) => {}
-                v if v.is_unknown() || c.is_unknown() => ctx.report(
-                    hit.inst,
-                    b,
-                    span.clone(),
-                    Outcome::Unknown,
-                    format!("readonlyRootFilesystem of container `{name}` in aws_ecs_task_definition.{} is not known statically", b.name),
-                    None,
-                ),
-                _ => ctx.report(
-                    hit.inst,
-                    b,
-                    span.clone(),
-                    Outcome::Fail,
-                    format!("container `{name}` of aws_ecs_task_definition.{} does not set readonlyRootFilesystem = true", b.name),
-                    Some("set `readonlyRootFilesystem = true` and mount tmpfs volumes where the application writes"),
-                ),
+                v if v.is_unknown() || c.is_unknown() => unknown.push(name),
+                _ => failing.push(name),
             }
+        }
+        let plural = |v: &[String]| if v.len() == 1 { "container" } else { "containers" };
+        if !failing.is_empty() {
+            ctx.report(
+                hit.inst,
+                b,
+                span,
+                Outcome::Fail,
+                format!(
+                    "{} {} of aws_ecs_task_definition.{} {} not set readonlyRootFilesystem = true",
+                    plural(&failing),
+                    failing.join(", "),
+                    b.name,
+                    if failing.len() == 1 { "does" } else { "do" }
+                ),
+                Some("set `readonlyRootFilesystem = true` and mount tmpfs volumes where the application writes"),
+            );
+        } else if !unknown.is_empty() {
+            ctx.report(
+                hit.inst,
+                b,
+                span,
+                Outcome::Unknown,
+                format!(
+                    "readonlyRootFilesystem of {} {} in aws_ecs_task_definition.{} is not known statically",
+                    plural(&unknown),
+                    unknown.join(", "),
+                    b.name
+                ),
+                None,
+            );
         }
     });
 }

@@ -297,7 +297,10 @@ mod tests {
                 assert!(d.contains(s), "{} lacks {s}", r.name);
             }
             // Policy rules also say what they cannot see, and where the policy comes from.
-            if !matches!(r.name, "syntax-error" | "suppression-missing-reason" | "unused-suppression") {
+            if !matches!(
+                r.name,
+                "syntax-error" | "suppression-missing-reason" | "unused-suppression"
+            ) {
                 for s in ["## Known blind spots", "## References"] {
                     assert!(d.contains(s), "{} lacks {s}", r.name);
                 }
