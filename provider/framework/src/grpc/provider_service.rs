@@ -33,6 +33,21 @@ struct Registered<T: ?Sized> {
     ty: Type,
 }
 
+/// What a call receives once the provider is configured; lends out the `Ctx`.
+struct Configured<D> {
+    data: Arc<D>,
+    stop: StopSignal,
+}
+
+impl<D> Configured<D> {
+    fn ctx(&self) -> Ctx<'_, D> {
+        Ctx {
+            data: &self.data,
+            stop: &self.stop,
+        }
+    }
+}
+
 fn register<T: ?Sized>(
     prefix: &str,
     items: Vec<Box<T>>,
@@ -122,9 +137,12 @@ impl<P: Provider> ProviderService<P> {
         )
     }
 
-    fn ctx(&self) -> Result<(Arc<P::Data>, StopSignal), Diagnostics> {
+    fn configured(&self) -> Result<Configured<P::Data>, Diagnostics> {
         let data = self.data.get().cloned().ok_or_else(not_configured)?;
-        Ok((data, self.stop.clone()))
+        Ok(Configured {
+            data,
+            stop: self.stop.clone(),
+        })
     }
 
     fn capabilities(&self) -> pb::ServerCapabilities {
@@ -397,18 +415,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             if state.is_null() {
                 return Ok(Some(encode_value(&Value::Null, &r.ty)));
             }
-            let (data, stop) = self.ctx()?;
+            let configured = self.configured()?;
             tracing::debug!("reading resource");
-            let new_state = r
-                .handler
-                .read(
-                    Ctx {
-                        data: &data,
-                        stop: &stop,
-                    },
-                    &state,
-                )
-                .await?;
+            let new_state = r.handler.read(configured.ctx(), &state).await?;
             Ok::<_, Diagnostics>(Some(encode_value(&new_state, &r.ty)))
         }
         .instrument(span)
@@ -439,20 +448,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let prior = decode_value(req.prior_state.as_ref(), &r.ty)?;
             let proposed = decode_value(req.proposed_new_state.as_ref(), &r.ty)?;
             let config = decode_value(req.config.as_ref(), &r.ty)?;
-            let (data, stop) = self.ctx()?;
+            let configured = self.configured()?;
             tracing::debug!("planning resource change");
-            let planned = r
-                .handler
-                .plan(
-                    Ctx {
-                        data: &data,
-                        stop: &stop,
-                    },
-                    &prior,
-                    &proposed,
-                    &config,
-                )
-                .await;
+            let planned = r.handler.plan(configured.ctx(), &prior, &proposed, &config).await;
             Ok::<_, Diagnostics>(pb::plan_resource_change::Response {
                 planned_state: Some(encode_value(&planned.planned, &r.ty)),
                 requires_replace: planned.requires_replace.iter().map(path).collect(),
@@ -480,20 +478,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let prior = decode_value(req.prior_state.as_ref(), &r.ty)?;
             let planned = decode_value(req.planned_state.as_ref(), &r.ty)?;
             let config = decode_value(req.config.as_ref(), &r.ty)?;
-            let (data, stop) = self.ctx()?;
+            let configured = self.configured()?;
             tracing::debug!("applying resource change");
-            let applied = r
-                .handler
-                .apply(
-                    Ctx {
-                        data: &data,
-                        stop: &stop,
-                    },
-                    &prior,
-                    &planned,
-                    &config,
-                )
-                .await;
+            let applied = r.handler.apply(configured.ctx(), &prior, &planned, &config).await;
             Ok::<_, Diagnostics>(pb::apply_resource_change::Response {
                 new_state: Some(encode_value(&applied.new_state, &r.ty)),
                 private: req.planned_private.clone(),
@@ -518,17 +505,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let span = self.span("ImportResourceState", &req.type_name);
         let result = async {
             let r = self.resource(&req.type_name)?;
-            let (data, stop) = self.ctx()?;
-            let state = r
-                .handler
-                .import(
-                    Ctx {
-                        data: &data,
-                        stop: &stop,
-                    },
-                    &req.id,
-                )
-                .await?;
+            let configured = self.configured()?;
+            let state = r.handler.import(configured.ctx(), &req.id).await?;
             Ok::<_, Diagnostics>(pb::import_resource_state::ImportedResource {
                 type_name: req.type_name.clone(),
                 state: Some(encode_value(&state, &r.ty)),
@@ -558,18 +536,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let result = async {
             let r = self.data_source(&req.type_name)?;
             let config = decode_value(req.config.as_ref(), &r.ty)?;
-            let (data, stop) = self.ctx()?;
+            let configured = self.configured()?;
             tracing::debug!("reading data source");
-            let state = r
-                .handler
-                .read(
-                    Ctx {
-                        data: &data,
-                        stop: &stop,
-                    },
-                    &config,
-                )
-                .await?;
+            let state = r.handler.read(configured.ctx(), &config).await?;
             Ok::<_, Diagnostics>(encode_value(&state, &r.ty))
         }
         .instrument(span)
@@ -595,18 +564,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let result = async {
             let r = self.ephemeral(&req.type_name)?;
             let config = decode_value(req.config.as_ref(), &r.ty)?;
-            let (data, stop) = self.ctx()?;
+            let configured = self.configured()?;
             tracing::debug!("opening ephemeral resource");
-            let opened = r
-                .handler
-                .open(
-                    Ctx {
-                        data: &data,
-                        stop: &stop,
-                    },
-                    &config,
-                )
-                .await?;
+            let opened = r.handler.open(configured.ctx(), &config).await?;
             Ok::<_, Diagnostics>(pb::open_ephemeral_resource::Response {
                 result: Some(encode_value(&opened.result, &r.ty)),
                 renew_at: opened.renew_at.map(timestamp),
@@ -629,16 +589,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         let result = async {
             let r = self.ephemeral(&req.type_name)?;
-            let (data, stop) = self.ctx()?;
-            r.handler
-                .renew(
-                    Ctx {
-                        data: &data,
-                        stop: &stop,
-                    },
-                    req.private.unwrap_or_default(),
-                )
-                .await
+            let configured = self.configured()?;
+            r.handler.renew(configured.ctx(), req.private.unwrap_or_default()).await
         }
         .await;
         ok!(match result {
@@ -661,16 +613,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         let result = async {
             let r = self.ephemeral(&req.type_name)?;
-            let (data, stop) = self.ctx()?;
-            r.handler
-                .close(
-                    Ctx {
-                        data: &data,
-                        stop: &stop,
-                    },
-                    req.private.unwrap_or_default(),
-                )
-                .await
+            let configured = self.configured()?;
+            r.handler.close(configured.ctx(), req.private.unwrap_or_default()).await
         }
         .await;
         ok!(pb::close_ephemeral_resource::Response {
