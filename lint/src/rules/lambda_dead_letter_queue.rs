@@ -25,12 +25,15 @@
 //!
 //! ## Known blind spots
 //! An `aws_lambda_function_event_invoke_config` with an `on_failure` destination is an
-//! alternative this rule does not credit; suppress with a reason where it is used.
+//! alternative this rule does not credit; suppress with a reason where it is used. A `target_arn`
+//! that is unknown statically and not a reference (a root variable without a value, say) is
+//! "cannot verify", since it may be null.
 //!
 //! ## References
 //! - [Lambda asynchronous invocation: dead-letter queues](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html)
 
 use super::{Outcome, RuleContext};
+use crate::value::Value;
 
 pub fn check(ctx: &RuleContext) {
     ctx.each("aws_lambda_function", |hit| {
@@ -55,18 +58,44 @@ pub fn check(ctx: &RuleContext) {
                 ),
                 None,
             ),
-            Some(d) if d.value("target_arn").is_null() => ctx.report(
-                hit.inst,
-                b,
-                d.span_of("target_arn"),
-                Outcome::Fail,
-                format!(
-                    "the dead_letter_config of aws_lambda_function.{} has no target_arn",
-                    b.name
+            Some(d) => match d.value("target_arn") {
+                Value::Null => ctx.report(
+                    hit.inst,
+                    b,
+                    d.span_of("target_arn"),
+                    Outcome::Fail,
+                    format!(
+                        "the dead_letter_config of aws_lambda_function.{} has no target_arn",
+                        b.name
+                    ),
+                    None,
                 ),
-                None,
-            ),
-            Some(_) => {}
+                Value::String(s) if s.is_empty() => ctx.report(
+                    hit.inst,
+                    b,
+                    d.span_of("target_arn"),
+                    Outcome::Fail,
+                    format!(
+                        "the dead_letter_config of aws_lambda_function.{} has an empty target_arn",
+                        b.name
+                    ),
+                    None,
+                ),
+                // A reference to a queue or topic: known at apply.
+                Value::Ref(_) => {}
+                v if v.is_unknown() => ctx.report(
+                    hit.inst,
+                    b,
+                    d.span_of("target_arn"),
+                    Outcome::Unknown,
+                    format!(
+                        "the dead-letter target_arn of aws_lambda_function.{} is not known statically (it may be null)",
+                        b.name
+                    ),
+                    None,
+                ),
+                _ => {}
+            },
         }
     });
 }
