@@ -55,6 +55,7 @@ use crate::value::Value;
 fn acl_scope(ctx: &RuleContext, v: &Value) -> Result<Option<String>, String> {
     match ctx.model.resolve(ctx.ev, v) {
         Value::Null => Err("no web ACL".into()),
+        Value::String(s) if s.is_empty() => Err("no web ACL".into()),
         Value::String(s) => {
             if s.contains(":global/webacl/") {
                 Ok(Some("CLOUDFRONT".into()))
@@ -64,6 +65,7 @@ fn acl_scope(ctx: &RuleContext, v: &Value) -> Result<Option<String>, String> {
                 Ok(None)
             }
         }
+        // A resource, or a data source looked up by name and scope.
         Value::Ref(r) if r.addr.ty == "aws_wafv2_web_acl" => {
             let Some(b) = ctx.deref(&r) else { return Ok(None) };
             Ok(b.value("scope").as_str().map(str::to_string))
