@@ -198,9 +198,24 @@ pub fn graph(paths: &[PathBuf], var_files: &[PathBuf]) -> Result<Result<String, 
             s.push('\n');
             Ok(Ok(s))
         }
-        Err(cycle) => Ok(Err(format!(
-            "the stacks {} read each other's SSM parameters in a cycle",
-            names(&cycle).join(", ")
-        ))),
+        Err(cycle) => {
+            let mut why = Vec::new();
+            for ((p, r), params) in model.edge_names() {
+                if cycle.contains(&p) && cycle.contains(&r) {
+                    let shown: Vec<String> = params.iter().take(3).map(|n| format!("`{n}`")).collect();
+                    why.push(format!(
+                        "{} reads {} published by {}",
+                        model.stacks[r].name,
+                        shown.join(", "),
+                        model.stacks[p].name
+                    ));
+                }
+            }
+            Ok(Err(format!(
+                "the stacks {} read each other's SSM parameters in a cycle, so no deploy order exists: {}",
+                names(&cycle).join(", "),
+                why.join("; ")
+            )))
+        }
     }
 }

@@ -294,6 +294,41 @@ impl Model {
         e
     }
 
+    /// The parameter names behind each edge publisher stack -> reader stack.
+    pub fn edge_names(&self) -> BTreeMap<(usize, usize), BTreeSet<String>> {
+        let mut e: BTreeMap<(usize, usize), BTreeSet<String>> = BTreeMap::new();
+        for r in &self.reads {
+            for p in self.publishers(&r.target) {
+                if p.stack != r.stack {
+                    if let Some(n) = &p.name {
+                        e.entry((p.stack, r.stack)).or_default().insert(n.clone());
+                    }
+                }
+            }
+        }
+        e
+    }
+
+    /// True when a path of one or more edges leads from `from` to `to`.
+    fn reaches(&self, edges: &BTreeSet<(usize, usize)>, from: usize, to: usize) -> bool {
+        let mut seen = vec![false; self.stacks.len()];
+        let mut stack = vec![from];
+        while let Some(x) = stack.pop() {
+            for &(a, b) in edges {
+                if a == x {
+                    if b == to {
+                        return true;
+                    }
+                    if !seen[b] {
+                        seen[b] = true;
+                        stack.push(b);
+                    }
+                }
+            }
+        }
+        false
+    }
+
     /// Deploy order as stages (stacks in one stage can deploy in parallel); `Err` lists the stacks
     /// on a cycle.
     pub fn deploy_stages(&self) -> Result<Vec<Vec<usize>>, Vec<usize>> {
@@ -317,7 +352,8 @@ impl Model {
             }
         }
         if order.len() < n {
-            let mut cyc: Vec<usize> = (0..n).filter(|i| indeg[*i] > 0).collect();
+            // Only the stacks on a cycle, not those that merely deploy after one.
+            let mut cyc: Vec<usize> = (0..n).filter(|&i| indeg[i] > 0 && self.reaches(&edges, i, i)).collect();
             cyc.sort_by(|a, b| self.stacks[*a].name.cmp(&self.stacks[*b].name));
             return Err(cyc);
         }
@@ -350,6 +386,44 @@ mod tests {
     fn joins_with_one_slash() {
         assert_eq!(join_ssm("/app/prod/", "/alb"), "/app/prod/alb");
         assert_eq!(join_ssm("/app/prod", "alb"), "/app/prod/alb");
+    }
+
+    fn publish(stack: usize, name: &str) -> Publish {
+        Publish {
+            stack,
+            inst: stack,
+            name: Some(name.into()),
+            value: Value::Null,
+            span: Span::new(0, 0..0),
+        }
+    }
+
+    fn read(stack: usize, name: &str) -> Read {
+        Read {
+            stack,
+            inst: stack,
+            target: ReadTarget::Name(name.into()),
+            span: Span::new(0, 0..0),
+            anchor: Span::new(0, 0..0),
+        }
+    }
+
+    #[test]
+    fn a_cycle_names_only_the_stacks_on_it() {
+        let mut m = Model::default();
+        for (i, n) in ["a", "b", "c"].iter().enumerate() {
+            m.stacks.push(Stack {
+                inst: i,
+                name: n.to_string(),
+                dir: n.to_string(),
+            });
+        }
+        // a <-> b, and c reads a: c deploys after the cycle but is not on it.
+        m.publishes.extend([publish(0, "/a"), publish(1, "/b")]);
+        m.reads.extend([read(0, "/b"), read(1, "/a"), read(2, "/a")]);
+        assert_eq!(m.deploy_stages(), Err(vec![0, 1]));
+        m.reads.remove(0);
+        assert_eq!(m.deploy_stages(), Ok(vec![vec![0], vec![1, 2]]));
     }
 
     #[test]
