@@ -251,7 +251,10 @@ fn graph_fails_on_a_cycle() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("the stacks a, b read each other's"), "{err}");
     assert!(err.contains("reads `/cycle/a` published by a"), "{err}");
-    assert!(!err.contains("downstream"), "a stack after the cycle is not on it: {err}");
+    assert!(
+        !err.contains("downstream"),
+        "a stack after the cycle is not on it: {err}"
+    );
 }
 
 #[test]

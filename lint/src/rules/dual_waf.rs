@@ -1,5 +1,6 @@
 //! ## What it does
-//! Checks the two WAFs of the architecture:
+//! Checks that both public entry points sit behind a WAF of the right scope (the architecture's
+//! two WAFs):
 //! - every `aws_cloudfront_distribution` has a `web_acl_id` that resolves to an
 //!   `aws_wafv2_web_acl` of scope `CLOUDFRONT` (directly, through module outputs, or through an
 //!   SSM parameter published by another stack);

@@ -1,7 +1,7 @@
 //! ## What it does
 //! Checks that every container of every `aws_ecs_task_definition` sets
-//! `readonlyRootFilesystem = true`, whether `container_definitions` is written with
-//! `jsonencode(...)`, as heredoc JSON, or read with `file(...)` / `templatefile(...)`.
+//! `readonlyRootFilesystem = true`. `container_definitions` may be written with `jsonencode(...)`,
+//! as heredoc JSON, or read with `file(...)` / `templatefile(...)`.
 //!
 //! ## Why is this bad?
 //! A writable root filesystem lets a compromised container change its own binaries and

@@ -1,8 +1,8 @@
 //! ## What it does
-//! Checks that every `aws_lambda_function` logs to a log group with a retention: an
+//! Checks that every `aws_lambda_function` logs to a log group with a retention. That is an
 //! `aws_cloudwatch_log_group` named `/aws/lambda/<function_name>` with `retention_in_days` set
-//! (in the function's stack, or in another linted stack), or a `logging_config { log_group = ... }`
-//! naming or referring to such a group.
+//! (in the function's stack, or in another linted stack), or the group a
+//! `logging_config { log_group = ... }` names or refers to.
 //!
 //! ## Why is this bad?
 //! Lambda creates `/aws/lambda/<name>` on first invocation with retention "never expire": logs

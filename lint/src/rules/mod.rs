@@ -45,22 +45,39 @@ impl Rule {
         out
     }
 
-    /// The first sentence of `## What it does`.
+    /// The first sentence of `## What it does` (a sentence that introduces a list ends at its colon).
     pub fn summary(&self) -> String {
         let doc = self.doc();
-        let mut lines = doc.lines().skip_while(|l| !l.starts_with("## What it does")).skip(1);
-        let mut s = String::new();
-        for l in lines.by_ref() {
-            if l.trim().is_empty() {
-                if s.is_empty() {
-                    continue;
-                }
+        let mut para = String::new();
+        for l in doc.lines().skip_while(|l| !l.starts_with("## What it does")).skip(1) {
+            let t = l.trim();
+            if t.is_empty() && para.is_empty() {
+                continue;
+            }
+            if t.is_empty() || t.starts_with("- ") || t.starts_with("## ") {
                 break;
             }
-            if !s.is_empty() {
-                s.push(' ');
+            if !para.is_empty() {
+                para.push(' ');
             }
-            s.push_str(l.trim());
+            para.push_str(t);
+        }
+        // The first `. ` outside backquotes ends the sentence.
+        let mut code = false;
+        let mut end = para.len();
+        for (i, c) in para.char_indices() {
+            match c {
+                '`' => code = !code,
+                '.' if !code && para[i + 1..].starts_with(' ') => {
+                    end = i + 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let mut s = para[..end].trim_end().to_string();
+        if let Some(t) = s.strip_suffix(':') {
+            s = format!("{t}.");
         }
         s
     }
@@ -305,7 +322,12 @@ mod tests {
                     assert!(d.contains(s), "{} lacks {s}", r.name);
                 }
             }
-            assert!(!r.summary().is_empty(), "{} has no summary", r.name);
+            let summary = r.summary();
+            assert!(
+                summary.ends_with('.') && summary.len() < 220,
+                "{}: summary {summary:?}",
+                r.name
+            );
             assert_eq!(r.name.replace('-', "_").len(), r.name.len());
         }
     }
