@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::{ProfileFileCredentialsProvider, ProfileFileRegionProvider};
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -118,11 +120,21 @@ impl Aws {
             .get_or_try_init(|| async {
                 let mut loader = aws_config::defaults(BehaviorVersion::latest())
                     .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+                if let Some(profile) = &self.settings.profile {
+                    // Like the AWS provider (v4+): a profile named in the configuration wins
+                    // over AWS_* variables, so CI credentials never act in the wrong account.
+                    let credentials = ProfileFileCredentialsProvider::builder().profile_name(profile).build();
+                    let region = RegionProviderChain::first_try(
+                        ProfileFileRegionProvider::builder().profile_name(profile).build(),
+                    )
+                    .or_default_provider();
+                    loader = loader
+                        .profile_name(profile)
+                        .credentials_provider(credentials)
+                        .region(region);
+                }
                 if let Some(region) = &self.settings.region {
                     loader = loader.region(Region::new(region.clone()));
-                }
-                if let Some(profile) = &self.settings.profile {
-                    loader = loader.profile_name(profile);
                 }
                 let config = loader.load().await;
                 if config.region().is_none() {

@@ -1,0 +1,109 @@
+"""The provider block's AWS settings (`region`, `profile`, `assume_role`) through real Terraform and moto.
+
+moto decides the account from the access key: keys returned by sts:AssumeRole into account N act in N. So a
+parameter landing in the expected account and region proves which credentials and region the provider used.
+"""
+
+PROVIDERS = """
+terraform {
+  required_providers {
+    nextstack = { source = "nextstack/nextstack" }
+  }
+}
+"""
+
+PUBLISH = """
+resource "nextstack_ssm_parameters" "p" {
+  path_prefix = "/config/"
+  values      = { where = "here" }
+}
+"""
+
+
+def names(aws, region, account=None):
+    ssm = aws.client("ssm", region, account=account)
+    return sorted(p["Name"] for p in ssm.get_parameters_by_path(Path="/config/", Recursive=True)["Parameters"])
+
+
+def write_profiles(tf, aws, account, region):
+    """AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE with a profile `staging` acting in `account`."""
+    creds = aws.credentials(account)
+    config = tf.write("[profile staging]\nregion = %s\n" % region, name="aws/config")
+    credentials = tf.write(
+        "[staging]\naws_access_key_id = %s\naws_secret_access_key = %s\naws_session_token = %s\n"
+        % (creds["aws_access_key_id"], creds["aws_secret_access_key"], creds["aws_session_token"]),
+        name="aws/credentials",
+    )
+    tf.env.update({"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(credentials)})
+
+
+def test_profile_in_the_provider_block_wins_over_environment_credentials(terraform, aws):
+    tf = terraform()
+    write_profiles(tf, aws, "222222222222", "ap-southeast-2")
+    # The environment still holds other credentials (moto's default account) and AWS_REGION=eu-west-1, as a
+    # CI runner would: a profile named in the configuration must win, like the AWS provider's since v4.
+    assert tf.env["AWS_ACCESS_KEY_ID"] and tf.env["AWS_REGION"] == "eu-west-1"
+    tf.write(PROVIDERS + 'provider "nextstack" {\n  profile = "staging"\n}\n' + PUBLISH)
+    tf.apply_ok()
+    assert names(aws, "ap-southeast-2", account="222222222222") == ["/config/where"], "profile's account and region"
+    assert names(aws, "eu-west-1") == [] and names(aws, "ap-southeast-2") == [], "nothing in the environment's account"
+    assert tf.resource("nextstack_ssm_parameters.p")["region"] == "ap-southeast-2"
+    tf.assert_no_changes()
+    tf.destroy_ok()
+    assert names(aws, "ap-southeast-2", account="222222222222") == []
+
+
+def test_region_in_the_provider_block_wins_over_the_profiles(terraform, aws):
+    tf = terraform()
+    write_profiles(tf, aws, "222222222222", "ap-southeast-2")
+    tf.write(PROVIDERS + 'provider "nextstack" {\n  profile = "staging"\n  region  = "ca-central-1"\n}\n' + PUBLISH)
+    tf.apply_ok()
+    assert names(aws, "ca-central-1", account="222222222222") == ["/config/where"]
+    tf.destroy_ok()
+
+
+def test_unknown_profile_is_a_clear_error_naming_it(terraform, aws):
+    tf = terraform()
+    write_profiles(tf, aws, "222222222222", "ap-southeast-2")
+    tf.write(PROVIDERS + 'provider "nextstack" {\n  profile = "no-such-profile"\n  region  = "eu-west-1"\n}\n' + PUBLISH)
+    tf.init_ok()
+    result = tf.apply_fails(contains="No usable AWS credentials")
+    assert "no-such-profile" in result.stderr, result.stderr
+    assert "nextstack_ssm_parameters.p" not in tf.resources(), result.stdout
+    assert names(aws, "eu-west-1") == []
+
+
+def test_assume_role_in_the_provider_block_and_a_role_per_resource_chain(terraform, aws):
+    tf = terraform()
+    tf.write(
+        PROVIDERS
+        + """
+provider "nextstack" {
+  region = "eu-west-1"
+  assume_role {
+    role_arn     = "arn:aws:iam::333333333333:role/terraform"
+    session_name = "ci-run"
+  }
+}
+
+resource "nextstack_ssm_parameters" "p" {
+  path_prefix = "/config/"
+  values      = { where = "provider role" }
+}
+
+# The resource's role is assumed with the provider role's credentials.
+resource "nextstack_ssm_parameters" "q" {
+  role_arn    = "arn:aws:iam::444444444444:role/publisher"
+  path_prefix = "/config/"
+  values      = { chained = "resource role" }
+}
+"""
+    )
+    tf.apply_ok()
+    assert names(aws, "eu-west-1", account="333333333333") == ["/config/where"]
+    assert names(aws, "eu-west-1", account="444444444444") == ["/config/chained"]
+    assert names(aws, "eu-west-1") == [], "nothing in the base credentials' account"
+    tf.assert_no_changes()
+    tf.destroy_ok()
+    assert names(aws, "eu-west-1", account="333333333333") == []
+    assert names(aws, "eu-west-1", account="444444444444") == []
