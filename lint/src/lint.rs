@@ -158,10 +158,34 @@ fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings
 }
 
+/// The deploy order of the stacks, or why there is none.
+pub struct Graph {
+    /// The stacks in deploy order, or the cycle that prevents one.
+    pub order: Result<String, String>,
+    /// `file:line:column: message` of every file that does not parse.
+    pub syntax_errors: Vec<String>,
+}
+
 /// Deploy order of the stacks under `paths`.
-pub fn graph(paths: &[PathBuf], var_files: &[PathBuf]) -> Result<Result<String, String>, LoadError> {
+pub fn graph(paths: &[PathBuf], var_files: &[PathBuf]) -> Result<Graph, LoadError> {
     let project = load::load(paths, var_files)?;
-    let ev = Evaluator::new(&project);
+    let syntax_errors = project
+        .syntax_errors
+        .iter()
+        .map(|(span, msg)| {
+            let f = project.file(span.file);
+            let (l, c) = f.line_col(span.start);
+            format!("{}:{l}:{c}: syntax error: {msg}", f.display)
+        })
+        .collect();
+    Ok(Graph {
+        order: order(&project),
+        syntax_errors,
+    })
+}
+
+fn order(project: &Project) -> Result<String, String> {
+    let ev = Evaluator::new(project);
     let model = Model::build(&ev);
     let names = |ids: &[usize]| ids.iter().map(|i| model.stacks[*i].name.clone()).collect::<Vec<_>>();
     match model.deploy_stages() {
@@ -196,7 +220,7 @@ pub fn graph(paths: &[PathBuf], var_files: &[PathBuf]) -> Result<Result<String, 
                     .join(" -> "),
             );
             s.push('\n');
-            Ok(Ok(s))
+            Ok(s)
         }
         Err(cycle) => {
             let mut why = Vec::new();
@@ -211,11 +235,11 @@ pub fn graph(paths: &[PathBuf], var_files: &[PathBuf]) -> Result<Result<String, 
                     ));
                 }
             }
-            Ok(Err(format!(
+            Err(format!(
                 "the stacks {} read each other's SSM parameters in a cycle, so no deploy order exists: {}",
                 names(&cycle).join(", "),
                 why.join("; ")
-            )))
+            ))
         }
     }
 }

@@ -94,6 +94,24 @@ fn main() -> ExitCode {
     }
 }
 
+/// Stdout that stops quietly when the reader goes away (`nextstack-lint --list-rules | head`).
+struct Quiet<W: Write>(W);
+
+impl<W: Write> Write for Quiet<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(buf.len()),
+            r => r,
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.0.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            r => r,
+        }
+    }
+}
+
 fn default_paths(p: Vec<PathBuf>) -> Vec<PathBuf> {
     if p.is_empty() {
         vec![PathBuf::from(".")]
@@ -103,13 +121,23 @@ fn default_paths(p: Vec<PathBuf>) -> Vec<PathBuf> {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = Quiet(std::io::stdout().lock());
     match cli.command {
         Some(Command::Graph { paths, var_files }) => {
-            return Ok(match lint::graph(&default_paths(paths), &var_files)? {
+            let graph = lint::graph(&default_paths(paths), &var_files)?;
+            // A file that does not parse may hide reads and writes: the order cannot be trusted.
+            for e in &graph.syntax_errors {
+                eprintln!("nextstack-lint: {e}");
+            }
+            return Ok(match graph.order {
                 Ok(s) => {
                     stdout.write_all(s.as_bytes())?;
-                    ExitCode::SUCCESS
+                    if graph.syntax_errors.is_empty() {
+                        ExitCode::SUCCESS
+                    } else {
+                        eprintln!("nextstack-lint: the deploy order above ignores the files that do not parse");
+                        ExitCode::from(1)
+                    }
                 }
                 Err(e) => {
                     eprintln!("nextstack-lint: {e}");

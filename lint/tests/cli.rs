@@ -258,6 +258,14 @@ fn graph_fails_on_a_cycle() {
 }
 
 #[test]
+fn graph_fails_when_a_file_does_not_parse() {
+    let o = run_in(&fixtures().join("syntax-error/fail"), &["graph"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("main.tf:") && err.contains("syntax error"), "{err}");
+}
+
+#[test]
 fn config_sets_levels_and_prod_stacks() {
     let o = run_in(&fixtures().join("config"), &["--format", "json"]);
     let fs = findings(&o);
