@@ -6,6 +6,7 @@ use crate::finding::{Finding, Severity};
 use crate::load::{self, LoadError, Project};
 use crate::model::Model;
 use crate::rules::{self, RuleContext};
+use crate::source::Span;
 use crate::suppress;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -94,16 +95,32 @@ fn apply_suppressions(project: &Project, findings: Vec<Finding>, config: &Config
     if sups.is_empty() {
         return findings;
     }
+    // Every block of the files that hold suppressions: a suppression above a block covers what
+    // is reported inside it.
+    let files: Vec<usize> = sups.iter().map(|s| s.span.file).collect();
+    let mut blocks: Vec<Span> = Vec::new();
+    for m in &project.modules {
+        for r in &m.resources {
+            if files.contains(&r.file) {
+                collect_blocks(r.file, &r.block, &mut blocks);
+            }
+        }
+    }
     let mut kept = Vec::new();
     for f in findings {
-        let lines: Vec<(usize, usize)> = f
-            .anchors
-            .iter()
-            .map(|a| (a.file, project.files[a.file].line_col(a.start).0))
-            .collect();
-        let hit = sups
-            .iter_mut()
-            .find(|s| s.rules.iter().any(|r| r == f.rule) && lines.contains(&(s.span.file, s.target_line)));
+        let line = |s: &Span| (s.file, project.files[s.file].line_col(s.start).0);
+        let mut lines: Vec<(usize, usize)> = f.anchors.iter().map(line).collect();
+        for a in &f.anchors {
+            lines.extend(
+                blocks
+                    .iter()
+                    .filter(|b| b.file == a.file && b.start <= a.start && a.end <= b.end)
+                    .map(line),
+            );
+        }
+        let hit = sups.iter_mut().find(|s| {
+            !s.misplaced && s.rules.iter().any(|r| r == f.rule) && lines.contains(&(s.span.file, s.target_line))
+        });
         match hit {
             Some(s) => s.used = true,
             None => kept.push(f),
@@ -123,10 +140,17 @@ fn apply_suppressions(project: &Project, findings: Vec<Finding>, config: &Config
                 });
             }
         }
-        if !s.used {
+        // A suppression of rules the config turns off is kept for when they are turned on.
+        let all_off = !s.rules.is_empty()
+            && s.rules
+                .iter()
+                .all(|r| rules::find(r).is_some() && config.level(r) == Level::Off);
+        if !s.used && !all_off {
             if let Some(sev) = meta("unused-suppression", config, Severity::Warning) {
                 let unknown: Vec<&String> = s.rules.iter().filter(|r| rules::find(r).is_none()).collect();
-                let message = if s.rules.is_empty() {
+                let message = if s.misplaced {
+                    "a suppression at the end of a line applies to nothing: put it on its own line above the block or attribute".to_string()
+                } else if s.rules.is_empty() {
                     "suppression names no rule".to_string()
                 } else if !unknown.is_empty() {
                     format!("suppression names unknown rule `{}`", unknown[0])
@@ -149,6 +173,13 @@ fn apply_suppressions(project: &Project, findings: Vec<Finding>, config: &Config
         }
     }
     kept
+}
+
+fn collect_blocks(file: usize, b: &crate::ir::Block, out: &mut Vec<Span>) {
+    out.push(Span::new(file, b.span.clone()));
+    for nested in &b.body.blocks {
+        collect_blocks(file, nested, out);
+    }
 }
 
 fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {

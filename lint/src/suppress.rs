@@ -1,5 +1,6 @@
 //! Suppression comments: `# nextstack-lint:ignore RULE[, RULE...] -- reason` on the line above
-//! the block or attribute a finding is reported on (comment lines in between are allowed).
+//! the block or attribute a finding is reported on, or above a block that encloses it (comment
+//! lines in between are allowed).
 
 use crate::source::{FileId, SourceFile, Span};
 
@@ -13,6 +14,23 @@ pub struct Suppression {
     pub rules: Vec<String>,
     pub reason: Option<String>,
     pub used: bool,
+    /// A trailing comment after code: suppressions go on their own line, so it applies to nothing.
+    pub misplaced: bool,
+}
+
+/// The byte offset where a trailing `#` or `//` comment holding the marker starts, if any.
+fn trailing_comment(line: &str, marker_at: usize) -> Option<usize> {
+    let before = &line[..marker_at];
+    let hash = before.rfind('#');
+    let slashes = before.rfind("//");
+    let start = hash.max(slashes)?;
+    // Inside a string literal (an odd number of quotes before it), it is not a comment.
+    if before[..start].matches('"').count() % 2 == 1 {
+        return None;
+    }
+    // The comment holds only whitespace between its start and the marker.
+    let after = &before[start..];
+    after.trim_start_matches(['#', '/']).trim().is_empty().then_some(start)
 }
 
 fn is_comment(line: &str) -> bool {
@@ -32,10 +50,11 @@ pub fn scan(file: FileId, src: &SourceFile) -> Vec<Suppression> {
         let line_no = i + 1;
         let start = offset;
         offset += line.len();
-        if !is_comment(line) {
+        let Some(pos) = line.find(MARKER) else { continue };
+        let misplaced = !is_comment(line);
+        if misplaced && trailing_comment(line, pos).is_none() {
             continue;
         }
-        let Some(pos) = line.find(MARKER) else { continue };
         let rest = line[pos + MARKER.len()..].trim_end_matches(['\n', '\r']);
         let (rules_part, reason) = match rest.find("--") {
             Some(p) => (
@@ -61,6 +80,7 @@ pub fn scan(file: FileId, src: &SourceFile) -> Vec<Suppression> {
             rules,
             reason,
             used: false,
+            misplaced,
         });
     }
     out
@@ -84,5 +104,19 @@ mod tests {
         assert_eq!(s[0].target_line, 4);
         assert_eq!(s[1].reason, None);
         assert_eq!(s[1].target_line, 6);
+    }
+
+    #[test]
+    fn trailing_suppressions_are_misplaced() {
+        let src = SourceFile::new(
+            "a.tf".into(),
+            "a.tf".into(),
+            "resource \"a\" \"b\" { # nextstack-lint:ignore dual-waf -- x\n  d = \"# nextstack-lint:ignore\"\n}\n"
+                .into(),
+        );
+        let s = scan(0, &src);
+        assert_eq!(s.len(), 1);
+        assert!(s[0].misplaced);
+        assert_eq!(s[0].rules, vec!["dual-waf"]);
     }
 }

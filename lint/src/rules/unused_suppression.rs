@@ -1,6 +1,8 @@
 //! ## What it does
-//! Warns about a suppression comment that suppresses nothing: the rule it names reports nothing
-//! on the next line, or the rule does not exist.
+//! Warns about a suppression comment that suppresses nothing. Either the rule it names reports
+//! nothing on the next line (or inside the block that starts there), the rule does not exist, or the
+//! comment ends a line of code instead of standing on its own line. A suppression of rules that
+//! `.nextstack-lint.toml` turns off is not reported.
 //!
 //! ## Why is this bad?
 //! A stale suppression hides the next violation that appears at that place, and a misspelt rule
