@@ -95,14 +95,16 @@ pub fn check(ctx: &RuleContext) {
         };
         let unknown = |span, why: String| ctx.report(hit.inst, b, span, Outcome::Unknown, why, None);
         let logging = b.blocks("logging_config").next();
-        if logging.is_some_and(|l| l.maybe) {
+        let explicit = logging.map(|l| l.value("log_group")).filter(|v| !v.is_null());
+        // A logging_config from a dynamic block with an unknown for_each may not exist: fine when
+        // it names no group (the default group applies either way), unknown otherwise.
+        if logging.is_some_and(|l| l.maybe) && explicit.is_some() {
             unknown(
                 b.head_span.clone(),
                 format!("the logging_config of aws_lambda_function.{fname} comes from a dynamic block whose for_each is unknown"),
             );
             return;
         }
-        let explicit = logging.map(|l| l.value("log_group")).filter(|v| !v.is_null());
         let wanted = match &explicit {
             Some(v) => match ctx.model.resolve(ctx.ev, v) {
                 // A reference to a log group of the linted set: judge that group.
