@@ -2,6 +2,8 @@
 
     moto              session  MotoServer: .endpoint, .reset(), .client(service, region="eu-west-1", account=None)
     aws               function the same server, reset (wiped) before the test
+    aws_faults        function RequestCounter of an aws_proxy in front of `aws`: .url, .inject(Fault...), .snapshot();
+                      pass env={"AWS_ENDPOINT_URL": aws_faults.url} to terraform() to go through it
     provider_binary   session  Path of the provider built by `cargo build -p terraform-provider-nextstack`
     provider_mirror   session  Mirror(path, cli_config): filesystem mirror with a copy of provider_binary
     terraform         function factory, parametrized over Terraform 1.15.5 / 1.0.3 (ids tf1.15 / tf1.0)
@@ -21,6 +23,7 @@ from typing import NamedTuple
 
 import pytest
 
+import aws_proxy
 import harness
 
 
@@ -49,6 +52,18 @@ def aws(moto):
     must not be reused: credentials from sts:AssumeRole are forgotten by the reset (moto.client() re-creates)."""
     moto.reset()
     return moto
+
+
+@pytest.fixture
+def aws_faults(aws):
+    """A proxy in front of the wiped moto server that counts requests and answers the ones matched by injected
+    aws_proxy.Fault rules with AWS errors (AccessDenied, ResourceInUseException, ...) moto never produces."""
+    url, counter = aws_proxy.start(aws.endpoint)
+    counter.url = url
+    try:
+        yield counter
+    finally:
+        counter.stop()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ For a certificate with 1, 10 and 50 names (example.com, *.example.com, n1.exampl
 workload account, validated through a hosted zone in a second account reached with `validation.role_arn`, it
 measures the wall time of `terraform apply` and `terraform destroy` (each a whole Terraform run: start-up,
 provider start, refresh where there is state, the work) and the AWS requests the provider made, counted by
-bench/common/counting_proxy.py, a reverse proxy between the provider (AWS_ENDPOINT_URL) and moto. Requests are
+tests/e2e/aws_proxy.py, a reverse proxy between the provider (AWS_ENDPOINT_URL) and moto. Requests are
 broken down by operation for the largest case.
 
 moto issues a certificate MOTO_ACM_VALIDATION_WAIT seconds after it was requested (--wait, default 1: moto
@@ -45,7 +45,7 @@ sys.path.insert(0, str(REPO_ROOT / "tests" / "e2e"))
 sys.path.insert(0, str(REPO_ROOT / "bench" / "common"))
 
 import harness  # noqa: E402
-import counting_proxy  # noqa: E402
+import aws_proxy  # noqa: E402
 
 DNS_ACCOUNT = "111111111111"
 DNS_ROLE = "arn:aws:iam::%s:role/dns" % DNS_ACCOUNT
@@ -261,7 +261,7 @@ def main() -> int:
         server = harness.MotoServer(
             env={"MOTO_ACM_VALIDATION_WAIT": str(args.wait), "PYTHONPATH": str(patch_dir)}, log_dir=work / "moto"
         ).start()
-        url, counter = counting_proxy.start(server.endpoint)
+        url, counter = aws_proxy.start(server.endpoint)
         mirror = harness.make_mirror(snapshot, work / "mirror")
         env = harness.terraform_env(harness.write_cli_config(work / "terraformrc", mirror), url, harness.DEFAULT_REGION)
 

@@ -14,7 +14,7 @@ Runs itself with .tools/venv/bin/python (re-executes if started with another int
   4. --params parameters read by (a) ONE data "nextstack_ssm_parameters" with names = [all of them] versus
      (b) one data source per parameter (for_each, names = [each.key]: the shape of aws_ssm_parameter): wall time,
      CPU time and AWS requests of `terraform plan` and of `terraform apply -auto-approve`, for Terraform 1.15.5
-     and (unless --no-legacy) 1.0.3. Requests are counted by bench/common/counting_proxy.py, a reverse proxy
+     and (unless --no-legacy) 1.0.3. Requests are counted by tests/e2e/aws_proxy.py, a reverse proxy
      between the provider (AWS_ENDPOINT_URL) and moto.
 """
 
@@ -49,7 +49,7 @@ sys.path.insert(0, str(REPO_ROOT / "tests" / "e2e"))
 sys.path.insert(0, str(REPO_ROOT / "bench" / "common"))
 
 import harness  # noqa: E402
-import counting_proxy  # noqa: E402
+import aws_proxy  # noqa: E402
 import procwatch  # noqa: E402
 
 MAGIC_COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
@@ -404,7 +404,7 @@ def report(meta, bins, hs, cert_how, overhead, sbs, rss, versions, n_params) -> 
     p("nextstack provider benchmark  %s" % meta["date"])
     p("  host: %s, %d CPUs, load average %s at start / %s at end (other work on the machine shows up as noise)"
       % (meta["host"], meta["cpus"], meta["load_start"], meta["load_end"]))
-    p("  commit %s; Terraform %s; moto %s on 127.0.0.1 behind bench/common/counting_proxy.py"
+    p("  commit %s; Terraform %s; moto %s on 127.0.0.1 behind tests/e2e/aws_proxy.py"
       % (meta["commit"], " + ".join(versions), meta["moto"]))
     p("")
     p("1. Binary size")
@@ -539,7 +539,7 @@ def main(argv=None) -> int:
         ssm = server.client("ssm", REGION)  # straight to moto: setup is not counted
         for i, n in enumerate(names):
             ssm.put_parameter(Name=n, Value="value-%03d" % i, Type="String")
-        url, counter = counting_proxy.start(server.endpoint)
+        url, counter = aws_proxy.start(server.endpoint)
         mirror = harness.make_mirror(next(iter(bins.values()))["path"], work / "mirror")
         env = harness.terraform_env(harness.write_cli_config(work / "terraformrc", mirror), url, REGION)
 

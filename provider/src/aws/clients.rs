@@ -55,6 +55,8 @@ struct CacheKey {
 pub struct Clients {
     pub config: SdkConfig,
     pub region: String,
+    /// The role these clients act through, if a resource named one.
+    pub role_arn: Option<String>,
     ssm: OnceLock<aws_sdk_ssm::Client>,
     acm: OnceLock<aws_sdk_acm::Client>,
     route53: OnceLock<aws_sdk_route53::Client>,
@@ -63,11 +65,12 @@ pub struct Clients {
 }
 
 impl Clients {
-    fn new(config: SdkConfig) -> Self {
+    fn new(config: SdkConfig, role_arn: Option<String>) -> Self {
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
         Clients {
             config,
             region,
+            role_arn,
             ssm: OnceLock::new(),
             acm: OnceLock::new(),
             route53: OnceLock::new(),
@@ -75,6 +78,14 @@ impl Clients {
             account: OnceCell::new(),
         }
     }
+    /// Where calls go, for messages: `eu-west-1`, or `eu-west-1 through arn:aws:iam::...:role/x`.
+    pub fn place(&self) -> String {
+        match &self.role_arn {
+            Some(role) => format!("{} through {role}", self.region),
+            None => self.region.clone(),
+        }
+    }
+
     pub fn ssm(&self) -> &aws_sdk_ssm::Client {
         self.ssm.get_or_init(|| aws_sdk_ssm::Client::new(&self.config))
     }
@@ -177,7 +188,7 @@ impl Aws {
                 Some(role_arn) => assume(base, role_arn, key.external_id.as_deref(), None, region).await,
             };
             tracing::debug!(region = ?config.region(), role_arn = ?key.role_arn, "created AWS clients");
-            Ok(Arc::new(Clients::new(config)))
+            Ok(Arc::new(Clients::new(config, key.role_arn.clone())))
         })
         .await
         .cloned()

@@ -3,6 +3,9 @@
 use std::error::Error;
 
 use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_sts::error::SdkError;
+use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use tfplugin_framework::Diagnostic;
 
@@ -16,30 +19,33 @@ where
         (Some(code), None) => code.to_string(),
         _ => match credentials_problem(err) {
             Some(problem) => format!("No usable AWS credentials: {problem}"),
-            None => aws_smithy_types::error::display::DisplayErrorContext(err).to_string(),
+            None => DisplayErrorContext(err).to_string(),
         },
     };
     Diagnostic::error(format!("AWS error: {action}"), detail)
 }
 
-/// The credential provider's own explanation (unknown profile, role that cannot be
-/// assumed, ...) when that is why a request never left, without the SDK's debug dump.
+/// Why no credentials could be had (a role that cannot be assumed, an unknown
+/// profile, ...) when that is why a request never left, without the SDK's debug dump.
 fn credentials_problem(err: &(dyn Error + 'static)) -> Option<String> {
-    let mut current = Some(err);
-    while let Some(e) = current {
-        if e.downcast_ref::<CredentialsError>().is_some() {
-            let mut parts: Vec<String> = Vec::new();
-            let mut cause = Some(e);
-            while let Some(c) = cause {
-                let text = c.to_string();
-                if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-                    parts.push(text);
-                }
-                cause = c.source();
-            }
-            return Some(parts.join(": "));
-        }
-        current = e.source();
+    if let Some(assume) = chain(err).find_map(|e| e.downcast_ref::<SdkError<AssumeRoleError>>()) {
+        // STS's answer names the role and the reason (AccessDenied: ... not authorized ...).
+        return Some(match (assume.code(), assume.message()) {
+            (Some(code), Some(message)) => format!("sts:AssumeRole failed: {code}: {message}"),
+            _ => format!("sts:AssumeRole failed: {}", DisplayErrorContext(assume)),
+        });
     }
-    None
+    let start = chain(err).find(|e| e.downcast_ref::<CredentialsError>().is_some())?;
+    let mut parts: Vec<String> = Vec::new();
+    for text in chain(start).map(ToString::to_string) {
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    Some(parts.join(": "))
+}
+
+/// `err` and its sources, outermost first.
+fn chain<'a>(err: &'a (dyn Error + 'static)) -> impl Iterator<Item = &'a (dyn Error + 'static)> {
+    std::iter::successors(Some(err), |e| (*e).source())
 }

@@ -52,7 +52,7 @@ pub async fn get_by_names(clients: &Clients, names: &[String], decrypt: bool) ->
                 .with_decryption(decrypt)
                 .send()
                 .await
-                .map_err(|e| aws_error(&format!("reading SSM parameters in {}", clients.region), &e))
+                .map_err(|e| aws_error(&format!("reading SSM parameters in {}", clients.place()), &e))
         })
         .buffer_unordered(CONCURRENCY)
         .try_collect()
@@ -89,7 +89,7 @@ pub async fn get_by_path(
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| {
             aws_error(
-                &format!("reading SSM parameters under {path} in {}", clients.region),
+                &format!("reading SSM parameters under {path} in {}", clients.place()),
                 &e,
             )
         })?;
@@ -159,7 +159,7 @@ pub async fn put_all(
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(&format!("writing SSM parameter {} in {}", put.name, clients.region), &e));
+                .map_err(|e| aws_error(&format!("writing SSM parameter {} in {}", put.name, clients.place()), &e));
             if result.is_ok() && put.overwrite && !tags.is_empty() {
                 result = tag(clients, &put.name, tags).await;
             }
@@ -201,7 +201,7 @@ pub async fn tag(clients: &Clients, name: &str, tags: &BTreeMap<String, String>)
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| aws_error(&format!("tagging SSM parameter {name}"), &e))
+        .map_err(|e| aws_error(&format!("tagging SSM parameter {name} in {}", clients.place()), &e))
 }
 
 /// The tags of each named parameter, several reads at once, in `names` order.
@@ -218,7 +218,7 @@ pub async fn list_tags(clients: &Clients, names: &[String]) -> Result<Vec<BTreeM
                 .await
                 .map_err(|e| {
                     aws_error(
-                        &format!("reading the tags of SSM parameter {name} in {}", clients.region),
+                        &format!("reading the tags of SSM parameter {name} in {}", clients.place()),
                         &e,
                     )
                 })?;
@@ -243,7 +243,7 @@ pub async fn untag(clients: &Clients, name: &str, keys: &[String]) -> Result<(),
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| aws_error(&format!("untagging SSM parameter {name}"), &e))
+        .map_err(|e| aws_error(&format!("untagging SSM parameter {name} in {}", clients.place()), &e))
 }
 
 /// Deletes parameters in batches of ten; names already gone are not an error.
@@ -256,7 +256,7 @@ pub async fn delete_all(clients: &Clients, names: &[String]) -> Result<(), Diagn
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(&format!("deleting SSM parameters in {}", clients.region), &e))
+                .map_err(|e| aws_error(&format!("deleting SSM parameters in {}", clients.place()), &e))
         })
         .buffer_unordered(CONCURRENCY)
         .try_collect::<Vec<()>>()

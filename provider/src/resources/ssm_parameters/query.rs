@@ -118,7 +118,7 @@ pub async fn read(ctx: Ctx<'_, Aws>, mut model: QueryModel) -> Result<QueryModel
                         "{} of {} parameters do not exist in {} (account {}): {}",
                         found.missing.len(),
                         names.len(),
-                        model.target.describe(&clients.region),
+                        clients.place(),
                         account,
                         found.missing.join(", ")
                     ),

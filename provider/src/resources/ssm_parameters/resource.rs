@@ -406,7 +406,7 @@ impl Resource for SsmParametersResource {
         if parameters.is_empty() {
             return Err(Diagnostic::error(
                 "Nothing to import",
-                format!("No SSM parameters exist under {prefix} in {}.", clients.region),
+                format!("No SSM parameters exist under {prefix} in {}.", clients.place()),
             )
             .into());
         }
@@ -485,7 +485,8 @@ async fn refuse_unmanaged(clients: &Clients, model: &Model, names: &[String]) ->
                 "SSM parameter already exists",
                 format!(
                     "Parameter {} already exists in {} and is not managed by this resource. Set overwrite = true to take it over, or import it.",
-                    p.name, clients.region
+                    p.name,
+                    clients.place()
                 ),
             )
             .at(AttributePath::root(source.attribute()).key(key)),

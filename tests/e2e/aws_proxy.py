@@ -1,6 +1,7 @@
-"""A counting HTTP reverse proxy for benchmarks: put it between an AWS SDK and moto and count the requests.
+"""An HTTP reverse proxy to put between an AWS SDK and moto: it counts requests (benchmarks) and can answer
+chosen requests with AWS errors or altered responses (end-to-end tests of failures moto never produces).
 
-    from counting_proxy import start
+    from aws_proxy import start, Fault
 
     url, counter = start("http://127.0.0.1:5000")   # listens on 127.0.0.1:<free port>
     env["AWS_ENDPOINT_URL"] = url                   # every SDK request now goes through the proxy
@@ -9,6 +10,8 @@
     ...                                             # run the thing to measure
     snap = counter.snapshot()                       # {"AmazonSSM.GetParameters": 10, ...}
     counter.total(), counter.errors()               # sums over the current window
+    counter.inject(Fault.error("sts.AssumeRole", "AccessDenied", "not allowed", body_contains="role/denied"))
+    counter.inject(Fault.rewrite("CertificateManager.DescribeCertificate", add_in_use_by, times=3))
     counter.stop()                                  # closes the listening socket
 
 Each request is counted once, under the first key that applies:
@@ -16,12 +19,16 @@ Each request is counted once, under the first key that applies:
   * `Action=` in the query string or a form-encoded body (query protocol: STS, ...), as `<service>.<Action>`
     where <service> is the signing name from the SigV4 `Authorization` header (e.g. `sts.AssumeRole`);
   * otherwise `<service> <METHOD> <path>` (REST protocols: Route 53, S3, ...) with ids left as they are.
-Requests moto answers with HTTP >= 400 are also counted in `errors` under the same key (so a benchmark can tell
-throttling or not-found retries from real work). Requests to /moto-api/ are passed through but never counted.
+Requests answered with HTTP >= 400 (by moto or by a fault) are also counted in `errors` under the same key (so a
+benchmark can tell throttling or not-found retries from real work). Requests to /moto-api/ are passed through but
+never counted nor faulted.
+
+A fault matches a key (exactly, or a regular expression for REST keys) and optionally a substring of the request
+body or path; it applies `times` times (None: until removed). The first matching fault with uses left wins.
 
 Command line (prints the counts every time it gets SIGUSR1 and once more on exit):
 
-    python bench/common/counting_proxy.py --upstream http://127.0.0.1:5000 [--port 0] [--url-file F]
+    python tests/e2e/aws_proxy.py --upstream http://127.0.0.1:5000 [--port 0] [--url-file F]
 
 Standard library only (http.server + http.client); threaded; HTTP/1.1 keep-alive on both sides.
 """
@@ -43,7 +50,7 @@ import time
 import urllib.parse
 from collections import Counter
 
-__all__ = ["RequestCounter", "CountingProxy", "start", "request_key"]
+__all__ = ["RequestCounter", "CountingProxy", "Fault", "start", "request_key"]
 
 # Headers that describe one hop, not the message (RFC 9110 7.6.1); never forwarded.
 _HOP_BY_HOP = {
@@ -84,6 +91,62 @@ def request_key(method: str, path: str, headers, body: bytes) -> str:
     return "%s %s %s" % (service, method, parsed.path)
 
 
+def _error_body(key: str, headers, code: str, message: str) -> tuple[str, bytes]:
+    """(content type, body) of an AWS error in the protocol of the request that gets it."""
+    if headers.get("X-Amz-Target"):
+        body = json.dumps({"__type": code, "message": message}).encode()
+        return headers.get("Content-Type") or "application/x-amz-json-1.1", body
+    namespace = ' xmlns="https://route53.amazonaws.com/doc/2013-04-01/"' if key.startswith("route53 ") else ""
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse%s><Error><Type>Sender</Type><Code>%s</Code>'
+        "<Message>%s</Message></Error><RequestId>injected-by-aws-proxy</RequestId></ErrorResponse>"
+        % (namespace, code, message.replace("&", "&amp;").replace("<", "&lt;"))
+    )
+    return "text/xml", body.encode()
+
+
+class Fault:
+    """One rule: which requests it applies to, how many times, and what it does (see the module docstring).
+    Build with Fault.error(...) or Fault.rewrite(...); `hits` counts the requests it has changed."""
+
+    def __init__(self, key: str, *, body_contains: str | None, times: int | None, error=None, rewrite=None):
+        self.key = key
+        self.body_contains = body_contains
+        self.remaining = times
+        self.error = error  # (status, code, message)
+        self.rewrite = rewrite  # callable(dict) -> dict, on a JSON response
+        self.hits = 0
+
+    @classmethod
+    def error(cls, key: str, code: str, message: str, *, status: int = 400, body_contains: str | None = None,
+              times: int | None = None) -> "Fault":
+        """Answer with the AWS error `code` instead of forwarding the request."""
+        return cls(key, body_contains=body_contains, times=times, error=(status, code, message))
+
+    @classmethod
+    def rewrite(cls, key: str, change, *, body_contains: str | None = None, times: int | None = None) -> "Fault":
+        """Forward the request, then pass moto's JSON answer through change(dict) -> dict."""
+        return cls(key, body_contains=body_contains, times=times, rewrite=change)
+
+    def matches(self, key: str, path: str, body: bytes) -> bool:
+        if self.remaining is not None and self.remaining <= 0:
+            return False
+        if key != self.key and not re.fullmatch(self.key, key):
+            return False
+        if self.body_contains is not None:
+            needle = self.body_contains.encode()
+            if needle not in body and needle not in urllib.parse.unquote(path).encode():
+                decoded = urllib.parse.unquote_plus(body.decode("utf-8", "replace")).encode()
+                if needle not in decoded:
+                    return False
+        return True
+
+    def use(self) -> None:
+        self.hits += 1
+        if self.remaining is not None:
+            self.remaining -= 1
+
+
 class RequestCounter:
     """Thread-safe counts of proxied requests, by key. A 'window' starts at creation or at reset()."""
 
@@ -95,6 +158,26 @@ class RequestCounter:
         self._first: float | None = None
         self._last: float | None = None
         self._proxy: "CountingProxy | None" = None
+        self._faults: list[Fault] = []
+
+    def inject(self, fault: Fault) -> Fault:
+        """Apply `fault` to the requests it matches from now on; returns it (its `hits` say how often it applied)."""
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def fault_for(self, key: str, path: str, body: bytes) -> Fault | None:
+        """The fault that takes this request, if any (its use is counted)."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(key, path, body):
+                    fault.use()
+                    return fault
+        return None
 
     def add(self, key: str, status: int) -> None:
         now = time.monotonic()
@@ -167,6 +250,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             body = self._read_chunked()
         else:
             body = self.rfile.read(length) if length else b""
+        key = request_key(self.command, self.path, self.headers, body)
+        fault = None if self.path.startswith("/moto-api") else self.server.counter.fault_for(key, self.path, body)
+        if fault is not None and fault.error is not None:
+            status, code, message = fault.error
+            content_type, payload = _error_body(key, self.headers, code, message)
+            self.server.counter.add(key, status)
+            self.send_response_only(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("x-amzn-RequestId", "injected-by-aws-proxy")
+            self.end_headers()
+            self.wfile.write(payload)
+            return
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
         if body or self.command in ("POST", "PUT", "PATCH"):
             headers["Content-Length"] = str(len(body))
@@ -187,7 +283,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     return
         assert response is not None
         if not self.path.startswith("/moto-api"):
-            self.server.counter.add(request_key(self.command, self.path, self.headers, body), response.status)
+            self.server.counter.add(key, response.status)
+        if fault is not None and fault.rewrite is not None and response.status < 400:
+            payload = json.dumps(fault.rewrite(json.loads(payload or b"{}"))).encode()
         self.send_response_only(response.status, response.reason)
         for key, value in response.getheaders():
             if key.lower() not in _HOP_BY_HOP and key.lower() != "content-length":
@@ -254,7 +352,7 @@ class CountingProxy:
         self._server = _Server((host, port), upstream, self.counter)
         self.url = "http://%s:%d" % self._server.server_address[:2]
         self.counter._proxy = self
-        self._thread = threading.Thread(target=self._server.serve_forever, name="counting-proxy", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="aws-proxy", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -272,7 +370,7 @@ def start(upstream: str, host: str = "127.0.0.1", port: int = 0) -> tuple[str, R
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Counting HTTP reverse proxy (counts AWS requests by operation).")
+    parser = argparse.ArgumentParser(description="AWS reverse proxy (counts AWS requests by operation).")
     parser.add_argument("--upstream", required=True, help="e.g. http://127.0.0.1:5000 (moto)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
@@ -284,7 +382,7 @@ def main(argv=None) -> int:
         with open(tmp, "w") as f:
             f.write(url + "\n")
         os.replace(tmp, args.url_file)
-    print("counting proxy: %s -> %s (SIGUSR1 prints the counts)" % (url, args.upstream), file=sys.stderr, flush=True)
+    print("aws proxy: %s -> %s (SIGUSR1 prints the counts)" % (url, args.upstream), file=sys.stderr, flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGUSR1, lambda *_: print(json.dumps(counter.snapshot()), flush=True))
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
