@@ -160,7 +160,11 @@ impl Model {
                 });
             }
             ("data", "aws_ssm_parameters_by_path") => {
-                let recursive = b.value("recursive").as_bool().unwrap_or(false);
+                // Default false; unknown counts as recursive (the wider read).
+                let recursive = b
+                    .value("recursive")
+                    .as_bool()
+                    .unwrap_or(!b.value("recursive").is_null());
                 let target = match b.value("path") {
                     Value::String(s) => ReadTarget::Path {
                         path: s.to_string(),
@@ -203,7 +207,8 @@ impl Model {
                 }
                 let path = b.value("path");
                 if !path.is_null() {
-                    let recursive = b.value("recursive").as_bool().unwrap_or(false);
+                    // The provider's default is true.
+                    let recursive = b.value("recursive").as_bool().unwrap_or(true);
                     let target = match path {
                         Value::String(s) => ReadTarget::Path {
                             path: s.to_string(),
@@ -270,12 +275,16 @@ impl Model {
     }
 
     fn through_ssm(&self, ev: &Evaluator, r: &RefVal) -> Option<Value> {
-        if r.addr.mode != "data" || r.addr.ty != "aws_ssm_parameter" || r.attr != "value" {
-            return None;
-        }
-        let ri = ev.resource_instances(r.addr.inst, r.addr.decl);
-        let (_, b) = ri.items.first()?;
-        let name = b.value("name").as_str()?.to_string();
+        let name = match (r.addr.mode, r.addr.ty.as_str(), r.attr.as_str()) {
+            ("data", "aws_ssm_parameter", "value" | "insecure_value") => {
+                let ri = ev.resource_instances(r.addr.inst, r.addr.decl);
+                let (_, b) = ri.items.first()?;
+                b.value("name").as_str()?.to_string()
+            }
+            // `values["/full/name"]` of the nextstack_ssm_parameters data source or ephemeral resource.
+            ("data" | "ephemeral", "nextstack_ssm_parameters", "values" | "secure_values") => r.key.clone()?,
+            _ => return None,
+        };
         let target = ReadTarget::Name(name);
         let p = self.publishers(&target).next()?;
         Some(p.value.clone())

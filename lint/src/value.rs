@@ -23,6 +23,25 @@ pub struct ResAddr {
 pub struct RefVal {
     pub addr: ResAddr,
     pub attr: String,
+    /// The key of a map attribute read by name (`values["/app/prod/alb"]` of the
+    /// `nextstack_ssm_parameters` data source and ephemeral resource).
+    pub key: Option<String>,
+}
+
+impl RefVal {
+    /// `ref[key]`: only the maps of SSM values keyed by parameter name are followed.
+    pub fn index(&self, key: &str) -> Option<Value> {
+        let ssm_map = self.addr.ty == "nextstack_ssm_parameters"
+            && self.addr.mode != "resource"
+            && matches!(self.attr.as_str(), "values" | "secure_values");
+        (ssm_map && self.key.is_none()).then(|| {
+            Value::Ref(Rc::new(RefVal {
+                addr: self.addr.clone(),
+                attr: self.attr.clone(),
+                key: Some(key.to_string()),
+            }))
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -126,9 +145,11 @@ impl Value {
                 Value::Ref(Rc::new(RefVal {
                     addr: r.addr.clone(),
                     attr: name.to_string(),
+                    key: None,
                 }))
             })),
-            Value::Unknown | Value::Ref(_) | Value::Encoded(_) => Some(Value::Unknown),
+            Value::Ref(r) => Some(r.index(name).unwrap_or(Value::Unknown)),
+            Value::Unknown | Value::Encoded(_) => Some(Value::Unknown),
             _ => None,
         }
     }
@@ -204,7 +225,10 @@ impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::String(s) => write!(f, "\"{s}\""),
-            Value::Ref(r) => write!(f, "{}.{}.{}", r.addr.ty, r.addr.name, r.attr),
+            Value::Ref(r) => match &r.key {
+                Some(k) => write!(f, "{}.{}.{}[{k:?}]", r.addr.ty, r.addr.name, r.attr),
+                None => write!(f, "{}.{}.{}", r.addr.ty, r.addr.name, r.attr),
+            },
             Value::Unknown | Value::Encoded(_) => write!(f, "(unknown)"),
             Value::Resource(r) => write!(f, "{}.{}", r.addr.ty, r.addr.name),
             other => match other.to_json() {

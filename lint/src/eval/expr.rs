@@ -429,6 +429,11 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
 }
 
 pub fn index(v: &Value, k: &Value) -> EResult {
+    if let (Value::Ref(r), Some(key)) = (v, k.as_str()) {
+        if let Some(x) = r.index(key) {
+            return Ok(x);
+        }
+    }
     if v.is_unknown() || k.is_unknown() {
         return Ok(Value::Unknown);
     }

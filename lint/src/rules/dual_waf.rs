@@ -3,7 +3,8 @@
 //! two WAFs):
 //! - every `aws_cloudfront_distribution` has a `web_acl_id` that resolves to an
 //!   `aws_wafv2_web_acl` of scope `CLOUDFRONT` (directly, through module outputs, or through an
-//!   SSM parameter published by another stack);
+//!   SSM parameter another stack publishes, read with `data "aws_ssm_parameter"` or as
+//!   `values["/full/name"]` of `nextstack_ssm_parameters`);
 //! - every `aws_api_gateway_stage` is the `resource_arn` of an `aws_wafv2_web_acl_association`
 //!   whose ACL has scope `REGIONAL`;
 //! - an `aws_apigatewayv2_api` with `protocol_type = "HTTP"`, which WAF cannot protect, sets

@@ -1,8 +1,9 @@
 //! ## What it does
 //! Checks that every SSM parameter a stack reads is published by some stack of the linted set,
 //! comparing names after evaluation. Reads are `data "aws_ssm_parameter"` (`name`),
-//! `data "aws_ssm_parameters_by_path"` (`path`, `recursive`) and the `nextstack_ssm_parameters`
-//! data source and ephemeral resource (`names`, or `path` + `recursive`). Publishes are
+//! `data "aws_ssm_parameters_by_path"` (`path`, `recursive`, default false) and the
+//! `nextstack_ssm_parameters` data source and ephemeral resource (`names`, or `path` +
+//! `recursive`, default true). Publishes are
 //! `resource "aws_ssm_parameter"` (`name`) and `resource "nextstack_ssm_parameters"`
 //! (`path_prefix` + each key of `values`, `secure_values` and `secure_values_wo`). The message
 //! names the closest published name.
@@ -69,7 +70,8 @@ pub fn check(ctx: &RuleContext) {
         };
         let (what, shown) = match &r.target {
             ReadTarget::Name(n) => ("parameter", n.clone()),
-            ReadTarget::Path { path, .. } => ("path", path.clone()),
+            ReadTarget::Path { path, recursive: true } => ("path", path.clone()),
+            ReadTarget::Path { path, recursive: false } => ("path (not recursive)", path.clone()),
             ReadTarget::Unknown => {
                 ctx.report(
                     r.inst,
@@ -97,7 +99,14 @@ pub fn check(ctx: &RuleContext) {
             &block,
             r.span.clone(),
             outcome,
-            format!("SSM {what} `{shown}` is read but no linted stack publishes it{closest}"),
+            format!(
+                "SSM {what} `{shown}` is read but no linted stack publishes {}{closest}",
+                if matches!(r.target, ReadTarget::Name(_)) {
+                    "it"
+                } else {
+                    "a parameter under it"
+                }
+            ),
             Some(
                 "publish it with aws_ssm_parameter / nextstack_ssm_parameters in the producing stack, or fix the name",
             ),
