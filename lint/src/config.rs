@@ -120,9 +120,19 @@ impl Config {
         self.levels.get(rule).copied().unwrap_or(Level::On(Severity::Error))
     }
 
-    /// True when the stack directory (relative to the current directory) is named prod.
+    /// True when the stack directory (as shown: relative to the current directory) matches
+    /// `prod_stacks`, either as shown or relative to the directory of the config file, so the
+    /// globs hold wherever in the repository the linter runs.
     pub fn is_prod_dir(&self, dir: &str) -> bool {
-        self.prod.as_ref().is_some_and(|g| g.is_match(dir))
+        let Some(g) = &self.prod else { return false };
+        if g.is_match(dir) {
+            return true;
+        }
+        let Some(base) = self.path.as_deref().and_then(Path::parent) else {
+            return false;
+        };
+        let (abs, base) = (crate::load::absolute(Path::new(dir)), crate::load::absolute(base));
+        abs.strip_prefix(&base).is_ok_and(|rel| g.is_match(rel))
     }
 }
 

@@ -285,6 +285,18 @@ fn config_sets_levels_and_prod_stacks() {
 }
 
 #[test]
+fn prod_stacks_are_relative_to_the_config_file() {
+    // Run from a subdirectory: the config is found in an ancestor and `prod/**` still matches.
+    let o = run_in(&fixtures().join("config/prod"), &["--format", "json", "."]);
+    let fs = findings(&o);
+    assert!(
+        fs.iter()
+            .any(|f| f["rule"] == "ecs-exec-disabled-in-prod" && f["severity"] == "error"),
+        "{fs:?}"
+    );
+}
+
+#[test]
 fn list_rules_and_explain() {
     let o = bin().arg("--list-rules").output().expect("runs");
     let s = stdout(&o);
