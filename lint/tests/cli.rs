@@ -217,6 +217,28 @@ fn human_output_underlines_and_shows_the_module_chain() {
 }
 
 #[test]
+fn one_finding_per_location_with_every_module_instance_as_a_label() {
+    // A module called by two stacks, three times through for_each and once through count; three
+    // instances fail at the same attribute.
+    let dir = fixtures().join("module-instances");
+    let o = run_in(&dir, &["--format", "json"]);
+    let fs = findings(&o);
+    assert_eq!(fs.len(), 1, "{fs:#?}");
+    assert_eq!(fs[0]["file"], "modules/svc/main.tf");
+    let o = run_in(&dir, &["--color", "never"]);
+    golden(&fixtures().join("module-instances.human.txt"), &stdout(&o));
+    let s = stdout(&o);
+    for label in [
+        "module call `svc[\"api\"]` (stack `blue`)",
+        "module call `svc[\"web\"]` (stack `blue`)",
+        "module call `svc[0]` (stack `green`)",
+    ] {
+        assert!(s.contains(label), "{label}: {s}");
+    }
+    assert!(!s.contains("worker"), "{s}");
+}
+
+#[test]
 fn sarif_is_valid_shape() {
     let o = run_in(&fixtures().join("six-stack/bad"), &["--format", "sarif"]);
     let v: Value = serde_json::from_slice(&o.stdout).expect("SARIF is JSON");

@@ -38,6 +38,10 @@ pub struct Instance {
     /// Index of the call in the parent module's `calls`.
     pub call: Option<usize>,
     pub call_bindings: Rc<Vec<(String, Value)>>,
+    /// The instance's `count` index or `for_each` key in its call, if the call repeats.
+    pub key: Option<Value>,
+    /// Whether the call's `count` / `for_each` could not be evaluated (one instance stands for all).
+    pub any_key: bool,
     /// The root instance (the stack).
     pub stack: InstId,
     pub depth: usize,
@@ -182,6 +186,8 @@ impl<'p> Evaluator<'p> {
                 parent: None,
                 call: None,
                 call_bindings: Rc::new(vec![]),
+                key: None,
+                any_key: false,
                 stack: 0,
                 depth: 0,
             });
@@ -243,6 +249,8 @@ impl<'p> Evaluator<'p> {
                     parent: Some(id),
                     call: Some(ci),
                     call_bindings: Rc::new(bindings),
+                    key: key.clone(),
+                    any_key: rep == Repetition::Unknown,
                     stack: inst.stack,
                     depth: inst.depth + 1,
                 });

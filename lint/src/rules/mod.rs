@@ -252,9 +252,15 @@ impl<'a> RuleContext<'a> {
                 .get(self.model.stack_index(self.ev, parent))
                 .map(|s| s.name.clone())
                 .unwrap_or_default();
+            let key = match &cur.key {
+                Some(Value::String(k)) => format!("[{k:?}]"),
+                Some(k) => format!("[{k}]"),
+                None if cur.any_key => "[*]".into(),
+                None => String::new(),
+            };
             steps.push(ChainStep {
                 span: Span::new(call.file, call.block.head_span.clone()),
-                label: format!("evaluated through module call `{}` (stack `{}`)", call.name, stack),
+                label: format!("evaluated through module call `{}{key}` (stack `{}`)", call.name, stack),
             });
             cur = p;
         }
