@@ -163,7 +163,21 @@ fn dir_files(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// Every Terraform file under the paths (`.terraform/` and `.git/` skipped).
+/// Directories never linted: Terraform's and Terragrunt's caches of downloaded or copied modules,
+/// VCS metadata, and package caches. A `target/` is skipped only when it is a Cargo target
+/// directory (it holds `CACHEDIR.TAG`), so a stack named `target` is still linted.
+fn skipped_dir(e: &walkdir::DirEntry) -> bool {
+    if e.depth() == 0 || !e.file_type().is_dir() {
+        return false;
+    }
+    match e.file_name().to_str().unwrap_or("") {
+        ".terraform" | ".terragrunt-cache" | ".git" | "node_modules" => true,
+        "target" => e.path().join("CACHEDIR.TAG").is_file(),
+        _ => false,
+    }
+}
+
+/// Every Terraform file under the paths (see [`skipped_dir`]).
 fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     let mut out = Vec::new();
     for p in paths {
@@ -174,12 +188,10 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
             out.push(absolute(p));
             continue;
         }
-        let walker = WalkDir::new(p).sort_by_file_name().into_iter().filter_entry(|e| {
-            let n = e.file_name().to_str().unwrap_or("");
-            !(e.depth() > 0
-                && e.file_type().is_dir()
-                && (n == ".terraform" || n == ".git" || n == "target" || n == "node_modules"))
-        });
+        let walker = WalkDir::new(p)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| !skipped_dir(e));
         for e in walker.filter_map(|e| e.ok()) {
             if e.file_type().is_file() && (is_tf(e.path()) || is_tfvars(e.path())) {
                 out.push(absolute(e.path()));

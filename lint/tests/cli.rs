@@ -374,3 +374,30 @@ fn docs_are_generated_from_the_doc_comments() {
         );
     }
 }
+
+#[test]
+fn module_caches_are_skipped_but_a_stack_named_target_is_not() {
+    let dir = std::env::temp_dir().join(format!("nextstack-lint-skip-{}", std::process::id()));
+    let export = "data \"terraform_remote_state\" \"shared\" {}\n";
+    for sub in [
+        ".terraform/modules/vpc",
+        "live/.terragrunt-cache/abc/app",
+        "rust/target",
+        "stacks/target",
+    ] {
+        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+        std::fs::write(dir.join(sub).join("main.tf"), export).expect("write");
+    }
+    std::fs::write(
+        dir.join("rust/target/CACHEDIR.TAG"),
+        "Signature: 8a477f597d28d172789f06886806bc55\n",
+    )
+    .expect("write");
+    let o = run_in(&dir, &["--format", "json"]);
+    let files: Vec<String> = findings(&o)
+        .iter()
+        .map(|f| f["file"].as_str().unwrap_or("").to_string())
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(files, vec!["stacks/target/main.tf"]);
+}
