@@ -126,9 +126,6 @@ fn lb_exposure(label: &str, lbs: &[&EvalBlock]) -> Exposure {
                 unknown.get_or_insert(format!("whether {label} is internet-facing is not known statically"));
             }
         }
-        if lb.maybe {
-            unknown.get_or_insert(format!("{label} is not known statically"));
-        }
     }
     match unknown {
         Some(u) => Exposure::Unknown(u),
@@ -221,7 +218,9 @@ pub fn check(ctx: &RuleContext) {
             if api == Some(true) {
                 continue;
             }
-            let header = has_block(o, "custom_header", |h| Some(!h.value("name").is_null() && !h.value("value").is_null()));
+            let header = has_block(o, "custom_header", |h| {
+                Some(!h.value("name").is_null() && !h.value("value").is_null())
+            });
             if header == Some(true) {
                 continue;
             }
