@@ -45,7 +45,9 @@
 //! ## Known blind spots
 //! A literal WAF ARN is judged by its `global/` or `regional/` part. An ACL or association made
 //! outside the linted set, or an ARN that cannot be followed (an output of a registry module),
-//! is "cannot verify".
+//! is "cannot verify". A stage created implicitly by `aws_api_gateway_deployment { stage_name }`
+//! is not seen, and a `web_acl_id` that refers to the ACL's `id` instead of its `arn` is taken
+//! as the ACL.
 //!
 //! ## References
 //! - [AWS WAF: protecting API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-aws-waf.html)

@@ -32,7 +32,10 @@
 //!
 //! ## Known blind spots
 //! Container definitions assembled from values that are unknown before apply (outputs of
-//! registry modules, data sources) are reported as "cannot verify".
+//! registry modules, data sources) are reported as "cannot verify". With `jsonencode(...)` the
+//! known parts stay inspectable, but a heredoc or `templatefile(...)` with one unknown
+//! interpolation (an image tag from a variable) is wholly unknown, even where
+//! `readonlyRootFilesystem` is written literally.
 //!
 //! ## References
 //! - [ECS task definition parameters: readonlyRootFilesystem](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html)

@@ -24,7 +24,9 @@
 //! ```
 //!
 //! ## Known blind spots
-//! None: the check needs no evaluation, so it also covers modules nobody calls.
+//! The check needs no evaluation, so it also covers modules nobody calls. Other ways of reading
+//! another stack's state (Terragrunt `dependency` blocks, a `data "http"` or `data "external"`
+//! against the state backend) are not recognised.
 //!
 //! ## References
 //! - [SSM Parameter Store](https://docs.aws.amazon.com/systems-manager/latest/userguide/systems-manager-parameter-store.html)

@@ -38,7 +38,9 @@
 //! AWS public parameters (`/aws/service/...`, `/aws/reference/...`) are taken as published.
 //! Parameters created outside the linted set (by hand, by another tool) are reported; lint the
 //! whole layout at once or suppress with a reason. A read whose name is unknown, or any publish
-//! whose name is unknown, makes the unmatched read "cannot verify".
+//! whose name is unknown, makes the unmatched read "cannot verify"; a name built from a template
+//! with one unknown part is wholly unknown. Reads by ARN (a shared parameter of another account,
+//! `ephemeral "aws_ssm_parameter"`) are not modelled.
 //!
 //! ## References
 //! - [GetParametersByPath](https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParametersByPath.html)
