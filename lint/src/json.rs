@@ -206,6 +206,12 @@ fn template(s: &str, span: &Range<usize>) -> Result<Expression, Err> {
     if !s.contains("${") && !s.contains("%{") {
         return Ok(Expression::from(s));
     }
+    if let Some((at, n)) = crate::load::unclosed_brackets(s, true) {
+        return Err((
+            span.clone(),
+            format!("invalid template in string: {n} brackets are never closed (the first at character {at})"),
+        ));
+    }
     match hcl_edit::parser::parse_template(s) {
         Ok(t) => Ok(Expression::StringTemplate(t.into())),
         Err(e) => Err((span.clone(), format!("invalid template in string: {}", e.message()))),

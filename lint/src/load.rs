@@ -245,8 +245,107 @@ fn parse_text(path: &Path, text: &str) -> Parsed {
     }
 }
 
+/// More brackets than this left open at the end of a file (or template) are reported without
+/// running the parser, which backtracks exponentially in the number of brackets it has to
+/// give up on (found by `cargo fuzz run load_eval`: 20 unclosed `z[4/z==` took seconds).
+const MAX_UNCLOSED: usize = 12;
+
+/// When more than [`MAX_UNCLOSED`] brackets are still open at the end of `text`: the offset of
+/// the outermost of them and their number. Brackets in comments, strings and heredocs do not
+/// count; `${` / `%{` in strings do. `template` reads `text` as a template (string content).
+pub fn unclosed_brackets(text: &str, template: bool) -> Option<(usize, usize)> {
+    #[derive(PartialEq)]
+    enum Frame {
+        Bracket(usize),
+        Interp(usize),
+        Str,
+    }
+    let b = text.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let in_string = |stack: &Vec<Frame>| stack.last().map_or(template, |f| *f == Frame::Str);
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied();
+        if in_string(&stack) {
+            match (c, next) {
+                (b'\\', _) => i += 1,
+                (b'$' | b'%', Some(b'$' | b'%')) if b.get(i + 2) == Some(&b'{') => i += 2,
+                (b'$' | b'%', Some(b'{')) => {
+                    stack.push(Frame::Interp(i));
+                    i += 1;
+                }
+                (b'"', _) if !stack.is_empty() => {
+                    stack.pop();
+                }
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match (c, next) {
+            (b'#', _) | (b'/', Some(b'/')) => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            (b'/', Some(b'*')) => {
+                i = text[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 1);
+            }
+            (b'"', _) => stack.push(Frame::Str),
+            (b'<', Some(b'<')) => {
+                // A heredoc: skip to the line that holds only its delimiter.
+                let rest = &text[i + 2..];
+                let rest_trim = rest.strip_prefix('-').unwrap_or(rest);
+                let ident: String = rest_trim
+                    .chars()
+                    .take_while(|ch| ch.is_ascii_alphanumeric() || *ch == '_')
+                    .collect();
+                if !ident.is_empty() && rest_trim[ident.len()..].starts_with(['\n', '\r']) {
+                    let body = i + 2 + (rest.len() - rest_trim.len()) + ident.len();
+                    let mut pos = text[body..].find('\n').map_or(b.len(), |p| body + p + 1);
+                    let mut end = b.len();
+                    while pos < b.len() {
+                        let line_end = text[pos..].find('\n').map_or(b.len(), |p| pos + p + 1);
+                        if text[pos..line_end].trim() == ident {
+                            end = line_end;
+                            break;
+                        }
+                        pos = line_end;
+                    }
+                    i = end;
+                    continue;
+                }
+                i += 1;
+            }
+            (b'(' | b'[' | b'{', _) => stack.push(Frame::Bracket(i)),
+            (b')' | b']' | b'}', _) => match stack.pop() {
+                // The end of an interpolation: back in its string.
+                Some(Frame::Interp(_)) | Some(Frame::Bracket(_)) | None => {}
+                Some(Frame::Str) => stack.push(Frame::Str),
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    let open: Vec<usize> = stack
+        .iter()
+        .filter_map(|f| match f {
+            Frame::Bracket(p) | Frame::Interp(p) => Some(*p),
+            Frame::Str => None,
+        })
+        .collect();
+    (open.len() > MAX_UNCLOSED).then(|| (open[0], open.len()))
+}
+
 /// Parses native HCL; errors carry the byte offset of the failure.
 pub fn parse_hcl(text: &str) -> Result<Body, (Range<usize>, String)> {
+    if let Some((at, n)) = unclosed_brackets(text, false) {
+        return Err((
+            at..at + 1,
+            format!("{n} brackets are never closed; the first opens here"),
+        ));
+    }
     let mut patched: Option<String> = None;
     for attempt in 0..64 {
         let cur = patched.as_deref().unwrap_or(text);
@@ -511,6 +610,37 @@ mod tests {
         // Found by `cargo fuzz run load_eval`.
         let e = parse_hcl("Y Y \u{01f3}").err();
         assert!(e.is_some_and(|(r, _)| r.start <= r.end));
+    }
+
+    #[test]
+    fn many_unclosed_brackets_are_an_error_without_the_parser() {
+        // Found by `cargo fuzz run load_eval`: the parser takes exponential time on this.
+        let text = format!("N={}\n", "z[4/z==".repeat(40));
+        let t = std::time::Instant::now();
+        let e = parse_hcl(&text).err();
+        assert!(e.is_some_and(|(r, m)| r.start == 3 && m.contains("40 brackets")));
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
+        let text = format!("N = \"${{{}\"\n", "z[4/z==".repeat(20));
+        assert!(unclosed_brackets(&text, false).is_some());
+    }
+
+    #[test]
+    fn brackets_in_strings_comments_and_heredocs_do_not_count() {
+        let opens = "[[[[[[[[[[[[[[[[[[[[";
+        for text in [
+            format!("a = \"{opens}\"\n"),
+            format!("# {opens}\na = 1\n"),
+            format!("// {opens}\na = 1\n"),
+            format!("/* {opens} */\na = 1\n"),
+            format!("a = <<-EOT\n  {opens}\n  EOT\nb = [1]\n"),
+            format!("a = \"${{x[\"{opens}\"]}}\"\n"),
+            format!("a = \"$${{ {opens}\"\n"),
+            format!("a = [{}]\n", "[".repeat(20) + &"]".repeat(20)),
+        ] {
+            assert_eq!(unclosed_brackets(&text, false), None, "{text}");
+            assert!(parse_hcl(&text).is_ok(), "{text}");
+        }
+        assert!(unclosed_brackets(&format!("x ${{{}", "a[".repeat(20)), true).is_some());
     }
 
     #[test]

@@ -115,6 +115,9 @@ impl Evaluator<'_> {
                 let Some(text) = self.read_file(sc.inst, &p) else {
                     return Ok(Value::Unknown);
                 };
+                if crate::load::unclosed_brackets(&text, true).is_some() {
+                    return err("template does not parse");
+                }
                 let Ok(tpl) = hcl_edit::parser::parse_template(&text) else {
                     return err("template does not parse");
                 };
