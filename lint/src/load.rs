@@ -433,6 +433,21 @@ pub fn load(paths: &[PathBuf], var_files: &[PathBuf]) -> Result<Project, LoadErr
             }
         }
     }
+    // Modules that call each other in a cycle with no root above them would never be evaluated:
+    // each of them counts as a root, so what they declare is still checked.
+    let mut reached = vec![false; project.modules.len()];
+    let mut todo: Vec<ModId> = project.roots().collect();
+    while let Some(m) = todo.pop() {
+        if std::mem::replace(&mut reached[m], true) {
+            continue;
+        }
+        todo.extend(project.modules[m].calls.iter().filter_map(|c| c.target));
+    }
+    for (m, r) in reached.iter().enumerate() {
+        if !r && !project.modules[m].files.is_empty() {
+            project.modules[m].called = false;
+        }
+    }
     for vf in var_files {
         let abs = absolute(vf);
         let text = std::fs::read_to_string(&abs).map_err(|source| LoadError::Io {

@@ -401,3 +401,15 @@ fn module_caches_are_skipped_but_a_stack_named_target_is_not() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(files, vec!["stacks/target/main.tf"]);
 }
+
+#[test]
+fn modules_that_call_each_other_with_no_root_are_still_checked() {
+    let o = run_in(&fixtures().join("module-cycle"), &["--format", "json"]);
+    let fs = findings(&o);
+    assert!(
+        fs.iter()
+            .any(|f| f["rule"] == "lambda-dead-letter-queue" && f["file"] == "a/main.tf"),
+        "{fs:#?}"
+    );
+    assert_eq!(o.status.code(), Some(1));
+}
