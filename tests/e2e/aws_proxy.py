@@ -125,7 +125,8 @@ class Fault:
 
     @classmethod
     def rewrite(cls, key: str, change, *, body_contains: str | None = None, times: int | None = None) -> "Fault":
-        """Forward the request, then pass moto's JSON answer through change(dict) -> dict."""
+        """Forward the request, then pass moto's answer through change: dict -> dict for JSON protocols,
+        str -> str for XML ones (Route 53, STS)."""
         return cls(key, body_contains=body_contains, times=times, rewrite=change)
 
     def matches(self, key: str, path: str, body: bytes) -> bool:
@@ -285,7 +286,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not self.path.startswith("/moto-api"):
             self.server.counter.add(key, response.status)
         if fault is not None and fault.rewrite is not None and response.status < 400:
-            payload = json.dumps(fault.rewrite(json.loads(payload or b"{}"))).encode()
+            if "json" in (response.getheader("Content-Type") or ""):
+                payload = json.dumps(fault.rewrite(json.loads(payload or b"{}"))).encode()
+            else:
+                payload = fault.rewrite(payload.decode("utf-8")).encode()
         self.send_response_only(response.status, response.reason)
         for key, value in response.getheaders():
             if key.lower() not in _HOP_BY_HOP and key.lower() != "content-length":
