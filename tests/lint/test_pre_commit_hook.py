@@ -42,11 +42,11 @@ def git(repo, *args):
     subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=repo, check=True, capture_output=True)
 
 
-def run_hook(repo: Path, bin_dir: Path, home: Path):
+def run_hook(repo: Path, bin_dir: Path, home: Path, all_files: bool = True):
     env = dict(os.environ, PATH="%s:%s" % (bin_dir, os.environ["PATH"]), PRE_COMMIT_HOME=str(home), NO_COLOR="1")
     pre_commit = harness.venv_tool("pre-commit")
     return subprocess.run(
-        [str(pre_commit), "try-repo", str(harness.REPO_ROOT), "nextstack-lint", "--all-files"],
+        [str(pre_commit), "try-repo", str(harness.REPO_ROOT), "nextstack-lint"] + (["--all-files"] if all_files else []),
         cwd=repo,
         env=env,
         capture_output=True,
@@ -79,3 +79,36 @@ def test_hook_passes_clean_stacks_and_fails_a_cross_stack_export(tmp_path):
     assert "Failed" in bad.stdout
     assert "no-cross-stack-exports" in bad.stdout, bad.stdout
     assert "stacks/edge/network.tf" in bad.stdout, bad.stdout
+
+
+TASK = """
+resource "aws_ecs_task_definition" "web" {
+  family                = "web"
+  container_definitions = file("${path.module}/containers.json")
+}
+"""
+
+
+def containers(read_only: bool) -> str:
+    return '[{"name": "web", "image": "web:1", "readonlyRootFilesystem": %s}]' % ("true" if read_only else "false")
+
+
+def test_hook_runs_when_only_a_file_read_by_terraform_changes(tmp_path):
+    binary = lint_binary()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "nextstack-lint").symlink_to(binary)
+    repo = tmp_path / "infra"
+    (repo / "compute").mkdir(parents=True)
+    (repo / "compute" / "main.tf").write_text(TASK)
+    (repo / "compute" / "containers.json").write_text(containers(read_only=True))
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "compute")
+
+    # Only the JSON that file() reads is staged: the hook must still run, and fail.
+    (repo / "compute" / "containers.json").write_text(containers(read_only=False))
+    git(repo, "add", "compute/containers.json")
+    bad = run_hook(repo, bin_dir, tmp_path / "pre-commit-home", all_files=False)
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "ecs-read-only-root-filesystem" in bad.stdout, bad.stdout
