@@ -6,7 +6,11 @@ seconds after the request and never looks at DNS, so every test checks the Route
 """
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import time
 
 import harness
 
@@ -123,7 +127,12 @@ def test_cross_account_certificate_is_issued_with_one_record_per_name(terraform,
     )
     plan = tf.plan_ok()
     assert "must be replaced" not in plan.stdout, plan.stdout
+    # The new spelling is stored in place; nothing in AWS changes.
+    assert "0 to add, 1 to change, 0 to destroy" in plan.stdout, plan.stdout
     tf.apply_ok()
+    assert tf.outputs()["arn"] == arn
+    assert cnames(aws, zone) == records
+    assert sorted(tf.resource("nextstack_acm_certificate.site")["subject_alternative_names"]) == ["*.example.com", "WWW.example.com"]
     tf.assert_no_changes()
 
     # Tags change in place.
@@ -233,6 +242,56 @@ def test_moving_validation_to_another_zone_is_in_place(terraform, aws):
     tf.assert_no_changes()
 
 
+def test_a_new_dns_role_or_external_id_touches_no_record(terraform, aws):
+    """Zone ids are unique across accounts: another role (or external id) into the same zone reaches the same
+    records, so the change is in place and makes no AWS call. Before, it counted as a move and the 'old' zone's
+    records (the live ones) were deleted."""
+    zone = make_zone(aws)
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone=zone))
+    tf.apply_ok()
+    arn = tf.resource("nextstack_acm_certificate.site")["arn"]
+    records = cnames(aws, zone)
+    assert len(records) == 2
+
+    other_role = "arn:aws:iam::%s:role/dns-rotated" % DNS_ACCOUNT
+    tf.write(PROVIDERS + certificate(zone=zone, role=other_role))
+    plan = tf.plan_ok()
+    assert "0 to add, 1 to change, 0 to destroy" in plan.stdout and "must be replaced" not in plan.stdout, plan.stdout
+    tf.apply_ok()
+    assert cnames(aws, zone) == records, "the validation records must stay where they are"
+    state = tf.resource("nextstack_acm_certificate.site")
+    assert state["arn"] == arn and state["validation"]["role_arn"] == other_role
+    assert len(state["validation_records"]) == 2
+    tf.assert_no_changes()
+
+    tf.write(PROVIDERS + certificate(zone=zone, role=other_role).replace("  }\n}", '    external_id    = "rotated"\n  }\n}'))
+    plan = tf.plan_ok()
+    assert "0 to add, 1 to change, 0 to destroy" in plan.stdout, plan.stdout
+    tf.apply_ok()
+    assert cnames(aws, zone) == records
+    assert tf.resource("nextstack_acm_certificate.site")["validation"]["external_id"] == "rotated"
+    tf.assert_no_changes()
+    assert list(certificates(aws)) == [arn]
+
+    tf.destroy_ok()
+    assert certificates(aws) == {} and cnames(aws, zone) == [], "the new role removes the records on destroy"
+
+
+def test_key_algorithms_acm_cannot_issue_are_refused_at_plan(terraform, aws):
+    zone = make_zone(aws)
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone=zone, extra='  key_algorithm = "RSA_4096"\n'))
+    tf.plan_fails(
+        contains='key_algorithm = "RSA_4096" cannot be requested: ACM issues certificates only with RSA_2048, EC_prime256v1, EC_secp384r1'
+    )
+    tf.write(PROVIDERS + certificate(zone=zone, extra='  key_algorithm = "EC_secp384r1"\n'))
+    tf.apply_ok()
+    assert len(certificates(aws)) == 1, "moto ignores the key type; the request went through"
+    assert tf.resource("nextstack_acm_certificate.site")["key_algorithm"] == "EC_secp384r1"
+    tf.assert_no_changes()
+
+
 def test_unknown_zone_fails_before_anything_is_requested(terraform, aws):
     make_zone(aws)
     tf = terraform()
@@ -265,7 +324,7 @@ def test_names_outside_the_zone_fail_before_anything_is_requested(terraform, aws
     zone = make_zone(aws)
     tf = terraform()
     tf.write(PROVIDERS + certificate(zone=zone, sans=("www.example.org",)))
-    tf.apply_fails(contains="cannot validate www.example.org")
+    tf.apply_fails(contains="www.example.org not in hosted zone %s (example.com.) through role %s" % (zone, DNS_ROLE))
     assert certificates(aws) == {}
     assert cnames(aws, zone) == []
 
@@ -282,7 +341,9 @@ def test_a_failure_after_the_request_deletes_the_certificate(terraform, aws):
     before = zone_records(aws, zone)
     tf = terraform()
     tf.write(PROVIDERS + certificate(zone=zone, sans=("www.example.com",)))
-    result = tf.apply_fails(contains="already has a CNAME %s with value someone-else.example.net." % taken)
+    result = tf.apply_fails(
+        contains="hosted zone %s (example.com.) through role %s already has a CNAME %s with value someone-else.example.net." % (zone, DNS_ROLE, taken)
+    )
     assert "nothing was left behind" in " ".join(result.stdout.split() + result.stderr.split()).replace("│", "")
     assert certificates(aws) == {}, "the certificate must be deleted after a failed create"
     assert zone_records(aws, zone) == before, "the other record stays as it was, and nothing else is left"
@@ -392,6 +453,58 @@ def test_import_refuses_what_is_not_a_certificate_arn(terraform, aws):
     result = tf.import_("nextstack_acm_certificate.site", "example.com")
     assert result.rc != 0
     assert "Expected a certificate ARN" in " ".join((result.stdout + result.stderr).replace("│", " ").split())
+
+
+def test_import_of_a_missing_certificate_names_region_and_role(terraform, aws):
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone="Z1"))
+    tf.init_ok()
+    missing = "arn:aws:acm:us-east-1:%s:certificate/00000000-0000-0000-0000-000000000000" % DNS_ACCOUNT
+    result = tf.import_("nextstack_acm_certificate.site", "%s@%s" % (missing, DNS_ROLE))
+    assert result.rc != 0
+    text = " ".join((result.stdout + result.stderr).replace("│", " ").split())
+    assert "No certificate %s in us-east-1 through %s" % (missing, DNS_ROLE) in text, text
+
+
+def test_ctrl_c_while_the_certificate_is_in_use_deletes_nothing(terraform, aws):
+    """A load balancer listener uses the certificate (moto then lists it in InUseBy): destroy waits, deleting
+    nothing; Ctrl-C ends the wait with an error that says it was interrupted (not a time-out), and the certificate
+    keeps its validation records."""
+    zone = make_zone(aws)
+    tf = terraform()
+    tf.write(PROVIDERS + certificate(zone=zone))
+    tf.apply_ok()
+    arn = tf.resource("nextstack_acm_certificate.site")["arn"]
+    records = cnames(aws, zone)
+    lb = aws.client("elb", CERT_REGION).create_load_balancer(
+        LoadBalancerName="site",
+        Listeners=[{"Protocol": "HTTPS", "LoadBalancerPort": 443, "InstanceProtocol": "HTTP", "InstancePort": 80, "SSLCertificateId": arn}],
+        AvailabilityZones=["us-east-1a"],
+    )["DNSName"]
+    assert certificates(aws)[arn]["InUseBy"] == [lb]
+
+    argv = [str(tf.binary), "-chdir=%s" % tf.workdir, "destroy", "-auto-approve", "-no-color", "-input=false"]
+    proc = subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=tf.env, text=True, start_new_session=True
+    )
+    try:
+        # Let the refresh pass and the wait begin (it polls every 2, 4, 8 ... s), then press Ctrl-C once: like a
+        # terminal, to the whole process group (Terraform 1.0 runs as a parent that ignores SIGINT and a child).
+        time.sleep(6)
+        assert proc.poll() is None, "destroy ended while the certificate was in use:\n%s" % (proc.communicate()[0])
+        os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    text = " ".join((stdout + stderr).replace("│", " ").split())
+    assert proc.returncode != 0, text
+    assert "Stopped while waiting for %s to stop using certificate %s" % (lb, arn) in text, text
+    assert "Nothing was deleted" in text and "delete timeout" not in text, text
+    assert list(certificates(aws)) == [arn], "the certificate is kept"
+    assert cnames(aws, zone) == records, "a certificate in use keeps its validation records, so it renews"
+    assert "nextstack_acm_certificate.site" in tf.resources()
 
 
 def copy_example(name, dest):

@@ -90,7 +90,10 @@ def test_refuses_to_overwrite_a_record_it_does_not_manage(terraform, aws):
     before = zone_records(aws, zone)
     tf = terraform()
     tf.write(PROVIDERS + alias(zone))
-    tf.apply_fails(contains="www.example.com. A already exists in hosted zone %s (example.com.) (not an alias) and is not managed by this resource" % zone)
+    tf.apply_fails(
+        contains="www.example.com. A (not an alias) already exists in hosted zone %s (example.com.) through role %s and is not managed by this resource"
+        % (zone, DNS_ROLE)
+    )
     assert zone_records(aws, zone) == before, "one change batch: nothing may be written when one record is refused"
     assert tf.resources() == {}
 
@@ -99,8 +102,10 @@ def test_refuses_to_overwrite_a_record_it_does_not_manage(terraform, aws):
     assert aliases(aws, zone)[("www.example.com.", "A")] == DIST
     assert [r for r in zone_records(aws, zone) if r[0] == "www.example.com." and r[1] == "A"] == [("www.example.com.", "A", ())]
     tf.assert_no_changes()
+    # A record taken over is managed from then on: destroy deletes it like the others.
     tf.destroy_ok()
     assert aliases(aws, zone) == {}
+    assert [r for r in zone_records(aws, zone) if r[1] in ("A", "AAAA")] == [], "the taken-over record is deleted too"
 
 
 def test_drift_is_repaired(terraform, aws):

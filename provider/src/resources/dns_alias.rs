@@ -14,8 +14,8 @@ use tfplugin_framework::{
     Resource, Schema, Type, Value,
 };
 
-use crate::aws::{Aws, Clients, Target};
-use crate::resources::route53::{self, bare_zone_id, check_role_arn, fqdn, Zone};
+use crate::aws::Aws;
+use crate::resources::route53::{self, bare_zone_id, check_role_arn, fqdn, ZoneAccess};
 
 /// `target { dns_name, hosted_zone_id, evaluate_target_health }`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -82,15 +82,15 @@ pub struct Model {
 }
 
 impl Model {
-    fn dns_target(&self) -> Target {
-        Target {
-            region: None,
-            role_arn: self.role_arn.clone().filter(|r| !r.is_empty()),
-            external_id: self.external_id.clone().filter(|r| !r.is_empty()),
-        }
-    }
-    fn via(&self) -> String {
-        route53::via(self.role_arn.as_deref())
+    /// The zone, reached through `role_arn` (or the provider's credentials).
+    async fn access(&self, aws: &Aws) -> Result<ZoneAccess, Diagnostic> {
+        ZoneAccess::open(
+            aws,
+            &self.hosted_zone_id,
+            self.role_arn.as_deref(),
+            self.external_id.as_deref(),
+        )
+        .await
     }
     fn alias_target(&self) -> Result<&AliasTarget, Diagnostic> {
         self.target.as_ref().ok_or_else(|| {
@@ -153,37 +153,22 @@ fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The zone, reached through the role, and a check that it holds every name.
-async fn zone_for(dns: &Clients, model: &Model) -> Result<Zone, Diagnostic> {
-    let via = model.via();
-    let zone = route53::hosted_zone(dns, &model.hosted_zone_id, &via)
-        .await
-        .map_err(|d| d.at(AttributePath::root("hosted_zone_id")))?;
-    let outside: Vec<&str> = model
-        .names
-        .iter()
-        .filter(|n| !zone.contains(n))
-        .map(String::as_str)
-        .collect();
-    if !outside.is_empty() {
-        return Err(Diagnostic::error(
-            "Names outside the hosted zone",
-            format!(
-                "{} not in hosted zone {} ({}) reached {via}.",
-                outside.join(", "),
-                zone.id,
-                zone.name
-            ),
-        )
-        .at(AttributePath::root("names")));
-    }
-    Ok(zone)
+/// The zone, reached through the role, checked to hold every name.
+async fn zone_for(dns: &ZoneAccess, model: &Model) -> Result<(), Diagnostic> {
+    let names: Vec<String> = model.names.iter().cloned().collect();
+    dns.covering(
+        &names,
+        AttributePath::root("hosted_zone_id"),
+        AttributePath::root("names"),
+    )
+    .await?;
+    Ok(())
 }
 
 /// CREATE (or, when allowed, UPSERT) changes for records new to this resource.
 /// Existing records it does not manage are refused, each by name.
 fn writes(
-    zone: &Zone,
+    dns: &ZoneAccess,
     found: &BTreeMap<String, Vec<ResourceRecordSet>>,
     new: &BTreeSet<String>,
     target: &AliasTarget,
@@ -199,7 +184,7 @@ fn writes(
             diags.push(
                 Diagnostic::error(
                     "CNAME record in the way",
-                    format!("{name} is a CNAME (to {value}) in hosted zone {} ({}); an alias record cannot sit beside it. Remove the CNAME first.", zone.id, zone.name),
+                    format!("{name} is a CNAME (to {value}) in {}; an alias record cannot sit beside it. Remove the CNAME first.", dns.describe()),
                 )
                 .at(AttributePath::root("names")),
             );
@@ -211,12 +196,11 @@ fn writes(
                     Diagnostic::error(
                         "DNS record already exists",
                         format!(
-                            "{name} {} already exists in hosted zone {} ({}) ({}) and is not managed by this resource. \
+                            "{name} {} ({}) already exists in {} and is not managed by this resource. \
                              Set allow_overwrite = true to take it over, or import it.",
                             ty.as_str(),
-                            zone.id,
-                            zone.name,
-                            AliasTarget::of(existing).describe()
+                            AliasTarget::of(existing).describe(),
+                            dns.describe()
                         ),
                     )
                     .at(AttributePath::root("names")),
@@ -254,11 +238,18 @@ fn names_of<'a>(keys: impl IntoIterator<Item = &'a String>) -> Vec<String> {
     set.into_iter().collect()
 }
 
-fn zone_gone(model: &Model) -> Diagnostic {
-    Diagnostic::error(
-        "Hosted zone not found",
-        format!("Hosted zone {} disappeared {}.", model.hosted_zone_id, model.via()),
-    )
+fn zone_gone(dns: &ZoneAccess) -> Diagnostic {
+    Diagnostic::error("Hosted zone not found", format!("{} no longer exists.", dns.describe()))
+}
+
+/// The state after a write Route53 accepted: an apply that succeeded, with a
+/// warning when the change was not confirmed INSYNC (the records are written all the same).
+#[allow(clippy::result_large_err)] // the type `Resource::create` and `update` return
+fn written(model: Model, unconfirmed: Option<Diagnostic>) -> Result<Model, ApplyError<Model>> {
+    match unconfirmed {
+        None => Ok(model),
+        Some(warning) => Err(ApplyError::keep(model, warning)),
+    }
 }
 
 pub struct DnsAliasResource;
@@ -287,7 +278,7 @@ impl Resource for DnsAliasResource {
             .attribute(
                 Attribute::new("allow_overwrite", Type::Bool)
                     .default_value(false)
-                    .description("Take over A/AAAA records that exist but are not managed here. Default `false`: such a record is an error that names it."),
+                    .description("Take over A/AAAA records that exist but are not managed here; they are managed from then on, and deleted on destroy. Default `false`: such a record is an error that names it."),
             )
             .attribute(
                 Attribute::new("records", Type::set(Type::String))
@@ -370,32 +361,31 @@ impl Resource for DnsAliasResource {
     }
 
     async fn create(&self, ctx: Ctx<'_, Aws>, planned: Model, _config: Model) -> Result<Model, ApplyError<Model>> {
-        let dns = ctx.data.clients(&planned.dns_target()).await?;
-        let zone = zone_for(&dns, &planned).await?;
+        let dns = planned.access(ctx.data).await?;
+        zone_for(&dns, &planned).await?;
         let target = planned.alias_target()?;
         let want = desired(&planned.names, planned.ipv6.unwrap_or(true));
-        let _guard = route53::lock_zone(&zone.id).await;
-        let found = route53::records_at(&dns, &zone.id, &names_of(&want))
-            .await?
-            .ok_or_else(|| zone_gone(&planned))?;
-        let changes = writes(&zone, &found, &want, target, planned.allow_overwrite.unwrap_or(false))?;
-        route53::apply(&dns, &zone.id, changes, "nextstack_dns_alias", true).await?;
-        Ok(Model {
+        let _guard = route53::lock_zone(&dns.id).await;
+        let found = dns.records_at(&names_of(&want)).await?.ok_or_else(|| zone_gone(&dns))?;
+        let changes = writes(&dns, &found, &want, target, planned.allow_overwrite.unwrap_or(false))?;
+        let unconfirmed = dns.apply(changes, "nextstack_dns_alias", Some(ctx.stop)).await?;
+        let model = Model {
             id: Some(resource_id(&planned.hosted_zone_id, &planned.names)),
             records: Some(want),
             ..planned
-        })
+        };
+        written(model, unconfirmed)
     }
 
     async fn read(&self, ctx: Ctx<'_, Aws>, mut state: Model) -> Result<Option<Model>, Diagnostics> {
-        let dns = ctx.data.clients(&state.dns_target()).await?;
+        let dns = state.access(ctx.data).await?;
         let managed = match &state.records {
             Some(r) => r.clone(),
             None => desired(&state.names, state.ipv6.unwrap_or(true)),
         };
-        let Some(found) = route53::records_at(&dns, &state.hosted_zone_id, &names_of(&managed)).await? else {
+        let Some(found) = dns.records_at(&names_of(&managed)).await? else {
             tracing::info!(
-                zone = state.hosted_zone_id,
+                zone = dns.describe(),
                 "hosted zone deleted outside Terraform; removing the aliases from state"
             );
             return Ok(None);
@@ -430,19 +420,20 @@ impl Resource for DnsAliasResource {
 
     async fn update(&self, ctx: Ctx<'_, Aws>, change: Change<Model>) -> Result<Model, ApplyError<Model>> {
         let Change { prior, planned, .. } = change;
-        let dns = ctx.data.clients(&planned.dns_target()).await?;
-        let zone = zone_for(&dns, &planned).await?;
+        let dns = planned.access(ctx.data).await?;
+        zone_for(&dns, &planned).await?;
         let target = planned.alias_target()?;
         let want = desired(&planned.names, planned.ipv6.unwrap_or(true));
         let had = prior.managed();
         let new: BTreeSet<String> = want.difference(&had).cloned().collect();
         let gone: BTreeSet<String> = had.difference(&want).cloned().collect();
-        let _guard = route53::lock_zone(&zone.id).await;
-        let found = route53::records_at(&dns, &zone.id, &names_of(new.iter().chain(&gone)))
+        let _guard = route53::lock_zone(&dns.id).await;
+        let found = dns
+            .records_at(&names_of(new.iter().chain(&gone)))
             .await?
-            .ok_or_else(|| zone_gone(&planned))?;
+            .ok_or_else(|| zone_gone(&dns))?;
 
-        let mut changes = writes(&zone, &found, &new, target, planned.allow_overwrite.unwrap_or(false))?;
+        let mut changes = writes(&dns, &found, &new, target, planned.allow_overwrite.unwrap_or(false))?;
         let retarget = prior.target.as_ref().is_none_or(|t| !t.same_as(target));
         if retarget {
             for key in want.intersection(&had) {
@@ -457,19 +448,22 @@ impl Resource for DnsAliasResource {
                 changes.push(route53::change(ChangeAction::Delete, set.clone())?);
             }
         }
-        route53::apply(&dns, &zone.id, changes, "nextstack_dns_alias", true).await?;
-        Ok(Model {
+        let unconfirmed = dns.apply(changes, "nextstack_dns_alias", Some(ctx.stop)).await?;
+        let model = Model {
             id: Some(resource_id(&planned.hosted_zone_id, &planned.names)),
             records: Some(want),
             ..planned
-        })
+        };
+        written(model, unconfirmed)
     }
 
+    /// Deletes exactly the records this resource manages, including those it
+    /// took over with `allow_overwrite`.
     async fn delete(&self, ctx: Ctx<'_, Aws>, state: Model) -> Result<(), Diagnostics> {
-        let dns = ctx.data.clients(&state.dns_target()).await?;
+        let dns = state.access(ctx.data).await?;
         let managed = state.managed();
-        let _guard = route53::lock_zone(&state.hosted_zone_id).await;
-        let Some(found) = route53::records_at(&dns, &state.hosted_zone_id, &names_of(&managed)).await? else {
+        let _guard = route53::lock_zone(&dns.id).await;
+        let Some(found) = dns.records_at(&names_of(&managed)).await? else {
             return Ok(());
         };
         let mut changes = Vec::new();
@@ -479,7 +473,7 @@ impl Resource for DnsAliasResource {
                 changes.push(route53::change(ChangeAction::Delete, set.clone())?);
             }
         }
-        route53::apply(&dns, &state.hosted_zone_id, changes, "nextstack_dns_alias", false).await?;
+        dns.apply(changes, "nextstack_dns_alias", None).await?;
         Ok(())
     }
 
@@ -517,18 +511,16 @@ impl Resource for DnsAliasResource {
             allow_overwrite: Some(false),
             records: None,
         };
-        let dns = ctx.data.clients(&model.dns_target()).await?;
+        let dns = model.access(ctx.data).await?;
         let lookup: Vec<String> = model.names.iter().map(|n| fqdn(n)).collect();
-        let found = route53::records_at(&dns, zone_id, &lookup)
-            .await?
-            .ok_or_else(|| zone_gone(&model))?;
+        let found = dns.records_at(&lookup).await?.ok_or_else(|| zone_gone(&dns))?;
         let mut records = BTreeSet::new();
         for name in &lookup {
             let sets = found.get(name).map(Vec::as_slice).unwrap_or(&[]);
             let Some(a) = route53::of_type(sets, &RrType::A).filter(|s| s.alias_target().is_some()) else {
                 return Err(Diagnostic::error(
                     "Nothing to import",
-                    format!("No alias A record {name} in hosted zone {zone_id} {}.", model.via()),
+                    format!("No alias A record {name} in {}.", dns.describe()),
                 )
                 .into());
             };

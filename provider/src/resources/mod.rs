@@ -3,5 +3,6 @@
 
 pub mod acm_certificate;
 pub mod dns_alias;
+pub mod poll;
 pub mod route53;
 pub mod ssm_parameters;

@@ -1,9 +1,10 @@
 //! Route53 as `nextstack_acm_certificate` and `nextstack_dns_alias` use it: a
-//! hosted zone reached through a role (errors name the zone and the role),
-//! record lookups that tolerate the service's spellings of names, and one
-//! atomic change batch per apply.
+//! hosted zone reached through a role ([`ZoneAccess`]: every error names the
+//! zone and the role), record lookups that tolerate the service's spellings of
+//! names, and one atomic change batch per apply.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -11,14 +12,18 @@ use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, ChangeStatus, ResourceRecord, ResourceRecordSet, RrType,
 };
 use futures::stream::{self, StreamExt, TryStreamExt};
-use tfplugin_framework::Diagnostic;
+use tfplugin_framework::{AttributePath, Diagnostic, StopSignal};
+use tokio::time::Instant;
 
-use crate::aws::{aws_error, Clients};
+use super::poll::{Backoff, Ended, Stop};
+use crate::aws::{aws_error, Aws, Clients, Target};
 
 /// Lookups in flight at once; Route53 allows five requests per second per account.
 const CONCURRENCY: usize = 4;
 /// How long an apply waits for Route53 to report a change INSYNC (it usually takes under a minute).
 const INSYNC_WAIT: Duration = Duration::from_secs(300);
+/// Changes named in an error message; more are counted.
+const CHANGES_NAMED: usize = 10;
 
 /// A hosted zone, as far as writing records into it is concerned.
 #[derive(Clone, Debug)]
@@ -28,6 +33,8 @@ pub struct Zone {
     /// The zone's name in [`fqdn`] form.
     pub name: String,
     pub private: bool,
+    /// How many record sets the zone held when it was read.
+    pub record_count: Option<i64>,
 }
 
 impl Zone {
@@ -38,12 +45,133 @@ impl Zone {
     }
 }
 
-/// Says how a zone was reached, for error messages: "through role ARN" or
-/// "with the provider's credentials".
+/// Says how a zone (or ACM) was reached, for error messages: "through role ARN"
+/// or "with the provider's credentials".
 pub fn via(role_arn: Option<&str>) -> String {
     match role_arn.filter(|r| !r.is_empty()) {
         Some(role) => format!("through role {role}"),
         None => "with the provider's credentials".to_string(),
+    }
+}
+
+/// The credentials for a zone reached through `role_arn`. Route53 is global:
+/// only the account matters, so the provider's region is used.
+pub fn target(role_arn: Option<&str>, external_id: Option<&str>) -> Target {
+    let some = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_string);
+    Target {
+        region: None,
+        role_arn: some(role_arn),
+        external_id: some(external_id),
+    }
+}
+
+/// A hosted zone and the credentials that reach it. Every Route53 call goes
+/// through one, so every error names the zone and the role (or the provider's
+/// credentials). What GetHostedZone said is kept, so it is asked once per operation.
+pub struct ZoneAccess {
+    clients: Arc<Clients>,
+    /// The id without its `/hostedzone/` prefix.
+    pub id: String,
+    /// See [`via`].
+    pub via: String,
+    known: OnceLock<Zone>,
+}
+
+impl ZoneAccess {
+    pub async fn open(
+        aws: &Aws,
+        zone_id: &str,
+        role_arn: Option<&str>,
+        external_id: Option<&str>,
+    ) -> Result<ZoneAccess, Diagnostic> {
+        Ok(ZoneAccess {
+            clients: aws.clients(&target(role_arn, external_id)).await?,
+            id: bare_zone_id(zone_id).to_string(),
+            via: via(role_arn),
+            known: OnceLock::new(),
+        })
+    }
+
+    /// "hosted zone Z123 (example.com.) through role ARN", the name once known.
+    pub fn describe(&self) -> String {
+        match self.known.get() {
+            Some(zone) => format!("hosted zone {} ({}) {}", self.id, zone.name, self.via),
+            None => format!("hosted zone {} {}", self.id, self.via),
+        }
+    }
+
+    /// GetHostedZone: the zone must exist in the account reached.
+    pub async fn zone(&self) -> Result<Zone, Diagnostic> {
+        let (id, via) = (&self.id, &self.via);
+        self.lookup_zone().await.map_err(|e| match e {
+            LookupError::ZoneGone => Diagnostic::error(
+                "Hosted zone not found",
+                format!(
+                    "Hosted zone {id} does not exist in the account reached {via}. Check the zone id, and that the role \
+                     belongs to the account that owns the zone."
+                ),
+            ),
+            LookupError::Failed(d) => Diagnostic::error(
+                format!("Cannot reach hosted zone {id}"),
+                format!(
+                    "{}: {}. Check that the role exists, trusts the provider's identity, and allows route53:GetHostedZone.",
+                    d.summary, d.detail
+                ),
+            ),
+        })
+    }
+
+    /// GetHostedZone, once: later calls answer from what it said.
+    async fn lookup_zone(&self) -> Result<Zone, LookupError> {
+        if let Some(zone) = self.known.get() {
+            return Ok(zone.clone());
+        }
+        let action = format!("reading {}", self.describe());
+        let out = self
+            .clients
+            .route53()
+            .get_hosted_zone()
+            .id(&self.id)
+            .send()
+            .await
+            .map_err(|e| lookup_error(e, |s| s.is_no_such_hosted_zone(), &action))?;
+        let zone = out.hosted_zone().ok_or_else(|| {
+            LookupError::Failed(Diagnostic::error(
+                "Unexpected Route53 answer",
+                format!("GetHostedZone {} {} returned no zone.", self.id, self.via),
+            ))
+        })?;
+        let zone = Zone {
+            id: bare_zone_id(zone.id()).to_string(),
+            name: fqdn(zone.name()),
+            private: zone.config().is_some_and(|c| c.private_zone()),
+            record_count: zone.resource_record_set_count(),
+        };
+        Ok(self.known.get_or_init(|| zone).clone())
+    }
+
+    /// The zone, checked to hold every one of `names` (its apex or below). Errors
+    /// about the zone point at `zone_path`, names outside it at `names_path`.
+    pub async fn covering(
+        &self,
+        names: &[String],
+        zone_path: AttributePath,
+        names_path: AttributePath,
+    ) -> Result<Zone, Diagnostic> {
+        let zone = self.zone().await.map_err(|d| d.at(zone_path))?;
+        let outside: Vec<&str> = names.iter().filter(|n| !zone.contains(n)).map(String::as_str).collect();
+        if !outside.is_empty() {
+            return Err(Diagnostic::error(
+                "Names outside the hosted zone",
+                format!(
+                    "{} not in {}: every name must be the zone's apex or a name below it.",
+                    outside.join(", "),
+                    self.describe()
+                ),
+            )
+            .at(names_path));
+        }
+        Ok(zone)
     }
 }
 
@@ -138,76 +266,117 @@ pub fn bare_zone_id(id: &str) -> &str {
     id.trim().trim_start_matches("/hostedzone/")
 }
 
-/// Looks a zone up through `clients`, which act in the account `via` describes.
-pub async fn hosted_zone(clients: &Clients, zone_id: &str, via: &str) -> Result<Zone, Diagnostic> {
-    let id = bare_zone_id(zone_id);
-    let out = clients.route53().get_hosted_zone().id(id).send().await.map_err(|e| {
-        if e.as_service_error().is_some_and(|s| s.is_no_such_hosted_zone()) {
-            Diagnostic::error(
-                "Hosted zone not found",
-                format!(
-                    "Hosted zone {id} does not exist in the account reached {via}. Check the zone id, and that the role \
-                     belongs to the account that owns the zone."
-                ),
-            )
-        } else {
-            let d = aws_error(&format!("reading hosted zone {id} {via}"), &e);
-            Diagnostic::error(
-                format!("Cannot reach hosted zone {id}"),
-                format!("{}: {}. Check that the role exists, trusts the provider's identity, and allows route53:GetHostedZone.", d.summary, d.detail),
-            )
-        }
-    })?;
-    let zone = out.hosted_zone().ok_or_else(|| {
-        Diagnostic::error(
-            "Unexpected Route53 answer",
-            format!("GetHostedZone {id} returned no zone."),
-        )
-    })?;
-    Ok(Zone {
-        id: bare_zone_id(zone.id()).to_string(),
-        name: fqdn(zone.name()),
-        private: zone.config().is_some_and(|c| c.private_zone()),
-    })
-}
-
 /// The record sets found at some names, keyed by [`fqdn`]; `None` when the zone itself is gone.
 pub type Found = Option<BTreeMap<String, Vec<ResourceRecordSet>>>;
 
-/// Every record set at each of `names` (any type), in as few calls as the zone
-/// allows: one ListResourceRecordSets call per name (a few at a time), or, when
-/// that is fewer calls, one sweep through the whole zone (300 records a page).
-pub async fn records_at(clients: &Clients, zone_id: &str, names: &[String]) -> Result<Found, Diagnostic> {
-    let zone_id = bare_zone_id(zone_id);
-    let mut unique: Vec<String> = names.iter().map(|n| fqdn(n)).collect();
-    unique.sort();
-    unique.dedup();
-    if unique.len() >= SWEEP_FROM {
-        match zone_size(clients, zone_id).await {
-            Err(LookupError::ZoneGone) => return Ok(None),
-            Err(LookupError::Failed(d)) => return Err(d),
-            Ok(Some(count)) if 1 + (count as usize).div_ceil(PAGE) < unique.len() => {
-                return match sweep(clients, zone_id, &unique).await {
-                    Ok(found) => Ok(Some(found)),
-                    Err(LookupError::ZoneGone) => Ok(None),
-                    Err(LookupError::Failed(d)) => Err(d),
-                };
+impl ZoneAccess {
+    /// Every record set at each of `names` (any type), in as few calls as the zone
+    /// allows: one ListResourceRecordSets call per name (a few at a time), or, when
+    /// that is fewer calls, one sweep through the whole zone (300 records a page).
+    /// The zone's size comes from GetHostedZone, asked only if no earlier call did.
+    pub async fn records_at(&self, names: &[String]) -> Result<Found, Diagnostic> {
+        let mut unique: Vec<String> = names.iter().map(|n| fqdn(n)).collect();
+        unique.sort();
+        unique.dedup();
+        let result = async {
+            if unique.len() >= SWEEP_FROM {
+                let count = self.lookup_zone().await?.record_count;
+                if count.is_some_and(|c| 1 + (c.max(0) as usize).div_ceil(PAGE) < unique.len()) {
+                    return self.sweep(&unique).await;
+                }
             }
-            Ok(_) => {}
+            let found: Vec<(String, Vec<ResourceRecordSet>)> = stream::iter(unique.clone())
+                .map(|name| async move {
+                    let sets = self.sets_at(&name).await?;
+                    Ok((name, sets))
+                })
+                .buffer_unordered(CONCURRENCY)
+                .try_collect()
+                .await?;
+            Ok(found.into_iter().collect())
+        }
+        .await;
+        match result {
+            Ok(found) => Ok(Some(found)),
+            Err(LookupError::ZoneGone) => Ok(None),
+            Err(LookupError::Failed(d)) => Err(d),
         }
     }
-    let result: Result<Vec<(String, Vec<ResourceRecordSet>)>, LookupError> = stream::iter(unique)
-        .map(|name| async move {
-            let sets = sets_at(clients, zone_id, &name).await?;
-            Ok((name, sets))
-        })
-        .buffer_unordered(CONCURRENCY)
-        .try_collect()
-        .await;
-    match result {
-        Ok(found) => Ok(Some(found.into_iter().collect())),
-        Err(LookupError::ZoneGone) => Ok(None),
-        Err(LookupError::Failed(d)) => Err(d),
+
+    /// Every record set of the zone at one of `names`, reading the whole zone page by page.
+    async fn sweep(&self, names: &[String]) -> Result<BTreeMap<String, Vec<ResourceRecordSet>>, LookupError> {
+        let wanted: std::collections::BTreeSet<&str> = names.iter().map(String::as_str).collect();
+        let mut found: BTreeMap<String, Vec<ResourceRecordSet>> =
+            names.iter().map(|n| (n.clone(), Vec::new())).collect();
+        let mut start: Option<(String, Option<RrType>)> = None;
+        loop {
+            let (start_name, start_type) = start.take().unzip();
+            let page = self
+                .clients
+                .route53()
+                .list_resource_record_sets()
+                .hosted_zone_id(&self.id)
+                .set_start_record_name(start_name)
+                .set_start_record_type(start_type.flatten())
+                .max_items(PAGE as i32)
+                .send()
+                .await
+                .map_err(|e| {
+                    lookup_error(
+                        e,
+                        |s| s.is_no_such_hosted_zone(),
+                        &format!("listing the records of {}", self.describe()),
+                    )
+                })?;
+            for set in page.resource_record_sets() {
+                let name = fqdn(set.name());
+                if wanted.contains(name.as_str()) {
+                    found.entry(name).or_default().push(set.clone());
+                }
+            }
+            match page.next_record_name() {
+                Some(next) if page.is_truncated() => start = Some((next.to_string(), page.next_record_type().cloned())),
+                _ => return Ok(found),
+            }
+        }
+    }
+
+    async fn sets_at(&self, name: &str) -> Result<Vec<ResourceRecordSet>, LookupError> {
+        let mut out = Vec::new();
+        let mut start: Option<(String, Option<RrType>)> = Some((name.to_string(), None));
+        while let Some((start_name, start_type)) = start.take() {
+            let page = self
+                .clients
+                .route53()
+                .list_resource_record_sets()
+                .hosted_zone_id(&self.id)
+                .start_record_name(start_name)
+                .set_start_record_type(start_type)
+                .max_items(10)
+                .send()
+                .await
+                .map_err(|e| {
+                    lookup_error(
+                        e,
+                        |s| s.is_no_such_hosted_zone(),
+                        &format!("listing records named {name} in {}", self.describe()),
+                    )
+                })?;
+            let mut past = false;
+            for set in page.resource_record_sets() {
+                if fqdn(set.name()) == name {
+                    out.push(set.clone());
+                } else if !out.is_empty() || reverse_labels(&fqdn(set.name())) > reverse_labels(name) {
+                    past = true;
+                }
+            }
+            if page.is_truncated() && !past {
+                if let Some(next) = page.next_record_name().filter(|n| fqdn(n) == name) {
+                    start = Some((next.to_string(), page.next_record_type().cloned()));
+                }
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -234,101 +403,6 @@ where
     } else {
         LookupError::Failed(aws_error(action, &e))
     }
-}
-
-/// How many record sets the zone holds, if Route53 says.
-async fn zone_size(clients: &Clients, zone_id: &str) -> Result<Option<i64>, LookupError> {
-    let out = clients
-        .route53()
-        .get_hosted_zone()
-        .id(zone_id)
-        .send()
-        .await
-        .map_err(|e| {
-            lookup_error(
-                e,
-                |s| s.is_no_such_hosted_zone(),
-                &format!("reading hosted zone {zone_id}"),
-            )
-        })?;
-    Ok(out.hosted_zone().and_then(|z| z.resource_record_set_count()))
-}
-
-/// Every record set of the zone at one of `names`, reading the whole zone page by page.
-async fn sweep(
-    clients: &Clients,
-    zone_id: &str,
-    names: &[String],
-) -> Result<BTreeMap<String, Vec<ResourceRecordSet>>, LookupError> {
-    let wanted: std::collections::BTreeSet<&str> = names.iter().map(String::as_str).collect();
-    let mut found: BTreeMap<String, Vec<ResourceRecordSet>> = names.iter().map(|n| (n.clone(), Vec::new())).collect();
-    let mut start: Option<(String, Option<RrType>)> = None;
-    loop {
-        let (start_name, start_type) = start.take().unzip();
-        let page = clients
-            .route53()
-            .list_resource_record_sets()
-            .hosted_zone_id(zone_id)
-            .set_start_record_name(start_name)
-            .set_start_record_type(start_type.flatten())
-            .max_items(PAGE as i32)
-            .send()
-            .await
-            .map_err(|e| {
-                lookup_error(
-                    e,
-                    |s| s.is_no_such_hosted_zone(),
-                    &format!("listing the records of hosted zone {zone_id}"),
-                )
-            })?;
-        for set in page.resource_record_sets() {
-            let name = fqdn(set.name());
-            if wanted.contains(name.as_str()) {
-                found.entry(name).or_default().push(set.clone());
-            }
-        }
-        match page.next_record_name() {
-            Some(next) if page.is_truncated() => start = Some((next.to_string(), page.next_record_type().cloned())),
-            _ => return Ok(found),
-        }
-    }
-}
-
-async fn sets_at(clients: &Clients, zone_id: &str, name: &str) -> Result<Vec<ResourceRecordSet>, LookupError> {
-    let mut out = Vec::new();
-    let mut start: Option<(String, Option<RrType>)> = Some((name.to_string(), None));
-    while let Some((start_name, start_type)) = start.take() {
-        let page = clients
-            .route53()
-            .list_resource_record_sets()
-            .hosted_zone_id(zone_id)
-            .start_record_name(start_name)
-            .set_start_record_type(start_type)
-            .max_items(10)
-            .send()
-            .await
-            .map_err(|e| {
-                lookup_error(
-                    e,
-                    |s| s.is_no_such_hosted_zone(),
-                    &format!("listing records named {name} in hosted zone {zone_id}"),
-                )
-            })?;
-        let mut past = false;
-        for set in page.resource_record_sets() {
-            if fqdn(set.name()) == name {
-                out.push(set.clone());
-            } else if !out.is_empty() || reverse_labels(&fqdn(set.name())) > reverse_labels(name) {
-                past = true;
-            }
-        }
-        if page.is_truncated() && !past {
-            if let Some(next) = page.next_record_name().filter(|n| fqdn(n) == name) {
-                start = Some((next.to_string(), page.next_record_type().cloned()));
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// Route53 sorts names by their labels read right to left.
@@ -390,70 +464,120 @@ fn build_error(e: aws_smithy_types::error::operation::BuildError) -> Diagnostic 
     )
 }
 
-/// Applies `changes` as one batch (Route53 applies a batch entirely or not at
-/// all) and, when `wait`, waits until Route53 reports it INSYNC.
-pub async fn apply(
-    clients: &Clients,
-    zone_id: &str,
-    changes: Vec<Change>,
-    comment: &str,
-    wait: bool,
-) -> Result<(), Diagnostic> {
-    if changes.is_empty() {
-        return Ok(());
+/// "CREATE www.example.com. A, DELETE ...": what a batch changes, for messages.
+pub fn describe_changes(changes: &[Change]) -> String {
+    let mut parts: Vec<String> = changes
+        .iter()
+        .take(CHANGES_NAMED)
+        .map(|c| match c.resource_record_set() {
+            Some(set) => format!("{} {} {}", c.action().as_str(), fqdn(set.name()), set.r#type().as_str()),
+            None => c.action().as_str().to_string(),
+        })
+        .collect();
+    if changes.len() > CHANGES_NAMED {
+        parts.push(format!("and {} more", changes.len() - CHANGES_NAMED));
     }
-    let zone_id = bare_zone_id(zone_id);
-    let count = changes.len();
-    let batch = ChangeBatch::builder()
-        .comment(comment)
-        .set_changes(Some(changes))
-        .build()
-        .map_err(build_error)?;
-    let out = clients
-        .route53()
-        .change_resource_record_sets()
-        .hosted_zone_id(zone_id)
-        .change_batch(batch)
-        .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                &format!("writing {count} record change(s) to hosted zone {zone_id}"),
-                &e,
-            )
-        })?;
-    tracing::debug!(zone_id, count, "route53 change batch applied");
-    let Some(info) = out.change_info() else {
-        return Ok(());
-    };
-    if !wait || *info.status() == ChangeStatus::Insync {
-        return Ok(());
-    }
-    let id = info.id().to_string();
-    let deadline = tokio::time::Instant::now() + INSYNC_WAIT;
-    let mut delay = Duration::from_secs(2);
-    loop {
-        if tokio::time::Instant::now() + delay > deadline {
-            tracing::warn!(
-                change = id,
-                "Route53 change not INSYNC yet; continuing (records are written)"
-            );
-            return Ok(());
+    parts.join(", ")
+}
+
+impl ZoneAccess {
+    /// Applies `changes` as one batch (Route53 applies a batch entirely or not at
+    /// all; an error names every change) and, when given a stop signal to
+    /// listen to, waits until Route53 reports it INSYNC. Once Route53 has
+    /// accepted the batch the records are written, so a failed or unfinished
+    /// wait is never an error: it comes back as `Ok(Some(warning))`.
+    pub async fn apply(
+        &self,
+        changes: Vec<Change>,
+        comment: &str,
+        wait: Option<&StopSignal>,
+    ) -> Result<Option<Diagnostic>, Diagnostic> {
+        if changes.is_empty() {
+            return Ok(None);
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(15));
-        let status = clients
+        let listed = describe_changes(&changes);
+        let batch = ChangeBatch::builder()
+            .comment(comment)
+            .set_changes(Some(changes))
+            .build()
+            .map_err(build_error)?;
+        let out = self
+            .clients
             .route53()
-            .get_change()
-            .id(&id)
+            .change_resource_record_sets()
+            .hosted_zone_id(&self.id)
+            .change_batch(batch)
             .send()
             .await
-            .map_err(|e| aws_error(&format!("checking Route53 change {id} in hosted zone {zone_id}"), &e))?;
-        if status
-            .change_info()
-            .is_some_and(|c| *c.status() == ChangeStatus::Insync)
-        {
-            return Ok(());
+            .map_err(|e| {
+                aws_error(
+                    &format!("writing {listed} to {}; nothing was changed", self.describe()),
+                    &e,
+                )
+            })?;
+        tracing::debug!(zone_id = self.id, changes = listed, "route53 change batch applied");
+        let (Some(stop), Some(info)) = (wait, out.change_info()) else {
+            return Ok(None);
+        };
+        if *info.status() == ChangeStatus::Insync {
+            return Ok(None);
+        }
+        let change = info.id().to_string();
+        let insync = || async {
+            let status = self
+                .clients
+                .route53()
+                .get_change()
+                .id(&change)
+                .send()
+                .await
+                .map_err(|e| aws_error(&format!("checking Route53 change {change} {}", self.via), &e))?;
+            Ok(status
+                .change_info()
+                .is_some_and(|c| *c.status() == ChangeStatus::Insync))
+        };
+        let deadline = Instant::now() + INSYNC_WAIT;
+        Ok(wait_insync(insync, Duration::from_secs(2), deadline, stop)
+            .await
+            .err()
+            .map(|why| {
+                tracing::warn!(
+                    change,
+                    zone_id = self.id,
+                    why,
+                    "Route53 change not confirmed INSYNC; the records are written"
+                );
+                Diagnostic::warning(
+                    "Route53 change not confirmed",
+                    format!(
+                    "Route53 accepted {listed} in {} (change {change}), so the records are written and in state, but \
+                     the change was not seen INSYNC: {why}. Route53 normally finishes it within a minute.",
+                    self.describe()
+                ),
+                )
+            }))
+    }
+}
+
+/// Polls `insync` (after `first`, then twice as long each time, at most 15 s)
+/// until it says yes. `Err` says why the wait ended otherwise: the check
+/// failed, the deadline passed, or Terraform asked to stop.
+async fn wait_insync<F, Fut>(mut insync: F, first: Duration, deadline: Instant, stop: &impl Stop) -> Result<(), String>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<bool, Diagnostic>>,
+{
+    let mut backoff = Backoff::new(first, Duration::from_secs(15), deadline, stop);
+    loop {
+        match backoff.pause().await {
+            Ok(()) => {}
+            Err(Ended::TimedOut) => return Err(format!("still pending after {} s", backoff.elapsed_secs())),
+            Err(Ended::Interrupted) => return Err("the wait was interrupted".to_string()),
+        }
+        match insync().await {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            Err(d) => return Err(format!("{}: {}", d.summary, d.detail)),
         }
     }
 }
@@ -475,6 +599,7 @@ mod tests {
             id: "Z1".into(),
             name: "example.com.".into(),
             private: false,
+            record_count: None,
         };
         assert!(zone.contains("example.com"));
         assert!(zone.contains("*.Example.com"));
@@ -503,6 +628,56 @@ mod tests {
             (arn, Some(role.to_string()), Some("ext".to_string()))
         );
         assert_eq!(split_import_id("Z1:a.com,b.com@"), ("Z1:a.com,b.com", None, None));
+    }
+
+    #[tokio::test]
+    async fn an_accepted_change_is_never_lost_to_its_insync_wait() {
+        use crate::resources::poll::tests::never;
+        let (stop_tx, stop) = never();
+        let ms = Duration::from_millis;
+        let soon = || Instant::now() + Duration::from_secs(5);
+        // INSYNC on the second look.
+        let mut looks = 0;
+        let insync = || {
+            looks += 1;
+            let n = looks;
+            async move { Ok(n >= 2) }
+        };
+        assert_eq!(wait_insync(insync, ms(1), soon(), &stop).await, Ok(()));
+        // GetChange failing ends the wait with the reason; the caller turns it into a warning.
+        let failing = || async {
+            Err(Diagnostic::error(
+                "AWS error: checking Route53 change C",
+                "Throttling: slow down",
+            ))
+        };
+        let why = wait_insync(failing, ms(1), soon(), &stop).await.unwrap_err();
+        assert!(why.contains("Throttling: slow down"), "{why}");
+        // Never INSYNC: the deadline ends it.
+        let pending = || async { Ok(false) };
+        let why = wait_insync(pending, ms(1), Instant::now() + ms(30), &stop)
+            .await
+            .unwrap_err();
+        assert!(why.starts_with("still pending after"), "{why}");
+        // Ctrl-C ends it at once.
+        let _ = stop_tx.send(true);
+        let why = wait_insync(pending, Duration::from_secs(60), soon(), &stop)
+            .await
+            .unwrap_err();
+        assert_eq!(why, "the wait was interrupted");
+    }
+
+    #[test]
+    fn changes_are_named_in_messages() {
+        let set = |name: &str, ty| alias(name, ty, "d1.cloudfront.net", "Z2FDTNDATAQYW2", false).unwrap();
+        let changes: Vec<Change> = (0..12)
+            .map(|i| change(ChangeAction::Create, set(&format!("n{i}.Example.com"), RrType::A)).unwrap())
+            .collect();
+        assert_eq!(
+            describe_changes(&changes[..2]),
+            "CREATE n0.example.com. A, CREATE n1.example.com. A"
+        );
+        assert!(describe_changes(&changes).ends_with("CREATE n9.example.com. A, and 2 more"));
     }
 
     #[test]

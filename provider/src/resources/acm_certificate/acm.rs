@@ -6,15 +6,44 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_acm::types::{Filters, KeyAlgorithm, Tag, ValidationMethod};
+use aws_sdk_acm::types::{
+    CertificateStatus, CertificateSummary, CertificateType, Filters, KeyAlgorithm, Tag, ValidationMethod,
+};
 use aws_smithy_types::date_time::Format;
 use serde::{Deserialize, Serialize};
 use tfplugin_framework::{Diagnostic, StopSignal};
 use tokio::time::Instant;
 
 use super::names::validation_domain;
-use crate::aws::{aws_error, Clients, TagChanges};
-use crate::resources::route53::fqdn;
+use crate::aws::{aws_error, Aws, Clients, TagChanges, Target};
+use crate::resources::poll::{Backoff, Ended};
+use crate::resources::route53::{fqdn, via};
+
+/// ACM in one region of one account, and how it is reached: every call goes
+/// through one, so every error names the region and the role (or the provider's credentials).
+#[derive(Clone)]
+pub struct Certs {
+    clients: Arc<Clients>,
+    /// "us-east-1 through ROLE_ARN" or "us-east-1 with the provider's credentials".
+    pub place: String,
+}
+
+impl Certs {
+    pub async fn open(aws: &Aws, target: &Target) -> Result<Certs, Diagnostic> {
+        let clients = aws.clients(target).await?;
+        let place = match target.role_arn.as_deref().filter(|r| !r.is_empty()) {
+            Some(_) => target.describe(&clients.region),
+            None => format!("{} {}", clients.region, via(None)),
+        };
+        Ok(Certs { clients, place })
+    }
+    pub fn region(&self) -> &str {
+        &self.clients.region
+    }
+    fn acm(&self) -> &aws_sdk_acm::Client {
+        self.clients.acm()
+    }
+}
 
 /// One DNS record that proves control of a name; `domain_name` is the name it
 /// validates, without a leading `*.` (a wildcard and its apex share the record).
@@ -63,8 +92,8 @@ fn timestamp(t: Option<&aws_smithy_types::DateTime>) -> Option<String> {
 }
 
 /// DescribeCertificate; `None` when the certificate does not exist.
-pub async fn describe(clients: &Clients, arn: &str) -> Result<Option<Cert>, Diagnostic> {
-    let out = match clients.acm().describe_certificate().certificate_arn(arn).send().await {
+pub async fn describe(certs: &Certs, arn: &str) -> Result<Option<Cert>, Diagnostic> {
+    let out = match certs.acm().describe_certificate().certificate_arn(arn).send().await {
         Ok(out) => out,
         Err(e)
             if e.as_service_error()
@@ -72,12 +101,7 @@ pub async fn describe(clients: &Clients, arn: &str) -> Result<Option<Cert>, Diag
         {
             return Ok(None)
         }
-        Err(e) => {
-            return Err(aws_error(
-                &format!("reading certificate {arn} in {}", clients.region),
-                &e,
-            ))
-        }
+        Err(e) => return Err(aws_error(&format!("reading certificate {arn} in {}", certs.place), &e)),
     };
     let Some(detail) = out.certificate() else {
         return Ok(None);
@@ -150,13 +174,13 @@ fn tag_list(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, Diagnostic> {
 
 /// RequestCertificate with DNS validation; returns the new certificate's ARN.
 pub async fn request(
-    clients: &Clients,
+    certs: &Certs,
     domain_name: &str,
     sans: &[String],
     key_algorithm: &str,
     tags: &BTreeMap<String, String>,
 ) -> Result<String, Diagnostic> {
-    let mut req = clients
+    let mut req = certs
         .acm()
         .request_certificate()
         .domain_name(domain_name)
@@ -171,24 +195,19 @@ pub async fn request(
     }
     let out = req.send().await.map_err(|e| {
         aws_error(
-            &format!("requesting a certificate for {domain_name} in {}", clients.region),
+            &format!("requesting a certificate for {domain_name} in {}", certs.place),
             &e,
         )
     })?;
     out.certificate_arn().map(str::to_string).ok_or_else(|| {
         Diagnostic::error(
             "Unexpected ACM answer",
-            format!("RequestCertificate for {domain_name} returned no ARN."),
+            format!(
+                "RequestCertificate for {domain_name} in {} returned no ARN.",
+                certs.place
+            ),
         )
     })
-}
-
-/// Sleeps for `delay`; false when Terraform asked the provider to stop meanwhile.
-pub async fn pause(delay: Duration, stop: &StopSignal) -> bool {
-    tokio::select! {
-        _ = tokio::time::sleep(delay) => !stop.is_stopped(),
-        _ = stop.stopped() => false,
-    }
 }
 
 /// Why a wait ended without success.
@@ -209,66 +228,83 @@ const NOT_FOUND_GRACE: Duration = Duration::from_secs(60);
 /// Describes the certificate until ACM has produced a validation record for every
 /// name (AWS takes a few seconds after the request).
 pub async fn wait_for_records(
-    clients: &Clients,
+    certs: &Certs,
     arn: &str,
     deadline: Instant,
     stop: &StopSignal,
 ) -> Result<Cert, WaitError> {
-    let started = Instant::now();
-    let mut delay = Duration::from_millis(500);
+    let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(5), deadline, stop);
     loop {
-        match describe(clients, arn).await? {
+        match describe(certs, arn).await? {
             Some(cert) if cert.status == "FAILED" => {
                 let reason = cert.failure_reason.as_deref().unwrap_or("none given");
                 return Err(Diagnostic::error(
                     "Certificate request failed",
-                    format!("ACM marked {arn} FAILED (reason: {reason})."),
+                    format!("ACM marked {arn} in {} FAILED (reason: {reason}).", certs.place),
                 )
                 .into());
             }
             Some(cert) if !cert.records_pending && !cert.records.is_empty() => return Ok(cert),
             Some(_) => {}
             // ACM is eventually consistent: a certificate just requested may not be found for a moment.
-            None if started.elapsed() < NOT_FOUND_GRACE => {}
+            None if backoff.elapsed_secs() < NOT_FOUND_GRACE.as_secs() => {}
             None => {
                 return Err(Diagnostic::error(
                     "Certificate disappeared",
-                    format!("Certificate {arn} was deleted while its validation records were awaited."),
+                    format!(
+                        "Certificate {arn} in {} was deleted while its validation records were awaited.",
+                        certs.place
+                    ),
                 )
                 .into())
             }
         }
-        if Instant::now() + delay > deadline {
-            return Err(Diagnostic::error(
-                "Timed out waiting for validation records",
-                format!("ACM did not produce DNS validation records for {arn} before the create timeout."),
-            )
-            .into());
+        match backoff.pause().await {
+            Ok(()) => {}
+            Err(Ended::Interrupted) => return Err(WaitError::Interrupted),
+            Err(Ended::TimedOut) => {
+                return Err(Diagnostic::error(
+                    "Timed out waiting for validation records",
+                    format!(
+                        "ACM did not produce DNS validation records for {arn} in {} within {} s (the create timeout).",
+                        certs.place,
+                        backoff.elapsed_secs()
+                    ),
+                )
+                .into())
+            }
         }
-        if !pause(delay, stop).await {
-            return Err(WaitError::Interrupted);
-        }
-        delay = (delay * 2).min(Duration::from_secs(5));
     }
 }
 
 /// Polls with backoff (1 s, 2 s, 4 s ... 15 s) until the certificate is ISSUED.
-pub async fn wait_issued(
-    clients: &Clients,
-    arn: &str,
-    deadline: Instant,
-    stop: &StopSignal,
-) -> Result<Cert, WaitError> {
-    let started = Instant::now();
-    let mut delay = Duration::from_secs(1);
+pub async fn wait_issued(certs: &Certs, arn: &str, deadline: Instant, stop: &StopSignal) -> Result<Cert, WaitError> {
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(15), deadline, stop);
     loop {
-        if !pause(delay.min(deadline.saturating_duration_since(Instant::now())), stop).await {
-            return Err(WaitError::Interrupted);
+        match backoff.pause().await {
+            Ok(()) => {}
+            Err(Ended::Interrupted) => return Err(WaitError::Interrupted),
+            Err(Ended::TimedOut) => {
+                return Err(Diagnostic::error(
+                    "Timed out waiting for the certificate",
+                    format!(
+                        "Certificate {arn} in {} is still PENDING_VALIDATION after {} s (the create timeout). Its \
+                         validation records are written; check that the hosted zone is the one the domain's name \
+                         servers delegate to. Raise timeouts.create, or set wait_for_issuance = false to not wait.",
+                        certs.place,
+                        backoff.elapsed_secs()
+                    ),
+                )
+                .into())
+            }
         }
-        let cert = describe(clients, arn).await?.ok_or_else(|| {
+        let cert = describe(certs, arn).await?.ok_or_else(|| {
             Diagnostic::error(
                 "Certificate disappeared",
-                format!("Certificate {arn} was deleted while waiting for it to be issued."),
+                format!(
+                    "Certificate {arn} in {} was deleted while waiting for it to be issued.",
+                    certs.place
+                ),
             )
         })?;
         match cert.status.as_str() {
@@ -282,34 +318,88 @@ pub async fn wait_issued(
                     .unwrap_or_default();
                 return Err(Diagnostic::error(
                     "Certificate was not issued",
-                    format!("Certificate {arn} is {other}{reason} instead of ISSUED."),
+                    format!(
+                        "Certificate {arn} in {} is {other}{reason} instead of ISSUED.",
+                        certs.place
+                    ),
                 )
                 .into());
             }
         }
-        if Instant::now() >= deadline {
-            return Err(Diagnostic::error(
-                "Timed out waiting for the certificate",
-                format!(
-                    "Certificate {arn} is still PENDING_VALIDATION after {} s (the create timeout). Its validation records are written; \
-                     check that the hosted zone is the one the domain's name servers delegate to. Raise timeouts.create, or set \
-                     wait_for_issuance = false to not wait.",
-                    started.elapsed().as_secs()
-                ),
-            )
-            .into());
-        }
-        delay = (delay * 2).min(Duration::from_secs(15));
     }
 }
 
-/// Deletes a certificate, retrying while ACM says it is in use (CloudFront lets go
-/// of a replaced certificate some minutes after switching). A missing certificate is fine.
-pub async fn delete(clients: &Clients, arn: &str, deadline: Instant, stop: &StopSignal) -> Result<(), Diagnostic> {
-    let mut delay = Duration::from_secs(2);
-    let started = Instant::now();
+/// The users ACM names for a certificate, for messages.
+fn users(cert: Option<&Cert>) -> String {
+    match cert {
+        Some(cert) if !cert.in_use_by.is_empty() => cert.in_use_by.join(", "),
+        _ => "a resource ACM does not name".to_string(),
+    }
+}
+
+/// What to do about users when a delete cannot go on; the same advice for each way it ends.
+const IN_USE_ADVICE: &str = "Point those resources at another certificate first; with lifecycle { \
+                             create_before_destroy = true } Terraform does that before deleting the old certificate.";
+
+/// Waits (2 s, 4 s ... 30 s, up to `deadline`, which `limit` names for messages)
+/// while DescribeCertificate names resources using the certificate (CloudFront
+/// lets go of a replaced certificate some minutes after switching). Returns the
+/// last description; `None` when the certificate does not exist. Nothing is
+/// changed meanwhile, so a certificate still in use keeps its records and renews.
+pub async fn wait_unused(
+    certs: &Certs,
+    arn: &str,
+    deadline: Instant,
+    limit: &str,
+    stop: &StopSignal,
+) -> Result<Option<Cert>, Diagnostic> {
+    let mut backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(30), deadline, stop);
     loop {
-        let err = match clients.acm().delete_certificate().certificate_arn(arn).send().await {
+        let cert = describe(certs, arn).await?;
+        let Some(in_use) = cert.as_ref().filter(|c| !c.in_use_by.is_empty()) else {
+            return Ok(cert);
+        };
+        tracing::info!(arn, users = ?in_use.in_use_by, "certificate in use; waiting before deleting anything");
+        let users = users(Some(in_use));
+        match backoff.pause().await {
+            Ok(()) => {}
+            Err(Ended::TimedOut) => {
+                return Err(Diagnostic::error(
+                    "Certificate is still in use",
+                    format!(
+                        "Certificate {arn} in {} is still in use by {users} after {} s ({limit}). Nothing was deleted: \
+                         the certificate and its validation records are in place, so it keeps renewing. {IN_USE_ADVICE}",
+                        certs.place,
+                        backoff.elapsed_secs()
+                    ),
+                ))
+            }
+            Err(Ended::Interrupted) => {
+                return Err(Diagnostic::error(
+                    "Interrupted",
+                    format!(
+                        "Stopped while waiting for {users} to stop using certificate {arn} in {}. Nothing was deleted: \
+                         the certificate and its validation records are in place.",
+                        certs.place
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+/// Deletes a certificate, retrying (2 s, 4 s ... 30 s, up to `deadline`, which
+/// `limit` names for messages) while ACM says it is in use. A missing certificate is fine.
+pub async fn delete(
+    certs: &Certs,
+    arn: &str,
+    deadline: Instant,
+    limit: &str,
+    stop: &StopSignal,
+) -> Result<(), Diagnostic> {
+    let mut backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(30), deadline, stop);
+    loop {
+        let err = match certs.acm().delete_certificate().certificate_arn(arn).send().await {
             Ok(_) => return Ok(()),
             Err(e)
                 if e.as_service_error()
@@ -321,42 +411,45 @@ pub async fn delete(clients: &Clients, arn: &str, deadline: Instant, stop: &Stop
         };
         if !err.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) {
             return Err(aws_error(
-                &format!("deleting certificate {arn} in {}", clients.region),
+                &format!("deleting certificate {arn} in {}", certs.place),
                 &err,
             ));
         }
-        if Instant::now() + delay > deadline || stop.is_stopped() {
-            let users = match describe(clients, arn).await {
-                Ok(Some(cert)) if !cert.in_use_by.is_empty() => cert.in_use_by.join(", "),
-                _ => "a resource ACM does not name".to_string(),
-            };
-            return Err(Diagnostic::error(
+        tracing::info!(arn, "certificate in use; retrying delete");
+        let ended = match backoff.pause().await {
+            Ok(()) => continue,
+            Err(ended) => ended,
+        };
+        let users = users(describe(certs, arn).await.ok().flatten().as_ref());
+        return Err(match ended {
+            Ended::TimedOut => Diagnostic::error(
                 "Certificate is still in use",
                 format!(
-                    "Certificate {arn} is still in use by {users} after {} s (the delete timeout). Point those resources at \
-                     another certificate first; with lifecycle {{ create_before_destroy = true }} Terraform does that before \
-                     deleting the old certificate.",
-                    started.elapsed().as_secs()
+                    "Certificate {arn} in {} is still in use by {users} after {} s ({limit}). {IN_USE_ADVICE}",
+                    certs.place,
+                    backoff.elapsed_secs()
                 ),
-            ));
-        }
-        tracing::info!(arn, "certificate in use; retrying delete");
-        if !pause(delay, stop).await {
-            continue;
-        }
-        delay = (delay * 2).min(Duration::from_secs(30));
+            ),
+            Ended::Interrupted => Diagnostic::error(
+                "Interrupted",
+                format!(
+                    "Stopped while deleting certificate {arn} in {}, which ACM said was in use by {users}.",
+                    certs.place
+                ),
+            ),
+        });
     }
 }
 
 /// The certificate's tags.
-pub async fn tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, Diagnostic> {
-    let out = clients
+pub async fn tags(certs: &Certs, arn: &str) -> Result<BTreeMap<String, String>, Diagnostic> {
+    let out = certs
         .acm()
         .list_tags_for_certificate()
         .certificate_arn(arn)
         .send()
         .await
-        .map_err(|e| aws_error(&format!("reading the tags of certificate {arn}"), &e))?;
+        .map_err(|e| aws_error(&format!("reading the tags of certificate {arn} in {}", certs.place), &e))?;
     Ok(out
         .tags()
         .iter()
@@ -366,31 +459,31 @@ pub async fn tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, Strin
 
 /// Brings the tags from `old` to `new`: removes dropped keys, then writes new and changed ones.
 pub async fn retag(
-    clients: &Clients,
+    certs: &Certs,
     arn: &str,
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> Result<(), Diagnostic> {
     let TagChanges { removed, changed } = TagChanges::between(old, new);
     if !removed.is_empty() {
-        clients
+        certs
             .acm()
             .remove_tags_from_certificate()
             .certificate_arn(arn)
             .set_tags(Some(tag_list(&removed)?))
             .send()
             .await
-            .map_err(|e| aws_error(&format!("removing tags from certificate {arn}"), &e))?;
+            .map_err(|e| aws_error(&format!("removing tags from certificate {arn} in {}", certs.place), &e))?;
     }
     if !changed.is_empty() {
-        clients
+        certs
             .acm()
             .add_tags_to_certificate()
             .certificate_arn(arn)
             .set_tags(Some(tag_list(&changed)?))
             .send()
             .await
-            .map_err(|e| aws_error(&format!("tagging certificate {arn}"), &e))?;
+            .map_err(|e| aws_error(&format!("tagging certificate {arn} in {}", certs.place), &e))?;
     }
     Ok(())
 }
@@ -398,26 +491,25 @@ pub async fn retag(
 /// Names (in [`fqdn`] form) of those `records` that a certificate other than
 /// `arn` still needs. ACM hands out the same record for the same name to every
 /// certificate of an account, so a shared record must outlive this certificate.
+/// Only certificates that can use a validation record count: ACM-issued ones
+/// that are PENDING_VALIDATION or ISSUED (and so may renew); an imported,
+/// failed, expired or revoked certificate never asks for it again.
 /// `regions[0]` is the certificate's own region and must answer; the others are
 /// checked as well as permissions allow, and a region that cannot be listed
 /// keeps every record (a stray CNAME is harmless, a missing one breaks renewal).
-pub async fn still_needed(
-    regions: &[Arc<Clients>],
-    arn: &str,
-    records: &[Record],
-) -> Result<BTreeSet<String>, Diagnostic> {
+pub async fn still_needed(regions: &[Certs], arn: &str, records: &[Record]) -> Result<BTreeSet<String>, Diagnostic> {
     let ours: BTreeMap<String, String> = records
         .iter()
         .map(|r| (r.domain_name.to_ascii_lowercase(), fqdn(&r.name)))
         .collect();
     let our_names: BTreeSet<String> = ours.values().cloned().collect();
     let mut needed = BTreeSet::new();
-    for (i, clients) in regions.iter().enumerate() {
-        let summaries = match list(clients).await {
+    for (i, certs) in regions.iter().enumerate() {
+        let summaries = match list_users(certs).await {
             Ok(s) => s,
             Err(e) if i == 0 => return Err(e),
             Err(e) => {
-                tracing::warn!(region = clients.region, error = %e.detail, "cannot list certificates; keeping shared validation records");
+                tracing::warn!(region = certs.region(), error = %e.detail, "cannot list certificates; keeping shared validation records");
                 return Ok(our_names);
             }
         };
@@ -426,7 +518,7 @@ pub async fn still_needed(
             let sans = s.subject_alternative_name_summaries();
             if sans.is_empty() || s.has_additional_subject_alternative_names().unwrap_or(false) {
                 // The summary does not list every name: compare the records themselves.
-                if let Some(cert) = describe(clients, other).await? {
+                if let Some(cert) = describe(certs, other).await? {
                     needed.extend(
                         cert.records
                             .iter()
@@ -443,20 +535,40 @@ pub async fn still_needed(
     Ok(needed)
 }
 
-/// Every certificate in the region, whatever its key type or status.
-async fn list(clients: &Clients) -> Result<Vec<aws_sdk_acm::types::CertificateSummary>, Diagnostic> {
+/// Statuses in which a certificate uses its validation records: waiting for
+/// them, or issued and renewing through them.
+const USING_RECORDS: [CertificateStatus; 2] = [CertificateStatus::PendingValidation, CertificateStatus::Issued];
+
+/// True for a certificate that may use a validation record: ACM-issued, in a
+/// status of [`USING_RECORDS`]. A summary that does not say is kept (a stray
+/// record is harmless, a missing one breaks renewal).
+fn may_use_records(s: &CertificateSummary) -> bool {
+    s.r#type().is_none_or(|t| *t == CertificateType::AmazonIssued)
+        && s.status().is_none_or(|st| USING_RECORDS.contains(st))
+}
+
+/// Every certificate in the region that may use a validation record, whatever
+/// its key type. ListCertificates filters on status; the type is checked here,
+/// since it cannot filter on that.
+async fn list_users(certs: &Certs) -> Result<Vec<CertificateSummary>, Diagnostic> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        let page = clients
+        let page = certs
             .acm()
             .list_certificates()
+            .set_certificate_statuses(Some(USING_RECORDS.to_vec()))
             .includes(Filters::builder().set_key_types(Some(all_key_types())).build())
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| aws_error(&format!("listing certificates in {}", clients.region), &e))?;
-        out.extend(page.certificate_summary_list().iter().cloned());
+            .map_err(|e| aws_error(&format!("listing certificates in {}", certs.place), &e))?;
+        out.extend(
+            page.certificate_summary_list()
+                .iter()
+                .filter(|s| may_use_records(s))
+                .cloned(),
+        );
         match page.next_token() {
             Some(t) if !t.is_empty() => token = Some(t.to_string()),
             _ => return Ok(out),
@@ -475,6 +587,40 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 32);
         assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
+
+    #[test]
+    fn only_acm_issued_pending_or_issued_certificates_keep_records() {
+        let summary = |ty: Option<CertificateType>, status: Option<CertificateStatus>| {
+            CertificateSummary::builder().set_type(ty).set_status(status).build()
+        };
+        let amazon = Some(CertificateType::AmazonIssued);
+        assert!(may_use_records(&summary(
+            amazon.clone(),
+            Some(CertificateStatus::Issued)
+        )));
+        assert!(may_use_records(&summary(
+            amazon.clone(),
+            Some(CertificateStatus::PendingValidation)
+        )));
+        assert!(!may_use_records(&summary(
+            Some(CertificateType::Imported),
+            Some(CertificateStatus::Issued)
+        )));
+        assert!(!may_use_records(&summary(
+            Some(CertificateType::Private),
+            Some(CertificateStatus::Issued)
+        )));
+        for gone in [
+            CertificateStatus::Expired,
+            CertificateStatus::Failed,
+            CertificateStatus::Revoked,
+            CertificateStatus::ValidationTimedOut,
+            CertificateStatus::Inactive,
+        ] {
+            assert!(!may_use_records(&summary(amazon.clone(), Some(gone))));
+        }
+        assert!(may_use_records(&summary(None, None)), "unknown: kept, to be safe");
     }
 
     #[test]

@@ -5,8 +5,7 @@ use aws_sdk_route53::types::{ChangeAction, RrType};
 use tfplugin_framework::Diagnostic;
 
 use super::acm::Record;
-use crate::aws::Clients;
-use crate::resources::route53::{self, fqdn, Zone};
+use crate::resources::route53::{self, fqdn, Zone, ZoneAccess};
 
 /// TTL of the validation CNAMEs; ACM only needs them to resolve.
 const TTL: i64 = 300;
@@ -22,14 +21,14 @@ fn existing_value(found: &route53::Found, record: &Record) -> Option<Option<Stri
 /// returns them. A record that exists with this value is left alone (another
 /// certificate for the same name wrote it); one with another value is an
 /// error naming it, since overwriting it would break whoever owns it.
-pub async fn ensure(dns: &Clients, zone: &Zone, records: &[Record], via: &str) -> Result<Vec<Record>, Diagnostic> {
+pub async fn ensure(dns: &ZoneAccess, zone: &Zone, records: &[Record]) -> Result<Vec<Record>, Diagnostic> {
     let _guard = route53::lock_zone(&zone.id).await;
     let names: Vec<String> = records.iter().map(|r| r.name.clone()).collect();
-    let found = route53::records_at(dns, &zone.id, &names).await?;
+    let found = dns.records_at(&names).await?;
     if found.is_none() {
         return Err(Diagnostic::error(
             "Hosted zone not found",
-            format!("Hosted zone {} disappeared {via}.", zone.id),
+            format!("{} no longer exists.", dns.describe()),
         ));
     }
     let mut missing = Vec::new();
@@ -38,8 +37,10 @@ pub async fn ensure(dns: &Clients, zone: &Zone, records: &[Record], via: &str) -
             return Err(Diagnostic::error(
                 "Validation record outside the hosted zone",
                 format!(
-                    "ACM asks for {} to validate {}, which is not in hosted zone {} ({}).",
-                    record.name, record.domain_name, zone.id, zone.name
+                    "ACM asks for {} to validate {}, which is not in {}.",
+                    record.name,
+                    record.domain_name,
+                    dns.describe()
                 ),
             ));
         }
@@ -50,10 +51,9 @@ pub async fn ensure(dns: &Clients, zone: &Zone, records: &[Record], via: &str) -
                 return Err(Diagnostic::error(
                     "Conflicting DNS record",
                     format!(
-                        "Hosted zone {} ({}) already has a CNAME {} with value {}, not the validation value {} ACM gave for {}. \
+                        "{} already has a CNAME {} with value {}, not the validation value {} ACM gave for {}. \
                          Remove that record (it may be left over from a certificate of another account) and apply again.",
-                        zone.id,
-                        zone.name,
+                        dns.describe(),
                         record.name,
                         value.unwrap_or_default(),
                         record.value,
@@ -67,27 +67,15 @@ pub async fn ensure(dns: &Clients, zone: &Zone, records: &[Record], via: &str) -
         .iter()
         .map(|r| route53::change(ChangeAction::Create, route53::cname(&r.name, &r.value, TTL)?))
         .collect::<Result<Vec<_>, _>>()?;
-    route53::apply(
-        dns,
-        &zone.id,
-        changes,
-        "nextstack_acm_certificate validation records",
-        false,
-    )
-    .await
-    .map_err(|d| {
-        Diagnostic::error(
-            format!("Cannot write validation records to hosted zone {} {via}", zone.id),
-            d.detail,
-        )
-    })?;
+    dns.apply(changes, "nextstack_acm_certificate validation records", None)
+        .await?;
     Ok(missing)
 }
 
 /// Which of `records` exist in the zone with their value; `None` when the zone is gone.
-pub async fn present(dns: &Clients, zone_id: &str, records: &[Record]) -> Result<Option<Vec<bool>>, Diagnostic> {
+pub async fn present(dns: &ZoneAccess, records: &[Record]) -> Result<Option<Vec<bool>>, Diagnostic> {
     let names: Vec<String> = records.iter().map(|r| r.name.clone()).collect();
-    let found = route53::records_at(dns, zone_id, &names).await?;
+    let found = dns.records_at(&names).await?;
     if found.is_none() {
         return Ok(None);
     }
@@ -102,12 +90,12 @@ pub async fn present(dns: &Clients, zone_id: &str, records: &[Record]) -> Result
 /// Deletes those of `records` that exist, with the values they have now (Route53
 /// refuses a DELETE whose values are stale), in one change batch. Returns the
 /// names deleted. The caller holds the zone's lock ([`route53::lock_zone`]).
-pub async fn remove(dns: &Clients, zone_id: &str, records: &[Record], via: &str) -> Result<Vec<String>, Diagnostic> {
+pub async fn remove(dns: &ZoneAccess, records: &[Record]) -> Result<Vec<String>, Diagnostic> {
     if records.is_empty() {
         return Ok(Vec::new());
     }
     let names: Vec<String> = records.iter().map(|r| r.name.clone()).collect();
-    let Some(found) = route53::records_at(dns, zone_id, &names).await? else {
+    let Some(found) = dns.records_at(&names).await? else {
         return Ok(Vec::new());
     };
     let mut changes = Vec::new();
@@ -129,13 +117,6 @@ pub async fn remove(dns: &Clients, zone_id: &str, records: &[Record], via: &str)
             deleted.push(record.name.clone());
         }
     }
-    route53::apply(dns, zone_id, changes, "nextstack_acm_certificate cleanup", false)
-        .await
-        .map_err(|d| {
-            Diagnostic::error(
-                format!("Cannot delete validation records from hosted zone {zone_id} {via}"),
-                d.detail,
-            )
-        })?;
+    dns.apply(changes, "nextstack_acm_certificate cleanup", None).await?;
     Ok(deleted)
 }

@@ -4,10 +4,8 @@
 //! trio, and knows which records it may remove.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use async_trait::async_trait;
-use aws_sdk_acm::types::KeyAlgorithm;
 use serde::{Deserialize, Serialize};
 use tfplugin_framework::{
     ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, NestedBlock, Nesting, Plan,
@@ -15,16 +13,22 @@ use tfplugin_framework::{
 };
 use tokio::time::Instant;
 
-use super::acm::{self, Cert, Record, WaitError};
+use super::acm::{self, Cert, Certs, Record, WaitError};
 use super::names::{self, key, validation_domain};
 use super::records;
 use super::timeouts::{self, Timeouts};
-use crate::aws::{Aws, Clients, Target};
-use crate::resources::route53::{self, check_role_arn, fqdn, Zone};
+use crate::aws::{Aws, Target};
+use crate::resources::route53::{self, check_role_arn, fqdn, Zone, ZoneAccess};
 
 const DEFAULT_KEY_ALGORITHM: &str = "RSA_2048";
+/// The key types RequestCertificate accepts (the others exist only for imported certificates).
+const KEY_ALGORITHMS: [&str; 3] = ["RSA_2048", "EC_prime256v1", "EC_secp384r1"];
 /// CloudFront only uses certificates from this region.
 const CLOUDFRONT_REGION: &str = "us-east-1";
+/// How long the cleanup after a failed create may take, and how messages name that limit.
+const CLEANUP_TIME: std::time::Duration = std::time::Duration::from_secs(120);
+const CLEANUP_LIMIT: &str = "the 120 s limit for cleaning up after a failed create";
+const DELETE_LIMIT: &str = "the delete timeout";
 
 /// `validation { hosted_zone_id, role_arn, external_id }`: where the records go.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,21 +39,20 @@ pub struct Validation {
 }
 
 impl Validation {
-    /// Route53 is global: only the account matters, so the provider's region is used.
-    fn target(&self) -> Target {
-        Target {
-            region: None,
-            role_arn: self.role_arn.clone().filter(|r| !r.is_empty()),
-            external_id: self.external_id.clone().filter(|r| !r.is_empty()),
-        }
+    /// The zone, reached through `role_arn` (or the provider's credentials).
+    async fn access(&self, aws: &Aws) -> Result<ZoneAccess, Diagnostic> {
+        ZoneAccess::open(
+            aws,
+            &self.hosted_zone_id,
+            self.role_arn.as_deref(),
+            self.external_id.as_deref(),
+        )
+        .await
     }
-    fn via(&self) -> String {
-        route53::via(self.role_arn.as_deref())
-    }
-    /// Same zone reached the same way.
-    fn same_place(&self, other: &Validation) -> bool {
-        route53::bare_zone_id(&self.hosted_zone_id) == route53::bare_zone_id(&other.hosted_zone_id)
-            && self.target() == other.target()
+    /// The same zone. Zone ids are unique across all accounts, so a new role or
+    /// external id reaches the same records: nothing moves.
+    fn same_zone(&self, other: &Validation) -> bool {
+        route53::bare_zone_id(&self.hosted_zone_id).eq_ignore_ascii_case(route53::bare_zone_id(&other.hosted_zone_id))
     }
 }
 
@@ -112,17 +115,20 @@ fn validation_path(attr: &str) -> AttributePath {
 
 /// The certificate's region, the provider's default region and us-east-1, in the
 /// certificate's account: where another certificate sharing a record is likely.
-async fn sibling_regions(aws: &Aws, certs: &Arc<Clients>, target: &Target) -> Result<Vec<Arc<Clients>>, Diagnostic> {
+/// Other regions are not looked at (a documented limit).
+async fn sibling_regions(aws: &Aws, certs: &Certs, target: &Target) -> Result<Vec<Certs>, Diagnostic> {
     let mut out = vec![certs.clone()];
     for region in [None, Some(CLOUDFRONT_REGION.to_string())] {
-        let clients = aws
-            .clients(&Target {
+        let other = Certs::open(
+            aws,
+            &Target {
                 region,
                 ..target.clone()
-            })
-            .await?;
-        if out.iter().all(|c| c.region != clients.region) {
-            out.push(clients);
+            },
+        )
+        .await?;
+        if out.iter().all(|c| c.region() != other.region()) {
+            out.push(other);
         }
     }
     Ok(out)
@@ -133,7 +139,7 @@ async fn sibling_regions(aws: &Aws, certs: &Arc<Clients>, target: &Target) -> Re
 /// meanwhile keeps the records it found in place. Returns the names removed.
 async fn release(
     aws: &Aws,
-    certs: &Arc<Clients>,
+    certs: &Certs,
     target: &Target,
     arn: &str,
     records: &[Record],
@@ -142,48 +148,85 @@ async fn release(
     if records.is_empty() {
         return Ok(Vec::new());
     }
-    let dns = aws.clients(&validation.target()).await?;
+    let dns = validation.access(aws).await?;
     let regions = sibling_regions(aws, certs, target).await?;
-    let _guard = route53::lock_zone(&validation.hosted_zone_id).await;
+    let _guard = route53::lock_zone(&dns.id).await;
     let needed = acm::still_needed(&regions, arn, records).await?;
     let unneeded: Vec<Record> = records
         .iter()
         .filter(|r| !needed.contains(&fqdn(&r.name)))
         .cloned()
         .collect();
-    records::remove(&dns, &validation.hosted_zone_id, &unneeded, &validation.via()).await
+    records::remove(&dns, &unneeded).await
 }
 
-/// Before anything is requested: the zone answers through the DNS role, is
-/// public, and covers every name.
-async fn preflight(dns: &Clients, validation: &Validation, model: &Model) -> Result<Zone, Diagnostic> {
-    let via = validation.via();
-    let zone = route53::hosted_zone(dns, &validation.hosted_zone_id, &via)
-        .await
-        .map_err(|d| d.at(validation_path("hosted_zone_id")))?;
+/// The last two steps of removing a certificate, once ACM names no user of it
+/// ([`acm::wait_unused`]): its validation records that no other certificate
+/// needs go first, then the certificate (retrying while ACM says it is in use).
+/// Both steps are idempotent, so after a failure the whole can simply run again.
+#[allow(clippy::too_many_arguments)]
+async fn remove_after_use(
+    ctx: Ctx<'_, Aws>,
+    certs: &Certs,
+    target: &Target,
+    arn: &str,
+    exists: bool,
+    records: &[Record],
+    validation: Option<&Validation>,
+    deadline: Instant,
+    limit: &str,
+) -> Result<usize, Diagnostic> {
+    let removed = match validation {
+        Some(validation) => release(ctx.data, certs, target, arn, records, validation)
+            .await
+            .map_err(|e| {
+                Diagnostic::error(
+                    e.summary,
+                    format!(
+                        "{} Nothing was deleted: certificate {arn} and its validation records are in place.",
+                        e.detail
+                    ),
+                )
+            })?
+            .len(),
+        None => 0,
+    };
+    if exists {
+        acm::delete(certs, arn, deadline, limit, ctx.stop).await.map_err(|e| {
+            let records = match (removed, validation) {
+                (0, _) | (_, None) => String::new(),
+                (n, Some(v)) => format!(
+                    " Its {n} validation record(s) that no other certificate needs were removed from hosted zone {} first.",
+                    v.hosted_zone_id
+                ),
+            };
+            Diagnostic::error(
+                e.summary,
+                format!(
+                    "{}{records} The certificate is still in state, and destroying it again repeats every step.",
+                    e.detail
+                ),
+            )
+        })?;
+        tracing::info!(arn, "certificate deleted");
+    }
+    Ok(removed)
+}
+
+/// Before anything is requested: the zone answers through the DNS role, covers
+/// every name, and is public.
+async fn preflight(dns: &ZoneAccess, model: &Model) -> Result<Zone, Diagnostic> {
+    let at = || validation_path("hosted_zone_id");
+    let zone = dns.covering(&model.names(), at(), at()).await?;
     if zone.private {
         return Err(Diagnostic::error(
             "Hosted zone is private",
-            format!("Hosted zone {} ({}) is a private zone; ACM validates through public DNS. Use the domain's public zone.", zone.id, zone.name),
-        )
-        .at(validation_path("hosted_zone_id")));
-    }
-    let outside: Vec<String> = model
-        .names()
-        .into_iter()
-        .filter(|n| !zone.contains(&validation_domain(n)))
-        .collect();
-    if !outside.is_empty() {
-        return Err(Diagnostic::error(
-            "Names outside the hosted zone",
             format!(
-                "Hosted zone {} ({}) reached {via} cannot validate {}: every name must be the zone's apex or below it.",
-                zone.id,
-                zone.name,
-                outside.join(", ")
+                "{} is a private zone; ACM validates through public DNS. Use the domain's public zone.",
+                dns.describe()
             ),
         )
-        .at(validation_path("hosted_zone_id")));
+        .at(at()));
     }
     Ok(zone)
 }
@@ -246,7 +289,7 @@ impl Resource for AcmCertificateResource {
             Attribute::new("key_algorithm", Type::String)
                 .default_value(DEFAULT_KEY_ALGORITHM)
                 .requires_replace()
-                .description("`RSA_2048` (default), `RSA_3072`, `RSA_4096`, `EC_prime256v1`, `EC_secp384r1` or `EC_secp521r1`."),
+                .description("The key type ACM requests: `RSA_2048` (default), `EC_prime256v1` or `EC_secp384r1`. Changing it replaces the certificate."),
         )
         .attribute(Attribute::new("wait_for_issuance", Type::Bool).default_value(true).description("Wait until ACM has issued the certificate (default `true`)."))
         .attribute(Attribute::new("tags", Type::map(Type::String)).optional().description("Tags on the certificate; changed in place."))
@@ -274,13 +317,14 @@ impl Resource for AcmCertificateResource {
                                 .description("Public hosted zone that covers every name."),
                         )
                         .attribute(Attribute::new("role_arn", Type::String).optional().description(
-                            "Role to assume for Route53 in the zone's account. Default: the provider's credentials.",
+                            "Role to assume for Route53 in the zone's account. Default: the provider's credentials. \
+                             Changing it is in place and touches no record (the zone is the same).",
                         ))
                         .attribute(
                             Attribute::new("external_id", Type::String)
                                 .optional()
                                 .sensitive()
-                                .description("External ID the role's trust policy requires."),
+                                .description("External ID the role's trust policy requires. Changing it is in place and touches no record."),
                         ),
                 )
                 .required(),
@@ -338,11 +382,14 @@ impl Resource for AcmCertificateResource {
             }
         }
         if let Some(alg) = config.attr("key_algorithm").as_str() {
-            if !KeyAlgorithm::values().contains(&alg) {
+            if !KEY_ALGORITHMS.contains(&alg) {
                 diags.push(
                     Diagnostic::error(
                         "Invalid key_algorithm",
-                        format!("{alg:?} is not one of {}.", KeyAlgorithm::values().join(", ")),
+                        format!(
+                            "key_algorithm = {alg:?} cannot be requested: ACM issues certificates only with {}.",
+                            KEY_ALGORITHMS.join(", ")
+                        ),
                     )
                     .at(AttributePath::root("key_algorithm")),
                 );
@@ -421,9 +468,9 @@ impl Resource for AcmCertificateResource {
                 "A `validation { hosted_zone_id = ... }` block is required.",
             )
         })?;
-        let certs = ctx.data.clients(&planned.target).await?;
-        let dns = ctx.data.clients(&validation.target()).await?;
-        let zone = preflight(&dns, &validation, &planned).await?;
+        let certs = Certs::open(ctx.data, &planned.target).await?;
+        let dns = validation.access(ctx.data).await?;
+        let zone = preflight(&dns, &planned).await?;
 
         let sans = names::sans_to_request(&planned.domain_name, planned.sans().iter());
         let arn = acm::request(
@@ -443,7 +490,7 @@ impl Resource for AcmCertificateResource {
             not_before: None,
             not_after: None,
             target: Target {
-                region: Some(certs.region.clone()),
+                region: Some(certs.region().to_string()),
                 ..planned.target.clone()
             },
             ..planned
@@ -453,7 +500,7 @@ impl Resource for AcmCertificateResource {
         let wait = partial.wait_for_issuance.unwrap_or(true);
         let result = async {
             let cert = acm::wait_for_records(&certs, &arn, deadline, ctx.stop).await?;
-            written = records::ensure(&dns, &zone, &cert.records, &validation.via()).await?;
+            written = records::ensure(&dns, &zone, &cert.records).await?;
             tracing::info!(
                 arn,
                 written = written.len(),
@@ -473,26 +520,32 @@ impl Resource for AcmCertificateResource {
                 partial.validation_records = Some(written);
                 return Err(ApplyError::keep(
                     partial,
-                    Diagnostic::error("Interrupted", format!("Stopped while creating certificate {arn}; it is kept in state (tainted) and replaced by the next apply.")),
+                    Diagnostic::error("Interrupted", format!("Stopped while creating certificate {arn} in {}; it is kept in state (tainted) and replaced by the next apply.", certs.place)),
                 ));
             }
             Err(WaitError::Failed(error)) => error,
         };
-        // Leave nothing behind: the certificate first, then the records this create wrote.
+        // Leave nothing behind, in the order a destroy uses: the records this create wrote, then the certificate.
         let cleanup = async {
-            acm::delete(
+            let deadline = Instant::now() + CLEANUP_TIME;
+            let cert = acm::wait_unused(&certs, &arn, deadline, CLEANUP_LIMIT, ctx.stop).await?;
+            let target = partial.target.clone();
+            remove_after_use(
+                ctx,
                 &certs,
+                &target,
                 &arn,
-                Instant::now() + std::time::Duration::from_secs(120),
-                ctx.stop,
+                cert.is_some(),
+                &written,
+                Some(&validation),
+                deadline,
+                CLEANUP_LIMIT,
             )
-            .await?;
-            release(ctx.data, &certs, &partial.target, &arn, &written, &validation).await?;
-            Ok::<(), Diagnostic>(())
+            .await
         }
         .await;
         match cleanup {
-            Ok(()) => {
+            Ok(_) => {
                 let mut error = error;
                 error.detail.push_str(&format!("\n\nCertificate {arn} and the validation records this apply wrote were deleted; nothing was left behind."));
                 Err(error.into())
@@ -501,7 +554,10 @@ impl Resource for AcmCertificateResource {
                 partial.validation_records = Some(written);
                 let note = Diagnostic::error(
                     "Cleanup after a failed create failed",
-                    format!("{}: {}. Certificate {arn} is kept in state (tainted), so the next apply or destroy removes it.", cleanup_error.summary, cleanup_error.detail),
+                    format!(
+                        "{}: {} Certificate {arn} is kept in state (tainted), so the next apply or destroy removes it.",
+                        cleanup_error.summary, cleanup_error.detail
+                    ),
                 );
                 Err(ApplyError::keep(partial, Diagnostics(vec![error, note])))
             }
@@ -510,7 +566,7 @@ impl Resource for AcmCertificateResource {
 
     async fn read(&self, ctx: Ctx<'_, Aws>, mut state: Model) -> Result<Option<Model>, Diagnostics> {
         let arn = state.arn()?;
-        let certs = ctx.data.clients(&state.target).await?;
+        let certs = Certs::open(ctx.data, &state.target).await?;
         let Some(cert) = acm::describe(&certs, &arn).await? else {
             tracing::info!(arn, "certificate deleted outside Terraform; removing it from state");
             return Ok(None);
@@ -532,8 +588,8 @@ impl Resource for AcmCertificateResource {
         let mut records = cert.records.clone();
         if let Some(validation) = &state.validation {
             if !records.is_empty() {
-                let dns = ctx.data.clients(&validation.target()).await?;
-                match records::present(&dns, &validation.hosted_zone_id, &records).await {
+                let dns = validation.access(ctx.data).await?;
+                match records::present(&dns, &records).await {
                     Ok(Some(flags)) => {
                         let mut flags = flags.into_iter();
                         records.retain(|_| flags.next().unwrap_or(false));
@@ -546,11 +602,7 @@ impl Resource for AcmCertificateResource {
                         }
                     }
                     Ok(None) => {
-                        tracing::warn!(
-                            arn,
-                            zone = validation.hosted_zone_id,
-                            "validation hosted zone no longer exists"
-                        );
+                        tracing::warn!(arn, zone = dns.describe(), "validation hosted zone no longer exists");
                         records.clear();
                     }
                     // Refresh must not fail on the DNS account alone (destroy refreshes first).
@@ -565,10 +617,13 @@ impl Resource for AcmCertificateResource {
         Ok(Some(state))
     }
 
+    /// Tags change in place. A new zone gets the records (then the old zone keeps
+    /// only what other certificates need); a new `validation.role_arn` or
+    /// `external_id` alone reaches the same zone and touches nothing.
     async fn update(&self, ctx: Ctx<'_, Aws>, change: Change<Model>) -> Result<Model, ApplyError<Model>> {
         let Change { prior, planned, .. } = change;
         let arn = prior.arn()?;
-        let certs = ctx.data.clients(&planned.target).await?;
+        let certs = Certs::open(ctx.data, &planned.target).await?;
         if prior.tags() != planned.tags() {
             acm::retag(&certs, &arn, &prior.tags(), &planned.tags()).await?;
         }
@@ -588,33 +643,36 @@ impl Resource for AcmCertificateResource {
         let Some(validation) = state.validation.clone() else {
             return Ok(state);
         };
-        let moved = prior.validation.as_ref().is_none_or(|old| !old.same_place(&validation));
+        let old_zone = prior.validation.as_ref().filter(|old| !old.same_zone(&validation));
+        let moved = prior.validation.is_none() || old_zone.is_some();
         if !moved && !repair {
             return Ok(state);
         }
-        let dns = ctx.data.clients(&validation.target()).await?;
-        let zone = preflight(&dns, &validation, &state).await?;
+        let dns = validation.access(ctx.data).await?;
+        let zone = preflight(&dns, &state).await?;
         let cert = acm::describe(&certs, &arn).await?.ok_or_else(|| {
             Diagnostic::error(
                 "Certificate not found",
                 format!(
                     "Certificate {arn} no longer exists in {}; refresh removes it from state.",
-                    certs.region
+                    certs.place
                 ),
             )
         })?;
-        let written = records::ensure(&dns, &zone, &cert.records, &validation.via()).await?;
+        let written = records::ensure(&dns, &zone, &cert.records).await?;
         tracing::info!(arn, written = written.len(), "validation records written");
         state.validation_records = Some(cert.records.clone());
 
         // Moved to another zone: the old zone keeps only what other certificates need.
-        if let Some(old) = prior.validation.as_ref().filter(|old| !old.same_place(&validation)) {
+        if let Some(old) = old_zone {
             if let Err(e) = release(ctx.data, &certs, &state.target, &arn, &cert.records, old).await {
                 let d = Diagnostic::warning(
                     format!("Validation records left in hosted zone {}", old.hosted_zone_id),
                     format!(
-                        "The certificate now validates through {}; removing its records from the old zone failed: {}",
-                        validation.hosted_zone_id, e.detail
+                        "The certificate now validates through {}; removing its records from the old zone failed: {}: {}",
+                        dns.describe(),
+                        e.summary,
+                        e.detail
                     ),
                 );
                 return Err(ApplyError::keep(state, d));
@@ -623,46 +681,39 @@ impl Resource for AcmCertificateResource {
         Ok(state)
     }
 
-    /// Deletes the certificate (retrying while it is in use), then its validation
-    /// records that no other certificate needs. The certificate goes first so
-    /// that a delete that times out leaves a certificate that can still renew.
+    /// In the order that never strands a certificate or its records: waits while
+    /// ACM names resources using the certificate (up to the delete timeout; the
+    /// records stay, so it keeps renewing), removes its validation records that
+    /// no other certificate needs, then deletes it, retrying while ACM says it is
+    /// in use. A failure at the last step leaves the certificate in state, and
+    /// the next destroy repeats every step.
     async fn delete(&self, ctx: Ctx<'_, Aws>, state: Model) -> Result<(), Diagnostics> {
         let deadline = Instant::now() + Timeouts::delete(state.timeouts.as_ref());
         let arn = state.arn()?;
-        let certs = ctx.data.clients(&state.target).await?;
-        let cert = acm::describe(&certs, &arn).await?;
+        let certs = Certs::open(ctx.data, &state.target).await?;
+        let cert = acm::wait_unused(&certs, &arn, deadline, DELETE_LIMIT, ctx.stop).await?;
         let all: Vec<Record> = match &cert {
             Some(cert) => cert.records.clone(),
             None => state.validation_records.clone().unwrap_or_default(),
         };
-        if state.validation.is_some() && !all.is_empty() {
-            // Fails early, before anything is deleted, when certificates cannot be listed.
-            let regions = sibling_regions(ctx.data, &certs, &state.target).await?;
-            acm::still_needed(&regions, &arn, &all).await?;
-        }
-        if cert.is_some() {
-            acm::delete(&certs, &arn, deadline, ctx.stop).await?;
-            tracing::info!(arn, "certificate deleted");
-        }
-        if let Some(validation) = &state.validation {
-            let removed = release(ctx.data, &certs, &state.target, &arn, &all, validation)
-                .await
-                .map_err(|e| {
-                    Diagnostic::error(
-                        e.summary,
-                        format!(
-                            "{} Certificate {arn} is already deleted; its validation records remain in hosted zone {}.",
-                            e.detail, validation.hosted_zone_id
-                        ),
-                    )
-                })?;
-            tracing::info!(
-                arn,
-                removed = removed.len(),
-                kept = all.len().saturating_sub(removed.len()),
-                "validation records removed"
-            );
-        }
+        let removed = remove_after_use(
+            ctx,
+            &certs,
+            &state.target,
+            &arn,
+            cert.is_some(),
+            &all,
+            state.validation.as_ref(),
+            deadline,
+            DELETE_LIMIT,
+        )
+        .await?;
+        tracing::info!(
+            arn,
+            removed,
+            kept = all.len().saturating_sub(removed),
+            "validation records removed"
+        );
         Ok(())
     }
 
@@ -691,11 +742,11 @@ impl Resource for AcmCertificateResource {
             role_arn,
             external_id,
         };
-        let certs = ctx.data.clients(&target).await?;
+        let certs = Certs::open(ctx.data, &target).await?;
         let cert = acm::describe(&certs, &arn).await?.ok_or_else(|| {
             Diagnostic::error(
                 "Certificate not found",
-                format!("No certificate {arn} in {}.", target.describe(&certs.region)),
+                format!("No certificate {arn} in {}.", certs.place),
             )
         })?;
         let tags = acm::tags(&certs, &arn).await?;
