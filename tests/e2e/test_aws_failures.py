@@ -115,3 +115,121 @@ resource "nextstack_dns_alias" "site" {
     assert zone in result.stderr, result.stderr
     assert zone_records(aws, zone) == before
     assert tf.resources() == {}
+
+
+def test_throttled_ssm_calls_are_retried_with_backoff(terraform, aws_faults, aws):
+    ssm = aws.client("ssm", "eu-west-1")
+    for i in range(12):
+        ssm.put_parameter(Name="/throttled/p%02d" % i, Value=str(i), Type="String")
+    # Two batches of GetParameters; the first three answers are throttled, as SSM does past its TPS limit.
+    reads = aws_faults.inject(Fault.error("AmazonSSM.GetParameters", "ThrottlingException", "Rate exceeded", times=3))
+    writes = aws_faults.inject(Fault.error("AmazonSSM.PutParameter", "ThrottlingException", "Rate exceeded", times=2))
+    tf = through(terraform, aws_faults)
+    tf.write(
+        PROVIDERS
+        + """
+data "nextstack_ssm_parameters" "read" {
+  names = [for i in range(12) : format("/throttled/p%02d", i)]
+}
+
+resource "nextstack_ssm_parameters" "copy" {
+  path_prefix = "/copied/"
+  values      = { for name, value in data.nextstack_ssm_parameters.read.values : trimprefix(name, "/throttled/") => value }
+}
+"""
+    )
+    tf.apply_ok()
+    assert reads.hits == 3 and writes.hits == 2, "the faults applied"
+    copied = [p for page in ssm.get_paginator("get_parameters_by_path").paginate(Path="/copied/") for p in page["Parameters"]]
+    assert sorted((p["Name"], p["Value"]) for p in copied) == [("/copied/p%02d" % i, str(i)) for i in range(12)]
+    errors = aws_faults.error_snapshot()
+    assert errors == {"AmazonSSM.GetParameters": 3, "AmazonSSM.PutParameter": 2}, errors
+
+
+DISTRIBUTION = "arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE"
+
+
+def in_use_by_distribution(description):
+    description["Certificate"]["InUseBy"] = [DISTRIBUTION]
+    return description
+
+
+def test_destroy_waits_while_the_certificate_is_in_use(terraform, aws_faults, aws):
+    zone = make_zone(aws)
+    tf = through(terraform, aws_faults)
+    tf.write(PROVIDERS + certificate(zone=zone))
+    tf.apply_ok()
+    # CloudFront lets go of the certificate after two looks; ACM refuses the first delete all the same.
+    in_use = aws_faults.inject(Fault.rewrite("CertificateManager.DescribeCertificate", in_use_by_distribution, times=2))
+    refused = aws_faults.inject(
+        Fault.error(
+            "CertificateManager.DeleteCertificate",
+            "ResourceInUseException",
+            "Certificate is in use by %s" % DISTRIBUTION,
+            times=1,
+        )
+    )
+    tf.destroy_ok()
+    assert in_use.hits == 2 and refused.hits == 1, "the faults applied"
+    assert certificates(aws) == {}
+    assert cnames(aws, zone) == [], "the validation records go with the certificate"
+
+
+def test_a_certificate_still_in_use_names_the_user_and_keeps_everything(terraform, aws_faults, aws):
+    zone = make_zone(aws)
+    tf = through(terraform, aws_faults)
+    tf.write(PROVIDERS + certificate(zone=zone, extra='  timeouts {\n    delete = "3s"\n  }\n'))
+    tf.apply_ok()
+    records = cnames(aws, zone)
+    aws_faults.inject(Fault.rewrite("CertificateManager.DescribeCertificate", in_use_by_distribution))
+    result = tf.fails("destroy", "-auto-approve", "-no-color", "-input=false", contains=DISTRIBUTION)
+    assert "in use" in result.stderr, result.stderr
+    assert len(certificates(aws)) == 1, "the certificate is kept"
+    assert cnames(aws, zone) == records, "a certificate still in use keeps its validation records, so it renews"
+    assert "nextstack_acm_certificate.site" in tf.resources()
+    aws_faults.clear_faults()
+    tf.destroy_ok()
+    assert certificates(aws) == {} and cnames(aws, zone) == []
+
+
+def test_unconfirmed_route53_change_keeps_the_alias_records_in_state(terraform, aws_faults, aws):
+    zone = make_zone(aws)
+    before = zone_records(aws, zone)
+    tf = through(terraform, aws_faults)
+    tf.write(
+        PROVIDERS
+        + """
+resource "nextstack_dns_alias" "site" {
+  hosted_zone_id = "%s"
+  role_arn       = "arn:aws:iam::%s:role/dns"
+  names          = ["example.com"]
+  target {
+    dns_name       = "d111111abcdef8.cloudfront.net"
+    hosted_zone_id = "Z2FDTNDATAQYW2"
+  }
+}
+"""
+        % (zone, DNS_ACCOUNT)
+    )
+    # The batch is accepted (moto reports it INSYNC at once: make it PENDING), but the role may not call
+    # route53:GetChange.
+    aws_faults.inject(
+        Fault.rewrite(
+            r"route53 POST /2013-04-01/hostedzone/.*/rrset/?",
+            lambda xml: xml.replace("<Status>INSYNC</Status>", "<Status>PENDING</Status>"),
+        )
+    )
+    denied = aws_faults.inject(
+        Fault.error(r"route53 GET /2013-04-01/change/.*", "AccessDenied", "not authorized: route53:GetChange", status=403)
+    )
+    tf.init_ok()
+    tf.apply()  # a warning or an error: either way the records written must stay tracked
+    assert denied.hits >= 1, "the fault applied"
+    written = [r for r in zone_records(aws, zone) if r not in before]
+    assert sorted(r[1] for r in written) == ["A", "AAAA"], written
+    assert "nextstack_dns_alias.site" in tf.resources(), "records that exist are never forgotten"
+    aws_faults.clear_faults()
+    tf.apply_ok()
+    tf.assert_no_changes()
+    tf.destroy_ok()
+    assert zone_records(aws, zone) == before
