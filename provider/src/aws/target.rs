@@ -35,11 +35,4 @@ impl Target {
             [region, role_arn, external_id]
         }
     }
-
-    pub fn describe(&self, effective_region: &str) -> String {
-        match &self.role_arn {
-            Some(role) => format!("{effective_region} through {role}"),
-            None => effective_region.to_string(),
-        }
-    }
 }

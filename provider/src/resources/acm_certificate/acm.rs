@@ -31,8 +31,8 @@ pub struct Certs {
 impl Certs {
     pub async fn open(aws: &Aws, target: &Target) -> Result<Certs, Diagnostic> {
         let clients = aws.clients(target).await?;
-        let place = match target.role_arn.as_deref().filter(|r| !r.is_empty()) {
-            Some(_) => target.describe(&clients.region),
+        let place = match clients.role_arn {
+            Some(_) => clients.place(),
             None => format!("{} {}", clients.region, via(None)),
         };
         Ok(Certs { clients, place })

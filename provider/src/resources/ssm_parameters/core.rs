@@ -155,11 +155,12 @@ pub async fn put_all(
                     );
                 }
             }
-            let mut result = request
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| aws_error(&format!("writing SSM parameter {} in {}", put.name, clients.place()), &e));
+            let mut result = request.send().await.map(|_| ()).map_err(|e| {
+                aws_error(
+                    &format!("writing SSM parameter {} in {}", put.name, clients.place()),
+                    &e,
+                )
+            });
             if result.is_ok() && put.overwrite && !tags.is_empty() {
                 result = tag(clients, &put.name, tags).await;
             }
