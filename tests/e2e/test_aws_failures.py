@@ -4,19 +4,7 @@ nothing is left behind in AWS or in the state.
 """
 
 from aws_proxy import Fault
-from test_acm_certificate import CERT_REGION, DNS_ACCOUNT, certificate, certificates, cnames, make_zone, zone_records
-
-PROVIDERS = """
-terraform {
-  required_providers {
-    nextstack = { source = "nextstack/nextstack" }
-  }
-}
-
-provider "nextstack" {
-  region = "eu-west-1"
-}
-"""
+from test_acm_certificate import PROVIDERS, DNS_ACCOUNT, certificate, certificates, cnames, make_zone, zone_records
 
 DENIED_ROLE = "arn:aws:iam::%s:role/denied" % DNS_ACCOUNT
 

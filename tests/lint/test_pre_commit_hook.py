@@ -54,11 +54,16 @@ def run_hook(repo: Path, bin_dir: Path, home: Path, all_files: bool = True):
     )
 
 
-def test_hook_passes_clean_stacks_and_fails_a_cross_stack_export(tmp_path):
-    binary = lint_binary()
+def linter_on_path(tmp_path) -> Path:
+    """A directory holding only a freshly built nextstack-lint, to put first on PATH (language: system)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "nextstack-lint").symlink_to(binary)
+    (bin_dir / "nextstack-lint").symlink_to(lint_binary())
+    return bin_dir
+
+
+def test_hook_passes_clean_stacks_and_fails_a_cross_stack_export(tmp_path):
+    bin_dir = linter_on_path(tmp_path)
     repo = tmp_path / "infra"
     (repo / "stacks" / "data").mkdir(parents=True)
     (repo / "stacks" / "edge").mkdir(parents=True)
@@ -94,10 +99,7 @@ def containers(read_only: bool) -> str:
 
 
 def test_hook_runs_when_only_a_file_read_by_terraform_changes(tmp_path):
-    binary = lint_binary()
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "nextstack-lint").symlink_to(binary)
+    bin_dir = linter_on_path(tmp_path)
     repo = tmp_path / "infra"
     (repo / "compute").mkdir(parents=True)
     (repo / "compute" / "main.tf").write_text(TASK)
