@@ -2,7 +2,6 @@
 //! finding other certificates that still need a validation record.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -149,15 +148,7 @@ pub async fn describe(certs: &Certs, arn: &str) -> Result<Option<Cert>, Diagnost
 
 /// A fresh idempotency token, so SDK retries of one request never make two certificates.
 fn idempotency_token() -> String {
-    let a = std::collections::hash_map::RandomState::new().build_hasher().finish();
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    format!("{a:016x}{:016x}", h.finish())
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
 }
 
 fn tag_list(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, Diagnostic> {
