@@ -436,3 +436,26 @@ data "nextstack_ssm_parameters" "read" {
     assert not leaked, "the provider logged a secret:\n" + "\n".join(leaked[:5])
     for result in (applied, refreshed):
         assert secret not in result.stdout + result.stderr, "a secret reached the plan output or Terraform's own log"
+
+
+def test_malformed_role_arn_is_refused_before_any_aws_call(terraform, aws):
+    tf = terraform()
+    tf.write(
+        provider_block()
+        + """
+data "nextstack_ssm_parameters" "read" {
+  role_arn = "reader"
+  names    = ["/a"]
+}
+
+resource "nextstack_ssm_parameters" "p" {
+  role_arn    = "arn:aws:iam::111111111111:user/publisher"
+  path_prefix = "/x/"
+  values      = { a = "1" }
+}
+"""
+    )
+    tf.init_ok()
+    result = tf.fails("validate", "-no-color", contains='"reader" is not an IAM role ARN')
+    flat = " ".join(result.stderr.split())
+    assert '"arn:aws:iam::111111111111:user/publisher" is not an IAM role ARN' in flat, result.stderr

@@ -15,7 +15,8 @@ use tfplugin_framework::{
 };
 
 use crate::aws::Aws;
-use crate::resources::route53::{self, bare_zone_id, check_role_arn, fqdn, ZoneAccess};
+use crate::resources::route53::{self, bare_zone_id, fqdn, ZoneAccess};
+use crate::resources::{import_id, role_arn};
 
 /// `target { dns_name, hosted_zone_id, evaluate_target_health }`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -317,14 +318,10 @@ impl Resource for DnsAliasResource {
                 Diagnostic::error("No names", "`names` needs at least one name.").at(AttributePath::root("names")),
             );
         }
-        if let Some(Err(e)) = config
-            .attr("role_arn")
-            .as_str()
-            .filter(|s| !s.is_empty())
-            .map(check_role_arn)
-        {
-            diags.push(Diagnostic::error("Invalid role ARN", e).at(AttributePath::root("role_arn")));
-        }
+        diags.extend(role_arn::validate(
+            config.attr("role_arn"),
+            AttributePath::root("role_arn"),
+        ));
         if config.attr("target").attr("dns_name").as_str() == Some("") {
             diags.push(
                 Diagnostic::error("Empty target", "target.dns_name must not be empty.")
@@ -480,7 +477,7 @@ impl Resource for DnsAliasResource {
     /// Import id: `ZONE_ID:NAME[,NAME...]`, optionally followed by `@ROLE_ARN`
     /// (and `|EXTERNAL_ID`) when the zone is in another account.
     async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
-        let (head, role_arn, external_id) = route53::split_import_id(id);
+        let (head, role_arn, external_id) = import_id::split(id);
         let bad = || {
             Diagnostic::error(
                 "Invalid import id",
@@ -497,7 +494,7 @@ impl Resource for DnsAliasResource {
         if zone_id.is_empty() || names.is_empty() {
             return Err(bad().into());
         }
-        if let Some(Err(e)) = role_arn.as_deref().map(check_role_arn) {
+        if let Some(Err(e)) = role_arn.as_deref().map(role_arn::check) {
             return Err(Diagnostic::error("Invalid import id", e).into());
         }
         let mut model = Model {

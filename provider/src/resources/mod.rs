@@ -3,6 +3,8 @@
 
 pub mod acm_certificate;
 pub mod dns_alias;
+pub mod import_id;
 pub mod poll;
+pub mod role_arn;
 pub mod route53;
 pub mod ssm_parameters;

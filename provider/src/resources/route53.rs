@@ -206,46 +206,6 @@ pub fn fqdn(name: &str) -> String {
     out
 }
 
-/// Checks an IAM role ARN's shape: `arn:PARTITION:iam::ACCOUNT:role/NAME`.
-/// STS rejects others only when called, which would be after a plan looked fine.
-pub fn check_role_arn(arn: &str) -> Result<(), String> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let ok = parts.len() == 6
-        && parts[0] == "arn"
-        && !parts[1].is_empty()
-        && parts[2] == "iam"
-        && parts[3].is_empty()
-        && parts[4].len() == 12
-        && parts[4].chars().all(|c| c.is_ascii_digit())
-        && parts[5]
-            .strip_prefix("role/")
-            .is_some_and(|n| !n.is_empty() && !n.ends_with('/'));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{arn:?} is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)"
-        ))
-    }
-}
-
-/// Splits an import id `HEAD@ROLE_ARN|EXTERNAL_ID` into its parts; the role part
-/// is optional and may also follow a `|` (`HEAD|ROLE_ARN|EXTERNAL_ID`). `@` is what
-/// `nextstack_ssm_parameters` uses; the head (an ARN, a zone id and names) holds neither.
-pub fn split_import_id(id: &str) -> (&str, Option<String>, Option<String>) {
-    let id = id.trim();
-    let Some(at) = id.find(['@', '|']) else {
-        return (id, None, None);
-    };
-    let (head, rest) = (&id[..at], &id[at + 1..]);
-    let (role, external_id) = match rest.split_once('|') {
-        Some((role, ext)) => (role, Some(ext)),
-        None => (rest, None),
-    };
-    let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    (head.trim(), some(role), external_id.and_then(some))
-}
-
 /// Serialises check-then-write sequences on one zone within this provider
 /// process: Terraform applies resources in parallel, and two certificates that
 /// share a validation record must not both see it missing and both create it.
@@ -614,22 +574,6 @@ mod tests {
         assert_eq!(bare_zone_id("Z123"), "Z123");
     }
 
-    #[test]
-    fn import_ids_split_at_the_role() {
-        let arn = "arn:aws:acm:us-east-1:1:certificate/x";
-        assert_eq!(split_import_id(arn), (arn, None, None));
-        let role = "arn:aws:iam::111111111111:role/a@b";
-        assert_eq!(
-            split_import_id(&format!("{arn}@{role}")),
-            (arn, Some(role.to_string()), None)
-        );
-        assert_eq!(
-            split_import_id(&format!("{arn}|{role}|ext")),
-            (arn, Some(role.to_string()), Some("ext".to_string()))
-        );
-        assert_eq!(split_import_id("Z1:a.com,b.com@"), ("Z1:a.com,b.com", None, None));
-    }
-
     #[tokio::test]
     async fn an_accepted_change_is_never_lost_to_its_insync_wait() {
         use crate::resources::poll::tests::never;
@@ -678,14 +622,5 @@ mod tests {
             "CREATE n0.example.com. A, CREATE n1.example.com. A"
         );
         assert!(describe_changes(&changes).ends_with("CREATE n9.example.com. A, and 2 more"));
-    }
-
-    #[test]
-    fn role_arns_are_checked() {
-        assert!(check_role_arn("arn:aws:iam::111111111111:role/dns").is_ok());
-        assert!(check_role_arn("arn:aws:iam::111111111111:role/path/dns").is_ok());
-        assert!(check_role_arn("arn:aws:iam::1111:role/dns").is_err());
-        assert!(check_role_arn("dns").is_err());
-        assert!(check_role_arn("arn:aws:iam::111111111111:user/dns").is_err());
     }
 }

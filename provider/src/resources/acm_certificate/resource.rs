@@ -18,7 +18,8 @@ use super::names::{self, key, validation_domain};
 use super::records;
 use super::timeouts::{self, Timeouts};
 use crate::aws::{Aws, Target};
-use crate::resources::route53::{self, check_role_arn, fqdn, Zone, ZoneAccess};
+use crate::resources::route53::{self, fqdn, Zone, ZoneAccess};
+use crate::resources::{import_id, role_arn};
 
 const DEFAULT_KEY_ALGORITHM: &str = "RSA_2048";
 /// The key types RequestCertificate accepts (the others exist only for imported certificates).
@@ -399,9 +400,7 @@ impl Resource for AcmCertificateResource {
             (AttributePath::root("role_arn"), config.attr("role_arn")),
             (validation_path("role_arn"), config.attr("validation").attr("role_arn")),
         ] {
-            if let Some(Err(e)) = value.as_str().filter(|s| !s.is_empty()).map(check_role_arn) {
-                diags.push(Diagnostic::error("Invalid role ARN", e).at(path));
-            }
+            diags.extend(role_arn::validate(value, path));
         }
         for which in ["create", "delete"] {
             if let Some(Err(e)) = config.attr("timeouts").attr(which).as_str().map(timeouts::parse) {
@@ -721,7 +720,7 @@ impl Resource for AcmCertificateResource {
     /// `|EXTERNAL_ID`) when it lives in another account. The `validation` block
     /// cannot be derived; the first apply after import adopts it in place.
     async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
-        let (arn, role_arn, external_id) = route53::split_import_id(id);
+        let (arn, role_arn, external_id) = import_id::split(id);
         let arn = arn.to_string();
         let fields: Vec<&str> = arn.splitn(6, ':').collect();
         let region = match fields.as_slice() {
@@ -734,7 +733,7 @@ impl Resource for AcmCertificateResource {
                 .into())
             }
         };
-        if let Some(Err(e)) = role_arn.as_deref().map(check_role_arn) {
+        if let Some(Err(e)) = role_arn.as_deref().map(role_arn::check) {
             return Err(Diagnostic::error("Invalid import id", e).into());
         }
         let target = Target {

@@ -8,6 +8,7 @@ use tfplugin_framework::{Attribute, AttributePath, Block, Ctx, Diagnostic, Diagn
 
 use super::core::{get_by_names, get_by_path, split_values};
 use crate::aws::{Aws, Target};
+use crate::resources::role_arn;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct QueryModel {
@@ -63,7 +64,7 @@ pub fn schema(description: &str) -> Schema {
 }
 
 pub fn validate(config: &Value) -> Diagnostics {
-    let mut diags = Diagnostics::new();
+    let mut diags = role_arn::validate(config.attr("role_arn"), AttributePath::root("role_arn"));
     let names = config.attr("names");
     let path = config.attr("path");
     if names.is_null() && path.is_null() {

@@ -18,6 +18,7 @@ use super::core::{
     delete_all, get_by_names, get_by_path, list_tags, put_all, split_values, tag, untag, Put, CONCURRENCY,
 };
 use crate::aws::{observed_tags, Aws, Clients, TagChanges, Target};
+use crate::resources::{import_id, role_arn};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Model {
@@ -156,7 +157,7 @@ impl Resource for SsmParametersResource {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = Diagnostics::new();
+        let mut diags = role_arn::validate(config.attr("role_arn"), AttributePath::root("role_arn"));
         if let Some(prefix) = config.attr("path_prefix").as_str() {
             if !prefix.starts_with('/') || !prefix.ends_with('/') {
                 diags.push(
@@ -373,33 +374,30 @@ impl Resource for SsmParametersResource {
         Ok(())
     }
 
-    /// Import id: `[REGION:]PATH_PREFIX[@ROLE_ARN]`, e.g. `eu-west-1:/app/prod/data/` or
+    /// Import id: `[REGION:]PATH_PREFIX[@ROLE_ARN[|EXTERNAL_ID]]`, e.g. `eu-west-1:/app/prod/data/` or
     /// `eu-west-1:/shared/@arn:aws:iam::111111111111:role/reader` for another account.
     async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
-        let (location, role_arn) = match id.split_once('@') {
-            Some((location, role)) => (location, Some(role.to_string())),
-            None => (id, None),
-        };
+        let (location, role_arn, external_id) = import_id::split(id);
         let (region, prefix) = match location.split_once(':') {
             Some((region, prefix)) => (Some(region.to_string()), prefix.to_string()),
             None => (None, location.to_string()),
         };
-        if !prefix.starts_with('/')
-            || !prefix.ends_with('/')
-            || role_arn.as_deref().is_some_and(|r| !r.starts_with("arn:"))
-        {
+        if !prefix.starts_with('/') || !prefix.ends_with('/') {
             return Err(Diagnostic::error(
                 "Invalid import id",
                 format!(
-                    "Expected [REGION:]PATH_PREFIX[@ROLE_ARN] with a prefix that starts and ends with \"/\", got {id:?}."
+                    "Expected [REGION:]PATH_PREFIX[@ROLE_ARN[|EXTERNAL_ID]] with a prefix that starts and ends with \"/\", got {id:?}."
                 ),
             )
             .into());
         }
+        if let Some(Err(e)) = role_arn.as_deref().map(role_arn::check) {
+            return Err(Diagnostic::error("Invalid import id", e).into());
+        }
         let target = Target {
             region,
             role_arn,
-            external_id: None,
+            external_id,
         };
         let clients = ctx.data.clients(&target).await?;
         let parameters = get_by_path(&clients, &prefix, true, true).await?;
