@@ -155,10 +155,16 @@ const MAX_DEPTH: usize = 24;
 /// Evaluation steps allowed per project before everything further is Unknown.
 const STEP_BUDGET: u64 = 20_000_000;
 
+/// Each instance key of a repeated body (`None` when `count`/`for_each` is unknown)
+/// with the names it binds (`count`, `each`).
+type Expansion = Vec<(Option<Value>, Vec<(String, Value)>)>;
+/// The instances of one module call: how it repeats, and each key with its instance.
+type CallInstances = (Repetition, Vec<(Option<Value>, InstId)>);
+
 pub struct Evaluator<'p> {
     pub project: &'p Project,
     instances: RefCell<Vec<Rc<Instance>>>,
-    children: RefCell<HashMap<(InstId, usize), (Repetition, Vec<(Option<Value>, InstId)>)>>,
+    children: RefCell<HashMap<(InstId, usize), CallInstances>>,
     memo: RefCell<HashMap<Key, Value>>,
     res_memo: RefCell<HashMap<(InstId, usize), Rc<ResInstances>>>,
     active: RefCell<HashSet<Key>>,
@@ -264,7 +270,7 @@ impl<'p> Evaluator<'p> {
     }
 
     /// Evaluates `count` / `for_each` of a body: the instance keys and their bindings.
-    fn repetition(&self, body: &Body, sc: &Scope) -> (Repetition, Vec<(Option<Value>, Vec<(String, Value)>)>) {
+    fn repetition(&self, body: &Body, sc: &Scope) -> (Repetition, Expansion) {
         if let Some(c) = body.attr("count") {
             let v = self.eval(&c.expr, sc).unwrap_or(Value::Unknown);
             return match v.as_number() {
