@@ -147,6 +147,12 @@ class Fault:
         if self.remaining is not None:
             self.remaining -= 1
 
+    def refund(self) -> None:
+        """A rewrite that found nothing to rewrite (moto answered an error) does not count."""
+        self.hits -= 1
+        if self.remaining is not None:
+            self.remaining += 1
+
 
 class RequestCounter:
     """Thread-safe counts of proxied requests, by key. A 'window' starts at creation or at reset()."""
@@ -170,6 +176,10 @@ class RequestCounter:
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
+
+    def refund(self, fault: Fault) -> None:
+        with self._lock:
+            fault.refund()
 
     def fault_for(self, key: str, path: str, body: bytes) -> Fault | None:
         """The fault that takes this request, if any (its use is counted)."""
@@ -285,7 +295,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         assert response is not None
         if not self.path.startswith("/moto-api"):
             self.server.counter.add(key, response.status)
-        if fault is not None and fault.rewrite is not None and response.status < 400:
+        if fault is not None and fault.rewrite is not None and response.status >= 400:
+            self.server.counter.refund(fault)
+        elif fault is not None and fault.rewrite is not None:
             if "json" in (response.getheader("Content-Type") or ""):
                 payload = json.dumps(fault.rewrite(json.loads(payload or b"{}"))).encode()
             else:

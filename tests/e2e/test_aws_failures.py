@@ -211,7 +211,8 @@ resource "nextstack_dns_alias" "site" {
         Fault.error(r"route53 GET /2013-04-01/change/.*", "AccessDenied", "not authorized: route53:GetChange", status=403)
     )
     tf.init_ok()
-    tf.apply()  # a warning or an error: either way the records written must stay tracked
+    applied = tf.apply_ok()
+    assert "Route53 change not confirmed" in " ".join((applied.stdout + applied.stderr).split()), "a warning says so"
     assert denied.hits >= 1, "the fault applied"
     written = [r for r in zone_records(aws, zone) if r not in before]
     assert sorted(r[1] for r in written) == ["A", "AAAA"], written
@@ -221,3 +222,25 @@ resource "nextstack_dns_alias" "site" {
     tf.assert_no_changes()
     tf.destroy_ok()
     assert zone_records(aws, zone) == before
+
+
+def test_a_certificate_that_cannot_be_deleted_gets_its_records_back(terraform, aws_faults, aws):
+    zone = make_zone(aws)
+    tf = through(terraform, aws_faults)
+    tf.write(PROVIDERS + certificate(zone=zone, extra='  timeouts {\n    delete = "3s"\n  }\n'))
+    tf.apply_ok()
+    records = cnames(aws, zone)
+    # ACM names no user, but refuses every delete (a user it does not list yet, say) until the timeout.
+    refused = aws_faults.inject(
+        Fault.error("CertificateManager.DeleteCertificate", "ResourceInUseException", "Certificate is in use")
+    )
+    result = tf.fails("destroy", "-auto-approve", "-no-color", "-input=false", contains="were written back")
+    assert refused.hits >= 1, "the fault applied"
+    assert "still in state" in " ".join(result.stderr.split()), result.stderr
+    assert len(certificates(aws)) == 1
+    assert cnames(aws, zone) == records, "the certificate keeps the records it renews with"
+    assert "nextstack_acm_certificate.site" in tf.resources()
+    aws_faults.clear_faults()
+    tf.assert_no_changes()
+    tf.destroy_ok()
+    assert certificates(aws) == {} and cnames(aws, zone) == []

@@ -8,5 +8,5 @@ mod target;
 
 pub use clients::{AssumeRole, Aws, AwsSettings, Clients};
 pub use errors::aws_error;
-pub use tags::{observed as observed_tags, TagChanges};
+pub use tags::{common as common_tags, observed as observed_tags, TagChanges};
 pub use target::Target;

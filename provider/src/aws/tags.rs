@@ -51,6 +51,16 @@ pub fn observed<'a>(
     seen
 }
 
+/// The tags that every one of several objects carries with the same value.
+pub fn common<'a>(all: impl IntoIterator<Item = &'a BTreeMap<String, String>>) -> BTreeMap<String, String> {
+    let mut all = all.into_iter();
+    let mut shared = all.next().cloned().unwrap_or_default();
+    for tags in all {
+        shared.retain(|k, v| tags.get(k) == Some(v));
+    }
+    shared
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +94,14 @@ mod tests {
         assert_eq!(observed(&desired, [&untouched, &untouched]), desired);
         let reversed = observed(&desired, [&extra_and_changed, &lost_env, &untouched]);
         assert_eq!(reversed, seen, "the order of the objects does not matter");
+    }
+
+    #[test]
+    fn common_tags_are_those_all_objects_share() {
+        let a = map(&[("team", "web"), ("env", "prod"), ("owner", "x")]);
+        let b = map(&[("team", "web"), ("env", "dev")]);
+        assert_eq!(common([&a, &b]), map(&[("team", "web")]));
+        assert_eq!(common([&a]), a);
+        assert!(common(std::iter::empty()).is_empty());
     }
 }

@@ -137,7 +137,7 @@ async fn sibling_regions(aws: &Aws, certs: &Certs, target: &Target) -> Result<Ve
 
 /// Removes those of `records` that no certificate other than `arn` needs. The
 /// check runs under the zone's lock, so a certificate this process is creating
-/// meanwhile keeps the records it found in place. Returns the names removed.
+/// meanwhile keeps the records it found in place. Returns the records removed.
 async fn release(
     aws: &Aws,
     certs: &Certs,
@@ -145,7 +145,7 @@ async fn release(
     arn: &str,
     records: &[Record],
     validation: &Validation,
-) -> Result<Vec<String>, Diagnostic> {
+) -> Result<Vec<Record>, Diagnostic> {
     if records.is_empty() {
         return Ok(Vec::new());
     }
@@ -158,7 +158,16 @@ async fn release(
         .filter(|r| !needed.contains(&fqdn(&r.name)))
         .cloned()
         .collect();
-    records::remove(&dns, &unneeded).await
+    let removed = records::remove(&dns, &unneeded).await?;
+    Ok(unneeded.into_iter().filter(|r| removed.contains(&r.name)).collect())
+}
+
+/// Writes back the validation records of a certificate that could not be
+/// deleted after all, so it keeps renewing while it stays in use.
+async fn restore(aws: &Aws, validation: &Validation, removed: &[Record]) -> Result<(), Diagnostic> {
+    let dns = validation.access(aws).await?;
+    let zone = dns.zone().await?;
+    records::ensure(&dns, &zone, removed).await.map(|_| ())
 }
 
 /// The last two steps of removing a certificate, once ACM names no user of it
@@ -183,35 +192,47 @@ async fn remove_after_use(
             .map_err(|e| {
                 Diagnostic::error(
                     e.summary,
-                    format!(
-                        "{} Nothing was deleted: certificate {arn} and its validation records are in place.",
-                        e.detail
-                    ),
+                    if exists {
+                        format!(
+                            "{} Nothing was deleted: certificate {arn} and its validation records are in place.",
+                            e.detail
+                        )
+                    } else {
+                        format!(
+                            "{} Certificate {arn} is already gone; its validation records are still in place.",
+                            e.detail
+                        )
+                    },
                 )
-            })?
-            .len(),
-        None => 0,
+            })?,
+        None => Vec::new(),
     };
     if exists {
-        acm::delete(certs, arn, deadline, limit, ctx.stop).await.map_err(|e| {
-            let records = match (removed, validation) {
-                (0, _) | (_, None) => String::new(),
-                (n, Some(v)) => format!(
-                    " Its {n} validation record(s) that no other certificate needs were removed from hosted zone {} first.",
-                    v.hosted_zone_id
-                ),
+        if let Err(e) = acm::delete(certs, arn, deadline, limit, ctx.stop).await {
+            let records = match validation.filter(|_| !removed.is_empty()) {
+                None => String::new(),
+                Some(v) => match restore(ctx.data, v, &removed).await {
+                    Ok(()) => " Its validation records, removed first, were written back, so it keeps renewing.".into(),
+                    Err(r) => format!(
+                        " Its {} validation record(s), removed first, could not be written back ({}: {}); \
+                         the next plan shows them missing and an apply writes them again.",
+                        removed.len(),
+                        r.summary,
+                        r.detail
+                    ),
+                },
             };
-            Diagnostic::error(
+            return Err(Diagnostic::error(
                 e.summary,
                 format!(
                     "{}{records} The certificate is still in state, and destroying it again repeats every step.",
                     e.detail
                 ),
-            )
-        })?;
+            ));
+        }
         tracing::info!(arn, "certificate deleted");
     }
-    Ok(removed)
+    Ok(removed.len())
 }
 
 /// Before anything is requested: the zone answers through the DNS role, covers

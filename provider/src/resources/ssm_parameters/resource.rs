@@ -17,7 +17,7 @@ use futures::stream::{self, StreamExt};
 use super::core::{
     delete_all, get_by_names, get_by_path, list_tags, put_all, split_values, tag, untag, Put, CONCURRENCY,
 };
-use crate::aws::{observed_tags, Aws, Clients, TagChanges, Target};
+use crate::aws::{common_tags, observed_tags, Aws, Clients, TagChanges, Target};
 use crate::resources::{import_id, role_arn};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -412,10 +412,8 @@ impl Resource for SsmParametersResource {
             name.strip_prefix(prefix.as_str()).unwrap_or(name).to_string()
         });
         let names: Vec<String> = parameters.iter().map(|p| p.name.clone()).collect();
-        // Tags that some parameter lacks show as missing, so the first plan tags every parameter alike.
-        let each = list_tags(&clients, &names).await?;
-        let union = each.iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
-        let tags = observed_tags(&union, &each);
+        // Only the tags all parameters share: a configured tag that some lack shows in the first plan.
+        let tags = common_tags(&list_tags(&clients, &names).await?);
         Ok(Model {
             id: Some(prefix.clone()),
             names: Some(names.into_iter().collect()),
