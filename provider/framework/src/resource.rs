@@ -13,6 +13,7 @@ use crate::value::Value;
 
 /// An apply that failed. `partial` is state to keep anyway, so that something
 /// created before the failure is tracked (and later destroyed) rather than orphaned.
+/// With a state and only warnings, it is a success that has something to say.
 #[derive(Debug)]
 pub struct ApplyError<M> {
     pub diagnostics: Diagnostics,
@@ -149,11 +150,12 @@ impl<R: Resource> Typed<R> {
         config: &Value,
     ) -> Result<Option<Value>, ApplyError<Value>> {
         let lift = |e: ApplyError<R::Model>| -> ApplyError<Value> {
-            let partial = e.partial.and_then(|m| self.encode(&m).ok());
-            ApplyError {
-                diagnostics: e.diagnostics,
-                partial,
-            }
+            let mut diagnostics = e.diagnostics;
+            // A state that cannot be encoded must not vanish silently: what it tracks would be orphaned.
+            let partial = e
+                .partial
+                .and_then(|m| self.encode(&m).map_err(|d| diagnostics.extend(d)).ok());
+            ApplyError { diagnostics, partial }
         };
         if planned.is_null() {
             let state: R::Model = decode_model("prior state", prior)?;
@@ -207,14 +209,22 @@ impl<R: Resource> AnyResource<R::Data> for Typed<R> {
     }
 
     async fn apply(&self, ctx: Ctx<'_, R::Data>, prior: &Value, planned: &Value, config: &Value) -> AppliedChange {
-        match self.apply_typed(ctx, prior, planned, config).await {
+        // A "failure" with only warnings and a state is a success that has something to say.
+        let (result, warnings) = match self.apply_typed(ctx, prior, planned, config).await {
+            Err(ApplyError {
+                diagnostics,
+                partial: Some(state),
+            }) if !diagnostics.has_errors() => (Ok(Some(state)), diagnostics),
+            other => (other, Diagnostics::new()),
+        };
+        match result {
             Ok(None) => AppliedChange {
                 new_state: Value::Null,
-                diagnostics: Diagnostics::new(),
+                diagnostics: warnings,
             },
             Ok(Some(mut new_state)) => {
                 align_with_plan(&self.schema.block, planned, &mut new_state);
-                let mut diagnostics = Diagnostics::new();
+                let mut diagnostics = warnings;
                 for a in &self.schema.block.attributes {
                     if !new_state.attr(&a.name).is_wholly_known() {
                         diagnostics.push(Diagnostic::error(
