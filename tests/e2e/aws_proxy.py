@@ -66,6 +66,13 @@ _HOP_BY_HOP = {
 }
 
 _SIGNING_SERVICE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/,\s]+/([^/,\s]+)/aws4_request")
+_ACCESS_KEY = re.compile(r"Credential=([^/,\s]+)/")
+
+
+def access_key(headers) -> str:
+    """The access key id a SigV4 request was signed with ("" if unsigned)."""
+    match = _ACCESS_KEY.search(headers.get("Authorization", "") or "")
+    return match.group(1) if match else ""
 
 
 def _service(headers) -> str:
@@ -166,6 +173,7 @@ class RequestCounter:
         self._last: float | None = None
         self._proxy: "CountingProxy | None" = None
         self._faults: list[Fault] = []
+        self._seen: list[tuple[str, str, bytes]] = []
 
     def inject(self, fault: Fault) -> Fault:
         """Apply `fault` to the requests it matches from now on; returns it (its `hits` say how often it applied)."""
@@ -176,6 +184,15 @@ class RequestCounter:
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
+
+    def see(self, key: str, key_id: str, body: bytes) -> None:
+        with self._lock:
+            self._seen.append((key, key_id, body))
+
+    def requests(self, key: str) -> list[tuple[str, str]]:
+        """(access key id, body) of every request counted under `key`, oldest first (since start, not reset)."""
+        with self._lock:
+            return [(k_id, body.decode("utf-8", "replace")) for k, k_id, body in self._seen if k == key]
 
     def refund(self, fault: Fault) -> None:
         with self._lock:
@@ -262,6 +279,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         else:
             body = self.rfile.read(length) if length else b""
         key = request_key(self.command, self.path, self.headers, body)
+        if not self.path.startswith("/moto-api"):
+            self.server.counter.see(key, access_key(self.headers), body)
         fault = None if self.path.startswith("/moto-api") else self.server.counter.fault_for(key, self.path, body)
         if fault is not None and fault.error is not None:
             status, code, message = fault.error

@@ -73,8 +73,8 @@ def test_unknown_profile_is_a_clear_error_naming_it(terraform, aws):
     assert names(aws, "eu-west-1") == []
 
 
-def test_assume_role_in_the_provider_block_and_a_role_per_resource_chain(terraform, aws):
-    tf = terraform()
+def test_assume_role_in_the_provider_block_and_a_role_per_resource_chain(terraform, aws_faults, aws):
+    tf = terraform(env={"AWS_ENDPOINT_URL": aws_faults.url})  # through the proxy, to see who assumes what
     tf.write(
         PROVIDERS
         + """
@@ -103,6 +103,13 @@ resource "nextstack_ssm_parameters" "q" {
     assert names(aws, "eu-west-1", account="333333333333") == ["/config/where"]
     assert names(aws, "eu-west-1", account="444444444444") == ["/config/chained"]
     assert names(aws, "eu-west-1") == [], "nothing in the base credentials' account"
+    # moto lets anyone assume anything: the signatures show the chain. The provider's role is assumed with
+    # the environment's keys, the resource's role with the provider role's session keys.
+    assumed = aws_faults.requests("sts.AssumeRole")
+    by_base = [body for key_id, body in assumed if key_id == "test"]
+    by_session = [body for key_id, body in assumed if key_id != "test"]
+    assert by_base and all("role%2Fterraform" in body for body in by_base), assumed
+    assert by_session and all("role%2Fpublisher" in body for body in by_session), assumed
     tf.assert_no_changes()
     tf.destroy_ok()
     assert names(aws, "eu-west-1", account="333333333333") == []
