@@ -471,7 +471,7 @@ impl ZoneAccess {
             .await
             .map_err(|e| {
                 aws_error(
-                    &format!("writing {listed} to {}; nothing was changed", self.describe()),
+                    &format!("writing {listed} to {}", self.describe()),
                     &e,
                 )
             })?;
