@@ -469,12 +469,7 @@ impl ZoneAccess {
             .change_batch(batch)
             .send()
             .await
-            .map_err(|e| {
-                aws_error(
-                    &format!("writing {listed} to {}", self.describe()),
-                    &e,
-                )
-            })?;
+            .map_err(|e| aws_error(&format!("writing {listed} to {}", self.describe()), &e))?;
         tracing::debug!(zone_id = self.id, changes = listed, "route53 change batch applied");
         let (Some(stop), Some(info)) = (wait, out.change_info()) else {
             return Ok(None);
