@@ -24,13 +24,10 @@ import os
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-VENV_PYTHON = REPO_ROOT / ".tools" / "venv" / "bin" / "python"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+import bench_env  # noqa: E402
 
-if __name__ == "__main__" and Path(sys.prefix).resolve() != (REPO_ROOT / ".tools" / "venv").resolve():
-    if not VENV_PYTHON.exists():
-        sys.exit("bench/acm/run.py: %s is missing: run tests/toolchain.sh first" % VENV_PYTHON)
-    os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
+REPO_ROOT = bench_env.enter(__file__)
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -40,9 +37,6 @@ import shutil  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-
-sys.path.insert(0, str(REPO_ROOT / "tests" / "e2e"))
-sys.path.insert(0, str(REPO_ROOT / "bench" / "common"))
 
 import harness  # noqa: E402
 import aws_proxy  # noqa: E402
