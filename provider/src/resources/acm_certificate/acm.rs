@@ -23,18 +23,20 @@ use crate::resources::route53::{fqdn, via};
 #[derive(Clone)]
 pub struct Certs {
     clients: Arc<Clients>,
-    /// "us-east-1 through ROLE_ARN" or "us-east-1 with the provider's credentials".
-    pub place: String,
 }
 
 impl Certs {
     pub async fn open(aws: &Aws, target: &Target) -> Result<Certs, Diagnostic> {
-        let clients = aws.clients(target).await?;
-        let place = match clients.role_arn {
-            Some(_) => clients.place(),
-            None => format!("{} {}", clients.region, via(None)),
-        };
-        Ok(Certs { clients, place })
+        Ok(Certs {
+            clients: aws.clients(target).await?,
+        })
+    }
+    /// "us-east-1 through ROLE_ARN" or "us-east-1 with the provider's credentials".
+    pub fn place(&self) -> String {
+        match self.clients.role_arn {
+            Some(_) => self.clients.place(),
+            None => format!("{} {}", self.clients.region, via(None)),
+        }
     }
     pub fn region(&self) -> &str {
         &self.clients.region
@@ -100,7 +102,12 @@ pub async fn describe(certs: &Certs, arn: &str) -> Result<Option<Cert>, Diagnost
         {
             return Ok(None)
         }
-        Err(e) => return Err(aws_error(&format!("reading certificate {arn} in {}", certs.place), &e)),
+        Err(e) => {
+            return Err(aws_error(
+                &format!("reading certificate {arn} in {}", certs.place()),
+                &e,
+            ))
+        }
     };
     let Some(detail) = out.certificate() else {
         return Ok(None);
@@ -186,7 +193,7 @@ pub async fn request(
     }
     let out = req.send().await.map_err(|e| {
         aws_error(
-            &format!("requesting a certificate for {domain_name} in {}", certs.place),
+            &format!("requesting a certificate for {domain_name} in {}", certs.place()),
             &e,
         )
     })?;
@@ -195,7 +202,7 @@ pub async fn request(
             "Unexpected ACM answer",
             format!(
                 "RequestCertificate for {domain_name} in {} returned no ARN.",
-                certs.place
+                certs.place()
             ),
         )
     })
@@ -231,7 +238,7 @@ pub async fn wait_for_records(
                 let reason = cert.failure_reason.as_deref().unwrap_or("none given");
                 return Err(Diagnostic::error(
                     "Certificate request failed",
-                    format!("ACM marked {arn} in {} FAILED (reason: {reason}).", certs.place),
+                    format!("ACM marked {arn} in {} FAILED (reason: {reason}).", certs.place()),
                 )
                 .into());
             }
@@ -244,7 +251,7 @@ pub async fn wait_for_records(
                     "Certificate disappeared",
                     format!(
                         "Certificate {arn} in {} was deleted while its validation records were awaited.",
-                        certs.place
+                        certs.place()
                     ),
                 )
                 .into())
@@ -258,7 +265,7 @@ pub async fn wait_for_records(
                     "Timed out waiting for validation records",
                     format!(
                         "ACM did not produce DNS validation records for {arn} in {} within {} s (the create timeout).",
-                        certs.place,
+                        certs.place(),
                         backoff.elapsed_secs()
                     ),
                 )
@@ -282,7 +289,7 @@ pub async fn wait_issued(certs: &Certs, arn: &str, deadline: Instant, stop: &Sto
                         "Certificate {arn} in {} is still PENDING_VALIDATION after {} s (the create timeout). Its \
                          validation records are written; check that the hosted zone is the one the domain's name \
                          servers delegate to. Raise timeouts.create, or set wait_for_issuance = false to not wait.",
-                        certs.place,
+                        certs.place(),
                         backoff.elapsed_secs()
                     ),
                 )
@@ -294,7 +301,7 @@ pub async fn wait_issued(certs: &Certs, arn: &str, deadline: Instant, stop: &Sto
                 "Certificate disappeared",
                 format!(
                     "Certificate {arn} in {} was deleted while waiting for it to be issued.",
-                    certs.place
+                    certs.place()
                 ),
             )
         })?;
@@ -311,7 +318,7 @@ pub async fn wait_issued(certs: &Certs, arn: &str, deadline: Instant, stop: &Sto
                     "Certificate was not issued",
                     format!(
                         "Certificate {arn} in {} is {other}{reason} instead of ISSUED.",
-                        certs.place
+                        certs.place()
                     ),
                 )
                 .into());
@@ -360,7 +367,7 @@ pub async fn wait_unused(
                     format!(
                         "Certificate {arn} in {} is still in use by {users} after {} s ({limit}). Nothing was deleted: \
                          the certificate and its validation records are in place, so it keeps renewing. {IN_USE_ADVICE}",
-                        certs.place,
+                        certs.place(),
                         backoff.elapsed_secs()
                     ),
                 ))
@@ -371,7 +378,7 @@ pub async fn wait_unused(
                     format!(
                         "Stopped while waiting for {users} to stop using certificate {arn} in {}. Nothing was deleted: \
                          the certificate and its validation records are in place.",
-                        certs.place
+                        certs.place()
                     ),
                 ))
             }
@@ -402,7 +409,7 @@ pub async fn delete(
         };
         if !err.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) {
             return Err(aws_error(
-                &format!("deleting certificate {arn} in {}", certs.place),
+                &format!("deleting certificate {arn} in {}", certs.place()),
                 &err,
             ));
         }
@@ -417,7 +424,7 @@ pub async fn delete(
                 "Certificate is still in use",
                 format!(
                     "Certificate {arn} in {} is still in use by {users} after {} s ({limit}). {IN_USE_ADVICE}",
-                    certs.place,
+                    certs.place(),
                     backoff.elapsed_secs()
                 ),
             ),
@@ -425,7 +432,7 @@ pub async fn delete(
                 "Interrupted",
                 format!(
                     "Stopped while deleting certificate {arn} in {}, which ACM said was in use by {users}.",
-                    certs.place
+                    certs.place()
                 ),
             ),
         });
@@ -440,7 +447,12 @@ pub async fn tags(certs: &Certs, arn: &str) -> Result<BTreeMap<String, String>, 
         .certificate_arn(arn)
         .send()
         .await
-        .map_err(|e| aws_error(&format!("reading the tags of certificate {arn} in {}", certs.place), &e))?;
+        .map_err(|e| {
+            aws_error(
+                &format!("reading the tags of certificate {arn} in {}", certs.place()),
+                &e,
+            )
+        })?;
     Ok(out
         .tags()
         .iter()
@@ -464,7 +476,12 @@ pub async fn retag(
             .set_tags(Some(tag_list(&removed)?))
             .send()
             .await
-            .map_err(|e| aws_error(&format!("removing tags from certificate {arn} in {}", certs.place), &e))?;
+            .map_err(|e| {
+                aws_error(
+                    &format!("removing tags from certificate {arn} in {}", certs.place()),
+                    &e,
+                )
+            })?;
     }
     if !changed.is_empty() {
         certs
@@ -474,7 +491,7 @@ pub async fn retag(
             .set_tags(Some(tag_list(&changed)?))
             .send()
             .await
-            .map_err(|e| aws_error(&format!("tagging certificate {arn} in {}", certs.place), &e))?;
+            .map_err(|e| aws_error(&format!("tagging certificate {arn} in {}", certs.place()), &e))?;
     }
     Ok(())
 }
@@ -553,7 +570,7 @@ async fn list_users(certs: &Certs) -> Result<Vec<CertificateSummary>, Diagnostic
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| aws_error(&format!("listing certificates in {}", certs.place), &e))?;
+            .map_err(|e| aws_error(&format!("listing certificates in {}", certs.place()), &e))?;
         out.extend(
             page.certificate_summary_list()
                 .iter()

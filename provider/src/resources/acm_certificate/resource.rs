@@ -540,7 +540,7 @@ impl Resource for AcmCertificateResource {
                 partial.validation_records = Some(written);
                 return Err(ApplyError::keep(
                     partial,
-                    Diagnostic::error("Interrupted", format!("Stopped while creating certificate {arn} in {}; it is kept in state (tainted) and replaced by the next apply.", certs.place)),
+                    Diagnostic::error("Interrupted", format!("Stopped while creating certificate {arn} in {}; it is kept in state (tainted) and replaced by the next apply.", certs.place())),
                 ));
             }
             Err(WaitError::Failed(error)) => error,
@@ -675,7 +675,7 @@ impl Resource for AcmCertificateResource {
                 "Certificate not found",
                 format!(
                     "Certificate {arn} no longer exists in {}; refresh removes it from state.",
-                    certs.place
+                    certs.place()
                 ),
             )
         })?;
@@ -766,7 +766,7 @@ impl Resource for AcmCertificateResource {
         let cert = acm::describe(&certs, &arn).await?.ok_or_else(|| {
             Diagnostic::error(
                 "Certificate not found",
-                format!("No certificate {arn} in {}.", certs.place),
+                format!("No certificate {arn} in {}.", certs.place()),
             )
         })?;
         let tags = acm::tags(&certs, &arn).await?;
