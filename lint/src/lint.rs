@@ -189,15 +189,56 @@ fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings
 }
 
-/// The deploy order of the stacks, or why there is none.
+/// The stacks, the SSM parameters that couple them, and their deploy order or why there is none.
 pub struct Graph {
-    /// The stacks in deploy order, or the cycle that prevents one.
-    pub order: Result<String, String>,
+    /// Every stack, in the model's order (indices below point into this list).
+    pub stacks: Vec<GraphStack>,
+    /// Publisher -> reader, sorted by (publisher, reader) index.
+    pub edges: Vec<GraphEdge>,
+    /// The deploy stages (stacks in one stage can deploy in parallel), or the cycle that prevents one.
+    pub stages: Result<Vec<Vec<usize>>, Cycle>,
     /// `file:line:column: message` of every file that does not parse.
     pub syntax_errors: Vec<String>,
 }
 
-/// Deploy order of the stacks under `paths`.
+pub struct GraphStack {
+    pub name: String,
+    /// Directory relative to the current directory.
+    pub dir: String,
+}
+
+/// Stack `to` reads SSM parameters that stack `from` publishes.
+pub struct GraphEdge {
+    pub from: usize,
+    pub to: usize,
+    /// The parameter names, sorted; empty when none can be known.
+    pub parameters: Vec<String>,
+}
+
+/// Why no deploy order exists.
+pub struct Cycle {
+    /// The stacks on a cycle, sorted by name.
+    pub stacks: Vec<usize>,
+    /// The stacks and the parameters that close the cycle, for the user.
+    pub message: String,
+}
+
+impl Graph {
+    /// The stacks a publisher must deploy before `i`, in index order.
+    pub fn after(&self, i: usize) -> Vec<usize> {
+        self.edges.iter().filter(|e| e.to == i).map(|e| e.from).collect()
+    }
+
+    /// Every stack once: in deploy order when there is one, otherwise in index order.
+    pub fn listed(&self) -> Vec<usize> {
+        match &self.stages {
+            Ok(stages) => stages.concat(),
+            Err(_) => (0..self.stacks.len()).collect(),
+        }
+    }
+}
+
+/// The deploy graph of the stacks under `paths`.
 pub fn graph(paths: &[PathBuf], var_files: &[PathBuf]) -> Result<Graph, LoadError> {
     let project = load::load(paths, var_files)?;
     let syntax_errors = project
@@ -209,68 +250,53 @@ pub fn graph(paths: &[PathBuf], var_files: &[PathBuf]) -> Result<Graph, LoadErro
             format!("{}:{l}:{c}: syntax error: {msg}", f.display)
         })
         .collect();
+    let ev = Evaluator::new(&project);
+    let model = Model::build(&ev);
+    let mut names = model.edge_names();
+    let edges = model
+        .edges()
+        .into_iter()
+        .map(|(from, to)| GraphEdge {
+            from,
+            to,
+            parameters: names.remove(&(from, to)).unwrap_or_default().into_iter().collect(),
+        })
+        .collect();
     Ok(Graph {
-        order: order(&project),
+        stacks: model
+            .stacks
+            .iter()
+            .map(|s| GraphStack {
+                name: s.name.clone(),
+                dir: s.dir.clone(),
+            })
+            .collect(),
+        edges,
+        stages: model.deploy_stages().map_err(|cycle| Cycle {
+            message: cycle_message(&model, &cycle),
+            stacks: cycle,
+        }),
         syntax_errors,
     })
 }
 
-fn order(project: &Project) -> Result<String, String> {
-    let ev = Evaluator::new(project);
-    let model = Model::build(&ev);
-    let names = |ids: &[usize]| ids.iter().map(|i| model.stacks[*i].name.clone()).collect::<Vec<_>>();
-    match model.deploy_stages() {
-        Ok(stages) => {
-            let mut s = String::new();
-            let edges = model.edges();
-            let mut n = 0;
-            for st in &stages {
-                for &i in st {
-                    n += 1;
-                    let deps: Vec<String> = edges
-                        .iter()
-                        .filter(|(_, b)| *b == i)
-                        .map(|(a, _)| model.stacks[*a].name.clone())
-                        .collect();
-                    let after = if deps.is_empty() {
-                        String::new()
-                    } else {
-                        format!("  (after {})", deps.join(", "))
-                    };
-                    s.push_str(&format!(
-                        "{n}. {}  [{}]{after}\n",
-                        model.stacks[i].name, model.stacks[i].dir
-                    ));
-                }
-            }
-            s.push_str(
-                &stages
-                    .iter()
-                    .map(|st| names(st).join(", "))
-                    .collect::<Vec<_>>()
-                    .join(" -> "),
-            );
-            s.push('\n');
-            Ok(s)
-        }
-        Err(cycle) => {
-            let mut why = Vec::new();
-            for ((p, r), params) in model.edge_names() {
-                if cycle.contains(&p) && cycle.contains(&r) {
-                    let shown: Vec<String> = params.iter().take(3).map(|n| format!("`{n}`")).collect();
-                    why.push(format!(
-                        "{} reads {} published by {}",
-                        model.stacks[r].name,
-                        shown.join(", "),
-                        model.stacks[p].name
-                    ));
-                }
-            }
-            Err(format!(
-                "the stacks {} read each other's SSM parameters in a cycle, so no deploy order exists: {}",
-                names(&cycle).join(", "),
-                why.join("; ")
-            ))
+fn cycle_message(model: &Model, cycle: &[usize]) -> String {
+    let names = cycle.iter().map(|i| model.stacks[*i].name.as_str()).collect::<Vec<_>>();
+    let mut why = Vec::new();
+    for ((p, r), params) in model.edge_names() {
+        if cycle.contains(&p) && cycle.contains(&r) {
+            let shown: Vec<String> = params.iter().take(3).map(|n| format!("`{n}`")).collect();
+            why.push(format!(
+                "{} reads {} published by {}",
+                model.stacks[r].name,
+                shown.join(", "),
+                model.stacks[p].name
+            ));
         }
     }
+    format!(
+        "the stacks {} read each other's SSM parameters in a cycle, so no deploy order exists: {}",
+        names.join(", "),
+        why.join("; ")
+    )
 }

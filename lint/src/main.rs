@@ -47,6 +47,9 @@ enum Command {
     /// Prints the stacks in deploy order (from SSM publishes and reads); fails on a cycle.
     Graph {
         paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Human)]
+        format: GraphFormat,
         #[arg(long = "var-file", value_name = "FILE")]
         var_files: Vec<PathBuf>,
     },
@@ -64,6 +67,14 @@ enum Format {
     Json,
     Sarif,
     Github,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum GraphFormat {
+    Human,
+    Json,
+    Dot,
+    Mermaid,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -123,24 +134,31 @@ fn default_paths(p: Vec<PathBuf>) -> Vec<PathBuf> {
 fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let mut stdout = Quiet(std::io::stdout().lock());
     match cli.command {
-        Some(Command::Graph { paths, var_files }) => {
+        Some(Command::Graph {
+            paths,
+            format,
+            var_files,
+        }) => {
             let graph = lint::graph(&default_paths(paths), &var_files)?;
             // A file that does not parse may hide reads and writes: the order cannot be trusted.
             for e in &graph.syntax_errors {
                 eprintln!("nextstack-lint: {e}");
             }
-            return Ok(match graph.order {
-                Ok(s) => {
-                    stdout.write_all(s.as_bytes())?;
-                    if graph.syntax_errors.is_empty() {
-                        ExitCode::SUCCESS
-                    } else {
-                        eprintln!("nextstack-lint: the deploy order above ignores the files that do not parse");
-                        ExitCode::from(1)
-                    }
+            let text = match format {
+                GraphFormat::Human => report::graph::human(&graph),
+                GraphFormat::Json => report::graph::json(&graph),
+                GraphFormat::Dot => report::graph::dot(&graph),
+                GraphFormat::Mermaid => report::graph::mermaid(&graph),
+            };
+            stdout.write_all(text.as_bytes())?;
+            return Ok(match &graph.stages {
+                Ok(_) if graph.syntax_errors.is_empty() => ExitCode::SUCCESS,
+                Ok(_) => {
+                    eprintln!("nextstack-lint: the deploy order above ignores the files that do not parse");
+                    ExitCode::from(1)
                 }
-                Err(e) => {
-                    eprintln!("nextstack-lint: {e}");
+                Err(cycle) => {
+                    eprintln!("nextstack-lint: {}", cycle.message);
                     ExitCode::from(1)
                 }
             });

@@ -267,6 +267,104 @@ fn graph_prints_deploy_order() {
 }
 
 #[test]
+fn graph_json_lists_stacks_stages_and_edges() {
+    let o = run_in(&fixtures().join("six-stack/good"), &["graph", "--format", "json", "."]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&o.stdout).expect("JSON output");
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+            .unwrap_or_default()
+    };
+    let order = strings(&v["order"]);
+    assert_eq!(order, ["data", "compute", "networking", "api", "application", "edge"]);
+    let stages: Vec<Vec<String>> = v["stages"]
+        .as_array()
+        .map(|a| a.iter().map(strings).collect())
+        .unwrap_or_default();
+    assert_eq!(stages.concat(), order, "order is the stages, stage by stage");
+    assert_eq!(stages[3], ["api", "application"]);
+    let stacks = v["stacks"].as_array().cloned().unwrap_or_default();
+    assert_eq!(stacks.len(), 6);
+    assert_eq!(stacks[0]["name"], "data");
+    assert_eq!(stacks[0]["dir"], "data");
+    assert_eq!(stacks[0]["stage"], 1);
+    assert_eq!(stacks[0]["after"], serde_json::json!([]));
+    let edges = v["edges"].as_array().cloned().unwrap_or_default();
+    assert_eq!(edges.len(), 10);
+    let pos = |n: &Value| order.iter().position(|o| n.as_str() == Some(o.as_str()));
+    for e in &edges {
+        let (from, to) = (pos(&e["from"]), pos(&e["to"]));
+        assert!(from.is_some() && to.is_some() && from < to, "{e}");
+        assert!(!strings(&e["parameters"]).is_empty(), "{e}");
+    }
+    for s in &stacks {
+        let stage = s["stage"].as_u64().unwrap_or(0);
+        for a in strings(&s["after"]) {
+            let before = stacks.iter().find(|t| t["name"] == a.as_str()).expect("known stack");
+            assert!(before["stage"].as_u64().unwrap_or(u64::MAX) < stage, "{s}");
+            assert!(
+                edges.iter().any(|e| e["from"] == a.as_str() && e["to"] == s["name"]),
+                "{s}"
+            );
+        }
+    }
+    assert!(edges.iter().any(|e| e["from"] == "networking"
+        && e["to"] == "edge"
+        && strings(&e["parameters"])
+            == [
+                "/nextjs/production/alb-dns-name",
+                "/nextjs/production/origin-verify-secret"
+            ]));
+    assert_eq!(v["syntax_errors"], serde_json::json!([]));
+    assert!(v.get("error").is_none() && v.get("cycle").is_none(), "{v}");
+}
+
+#[test]
+fn graph_dot_and_mermaid_golden() {
+    let dir = fixtures().join("six-stack/good");
+    for (format, file) in [("dot", "good.graph.dot"), ("mermaid", "good.graph.mmd")] {
+        let o = run_in(&dir, &["graph", "--format", format, "."]);
+        assert_eq!(o.status.code(), Some(0), "{format}");
+        golden(&fixtures().join("six-stack").join(file), &stdout(&o));
+    }
+}
+
+#[test]
+fn graph_json_on_a_cycle_names_it() {
+    let o = run_in(&fixtures().join("graph-cycle"), &["graph", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("the stacks a, b read each other's"), "{err}");
+    let v: Value = serde_json::from_slice(&o.stdout).expect("JSON output on a cycle");
+    assert_eq!(v["cycle"], serde_json::json!(["a", "b"]));
+    let msg = v["error"].as_str().unwrap_or("");
+    assert!(
+        msg.contains("the stacks a, b read each other's") && err.contains(msg),
+        "{msg}"
+    );
+    assert_eq!(v["order"], serde_json::json!([]));
+    assert_eq!(v["stages"], serde_json::json!([]));
+    assert_eq!(v["stacks"].as_array().map(Vec::len), Some(3));
+    assert!(v["stacks"][0]["stage"].is_null(), "{v}");
+}
+
+#[test]
+fn graph_json_lists_syntax_errors() {
+    let o = run_in(&fixtures().join("syntax-error/fail"), &["graph", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("main.tf:") && err.contains("syntax error"), "{err}");
+    let v: Value = serde_json::from_slice(&o.stdout).expect("JSON output");
+    let errs = v["syntax_errors"].as_array().cloned().unwrap_or_default();
+    assert!(
+        errs.iter()
+            .any(|e| e.as_str().is_some_and(|e| e.starts_with("main.tf:2:9: syntax error:"))),
+        "{v}"
+    );
+}
+
+#[test]
 fn graph_fails_on_a_cycle() {
     let o = run_in(&fixtures().join("graph-cycle"), &["graph"]);
     assert_eq!(o.status.code(), Some(1));

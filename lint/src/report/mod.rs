@@ -1,6 +1,8 @@
-//! Rendering findings: human (miette), JSON, SARIF and GitHub annotations.
+//! Rendering findings: human (miette), JSON, SARIF and GitHub annotations; `graph` renders the
+//! deploy graph.
 
 mod github;
+pub mod graph;
 mod human;
 mod json;
 mod sarif;
