@@ -247,6 +247,20 @@ fn attr(key: &str, key_span: &Range<usize>, v: &Node) -> Result<Attr, Err> {
     })
 }
 
+/// A variable's `type`: the string holds a type expression in native syntax. One that does not
+/// parse is left out (the variable is then untyped, as far as the linter goes).
+fn type_attr(key: &str, key_span: &Range<usize>, v: &Node) -> Option<Attr> {
+    let Json::String(s) = &v.value else { return None };
+    if crate::load::unclosed_brackets(s, false).is_some() {
+        return None;
+    }
+    Some(Attr {
+        key: key.to_string(),
+        expr: hcl_edit::parser::parse_expr(s).ok()?,
+        span: key_span.start..v.span.end,
+    })
+}
+
 fn is_block_value(key: &str, v: &Node) -> bool {
     if MAP_ATTRS.contains(&key) {
         return false;
@@ -351,6 +365,7 @@ pub fn from_json(text: &str) -> Result<Body, Err> {
                             for (k, s, val) in fields {
                                 // A variable's `type` is a type expression, not a template.
                                 if kind == "variable" && k == "type" {
+                                    b.attrs.extend(type_attr(k, s, val));
                                     continue;
                                 }
                                 b.attrs.push(attr(k, s, val)?);
@@ -473,6 +488,16 @@ mod tests {
         let x = &b.blocks[0].body.attrs[0];
         assert!(matches!(x.expr, Expression::StringTemplate(_)), "{:?}", x.expr);
         assert!(from_json(r#"{"locals": {"x": "${var."}}"#).is_err());
+    }
+
+    #[test]
+    fn a_variable_type_is_a_type_expression() {
+        let t = r#"{"variable": {"f": {"type": "map(object({ n = optional(number, 5) }))"},
+            "g": {"type": "list(string"}}}"#;
+        let b = from_json(t).expect("valid");
+        let ty = b.blocks[0].body.attr("type").expect("type");
+        assert!(matches!(ty.expr, Expression::FuncCall(_)), "{:?}", ty.expr);
+        assert!(b.blocks[1].body.attr("type").is_none());
     }
 
     #[test]

@@ -142,6 +142,30 @@ fn rule_fixtures_match_expectations_and_golden_json() {
 }
 
 #[test]
+fn optional_object_attributes_get_the_defaults_of_the_variable_type() {
+    let in_module = |case: &str| -> Vec<Value> {
+        let o = run_in(
+            &fixtures().join("lambda-reserved-concurrency").join(case),
+            &["--format", "json", "."],
+        );
+        findings(&o)
+            .into_iter()
+            .filter(|f| f["rule"] == "lambda-reserved-concurrency" && f["file"] == "modules/functions/main.tf")
+            .collect()
+    };
+    // `optional(number, 5)`, not given: 5.
+    assert_eq!(in_module("pass"), Vec::<Value>::new());
+    // `optional(number)`, not given: null, so no reservation.
+    let fail = in_module("fail");
+    assert_eq!(fail.len(), 1, "{fail:#?}");
+    assert_eq!(fail[0]["severity"], "error");
+    assert_eq!(
+        fail[0]["message"],
+        "aws_lambda_function.this sets no reserved_concurrent_executions"
+    );
+}
+
+#[test]
 fn six_stack_good_layout_is_clean() {
     let o = run_in(&fixtures().join("six-stack/good"), &["--format", "json"]);
     assert_eq!(findings(&o), Vec::<Value>::new());

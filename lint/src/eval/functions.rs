@@ -165,6 +165,13 @@ fn items(v: &Value) -> Option<Vec<Value>> {
     }
 }
 
+/// The elements of a set made of `items`: without duplicates, in Terraform's order.
+pub(super) fn set_of(items: Vec<Value>) -> Vec<Value> {
+    let mut d = dedup(items);
+    d.sort_by_key(|a| a.to_template_string().unwrap_or_default());
+    d
+}
+
 fn dedup(v: Vec<Value>) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
     for x in v {
@@ -300,9 +307,7 @@ pub fn pure(name: &str, vals: Vec<Value>) -> EResult {
             v if v.is_unknown() => Value::Unknown,
             Value::List(l) => {
                 if name == "toset" {
-                    let mut d = dedup(l.to_vec());
-                    d.sort_by_key(|a| a.to_template_string().unwrap_or_default());
-                    Value::list(d)
+                    Value::list(set_of(l.to_vec()))
                 } else {
                     Value::List(l)
                 }

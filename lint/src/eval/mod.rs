@@ -1,14 +1,15 @@
 //! Evaluation like Terraform: every module instance (a root, or a module called through a local
-//! `source`, once per caller and per `count` / `for_each` key) gets its variables, locals,
-//! resources (with `count`, `for_each`, `dynamic` blocks) and module outputs evaluated lazily and
-//! memoised. Whatever cannot be known statically is [`Value::Unknown`] (or a [`Value::Ref`] to a
+//! `source`, once per caller and per `count` / `for_each` key) gets its variables (converted to
+//! their declared type), locals, resources (with `count`, `for_each`, `dynamic` blocks) and
+//! module outputs evaluated lazily and memoised. Whatever cannot be known statically is [`Value::Unknown`] (or a [`Value::Ref`] to a
 //! computed attribute); evaluation errors also become `Unknown` at the attribute level.
 
 mod expr;
 mod functions;
+mod type_constraint;
 
 use crate::ir::{Block, Body};
-use crate::load::{ModId, Project};
+use crate::load::{ModId, Project, Variable};
 use crate::source::Span;
 use crate::value::{Map, ResAddr, ResourceObj, Value};
 use std::cell::{Cell, RefCell};
@@ -359,7 +360,7 @@ impl<'p> Evaluator<'p> {
         v
     }
 
-    /// `var.NAME` in an instance.
+    /// `var.NAME` in an instance: the given value (or the default) converted to the variable's type.
     pub fn var(&self, inst: InstId, name: &str) -> EResult {
         let i = self.instance(inst);
         let module = &self.project.modules[i.module];
@@ -367,51 +368,73 @@ impl<'p> Evaluator<'p> {
             return err(format!("undeclared variable var.{name}"));
         };
         Ok(self.guarded(Key::Var(inst, name.to_string()), || {
-            if let (Some(parent), Some(ci)) = (i.parent, i.call) {
-                let pm = &self.project.modules[self.instance(parent).module];
-                if let Some(a) = pm.calls.get(ci).and_then(|c| c.block.body.attr(name)) {
-                    let sc = Scope {
-                        inst: parent,
-                        bindings: i.call_bindings.clone(),
-                    };
-                    let v = self.eval(&a.expr, &sc).unwrap_or(Value::Unknown);
-                    // A null input overrides the default unless the variable has `nullable = false`.
-                    let nullable = decl
-                        .block
-                        .body
-                        .attr("nullable")
-                        .map(|n| self.eval(&n.expr, &Scope::new(inst)).unwrap_or(Value::Unknown))
-                        .is_none_or(|n| n.as_bool() != Some(false));
-                    if !v.is_null() || decl.default.is_none() || nullable {
-                        return v;
-                    }
-                }
-            } else {
-                for (_, body) in self.project.var_files.iter().rev() {
-                    if let Some(a) = body.attr(name) {
-                        return self.eval(&a.expr, &Scope::new(inst)).unwrap_or(Value::Unknown);
-                    }
-                }
-                let mut tfvars: Vec<&(usize, Body)> = module.tfvars.iter().collect();
-                // terraform.tfvars first, then *.auto.tfvars in name order: later wins.
-                tfvars.sort_by_key(|(f, _)| {
-                    let d = &self.project.files[*f].display;
-                    (
-                        !d.ends_with("terraform.tfvars") && !d.ends_with("terraform.tfvars.json"),
-                        d.clone(),
-                    )
-                });
-                for (_, body) in tfvars.iter().rev() {
-                    if let Some(a) = body.attr(name) {
-                        return self.eval(&a.expr, &Scope::new(inst)).unwrap_or(Value::Unknown);
-                    }
-                }
-            }
-            match &decl.default {
-                Some(d) => self.eval(&d.expr, &Scope::new(inst)).unwrap_or(Value::Unknown),
-                None => Value::Unknown,
-            }
+            let v = self.var_input(inst, name, decl);
+            self.to_declared_type(inst, decl, v)
         }))
+    }
+
+    /// The value a variable is given: by the module call, a var file or tfvars, or its default.
+    fn var_input(&self, inst: InstId, name: &str, decl: &Variable) -> Value {
+        let i = self.instance(inst);
+        let module = &self.project.modules[i.module];
+        if let (Some(parent), Some(ci)) = (i.parent, i.call) {
+            let pm = &self.project.modules[self.instance(parent).module];
+            if let Some(a) = pm.calls.get(ci).and_then(|c| c.block.body.attr(name)) {
+                let sc = Scope {
+                    inst: parent,
+                    bindings: i.call_bindings.clone(),
+                };
+                let v = self.eval(&a.expr, &sc).unwrap_or(Value::Unknown);
+                // A null input overrides the default unless the variable has `nullable = false`.
+                let nullable = decl
+                    .block
+                    .body
+                    .attr("nullable")
+                    .map(|n| self.eval(&n.expr, &Scope::new(inst)).unwrap_or(Value::Unknown))
+                    .is_none_or(|n| n.as_bool() != Some(false));
+                if !v.is_null() || decl.default.is_none() || nullable {
+                    return v;
+                }
+            }
+        } else {
+            for (_, body) in self.project.var_files.iter().rev() {
+                if let Some(a) = body.attr(name) {
+                    return self.eval(&a.expr, &Scope::new(inst)).unwrap_or(Value::Unknown);
+                }
+            }
+            let mut tfvars: Vec<&(usize, Body)> = module.tfvars.iter().collect();
+            // terraform.tfvars first, then *.auto.tfvars in name order: later wins.
+            tfvars.sort_by_key(|(f, _)| {
+                let d = &self.project.files[*f].display;
+                (
+                    !d.ends_with("terraform.tfvars") && !d.ends_with("terraform.tfvars.json"),
+                    d.clone(),
+                )
+            });
+            for (_, body) in tfvars.iter().rev() {
+                if let Some(a) = body.attr(name) {
+                    return self.eval(&a.expr, &Scope::new(inst)).unwrap_or(Value::Unknown);
+                }
+            }
+        }
+        match &decl.default {
+            Some(d) => self.eval(&d.expr, &Scope::new(inst)).unwrap_or(Value::Unknown),
+            None => Value::Unknown,
+        }
+    }
+
+    /// Converts a variable's value to its `type` (optional attributes' defaults, undeclared
+    /// attributes dropped); a `type` that is not understood leaves the value as it is.
+    fn to_declared_type(&self, inst: InstId, decl: &Variable, v: Value) -> Value {
+        let Some(t) = decl.block.body.attr("type") else {
+            return v;
+        };
+        let sc = Scope::new(inst);
+        let ty = type_constraint::Type::parse(&t.expr, &mut |d| self.eval(d, &sc).unwrap_or(Value::Unknown));
+        match ty {
+            Some(ty) => ty.convert(&v),
+            None => v,
+        }
     }
 
     pub fn local(&self, inst: InstId, name: &str) -> EResult {
