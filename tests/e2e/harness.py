@@ -39,6 +39,11 @@ VENV_BIN = TOOLS_DIR / "venv" / "bin"
 TF_VERSIONS = ("1.15.5", "1.0.3")
 TF_LATEST = "1.15.5"
 TF_LEGACY = "1.0.3"
+# The machine image's own Terraform (linked into .tools/bin by toolchain.sh when present): the modules run on it too.
+TF_MID = "1.11.4"
+
+AWS_PROVIDER_SOURCE = "registry.terraform.io/hashicorp/aws"
+AWS_PROVIDER_VERSION = "5.100.0"
 
 PROVIDER_PACKAGE = "terraform-provider-nextstack"
 PROVIDER_BINARY_NAME = "terraform-provider-nextstack"
@@ -88,8 +93,8 @@ def _die_with_parent() -> None:
 
 def terraform_path(version: str) -> Path:
     """Path of .tools/bin/terraform-VERSION; HarnessError if it is not there."""
-    if version not in TF_VERSIONS:
-        raise HarnessError("unknown Terraform version %r (have %s)" % (version, ", ".join(TF_VERSIONS)))
+    if version not in TF_VERSIONS + (TF_MID,):
+        raise HarnessError("unknown Terraform version %r (have %s)" % (version, ", ".join(TF_VERSIONS + (TF_MID,))))
     path = TOOLS_DIR / "bin" / ("terraform-" + version)
     if not (path.is_file() and os.access(path, os.X_OK)):
         raise HarnessError("Terraform %s not found at %s: %s" % (version, path, TOOLCHAIN_HINT))
@@ -175,19 +180,40 @@ def make_mirror(provider_binary: Path, directory: Path, version: str | None = No
     return mirror
 
 
+def aws_provider_mirror() -> Path | None:
+    """The filesystem mirror holding hashicorp/aws that tests/toolchain.sh found (.tools/aws-provider), or None
+    when it found none and `terraform init` must get it from the registry. HarnessError before toolchain.sh ran."""
+    marker = TOOLS_DIR / "aws-provider"
+    try:
+        where = marker.read_text().strip()
+    except OSError:
+        raise HarnessError("%s is missing: %s" % (marker, TOOLCHAIN_HINT)) from None
+    return None if where == "registry" else Path(where)
+
+
 def write_cli_config(path: Path, mirror: Path | None) -> Path:
     """Terraform CLI config: the nextstack provider comes only from `mirror`; nothing is ever downloaded for it.
-    mirror=None gives a config with no mirror (for configurations that use only built-in providers)."""
+    mirror=None gives a config with no nextstack mirror (for configurations that use only other providers).
+    hashicorp/aws comes from the machine's filesystem mirror when toolchain.sh found one, else from the registry."""
     lines = ["disable_checkpoint = true", ""]
+    mirrors = []
     if mirror is not None:
+        mirrors.append((mirror, PROVIDER_SOURCE))
+    aws_mirror = aws_provider_mirror()
+    if aws_mirror is not None:
+        mirrors.append((aws_mirror, AWS_PROVIDER_SOURCE))
+    if mirrors:
+        lines.append("provider_installation {")
+        for root, source in mirrors:
+            lines += [
+                "  filesystem_mirror {",
+                "    path    = %s" % json.dumps(str(root)),
+                "    include = [%s]" % json.dumps(source),
+                "  }",
+            ]
         lines += [
-            "provider_installation {",
-            "  filesystem_mirror {",
-            "    path    = %s" % json.dumps(str(mirror)),
-            "    include = [%s]" % json.dumps(PROVIDER_SOURCE),
-            "  }",
             "  direct {",
-            "    exclude = [%s]" % json.dumps(PROVIDER_SOURCE),
+            "    exclude = [%s]" % ", ".join(json.dumps(source) for _, source in mirrors),
             "  }",
             "}",
         ]

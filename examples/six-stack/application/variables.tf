@@ -1,0 +1,17 @@
+variable "environment" {
+  description = "Environment name; part of every resource and SSM parameter name."
+  type        = string
+  default     = "dev"
+}
+
+variable "region" {
+  description = "Region of this stack (every stack but edge shares it)."
+  type        = string
+  default     = "eu-west-1"
+}
+
+variable "image_tag" {
+  description = "Image tag the service runs and auto-deploy watches."
+  type        = string
+  default     = "latest"
+}

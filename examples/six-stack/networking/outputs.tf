@@ -1,0 +1,9 @@
+output "alb_dns_name" {
+  description = "The ALB (reachable from CloudFront only)."
+  value       = module.networking.alb_dns_name
+}
+
+output "ssm_parameter_names" {
+  description = "What this stack published for the others."
+  value       = module.networking.ssm_parameter_names
+}

@@ -1,0 +1,124 @@
+variable "environment" {
+  description = "Environment name (e.g. `dev`, `prod`); part of every resource and SSM parameter name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,19}$", var.environment))
+    error_message = "The environment must be 1-20 characters of lower-case letters, digits and '-', starting with a letter."
+  }
+}
+
+variable "name" {
+  description = "Name of the application; resources are named `<name>-<environment>-...`."
+  type        = string
+  default     = "nextjs"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,23}$", var.name))
+    error_message = "The name must be 1-24 characters of lower-case letters, digits and '-', starting with a letter."
+  }
+}
+
+variable "functions" {
+  description = <<-EOT
+    The API's Lambda functions, by name (the seed's are `articles`, `contact` and `portfolio`). Each is served at
+    `/<path>` and `/<path>/{proxy+}` with the given HTTP methods, through a Lambda proxy integration, and gets its own
+    log group, SQS dead-letter queue, reserved concurrency and Errors alarm. `table_access` is `read` or `write`
+    (write also reads) on the data stack's table; its name is in the TABLE_NAME environment variable.
+  EOT
+  type = map(object({
+    filename             = string
+    handler              = optional(string, "index.handler")
+    runtime              = optional(string, "nodejs20.x")
+    path                 = string
+    methods              = optional(list(string), ["GET"])
+    memory_size          = optional(number, 256)
+    timeout              = optional(number, 10)
+    reserved_concurrency = optional(number, 5)
+    environment          = optional(map(string), {})
+    table_access         = optional(string, "read")
+  }))
+
+  validation {
+    condition     = length(var.functions) >= 1 && alltrue([for k, f in var.functions : can(regex("^[a-z][a-z0-9-]{0,30}$", k))])
+    error_message = "The functions map needs at least one entry; each key must be 1-31 lower-case letters, digits and '-', starting with a letter."
+  }
+  validation {
+    condition     = alltrue([for f in var.functions : can(regex("^[A-Za-z0-9_-]+$", f.path))])
+    error_message = "Each function's path must be one URL path segment (letters, digits, '_', '-'), e.g. articles."
+  }
+  validation {
+    condition     = alltrue([for f in var.functions : length(f.methods) >= 1 && alltrue([for m in f.methods : contains(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"], m)])])
+    error_message = "Each function's methods must be one or more of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY."
+  }
+  validation {
+    condition     = alltrue([for f in var.functions : f.reserved_concurrency >= 1])
+    error_message = "Each function's reserved_concurrency must be at least 1 (a cap per function keeps one noisy function from starving the others)."
+  }
+  validation {
+    condition     = alltrue([for f in var.functions : contains(["read", "write"], f.table_access)])
+    error_message = "Each function's table_access must be read or write."
+  }
+}
+
+variable "stage_name" {
+  description = "Name of the API Gateway stage."
+  type        = string
+  default     = "v1"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,128}$", var.stage_name))
+    error_message = "The stage_name must be 1-128 letters, digits, '_' or '-'."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the functions' logs and the stage's access logs."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "The log_retention_days must be one of CloudWatch's values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "rate_limit" {
+  description = "Requests per 5 minutes from one IP address before the regional WAF blocks it."
+  type        = number
+  default     = 1000
+
+  validation {
+    condition     = var.rate_limit >= 10 && var.rate_limit <= 2000000000
+    error_message = "The rate_limit must be between 10 and 2,000,000,000 (WAF's limits)."
+  }
+}
+
+variable "managed_rule_groups" {
+  description = "AWS managed rule groups of the regional WAF, in priority order."
+  type        = list(string)
+  default     = ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"]
+}
+
+variable "alarm_email" {
+  description = "Address subscribed to the alarm topic (`null`: no subscription)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "The alarm_email must be an e-mail address."
+  }
+}
+
+variable "manage_account_logging_role" {
+  description = "Create API Gateway's account-wide CloudWatch Logs role (needed once per account and region for access logs). Leave `false` when the account already has one."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

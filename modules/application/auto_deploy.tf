@@ -1,0 +1,125 @@
+# Auto-deploy: an ECR push of var.image_tag -> EventBridge rule -> a small Lambda that calls
+# UpdateService with forceNewDeployment. The function's code ships with this module (functions/auto-deploy,
+# zipped by tools/function_zips.py; CI checks the zip matches the source).
+
+resource "aws_cloudwatch_event_rule" "image_pushed" {
+  count       = var.auto_deploy ? 1 : 0
+  name        = "${local.name_prefix}-image-pushed"
+  description = "A new ${local.repository_name}:${var.image_tag} image was pushed"
+
+  event_pattern = jsonencode({
+    source      = ["aws.ecr"]
+    detail-type = ["ECR Image Action"]
+    detail = {
+      action-type     = ["PUSH"]
+      result          = ["SUCCESS"]
+      repository-name = [local.repository_name]
+      image-tag       = [var.image_tag]
+    }
+  })
+
+  tags = local.tags
+}
+
+resource "aws_cloudwatch_event_target" "deploy" {
+  count = var.auto_deploy ? 1 : 0
+  rule  = aws_cloudwatch_event_rule.image_pushed[0].name
+  arn   = aws_lambda_function.deploy[0].arn
+}
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "deploy" {
+  count              = var.auto_deploy ? 1 : 0
+  name               = "${local.name_prefix}-auto-deploy"
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+  tags               = local.tags
+}
+
+data "aws_iam_policy_document" "deploy" {
+  count = var.auto_deploy ? 1 : 0
+
+  statement {
+    sid       = "UpdateThisService"
+    actions   = ["ecs:UpdateService", "ecs:DescribeServices"]
+    resources = [aws_ecs_service.app.id]
+  }
+  statement {
+    sid       = "SendToDeadLetterQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.deploy_dlq[0].arn]
+  }
+  statement {
+    sid       = "WriteLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.deploy[0].arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "deploy" {
+  count  = var.auto_deploy ? 1 : 0
+  name   = "auto-deploy"
+  role   = aws_iam_role.deploy[0].id
+  policy = data.aws_iam_policy_document.deploy[0].json
+}
+
+resource "aws_cloudwatch_log_group" "deploy" {
+  count             = var.auto_deploy ? 1 : 0
+  name              = "/aws/lambda/${local.name_prefix}-auto-deploy"
+  retention_in_days = var.log_retention_days
+  tags              = local.tags
+}
+
+resource "aws_sqs_queue" "deploy_dlq" {
+  count                     = var.auto_deploy ? 1 : 0
+  name                      = "${local.name_prefix}-auto-deploy-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  tags                      = local.tags
+}
+
+resource "aws_lambda_function" "deploy" {
+  count            = var.auto_deploy ? 1 : 0
+  function_name    = "${local.name_prefix}-auto-deploy"
+  role             = aws_iam_role.deploy[0].arn
+  runtime          = "nodejs20.x"
+  handler          = "index.handler"
+  filename         = "${path.module}/functions/auto-deploy.zip"
+  source_code_hash = filebase64sha256("${path.module}/functions/auto-deploy.zip")
+  timeout          = 30
+  memory_size      = 128
+
+  # One deployment at a time is enough; a burst of pushes must not fan out.
+  reserved_concurrent_executions = 1
+
+  environment {
+    variables = {
+      CLUSTER = local.cluster_name
+      SERVICE = aws_ecs_service.app.name
+    }
+  }
+
+  dead_letter_config {
+    target_arn = aws_sqs_queue.deploy_dlq[0].arn
+  }
+
+  depends_on = [aws_cloudwatch_log_group.deploy, aws_iam_role_policy.deploy]
+  tags       = local.tags
+}
+
+resource "aws_lambda_permission" "events" {
+  count         = var.auto_deploy ? 1 : 0
+  statement_id  = "AllowEventBridge"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.deploy[0].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.image_pushed[0].arn
+}

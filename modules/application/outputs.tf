@@ -1,0 +1,24 @@
+output "service_name" {
+  description = "Name of the ECS service."
+  value       = aws_ecs_service.app.name
+}
+
+output "task_definition_arn" {
+  description = "ARN of the task definition revision the service runs."
+  value       = aws_ecs_task_definition.app.arn
+}
+
+output "task_security_group_id" {
+  description = "Security group of the tasks (admits the container port from the ALB only)."
+  value       = aws_security_group.task.id
+}
+
+output "auto_deploy_function_name" {
+  description = "Name of the auto-deploy Lambda function (`null` when auto_deploy is off)."
+  value       = var.auto_deploy ? aws_lambda_function.deploy[0].function_name : null
+}
+
+output "ssm_parameter_names" {
+  description = "Full names of the SSM parameters this stack publishes."
+  value       = nextstack_ssm_parameters.published.names
+}

@@ -1,0 +1,140 @@
+variable "environment" {
+  description = "Environment name (e.g. `dev`, `prod`); part of every resource and SSM parameter name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,19}$", var.environment))
+    error_message = "The environment must be 1-20 characters of lower-case letters, digits and '-', starting with a letter."
+  }
+}
+
+variable "name" {
+  description = "Name of the application; resources are named `<name>-<environment>-...`."
+  type        = string
+  default     = "nextjs"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,23}$", var.name))
+    error_message = "The name must be 1-24 characters of lower-case letters, digits and '-', starting with a letter."
+  }
+}
+
+variable "is_prod" {
+  description = "Production environment: ECS Exec is disabled (no interactive sessions on live containers). Default: `environment == \"prod\"`."
+  type        = bool
+  default     = null
+}
+
+variable "image_tag" {
+  description = "Tag of the image in the data stack's repository that the service runs and that auto-deploy watches."
+  type        = string
+  default     = "latest"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag))
+    error_message = "The image_tag must be a valid Docker tag (letters, digits, '_', '.', '-'; at most 128)."
+  }
+}
+
+variable "cpu" {
+  description = "Task CPU units."
+  type        = number
+  default     = 512
+}
+
+variable "memory" {
+  description = "Task memory, in MiB."
+  type        = number
+  default     = 1024
+}
+
+variable "app_memory" {
+  description = "Hard memory limit of the Next.js container, in MiB (the rest of the task's memory is left to the sidecars)."
+  type        = number
+  default     = 896
+}
+
+variable "container_port" {
+  description = "Port the Next.js container listens on."
+  type        = number
+  default     = 3000
+
+  validation {
+    condition     = var.container_port >= 1 && var.container_port <= 65535 && floor(var.container_port) == var.container_port
+    error_message = "The container_port must be a port number (1-65535)."
+  }
+}
+
+variable "desired_count" {
+  description = "Number of tasks."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.desired_count >= 0 && floor(var.desired_count) == var.desired_count
+    error_message = "The desired_count must be a whole number >= 0."
+  }
+}
+
+variable "environment_variables" {
+  description = "Extra environment variables of the Next.js container (not secrets)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "tmpfs_mounts" {
+  description = "Writable RAM-backed mounts of the Next.js container (its root filesystem is read-only): container path => size in MiB. Next.js writes its ISR cache and temporary files here."
+  type        = map(number)
+  default = {
+    "/tmp"             = 64
+    "/app/.next/cache" = 256
+  }
+
+  validation {
+    condition     = contains(keys(var.tmpfs_mounts), "/tmp") && alltrue([for p, size in var.tmpfs_mounts : startswith(p, "/") && size >= 1])
+    error_message = "The tmpfs_mounts must include /tmp; every path must be absolute and every size at least 1 MiB."
+  }
+}
+
+variable "log_sidecar" {
+  description = "Optional log-forwarding sidecar (the seed's Promtail): image, its config (passed in the PROMTAIL_CONFIG environment variable), memory in MiB. Runs with a read-only root filesystem and a writable /tmp."
+  type = object({
+    image  = string
+    config = string
+    memory = number
+  })
+  default = null
+}
+
+variable "trace_sidecar" {
+  description = "Optional trace-collector sidecar (the seed's Grafana Alloy, OTLP gRPC on port 4317): image, its config (ALLOY_CONFIG), memory in MiB. Runs with a read-only root filesystem and a writable /tmp."
+  type = object({
+    image  = string
+    config = string
+    memory = number
+  })
+  default = null
+}
+
+variable "log_retention_days" {
+  description = "Retention of the containers' and the auto-deploy function's CloudWatch logs."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "The log_retention_days must be one of CloudWatch's values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "auto_deploy" {
+  description = "Deploy automatically when CI pushes `image_tag` to the repository (EventBridge -> Lambda -> UpdateService with forceNewDeployment)."
+  type        = bool
+  default     = true
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

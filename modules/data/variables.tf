@@ -1,0 +1,76 @@
+variable "environment" {
+  description = "Environment name (e.g. `dev`, `prod`); part of every resource and SSM parameter name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,19}$", var.environment))
+    error_message = "The environment must be 1-20 characters of lower-case letters, digits and '-', starting with a letter."
+  }
+}
+
+variable "name" {
+  description = "Name of the application; resources are named `<name>-<environment>-...`."
+  type        = string
+  default     = "nextjs"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,23}$", var.name))
+    error_message = "The name must be 1-24 characters of lower-case letters, digits and '-', starting with a letter."
+  }
+}
+
+variable "image_tag_mutability" {
+  description = "ECR tag mutability. `MUTABLE` lets CI re-push the tag the application stack deploys (e.g. `latest`, the seed's auto-deploy); `IMMUTABLE` is stricter when every build gets a new tag."
+  type        = string
+  default     = "MUTABLE"
+
+  validation {
+    condition     = contains(["MUTABLE", "IMMUTABLE"], var.image_tag_mutability)
+    error_message = "The image_tag_mutability must be MUTABLE or IMMUTABLE."
+  }
+}
+
+variable "image_retention_count" {
+  description = "How many images the ECR lifecycle policy keeps; older ones are expired."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.image_retention_count >= 1 && var.image_retention_count <= 1000 && floor(var.image_retention_count) == var.image_retention_count
+    error_message = "The image_retention_count must be a whole number between 1 and 1000."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "KMS key for the repository, table and bucket. Default `null`: AWS-owned/managed keys (AES256 for S3, so CloudFront's origin access control can read the assets without a key policy)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "The kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)."
+  }
+}
+
+variable "protect_from_deletion" {
+  description = "Deletion protection for the table, and no force-delete of a repository or bucket that still holds images or objects. Set `false` only for throw-away environments."
+  type        = bool
+  default     = true
+}
+
+variable "cloudfront_distribution_arns" {
+  description = "CloudFront distributions allowed to read the assets bucket through origin access control. Default `[]`: any distribution of this account (the edge stack is applied after this one, so its ARN is not known yet); narrow it once the distribution exists."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.cloudfront_distribution_arns : can(regex("^arn:aws[a-z-]*:cloudfront::[0-9]{12}:distribution/[A-Z0-9]+$", arn))])
+    error_message = "Each cloudfront_distribution_arns entry must be a distribution ARN (arn:aws:cloudfront::ACCOUNT:distribution/ID)."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

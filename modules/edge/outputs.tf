@@ -1,0 +1,34 @@
+output "distribution_id" {
+  description = "Id of the CloudFront distribution (for invalidations)."
+  value       = aws_cloudfront_distribution.site.id
+}
+
+output "distribution_domain_name" {
+  description = "The distribution's `*.cloudfront.net` name."
+  value       = aws_cloudfront_distribution.site.domain_name
+}
+
+output "certificate_arn" {
+  description = "ARN of the site's certificate (us-east-1)."
+  value       = nextstack_acm_certificate.site.arn
+}
+
+output "web_acl_arn" {
+  description = "ARN of the CLOUDFRONT-scope WAF web ACL."
+  value       = aws_wafv2_web_acl.edge.arn
+}
+
+output "site_urls" {
+  description = "The site's addresses."
+  value       = [for n in local.names : "https://${n}/"]
+}
+
+output "dns_records" {
+  description = "The alias records written in the DNS account's zone."
+  value       = nextstack_dns_alias.site.records
+}
+
+output "ssm_parameter_names" {
+  description = "Full names of the SSM parameters this stack publishes (us-east-1)."
+  value       = nextstack_ssm_parameters.published.names
+}

@@ -1,0 +1,144 @@
+variable "environment" {
+  description = "Environment name (e.g. `dev`, `prod`); part of every resource and SSM parameter name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,19}$", var.environment))
+    error_message = "The environment must be 1-20 characters of lower-case letters, digits and '-', starting with a letter."
+  }
+}
+
+variable "name" {
+  description = "Name of the application; resources are named `<name>-<environment>-...`."
+  type        = string
+  default     = "nextjs"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,23}$", var.name))
+    error_message = "The name must be 1-24 characters of lower-case letters, digits and '-', starting with a letter."
+  }
+}
+
+variable "domain_name" {
+  description = "The site's apex domain, e.g. `example.com` (no final dot). The certificate covers it and `www.<domain_name>`."
+  type        = string
+
+  validation {
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name)) && length(var.domain_name) <= 253
+    error_message = "The domain_name must be a lower-case DNS name such as example.com (letters, digits, '-', dots; no final dot, no wildcard)."
+  }
+}
+
+variable "include_www" {
+  description = "Also serve, certify and alias `www.<domain_name>`."
+  type        = bool
+  default     = true
+}
+
+variable "hosted_zone_id" {
+  description = "Public Route53 hosted zone of `domain_name`, usually in the DNS (organisation root) account: the validation records and the aliases are written there."
+  type        = string
+
+  validation {
+    condition     = can(regex("^Z[A-Z0-9]{1,31}$", var.hosted_zone_id))
+    error_message = "The hosted_zone_id must be a Route53 hosted zone id (Z followed by upper-case letters and digits)."
+  }
+}
+
+variable "dns_role_arn" {
+  description = "Role in the zone's account that may write CNAME, A and AAAA records there. `null`: the zone is in this account."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.dns_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.dns_role_arn))
+    error_message = "The dns_role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)."
+  }
+}
+
+variable "dns_external_id" {
+  description = "External ID the DNS role's trust policy requires, if any."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "origin_region" {
+  description = "Region of the data and networking stacks (where their SSM parameters, the ALB and the bucket are)."
+  type        = string
+  default     = "eu-west-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.origin_region))
+    error_message = "The origin_region must be an AWS region name such as eu-west-1."
+  }
+}
+
+variable "behaviors" {
+  description = <<-EOT
+    CloudFront behaviours in order (the seed's routing table by default): `origin` is `assets` (the S3 bucket through
+    origin access control) or `app` (the ALB over HTTP with the origin-verify header); `cache` is `immutable`
+    (CachingOptimized: content-hashed files), `origin` (honour the origin's Cache-Control, with query strings: ISR)
+    or `disabled` (CachingDisabled). The default behaviour (`*`) always goes to `app` with `origin` caching.
+  EOT
+  type = list(object({
+    path_pattern = string
+    origin       = string
+    cache        = string
+  }))
+  default = [
+    { path_pattern = "/_next/static/*", origin = "assets", cache = "immutable" },
+    { path_pattern = "/_next/data/*", origin = "assets", cache = "origin" },
+    { path_pattern = "/images/*", origin = "assets", cache = "immutable" },
+    { path_pattern = "/api/*", origin = "app", cache = "disabled" },
+  ]
+
+  validation {
+    condition     = alltrue([for b in var.behaviors : contains(["assets", "app"], b.origin) && contains(["immutable", "origin", "disabled"], b.cache)])
+    error_message = "Each behavior's origin must be assets or app, and its cache immutable, origin or disabled."
+  }
+  validation {
+    condition     = length(var.behaviors) <= 24
+    error_message = "At most 24 behaviours (CloudFront's default quota is 25 per distribution, the default behaviour included)."
+  }
+}
+
+variable "price_class" {
+  description = "CloudFront price class."
+  type        = string
+  default     = "PriceClass_100"
+
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.price_class)
+    error_message = "The price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
+variable "rate_limit" {
+  description = "Requests per 5 minutes from one IP address before the CloudFront WAF blocks it."
+  type        = number
+  default     = 2000
+
+  validation {
+    condition     = var.rate_limit >= 10 && var.rate_limit <= 2000000000
+    error_message = "The rate_limit must be between 10 and 2,000,000,000 (WAF's limits)."
+  }
+}
+
+variable "managed_rule_groups" {
+  description = "AWS managed rule groups of the CloudFront WAF, in priority order."
+  type        = list(string)
+  default     = ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList"]
+}
+
+variable "wait_for_deployment" {
+  description = "Wait until CloudFront has deployed the distribution (several minutes on AWS)."
+  type        = bool
+  default     = true
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,62 @@
+# The one place that names what the stacks publish in SSM Parameter Store.
+#
+# Every stack module calls this module: the producer writes its values under `stack_prefixes[<stack>]`
+# with the keys listed here, the consumers read `names[<stack>][<key>]`. A key renamed here is renamed for
+# both sides at once, and nextstack-lint (ssm-unpublished-read) sees both sides after evaluation.
+
+locals {
+  prefix = "${trimsuffix(var.prefix, "/")}/${var.environment}"
+
+  # stack => keys it publishes. Values are SSM `String` parameters unless listed in `secure`.
+  catalog = {
+    data = [
+      "ecr_repository_name",
+      "ecr_repository_arn",
+      "ecr_repository_url",
+      "dynamodb_table_name",
+      "dynamodb_table_arn",
+      "assets_bucket_name",
+      "assets_bucket_arn",
+      "assets_bucket_regional_domain_name",
+    ]
+    compute = [
+      "cluster_name",
+      "cluster_arn",
+      "capacity_provider_name",
+      "vpc_id",
+      "subnet_ids", # comma-separated
+      "instance_security_group_id",
+    ]
+    networking = [
+      "alb_arn",
+      "alb_dns_name",
+      "alb_zone_id",
+      "alb_security_group_id",
+      "listener_arn",
+      "target_group_arn",
+      "origin_verify_header",
+      "origin_verify_secret", # SecureString
+    ]
+    application = [
+      "service_name",
+      "task_definition_family",
+      "task_security_group_id",
+    ]
+    api = [
+      "rest_api_id",
+      "stage_name",
+      "invoke_domain",
+      "web_acl_arn",
+      "alarm_topic_arn",
+    ]
+    edge = [
+      "distribution_id",
+      "distribution_arn",
+      "distribution_domain_name",
+      "certificate_arn",
+      "web_acl_arn",
+    ]
+  }
+
+  secure = ["origin_verify_secret"]
+}
