@@ -102,6 +102,24 @@ pub fn validate(config: &Value) -> Diagnostics {
     diags
 }
 
+/// The missing names grouped by the path they live under, one line per path: whatever publishes under a
+/// path (in a layout of stacks, `/<app>/<environment>/<stack>/`) has to be applied before this read.
+fn missing_by_publisher(missing: &[String]) -> String {
+    let mut by_path: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for name in missing {
+        let (path, key) = match name.rfind('/') {
+            Some(i) if i > 0 => name.split_at(i + 1),
+            _ => ("/", name.trim_start_matches('/')),
+        };
+        by_path.entry(path).or_default().push(key);
+    }
+    let lines: Vec<String> = by_path
+        .iter()
+        .map(|(path, keys)| format!("  published under {path}: {}", keys.join(", ")))
+        .collect();
+    format!("Apply what publishes them first:\n{}", lines.join("\n"))
+}
+
 /// Reads what the configuration asks for and fills in the computed attributes.
 pub async fn read(ctx: Ctx<'_, Aws>, mut model: QueryModel) -> Result<QueryModel, Diagnostics> {
     let clients = ctx.data.clients(&model.target).await?;
@@ -116,12 +134,13 @@ pub async fn read(ctx: Ctx<'_, Aws>, mut model: QueryModel) -> Result<QueryModel
                 return Err(Diagnostic::error(
                     "SSM parameters not found",
                     format!(
-                        "{} of {} parameters do not exist in {} (account {}): {}",
+                        "{} of {} parameters do not exist in {} (account {}): {}\n\n{}",
                         found.missing.len(),
                         names.len(),
                         clients.place(),
                         account,
-                        found.missing.join(", ")
+                        found.missing.join(", "),
+                        missing_by_publisher(&found.missing)
                     ),
                 )
                 .at(AttributePath::root("names"))
@@ -143,4 +162,23 @@ pub async fn read(ctx: Ctx<'_, Aws>, mut model: QueryModel) -> Result<QueryModel
     model.recursive = Some(recursive);
     model.with_decryption = Some(decrypt);
     Ok(model)
+}
+
+#[cfg(test)]
+mod missing_tests {
+    use super::missing_by_publisher;
+
+    #[test]
+    fn groups_missing_names_by_their_path() {
+        let missing = vec![
+            "/nextstack/dev/networking/target_group_arn".to_string(),
+            "/nextstack/dev/compute/vpc_id".to_string(),
+            "/nextstack/dev/networking/alb_security_group_id".to_string(),
+            "top-level".to_string(),
+        ];
+        assert_eq!(
+            missing_by_publisher(&missing),
+            "Apply what publishes them first:\n  published under /: top-level\n  published under /nextstack/dev/compute/: vpc_id\n  published under /nextstack/dev/networking/: target_group_arn, alb_security_group_id"
+        );
+    }
 }

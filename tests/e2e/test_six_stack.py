@@ -1,0 +1,247 @@
+"""The six-stack reference architecture (examples/six-stack over modules/) applied for real: Terraform 1.15.5, the
+built nextstack provider, the real hashicorp/aws provider, the (patched, see moto_patches.py) moto server.
+
+    test_six_stack_end_to_end   bad input refused at plan; a stack applied before its producers names what is
+                                missing; all six applied in the order nextstack-lint derives; what the architecture
+                                promises checked through boto3; a second plan of every stack is empty; destroyed in
+                                reverse order, leaving nothing in any service.
+
+Stacks of one deploy stage run in parallel, as a CI pipeline would run them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import harness
+import six_stack
+
+ENV = "dev"
+PREFIX = "/nextstack/%s" % ENV
+ALL_STACKS = {"data", "compute", "networking", "application", "api", "edge"}
+
+
+def copy_layout(dest: Path) -> Path:
+    """examples/six-stack and modules/ side by side (the examples' module sources are ../../../modules/...)."""
+    ignore = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "terraform.tfstate*", "run.sh")
+    shutil.copytree(harness.REPO_ROOT / "modules", dest / "modules", ignore=ignore)
+    shutil.copytree(harness.REPO_ROOT / "examples" / "six-stack", dest / "examples" / "six-stack", ignore=ignore)
+    return dest / "examples" / "six-stack"
+
+
+def run_parallel(fn, items):
+    with ThreadPoolExecutor(max_workers=max(1, len(items))) as pool:
+        return list(pool.map(fn, items))
+
+
+def ssm_names(aws, region, path):
+    out = {}
+    for page in aws.client("ssm", region).get_paginator("get_parameters_by_path").paginate(
+        Path=path, Recursive=True, WithDecryption=True
+    ):
+        for p in page["Parameters"]:
+            out[p["Name"]] = (p["Type"], p["Value"])
+    return out
+
+
+def test_six_stack_end_to_end(aws, terraform_latest, tmp_path):
+    layout = copy_layout(tmp_path / "layout")
+    stages = six_stack.deploy_stages(layout)
+    order = [d.name for stage in stages for d in stage]
+    assert set(order) == ALL_STACKS, order
+    for before, after in [("data", "application"), ("compute", "networking"), ("networking", "application"),
+                          ("data", "api"), ("networking", "edge"), ("data", "edge")]:
+        assert order.index(before) < order.index(after), (before, after, order)
+
+    zone_id = six_stack.create_dns_zone(aws)
+    edge_vars = {
+        "TF_VAR_domain_name": six_stack.DOMAIN,
+        "TF_VAR_hosted_zone_id": zone_id,
+        "TF_VAR_dns_role_arn": six_stack.DNS_ROLE,
+    }
+    stacks = {}
+    for stage in stages:
+        for d in stage:
+            region = six_stack.EDGE_REGION if d.name == "edge" else six_stack.ORIGIN_REGION
+            stacks[d.name] = terraform_latest(d, region=region, env=edge_vars if d.name == "edge" else None)
+    run_parallel(lambda tf: tf.init_ok(), list(stacks.values()))
+
+    # ---- bad input: refused at plan, naming the variable; nothing is created.
+    bad = terraform_latest(stacks["data"].workdir, env={"TF_VAR_environment": "Prod_1"})
+    bad.plan_fails(contains="var.environment")
+    bad.plan_fails(contains="The environment must be 1-20 characters")
+    bad_edge = terraform_latest(stacks["edge"].workdir, region=six_stack.EDGE_REGION,
+                                env=dict(edge_vars, TF_VAR_domain_name="Example..test"))
+    bad_edge.plan_fails(contains="var.domain_name")
+    bad_edge.plan_fails(contains="The domain_name must be a lower-case DNS name")
+    bad_zone = terraform_latest(stacks["edge"].workdir, region=six_stack.EDGE_REGION,
+                                env=dict(edge_vars, TF_VAR_hosted_zone_id="/hostedzone/Z1"))
+    bad_zone.plan_fails(contains="var.hosted_zone_id")
+    bad_subnet = terraform_latest(stacks["compute"].workdir, env={"TF_VAR_subnet_ids": '["10.0.0.0/24"]'})
+    bad_subnet.plan_fails(contains="The subnet_ids must be one or more subnet ids")
+
+    # ---- a stack planned before the stacks it reads from: every missing name, grouped by the stack publishing it.
+    early = stacks["application"].plan_fails(contains="SSM parameters not found")
+    text = " ".join((early.stdout + early.stderr).replace("│", " ").split())
+    assert "11 of 11 parameters do not exist in eu-west-1" in text, text
+    for stack, keys in {
+        "data": ["ecr_repository_url", "dynamodb_table_arn"],
+        "compute": ["cluster_arn", "subnet_ids", "vpc_id"],
+        "networking": ["alb_security_group_id", "target_group_arn"],
+    }.items():
+        assert "published under %s/%s/:" % (PREFIX, stack) in text, text
+        for key in keys:
+            assert "%s/%s/%s" % (PREFIX, stack, key) in text, text
+    assert six_stack.leftovers(aws, zone_id) == []
+
+    # ---- apply, stage by stage.
+    for stage in stages:
+        run_parallel(lambda d: stacks[d.name].apply_ok(), stage)
+
+    check_architecture(aws, stacks, zone_id)
+
+    # ---- nothing to change on a second plan of any stack.
+    run_parallel(lambda tf: tf.assert_no_changes(), list(stacks.values()))
+
+    # ---- destroy in reverse order; nothing is left anywhere.
+    for stage in reversed(stages):
+        run_parallel(lambda d: stacks[d.name].destroy_ok(), stage)
+    assert six_stack.leftovers(aws, zone_id) == []
+
+
+def check_architecture(aws, stacks, zone_id):
+    c = lambda service, region=six_stack.ORIGIN_REGION: aws.client(service, region)  # noqa: E731
+    outputs = {name: tf.outputs() for name, tf in stacks.items()}
+
+    # SSM: each origin stack publishes in eu-west-1 exactly what its output lists; the secret is a SecureString.
+    published = ssm_names(aws, six_stack.ORIGIN_REGION, PREFIX)
+    for name in ["data", "compute", "networking", "application", "api"]:
+        mine = {n for n in published if n.startswith("%s/%s/" % (PREFIX, name))}
+        assert mine and mine == set(outputs[name]["ssm_parameter_names"]), (name, mine)
+    assert published["%s/networking/origin_verify_secret" % PREFIX][0] == "SecureString"
+    secret = published["%s/networking/origin_verify_secret" % PREFIX][1]
+    header = published["%s/networking/origin_verify_header" % PREFIX][1]
+    assert header == "X-CloudFront-Origin" and len(secret) >= 32
+    edge_params = ssm_names(aws, six_stack.EDGE_REGION, PREFIX)
+    assert set(edge_params) == {"%s/edge/%s" % (PREFIX, k) for k in
+                                ["distribution_id", "distribution_arn", "distribution_domain_name", "certificate_arn", "web_acl_arn"]}
+
+    # data: ECR scans on push; the table is on demand with PITR; the bucket is private, versioned, encrypted.
+    repo = c("ecr").describe_repositories()["repositories"][0]
+    assert repo["imageScanningConfiguration"]["scanOnPush"] is True
+    table = c("dynamodb").describe_table(TableName=outputs["data"]["dynamodb_table_name"])["Table"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    pitr = c("dynamodb").describe_continuous_backups(TableName=table["TableName"])["ContinuousBackupsDescription"]
+    assert pitr["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    bucket = outputs["data"]["assets_bucket_name"]
+    pab = c("s3").get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(pab.values()) and len(pab) == 4, pab
+    assert c("s3").get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    sse = c("s3").get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert sse["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+
+    # compute: a capacity provider with managed scaling on the cluster, IMDSv2-only instances.
+    cluster = c("ecs").describe_clusters(clusters=[outputs["compute"]["cluster_name"]])["clusters"][0]
+    assert cluster["capacityProviders"] == [outputs["compute"]["capacity_provider_name"]]
+    cp = c("ecs").describe_capacity_providers(capacityProviders=cluster["capacityProviders"])["capacityProviders"][0]
+    assert cp["autoScalingGroupProvider"]["managedScaling"]["status"] == "ENABLED"
+    lt = c("ec2").describe_launch_template_versions(LaunchTemplateName=c("ec2").describe_launch_templates()["LaunchTemplates"][0]["LaunchTemplateName"])
+    assert lt["LaunchTemplateVersions"][0]["LaunchTemplateData"]["MetadataOptions"]["HttpTokens"] == "required"
+
+    # networking: only CloudFront's prefix list may reach the ALB; the listener refuses, the rule checks the header.
+    elb = c("elbv2")
+    lb = elb.describe_load_balancers()["LoadBalancers"][0]
+    sg_rules = c("ec2").describe_security_group_rules(Filters=[{"Name": "group-id", "Values": lb["SecurityGroups"]}])["SecurityGroupRules"]
+    ingress = [r for r in sg_rules if not r["IsEgress"]]
+    prefix_list = c("ec2").describe_managed_prefix_lists(
+        Filters=[{"Name": "prefix-list-name", "Values": ["com.amazonaws.global.cloudfront.origin-facing"]}])["PrefixLists"][0]
+    assert [r.get("PrefixListId") for r in ingress] == [prefix_list["PrefixListId"]], ingress
+    listener = elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"][0]
+    assert listener["DefaultActions"][0]["Type"] == "fixed-response"
+    assert listener["DefaultActions"][0]["FixedResponseConfig"]["StatusCode"] == "403"
+    rules = [r for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]]
+    assert len(rules) == 1 and rules[0]["Actions"][0]["Type"] == "forward"
+    cond = rules[0]["Conditions"][0]["HttpHeaderConfig"]
+    assert cond == {"HttpHeaderName": header, "Values": [secret]}, cond
+    tg = elb.describe_target_groups()["TargetGroups"][0]
+    assert tg["HealthCheckPath"] == "/api/health" and tg["TargetType"] == "ip"
+
+    # application: read-only roots with tmpfs, circuit breaker with rollback, ECS Exec outside prod, auto-deploy.
+    service = c("ecs").describe_services(cluster=cluster["clusterArn"], services=[outputs["application"]["service_name"]])["services"][0]
+    taskdef = c("ecs").describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+    assert taskdef["networkMode"] == "awsvpc"
+    for container in taskdef["containerDefinitions"]:
+        assert container["readonlyRootFilesystem"] is True, container["name"]
+        mounts = {m["containerPath"] for m in container["linuxParameters"]["tmpfs"]}
+        assert "/tmp" in mounts, container["name"]
+    app = taskdef["containerDefinitions"][0]
+    assert {m["containerPath"] for m in app["linuxParameters"]["tmpfs"]} == {"/tmp", "/app/.next/cache"}
+    assert {"name": "USE_FILE_FALLBACK", "value": "true"} in app["environment"]
+    breaker = service["deploymentConfiguration"]["deploymentCircuitBreaker"]
+    assert breaker == {"enable": True, "rollback": True}, breaker
+    assert service["enableExecuteCommand"] is True  # environment "dev" is not prod
+    assert service["capacityProviderStrategy"][0]["capacityProvider"] == outputs["compute"]["capacity_provider_name"]
+    rule = c("events").list_rules(NamePrefix="nextjs-dev-image-pushed")["Rules"][0]
+    assert '"ECR Image Action"' in rule["EventPattern"] and '"latest"' in rule["EventPattern"]
+    target = c("events").list_targets_by_rule(Rule=rule["Name"])["Targets"][0]
+    deployer = c("lambda").get_function(FunctionName=target["Arn"].rsplit(":", 1)[-1])["Configuration"]
+    assert deployer["Environment"]["Variables"]["SERVICE"] == service["serviceName"]
+
+    # api: each function has a DLQ, reserved concurrency, a log group with retention and an Errors alarm.
+    lam = c("lambda")
+    functions = outputs["api"]["function_names"]
+    assert set(functions) == {"articles", "contact", "portfolio"}
+    topic = [t["TopicArn"] for t in c("sns").list_topics()["Topics"] if t["TopicArn"].endswith("-api-alarms")][0]
+    for key, fn in list(functions.items()) + [("auto-deploy", deployer["FunctionName"])]:
+        conf = lam.get_function_configuration(FunctionName=fn)
+        assert conf["DeadLetterConfig"]["TargetArn"].endswith("%s-dlq" % fn), conf.get("DeadLetterConfig")
+        assert lam.get_function_concurrency(FunctionName=fn)["ReservedConcurrentExecutions"] >= 1
+        groups = c("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/%s" % fn)["logGroups"]
+        assert groups and groups[0]["retentionInDays"] == 30, groups
+    for fn in functions.values():
+        alarm = c("cloudwatch").describe_alarms(AlarmNames=["%s-errors" % fn])["MetricAlarms"][0]
+        assert alarm["MetricName"] == "Errors" and alarm["AlarmActions"] == [topic]
+    api_id = outputs["api"]["invoke_url"].split("//")[1].split(".")[0]
+    stage = c("apigateway").get_stage(restApiId=api_id, stageName="v1")
+    assert stage["accessLogSettings"]["destinationArn"].endswith(":log-group:/aws/apigateway/nextjs-dev/v1")
+    stage_arn = "arn:aws:apigateway:eu-west-1::/restapis/%s/stages/v1" % api_id
+    regional = c("wafv2").get_web_acl_for_resource(ResourceArn=stage_arn)["WebACL"]
+    assert regional["Name"] == "nextjs-dev-api"
+    assert {r["Name"] for r in regional["Rules"]} >= {"rate-limit", "AWSManagedRulesCommonRuleSet"}
+
+    # edge: CLOUDFRONT-scope WAF on the distribution, S3 through OAC, the ALB over HTTP with the origin header,
+    # the seed's behaviours in order, the certificate issued with records only in the DNS account's zone.
+    cf = c("cloudfront", six_stack.EDGE_REGION)
+    dist_id = edge_params["%s/edge/distribution_id" % PREFIX][1]
+    config = cf.get_distribution_config(Id=dist_id)["DistributionConfig"]
+    acls = c("wafv2", six_stack.EDGE_REGION).list_web_acls(Scope="CLOUDFRONT")["WebACLs"]
+    assert [a["ARN"] for a in acls] == [config["WebACLId"]]
+    origins = {o["Id"]: o for o in config["Origins"]["Items"]}
+    assert origins["assets"]["OriginAccessControlId"], origins["assets"]
+    assert origins["assets"]["DomainName"] == "%s.s3.eu-west-1.amazonaws.com" % bucket
+    app_origin = origins["app"]
+    assert app_origin["DomainName"] == lb["DNSName"]
+    assert app_origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "http-only"
+    assert app_origin["CustomHeaders"]["Items"] == [{"HeaderName": header, "HeaderValue": secret}]
+    behaviours = [(b["PathPattern"], b["TargetOriginId"]) for b in config["CacheBehaviors"]["Items"]]
+    assert behaviours == [("/_next/static/*", "assets"), ("/_next/data/*", "assets"), ("/images/*", "assets"), ("/api/*", "app")]
+    assert config["DefaultCacheBehavior"]["TargetOriginId"] == "app"
+    assert sorted(config["Aliases"]["Items"]) == [six_stack.DOMAIN, "www." + six_stack.DOMAIN]
+
+    acm = c("acm", six_stack.EDGE_REGION)
+    cert = acm.describe_certificate(CertificateArn=outputs["edge"]["certificate_arn"])["Certificate"]
+    assert cert["Status"] == "ISSUED"
+    assert config["ViewerCertificate"]["ACMCertificateArn"] == cert["CertificateArn"]
+    r53 = aws.client("route53", six_stack.EDGE_REGION, account=six_stack.DNS_ACCOUNT)
+    records = {(r["Name"], r["Type"]): r for r in r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]}
+    for option in cert["DomainValidationOptions"]:
+        rr = option["ResourceRecord"]
+        assert (rr["Name"], "CNAME") in records, (rr, sorted(records))
+    assert c("route53", six_stack.EDGE_REGION).list_hosted_zones()["HostedZones"] == []  # nothing in the workload account
+    for name in [six_stack.DOMAIN + ".", "www.%s." % six_stack.DOMAIN]:
+        for rtype in ("A", "AAAA"):
+            alias = records[(name, rtype)]["AliasTarget"]
+            assert alias["DNSName"].rstrip(".") == outputs["edge"]["distribution_domain_name"]
+            assert alias["HostedZoneId"] == "Z2FDTNDATAQYW2"
