@@ -46,7 +46,7 @@ def ssm_names(aws, region, path):
     return out
 
 
-def test_six_stack_end_to_end(aws, terraform_latest, tmp_path):
+def test_six_stack_end_to_end(request, aws, terraform_latest, tmp_path):
     layout = copy_layout(tmp_path / "layout")
     stages = six_stack.deploy_stages(layout)
     order = [d.name for stage in stages for d in stage]
@@ -55,6 +55,7 @@ def test_six_stack_end_to_end(aws, terraform_latest, tmp_path):
                           ("data", "api"), ("networking", "edge"), ("data", "edge")]:
         assert order.index(before) < order.index(after), (before, after, order)
 
+    request.getfixturevalue("provider_mirror")  # before any thread asks for it
     zone_id = six_stack.create_dns_zone(aws)
     edge_vars = {
         "TF_VAR_domain_name": six_stack.DOMAIN,

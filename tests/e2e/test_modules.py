@@ -1,0 +1,110 @@
+"""Every module (modules/*) and six-stack example (examples/six-stack/*) as CI checks them before any apply:
+
+    terraform fmt -check            over modules/ and examples/six-stack/
+    terraform validate              on Terraform 1.15.5 and the machine image's 1.11.4 (init -backend=false with
+                                    the real hashicorp/aws and the built provider)
+    Terraform 1.0.3                 refused at init by required_version, naming the version the modules need
+    nextstack-lint                  zero findings (the modules are the linter's reference for a good layout)
+    tools/function_zips.py --check  the Lambda zips shipped beside their sources are built from them
+    tools/module_docs.py --check    the module READMEs' generated tables are current
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import harness
+import six_stack
+from conftest import TerraformFactory
+
+MODULES = sorted(p.parent for p in (harness.REPO_ROOT / "modules").glob("*/versions.tf"))
+EXAMPLES = sorted(p.parent for p in (harness.REPO_ROOT / "examples" / "six-stack").glob("*/versions.tf"))
+CONFIGS = MODULES + EXAMPLES
+
+
+def test_there_are_six_stacks_and_their_modules():
+    assert {p.name for p in EXAMPLES} == {"data", "compute", "networking", "application", "api", "edge"}
+    assert {p.name for p in MODULES} >= {p.name for p in EXAMPLES} | {"ssm-names"}
+    for module in MODULES:
+        for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
+            assert (module / name).is_file(), "%s lacks %s" % (module, name)
+    for example in EXAMPLES:
+        for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf"):
+            assert (example / name).is_file(), "%s lacks %s" % (example, name)
+
+
+def test_terraform_fmt(terraform_latest):
+    tf = terraform_latest(harness.REPO_ROOT, provider=False, aws=False)
+    result = tf.run("fmt", "-check", "-recursive", "-diff", "-no-color", "modules", "examples/six-stack")
+    assert result.rc == 0, "terraform fmt -check found unformatted files:\n" + result.stdout + result.stderr
+
+
+def _copy(src, dest):
+    import shutil
+
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "terraform.tfstate*"))
+    return dest
+
+
+@pytest.mark.parametrize("version", [harness.TF_LATEST, harness.TF_MID], ids=["tf1.15", "tf1.11"])
+def test_terraform_validate(request, tmp_path, version):
+    factory = TerraformFactory(request, version, tmp_path)
+    request.getfixturevalue("provider_mirror")  # built here: pytest fixtures must not be first requested from threads
+    # Copies keep modules/ and examples/ side by side, as the examples' relative sources expect.
+    _copy(harness.REPO_ROOT / "modules", tmp_path / "modules")
+    _copy(harness.REPO_ROOT / "examples" / "six-stack", tmp_path / "examples" / "six-stack")
+    dirs = [tmp_path / "modules" / p.name for p in MODULES] + [tmp_path / "examples" / "six-stack" / p.name for p in EXAMPLES]
+
+    def validate(d):
+        tf = factory(d, aws=False)
+        tf.check(tf.init("-backend=false"))
+        return d, tf.validate("-json")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(validate, dirs))
+    failures = []
+    for d, result in results:
+        report = json.loads(result.stdout or "{}")
+        if result.rc != 0 or not report.get("valid") or report.get("warning_count"):
+            failures.append("%s:\n%s" % (d.relative_to(tmp_path), json.dumps(report.get("diagnostics"), indent=1)))
+    assert not failures, "\n".join(failures)
+
+
+def test_terraform_1_0_is_refused_with_the_version_needed(terraform_legacy, tmp_path):
+    _copy(harness.REPO_ROOT / "modules", tmp_path / "modules")
+    tf = terraform_legacy(tmp_path / "modules" / "data", aws=False)
+    tf.fails("init", "-backend=false", "-input=false", "-no-color", contains="Unsupported Terraform Core version")
+    tf.fails("init", "-backend=false", "-input=false", "-no-color", contains='required_version = ">= 1.4"')
+
+
+def test_nextstack_lint_has_no_findings():
+    lint = six_stack.lint_binary()
+    proc = subprocess.run(
+        [str(lint), "--format", "json", "modules", "examples/six-stack"],
+        cwd=harness.REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    findings = json.loads(proc.stdout or "{}").get("findings")
+    assert proc.returncode == 0 and findings == [], "nextstack-lint findings:\n%s%s" % (
+        json.dumps(findings, indent=1),
+        proc.stderr,
+    )
+
+
+@pytest.mark.parametrize("tool", ["function_zips.py", "module_docs.py"])
+def test_generated_files_are_current(tool):
+    proc = subprocess.run(
+        [sys.executable, str(harness.REPO_ROOT / "tools" / tool), "--check"],
+        cwd=harness.REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.returncode == 0, "tools/%s --check:\n%s" % (tool, proc.stdout)
