@@ -1,7 +1,5 @@
-"""The examples under examples/, applied as a user would apply them: real Terraform, the built provider, moto.
+"""The provider examples under examples/ (the six-stack layout has test_six_stack.py), applied as a user would apply them: real Terraform, the built provider, moto.
 
-    examples/quickstart/stacks/{data,networking,edge}   three root modules (three states), applied in order
-    examples/quickstart/run.sh                           the quickstart's runner, end to end
     examples/ssm_parameters/resource                     Terraform >= 1.0
     examples/ssm_parameters/data-source                  Terraform >= 1.0 (reads what `resource` publishes)
     examples/ssm_parameters/ephemeral-resource           Terraform >= 1.11 (copies the secret `resource` publishes)
@@ -18,13 +16,10 @@ import json
 import os
 import re
 import shutil
-import subprocess
 
 import harness
 
 EXAMPLES = harness.REPO_ROOT / "examples"
-QUICKSTART = EXAMPLES / "quickstart"
-QUICKSTART_STACKS = ("data", "networking", "edge")  # apply order; destroy runs in reverse
 SSM_EXAMPLES = EXAMPLES / "ssm_parameters"
 
 DB_PASSWORD = "example-db-password-1"
@@ -53,120 +48,6 @@ def ssm_params(aws, region, path="/"):
 def tags_of(aws, region, name):
     tags = aws.client("ssm", region).list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"]
     return {t["Key"]: t["Value"] for t in tags}
-
-
-# ------------------------------------------------------------------------------------------------ quickstart
-
-QS = "/nextstack/quickstart"
-QS_DATA = {
-    QS + "/data/assets_bucket_name": ("String", "nextstack-quickstart-assets"),
-    QS + "/data/table_name": ("String", "nextstack-quickstart-portfolio"),
-    QS + "/data/ecr_repository_uri": (
-        "String",
-        "123456789012.dkr.ecr.eu-west-1.amazonaws.com/nextstack-quickstart",
-    ),
-}
-QS_NETWORKING = {
-    QS + "/networking/alb_dns_name": ("String", "nextstack-quickstart-alb-1234567890.eu-west-1.elb.amazonaws.com"),
-    QS + "/networking/alb_security_group_id": ("String", "sg-0123456789abcdef0"),
-}
-QS_EDGE = {
-    QS + "/edge/alb_origin_domain": ("String", "nextstack-quickstart-alb-1234567890.eu-west-1.elb.amazonaws.com"),
-    QS + "/edge/s3_origin_domain": ("String", "nextstack-quickstart-assets.s3.eu-west-1.amazonaws.com"),
-}
-
-
-def test_quickstart_stacks_find_each_other_through_ssm(terraform, aws, tmp_path):
-    work = copy_example(QUICKSTART, tmp_path / "quickstart")
-    stacks = {name: terraform(work / "stacks" / name) for name in QUICKSTART_STACKS}
-
-    # The edge stack cannot be applied before the stacks it reads from: one error naming what is missing.
-    stacks["edge"].init_ok()
-    stacks["edge"].plan_fails(contains="2 of 2 parameters do not exist in eu-west-1 (account 123456789012)")
-
-    for name in QUICKSTART_STACKS:
-        stacks[name].apply_ok()
-
-    # data and networking published in eu-west-1, edge in its own region, us-east-1; nothing else anywhere.
-    assert ssm_params(aws, "eu-west-1", QS + "/") == {**QS_DATA, **QS_NETWORKING}
-    assert ssm_params(aws, "us-east-1", QS + "/") == QS_EDGE
-    assert tags_of(aws, "eu-west-1", QS + "/networking/alb_dns_name") == {"stack": "networking", "environment": "quickstart"}
-    assert tags_of(aws, "us-east-1", QS + "/edge/s3_origin_domain") == {"stack": "edge", "environment": "quickstart"}
-
-    assert stacks["data"].outputs() == {"published": sorted(QS_DATA)}
-    assert stacks["networking"].outputs() == {"published": sorted(QS_NETWORKING)}
-    assert stacks["edge"].outputs() == {
-        "alb_dns_name": "nextstack-quickstart-alb-1234567890.eu-west-1.elb.amazonaws.com",
-        "assets_bucket_name": "nextstack-quickstart-assets",
-        "s3_origin_domain": "nextstack-quickstart-assets.s3.eu-west-1.amazonaws.com",
-        "discovered": {name: value for name, (_type, value) in {**QS_DATA, **QS_NETWORKING}.items()},
-        "published": sorted(QS_EDGE),
-    }
-    # Separate states: no stack knows another's resources.
-    for name, tf in stacks.items():
-        managed = [address for address in tf.resources() if not address.startswith("data.")]
-        assert managed == ["nextstack_ssm_parameters.published"], (name, managed)
-
-    for tf in stacks.values():
-        tf.assert_no_changes()
-
-    # A producer changes a value: the edge stack picks it up on its next plan, with no change to its code.
-    networking_main = work / "stacks" / "networking" / "main.tf"
-    networking_main.write_text(networking_main.read_text().replace("alb-1234567890", "alb-0987654321"))
-    stacks["networking"].apply_ok()
-    assert stacks["edge"].plan_detailed_exitcode() == 2
-    stacks["edge"].apply_ok()
-    assert ssm_params(aws, "us-east-1", QS + "/edge/")[QS + "/edge/alb_origin_domain"] == (
-        "String",
-        "nextstack-quickstart-alb-0987654321.eu-west-1.elb.amazonaws.com",
-    )
-    stacks["edge"].assert_no_changes()
-
-    for name in reversed(QUICKSTART_STACKS):
-        stacks[name].destroy_ok()
-    assert ssm_params(aws, "eu-west-1") == {}
-    assert ssm_params(aws, "us-east-1") == {}
-
-
-def test_quickstart_run_sh_applies_prints_and_destroys(terraform, provider_binary, tmp_path):
-    """examples/quickstart/run.sh as a user runs it (its own moto, its own scratch copy), on this Terraform."""
-    env = dict(os.environ)
-    env.update(
-        {
-            "NEXTSTACK_PROVIDER_BINARY": str(provider_binary),  # the session's build: run.sh builds nothing
-            "NEXTSTACK_TF_VERSION": terraform.version,
-            "TMPDIR": str(tmp_path),
-        }
-    )
-    env.pop("KEEP_SCRATCH", None)
-    proc = subprocess.run(
-        ["bash", str(QUICKSTART / "run.sh")],
-        cwd=tmp_path,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, harness._tail(output, 150)
-    assert "terraform: Terraform v%s" % terraform.version in output
-    for name in QUICKSTART_STACKS:
-        assert "==> stack %s: terraform init + apply" % name in output
-        assert "==> stack %s: terraform destroy" % name in output
-    # Applied in order, then destroyed in reverse order.
-    steps = ["==> stack %s: terraform init + apply" % name for name in QUICKSTART_STACKS]
-    steps += ["==> stack %s: terraform destroy" % name for name in reversed(QUICKSTART_STACKS)]
-    positions = [output.index(step) for step in steps]
-    assert positions == sorted(positions), "stacks ran out of order:\n" + harness._tail(output, 150)
-    printed = output[output.index("==> edge stack outputs"):output.index("==> stack edge: terraform destroy")]
-    assert 'alb_dns_name = "nextstack-quickstart-alb-1234567890.eu-west-1.elb.amazonaws.com"' in printed
-    assert 's3_origin_domain = "nextstack-quickstart-assets.s3.eu-west-1.amazonaws.com"' in printed
-    assert "no SSM parameters left in eu-west-1 or us-east-1" in output
-    assert "quickstart finished" in output
-    assert list(tmp_path.glob("nextstack-quickstart.*")) == [], "run.sh left its scratch directory behind"
-    assert list(QUICKSTART.rglob("terraform.tfstate*")) == [], "run.sh wrote state into the repository"
-    assert list(QUICKSTART.rglob(".terraform")) == [], "run.sh initialised inside the repository"
 
 
 # ------------------------------------------------------------------------------------------------ ssm_parameters
@@ -272,20 +153,19 @@ def test_ssm_parameters_ephemeral_resource_example_is_refused_by_terraform_1_0(t
 def test_every_example_is_covered_and_documented():
     """A new example directory must be added to this file; every example root module has a README."""
     roots = sorted({str(path.parent.relative_to(EXAMPLES)) for path in EXAMPLES.rglob("*.tf") if ".terraform" not in path.parts})
+    six = ["six-stack/%s" % s for s in ("api", "application", "compute", "data", "edge", "networking")]
     assert roots == [
         "acm_certificate",  # applied by test_acm_certificate.py
         "dns_alias",  # applied by test_dns_alias.py
-        "quickstart/stacks/data",
-        "quickstart/stacks/edge",
-        "quickstart/stacks/networking",
+        *six,  # applied by test_six_stack.py
         "ssm_parameters/data-source",
         "ssm_parameters/ephemeral-resource",
         "ssm_parameters/resource",
     ], roots
-    for root in ["quickstart"] + [r for r in roots if not r.startswith("quickstart/")]:
+    for root in ["six-stack"] + [r for r in roots if not r.startswith("six-stack/")]:
         readme = EXAMPLES / root / "README.md"
         assert readme.is_file() and readme.read_text().strip(), "%s has no README.md" % root
-    assert os.access(QUICKSTART / "run.sh", os.X_OK), "examples/quickstart/run.sh is not executable"
+    assert os.access(EXAMPLES / "six-stack" / "run.sh", os.X_OK), "examples/six-stack/run.sh is not executable"
 
 
 # ------------------------------------------------------------------------------------------------ docs

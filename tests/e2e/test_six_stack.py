@@ -246,3 +246,34 @@ def check_architecture(aws, stacks, zone_id):
             alias = records[(name, rtype)]["AliasTarget"]
             assert alias["DNSName"].rstrip(".") == outputs["edge"]["distribution_domain_name"]
             assert alias["HostedZoneId"] == "Z2FDTNDATAQYW2"
+
+
+def test_run_sh_builds_shows_and_destroys_the_six_stacks(provider_binary, tmp_path):
+    """examples/six-stack/run.sh as a user runs it, the README's main command: its own moto, DNS account and
+    scratch copy; the order from nextstack-lint; outputs shown; an empty second plan; nothing left after destroy."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_VAR_", "NEXTSTACK_REAL_AWS"))}
+    env.update({"NEXTSTACK_PROVIDER_BINARY": str(provider_binary), "TMPDIR": str(tmp_path)})
+    env.pop("KEEP_SCRATCH", None)
+    run_sh = harness.REPO_ROOT / "examples" / "six-stack" / "run.sh"
+    proc = subprocess.run(["bash", str(run_sh)], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=1500)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, harness._tail(output, 200)
+    stages = six_stack.deploy_stages(harness.REPO_ROOT / "examples" / "six-stack")
+    names = [" ".join(d.name for d in stage) for stage in stages]
+    steps = ["==> apply: %s" % s for s in names] + ["==> plan: %s" % s for s in names]
+    steps += ["==> destroy: %s" % s for s in reversed(names)]
+    positions = [output.index(step) for step in steps]
+    assert positions == sorted(positions), "stages ran out of order:\n" + harness._tail(output, 200)
+    shown = output[output.index("==> what was built"):output.index("==> plan: ")]
+    for line in ['--- edge', 'site_urls = [', '"https://www.example.test/"', "distribution_domain_name =",
+                 '--- data', 'ecr_repository_url = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/nextjs-dev"']:
+        assert line in shown, (line, shown)
+    assert "second plan: no changes in any stack" in output
+    assert "nothing left: every service in eu-west-1, us-east-1 is empty" in output
+    assert list(tmp_path.glob("nextstack-six-stack.*")) == [], "run.sh left its scratch directory behind"
+    example = harness.REPO_ROOT / "examples" / "six-stack"
+    assert list(example.rglob("terraform.tfstate*")) == [], "run.sh wrote state into the repository"
