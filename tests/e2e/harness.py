@@ -294,10 +294,14 @@ class MotoServer:
 
     # lifecycle ---------------------------------------------------------------------------------
     def start(self, timeout: float = 60.0) -> "MotoServer":
-        server = venv_tool("moto_server")
+        # moto_server, with the harness's fixes for the emulator applied first (see moto_patches.py).
+        server = [str(venv_tool("python")), str(Path(__file__).resolve().parent / "moto_patches.py")]
         env = dict(os.environ)
         env.pop("MOTO_ACCOUNT_ID", None)
         env.setdefault("MOTO_ACM_VALIDATION_WAIT", MOTO_ACM_VALIDATION_WAIT)
+        # moto knows AWS managed IAM policies (AmazonECSTaskExecutionRolePolicy, ... which the modules attach)
+        # only with this setting.
+        env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         env.update({k: str(v) for k, v in self.extra_env.items()})
         env.pop("MOTO_ACCOUNT_ID", None)
         last_error = ""
@@ -307,7 +311,7 @@ class MotoServer:
             log = open(self.log_path, "ab")
             try:
                 self.proc = subprocess.Popen(
-                    [str(server), "-H", "127.0.0.1", "-p", str(self.port)],
+                    server + ["-H", "127.0.0.1", "-p", str(self.port)],
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,

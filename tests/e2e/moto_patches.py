@@ -1,0 +1,314 @@
+"""moto_server with the test harness's fixes for the emulator (moto 5.2.5).
+
+    python tests/e2e/moto_patches.py -H 127.0.0.1 -p PORT     # same arguments as moto_server
+
+Imports moto, applies every function in PATCHES, then runs moto's server main exactly as the `moto_server`
+console script does. The emulator is not the spec: where moto mis-models or lacks an API the modules use, the fix
+belongs here, never in modules/ or examples/. Rules for a patch:
+  - one function per defect, named after the moto issue or the API it lacks or mis-models;
+  - its docstring says what real AWS does and what moto does instead;
+  - small: wrap the model or response method involved rather than copying it.
+Patches change classes, so they survive POST /moto-api/reset.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+import sys
+
+import moto  # noqa: F401  (the package must import before any of its services)
+
+
+def _wrap(owner, name: str, make):
+    """Replace owner.name by make(original); the replacement keeps the original's name and docstring."""
+    original = getattr(owner, name)
+    replacement = make(original)
+    functools.update_wrapper(replacement, original)
+    setattr(owner, name, replacement)
+
+
+def _arguments(function, *args, **kwargs) -> dict:
+    """The arguments of one call of `function` by parameter name, whether they were passed by position or name."""
+    bound = inspect.signature(function).bind(*args, **kwargs)
+    return bound.arguments
+
+
+# --------------------------------------------------------------------------------------------- EC2
+
+
+def ec2_create_launch_template_tag_specifications():
+    """CreateLaunchTemplate: the request's own TagSpecifications leak into the template's data.
+
+    AWS: the top-level TagSpecifications (resource type "launch-template") tag the launch template itself;
+    DescribeLaunchTemplateVersions returns LaunchTemplateData.TagSpecifications exactly as given (those tag the
+    instances and volumes launched from it). moto appends the top-level ones to the version's
+    LaunchTemplateData.TagSpecifications, so hashicorp/aws sees an extra `tag_specifications` block and plans a
+    new template version on every run. Fix: cut the version's list back to what LaunchTemplateData carried.
+    """
+    from moto.ec2.responses.launch_templates import LaunchTemplates
+    from moto.ec2.utils import convert_tag_spec
+
+    def make(original):
+        def create_launch_template(self):
+            given = self._get_param("LaunchTemplateData", {}) or {}
+            had_key = "TagSpecifications" in given
+            count = len(given.get("TagSpecifications") or [])
+            result = original(self)
+            template = self.ec2_backend.get_launch_template(result.result["LaunchTemplate"]["LaunchTemplateId"])
+            version = template.versions[0]
+            specs = version.data.get("TagSpecifications")
+            if specs is not None and len(specs) > count:
+                if had_key:
+                    version.data["TagSpecifications"] = specs[:count]
+                else:
+                    del version.data["TagSpecifications"]
+                version.instance_tags = convert_tag_spec(version.data.get("TagSpecifications", [])).get(
+                    "instance", {}
+                )
+            return result
+
+        return create_launch_template
+
+    _wrap(LaunchTemplates, "create_launch_template", make)
+
+
+def ec2_security_group_rule_description():
+    """DescribeSecurityGroupRules: no Description for rules that name a security group or a prefix list.
+
+    AWS: a rule's Description is returned whatever its peer is (CIDR, referenced security group, prefix list).
+    moto reads SecurityGroupRule.description from the CIDR range only: for a UserIdGroupPairs entry the
+    description stays in the stored pair but is not returned, for a PrefixListIds entry it is dropped when the
+    rule is built. hashicorp/aws's aws_vpc_security_group_ingress_rule then sees `description` removed.
+    Fix: keep the prefix list entry's description and let the property fall back to the peer's description
+    (a ModifySecurityGroupRules description, which moto stores in the CIDR range, still comes first).
+    """
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    def make(original):
+        def __init__(self, *args, **kwargs):
+            original(self, *args, **kwargs)
+            prefix_list = _arguments(original, self, *args, **kwargs).get("prefix_list_id") or {}
+            self.prefix_list_description = prefix_list.get("Description")
+
+        return __init__
+
+    _wrap(SecurityGroupRule, "__init__", make)
+
+    def description(self):
+        if "Description" in self.ip_range:
+            return self.ip_range["Description"]
+        if self.source_group.get("Description") is not None:
+            return self.source_group["Description"]
+        return getattr(self, "prefix_list_description", None)
+
+    SecurityGroupRule.description = property(description, doc=ec2_security_group_rule_description.__doc__)
+
+
+# --------------------------------------------------------------------------------------------- ECS
+
+
+def ecs_create_service_parameters():
+    """CreateService: most of the service's settings are dropped.
+
+    AWS: DescribeServices returns what CreateService was given: capacityProviderStrategy (and then no
+    launchType), deploymentConfiguration (maximumPercent / minimumHealthyPercent default to 200 / 100 for a
+    REPLICA service, the circuit breaker to disabled), enableExecuteCommand, enableECSManagedTags (false when
+    not given), healthCheckGracePeriodSeconds, availabilityZoneRebalancing, placementConstraints and
+    placementStrategy. moto keeps none of them and reports launchType EC2, so hashicorp/aws plans to replace
+    the service (capacity_provider_strategy forces a new one) and to flip enable_execute_command etc.
+    Fix: store them on the service after moto created it (UpdateService already stores what it is given).
+    """
+    from botocore import xform_name
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    def make(original):
+        def create_service(self):
+            result = original(self)
+            service = result.result["service"]
+            strategy = self._get_param("capacityProviderStrategy")
+            if strategy:
+                service.capacity_provider_strategy = [
+                    {"capacityProvider": s["capacityProvider"], "weight": s.get("weight", 0), "base": s.get("base", 0)}
+                    for s in strategy
+                ]
+                if not self._get_param("launchType"):
+                    service.launch_type = None
+                    for deployment in service.deployments:
+                        deployment["launchType"] = None
+                        deployment["capacityProviderStrategy"] = service.capacity_provider_strategy
+            daemon = service.scheduling_strategy == "DAEMON"
+            config = {
+                "maximumPercent": 100 if daemon else 200,
+                "minimumHealthyPercent": 0 if daemon else 100,
+                "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+            }
+            config.update(self._get_param("deploymentConfiguration") or {})
+            service.deployment_configuration = config
+            service.enable_execute_command = bool(self._get_param("enableExecuteCommand", False))
+            service.enable_ecs_managed_tags = bool(self._get_param("enableECSManagedTags", False))
+            for key in (
+                "healthCheckGracePeriodSeconds",
+                "availabilityZoneRebalancing",
+                "placementConstraints",
+                "placementStrategy",
+            ):
+                value = self._get_param(key)
+                if value is not None:
+                    setattr(service, xform_name(key), value)
+            return result
+
+        return create_service
+
+    _wrap(EC2ContainerServiceResponse, "create_service", make)
+
+
+# --------------------------------------------------------------------------------------------- Lambda
+
+
+def lambda_dead_letter_config():
+    """Lambda: DeadLetterConfig is not stored.
+
+    AWS: CreateFunction / UpdateFunctionConfiguration take DeadLetterConfig {TargetArn}; GetFunction,
+    GetFunctionConfiguration and ListFunctions return it (and omit it once it is removed with an empty
+    TargetArn). moto ignores the parameter and never returns it, so hashicorp/aws plans to add
+    `dead_letter_config` on every run. Fix: keep it on the function and add it to the configuration.
+    """
+    from moto.awslambda.models import LambdaFunction
+
+    def stored(value):
+        return {"TargetArn": value["TargetArn"]} if value and value.get("TargetArn") else None
+
+    def make_init(original):
+        def __init__(self, *args, **kwargs):
+            original(self, *args, **kwargs)
+            spec = _arguments(original, self, *args, **kwargs)["spec"]
+            self.dead_letter_config = stored(spec.get("DeadLetterConfig"))
+
+        return __init__
+
+    def make_get_configuration(original):
+        def get_configuration(self, *args, **kwargs):
+            config = original(self, *args, **kwargs)
+            if getattr(self, "dead_letter_config", None):
+                config["DeadLetterConfig"] = dict(self.dead_letter_config)
+            return config
+
+        return get_configuration
+
+    def make_update_configuration(original):
+        def update_configuration(self, config_updates, *args, **kwargs):
+            if "DeadLetterConfig" in config_updates:
+                self.dead_letter_config = stored(config_updates["DeadLetterConfig"])
+            return original(self, config_updates, *args, **kwargs)
+
+        return update_configuration
+
+    _wrap(LambdaFunction, "__init__", make_init)
+    _wrap(LambdaFunction, "get_configuration", make_get_configuration)
+    _wrap(LambdaFunction, "update_configuration", make_update_configuration)
+
+
+# --------------------------------------------------------------------------------------------- CloudFront
+
+
+def cloudfront_origin_access_control_id():
+    """CloudFront distributions: an origin's OriginAccessControlId is not returned.
+
+    AWS: GetDistribution / GetDistributionConfig return each origin's OriginAccessControlId (empty when it has
+    none). moto's Origin model never reads it, so hashicorp/aws sees `origin_access_control_id` removed from the
+    S3 origin. Fix: keep it on the origin.
+    """
+    from moto.cloudfront.models import Origin
+
+    def make(original):
+        def __init__(self, origin, *args, **kwargs):
+            original(self, origin, *args, **kwargs)
+            self.origin_access_control_id = origin.get("OriginAccessControlId") or ""
+
+        return __init__
+
+    _wrap(Origin, "__init__", make)
+
+
+def cloudfront_cache_policy_forwarded_values():
+    """CloudFront distributions: a cache behaviour with a cache policy comes back with ForwardedValues.
+
+    AWS: ForwardedValues is the legacy alternative to CachePolicyId; a behaviour created with a cache policy and
+    no ForwardedValues is returned without ForwardedValues. moto fills in a default ForwardedValues (no query
+    string, no cookies) for every behaviour, so hashicorp/aws sees a `forwarded_values` block in each behaviour
+    that the configuration removes. Fix: no ForwardedValues when the behaviour names a cache policy and was
+    given none (CacheBehaviour calls this __init__ too).
+    """
+    from moto.cloudfront.models import DefaultCacheBehaviour
+
+    def make(original):
+        def __init__(self, config, *args, **kwargs):
+            original(self, config, *args, **kwargs)
+            if config.get("CachePolicyId") and "ForwardedValues" not in config:
+                self.forwarded_values = None
+
+        return __init__
+
+    _wrap(DefaultCacheBehaviour, "__init__", make)
+
+
+def cloudfront_viewer_certificate_default_flag():
+    """CloudFront distributions: CloudFrontDefaultCertificate is true even with an ACM or IAM certificate.
+
+    AWS: a ViewerCertificate with ACMCertificateArn (or IAMCertificateId) is returned with
+    CloudFrontDefaultCertificate false and CertificateSource acm (iam). moto defaults the flag to true whenever
+    the request leaves it out, which hashicorp/aws does when it sends a certificate, so it sees
+    `cloudfront_default_certificate = true` to undo. Fix: default it to false when a certificate is named.
+    """
+    from moto.cloudfront.models import ViewerCertificate
+
+    def make(original):
+        def __init__(self, config, *args, **kwargs):
+            original(self, config, *args, **kwargs)
+            if "CloudFrontDefaultCertificate" not in config:
+                if config.get("ACMCertificateArn"):
+                    self.cloud_front_default_certificate = False
+                    self.certificate_source = "acm"
+                    self.certificate = config["ACMCertificateArn"]
+                elif config.get("IAMCertificateId"):
+                    self.cloud_front_default_certificate = False
+                    self.certificate_source = "iam"
+                    self.certificate = config["IAMCertificateId"]
+
+        return __init__
+
+    _wrap(ViewerCertificate, "__init__", make)
+
+
+PATCHES = [
+    ec2_create_launch_template_tag_specifications,
+    ec2_security_group_rule_description,
+    ecs_create_service_parameters,
+    lambda_dead_letter_config,
+    cloudfront_origin_access_control_id,
+    cloudfront_cache_policy_forwarded_values,
+    cloudfront_viewer_certificate_default_flag,
+]
+
+_applied = False
+
+
+def apply_all() -> None:
+    """Apply every patch in PATCHES (once per process)."""
+    global _applied
+    if _applied:
+        return
+    for patch in PATCHES:
+        patch()
+    _applied = True
+
+
+if __name__ == "__main__":
+    apply_all()
+    from moto.server import main
+
+    # What the moto_server console script runs.
+    sys.argv[0] = re.sub(r"(-script\.pyw|\.exe)?$", "", sys.argv[0])
+    sys.exit(main())
