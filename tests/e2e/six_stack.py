@@ -95,7 +95,10 @@ def leftovers(moto: harness.MotoServer, dns_zone_id: str | None = None) -> list[
         add("ssm", region, params)
         add("ecr", region, [r["repositoryName"] for r in c("ecr").describe_repositories()["repositories"]])
         add("dynamodb", region, c("dynamodb").list_tables()["TableNames"])
-        add("ecs", region, c("ecs").list_clusters()["clusterArns"])
+        # A deleted cluster stays listed as INACTIVE for a while, on AWS too.
+        arns = c("ecs").list_clusters()["clusterArns"]
+        clusters = c("ecs").describe_clusters(clusters=arns)["clusters"] if arns else []
+        add("ecs", region, [x["clusterArn"] for x in clusters if x["status"] != "INACTIVE"])
         add("ecs", region, [t for t in c("ecs").list_task_definitions(status="ACTIVE")["taskDefinitionArns"]])
         add("autoscaling", region, [g["AutoScalingGroupName"] for g in c("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"]])
         add("ec2", region, [t["LaunchTemplateName"] for t in c("ec2").describe_launch_templates()["LaunchTemplates"]])
