@@ -62,6 +62,11 @@ data "aws_iam_policy_document" "function" {
     resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
   }
   statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"] # X-Ray has no resource-level permissions
+  }
+  statement {
     sid       = "DeadLetterQueue"
     actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.dlq[each.key].arn]
@@ -369,7 +374,7 @@ resource "nextstack_ssm_parameters" "published" {
   values = {
     rest_api_id     = aws_api_gateway_rest_api.this.id
     stage_name      = aws_api_gateway_stage.this.stage_name
-    invoke_domain   = "${aws_api_gateway_rest_api.this.id}.execute-api.${data.aws_region.current.name}.amazonaws.com"
+    invoke_domain   = "${aws_api_gateway_rest_api.this.id}.execute-api.${data.aws_region.current.name}.${data.aws_partition.current.dns_suffix}"
     web_acl_arn     = aws_wafv2_web_acl.api.arn
     alarm_topic_arn = aws_sns_topic.alarms.arn
   }

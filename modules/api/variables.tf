@@ -29,7 +29,7 @@ variable "functions" {
   type = map(object({
     filename             = string
     handler              = optional(string, "index.handler")
-    runtime              = optional(string, "nodejs20.x")
+    runtime              = optional(string, "nodejs22.x")
     path                 = string
     methods              = optional(list(string), ["GET"])
     memory_size          = optional(number, 256)

@@ -1,5 +1,5 @@
 terraform {
-  # terraform_data and lifecycle preconditions in the sibling modules set the floor for the whole set.
+  # 1.4: terraform_data (the origin secret); 1.3: optional() object attributes and startswith().
   required_version = ">= 1.4"
 
   required_providers {

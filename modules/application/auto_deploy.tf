@@ -90,7 +90,7 @@ resource "aws_lambda_function" "deploy" {
   count            = var.auto_deploy ? 1 : 0
   function_name    = "${local.name_prefix}-auto-deploy"
   role             = aws_iam_role.deploy[0].arn
-  runtime          = "nodejs20.x"
+  runtime          = "nodejs22.x"
   handler          = "index.handler"
   filename         = "${path.module}/functions/auto-deploy.zip"
   source_code_hash = filebase64sha256("${path.module}/functions/auto-deploy.zip")

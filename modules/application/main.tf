@@ -33,6 +33,7 @@ locals {
   subnet_ids      = split(",", local.upstream[local.compute["subnet_ids"]])
   target_group    = local.upstream[local.networking["target_group_arn"]]
   alb_sg          = local.upstream[local.networking["alb_security_group_id"]]
+  container_port  = tonumber(local.upstream[local.networking["container_port"]])
 }
 
 # One read of everything this stack needs; a name no stack has published yet fails here, naming it.
@@ -49,6 +50,7 @@ data "nextstack_ssm_parameters" "upstream" {
     local.compute["subnet_ids"],
     local.networking["target_group_arn"],
     local.networking["alb_security_group_id"],
+    local.networking["container_port"],
   ]
 }
 
@@ -134,12 +136,12 @@ locals {
     essential              = true
     memory                 = var.app_memory
     readonlyRootFilesystem = true
-    portMappings           = [{ containerPort = var.container_port, protocol = "tcp" }]
+    portMappings           = [{ containerPort = local.container_port, protocol = "tcp" }]
     environment = [
       for k, v in merge(
         {
           NODE_ENV          = "production"
-          PORT              = tostring(var.container_port)
+          PORT              = tostring(local.container_port)
           HOSTNAME          = "0.0.0.0"
           USE_FILE_FALLBACK = "true" # static fallback data when DynamoDB is out of reach (prerendering)
           TABLE_NAME        = local.table_name
@@ -183,6 +185,13 @@ resource "aws_ecs_task_definition" "app" {
   task_role_arn            = aws_iam_role.task.arn
   container_definitions    = jsonencode(concat([local.app_container], local.sidecars))
   tags                     = local.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.app_memory + sum(concat([0], [for s in local.sidecars : s.memory])) <= var.memory
+      error_message = "The containers' memory (app_memory ${var.app_memory} MiB plus the sidecars') exceeds the task's memory (${var.memory} MiB)."
+    }
+  }
 }
 
 # ------------------------------------------------------------------------------------------------ service
@@ -198,8 +207,8 @@ resource "aws_vpc_security_group_ingress_rule" "task_from_alb" {
   security_group_id            = aws_security_group.task.id
   description                  = "Container port from the ALB"
   ip_protocol                  = "tcp"
-  from_port                    = var.container_port
-  to_port                      = var.container_port
+  from_port                    = local.container_port
+  to_port                      = local.container_port
   referenced_security_group_id = local.alb_sg
 }
 
@@ -240,7 +249,7 @@ resource "aws_ecs_service" "app" {
   load_balancer {
     target_group_arn = local.target_group
     container_name   = local.app_container.name
-    container_port   = var.container_port
+    container_port   = local.container_port
   }
 
   tags = local.tags

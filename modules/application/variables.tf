@@ -54,17 +54,6 @@ variable "app_memory" {
   default     = 896
 }
 
-variable "container_port" {
-  description = "Port the Next.js container listens on."
-  type        = number
-  default     = 3000
-
-  validation {
-    condition     = var.container_port >= 1 && var.container_port <= 65535 && floor(var.container_port) == var.container_port
-    error_message = "The container_port must be a port number (1-65535)."
-  }
-}
-
 variable "desired_count" {
   description = "Number of tasks."
   type        = number

@@ -145,6 +145,11 @@ resource "aws_autoscaling_group" "instance" {
   # The capacity provider's managed scaling owns the desired capacity from here on.
   lifecycle {
     ignore_changes = [desired_capacity]
+
+    precondition {
+      condition     = var.min_size <= var.max_size
+      error_message = "The min_size (${var.min_size}) must not exceed the max_size (${var.max_size})."
+    }
   }
 
   tag {

@@ -1,5 +1,5 @@
 # Data stack (changes monthly): the container registry, the table and the assets bucket.
-# Publishes their names under /nextstack/<environment>/data/ for the compute, application, api and edge stacks.
+# Publishes their names under /nextstack/<environment>/data/ for the application, api and edge stacks.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}

@@ -151,6 +151,7 @@ resource "nextstack_ssm_parameters" "published" {
     alb_security_group_id = aws_security_group.alb.id
     listener_arn          = aws_lb_listener.http.arn
     target_group_arn      = aws_lb_target_group.app.arn
+    container_port        = tostring(var.container_port)
     origin_verify_header  = var.origin_verify_header
   }
 

@@ -34,6 +34,7 @@ locals {
       "alb_security_group_id",
       "listener_arn",
       "target_group_arn",
+      "container_port", # the target group's port: the tasks listen on it
       "origin_verify_header",
       "origin_verify_secret", # SecureString
     ]

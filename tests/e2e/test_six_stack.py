@@ -86,11 +86,11 @@ def test_six_stack_end_to_end(request, aws, terraform_latest, tmp_path):
     # ---- a stack planned before the stacks it reads from: every missing name, grouped by the stack publishing it.
     early = stacks["application"].plan_fails(contains="SSM parameters not found")
     text = " ".join((early.stdout + early.stderr).replace("│", " ").split())
-    assert "11 of 11 parameters do not exist in eu-west-1" in text, text
+    assert "12 of 12 parameters do not exist in eu-west-1" in text, text
     for stack, keys in {
         "data": ["ecr_repository_url", "dynamodb_table_arn"],
         "compute": ["cluster_arn", "subnet_ids", "vpc_id"],
-        "networking": ["alb_security_group_id", "target_group_arn"],
+        "networking": ["alb_security_group_id", "target_group_arn", "container_port"],
     }.items():
         assert "published under %s/%s/:" % (PREFIX, stack) in text, text
         for key in keys:

@@ -1,6 +1,6 @@
 // Auto-deploy: EventBridge delivers an ECR "image push" event for the repository and tag the service runs;
 // this starts a rolling deployment of the service (the circuit breaker rolls it back if the new tasks fail).
-// Node.js 20 runtime: the AWS SDK v3 is part of the runtime, nothing is bundled.
+// Node.js 22 runtime: the AWS SDK v3 is part of the runtime, nothing is bundled.
 import { ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 
 const ecs = new ECSClient({});
