@@ -101,7 +101,11 @@ def test_six_stack_end_to_end(request, aws, terraform_latest, tmp_path):
     for stage in stages:
         run_parallel(lambda d: stacks[d.name].apply_ok(), stage)
 
-    check_architecture(aws, stacks, zone_id)
+    secret = check_architecture(aws, stacks, zone_id)
+    # The origin secret is never printed: not by the stack that makes it, nor by the one that reads it.
+    for name in ("networking", "edge"):
+        for argv, result in stacks[name].history:
+            assert secret not in result.stdout + result.stderr, "the origin secret was printed by %s" % " ".join(argv)
 
     # ---- nothing to change on a second plan of any stack.
     run_parallel(lambda tf: tf.assert_no_changes(), list(stacks.values()))
@@ -246,6 +250,7 @@ def check_architecture(aws, stacks, zone_id):
             alias = records[(name, rtype)]["AliasTarget"]
             assert alias["DNSName"].rstrip(".") == outputs["edge"]["distribution_domain_name"]
             assert alias["HostedZoneId"] == "Z2FDTNDATAQYW2"
+    return secret
 
 
 def test_run_sh_builds_shows_and_destroys_the_six_stacks(provider_binary, tmp_path):
