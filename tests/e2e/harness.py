@@ -1,6 +1,6 @@
 """End-to-end harness: real Terraform + the built provider + a local moto server.
 
-Used by tests/conftest.py (pytest fixtures) and, as a command line, by examples/quickstart/run.sh:
+Used by tests/conftest.py (pytest fixtures) and, as a command line, by examples/six-stack/run.sh:
 
     python tests/e2e/harness.py build-provider            # builds, prints the binary's path
     python tests/e2e/harness.py setup --provider BIN --dir DIR
