@@ -1,0 +1,15 @@
+// Static page whose text depends on NEXTSTACK_VARIANT (inlined at build time by next.config.mjs): the page the
+// tests change between a first and a second build.
+import Greeting from "./greeting";
+
+const TEXT = process.env.NEXTSTACK_VARIANT === "2" ? "About this app, second edition." : "About this app.";
+
+export default function About() {
+  return (
+    <>
+      <h1>About</h1>
+      <p>{TEXT}</p>
+      <Greeting />
+    </>
+  );
+}
