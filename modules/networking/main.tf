@@ -21,11 +21,11 @@ data "nextstack_ssm_parameters" "compute" {
 
 # ------------------------------------------------------------------------------------------------ origin secret
 
-# A random value (uuid() draws 122 bits from crypto/rand) kept in state until origin_secret_version
-# changes; ignore_changes keeps the first draw. The listener rule keeps it in state anyway.
+# One random value per accepted version (uuid() draws 122 bits from crypto/rand), kept in state for as long as
+# the version is listed; ignore_changes keeps the first draw. The listener rule keeps them in state anyway.
 resource "terraform_data" "origin_secret" {
-  input            = uuid()
-  triggers_replace = [var.origin_secret_version]
+  for_each = toset([for v in var.origin_secret_versions : tostring(v)])
+  input    = uuid()
 
   lifecycle {
     ignore_changes = [input]
@@ -33,7 +33,9 @@ resource "terraform_data" "origin_secret" {
 }
 
 locals {
-  origin_secret = sensitive(terraform_data.origin_secret.output) # never shown in plans
+  # Never shown in plans. CloudFront sends the newest; the ALB accepts every listed version.
+  origin_secrets = sensitive([for v in sort(keys(terraform_data.origin_secret)) : terraform_data.origin_secret[v].output])
+  origin_secret  = sensitive(terraform_data.origin_secret[tostring(max(var.origin_secret_versions...))].output)
 }
 
 # ------------------------------------------------------------------------------------------------ security group
@@ -127,7 +129,7 @@ resource "aws_lb_listener_rule" "origin_verify" {
   condition {
     http_header {
       http_header_name = var.origin_verify_header
-      values           = [local.origin_secret]
+      values           = local.origin_secrets
     }
   }
 

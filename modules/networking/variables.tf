@@ -62,10 +62,19 @@ variable "origin_verify_header" {
   }
 }
 
-variable "origin_secret_version" {
-  description = "Change this number to generate a new origin secret (rotation: apply this stack, then the edge stack)."
-  type        = number
-  default     = 1
+variable "origin_secret_versions" {
+  description = <<-EOT
+    Versions of the origin secret the ALB accepts; each version is its own random secret, and the highest one is
+    published for CloudFront to send. Rotation without a moment of 403s: add a version ([1, 2]) and apply this
+    stack, apply the edge stack (CloudFront now sends version 2), then drop the old one ([2]) and apply this stack.
+  EOT
+  type        = list(number)
+  default     = [1]
+
+  validation {
+    condition     = length(var.origin_secret_versions) >= 1 && length(var.origin_secret_versions) <= 3 && length(distinct(var.origin_secret_versions)) == length(var.origin_secret_versions) && alltrue([for v in var.origin_secret_versions : v >= 1 && floor(v) == v])
+    error_message = "The origin_secret_versions must be 1-3 distinct whole numbers >= 1, e.g. [1], or [1, 2] during a rotation."
+  }
 }
 
 variable "deletion_protection" {

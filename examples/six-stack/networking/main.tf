@@ -31,4 +31,6 @@ module "networking" {
   environment         = var.environment
   public_subnet_ids   = var.public_subnet_ids == null ? sort(data.aws_subnets.public.ids) : var.public_subnet_ids
   deletion_protection = var.deletion_protection
+
+  origin_secret_versions = var.origin_secret_versions
 }

@@ -16,6 +16,12 @@ variable "public_subnet_ids" {
   default     = null
 }
 
+variable "origin_secret_versions" {
+  description = "Versions of the origin secret the ALB accepts (the newest is sent by CloudFront); see the module's rotation steps."
+  type        = list(number)
+  default     = [1]
+}
+
 variable "deletion_protection" {
   description = "Deletion protection on the ALB. The example defaults to false so that run.sh can destroy it."
   type        = bool
