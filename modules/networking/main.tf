@@ -25,17 +25,19 @@ data "nextstack_ssm_parameters" "compute" {
 # the version is listed; ignore_changes keeps the first draw. The listener rule keeps them in state anyway.
 resource "terraform_data" "origin_secret" {
   for_each = toset([for v in var.origin_secret_versions : tostring(v)])
-  input    = uuid()
+  # In triggers_replace, not input: a value from configuration keeps its sensitive mark in state, so not even the
+  # plan that destroys an old version prints it (input would be copied to output, which is not marked).
+  triggers_replace = sensitive(uuid())
 
   lifecycle {
-    ignore_changes = [input]
+    ignore_changes = [triggers_replace]
   }
 }
 
 locals {
   # Never shown in plans. CloudFront sends the newest; the ALB accepts every listed version.
-  origin_secrets = sensitive([for v in sort(keys(terraform_data.origin_secret)) : terraform_data.origin_secret[v].output])
-  origin_secret  = sensitive(terraform_data.origin_secret[tostring(max(var.origin_secret_versions...))].output)
+  origin_secrets = sensitive([for v in sort(keys(terraform_data.origin_secret)) : terraform_data.origin_secret[v].triggers_replace])
+  origin_secret  = sensitive(terraform_data.origin_secret[tostring(max(var.origin_secret_versions...))].triggers_replace)
 }
 
 # ------------------------------------------------------------------------------------------------ security group
