@@ -157,3 +157,21 @@ def pytest_report_header(config):
         harness.TOOLS_DIR,
         os.environ.get("NEXTSTACK_PROFILE", "debug"),
     )
+
+
+class NextjsBuilds:
+    """Real OpenNext builds of tests/nextjs-app (see tests/e2e/nextjs_builds.py), made on first use:
+    .get(name, variant=1) -> Path of the .open-next directory, with BUILD_ID nextstack-<name>."""
+
+    def get(self, name: str, variant: int = 1) -> Path:
+        import nextjs_builds
+
+        try:
+            return nextjs_builds.build(name, variant)
+        except harness.HarnessError as exc:
+            _fail(exc)
+
+
+@pytest.fixture(scope="session")
+def nextjs_builds() -> NextjsBuilds:
+    return NextjsBuilds()

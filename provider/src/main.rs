@@ -3,6 +3,7 @@
 
 mod aws;
 mod functions;
+mod opennext;
 mod provider;
 mod resources;
 

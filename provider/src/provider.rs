@@ -79,6 +79,7 @@ impl Provider for NextstackProvider {
             resource(SsmParametersResource),
             resource(crate::resources::acm_certificate::AcmCertificateResource),
             resource(crate::resources::dns_alias::DnsAliasResource),
+            resource(crate::resources::nextjs_site::NextjsSiteResource),
         ]
     }
 

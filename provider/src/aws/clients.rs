@@ -61,6 +61,9 @@ pub struct Clients {
     acm: OnceLock<aws_sdk_acm::Client>,
     route53: OnceLock<aws_sdk_route53::Client>,
     sts: OnceLock<aws_sdk_sts::Client>,
+    s3: OnceLock<aws_sdk_s3::Client>,
+    dynamodb: OnceLock<aws_sdk_dynamodb::Client>,
+    cloudfront: OnceLock<aws_sdk_cloudfront::Client>,
     account: OnceCell<String>,
 }
 
@@ -75,6 +78,9 @@ impl Clients {
             acm: OnceLock::new(),
             route53: OnceLock::new(),
             sts: OnceLock::new(),
+            s3: OnceLock::new(),
+            dynamodb: OnceLock::new(),
+            cloudfront: OnceLock::new(),
             account: OnceCell::new(),
         }
     }
@@ -97,6 +103,23 @@ impl Clients {
     }
     pub fn sts(&self) -> &aws_sdk_sts::Client {
         self.sts.get_or_init(|| aws_sdk_sts::Client::new(&self.config))
+    }
+    pub fn s3(&self) -> &aws_sdk_s3::Client {
+        self.s3.get_or_init(|| {
+            // A custom endpoint (AWS_ENDPOINT_URL: an S3-compatible store, a local emulator) rarely has
+            // a DNS name per bucket; path-style addressing works with every endpoint.
+            let path_style = self.config.endpoint_url().is_some();
+            let config = aws_sdk_s3::config::Builder::from(&self.config)
+                .force_path_style(path_style)
+                .build();
+            aws_sdk_s3::Client::from_conf(config)
+        })
+    }
+    pub fn dynamodb(&self) -> &aws_sdk_dynamodb::Client {
+        self.dynamodb.get_or_init(|| aws_sdk_dynamodb::Client::new(&self.config))
+    }
+    pub fn cloudfront(&self) -> &aws_sdk_cloudfront::Client {
+        self.cloudfront.get_or_init(|| aws_sdk_cloudfront::Client::new(&self.config))
     }
 
     /// The account these credentials act in (one STS call, then cached).

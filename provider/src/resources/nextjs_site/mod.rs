@@ -1,0 +1,21 @@
+//! `resource "nextstack_nextjs_site"`: publishes an OpenNext build to S3 (assets with OpenNext's
+//! Cache-Control split, the ISR and fetch caches), seeds the revalidation table, keeps the previous builds'
+//! files for visitors still running them, and invalidates in CloudFront only what changed.
+//!
+//! - `local`: the build on disk and its digest (plan and apply).
+//! - `manifest`: what an apply published, kept in the bucket (state stays small).
+//! - `diff`: what an apply must upload, delete and invalidate (no AWS).
+//! - `deploy`: doing it, in the order that keeps visitors safe, cleaning up after a failure.
+//! - `objects`, `tag_table`, `invalidation`: S3, DynamoDB and CloudFront.
+//! - `resource`: the Terraform side (schema, plan, CRUD, import).
+
+mod deploy;
+mod diff;
+mod invalidation;
+mod local;
+mod manifest;
+mod objects;
+mod resource;
+mod tag_table;
+
+pub use resource::NextjsSiteResource;

@@ -1,0 +1,474 @@
+//! The Terraform side of `nextstack_nextjs_site`: schema, validation, a plan that reads the build, and
+//! create / read / update / delete / import on top of `deploy`.
+
+use std::collections::BTreeSet;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tfplugin_framework::{
+    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, Plan, Resource, Schema, Type,
+    Value,
+};
+
+use super::deploy::{self, Failed, Request};
+use super::local::LocalBuild;
+use super::manifest::{Destination, Manifest, Settings};
+use super::objects;
+use crate::aws::{Aws, Clients, Target};
+use crate::opennext::BuildError;
+use crate::resources::{import_id, role_arn};
+
+const INVALIDATION_MODES: [&str; 3] = ["changed", "all", "none"];
+/// `content_hash` in state when the bucket no longer holds what was published: the next apply repairs it.
+const DRIFTED: &str = "drifted";
+/// `content_hash` in state when an apply published the build but could not prune old builds.
+const INCOMPLETE: &str = "incomplete";
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Model {
+    pub id: Option<String>,
+    pub build_dir: String,
+    pub assets_bucket: String,
+    pub assets_prefix: Option<String>,
+    pub cache_bucket: Option<String>,
+    pub cache_prefix: Option<String>,
+    pub revalidation_table: Option<String>,
+    pub distribution_id: Option<String>,
+    pub invalidation: Option<String>,
+    pub wait_for_invalidation: Option<bool>,
+    pub keep_previous_builds: Option<i64>,
+    #[serde(flatten)]
+    pub target: Target,
+    pub build_id: Option<String>,
+    pub content_hash: Option<String>,
+    pub builds: Option<Vec<String>>,
+    pub invalidation_id: Option<String>,
+}
+
+impl Model {
+    fn destination(&self) -> Destination {
+        Destination {
+            assets_bucket: self.assets_bucket.clone(),
+            assets_prefix: self.assets_prefix.clone().unwrap_or_default(),
+            cache_bucket: self.cache_bucket.clone().unwrap_or_else(|| self.assets_bucket.clone()),
+            cache_prefix: self.cache_prefix.clone().unwrap_or_default(),
+            revalidation_table: self.revalidation_table.clone(),
+        }
+    }
+    fn settings(&self) -> Settings {
+        Settings {
+            distribution_id: self.distribution_id.clone(),
+            invalidation: self.invalidation.clone().unwrap_or_else(|| "changed".into()),
+            wait_for_invalidation: self.wait_for_invalidation.unwrap_or(false),
+            keep_previous_builds: self.keep_previous_builds.unwrap_or(1).clamp(0, MAX_KEEP) as u32,
+        }
+    }
+}
+
+const MAX_KEEP: i64 = 50;
+
+fn build_error(e: BuildError) -> Diagnostic {
+    Diagnostic::error("Unusable OpenNext build", e.to_string()).at(AttributePath::root("build_dir"))
+}
+
+pub struct NextjsSiteResource;
+
+#[async_trait]
+impl Resource for NextjsSiteResource {
+    type Model = Model;
+    type Data = Aws;
+
+    fn name(&self) -> &'static str {
+        "nextjs_site"
+    }
+
+    fn schema(&self) -> Schema {
+        let mut block = Block::new(
+            "Publishes an OpenNext build (`.open-next/`) to S3: static assets with OpenNext's Cache-Control split, the ISR and fetch caches, and the revalidation table's rows. Uploads only what changed, keeps the files of the previous builds for visitors still running them, and invalidates in CloudFront only the un-hashed files that changed.",
+        )
+        .attribute(Attribute::new("id", Type::String).computed().use_state_for_unknown().description("`<assets_bucket>/<assets_prefix>`."))
+        .attribute(Attribute::new("build_dir", Type::String).required().description("The `.open-next` directory of an OpenNext 3 or 4 build, e.g. `\"${path.module}/app/.open-next\"`. Read at plan: a changed build plans an update."))
+        .attribute(Attribute::new("assets_bucket", Type::String).required().requires_replace().description("Bucket for the static assets (the CloudFront S3 origin)."))
+        .attribute(Attribute::new("assets_prefix", Type::String).optional().computed().requires_replace().description("Key prefix of the assets, the S3 origin's origin path. Default: from the build's `open-next.output.json` (`_assets`)."))
+        .attribute(Attribute::new("cache_bucket", Type::String).optional().computed().requires_replace().description("Bucket for the ISR cache and the fetch cache (never public). Default: `assets_bucket`."))
+        .attribute(Attribute::new("cache_prefix", Type::String).optional().computed().requires_replace().description("Key prefix of the cache. Default: from the build (`_cache`). Cache files go to `<cache_prefix>/<build_id>/`, the fetch cache to `<cache_prefix>/__fetch/<build_id>/`."))
+        .attribute(Attribute::new("revalidation_table", Type::String).optional().requires_replace().description("DynamoDB tag-cache table (`tag`/`path` keys) to seed from the build's `dynamodb-cache.json`."))
+        .attribute(Attribute::new("distribution_id", Type::String).optional().description("CloudFront distribution to invalidate after a publish."))
+        .attribute(Attribute::new("invalidation", Type::String).default_value("changed").description("`changed` (default): the paths of un-hashed assets whose content changed (`/*` above CloudFront's 3,000-path limit); `all`: `/*`; `none`."))
+        .attribute(Attribute::new("wait_for_invalidation", Type::Bool).default_value(false).description("Wait until CloudFront completes the invalidation (up to 20 minutes)."))
+        .attribute(Attribute::new("keep_previous_builds", Type::Number).default_value(1i64).description("How many previous builds keep their files (skew protection for visitors still running them). Default 1."))
+        .attribute(Attribute::new("build_id", Type::String).computed().description("The published build's Next.js build id."))
+        .attribute(Attribute::new("content_hash", Type::String).computed().description("sha256 of everything the build publishes (keys, contents, headers, tag rows). `drifted: ...` after objects went missing or changed outside Terraform: the next apply repairs them."))
+        .attribute(Attribute::new("builds", Type::list(Type::String)).computed().description("Build ids whose files are kept, newest (the published one) first."))
+        .attribute(Attribute::new("invalidation_id", Type::String).computed().description("Id of the last CloudFront invalidation this resource created, if any."));
+        for a in Target::attributes(true) {
+            block = block.attribute(a);
+        }
+        Schema::new(block)
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diags = role_arn::validate(config.attr("role_arn"), AttributePath::root("role_arn"));
+        if let Some(mode) = config.attr("invalidation").as_str() {
+            if !INVALIDATION_MODES.contains(&mode) {
+                diags.push(
+                    Diagnostic::error("Invalid invalidation", format!("invalidation is {mode:?}; it must be one of \"changed\", \"all\" or \"none\"."))
+                        .at(AttributePath::root("invalidation")),
+                );
+            }
+        }
+        if let Some(n) = config.attr("keep_previous_builds").as_i64() {
+            if !(0..=MAX_KEEP).contains(&n) {
+                diags.push(
+                    Diagnostic::error("Invalid keep_previous_builds", format!("keep_previous_builds is {n}; it must be between 0 and {MAX_KEEP}."))
+                        .at(AttributePath::root("keep_previous_builds")),
+                );
+            }
+        }
+        for name in ["assets_prefix", "cache_prefix"] {
+            if let Some(p) = config.attr(name).as_str() {
+                if p.is_empty() || p.starts_with('/') || p.ends_with('/') || p.contains("//") {
+                    diags.push(
+                        Diagnostic::error(format!("Invalid {name}"), format!("{name} is {p:?}; it must be a non-empty key prefix without leading or trailing \"/\", e.g. \"_assets\"."))
+                            .at(AttributePath::root(name)),
+                    );
+                }
+            }
+        }
+        for name in ["assets_bucket", "cache_bucket"] {
+            if let Some(b) = config.attr(name).as_str() {
+                let valid = (3..=63).contains(&b.len())
+                    && b.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+                    && !b.starts_with(['-', '.'])
+                    && !b.ends_with(['-', '.']);
+                if !valid {
+                    diags.push(
+                        Diagnostic::error(format!("Invalid {name}"), format!("{name} is {b:?}, which is not an S3 bucket name (3-63 lowercase letters, digits, '-' and '.')."))
+                            .at(AttributePath::root(name)),
+                    );
+                }
+            }
+        }
+        if config.attr("wait_for_invalidation").as_bool() == Some(true) && config.attr("distribution_id").is_null() {
+            diags.push(
+                Diagnostic::warning("wait_for_invalidation without distribution_id", "Nothing is invalidated without distribution_id, so there is nothing to wait for.")
+                    .at(AttributePath::root("wait_for_invalidation")),
+            );
+        }
+        diags
+    }
+
+    async fn modify_plan(&self, _ctx: Ctx<'_, Aws>, plan: &mut Plan) -> Diagnostics {
+        let computed = ["build_id", "content_hash", "builds", "invalidation_id"];
+        let config = plan.config.clone();
+        if config.attr("cache_bucket").is_null() {
+            plan.set("cache_bucket", config.attr("assets_bucket").clone());
+        }
+        let Some(build_dir) = config.attr("build_dir").as_str().map(str::to_string) else {
+            for name in computed {
+                plan.set_unknown(name);
+            }
+            for name in ["assets_prefix", "cache_prefix"] {
+                if config.attr(name).is_null() {
+                    plan.set_unknown(name);
+                }
+            }
+            return Diagnostics::new();
+        };
+        let build = match LocalBuild::read(&build_dir).await {
+            Ok(b) => b,
+            Err(e) => return build_error(e).into(),
+        };
+        if config.attr("assets_prefix").is_null() {
+            plan.set("assets_prefix", Value::string(build.assets_prefix()));
+        }
+        if config.attr("cache_prefix").is_null() {
+            plan.set("cache_prefix", Value::string(build.cache_prefix()));
+        }
+        match (plan.planned.attr("assets_bucket").as_str(), plan.planned.attr("assets_prefix").as_str()) {
+            (Some(b), Some(p)) => plan.set("id", Value::string(format!("{b}/{p}"))),
+            _ => plan.set_unknown("id"),
+        }
+        plan.set("build_id", Value::string(build.output.build_id.clone()));
+        plan.set("content_hash", Value::string(build.content_hash.clone()));
+        let prior = plan.prior.clone();
+        let content_same = prior.attr("content_hash").as_str() == Some(build.content_hash.as_str());
+        let keep_same = prior.attr("keep_previous_builds").semantically_eq(plan.planned.attr("keep_previous_builds"));
+        if !prior.is_null() && content_same && keep_same {
+            plan.set("builds", prior.attr("builds").clone());
+        } else {
+            plan.set_unknown("builds");
+        }
+        let invalidates = !plan.planned.attr("distribution_id").is_null()
+            && plan.planned.attr("invalidation").as_str() != Some("none");
+        if invalidates && !content_same {
+            plan.set_unknown("invalidation_id");
+        } else {
+            plan.set("invalidation_id", prior.attr("invalidation_id").clone());
+        }
+        Diagnostics::new()
+    }
+
+    async fn create(&self, ctx: Ctx<'_, Aws>, planned: Model, _config: Model) -> Result<Model, ApplyError<Model>> {
+        let build = read_planned(&planned).await?;
+        let clients = ctx.data.clients(&planned.target).await?;
+        let dest = planned.destination();
+        refuse_existing(&clients, &dest, &build.output.build_id).await?;
+        let req = Request {
+            clients: &clients,
+            dest: &dest,
+            build: &build,
+            build_dir: &planned.build_dir,
+            settings: planned.settings(),
+            previous: Vec::new(),
+            drifted: BTreeSet::new(),
+            stop: ctx.stop,
+        };
+        let result = deploy::deploy(req).await;
+        finish(planned, &clients, result)
+    }
+
+    async fn read(&self, ctx: Ctx<'_, Aws>, mut state: Model) -> Result<Option<Model>, Diagnostics> {
+        let builds = state.builds.clone().unwrap_or_default();
+        let Some(current) = builds.first() else {
+            return Ok(Some(state));
+        };
+        let clients = ctx.data.clients(&state.target).await?;
+        let dest = state.destination();
+        if objects::get_manifest(&clients, &dest, current).await?.is_none() {
+            tracing::info!(build_id = %current, "the published build's manifest is gone: the site is no longer there");
+            return Ok(None);
+        }
+        let previous = manifests(&clients, &dest, &builds).await?;
+        let drifted = deploy::drift(&clients, &dest, &previous).await?;
+        let expected: usize = super::manifest::live(&previous).len();
+        if !drifted.is_empty() && !state.content_hash.as_deref().unwrap_or("").starts_with(INCOMPLETE) {
+            let sample: Vec<String> = drifted.iter().take(3).map(|(a, rel)| dest.key(*a, rel)).collect();
+            tracing::info!(count = drifted.len(), ?sample, "published objects are missing or changed");
+            state.content_hash = Some(format!(
+                "{DRIFTED}: {} of {expected} published objects are missing or changed (e.g. {})",
+                drifted.len(),
+                sample.join(", ")
+            ));
+        }
+        Ok(Some(state))
+    }
+
+    async fn update(&self, ctx: Ctx<'_, Aws>, change: Change<Model>) -> Result<Model, ApplyError<Model>> {
+        let Change { prior, planned, .. } = change;
+        let build = read_planned(&planned).await?;
+        let clients = ctx.data.clients(&planned.target).await?;
+        let dest = planned.destination();
+        let previous = manifests(&clients, &dest, &prior.builds.clone().unwrap_or_default()).await?;
+        let prior_hash = prior.content_hash.as_deref().unwrap_or("");
+        let drifted = if prior_hash.starts_with(DRIFTED) || prior_hash.starts_with(INCOMPLETE) {
+            deploy::drift(&clients, &dest, &previous).await?
+        } else {
+            BTreeSet::new()
+        };
+        let req = Request {
+            clients: &clients,
+            dest: &dest,
+            build: &build,
+            build_dir: &planned.build_dir,
+            settings: planned.settings(),
+            previous,
+            drifted,
+            stop: ctx.stop,
+        };
+        let invalidation_before = prior.invalidation_id.clone();
+        let result = deploy::deploy(req).await;
+        let mut model = finish(planned, &clients, result)?;
+        if model.invalidation_id.is_none() {
+            model.invalidation_id = invalidation_before;
+        }
+        Ok(model)
+    }
+
+    async fn delete(&self, ctx: Ctx<'_, Aws>, state: Model) -> Result<(), Diagnostics> {
+        let clients = ctx.data.clients(&state.target).await?;
+        let dest = state.destination();
+        let builds = state.builds.clone().unwrap_or_default();
+        let previous = manifests(&clients, &dest, &builds).await?;
+        let mut diags = Diagnostics::new();
+        let entries: Vec<&super::manifest::Entry> = previous.iter().flat_map(|m| m.files.iter()).collect();
+        if let Err(e) = ignore_missing_bucket(deploy::delete_entries(&clients, &dest, entries.into_iter()).await) {
+            diags.push(e);
+        }
+        if let Some(table) = &dest.revalidation_table {
+            let rows: Vec<(String, String)> = super::manifest::all_rows(&previous).into_iter().collect();
+            if !rows.is_empty() {
+                if let Err(e) = super::tag_table::delete(&clients, table, &rows).await {
+                    diags.push(e);
+                }
+            }
+        }
+        if !diags.has_errors() {
+            let keys: Vec<String> = builds.iter().map(|id| dest.manifest_key(id)).collect();
+            if let Err(e) = ignore_missing_bucket(objects::delete(&clients, &dest.assets_bucket, &keys).await) {
+                diags.push(e);
+            }
+        }
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// `[REGION:]BUCKET/ASSETS_PREFIX[@ROLE_ARN[|EXTERNAL_ID]]`, e.g. `site-assets/_assets`.
+    async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
+        let (head, role_arn, external_id) = import_id::split(id);
+        let (region, rest) = match head.split_once(':') {
+            Some((r, rest)) => (Some(r.to_string()), rest),
+            None => (None, head),
+        };
+        let Some((bucket, prefix)) = rest.split_once('/').filter(|(b, p)| !b.is_empty() && !p.is_empty()) else {
+            return Err(Diagnostic::error(
+                "Invalid import id",
+                format!("{id:?} must be BUCKET/ASSETS_PREFIX (optionally REGION: before it and @ROLE_ARN after it), e.g. site-assets/_assets."),
+            )
+            .into());
+        };
+        let target = Target {
+            region,
+            role_arn,
+            external_id,
+        };
+        let clients = ctx.data.clients(&target).await?;
+        let probe = Destination {
+            assets_bucket: bucket.to_string(),
+            assets_prefix: prefix.trim_matches('/').to_string(),
+            cache_bucket: bucket.to_string(),
+            cache_prefix: String::new(),
+            revalidation_table: None,
+        };
+        let ids = objects::manifest_ids(&clients, &probe).await?;
+        let mut found = manifests(&clients, &probe, &ids).await?;
+        found.sort_by(|a, b| b.sequence.cmp(&a.sequence));
+        let Some(newest) = found.first() else {
+            return Err(Diagnostic::error(
+                "Nothing to import",
+                format!("s3://{bucket}/{} holds no build published by nextstack_nextjs_site.", probe.manifest_dir()),
+            )
+            .into());
+        };
+        let (dest, settings) = (&newest.destination, &newest.settings);
+        Ok(Model {
+            id: Some(format!("{}/{}", dest.assets_bucket, dest.assets_prefix)),
+            build_dir: newest.build_dir.clone(),
+            assets_bucket: dest.assets_bucket.clone(),
+            assets_prefix: Some(dest.assets_prefix.clone()),
+            cache_bucket: Some(dest.cache_bucket.clone()),
+            cache_prefix: Some(dest.cache_prefix.clone()),
+            revalidation_table: dest.revalidation_table.clone(),
+            distribution_id: settings.distribution_id.clone(),
+            invalidation: Some(settings.invalidation.clone()),
+            wait_for_invalidation: Some(settings.wait_for_invalidation),
+            keep_previous_builds: Some(settings.keep_previous_builds as i64),
+            target: Target {
+                region: Some(clients.region.clone()),
+                ..target
+            },
+            build_id: Some(newest.build_id.clone()),
+            content_hash: Some(newest.content_hash.clone()),
+            builds: Some(found.iter().map(|m| m.build_id.clone()).collect()),
+            invalidation_id: None,
+        })
+    }
+}
+
+/// The build, read again at apply; it must be what was planned.
+async fn read_planned(planned: &Model) -> Result<LocalBuild, Diagnostic> {
+    let build = LocalBuild::read(&planned.build_dir).await.map_err(build_error)?;
+    if let Some(hash) = planned.content_hash.as_deref() {
+        if hash != build.content_hash {
+            return Err(Diagnostic::error(
+                "The build changed after plan",
+                format!(
+                    "{} no longer holds the build that was planned (planned {hash}, found {}). Plan again.",
+                    planned.build_dir, build.content_hash
+                ),
+            )
+            .at(AttributePath::root("build_dir")));
+        }
+    }
+    Ok(build)
+}
+
+/// A new resource must not take over a site another resource (or an earlier state) publishes there.
+async fn refuse_existing(clients: &Clients, dest: &Destination, build_id: &str) -> Result<(), Diagnostic> {
+    let ids = match objects::manifest_ids(clients, dest).await {
+        Ok(ids) => ids,
+        Err(e) => return Err(e),
+    };
+    if ids.is_empty() {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        "A site is already published here",
+        format!(
+            "s3://{}/{} holds builds published by another nextstack_nextjs_site ({}); this one would be building {build_id}. Import it (terraform import ... {}/{}) or choose another assets_prefix.",
+            dest.assets_bucket,
+            dest.manifest_dir(),
+            ids.join(", "),
+            dest.assets_bucket,
+            dest.assets_prefix
+        ),
+    )
+    .at(AttributePath::root("assets_prefix")))
+}
+
+/// The manifests of `builds` that still exist, in the order given (newest first).
+async fn manifests(clients: &Clients, dest: &Destination, builds: &[String]) -> Result<Vec<Manifest>, Diagnostic> {
+    let mut out = Vec::with_capacity(builds.len());
+    for id in builds {
+        match ignore_missing_bucket(objects::get_manifest(clients, dest, id).await.map(Some))? {
+            Some(Some(m)) => out.push(m),
+            _ => tracing::warn!(build_id = %id, "the manifest of a kept build is gone; its files are no longer tracked"),
+        }
+    }
+    Ok(out)
+}
+
+/// A bucket that is gone holds nothing of ours: not an error when reading or deleting.
+fn ignore_missing_bucket<T: Default>(r: Result<T, Diagnostic>) -> Result<T, Diagnostic> {
+    match r {
+        Err(d) if d.detail.starts_with("NoSuchBucket") => Ok(T::default()),
+        other => other,
+    }
+}
+
+fn finish(planned: Model, clients: &Clients, result: Result<deploy::Deployed, Failed>) -> Result<Model, ApplyError<Model>> {
+    let deployed = match result {
+        Ok(d) => d,
+        Err(Failed(diags)) => return Err(diags.into()),
+    };
+    tracing::info!(
+        uploaded = deployed.uploaded,
+        deleted = deployed.deleted,
+        builds = ?deployed.builds,
+        "published the Next.js build"
+    );
+    let mut model = Model {
+        id: Some(format!("{}/{}", planned.assets_bucket, planned.assets_prefix.clone().unwrap_or_default())),
+        cache_bucket: Some(planned.cache_bucket.clone().unwrap_or_else(|| planned.assets_bucket.clone())),
+        build_id: Some(deployed.manifest.build_id.clone()),
+        content_hash: Some(deployed.manifest.content_hash.clone()),
+        builds: Some(deployed.builds.clone()),
+        invalidation_id: deployed.invalidation_id.clone(),
+        target: Target {
+            region: Some(clients.region.clone()),
+            ..planned.target.clone()
+        },
+        ..planned
+    };
+    if deployed.late_errors.is_empty() {
+        return Ok(model);
+    }
+    if deployed.late_errors.has_errors() {
+        // Published, but something after it failed: the next plan shows an update that finishes the job.
+        model.content_hash = Some(format!("{INCOMPLETE}: the last apply published {} but failed afterwards", deployed.manifest.build_id));
+    }
+    Err(ApplyError::keep(model, deployed.late_errors))
+}

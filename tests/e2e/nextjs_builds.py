@@ -1,0 +1,97 @@
+"""Real OpenNext builds of tests/nextjs-app for the tests, made once and kept outside the clone.
+
+    build("b1")            -> Path of a .open-next directory (variant 1, BUILD_ID nextstack-b1)
+    build("b2", variant=2) -> the same app with /about changed (its page, RSC payload and client chunk)
+
+Each build is ~1 minute on two cores, so builds are cached under $NEXTSTACK_CACHE/builds (default
+~/.cache/nextstack/builds), keyed by every tracked file of the app, the variant and the build id: a changed app
+or lock file builds again; an unchanged one is reused across sessions and clones. build.sh builds inside the
+app directory, so builds are serialised with a file lock (pytest-xdist workers or a second checkout may ask at
+the same time). A failed build raises with build.sh's output: the tests that need a build fail, never skip.
+Treat the returned directories as read-only; copy one (copy_build) to change it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import harness
+
+APP_DIR = harness.REPO_ROOT / "tests" / "nextjs-app"
+BUILD_SCRIPT = APP_DIR / "build.sh"
+CACHE_ROOT = Path(
+    os.environ.get("NEXTSTACK_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nextstack"
+)
+BUILD_TIMEOUT = float(os.environ.get("NEXTSTACK_BUILD_TIMEOUT", "900"))
+
+
+def app_digest() -> str:
+    """sha256 over the app's tracked files (names and contents): what decides a build's output."""
+    listed = subprocess.run(
+        ["git", "-C", str(harness.REPO_ROOT), "ls-files", "-z", "--", str(APP_DIR)],
+        check=True,
+        capture_output=True,
+    ).stdout.split(b"\0")
+    digest = hashlib.sha256()
+    for rel in sorted(p for p in listed if p):
+        digest.update(rel + b"\0")
+        digest.update(hashlib.sha256((harness.REPO_ROOT / rel.decode()).read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def build_id_for(name: str) -> str:
+    return "nextstack-" + name
+
+
+def build(name: str, variant: int = 1) -> Path:
+    """The .open-next directory of build `name` (BUILD_ID nextstack-<name>), building it if not cached."""
+    build_id = build_id_for(name)
+    key = "%s-v%d-%s" % (app_digest()[:16], variant, build_id)
+    out = CACHE_ROOT / "builds" / key
+    if (out / "open-next.output.json").is_file():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(CACHE_ROOT / "builds" / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (out / "open-next.output.json").is_file():
+            return out
+        partial = out.with_name(out.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        env = dict(os.environ, NEXTSTACK_VARIANT=str(variant), NEXTSTACK_BUILD_ID=build_id, NEXTSTACK_REQUIRE_SHARP="1")
+        try:
+            proc = subprocess.run(
+                [str(BUILD_SCRIPT), str(partial)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=BUILD_TIMEOUT,
+            )
+        except FileNotFoundError as exc:
+            raise harness.HarnessError("cannot run %s: %s" % (BUILD_SCRIPT, exc)) from exc
+        if proc.returncode != 0:
+            raise harness.HarnessError(
+                "the OpenNext build %s (variant %d) failed (exit %d):\n%s"
+                % (build_id, variant, proc.returncode, harness._tail(proc.stdout + proc.stderr))
+            )
+        partial.rename(out)
+        prune(keep=key)
+    return out
+
+
+def prune(keep: str) -> None:
+    """Drops cached builds of other app versions (a build is ~60 MB)."""
+    prefix = keep.split("-", 1)[0]
+    for entry in (CACHE_ROOT / "builds").iterdir():
+        if entry.is_dir() and not entry.name.startswith(prefix):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def copy_build(src: Path, dest: Path) -> Path:
+    """A private copy of a build (hard links would let a test's edits reach the cache: files are copied)."""
+    shutil.copytree(src, dest, symlinks=True)
+    return dest
