@@ -1,0 +1,349 @@
+"""nextstack_nextjs_site through real Terraform (1.15.5 and 1.0.3) against moto, on real OpenNext builds of
+tests/nextjs-app (tests/e2e/nextjs_builds.py): three builds, b1, then b2 with /about changed, then b3.
+
+Every expectation is derived from the build directories themselves (their files, digests and
+dynamodb-cache.json) and from the rules the issue states, then checked in S3, DynamoDB and CloudFront through
+boto3; Terraform's own view is checked separately.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+REGION = "eu-west-1"
+ASSETS = "site-assets"
+CACHE = "site-cache"
+TABLE = "site-tags"
+IMMUTABLE = "public,max-age=31536000,immutable"
+REVALIDATE = "public,max-age=0,s-maxage=31536000,must-revalidate"
+# The Content-Type each extension of the test app's build must get (a new extension fails the test here).
+CONTENT_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".ico": "image/x-icon",
+    ".png": "image/png",
+    ".txt": "text/plain; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".cache": "application/octet-stream",
+    "": "application/octet-stream",
+}
+
+CONFIG = """
+terraform {
+  required_providers {
+    nextstack = { source = "nextstack/nextstack" }
+  }
+}
+
+provider "nextstack" {
+  region = "%(region)s"
+}
+
+variable "build_dir" {
+  type = string
+}
+
+resource "nextstack_nextjs_site" "site" {
+  build_dir          = var.build_dir
+  assets_bucket      = "%(assets)s"
+  cache_bucket       = "%(cache)s"
+  revalidation_table = "%(table)s"
+  distribution_id    = "%(distribution)s"
+}
+
+output "build_id" { value = nextstack_nextjs_site.site.build_id }
+output "builds" { value = nextstack_nextjs_site.site.builds }
+output "content_hash" { value = nextstack_nextjs_site.site.content_hash }
+output "invalidation_id" { value = nextstack_nextjs_site.site.invalidation_id }
+"""
+
+
+# ------------------------------------------------------------------------------------------ what a build holds
+def build_files(build: Path) -> dict:
+    """{(bucket, key): {"sha": ..., "cache_control": ..., "content_type": ...}} the build must publish."""
+    output = json.loads((build / "open-next.output.json").read_text())
+    out = {}
+    for copy in output["origins"]["s3"]["copy"]:
+        src = build / Path(copy["from"]).relative_to(".open-next")
+        bucket = ASSETS if copy.get("cached") else CACHE
+        for path in sorted(p for p in src.rglob("*") if p.is_file()):
+            rel = path.relative_to(src).as_posix()
+            ext = path.suffix if path.suffix in CONTENT_TYPES else None
+            assert ext is not None or path.suffix == "", "add %r to CONTENT_TYPES" % path.suffix
+            if copy.get("cached"):
+                cache_control = IMMUTABLE if rel.startswith("_next/") else REVALIDATE
+            else:
+                cache_control = None
+            out[(bucket, copy["to"] + "/" + rel)] = {
+                "sha": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "cache_control": cache_control,
+                "content_type": CONTENT_TYPES[ext or ""],
+            }
+    return out
+
+
+def tag_rows(build: Path) -> set:
+    rows = json.loads((build / "dynamodb-provider" / "dynamodb-cache.json").read_text())
+    return {(r["tag"]["S"], r["path"]["S"]) for r in rows}
+
+
+def changed_unhashed(old: dict, new: dict) -> set:
+    """CloudFront paths of un-hashed assets whose content differs between two builds (or that appear/go)."""
+    paths = set()
+    for key in set(old) | set(new):
+        bucket, name = key
+        if bucket != ASSETS or name.startswith("_assets/_next/"):
+            continue
+        if old.get(key, {}).get("sha") != new.get(key, {}).get("sha"):
+            paths.add("/" + name[len("_assets/") :])
+    return paths
+
+
+# ---------------------------------------------------------------------------------------------- what AWS holds
+def objects(aws, bucket) -> dict:
+    s3 = aws.client("s3", REGION)
+    out = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for o in page.get("Contents", []):
+            out[o["Key"]] = o["ETag"]
+    return out
+
+
+def table_rows(aws) -> set:
+    ddb = aws.client("dynamodb", REGION)
+    return {(i["tag"]["S"], i["path"]["S"]) for i in ddb.scan(TableName=TABLE)["Items"]}
+
+
+def invalidation_paths(aws, distribution_id, invalidation_id) -> set:
+    cf = aws.client("cloudfront", REGION)
+    inv = cf.get_invalidation(DistributionId=distribution_id, Id=invalidation_id)["Invalidation"]
+    return set(inv["InvalidationBatch"]["Paths"].get("Items", []))
+
+
+def make_site_infra(aws) -> str:
+    """The buckets, the tag table and a distribution as a user's other configuration would make them, plus
+    foreign objects and a foreign row that the resource must never touch. Returns the distribution id."""
+    s3 = aws.client("s3", REGION)
+    for bucket in (ASSETS, CACHE):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_object(Bucket=ASSETS, Key="_assets/foreign.txt", Body=b"not ours")
+    s3.put_object(Bucket=ASSETS, Key="elsewhere/index.html", Body=b"not ours")
+    s3.put_object(Bucket=CACHE, Key="_cache/foreign", Body=b"not ours")
+    ddb = aws.client("dynamodb", REGION)
+    ddb.create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "tag", "KeyType": "HASH"}, {"AttributeName": "path", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "tag", "AttributeType": "S"},
+            {"AttributeName": "path", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.put_item(TableName=TABLE, Item={"tag": {"S": "foreign"}, "path": {"S": "row"}})
+    cf = aws.client("cloudfront", REGION)
+    dist = cf.create_distribution(
+        DistributionConfig={
+            "CallerReference": "nextjs-site-test",
+            "Comment": "test",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "s3",
+                        "DomainName": "%s.s3.%s.amazonaws.com" % (ASSETS, REGION),
+                        "OriginPath": "/_assets",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "s3",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                "TrustedSigners": {"Enabled": False, "Quantity": 0},
+            },
+        }
+    )
+    return dist["Distribution"]["Id"]
+
+
+FOREIGN = {ASSETS: {"_assets/foreign.txt", "elsewhere/index.html"}, CACHE: {"_cache/foreign"}}
+
+
+def assert_published(aws, expected: dict, label: str):
+    """Every expected object is there with its headers and contents; cache objects are not public."""
+    s3 = aws.client("s3", REGION)
+    for (bucket, key), want in sorted(expected.items()):
+        head = s3.head_object(Bucket=bucket, Key=key)
+        assert head.get("CacheControl") == want["cache_control"], "%s: Cache-Control of s3://%s/%s" % (label, bucket, key)
+        assert head["ContentType"] == want["content_type"], "%s: Content-Type of s3://%s/%s" % (label, bucket, key)
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        assert hashlib.sha256(body).hexdigest() == want["sha"], "%s: contents of s3://%s/%s" % (label, bucket, key)
+        if bucket == CACHE:
+            grants = s3.get_object_acl(Bucket=bucket, Key=key)["Grants"]
+            public = [g for g in grants if "AllUsers" in g["Grantee"].get("URI", "") or "AuthenticatedUsers" in g["Grantee"].get("URI", "")]
+            assert not public, "s3://%s/%s is publicly readable: %s" % (bucket, key, public)
+
+
+def put_keys(counter) -> set:
+    """(bucket, key) of every PutObject counted by the proxy since its last reset."""
+    out = set()
+    for key, n in counter.snapshot().items():
+        if key.startswith("s3 PUT /"):
+            bucket, _, name = key[len("s3 PUT /") :].partition("/")
+            out.add((bucket, urllib.parse.unquote(name.split("?")[0])))
+    return out
+
+
+def use_build(tf, build: Path):
+    (tf.workdir / "build.auto.tfvars.json").write_text(json.dumps({"build_dir": str(build)}))
+
+
+# ----------------------------------------------------------------------------------------------------- tests
+def test_publish_update_prune_repair_import_destroy(terraform, nextjs_builds, aws, aws_faults):
+    b1, b2, b3 = nextjs_builds.get("b1"), nextjs_builds.get("b2", 2), nextjs_builds.get("b3", 2)
+    files1, files2, files3 = build_files(b1), build_files(b2), build_files(b3)
+    assert any("/about/" in k for (_, k) in set(files2) - set(files1)), "b2 must change the /about chunk"
+    distribution = make_site_infra(aws)
+    tf = terraform(env={"AWS_ENDPOINT_URL": aws_faults.url})
+    tf.write(CONFIG % {"region": REGION, "assets": ASSETS, "cache": CACHE, "table": TABLE, "distribution": distribution})
+
+    # -- first publish: every file with its headers, the caches, the tag rows, one invalidation
+    use_build(tf, b1)
+    plan = tf.plan_ok()
+    assert "nextstack-b1" in plan.stdout, plan.stdout
+    aws_faults.reset()
+    tf.apply_ok()
+    assert_published(aws, files1, "b1")
+    assert any(k.startswith("_cache/nextstack-b1/") for (b, k) in files1 if b == CACHE)
+    assert any(k.startswith("_cache/__fetch/nextstack-b1/") for (b, k) in files1 if b == CACHE), "the fetch cache"
+    assert table_rows(aws) == tag_rows(b1) | {("foreign", "row")}
+    out = tf.outputs()
+    assert out["build_id"] == "nextstack-b1" and out["builds"] == ["nextstack-b1"]
+    assert invalidation_paths(aws, distribution, out["invalidation_id"]) == changed_unhashed({}, files1)
+    assert put_keys(aws_faults) >= set(files1)
+    state = json.dumps(tf.state_json())
+    assert len(state) < 8000, "state must stay small (ids and digests): %d bytes" % len(state)
+    assert "_buildManifest" not in state, "per-file data belongs in the bucket's manifest, not in state"
+
+    tf.assert_no_changes()
+
+    # -- second build, /about changed: only what changed is uploaded, only changed un-hashed paths invalidated
+    use_build(tf, b2)
+    plan = tf.plan_ok()
+    assert "update in-place" in plan.stdout and "nextstack-b2" in plan.stdout, plan.stdout
+    aws_faults.reset()
+    tf.apply_ok()
+    changed = {k for k in files2 if files1.get(k, {}).get("sha") != files2[k]["sha"]}
+    uploaded = {k for k in put_keys(aws_faults) if "/.nextstack/" not in k[1]}
+    assert uploaded == changed, "uploaded %s, changed %s" % (sorted(uploaded - changed), sorted(changed - uploaded))
+    assert len(uploaded) < len(files2)
+    assert_published(aws, files2, "b2")
+    out = tf.outputs()
+    assert out["builds"] == ["nextstack-b2", "nextstack-b1"]
+    assert invalidation_paths(aws, distribution, out["invalidation_id"]) == changed_unhashed(files1, files2)
+    # skew protection: b1's chunks (and cache, and rows) are still there for visitors still running it
+    assert set(files1) - set(files2), "b1 has files of its own"
+    live = {(ASSETS, k) for k in objects(aws, ASSETS)} | {(CACHE, k) for k in objects(aws, CACHE)}
+    assert set(files1) <= live, "b1's files must stay after the second deploy"
+    assert tag_rows(b1) | tag_rows(b2) <= table_rows(aws)
+    tf.assert_no_changes()
+
+    # -- third build: b1 leaves the window; what b1 alone had goes, what b2 and b3 share stays
+    use_build(tf, b3)
+    tf.apply_ok()
+    assert_published(aws, files3, "b3")
+    live = {(ASSETS, k) for k in objects(aws, ASSETS)} | {(CACHE, k) for k in objects(aws, CACHE)}
+    only_b1 = set(files1) - set(files2) - set(files3)
+    assert only_b1 and not (only_b1 & live), "b1's own files must be gone: %s" % sorted(only_b1 & live)
+    assert set(files2) <= live, "b2 is still kept"
+    rows = table_rows(aws)
+    assert not (tag_rows(b1) & rows), "b1's tag rows go with it"
+    assert tag_rows(b2) | tag_rows(b3) <= rows
+    assert tf.outputs()["builds"] == ["nextstack-b3", "nextstack-b2"]
+    tf.assert_no_changes()
+
+    # -- drift: an object deleted by hand and one overwritten are found by refresh and repaired by apply
+    s3 = aws.client("s3", REGION)
+    victim = sorted(k for (b, k) in files3 if b == ASSETS and k.startswith("_assets/_next/"))[0]
+    s3.delete_object(Bucket=ASSETS, Key=victim)
+    s3.put_object(Bucket=ASSETS, Key="_assets/robots.txt", Body=b"User-agent: *\nDisallow: /\n")
+    assert tf.plan_detailed_exitcode() == 2
+    plan = tf.plan_ok()
+    assert "drifted: 2 of" in plan.stdout, plan.stdout
+    tf.apply_ok()
+    assert_published(aws, files3, "repaired")
+    tf.assert_no_changes()
+
+    # -- import by bucket and prefix reproduces the state
+    before = tf.resource("nextstack_nextjs_site.site")
+    tf.check(tf.run("state", "rm", "nextstack_nextjs_site.site"))
+    tf.check(tf.import_("nextstack_nextjs_site.site", "%s/_assets" % ASSETS))
+    after = tf.resource("nextstack_nextjs_site.site")
+    for attr in ("build_id", "builds", "content_hash", "assets_prefix", "cache_bucket", "cache_prefix", "revalidation_table", "distribution_id"):
+        assert after[attr] == before[attr], attr
+    tf.assert_no_changes()
+
+    # -- destroy: everything it wrote goes, nothing else
+    tf.destroy_ok()
+    assert set(objects(aws, ASSETS)) == FOREIGN[ASSETS]
+    assert set(objects(aws, CACHE)) == FOREIGN[CACHE]
+    assert table_rows(aws) == {("foreign", "row")}
+
+
+@pytest.mark.parametrize(
+    "breakage, message",
+    [
+        ("missing", "does not exist"),
+        ("no-output", "open-next.output.json: not found"),
+        ("no-assets", "assets: missing"),
+        ("unknown-version", "unknown OpenNext output version 9.1.0"),
+        ("bad-json", "is not valid JSON"),
+    ],
+)
+def test_a_bad_build_dir_is_refused_at_plan_naming_the_path(terraform, nextjs_builds, aws, tmp_path, breakage, message):
+    import nextjs_builds as builds
+
+    build = tmp_path / "broken" / ".open-next"
+    if breakage != "missing":
+        builds.copy_build(nextjs_builds.get("b1"), build)
+    output = build / "open-next.output.json"
+    if breakage == "no-output":
+        output.unlink()
+    elif breakage == "no-assets":
+        import shutil
+
+        shutil.rmtree(build / "assets")
+    elif breakage == "unknown-version":
+        output.write_text(json.dumps(dict(json.loads(output.read_text()), version="9.1.0")))
+    elif breakage == "bad-json":
+        output.write_text("{not json")
+    make_site_infra(aws)
+    tf = terraform()
+    tf.write(CONFIG % {"region": REGION, "assets": ASSETS, "cache": CACHE, "table": TABLE, "distribution": "E123"})
+    use_build(tf, build)
+    result = tf.plan_fails(contains=message)
+    assert str(build) in " ".join(result.stderr.split()) or str(build) in result.stderr.replace("\n", ""), result.stderr
+    assert "build_dir" in result.stderr, "the error points at build_dir:\n" + result.stderr
+
+
+def test_a_failed_first_publish_leaves_nothing_behind(terraform, nextjs_builds, aws):
+    """The cache bucket does not exist: the hashed assets were already uploaded when the cache upload fails,
+    and the create removes them again."""
+    make_site_infra(aws)
+    tf = terraform()
+    tf.write(
+        (CONFIG % {"region": REGION, "assets": ASSETS, "cache": "no-such-cache-bucket", "table": TABLE, "distribution": "E123"})
+    )
+    use_build(tf, nextjs_builds.get("b1"))
+    tf.apply_fails(contains="no-such-cache-bucket")
+    assert set(objects(aws, ASSETS)) == FOREIGN[ASSETS], "nothing of the failed publish stays"
+    assert table_rows(aws) == {("foreign", "row")}
+    assert tf.resources() == {}
