@@ -9,6 +9,7 @@
     terraform         function factory, parametrized over Terraform 1.15.5 / 1.0.3 (ids tf1.15 / tf1.0)
     terraform_latest  function the same factory for Terraform 1.15.5 only
     terraform_legacy  function the same factory for Terraform 1.0.3 only
+    nextjs_builds     session  NextjsBuilds: .get(name, variant=1) -> Path of a real OpenNext build of tests/nextjs-app
 
     tf = terraform(workdir=None, *, provider=True, aws=True, region="eu-west-1", env=None) -> harness.Terraform
 

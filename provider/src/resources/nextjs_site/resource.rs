@@ -235,11 +235,11 @@ impl Resource for NextjsSiteResource {
         };
         let clients = ctx.data.clients(&state.target).await?;
         let dest = state.destination();
-        if objects::get_manifest(&clients, &dest, current).await?.is_none() {
+        let previous = manifests(&clients, &dest, &builds).await?;
+        if previous.first().map(|m| &m.build_id) != Some(current) {
             tracing::info!(build_id = %current, "the published build's manifest is gone: the site is no longer there");
             return Ok(None);
         }
-        let previous = manifests(&clients, &dest, &builds).await?;
         let drifted = deploy::drift(&clients, &dest, &previous).await?;
         let expected: usize = super::manifest::live(&previous).len();
         if !drifted.is_empty() && !state.content_hash.as_deref().unwrap_or("").starts_with(INCOMPLETE) {
