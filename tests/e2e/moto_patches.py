@@ -282,6 +282,52 @@ def cloudfront_viewer_certificate_default_flag():
     _wrap(ViewerCertificate, "__init__", make)
 
 
+def cloudfront_publish_and_update_function():
+    """CloudFront Functions: PublishFunction and UpdateFunction are missing.
+
+    AWS: POST /2020-05-31/function/{Name}/publish copies the DEVELOPMENT stage to LIVE (the summary then says
+    Status UNASSOCIATED, Stage LIVE); PUT /2020-05-31/function/{Name} replaces the code and configuration and
+    returns a new ETag. moto 5.2.5 has CreateFunction, DescribeFunction, GetFunction, ListFunctions and
+    DeleteFunction only, so hashicorp/aws fails on `aws_cloudfront_function` with `publish = true` (HTTP 404)
+    and on any change of its code. Fix: both operations, on moto's own function model.
+    """
+    from moto.cloudfront import responses, urls
+    from moto.cloudfront.models import CloudFrontBackend
+    from moto.core.responses import ActionResult
+    from moto.moto_api._internal import mock_random
+
+    urls.url_paths["{0}/2020-05-31/function/(?P<function_name>[^/]+)/publish$"] = responses.CloudFrontResponse.dispatch
+
+    def publish(self, name):
+        function = self.describe_function(name)
+        function.stage = "LIVE"
+        function.status = "UNASSOCIATED"
+        return function
+
+    def update(self, name, config, code):
+        function = self.describe_function(name)
+        function.config = config or function.config
+        function.code = code
+        function.stage = "DEVELOPMENT"
+        function.etag = mock_random.get_random_hex(14).upper()
+        return function
+
+    def publish_function(self):
+        function = self.backend.publish_cloudfront_function(self._get_param("Name"))
+        return ActionResult({"FunctionSummary": function.function_summary})
+
+    def update_function(self):
+        function = self.backend.update_cloudfront_function(
+            self._get_param("Name"), self._get_param("FunctionConfig", {}), self._get_param("FunctionCode")
+        )
+        return ActionResult({"FunctionSummary": function.function_summary, "ETag": function.etag})
+
+    CloudFrontBackend.publish_cloudfront_function = publish
+    CloudFrontBackend.update_cloudfront_function = update
+    responses.CloudFrontResponse.publish_function = publish_function
+    responses.CloudFrontResponse.update_function = update_function
+
+
 PATCHES = [
     ec2_create_launch_template_tag_specifications,
     ec2_security_group_rule_description,
@@ -290,6 +336,7 @@ PATCHES = [
     cloudfront_origin_access_control_id,
     cloudfront_cache_policy_forwarded_values,
     cloudfront_viewer_certificate_default_flag,
+    cloudfront_publish_and_update_function,
 ]
 
 _applied = False
