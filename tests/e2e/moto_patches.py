@@ -328,6 +328,29 @@ def cloudfront_publish_and_update_function():
     responses.CloudFrontResponse.update_function = update_function
 
 
+def cloudfront_function_associations():
+    """CloudFront distributions: a cache behaviour's FunctionAssociations are dropped.
+
+    AWS: CreateDistribution / UpdateDistribution take FunctionAssociations {Quantity, Items: [{FunctionARN,
+    EventType}]} on the default and every ordered cache behaviour, and GetDistribution(Config) returns them.
+    moto always answers {Quantity: 0}, so a viewer-request function is not associated as far as any reader
+    can tell, and hashicorp/aws plans to add its `function_association` on every run. Fix: keep what was given
+    (CacheBehaviour calls this __init__ too).
+    """
+    from moto.cloudfront.models import DefaultCacheBehaviour
+
+    def make(original):
+        def __init__(self, config, *args, **kwargs):
+            original(self, config, *args, **kwargs)
+            given = config.get("FunctionAssociations") or {}
+            items = given.get("Items") or []
+            self.function_associations = {"Quantity": len(items), "Items": items} if items else {"Quantity": 0}
+
+        return __init__
+
+    _wrap(DefaultCacheBehaviour, "__init__", make)
+
+
 PATCHES = [
     ec2_create_launch_template_tag_specifications,
     ec2_security_group_rule_description,
@@ -337,6 +360,7 @@ PATCHES = [
     cloudfront_cache_policy_forwarded_values,
     cloudfront_viewer_certificate_default_flag,
     cloudfront_publish_and_update_function,
+    cloudfront_function_associations,
 ]
 
 _applied = False
