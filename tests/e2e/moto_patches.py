@@ -210,6 +210,42 @@ def lambda_dead_letter_config():
     _wrap(LambdaFunction, "update_configuration", make_update_configuration)
 
 
+def s3_bucket_policy_conditions():
+    """S3 bucket policies: a statement's Condition is ignored when moto checks object requests.
+
+    AWS: a statement applies only when its Condition holds; the usual TLS-only statement (Deny s3:* to * if
+    aws:SecureTransport is false) denies nothing to a request over HTTPS. moto checks every object request
+    against the bucket policy with Principal and Condition ignored, so that statement denies every PutObject and
+    GetObject (HTTP 403 with an empty body). Fix: statements with a Condition are left out of moto's check
+    (moto can evaluate none of them); the rest are checked as before.
+    """
+    import json as _json
+
+    from moto.s3.models import FakeBucket
+
+    def make(original):
+        def get_permission(self, action, resource):
+            if self.policy is None:
+                return original(self, action, resource)
+            policy = _json.loads(self.policy)
+            statements = policy.get("Statement", [])
+            if isinstance(statements, dict):
+                statements = [statements]
+            kept = [st for st in statements if not st.get("Condition")]
+            if len(kept) == len(statements):
+                return original(self, action, resource)
+            saved = self.policy
+            try:
+                self.policy = _json.dumps(dict(policy, Statement=kept)).encode()
+                return original(self, action, resource)
+            finally:
+                self.policy = saved
+
+        return get_permission
+
+    _wrap(FakeBucket, "get_permission", make)
+
+
 # --------------------------------------------------------------------------------------------- CloudFront
 
 
