@@ -397,6 +397,7 @@ PATCHES = [
     cloudfront_viewer_certificate_default_flag,
     cloudfront_publish_and_update_function,
     cloudfront_function_associations,
+    s3_bucket_policy_conditions,
 ]
 
 _applied = False
