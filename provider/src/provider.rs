@@ -84,7 +84,10 @@ impl Provider for NextstackProvider {
     }
 
     fn data_sources(&self) -> Vec<Box<dyn AnyDataSource<Aws>>> {
-        vec![data_source(SsmParametersDataSource)]
+        vec![
+            data_source(SsmParametersDataSource),
+            data_source(crate::resources::nextjs_build::NextjsBuildDataSource),
+        ]
     }
 
     fn functions(&self) -> Vec<Box<dyn Function>> {

@@ -4,6 +4,7 @@
 pub mod acm_certificate;
 pub mod dns_alias;
 pub mod import_id;
+pub mod nextjs_build;
 pub mod nextjs_site;
 pub mod poll;
 pub mod role_arn;

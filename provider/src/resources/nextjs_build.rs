@@ -1,0 +1,301 @@
+//! `data "nextstack_nextjs_build"`: reads an OpenNext build (`.open-next/`) and returns what Terraform modules need
+//! to wire it: CloudFront behaviours and origins in OpenNext's order, and every function bundle as a deterministic
+//! zip with the `source_code_hash` Lambda expects.
+//!
+//! Why a data source and not `archive_file`: the zips must not change when nothing in the bundle changed
+//! (mtimes, umask and directory order change nothing here, so a rebuild of the same code plans no Lambda update),
+//! and the 28 MB server bundle is compressed once, not on every plan (the zip's comment records the digest of its
+//! inputs, see `crate::opennext::bundle_zip`). No AWS call is made.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tfplugin_framework::{Attribute, AttributePath, Block, Ctx, DataSource, Diagnostic, Diagnostics, Schema, Type};
+
+use crate::aws::Aws;
+use crate::opennext::bundle_zip::{self, ZipError};
+use crate::opennext::{BuildError, BuildOutput};
+
+/// Where the zips go when `zip_dir` is not set, relative to the build directory.
+const DEFAULT_ZIP_DIR: &str = ".nextstack/zips";
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Model {
+    pub build_dir: String,
+    pub zip_dir: Option<String>,
+    pub id: Option<String>,
+    pub build_id: Option<String>,
+    pub behaviors: Option<Vec<BehaviorModel>>,
+    pub origins: Option<BTreeMap<String, OriginModel>>,
+    pub functions: Option<BTreeMap<String, FunctionModel>>,
+    pub assets_prefix: Option<String>,
+    pub cache_prefix: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BehaviorModel {
+    pub pattern: String,
+    pub origin: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OriginModel {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub origin_path: Option<String>,
+    pub function: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FunctionModel {
+    pub role: String,
+    pub bundle_dir: String,
+    pub handler: String,
+    pub streaming: bool,
+    pub zip_path: String,
+    pub source_code_hash: String,
+    pub zip_size: u64,
+}
+
+pub struct NextjsBuildDataSource;
+
+fn schema() -> Schema {
+    let behavior = Type::object([("pattern", Type::String), ("origin", Type::String)]);
+    let origin = Type::object([
+        ("type", Type::String),
+        ("origin_path", Type::String),
+        ("function", Type::String),
+    ]);
+    let function = Type::object([
+        ("role", Type::String),
+        ("bundle_dir", Type::String),
+        ("handler", Type::String),
+        ("streaming", Type::Bool),
+        ("zip_path", Type::String),
+        ("source_code_hash", Type::String),
+        ("zip_size", Type::Number),
+    ]);
+    Schema::new(
+        Block::new(
+            "Reads an OpenNext build (the `.open-next` directory) for the modules that deploy it: CloudFront \
+             behaviours and origins in OpenNext's order, and every function bundle as a deterministic zip with \
+             its `source_code_hash`. Same bytes in, same zip out; an unchanged bundle is not compressed again. \
+             Makes no AWS call.",
+        )
+        .attribute(Attribute::new("build_dir", Type::String).required().description(
+            "The `.open-next` directory of an OpenNext 3 or 4 build, e.g. `\"${path.module}/app/.open-next\"`.",
+        ))
+        .attribute(
+            Attribute::new("zip_dir", Type::String)
+                .optional()
+                .computed()
+                .description(
+                    "Where the function zips are written (created if missing). Default: `<build_dir>/.nextstack/zips`.",
+                ),
+        )
+        .attribute(
+            Attribute::new("id", Type::String)
+                .computed()
+                .description("The build id."),
+        )
+        .attribute(
+            Attribute::new("build_id", Type::String)
+                .computed()
+                .description("The Next.js `BUILD_ID` of the build."),
+        )
+        .attribute(
+            Attribute::new("behaviors", Type::list(behavior))
+                .computed()
+                .description(
+                    "CloudFront cache behaviours in OpenNext's order (most specific first, `*` the default): \
+             `pattern` and the name of its `origin` in `origins`.",
+                ),
+        )
+        .attribute(Attribute::new("origins", Type::map(origin)).computed().description(
+            "Origins by name (`s3`, `default`, `imageOptimizer`, split functions): `type` (`s3` or `function`), \
+             `origin_path` (S3 only, e.g. `/_assets`), `function` (the key in `functions`, function origins only).",
+        ))
+        .attribute(Attribute::new("functions", Type::map(function)).computed().description(
+            "Function bundles by name (`default`, `imageOptimizer`, split functions, `warmer`, `revalidation`, \
+             `initialization`, `edge:<name>`): `role` (`server`, `image_optimization`, `revalidation`, `warmer`, \
+             `initialization`, `edge`), `bundle_dir` (absolute), `handler`, `streaming`, `zip_path` (absolute), \
+             `source_code_hash` (base64 sha256 of the zip, as `filebase64sha256(zip_path)`), `zip_size` (bytes).",
+        ))
+        .attribute(
+            Attribute::new("assets_prefix", Type::String)
+                .computed()
+                .description("Bucket prefix of the static assets (the S3 origin's cached copy, e.g. `_assets`)."),
+        )
+        .attribute(
+            Attribute::new("cache_prefix", Type::String)
+                .computed()
+                .description("Bucket prefix of the ISR cache (the S3 origin's uncached copy, e.g. `_cache`)."),
+        ),
+    )
+}
+
+fn build_dir_error(e: impl std::fmt::Display) -> Diagnostics {
+    Diagnostic::error("Unusable OpenNext build", e.to_string())
+        .at(AttributePath::root("build_dir"))
+        .into()
+}
+
+fn zip_error(e: ZipError, zip_dir_configured: bool) -> Diagnostics {
+    match e {
+        ZipError::Bundle(e) => build_dir_error(e),
+        ZipError::Output(e) => {
+            let at = if zip_dir_configured { "zip_dir" } else { "build_dir" };
+            Diagnostic::error("Cannot write the function zips", e.to_string())
+                .at(AttributePath::root(at))
+                .into()
+        }
+    }
+}
+
+fn absolute(path: &str) -> PathBuf {
+    let p = PathBuf::from(path);
+    std::path::absolute(&p).unwrap_or(p)
+}
+
+fn display(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+#[async_trait]
+impl DataSource for NextjsBuildDataSource {
+    type Model = Model;
+    type Data = Aws;
+
+    fn name(&self) -> &'static str {
+        "nextjs_build"
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    async fn read(&self, _ctx: Ctx<'_, Aws>, config: Model) -> Result<Model, Diagnostics> {
+        let build_dir = absolute(&config.build_dir);
+        let zip_dir = match &config.zip_dir {
+            Some(dir) => absolute(dir),
+            None => build_dir.join(DEFAULT_ZIP_DIR),
+        };
+        let output = tokio::task::spawn_blocking({
+            let build_dir = build_dir.clone();
+            move || BuildOutput::read(&build_dir)
+        })
+        .await
+        .unwrap_or_else(|e| Err(BuildError::new(&build_dir, format!("reading the build failed: {e}"))))
+        .map_err(build_dir_error)?;
+
+        let zips = bundle_zip::zip_functions(&output.functions, &zip_dir)
+            .await
+            .map_err(|e| zip_error(e, config.zip_dir.is_some()))?;
+        let functions = output
+            .functions
+            .iter()
+            .zip(zips)
+            .map(|(f, (_, zip))| {
+                let model = FunctionModel {
+                    role: f.role.as_str().to_string(),
+                    bundle_dir: display(&f.bundle),
+                    handler: f.handler.clone(),
+                    streaming: f.streaming,
+                    zip_path: display(&zip.path),
+                    source_code_hash: zip.source_code_hash,
+                    zip_size: zip.size,
+                };
+                (f.name.clone(), model)
+            })
+            .collect();
+        let origins = output
+            .origins
+            .iter()
+            .map(|o| {
+                let model = OriginModel {
+                    kind: o.kind.clone(),
+                    origin_path: o.origin_path.clone(),
+                    function: o.function.clone(),
+                };
+                (o.name.clone(), model)
+            })
+            .collect();
+        let behaviors = output
+            .behaviors
+            .iter()
+            .map(|b| BehaviorModel {
+                pattern: b.pattern.clone(),
+                origin: b.origin.clone(),
+            })
+            .collect();
+        Ok(Model {
+            zip_dir: Some(config.zip_dir.clone().unwrap_or_else(|| display(&zip_dir))),
+            id: Some(output.build_id.clone()),
+            build_id: Some(output.build_id.clone()),
+            behaviors: Some(behaviors),
+            origins: Some(origins),
+            functions: Some(functions),
+            assets_prefix: output.assets_copy().map(|c| c.to.clone()),
+            cache_prefix: output.cache_copy().map(|c| c.to.clone()),
+            build_dir: config.build_dir,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfplugin_framework::json::from_model;
+
+    #[test]
+    fn model_matches_schema() {
+        let model = Model {
+            build_dir: "b".into(),
+            zip_dir: None,
+            id: Some("x".into()),
+            build_id: Some("x".into()),
+            behaviors: Some(vec![BehaviorModel {
+                pattern: "*".into(),
+                origin: "default".into(),
+            }]),
+            origins: Some(BTreeMap::from([(
+                "s3".into(),
+                OriginModel {
+                    kind: "s3".into(),
+                    origin_path: Some("/_assets".into()),
+                    function: None,
+                },
+            )])),
+            functions: Some(BTreeMap::from([(
+                "default".into(),
+                FunctionModel {
+                    role: "server".into(),
+                    bundle_dir: "/b/server-functions/default".into(),
+                    handler: "index.handler".into(),
+                    streaming: true,
+                    zip_path: "/z/default.zip".into(),
+                    source_code_hash: "h".into(),
+                    zip_size: 12,
+                },
+            )])),
+            assets_prefix: Some("_assets".into()),
+            cache_prefix: Some("_cache".into()),
+        };
+        let value = from_model(&model, &schema().value_type()).unwrap();
+        let f = value.attr("functions").attr("default");
+        assert_eq!(f.attr("zip_size").as_i64(), Some(12));
+        assert_eq!(f.attr("streaming").as_bool(), Some(true));
+        assert_eq!(value.attr("origins").attr("s3").attr("type").as_str(), Some("s3"));
+        assert!(value.attr("origins").attr("s3").attr("function").is_null());
+        let json = serde_json::to_value(&model).unwrap();
+        let fields: Vec<&String> = json.as_object().unwrap().keys().collect();
+        let attrs: Vec<String> = schema().block.attributes.iter().map(|a| a.name.clone()).collect();
+        assert_eq!(fields.len(), attrs.len());
+        assert!(
+            fields.iter().all(|f| attrs.contains(f)),
+            "every model field is a schema attribute"
+        );
+    }
+}
