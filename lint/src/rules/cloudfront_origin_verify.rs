@@ -7,6 +7,13 @@
 //!   its `default_action` is a `fixed-response` (or a `redirect`), and a fixed-response listener
 //!   has an `aws_lb_listener_rule` whose `condition` matches an `http_header`.
 //!
+//! An ALB that is a public entry point of its own is not checked: one that a DNS alias of the
+//! linted set points at (`aws_route53_record` `alias { name }`, `nextstack_dns_alias`
+//! `target { dns_name }`) and that no CloudFront origin of the linted set reaches, by reference or
+//! by one of the aliased names (an API served at `api.example.com` straight from its ALB). When a
+//! custom origin in the ALB's stack cannot be followed, the ALB may be behind CloudFront after all,
+//! and its listeners are "cannot verify".
+//!
 //! ## Why is this bad?
 //! An ALB's DNS name is public. If it forwards whatever reaches it, clients can skip CloudFront
 //! and, with it, the CloudFront WAF, caching and geo rules. A secret header that CloudFront adds
@@ -58,7 +65,10 @@
 //! forwards by default is "cannot verify", as is a custom origin whose domain is unknown
 //! statically and that sends no header. Security-group based restrictions (the CloudFront managed
 //! prefix list) are not credited; suppress with a reason where they are used. A listener rule that
-//! forwards without matching the header (e.g. on a path only) is not reported.
+//! forwards without matching the header (e.g. on a path only) is not reported. An ALB found
+//! through a `data "aws_lb"` is never taken as a direct entry point, and a CloudFront origin in
+//! another stack whose domain is not known statically (not followed through SSM) is assumed not to
+//! be an aliased ALB.
 //!
 //! ## References
 //! - [Restricting access to Application Load Balancers](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/restrict-access-to-load-balancer.html)
@@ -100,6 +110,9 @@ enum Exposure {
     Closed,
     /// An internet-facing ALB, named for the message.
     Public(String),
+    /// An internet-facing ALB that clients reach directly by its DNS alias, with no CloudFront
+    /// in front of it to bypass: nothing to check.
+    Direct,
     /// Cannot be known; the reason, for the message.
     Unknown(String),
 }
@@ -133,7 +146,7 @@ fn lb_exposure(label: &str, lbs: &[&EvalBlock]) -> Exposure {
     }
 }
 
-fn exposure(ctx: &RuleContext, v: &Value) -> Exposure {
+fn exposure(ctx: &RuleContext, entry: &EntryPoints, v: &Value) -> Exposure {
     let untraced = |what: &str| {
         Exposure::Unknown(format!(
             "its load balancer ({what}) cannot be traced to an aws_lb of the linted set"
@@ -146,7 +159,17 @@ fn exposure(ctx: &RuleContext, v: &Value) -> Exposure {
             if lbs.is_empty() {
                 return Exposure::Closed;
             }
-            lb_exposure(&format!("{}.{}", r.addr.ty, r.addr.name), &lbs)
+            let label = format!("{}.{}", r.addr.ty, r.addr.name);
+            match lb_exposure(&label, &lbs) {
+                Exposure::Public(p) => match entry.get(&(r.addr.inst, r.addr.decl)) {
+                    Some(Entry::Direct) => Exposure::Direct,
+                    Some(Entry::MaybeFronted(why)) => Exposure::Unknown(format!(
+                        "{label} is aliased in DNS, but {why}, so it may be behind CloudFront"
+                    )),
+                    None => Exposure::Public(p),
+                },
+                other => other,
+            }
         }
         // A data source that looks a load balancer up by name: find it among the linted ones.
         Value::Ref(r) if r.addr.mode == "data" && matches!(r.addr.ty.as_str(), "aws_lb" | "aws_alb") => {
@@ -172,7 +195,7 @@ fn exposure(ctx: &RuleContext, v: &Value) -> Exposure {
                 match lb_exposure(label, &[b]) {
                     Exposure::Public(p) => return Exposure::Public(p),
                     Exposure::Unknown(u) => unknown = Some(u),
-                    Exposure::Closed => {}
+                    Exposure::Closed | Exposure::Direct => {}
                 }
             }
             unknown.map(Exposure::Unknown).unwrap_or(Exposure::Closed)
@@ -183,6 +206,114 @@ fn exposure(ctx: &RuleContext, v: &Value) -> Exposure {
         Value::Ref(r) => untraced(&format!("{}.{}.{}", r.addr.ty, r.addr.name, r.attr)),
         _ => untraced("a value not known statically"),
     }
+}
+
+/// What a DNS alias of the linted set says about the load balancer it points at.
+enum Entry {
+    /// Aliased, and no CloudFront origin reaches it: clients use the alias.
+    Direct,
+    /// Aliased, but a custom origin in its stack cannot be followed (the reason).
+    MaybeFronted(String),
+}
+
+/// (module instance, declaration) of an `aws_lb` => what its DNS aliases say; load balancers
+/// without an alias, or reached by a CloudFront origin, are absent.
+type EntryPoints = std::collections::HashMap<(usize, usize), Entry>;
+
+/// The `aws_lb` / `aws_alb` resource a value refers to.
+fn lb_of(ctx: &RuleContext, v: &Value) -> Option<(usize, usize)> {
+    match ctx.model.resolve(ctx.ev, v) {
+        Value::Ref(r) if r.addr.mode == "resource" && matches!(r.addr.ty.as_str(), "aws_lb" | "aws_alb") => {
+            Some((r.addr.inst, r.addr.decl))
+        }
+        _ => None,
+    }
+}
+
+fn dns_name(s: &str) -> String {
+    s.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// The load balancers that DNS aliases of the linted set point at, minus those a CloudFront
+/// origin reaches (by reference, or by one of the aliased names).
+fn entry_points(ctx: &RuleContext) -> EntryPoints {
+    // lb => the names aliased to it
+    let mut aliased: std::collections::HashMap<(usize, usize), Vec<String>> = Default::default();
+    ctx.each("aws_route53_record", |hit| {
+        for a in hit.block.blocks("alias") {
+            if let Some(lb) = lb_of(ctx, &a.value("name")) {
+                let names = aliased.entry(lb).or_default();
+                names.extend(hit.block.value("name").as_str().map(dns_name));
+            }
+        }
+    });
+    ctx.each("nextstack_dns_alias", |hit| {
+        for t in hit.block.blocks("target") {
+            if let Some(lb) = lb_of(ctx, &t.value("dns_name")) {
+                let names = aliased.entry(lb).or_default();
+                for n in hit.block.value("names").as_list().unwrap_or_default() {
+                    names.extend(n.as_str().map(dns_name));
+                }
+            }
+        }
+    });
+    if aliased.is_empty() {
+        return EntryPoints::new();
+    }
+
+    // What the custom origins of every distribution lead to.
+    let mut fronted = std::collections::HashSet::new();
+    let mut origin_names = std::collections::HashSet::new();
+    let mut untraced: Vec<(usize, String)> = Vec::new(); // (stack, origin label)
+    ctx.each("aws_cloudfront_distribution", |hit| {
+        for o in hit.block.blocks("origin") {
+            if has_block(o, "custom_origin_config", |_| Some(true)) == Some(false) {
+                continue;
+            }
+            let domain = o.value("domain_name");
+            if is_api_gateway(ctx, &domain) == Some(true) {
+                continue;
+            }
+            if let Some(lb) = lb_of(ctx, &domain) {
+                fronted.insert(lb);
+                continue;
+            }
+            match ctx.model.resolve(ctx.ev, &domain) {
+                Value::String(s) => {
+                    origin_names.insert(dns_name(&s));
+                }
+                Value::Ref(_) => {} // another resource (a bucket website, a function URL, ...)
+                _ => {
+                    let id = o
+                        .value("origin_id")
+                        .as_str()
+                        .map(|s| format!(" `{s}`"))
+                        .unwrap_or_default();
+                    untraced.push((
+                        ctx.model.stack_index(ctx.ev, hit.inst),
+                        format!(
+                            "the domain of origin{id} of aws_cloudfront_distribution.{} is not known statically",
+                            hit.block.name
+                        ),
+                    ));
+                }
+            }
+        }
+    });
+
+    let mut out = EntryPoints::new();
+    for (lb, names) in aliased {
+        if fronted.contains(&lb) || names.iter().any(|n| origin_names.contains(n)) {
+            continue;
+        }
+        let stack = ctx.model.stack_index(ctx.ev, lb.0);
+        let entry = match untraced.iter().find(|(s, _)| *s == stack) {
+            Some((_, why)) => Entry::MaybeFronted(why.clone()),
+            None => Entry::Direct,
+        };
+        out.insert(lb, entry);
+    }
+    out
 }
 
 /// The action a listener ends with: `forward`, `redirect` or `fixed-response` (after any
@@ -276,6 +407,7 @@ pub fn check(ctx: &RuleContext) {
             }
         });
     }
+    let entry = entry_points(ctx);
     for l_ty in ["aws_lb_listener", "aws_alb_listener"] {
         ctx.each(l_ty, |hit| {
             let l = hit.block;
@@ -285,8 +417,8 @@ pub fn check(ctx: &RuleContext) {
                     return;
                 }
             }
-            let exposure = exposure(ctx, &l.value("load_balancer_arn"));
-            if let Exposure::Closed = exposure {
+            let exposure = exposure(ctx, &entry, &l.value("load_balancer_arn"));
+            if let Exposure::Closed | Exposure::Direct = exposure {
                 return;
             }
             let label = format!("{l_ty}.{}", l.name);
@@ -317,7 +449,7 @@ pub fn check(ctx: &RuleContext) {
                     format!("{label} {what}, which matters if its load balancer is internet-facing; {why}"),
                     None,
                 ),
-                Exposure::Closed => {}
+                Exposure::Closed | Exposure::Direct => {}
             };
             match terminal_action(l).as_deref() {
                 Some("redirect") => {}
