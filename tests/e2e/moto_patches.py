@@ -209,6 +209,51 @@ def lambda_dead_letter_config():
     _wrap(LambdaFunction, "get_configuration", make_get_configuration)
     _wrap(LambdaFunction, "update_configuration", make_update_configuration)
 
+def lambda_logging_config():
+    """Lambda: LoggingConfig is not stored.
+
+    AWS: CreateFunction / UpdateFunctionConfiguration take LoggingConfig {LogFormat, LogGroup, ...}; the
+    function's configuration returns it, with LogFormat Text and LogGroup /aws/lambda/<name> when none was
+    given. moto ignores it and never returns it, so hashicorp/aws plans to add `logging_config` on every run.
+    Fix: keep it on the function (with AWS's defaults) and return it.
+    """
+    from moto.awslambda.models import LambdaFunction
+
+    def stored(self, value):
+        config = {"LogFormat": "Text", "LogGroup": "/aws/lambda/%s" % self.function_name}
+        config.update({k: v for k, v in (value or {}).items() if v})
+        return config
+
+    def make_init(original):
+        def __init__(self, *args, **kwargs):
+            original(self, *args, **kwargs)
+            spec = _arguments(original, self, *args, **kwargs)["spec"]
+            self.logging_config = stored(self, spec.get("LoggingConfig"))
+
+        return __init__
+
+    def make_get_configuration(original):
+        def get_configuration(self, *args, **kwargs):
+            config = original(self, *args, **kwargs)
+            if getattr(self, "logging_config", None):
+                config["LoggingConfig"] = dict(self.logging_config)
+            return config
+
+        return get_configuration
+
+    def make_update_configuration(original):
+        def update_configuration(self, config_updates, *args, **kwargs):
+            if "LoggingConfig" in config_updates:
+                self.logging_config = stored(self, config_updates["LoggingConfig"])
+            return original(self, config_updates, *args, **kwargs)
+
+        return update_configuration
+
+    _wrap(LambdaFunction, "__init__", make_init)
+    _wrap(LambdaFunction, "get_configuration", make_get_configuration)
+    _wrap(LambdaFunction, "update_configuration", make_update_configuration)
+
+
 
 def s3_bucket_policy_conditions():
     """S3 bucket policies: a statement's Condition is ignored when moto checks object requests.
@@ -387,6 +432,28 @@ def cloudfront_function_associations():
     _wrap(DefaultCacheBehaviour, "__init__", make)
 
 
+def cloudfront_viewer_certificate_ssl_support_method():
+    """CloudFront distributions: SSLSupportMethod sni-only comes back with the default certificate.
+
+    AWS: a ViewerCertificate with CloudFrontDefaultCertificate true (the *.cloudfront.net name) has no
+    SSLSupportMethod, and none is returned. moto fills in sni-only whenever the request leaves it out, so
+    hashicorp/aws sees `ssl_support_method = "sni-only"` to remove on every plan. Fix: no default for it when
+    the default certificate is used.
+    """
+    from moto.cloudfront.models import ViewerCertificate
+
+    def make(original):
+        def __init__(self, config, *args, **kwargs):
+            original(self, config, *args, **kwargs)
+            default = str(self.cloud_front_default_certificate).lower() == "true"
+            if default and not config.get("SSLSupportMethod"):
+                self.ssl_support_method = None
+
+        return __init__
+
+    _wrap(ViewerCertificate, "__init__", make)
+
+
 PATCHES = [
     ec2_create_launch_template_tag_specifications,
     ec2_security_group_rule_description,
@@ -398,6 +465,8 @@ PATCHES = [
     cloudfront_publish_and_update_function,
     cloudfront_function_associations,
     s3_bucket_policy_conditions,
+    lambda_logging_config,
+    cloudfront_viewer_certificate_ssl_support_method,
 ]
 
 _applied = False
