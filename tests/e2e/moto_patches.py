@@ -291,6 +291,33 @@ def s3_bucket_policy_conditions():
     _wrap(FakeBucket, "get_permission", make)
 
 
+# --------------------------------------------------------------------------------------------- SQS
+
+
+def sqs_redrive_policy_compact_json():
+    """SQS: RedrivePolicy comes back with spaces after the separators.
+
+    AWS: GetQueueAttributes returns RedrivePolicy as compact JSON ({"deadLetterTargetArn":"...",
+    "maxReceiveCount":5}), which is what hashicorp/aws's jsonencode() sends. moto re-serialises it with
+    json.dumps' default separators (", " and ": "), so every plan shows a "whitespace changes" update of
+    `redrive_policy` (and everything that depends on the queue is read again). Fix: compact separators.
+    """
+    import json as _json
+
+    from moto.sqs.models import Queue
+
+    original = Queue.__dict__["attributes"].fget  # a property
+
+    def attributes(self):
+        result = original(self)
+        if self.redrive_policy and "RedrivePolicy" in result:
+            result["RedrivePolicy"] = _json.dumps(self.redrive_policy, separators=(",", ":"))
+        return result
+
+    functools.update_wrapper(attributes, original)
+    Queue.attributes = property(attributes)
+
+
 # --------------------------------------------------------------------------------------------- CloudFront
 
 
@@ -467,6 +494,7 @@ PATCHES = [
     s3_bucket_policy_conditions,
     lambda_logging_config,
     cloudfront_viewer_certificate_ssl_support_method,
+    sqs_redrive_policy_compact_json,
 ]
 
 _applied = False
