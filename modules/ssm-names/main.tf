@@ -57,6 +57,27 @@ locals {
       "certificate_arn",
       "web_acl_arn",
     ]
+    # The static-fargate-api layout (seed 003): modules/static-site and modules/fargate-service.
+    "static-site" = [
+      "bucket_name",
+      "distribution_id",
+      "distribution_arn",
+      "distribution_domain_name",
+      "site_url",
+      "certificate_arn",
+      "web_acl_arn",
+    ]
+    "fargate-service" = [
+      "cluster_name",
+      "service_name",
+      "task_definition_family",
+      "container_name",
+      "repository_url",
+      "service_url",
+      "alb_dns_name",
+      "alb_security_group_id",
+      "task_security_group_id",
+    ]
   }
 
   secure = ["origin_verify_secret"]

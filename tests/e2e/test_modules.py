@@ -1,6 +1,7 @@
-"""Every module (modules/*) and six-stack example (examples/six-stack/*) as CI checks them before any apply:
+"""Every module (modules/*) and layout example (examples/<layout>/<stack>/, e.g. examples/six-stack/*) as CI checks
+them before any apply:
 
-    terraform fmt -check            over modules/ and examples/six-stack/
+    terraform fmt -check            over modules/ and every layout example
     terraform validate              on Terraform 1.15.5 and the machine image's 1.11.4 (init -backend=false with
                                     the real hashicorp/aws and the built provider)
     Terraform 1.0.3                 refused at init by required_version, naming the version the modules need
@@ -23,13 +24,21 @@ import six_stack
 from conftest import TerraformFactory
 
 MODULES = sorted(p.parent for p in (harness.REPO_ROOT / "modules").glob("*/versions.tf"))
-EXAMPLES = sorted(p.parent for p in (harness.REPO_ROOT / "examples" / "six-stack").glob("*/versions.tf"))
+# Root configurations of the layouts: examples/<layout>/<stack>/ (the provider's own examples have no versions.tf).
+EXAMPLES = sorted(p.parent for p in (harness.REPO_ROOT / "examples").glob("*/*/versions.tf"))
+LAYOUTS = sorted({p.parent for p in EXAMPLES})
+SIX_STACK = [p for p in EXAMPLES if p.parent.name == "six-stack"]
 CONFIGS = MODULES + EXAMPLES
 
 
+def _rel(p):
+    return str(p.relative_to(harness.REPO_ROOT))
+
+
 def test_there_are_six_stacks_and_their_modules():
-    assert {p.name for p in EXAMPLES} == {"data", "compute", "networking", "application", "api", "edge"}
-    assert {p.name for p in MODULES} >= {p.name for p in EXAMPLES} | {"ssm-names"}
+    assert {p.name for p in SIX_STACK} == {"data", "compute", "networking", "application", "api", "edge"}
+    assert {p.name for p in MODULES} >= {p.name for p in SIX_STACK} | {"ssm-names"}
+    assert {p.name for p in LAYOUTS} >= {"six-stack", "static-fargate-api"}
     for module in MODULES:
         for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
             assert (module / name).is_file(), "%s lacks %s" % (module, name)
@@ -40,7 +49,7 @@ def test_there_are_six_stacks_and_their_modules():
 
 def test_terraform_fmt(terraform_latest):
     tf = terraform_latest(harness.REPO_ROOT, provider=False, aws=False)
-    result = tf.run("fmt", "-check", "-recursive", "-diff", "-no-color", "modules", "examples/six-stack")
+    result = tf.run("fmt", "-check", "-recursive", "-diff", "-no-color", "modules", *map(_rel, LAYOUTS))
     assert result.rc == 0, "terraform fmt -check found unformatted files:\n" + result.stdout + result.stderr
 
 
@@ -57,8 +66,9 @@ def test_terraform_validate(request, tmp_path, version):
     request.getfixturevalue("provider_mirror")  # built here: pytest fixtures must not be first requested from threads
     # Copies keep modules/ and examples/ side by side, as the examples' relative sources expect.
     _copy(harness.REPO_ROOT / "modules", tmp_path / "modules")
-    _copy(harness.REPO_ROOT / "examples" / "six-stack", tmp_path / "examples" / "six-stack")
-    dirs = [tmp_path / "modules" / p.name for p in MODULES] + [tmp_path / "examples" / "six-stack" / p.name for p in EXAMPLES]
+    for layout in LAYOUTS:
+        _copy(layout, tmp_path / _rel(layout))
+    dirs = [tmp_path / _rel(p) for p in MODULES + EXAMPLES]
 
     def validate(d):
         tf = factory(d, aws=False)
@@ -85,7 +95,7 @@ def test_terraform_1_0_is_refused_with_the_version_needed(terraform_legacy, tmp_
 def test_nextstack_lint_has_no_findings():
     lint = six_stack.lint_binary()
     proc = subprocess.run(
-        [str(lint), "--format", "json", "modules", "examples/six-stack"],
+        [str(lint), "--format", "json", "modules", *map(_rel, LAYOUTS)],
         cwd=harness.REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
