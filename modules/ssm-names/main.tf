@@ -78,6 +78,18 @@ locals {
       "alb_security_group_id",
       "task_security_group_id",
     ]
+    # The serverless layout (modules/nextjs-serverless, seed 004) in one stack.
+    serverless = [
+      "distribution_id",
+      "distribution_arn",
+      "distribution_domain_name",
+      "assets_bucket_name",
+      "cache_bucket_name",
+      "revalidation_table_name",
+      "revalidation_queue_url",
+      "server_function_name",
+      "build_id",
+    ]
   }
 
   secure = ["origin_verify_secret"]

@@ -1,0 +1,280 @@
+# The functions of the build, each with its own role (only the grants seed 004 lists for it, plus its logs and
+# the dead-letter queue), its own log group with retention, and a reserved concurrency.
+
+locals {
+  # Every function this module deploys, by key: the origin functions by origin name, then the revalidation
+  # function and the warmer when the build has them (the initialization function is not deployed:
+  # nextstack_nextjs_site seeds the tag table itself).
+  functions = merge(
+    { for name, f in local.origin_functions : name => merge(f, { kind = f.role }) },
+    { for f in local.revalidation : "revalidation" => merge(f, { kind = "revalidation" }) },
+    { for f in local.warmer : "warmer" => merge(f, { kind = "warmer" }) if var.warmer_concurrency > 0 },
+  )
+
+  server_environment = {
+    CACHE_BUCKET_NAME         = aws_s3_bucket.cache.bucket
+    CACHE_BUCKET_KEY_PREFIX   = local.cache_prefix
+    CACHE_BUCKET_REGION       = local.region
+    REVALIDATION_QUEUE_URL    = aws_sqs_queue.revalidation.url
+    REVALIDATION_QUEUE_REGION = local.region
+    CACHE_DYNAMO_TABLE        = aws_dynamodb_table.revalidation.name
+  }
+  image_environment = {
+    BUCKET_NAME       = aws_s3_bucket.assets.bucket
+    BUCKET_KEY_PREFIX = local.assets_prefix
+  }
+
+  settings = {
+    server = {
+      architecture = var.server_architecture
+      memory       = var.server_memory_size
+      timeout      = var.server_timeout
+      reserved     = var.reserved_concurrency.server
+    }
+    image_optimization = {
+      architecture = "arm64" # sharp is bundled for Graviton
+      memory       = var.image_memory_size
+      timeout      = 30
+      reserved     = var.reserved_concurrency.image_optimization
+    }
+    revalidation = {
+      architecture = "arm64"
+      memory       = 256
+      timeout      = 30
+      reserved     = var.reserved_concurrency.revalidation
+    }
+    warmer = {
+      architecture = "arm64"
+      memory       = 256
+      timeout      = 60
+      reserved     = var.reserved_concurrency.warmer
+    }
+  }
+}
+
+data "aws_iam_policy_document" "assume_lambda" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each = local.functions
+
+  name               = "${local.function_names[each.key]}-role"
+  assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
+  tags               = local.tags
+}
+
+data "aws_iam_policy_document" "function" {
+  for_each = local.functions
+
+  statement {
+    sid       = "OwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
+  }
+
+  statement {
+    sid       = "DeadLetters"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.functions_dlq.arn]
+  }
+
+  # Server: read and write the ISR and fetch caches, queue revalidations, and use the tag cache (seed 004
+  # names the table in CACHE_DYNAMO_TABLE without listing a grant; the server cannot read tags without one).
+  dynamic "statement" {
+    for_each = each.value.kind == "server" ? [1] : []
+    content {
+      sid       = "CacheObjects"
+      actions   = ["s3:GetObject", "s3:PutObject"]
+      resources = ["${aws_s3_bucket.cache.arn}/${local.cache_prefix}/*"]
+    }
+  }
+  dynamic "statement" {
+    for_each = each.value.kind == "server" ? [1] : []
+    content {
+      sid       = "CacheListing"
+      actions   = ["s3:ListBucket"]
+      resources = [aws_s3_bucket.cache.arn]
+    }
+  }
+  dynamic "statement" {
+    for_each = each.value.kind == "server" ? [1] : []
+    content {
+      sid       = "QueueRevalidations"
+      actions   = ["sqs:SendMessage"]
+      resources = [aws_sqs_queue.revalidation.arn]
+    }
+  }
+  dynamic "statement" {
+    for_each = each.value.kind == "server" ? [1] : []
+    content {
+      sid       = "TagCache"
+      actions   = ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem"]
+      resources = [aws_dynamodb_table.revalidation.arn, "${aws_dynamodb_table.revalidation.arn}/index/revalidate"]
+    }
+  }
+
+  # Image optimization: read the original images.
+  dynamic "statement" {
+    for_each = each.value.kind == "image_optimization" ? [1] : []
+    content {
+      sid       = "ReadImages"
+      actions   = ["s3:GetObject"]
+      resources = ["${aws_s3_bucket.assets.arn}/${local.assets_prefix}/*"]
+    }
+  }
+
+  # Revalidation: what an SQS event source needs to poll the queue.
+  dynamic "statement" {
+    for_each = each.value.kind == "revalidation" ? [1] : []
+    content {
+      sid       = "PollRevalidations"
+      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+      resources = [aws_sqs_queue.revalidation.arn]
+    }
+  }
+
+  # Warmer: invoke the server function.
+  dynamic "statement" {
+    for_each = each.value.kind == "warmer" ? [1] : []
+    content {
+      sid       = "WarmServer"
+      actions   = ["lambda:InvokeFunction"]
+      resources = ["arn:${data.aws_partition.current.partition}:lambda:${local.region}:${data.aws_caller_identity.current.account_id}:function:${local.function_names[local.main_server]}"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "function" {
+  for_each = local.functions
+
+  name   = "function"
+  role   = aws_iam_role.function[each.key].id
+  policy = data.aws_iam_policy_document.function[each.key].json
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  for_each = local.functions
+
+  name              = "/aws/lambda/${local.function_names[each.key]}"
+  retention_in_days = var.log_retention_days
+  tags              = local.tags
+}
+
+resource "aws_lambda_function" "function" {
+  for_each = local.functions
+
+  function_name    = local.function_names[each.key]
+  description      = "${each.value.role} function of ${local.name_prefix} (OpenNext)"
+  role             = aws_iam_role.function[each.key].arn
+  runtime          = var.lambda_runtime
+  handler          = each.value.handler
+  filename         = each.value.zip_path
+  source_code_hash = each.value.source_code_hash
+  architectures    = [local.settings[each.value.kind].architecture]
+  memory_size      = local.settings[each.value.kind].memory
+  timeout          = local.settings[each.value.kind].timeout
+
+  reserved_concurrent_executions = local.settings[each.value.kind].reserved
+
+  environment {
+    variables = merge(
+      { NODE_ENV = "production" },
+      each.value.kind == "server" ? local.server_environment : {},
+      each.value.kind == "image_optimization" ? local.image_environment : {},
+      each.value.kind == "warmer" ? {
+        FUNCTION_NAME = local.function_names[local.main_server]
+        CONCURRENCY   = tostring(var.warmer_concurrency)
+      } : {},
+    )
+  }
+
+  dead_letter_config {
+    target_arn = aws_sqs_queue.functions_dlq.arn
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.function[each.key].name
+  }
+
+  tags = local.tags
+
+  depends_on = [aws_iam_role_policy.function]
+}
+
+# ------------------------------------------------------------------------------------------------ URLs
+
+# CloudFront reaches the origin functions through their URLs, signed by origin access control: AWS_IAM
+# auth, so the URL answers no one else.
+resource "aws_lambda_function_url" "origin" {
+  for_each = local.origin_functions
+
+  function_name      = aws_lambda_function.function[each.key].function_name
+  authorization_type = "AWS_IAM"
+  invoke_mode        = each.value.streaming ? "RESPONSE_STREAM" : "BUFFERED"
+}
+
+resource "aws_lambda_permission" "cloudfront_url" {
+  for_each = local.origin_functions
+
+  statement_id           = "CloudFrontInvokeFunctionUrl"
+  action                 = "lambda:InvokeFunctionUrl"
+  function_name          = aws_lambda_function.function[each.key].function_name
+  principal              = "cloudfront.amazonaws.com"
+  source_arn             = aws_cloudfront_distribution.site.arn
+  function_url_auth_type = "AWS_IAM"
+}
+
+# Function URLs behind origin access control also need lambda:InvokeFunction for CloudFront.
+resource "aws_lambda_permission" "cloudfront_invoke" {
+  for_each = local.origin_functions
+
+  statement_id  = "CloudFrontInvokeFunction"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.function[each.key].function_name
+  principal     = "cloudfront.amazonaws.com"
+  source_arn    = aws_cloudfront_distribution.site.arn
+}
+
+# ------------------------------------------------------------------------------------------------ triggers
+
+resource "aws_lambda_event_source_mapping" "revalidation" {
+  count = contains(keys(local.functions), "revalidation") ? 1 : 0
+
+  event_source_arn = aws_sqs_queue.revalidation.arn
+  function_name    = aws_lambda_function.function["revalidation"].arn
+  batch_size       = 5
+}
+
+resource "aws_cloudwatch_event_rule" "warmer" {
+  count = contains(keys(local.functions), "warmer") ? 1 : 0
+
+  name                = "${local.name_prefix}-warmer"
+  description         = "Keeps ${var.warmer_concurrency} server function instance(s) of ${local.name_prefix} warm"
+  schedule_expression = var.warmer_schedule
+  tags                = local.tags
+}
+
+resource "aws_cloudwatch_event_target" "warmer" {
+  count = contains(keys(local.functions), "warmer") ? 1 : 0
+
+  rule = aws_cloudwatch_event_rule.warmer[0].name
+  arn  = aws_lambda_function.function["warmer"].arn
+}
+
+resource "aws_lambda_permission" "warmer_schedule" {
+  count = contains(keys(local.functions), "warmer") ? 1 : 0
+
+  statement_id  = "EventBridgeSchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.function["warmer"].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.warmer[0].arn
+}

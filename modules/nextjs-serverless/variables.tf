@@ -1,0 +1,266 @@
+variable "environment" {
+  description = "Environment name (e.g. `dev`, `prod`); part of every resource and SSM parameter name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,19}$", var.environment))
+    error_message = "The environment must be 1-20 characters of lower-case letters, digits and '-', starting with a letter."
+  }
+}
+
+variable "name" {
+  description = "Name of the application; resources are named `<name>-<environment>-...`."
+  type        = string
+  default     = "nextjs"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,19}$", var.name))
+    error_message = "The name must be 1-20 characters of lower-case letters, digits and '-', starting with a letter."
+  }
+}
+
+variable "build_dir" {
+  description = "The `.open-next` directory of an OpenNext 3 or 4 build (`npx @opennextjs/aws build`), e.g. `\"$${path.root}/app/.open-next\"`. Everything about the build (functions, behaviours, prefixes) is read from it."
+  type        = string
+
+  validation {
+    condition     = length(trimspace(var.build_dir)) > 0
+    error_message = "The build_dir must name the .open-next directory of a build."
+  }
+}
+
+variable "zip_dir" {
+  description = "Where the functions' zips are written. `null`: `<build_dir>/.nextstack/zips`."
+  type        = string
+  default     = null
+}
+
+variable "domain_name" {
+  description = "The site's apex domain, e.g. `example.com`. `null`: the site is served at the distribution's own `*.cloudfront.net` name, with no certificate and no aliases."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "The domain_name must be a lower-case DNS name such as example.com, without a trailing dot."
+  }
+}
+
+variable "include_www" {
+  description = "Also serve, certify and alias `www.<domain_name>`."
+  type        = bool
+  default     = true
+}
+
+variable "hosted_zone_id" {
+  description = "Public Route53 hosted zone of `domain_name`, usually in the DNS account: the certificate's validation records and the aliases are written there. Required with `domain_name`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.hosted_zone_id == null || can(regex("^Z[A-Z0-9]{1,31}$", var.hosted_zone_id))
+    error_message = "The hosted_zone_id must be a Route53 zone id such as Z0123456789ABCDEFGHIJ."
+  }
+}
+
+variable "dns_role_arn" {
+  description = "Role in the zone's account that may write CNAME, A and AAAA records there. `null`: the zone is in this account."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.dns_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.dns_role_arn))
+    error_message = "The dns_role_arn must be an IAM role ARN such as arn:aws:iam::111111111111:role/dns."
+  }
+}
+
+variable "dns_external_id" {
+  description = "External ID the DNS role's trust policy requires, if any."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "lambda_runtime" {
+  description = "Node.js runtime of every function."
+  type        = string
+  default     = "nodejs22.x"
+
+  validation {
+    condition     = can(regex("^nodejs(20|22|24)\\.x$", var.lambda_runtime))
+    error_message = "The lambda_runtime must be nodejs20.x, nodejs22.x or nodejs24.x."
+  }
+}
+
+variable "server_architecture" {
+  description = "Architecture of the server functions: that of the machine that ran the build, for native dependencies (`x86_64` for a build on x86-64 Linux). The image optimization function is always arm64, as OpenNext bundles sharp for it."
+  type        = string
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.server_architecture)
+    error_message = "The server_architecture must be x86_64 or arm64."
+  }
+}
+
+variable "server_memory_size" {
+  description = "Memory (MB) of each server function."
+  type        = number
+  default     = 1024
+
+  validation {
+    condition     = var.server_memory_size >= 128 && var.server_memory_size <= 10240
+    error_message = "The server_memory_size must be between 128 and 10240 MB."
+  }
+}
+
+variable "server_timeout" {
+  description = "Timeout (seconds) of each server function. CloudFront waits at most 60 s for an origin by default."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.server_timeout >= 1 && var.server_timeout <= 60
+    error_message = "The server_timeout must be between 1 and 60 seconds."
+  }
+}
+
+variable "image_memory_size" {
+  description = "Memory (MB) of the image optimization function."
+  type        = number
+  default     = 1536
+
+  validation {
+    condition     = var.image_memory_size >= 128 && var.image_memory_size <= 10240
+    error_message = "The image_memory_size must be between 128 and 10240 MB."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrency per function role: a cap on what a runaway function can cost and a guarantee against the others. The account needs at least 10 unreserved executions left."
+  type = object({
+    server             = optional(number, 50)
+    image_optimization = optional(number, 20)
+    revalidation       = optional(number, 2)
+    warmer             = optional(number, 1)
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for v in values(var.reserved_concurrency) : v >= 0 && floor(v) == v])
+    error_message = "Every reserved_concurrency value must be a whole number of 0 or more."
+  }
+}
+
+variable "warmer_concurrency" {
+  description = "How many server function instances the warmer keeps warm (its CONCURRENCY). 0: no warmer."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.warmer_concurrency >= 0 && var.warmer_concurrency <= 50 && floor(var.warmer_concurrency) == var.warmer_concurrency
+    error_message = "The warmer_concurrency must be a whole number from 0 to 50."
+  }
+}
+
+variable "warmer_schedule" {
+  description = "EventBridge schedule of the warmer."
+  type        = string
+  default     = "rate(5 minutes)"
+
+  validation {
+    condition     = can(regex("^(rate|cron)\\(.+\\)$", var.warmer_schedule))
+    error_message = "The warmer_schedule must be an EventBridge schedule expression, e.g. rate(5 minutes)."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of every function's log group."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "The log_retention_days must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+  }
+}
+
+variable "keep_previous_builds" {
+  description = "How many previous builds keep their assets (skew protection for visitors still running them)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.keep_previous_builds >= 0 && var.keep_previous_builds <= 50
+    error_message = "The keep_previous_builds must be between 0 and 50."
+  }
+}
+
+variable "invalidation" {
+  description = "CloudFront invalidation after a publish: `changed` (the un-hashed files that changed), `all` (`/*`) or `none`."
+  type        = string
+  default     = "changed"
+
+  validation {
+    condition     = contains(["changed", "all", "none"], var.invalidation)
+    error_message = "The invalidation must be changed, all or none."
+  }
+}
+
+variable "cloudfront_behavior_limit" {
+  description = "Most cache behaviours the distribution may have: CloudFront's quota (25 unless raised for the account)."
+  type        = number
+  default     = 25
+}
+
+variable "price_class" {
+  description = "CloudFront price class."
+  type        = string
+  default     = "PriceClass_100"
+
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.price_class)
+    error_message = "The price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
+variable "rate_limit" {
+  description = "Requests per 5 minutes from one IP address before the CloudFront WAF blocks it."
+  type        = number
+  default     = 2000
+
+  validation {
+    condition     = var.rate_limit >= 10
+    error_message = "The rate_limit must be at least 10 (WAF's minimum)."
+  }
+}
+
+variable "managed_rule_groups" {
+  description = "AWS managed rule groups of the CloudFront WAF, in priority order."
+  type        = list(string)
+  default     = ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"]
+}
+
+variable "assets_versioning" {
+  description = "Keep noncurrent versions of the assets. Every asset is reproducible from its build and the previous builds are kept anyway; with versioning, pruned files stay as noncurrent versions until a lifecycle rule expires them (add one), and `force_destroy` is needed to destroy."
+  type        = bool
+  default     = false
+}
+
+variable "force_destroy" {
+  description = "Let `terraform destroy` delete the buckets with objects still in them (other builds' files, caches written at run time). Off by default: a destroy then stops at a non-empty bucket."
+  type        = bool
+  default     = false
+}
+
+variable "wait_for_deployment" {
+  description = "Wait until CloudFront has deployed the distribution (several minutes on AWS)."
+  type        = bool
+  default     = true
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}
