@@ -1,9 +1,10 @@
 //! Expression evaluation.
 
-use super::{err, EResult, Evaluator, Scope};
+use super::{err, EResult, EvalErr, Evaluator, Scope};
 use crate::value::{Map, Value};
 use hcl_edit::expr::{BinaryOperator, Expression, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Directive, Element, Template};
+use std::rc::Rc;
 
 const MAX_RECURSION: u32 = 128;
 
@@ -66,14 +67,11 @@ impl Evaluator<'_> {
                 match cond.as_bool() {
                     Some(true) => self.eval(&c.true_expr, sc)?,
                     Some(false) => self.eval(&c.false_expr, sc)?,
+                    // Either result: a choice between the two (or the one, if they are equal).
                     None if cond.is_unknown() => {
                         let a = self.eval(&c.true_expr, sc).unwrap_or(Value::Unknown);
                         let b = self.eval(&c.false_expr, sc).unwrap_or(Value::Unknown);
-                        if a == b && a.is_wholly_known() {
-                            a
-                        } else {
-                            Value::Unknown
-                        }
+                        Value::one_of([a, b])
                     }
                     None => return err("condition is not a bool"),
                 }
@@ -129,7 +127,7 @@ impl Evaluator<'_> {
                         .map(|m| m.iter().map(|(k, v)| (Value::str(k.as_str()), v.clone())).collect())
                         .unwrap_or_default(),
                     Value::Null => return err("for expression over null"),
-                    Value::Unknown | Value::Ref(_) | Value::Encoded(_) => return Ok(Value::Unknown),
+                    v if v.is_unknown() => return Ok(Value::Unknown),
                     _ => return err("for expression over a non-collection"),
                 };
                 let mut list = Vec::new();
@@ -322,13 +320,20 @@ impl Evaluator<'_> {
                 }
                 TraversalOperator::LegacyIndex(n) => v = index(&v, &Value::Number(*n.value() as f64))?,
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    let rest = &ops[i + 1..];
                     let items: Vec<Value> = match &v {
                         Value::List(l) => l.to_vec(),
                         Value::Null => vec![],
-                        Value::Unknown | Value::Ref(_) | Value::Encoded(_) => return Ok(Value::Unknown),
+                        // Every element is the same one: so is every element of the result.
+                        Value::Repeated(e) => {
+                            return Ok(match self.apply_ops((**e).clone(), rest, sc) {
+                                Ok(x) => Value::Repeated(Rc::new(x)),
+                                Err(_) => Value::Unknown,
+                            })
+                        }
+                        v if v.is_unknown() => return Ok(Value::Unknown),
                         other => vec![other.clone()],
                     };
-                    let rest = &ops[i + 1..];
                     let mut out = Vec::new();
                     for it in items {
                         out.push(self.apply_ops(it, rest, sc)?);
@@ -419,6 +424,25 @@ impl Evaluator<'_> {
     }
 }
 
+/// The choice among the results of one selection per candidate. A candidate whose selection fails
+/// is dropped (had Terraform chosen it, it would stop there); when every one fails, so does this.
+fn choose(results: impl Iterator<Item = EResult>) -> EResult {
+    let mut ok = Vec::new();
+    let mut first_err: Option<EvalErr> = None;
+    for r in results {
+        match r {
+            Ok(v) => ok.push(v),
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    match first_err {
+        Some(e) if ok.is_empty() => Err(e),
+        _ => Ok(Value::one_of(ok)),
+    }
+}
+
 /// Terraform equality: numbers and their string forms are not equal, but 1 == 1.0.
 pub fn values_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
@@ -428,11 +452,22 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// `v[k]`. An unknown key into a known map or list selects one of its elements; an index into a
+/// choice (or with a choice of keys) is the choice of the results.
 pub fn index(v: &Value, k: &Value) -> EResult {
     if let (Value::Ref(r), Some(key)) = (v, k.as_str()) {
         if let Some(x) = r.index(key) {
             return Ok(x);
         }
+    }
+    match (v, k) {
+        // Every key of a collection whose keys are unknown gives its one element.
+        (Value::Repeated(e), _) => return Ok((**e).clone()),
+        (Value::OneOf(c), _) => return choose(c.iter().map(|x| index(x, k))),
+        (_, Value::OneOf(keys)) => return choose(keys.iter().map(|key| index(v, key))),
+        (Value::List(l), k) if k.is_unknown() => return Ok(Value::one_of(l.iter().cloned())),
+        (Value::Map(m), k) if k.is_unknown() => return Ok(Value::one_of(m.values().cloned())),
+        _ => {}
     }
     if v.is_unknown() || k.is_unknown() {
         return Ok(Value::Unknown);
@@ -465,5 +500,133 @@ pub fn index(v: &Value, k: &Value) -> EResult {
         }
         Value::Null => err("index of null"),
         _ => err(format!("cannot index a {}", v.type_name())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::eval::Evaluator;
+    use crate::load::{load, load_sources, Project};
+    use crate::value::{Map, Value};
+    use std::path::PathBuf;
+
+    fn x_of(project: &Project) -> Value {
+        let ev = Evaluator::new(project);
+        let root = *ev.stacks().first().expect("a root module");
+        ev.local(root, "x").expect("local.x is declared")
+    }
+
+    /// `local.x = <x>` in a root module that also declares `decls`.
+    fn local_x(decls: &str, x: &str) -> Value {
+        let src = format!("{decls}\nlocals {{\n  x = {x}\n}}\n");
+        x_of(&load_sources(vec![(PathBuf::from("root/main.tf"), src)]))
+    }
+
+    const SETTINGS: &str = r#"
+variable "kind" {
+  type = string
+}
+variable "c" {
+  type = bool
+}
+variable "i" {
+  type = number
+}
+locals {
+  settings = {
+    server = { reserved = 50, memory = 1024 }
+    warmer = { reserved = 1 }
+  }
+}
+"#;
+
+    #[test]
+    fn an_unknown_key_into_a_known_map_selects_one_of_its_values() {
+        let n = Value::Number;
+        let both = Value::one_of([n(50.0), n(1.0)]);
+        assert_eq!(local_x(SETTINGS, "local.settings[var.kind].reserved"), both);
+        // A candidate without the attribute is dropped: had Terraform chosen it, it would stop there.
+        assert_eq!(local_x(SETTINGS, "local.settings[var.kind].memory"), n(1024.0));
+        assert_eq!(local_x(SETTINGS, "[1, 2][var.i]"), Value::one_of([n(1.0), n(2.0)]));
+        // Nothing to choose from, or a candidate that is itself unknown: plain unknown.
+        assert_eq!(local_x(SETTINGS, "{}[var.kind]"), Value::Unknown);
+        assert_eq!(local_x(SETTINGS, "{ a = var.kind }[var.kind]"), Value::Unknown);
+    }
+
+    #[test]
+    fn an_unknown_condition_chooses_between_both_results() {
+        let n = Value::Number;
+        assert_eq!(local_x(SETTINGS, "var.c ? 20 : 5"), Value::one_of([n(20.0), n(5.0)]));
+        assert_eq!(local_x(SETTINGS, r#"var.c ? "a" : "a""#), Value::str("a"));
+        // A choice of keys selects with each.
+        assert_eq!(
+            local_x(SETTINGS, r#"local.settings[var.c ? "server" : "warmer"].reserved"#),
+            Value::one_of([n(50.0), n(1.0)])
+        );
+    }
+
+    #[test]
+    fn every_key_of_a_resource_with_an_unknown_for_each_gives_its_one_instance() {
+        let decls = r#"
+variable "names" {
+  type = map(string)
+}
+resource "aws_cloudwatch_log_group" "fn" {
+  for_each          = var.names
+  name              = "/aws/lambda/${each.key}"
+  retention_in_days = 30
+}
+"#;
+        let x = r#"{
+    retention = aws_cloudwatch_log_group.fn["any"].retention_in_days
+    name      = aws_cloudwatch_log_group.fn[var.names["a"]].name
+    all       = aws_cloudwatch_log_group.fn[*].retention_in_days
+  }"#;
+        let v = local_x(decls, x);
+        let m = v.as_map().expect("an object");
+        assert_eq!(m["retention"], Value::Number(30.0));
+        // What depends on the key is unknown, but still leads to the group.
+        assert!(matches!(&m["name"], Value::Ref(r) if r.addr.name == "fn" && r.attr == "name"));
+        assert!(matches!(&m["all"], Value::Repeated(e) if **e == Value::Number(30.0)));
+    }
+
+    #[test]
+    fn every_key_of_a_module_call_with_an_unknown_for_each_gives_its_one_instance() {
+        let root = r#"
+variable "sites" {
+  type = map(string)
+}
+module "m" {
+  source   = "./m"
+  for_each = var.sites
+  name     = each.key
+}
+locals {
+  x = { fixed = module.m["a"].fixed, named = module.m["a"].named }
+}
+"#;
+        let module = r#"
+variable "name" {
+  type = string
+}
+output "fixed" {
+  value = 7
+}
+output "named" {
+  value = "site-${var.name}"
+}
+"#;
+        // Module sources are resolved on disk.
+        let dir = std::env::temp_dir().join(format!("nextstack-lint-expr-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("m")).expect("temp dir");
+        std::fs::write(dir.join("main.tf"), root).expect("write");
+        std::fs::write(dir.join("m/main.tf"), module).expect("write");
+        let project = load(std::slice::from_ref(&dir), &[]);
+        let _ = std::fs::remove_dir_all(&dir);
+        let expected = Map::from([
+            ("fixed".to_string(), Value::Number(7.0)),
+            ("named".to_string(), Value::Unknown),
+        ]);
+        assert_eq!(x_of(&project.expect("loads")), Value::map(expected));
     }
 }

@@ -316,7 +316,9 @@ pub fn pure(name: &str, vals: Vec<Value>) -> EResult {
             _ => return err("not a list"),
         },
         "tomap" => match arg(0) {
-            v @ (Value::Map(_) | Value::Null | Value::Unknown | Value::Ref(_)) => v,
+            v @ (Value::Map(_) | Value::Null) => v,
+            // An encoded value is a string, which is no map.
+            v if v.is_unknown() && !matches!(v, Value::Encoded(_)) => v,
             Value::Resource(r) => Value::map(r.attrs.clone()),
             _ => return err("not a map"),
         },

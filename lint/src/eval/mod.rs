@@ -2,7 +2,9 @@
 //! `source`, once per caller and per `count` / `for_each` key) gets its variables (converted to
 //! their declared type), locals, resources (with `count`, `for_each`, `dynamic` blocks) and
 //! module outputs evaluated lazily and memoised. Whatever cannot be known statically is [`Value::Unknown`] (or a [`Value::Ref`] to a
-//! computed attribute); evaluation errors also become `Unknown` at the attribute level.
+//! computed attribute, a [`Value::OneOf`] of the candidates an unknown selector picks from, a
+//! [`Value::Repeated`] for the instances of a `count` / `for_each` that is unknown); evaluation
+//! errors also become `Unknown` at the attribute level.
 
 mod expr;
 mod functions;
@@ -483,7 +485,11 @@ impl<'p> Evaluator<'p> {
                     .filter_map(|(key, k)| Some((key.as_ref()?.as_str()?.to_string(), self.outputs(*k))))
                     .collect(),
             ),
-            Repetition::Unknown => Value::Unknown,
+            // One instance stands for every key.
+            Repetition::Unknown => kids
+                .first()
+                .map(|(_, k)| Value::Repeated(Rc::new(self.outputs(*k))))
+                .unwrap_or(Value::Unknown),
         })
     }
 
@@ -552,7 +558,12 @@ impl<'p> Evaluator<'p> {
                     .filter_map(|(k, b)| Some((k.as_ref()?.to_template_string()?, obj(b))))
                     .collect(),
             ),
-            Repetition::Unknown => Value::Unknown,
+            // The one instance evaluated stands for every key.
+            Repetition::Unknown => r
+                .items
+                .first()
+                .map(|(_, b)| Value::Repeated(Rc::new(obj(b))))
+                .unwrap_or(Value::Unknown),
         })
     }
 

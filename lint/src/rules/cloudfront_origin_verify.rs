@@ -1,8 +1,8 @@
 //! ## What it does
 //! Checks that the ALB can be reached only through CloudFront:
 //! - every custom origin of an `aws_cloudfront_distribution` (an `origin` with
-//!   `custom_origin_config`), other than an API Gateway endpoint, carries a `custom_header`
-//!   (the origin-verify secret, e.g. `X-CloudFront-Origin`);
+//!   `custom_origin_config`), other than an API Gateway endpoint or an origin behind origin access
+//!   control, carries a `custom_header` (the origin-verify secret, e.g. `X-CloudFront-Origin`);
 //! - every listener of an internet-facing application load balancer does not forward by default:
 //!   its `default_action` is a `fixed-response` (or a `redirect`), and a fixed-response listener
 //!   has an `aws_lb_listener_rule` whose `condition` matches an `http_header`.
@@ -11,8 +11,24 @@
 //! linted set points at (`aws_route53_record` `alias { name }`, `nextstack_dns_alias`
 //! `target { dns_name }`) and that no CloudFront origin of the linted set reaches, by reference or
 //! by one of the aliased names (an API served at `api.example.com` straight from its ALB). When a
-//! custom origin in the ALB's stack cannot be followed, the ALB may be behind CloudFront after all,
-//! and its listeners are "cannot verify".
+//! custom origin in the ALB's stack cannot be followed (other than one behind origin access
+//! control, below, which is not a load balancer), the ALB may be behind CloudFront after all, and
+//! its listeners are "cannot verify".
+//!
+//! A custom origin with an `origin_access_control_id` needs no secret header when that id refers
+//! to an `aws_cloudfront_origin_access_control` of origin type `lambda` (or `mediastore`,
+//! `mediapackagev2`) whose `signing_behavior` is not `never`, and the origin's domain is not a
+//! load balancer. CloudFront then signs every request to it with SigV4, and a Lambda function URL
+//! with `authorization_type = "AWS_IAM"` answers only signed requests of principals its
+//! resource policy admits (`cloudfront.amazonaws.com` for this distribution): nobody else can
+//! call it, which is what the header would otherwise prove. An ALB checks no signature, so an ALB
+//! origin needs the header with or without origin access control.
+//!
+//! An `origin` made by a `dynamic "origin"` block whose `for_each` is not known statically is
+//! checked through the block's `content`, which every origin it makes shares (what depends on the
+//! iterator is unknown): it passes when the content passes, and a content that sends no header to
+//! a custom origin known not to be an API Gateway or behind origin access control is an error for
+//! every origin the block makes.
 //!
 //! ## Why is this bad?
 //! An ALB's DNS name is public. If it forwards whatever reaches it, clients can skip CloudFront
@@ -59,6 +75,29 @@
 //! }
 //! ```
 //!
+//! A Lambda function URL origin (`authorization_type = "AWS_IAM"`) takes origin access control
+//! instead of the header:
+//! ```hcl
+//! resource "aws_cloudfront_origin_access_control" "functions" {
+//!   name                              = "functions"
+//!   origin_access_control_origin_type = "lambda"
+//!   signing_behavior                  = "always"
+//!   signing_protocol                  = "sigv4"
+//! }
+//! # in the distribution
+//! origin {
+//!   origin_id                = "server"
+//!   domain_name              = trimsuffix(trimprefix(aws_lambda_function_url.server.function_url, "https://"), "/")
+//!   origin_access_control_id = aws_cloudfront_origin_access_control.functions.id
+//!   custom_origin_config {
+//!     http_port              = 80
+//!     https_port             = 443
+//!     origin_protocol_policy = "https-only"
+//!     origin_ssl_protocols   = ["TLSv1.2"]
+//!   }
+//! }
+//! ```
+//!
 //! ## Known blind spots
 //! A listener whose load balancer cannot be traced to an `aws_lb` of the linted set (a literal
 //! ARN, a variable, a `data "aws_lb"` that matches no linted load balancer by name) and that
@@ -68,14 +107,24 @@
 //! forwards without matching the header (e.g. on a path only) is not reported. An ALB found
 //! through a `data "aws_lb"` is never taken as a direct entry point, and a CloudFront origin in
 //! another stack whose domain is not known statically (not followed through SSM) is assumed not to
-//! be an aliased ALB.
+//! be an aliased ALB. The rule does not check that the Lambda function URL behind an origin with
+//! origin access control has `authorization_type = "AWS_IAM"` (with `NONE` the URL answers
+//! anyone); an `origin_access_control_id` that does not lead to an
+//! `aws_cloudfront_origin_access_control` of the linted set (a literal id, a variable) on an
+//! origin without the header is "cannot verify".
 //!
 //! ## References
 //! - [Restricting access to Application Load Balancers](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/restrict-access-to-load-balancer.html)
+//! - [Restricting access to an AWS Lambda function URL origin](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-lambda.html)
 
-use super::{truthy, Outcome, RuleContext};
+use super::{judge_candidates, truthy, Outcome, RuleContext, Verdict};
 use crate::eval::EvalBlock;
 use crate::value::{ResAddr, Value};
+
+/// The origin types of an origin access control whose requests the origin itself checks (a
+/// function URL with `AWS_IAM` auth, MediaStore, MediaPackage v2). An `s3` one does nothing for a
+/// custom origin (an S3 website endpoint takes no origin access control).
+const SIGNED_ORIGIN_TYPES: &[&str] = &["lambda", "mediastore", "mediapackagev2"];
 
 /// Whether an origin domain is an API Gateway endpoint; `None` when it cannot be known.
 fn is_api_gateway(ctx: &RuleContext, v: &Value) -> Option<bool> {
@@ -84,6 +133,43 @@ fn is_api_gateway(ctx: &RuleContext, v: &Value) -> Option<bool> {
         Value::Ref(r) => Some(r.addr.ty.starts_with("aws_api_gateway") || r.addr.ty.starts_with("aws_apigatewayv2")),
         _ => None,
     }
+}
+
+/// Whether one `aws_cloudfront_origin_access_control` makes CloudFront sign requests that a
+/// non-S3 origin checks.
+fn oac_signs(c: &EvalBlock) -> Verdict {
+    let ty = c.value("origin_access_control_origin_type");
+    let signing = c.value("signing_behavior");
+    match (ty.as_str(), signing.as_str()) {
+        (Some(t), _) if !SIGNED_ORIGIN_TYPES.contains(&t) => Verdict::Fail,
+        // `no-override` signs unless the viewer sends its own Authorization, which the origin checks.
+        (_, Some("never")) => Verdict::Fail,
+        (Some(_), Some(_)) => Verdict::Pass,
+        _ => Verdict::Unknown,
+    }
+}
+
+/// Whether a custom origin is closed to everyone but CloudFront by origin access control: its
+/// `origin_access_control_id` refers to one of a type the origin checks (see
+/// [`SIGNED_ORIGIN_TYPES`]) that signs, and its domain is not a load balancer (an ALB checks no
+/// signature).
+fn signed_by_oac(ctx: &RuleContext, o: &EvalBlock) -> Verdict {
+    let domain = o.value("domain_name");
+    let elb = matches!(ctx.model.resolve(ctx.ev, &domain), Value::String(s) if s.ends_with(".elb.amazonaws.com"));
+    if elb || lb_of(ctx, &domain).is_some() {
+        return Verdict::Fail;
+    }
+    let oac = ctx.model.resolve(ctx.ev, &o.value("origin_access_control_id"));
+    judge_candidates(&oac, |v| match v {
+        Value::Null => Verdict::Fail,
+        Value::String(s) if s.is_empty() => Verdict::Fail,
+        Value::Ref(r) if r.addr.mode == "resource" && r.addr.ty == "aws_cloudfront_origin_access_control" => {
+            let ri = ctx.ev.resource_instances(r.addr.inst, r.addr.decl);
+            Verdict::of_every(ri.items.iter().map(|(_, c)| oac_signs(c)))
+        }
+        // An id from elsewhere: of what type, and whether it signs, is not known.
+        _ => Verdict::Unknown,
+    })
 }
 
 /// Whether the blocks named `ident` of `b` include one for sure (`Some(true)`), none for sure
@@ -271,7 +357,9 @@ fn entry_points(ctx: &RuleContext) -> EntryPoints {
                 continue;
             }
             let domain = o.value("domain_name");
-            if is_api_gateway(ctx, &domain) == Some(true) {
+            // An origin behind signing origin access control is a function URL (or a media
+            // service), whatever its domain: not a load balancer.
+            if is_api_gateway(ctx, &domain) == Some(true) || signed_by_oac(ctx, o) == Verdict::Pass {
                 continue;
             }
             if let Some(lb) = lb_of(ctx, &domain) {
@@ -355,29 +443,41 @@ pub fn check(ctx: &RuleContext) {
             if header == Some(true) {
                 continue;
             }
+            let oac = signed_by_oac(ctx, o);
+            if oac == Verdict::Pass {
+                continue;
+            }
             let id = o
                 .value("origin_id")
                 .as_str()
                 .map(|s| format!(" `{s}`"))
                 .unwrap_or_default();
             let name = &hit.block.name;
-            if header == Some(false) && custom == Some(true) && api == Some(false) && !o.maybe {
+            // An origin of a dynamic block whose for_each is unknown is its content, evaluated once
+            // for every element (what depends on the iterator is unknown): what fails there fails
+            // for every origin the block makes.
+            let every = if o.maybe {
+                " (every origin its dynamic block makes)"
+            } else {
+                ""
+            };
+            if header == Some(false) && custom == Some(true) && api == Some(false) && oac == Verdict::Fail {
                 ctx.report(
                     hit.inst,
                     hit.block,
                     o.head_span.clone(),
                     Outcome::Fail,
-                    format!("custom origin{id} of aws_cloudfront_distribution.{name} sends no origin-verify custom_header"),
+                    format!("custom origin{id} of aws_cloudfront_distribution.{name}{every} sends no origin-verify custom_header"),
                     Some("add `custom_header { name = \"X-CloudFront-Origin\", value = <secret> }` and require it on the ALB"),
                 );
                 continue;
             }
             let why = if header.is_none() {
                 "its custom_header blocks are not known statically"
-            } else if o.maybe {
-                "the for_each of its dynamic block is not known statically"
             } else if custom.is_none() {
                 "whether it is a custom origin is not known statically"
+            } else if oac == Verdict::Unknown {
+                "its origin_access_control_id cannot be followed to an aws_cloudfront_origin_access_control of the linted set"
             } else {
                 "its domain is not known statically, so it may be an API Gateway endpoint or not"
             };

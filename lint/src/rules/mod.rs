@@ -123,6 +123,38 @@ pub enum Outcome {
     Unknown,
 }
 
+/// A rule's verdict on one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// Not known statically.
+    Unknown,
+}
+
+impl Verdict {
+    /// The verdict on a value that is one of several candidates (a [`Value::OneOf`]): it passes
+    /// when every candidate passes, fails when every one fails, and is Unknown when they differ
+    /// or one is Unknown.
+    pub fn of_every(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
+        let mut it = verdicts.into_iter();
+        let Some(first) = it.next() else {
+            return Verdict::Unknown;
+        };
+        if it.all(|v| v == first) {
+            first
+        } else {
+            Verdict::Unknown
+        }
+    }
+}
+
+/// Judges every candidate of `v` (the value itself unless it is a [`Value::OneOf`]) with `judge`
+/// and combines the verdicts as [`Verdict::of_every`] does.
+pub fn judge_candidates(v: &Value, judge: impl FnMut(&Value) -> Verdict) -> Verdict {
+    Verdict::of_every(v.candidates().iter().map(judge))
+}
+
 /// What a rule sees: evaluated resources, the cross-stack model, the config.
 pub struct RuleContext<'a> {
     pub ev: &'a Evaluator<'a>,
@@ -311,6 +343,26 @@ pub fn truthy(v: &Value) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_choice_passes_when_every_candidate_passes_and_fails_when_every_one_fails() {
+        use Verdict::*;
+        let n = Value::Number;
+        let positive = |v: &Value| match v.as_number() {
+            Some(x) if x >= 0.0 => Pass,
+            Some(_) => Fail,
+            None => Unknown,
+        };
+        assert_eq!(judge_candidates(&n(1.0), positive), Pass);
+        assert_eq!(judge_candidates(&Value::one_of([n(1.0), n(2.0)]), positive), Pass);
+        assert_eq!(judge_candidates(&Value::one_of([n(-1.0), n(-2.0)]), positive), Fail);
+        assert_eq!(judge_candidates(&Value::one_of([n(1.0), n(-1.0)]), positive), Unknown);
+        assert_eq!(
+            judge_candidates(&Value::one_of([n(1.0), Value::str("x")]), positive),
+            Unknown
+        );
+        assert_eq!(Verdict::of_every([]), Unknown);
+    }
 
     #[test]
     fn every_rule_has_the_doc_sections() {
