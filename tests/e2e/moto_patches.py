@@ -164,6 +164,57 @@ def ecs_create_service_parameters():
     _wrap(EC2ContainerServiceResponse, "create_service", make)
 
 
+# --------------------------------------------------------------------------------------------- ELBv2
+
+
+def elbv2_certificate_in_use_by():
+    """ELBv2: an ACM certificate stays "in use" after its listener and load balancer are gone.
+
+    AWS: DescribeCertificate's InUseBy names the load balancers whose listeners use the certificate, and follows
+    the listeners: a certificate put on a listener by ModifyListener or AddListenerCertificates is in use, one
+    taken off, or whose listener or load balancer is deleted, no longer is (so it can be deleted). moto appends
+    the listener's ARN at CreateListener and never removes it, and ignores the other operations, so a tool that
+    waits for InUseBy to empty before DeleteCertificate (nextstack_acm_certificate does, as AWS refuses the delete
+    of a certificate in use) waits forever after the ALB is destroyed. Fix: after each of those operations, make
+    the load balancer's entries in InUseBy match the certificates its listeners have now.
+    """
+    from moto.acm.models import acm_backends
+    from moto.elbv2.models import ELBv2Backend
+
+    def sync(backend, lb_arn):
+        balancer = backend.load_balancers.get(lb_arn)
+        wanted = set()
+        for listener in (balancer.listeners.values() if balancer else []):
+            wanted.update(c for c in [listener.certificate, *(listener.certificates or [])] if c)
+        listener_prefix = lb_arn.replace(":loadbalancer/", ":listener/") + "/"
+        for arn, cert in acm_backends[backend.account_id][backend.region_name]._certificates.items():
+            users = [u for u in cert.in_use_by if u != lb_arn and not u.startswith(listener_prefix)]
+            cert.in_use_by = users + ([lb_arn] if arn in wanted else [])
+
+    def lb_of_listener(backend, listener_arn):
+        for lb_arn, balancer in backend.load_balancers.items():
+            if listener_arn in balancer.listeners:
+                return lb_arn
+        return None
+
+    def make(original, lb_arn_of):
+        def wrapper(self, *args, **kwargs):
+            lb_arn = lb_arn_of(self, _arguments(original, self, *args, **kwargs))
+            result = original(self, *args, **kwargs)
+            if lb_arn:
+                sync(self, lb_arn)
+            return result
+
+        return wrapper
+
+    by_listener = {"modify_listener": "arn", "add_listener_certificates": "arn", "remove_listener_certificates": "arn",
+                   "delete_listener": "listener_arn"}
+    for name, param in by_listener.items():
+        _wrap(ELBv2Backend, name, lambda original, param=param: make(original, lambda b, a: lb_of_listener(b, a[param])))
+    _wrap(ELBv2Backend, "create_listener", lambda original: make(original, lambda b, a: a["load_balancer_arn"]))
+    _wrap(ELBv2Backend, "delete_load_balancer", lambda original: make(original, lambda b, a: a["arn"]))
+
+
 # --------------------------------------------------------------------------------------------- Lambda
 
 
@@ -485,6 +536,7 @@ PATCHES = [
     ec2_create_launch_template_tag_specifications,
     ec2_security_group_rule_description,
     ecs_create_service_parameters,
+    elbv2_certificate_in_use_by,
     lambda_dead_letter_config,
     cloudfront_origin_access_control_id,
     cloudfront_cache_policy_forwarded_values,
