@@ -58,8 +58,8 @@ variable "hosted_zone_id" {
   default     = null
 
   validation {
-    condition     = var.hosted_zone_id == null || can(regex("^Z[A-Z0-9]{1,31}$", var.hosted_zone_id))
-    error_message = "The hosted_zone_id must be a Route53 zone id such as Z0123456789ABCDEFGHIJ."
+    condition     = var.hosted_zone_id == null || can(regex("^[A-Z0-9]{1,32}$", var.hosted_zone_id))
+    error_message = "The hosted_zone_id must be a Route53 hosted zone id (up to 32 upper-case letters and digits, e.g. Z0123456789ABCDEFGHIJ), without the /hostedzone/ prefix."
   }
 }
 
