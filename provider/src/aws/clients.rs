@@ -116,10 +116,12 @@ impl Clients {
         })
     }
     pub fn dynamodb(&self) -> &aws_sdk_dynamodb::Client {
-        self.dynamodb.get_or_init(|| aws_sdk_dynamodb::Client::new(&self.config))
+        self.dynamodb
+            .get_or_init(|| aws_sdk_dynamodb::Client::new(&self.config))
     }
     pub fn cloudfront(&self) -> &aws_sdk_cloudfront::Client {
-        self.cloudfront.get_or_init(|| aws_sdk_cloudfront::Client::new(&self.config))
+        self.cloudfront
+            .get_or_init(|| aws_sdk_cloudfront::Client::new(&self.config))
     }
 
     /// The account these credentials act in (one STS call, then cached).

@@ -138,8 +138,12 @@ impl BuildOutput {
             }
             Err(e) => return Err(BuildError::new(&file, format!("cannot be read: {e}"))),
         };
-        let json: Json = serde_json::from_str(&text)
-            .map_err(|e| BuildError::new(&file, format!("is not valid JSON (line {}, column {}): {e}", e.line(), e.column())))?;
+        let json: Json = serde_json::from_str(&text).map_err(|e| {
+            BuildError::new(
+                &file,
+                format!("is not valid JSON (line {}, column {}): {e}", e.line(), e.column()),
+            )
+        })?;
         let output = Parser { dir, file: &file }.parse(&json)?;
         output.check_directories()?;
         Ok(output)
@@ -167,16 +171,25 @@ impl BuildOutput {
             ));
         };
         if !assets.from.is_dir() {
-            return Err(BuildError::new(&assets.from, "missing: the build has no static assets directory"));
+            return Err(BuildError::new(
+                &assets.from,
+                "missing: the build has no static assets directory",
+            ));
         }
         for copy in &self.copies {
             if !copy.from.is_dir() {
-                return Err(BuildError::new(&copy.from, format!("missing: origins.s3.copy names it (to \"{}\")", copy.to)));
+                return Err(BuildError::new(
+                    &copy.from,
+                    format!("missing: origins.s3.copy names it (to \"{}\")", copy.to),
+                ));
             }
         }
         for f in &self.functions {
             if !f.bundle.is_dir() {
-                return Err(BuildError::new(&f.bundle, format!("missing: the bundle of function \"{}\"", f.name)));
+                return Err(BuildError::new(
+                    &f.bundle,
+                    format!("missing: the bundle of function \"{}\"", f.name),
+                ));
             }
         }
         Ok(())
@@ -312,7 +325,10 @@ impl Parser<'_> {
             }
         }
         if copies.is_empty() {
-            return Err(self.err("origins", "no origin of type \"s3\" with a copy list: nothing to publish"));
+            return Err(self.err(
+                "origins",
+                "no origin of type \"s3\" with a copy list: nothing to publish",
+            ));
         }
         if let Some(extra) = json.get("additionalProps").filter(|v| !v.is_null()) {
             for (key, name, role) in [
@@ -327,7 +343,12 @@ impl Parser<'_> {
         }
         if let Some(edge) = json.get("edgeFunctions").and_then(Json::as_object) {
             for (name, f) in edge {
-                functions.push(self.function(&format!("edge:{name}"), FunctionRole::Edge, f, &format!("edgeFunctions.{name}"))?);
+                functions.push(self.function(
+                    &format!("edge:{name}"),
+                    FunctionRole::Edge,
+                    f,
+                    &format!("edgeFunctions.{name}"),
+                )?);
             }
         }
         let mut behaviors = Vec::new();
@@ -335,7 +356,10 @@ impl Parser<'_> {
             let at = format!("behaviors[{i}]");
             let origin = self.str(b, &at, "origin")?.to_string();
             if !origins.iter().any(|o| o.name == origin) {
-                return Err(self.err(&format!("{at}.origin"), format!("names origin {origin:?}, which origins does not define")));
+                return Err(self.err(
+                    &format!("{at}.origin"),
+                    format!("names origin {origin:?}, which origins does not define"),
+                ));
             }
             behaviors.push(Behavior {
                 pattern: self.str(b, &at, "pattern")?.to_string(),
@@ -365,7 +389,11 @@ impl Parser<'_> {
 
     /// Next.js writes `BUILD_ID`; OpenNext copies it into the assets and into the server bundle.
     fn build_id(&self, copies: &[CopyEntry], functions: &[FunctionBundle]) -> Result<String, BuildError> {
-        let mut candidates: Vec<PathBuf> = copies.iter().filter(|c| c.cached).map(|c| c.from.join("BUILD_ID")).collect();
+        let mut candidates: Vec<PathBuf> = copies
+            .iter()
+            .filter(|c| c.cached)
+            .map(|c| c.from.join("BUILD_ID"))
+            .collect();
         candidates.extend(
             functions
                 .iter()
@@ -377,13 +405,22 @@ impl Parser<'_> {
                 let id = text.trim();
                 let valid = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
                 if !valid {
-                    return Err(BuildError::new(path, format!("holds {id:?}, which is not a Next.js build id")));
+                    return Err(BuildError::new(
+                        path,
+                        format!("holds {id:?}, which is not a Next.js build id"),
+                    ));
                 }
                 return Ok(id.to_string());
             }
         }
-        let first = candidates.first().cloned().unwrap_or_else(|| self.dir.join("assets/BUILD_ID"));
-        Err(BuildError::new(first, "not found: the build has no BUILD_ID (was `next build` interrupted?)"))
+        let first = candidates
+            .first()
+            .cloned()
+            .unwrap_or_else(|| self.dir.join("assets/BUILD_ID"));
+        Err(BuildError::new(
+            first,
+            "not found: the build has no BUILD_ID (was `next build` interrupted?)",
+        ))
     }
 }
 
@@ -437,7 +474,13 @@ mod tests {
         assert_eq!(out.build_id, "abc-1");
         assert_eq!(out.assets_copy().unwrap().from, d.0.join("assets"));
         assert_eq!(out.cache_copy().unwrap().to, "_cache");
-        assert_eq!(out.behaviors[1], Behavior { pattern: "*".into(), origin: "default".into() });
+        assert_eq!(
+            out.behaviors[1],
+            Behavior {
+                pattern: "*".into(),
+                origin: "default".into()
+            }
+        );
         let server = out.function(FunctionRole::Server).unwrap();
         assert!(server.streaming);
         assert_eq!(server.bundle, d.0.join("server-functions/default"));

@@ -109,7 +109,10 @@ fn collect(copy: &CopyEntry, area: Area, out: &mut Vec<PublishFile>) -> Result<(
 pub fn content_type(rel: &str) -> String {
     let mime = mime_guess::from_path(rel).first_or_octet_stream();
     let text = mime.type_() == mime_guess::mime::TEXT
-        || matches!(mime.essence_str(), "application/javascript" | "application/json" | "image/svg+xml");
+        || matches!(
+            mime.essence_str(),
+            "application/javascript" | "application/json" | "image/svg+xml"
+        );
     if text {
         format!("{}; charset=utf-8", mime.essence_str())
     } else {
@@ -123,7 +126,9 @@ fn digest(path: &Path) -> Result<(String, u64), BuildError> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut size = 0u64;
     loop {
-        let n = file.read(&mut buf).map_err(|e| BuildError::new(path, format!("cannot be read: {e}")))?;
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| BuildError::new(path, format!("cannot be read: {e}")))?;
         if n == 0 {
             break;
         }
@@ -139,7 +144,10 @@ mod tests {
 
     #[test]
     fn content_types_come_from_the_extension() {
-        assert_eq!(content_type("_next/static/chunks/main-1.js"), "text/javascript; charset=utf-8");
+        assert_eq!(
+            content_type("_next/static/chunks/main-1.js"),
+            "text/javascript; charset=utf-8"
+        );
         assert_eq!(content_type("_next/static/css/a.css"), "text/css; charset=utf-8");
         assert_eq!(content_type("favicon.ico"), "image/x-icon");
         assert_eq!(content_type("images/logo.png"), "image/png");

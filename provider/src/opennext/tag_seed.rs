@@ -53,7 +53,12 @@ pub fn read(path: &Path) -> Result<Vec<TagRow>, BuildError> {
                 .and_then(|v| v.get("S"))
                 .and_then(Json::as_str)
                 .map(str::to_string)
-                .ok_or_else(|| BuildError::new(path, format!("item {i}: {name} must be a string attribute ({{\"S\": ...}})")))
+                .ok_or_else(|| {
+                    BuildError::new(
+                        path,
+                        format!("item {i}: {name} must be a string attribute ({{\"S\": ...}})"),
+                    )
+                })
         };
         rows.push(TagRow {
             tag: key("tag")?,

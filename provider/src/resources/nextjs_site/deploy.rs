@@ -46,7 +46,14 @@ pub struct Failed(pub Diagnostics);
 
 pub async fn deploy(req: Request<'_>) -> Result<Deployed, Failed> {
     let keep = req.settings.keep_previous_builds as usize;
-    let work = diff::work(&req.build.output.build_id, &req.build.files, &req.build.rows, &req.previous, keep, &req.drifted);
+    let work = diff::work(
+        &req.build.output.build_id,
+        &req.build.files,
+        &req.build.rows,
+        &req.previous,
+        keep,
+        &req.drifted,
+    );
     tracing::info!(
         build_id = %req.build.output.build_id,
         upload = work.uploads.len(),
@@ -112,14 +119,20 @@ pub async fn deploy(req: Request<'_>) -> Result<Deployed, Failed> {
         Err(error) => {
             let mut diags = Diagnostics(vec![error]);
             // Remove what is new (keys no kept build lists); overwritten keys are the next apply's drift.
-            let added: Vec<&Entry> = written.iter().filter(|e| !existing.contains_key(&(e.area, e.rel.clone()))).collect();
+            let added: Vec<&Entry> = written
+                .iter()
+                .filter(|e| !existing.contains_key(&(e.area, e.rel.clone())))
+                .collect();
             if let Err(e) = delete_entries(req.clients, req.dest, added.into_iter()).await {
                 diags.push(e);
             }
             if rows_written {
                 if let Some(table) = &req.dest.revalidation_table {
-                    let keys: Vec<(String, String)> =
-                        work.rows_to_write.iter().map(|r| (r.tag.clone(), r.path.clone())).collect();
+                    let keys: Vec<(String, String)> = work
+                        .rows_to_write
+                        .iter()
+                        .map(|r| (r.tag.clone(), r.path.clone()))
+                        .collect();
                     if let Err(e) = tag_table::delete(req.clients, table, &keys).await {
                         diags.push(e);
                     }
@@ -158,10 +171,16 @@ pub async fn deploy(req: Request<'_>) -> Result<Deployed, Failed> {
 async fn prune(req: &Request<'_>, work: &Work<'_>, manifest: &Manifest) -> Result<(), Diagnostic> {
     let mut by_bucket: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (area, rel) in &work.deletions {
-        by_bucket.entry(req.dest.bucket(*area)).or_default().push(req.dest.key(*area, rel));
+        by_bucket
+            .entry(req.dest.bucket(*area))
+            .or_default()
+            .push(req.dest.key(*area, rel));
     }
     for id in work.evicted.iter().filter(|id| **id != manifest.build_id) {
-        by_bucket.entry(&req.dest.assets_bucket).or_default().push(req.dest.manifest_key(id));
+        by_bucket
+            .entry(&req.dest.assets_bucket)
+            .or_default()
+            .push(req.dest.manifest_key(id));
     }
     if let (Some(table), false) = (&req.dest.revalidation_table, work.rows_to_delete.is_empty()) {
         tag_table::delete(req.clients, table, &work.rows_to_delete).await?;
@@ -216,7 +235,10 @@ pub async fn delete_entries<'e>(
 ) -> Result<(), Diagnostic> {
     let mut by_bucket: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for e in entries {
-        by_bucket.entry(dest.bucket(e.area)).or_default().push(dest.key(e.area, &e.rel));
+        by_bucket
+            .entry(dest.bucket(e.area))
+            .or_default()
+            .push(dest.key(e.area, &e.rel));
     }
     for (bucket, keys) in by_bucket {
         objects::delete(clients, bucket, &keys).await?;
@@ -225,7 +247,11 @@ pub async fn delete_entries<'e>(
 }
 
 /// Keys the kept builds list that are missing from the bucket or hold other content (by ETag).
-pub async fn drift(clients: &Clients, dest: &Destination, previous: &[Manifest]) -> Result<BTreeSet<(Area, String)>, Diagnostic> {
+pub async fn drift(
+    clients: &Clients,
+    dest: &Destination,
+    previous: &[Manifest],
+) -> Result<BTreeSet<(Area, String)>, Diagnostic> {
     let expected = live(previous);
     let mut listed: BTreeMap<Area, BTreeMap<String, String>> = BTreeMap::new();
     for area in [Area::Assets, Area::Cache] {

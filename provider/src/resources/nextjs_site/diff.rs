@@ -88,10 +88,11 @@ pub fn work<'a>(
     let mut deletions = BTreeSet::new();
     for m in &evicted {
         for e in &m.files {
-            if !staying.contains(&(e.area, e.rel.as_str())) && deletions.insert((e.area, e.rel.clone())) {
-                if e.area == Area::Assets && e.cache_control.as_deref() != Some(crate::opennext::publish::IMMUTABLE) {
-                    changed_paths.insert(cloudfront_path(&e.rel));
-                }
+            let goes = !staying.contains(&(e.area, e.rel.as_str())) && deletions.insert((e.area, e.rel.clone()));
+            // A deleted un-hashed file must stop being served from CloudFront's cache too.
+            if goes && e.area == Area::Assets && e.cache_control.as_deref() != Some(crate::opennext::publish::IMMUTABLE)
+            {
+                changed_paths.insert(cloudfront_path(&e.rel));
             }
         }
     }
@@ -99,7 +100,10 @@ pub fn work<'a>(
 
     let had: BTreeSet<(String, String)> = all_rows(previous);
     let new_rows: BTreeSet<(String, String)> = rows.iter().map(|r| (r.tag.clone(), r.path.clone())).collect();
-    out.rows_to_write = rows.iter().filter(|r| !had.contains(&(r.tag.clone(), r.path.clone()))).collect();
+    out.rows_to_write = rows
+        .iter()
+        .filter(|r| !had.contains(&(r.tag.clone(), r.path.clone())))
+        .collect();
     let kept_rows = all_rows(&kept.iter().map(|m| (*m).clone()).collect::<Vec<_>>());
     let evicted_rows = all_rows(&evicted.iter().map(|m| (*m).clone()).collect::<Vec<_>>());
     out.rows_to_delete = evicted_rows
@@ -223,7 +227,14 @@ mod tests {
         let files = b1();
         let w = work("b1", &files, &[], &[], 1, &BTreeSet::new());
         let order: Vec<&str> = w.uploads.iter().map(|f| f.rel.as_str()).collect();
-        assert_eq!(order[..3], ["_next/static/b1/_buildManifest.js", "_next/static/chunks/about-1.js", "_next/static/chunks/main.js"]);
+        assert_eq!(
+            order[..3],
+            [
+                "_next/static/b1/_buildManifest.js",
+                "_next/static/chunks/about-1.js",
+                "_next/static/chunks/main.js"
+            ]
+        );
         assert_eq!(order[3], "b1/about.cache");
         assert_eq!(w.changed_paths, ["/BUILD_ID", "/favicon.ico"]);
         assert!(w.deletions.is_empty());
@@ -249,7 +260,15 @@ mod tests {
         let w = work("b2", &f2, &rows2, &[m1.clone()], 1, &BTreeSet::new());
         assert!(w.deletions.is_empty(), "b1 is kept: its chunks still load");
         let uploaded: Vec<&str> = w.uploads.iter().map(|f| f.rel.as_str()).collect();
-        assert_eq!(uploaded, ["_next/static/b2/_buildManifest.js", "_next/static/chunks/about-2.js", "b2/about.cache", "BUILD_ID"]);
+        assert_eq!(
+            uploaded,
+            [
+                "_next/static/b2/_buildManifest.js",
+                "_next/static/chunks/about-2.js",
+                "b2/about.cache",
+                "BUILD_ID"
+            ]
+        );
         assert_eq!(w.changed_paths, ["/BUILD_ID"]);
 
         let mut f3 = b2();

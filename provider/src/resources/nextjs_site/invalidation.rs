@@ -12,7 +12,12 @@ use crate::resources::poll::{Backoff, Ended};
 /// How long `wait_for_invalidation` waits: CloudFront usually completes in under a minute, at worst in 15.
 pub const WAIT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
-pub async fn create(clients: &Clients, distribution_id: &str, paths: &[String], caller_reference: &str) -> Result<String, Diagnostic> {
+pub async fn create(
+    clients: &Clients,
+    distribution_id: &str,
+    paths: &[String],
+    caller_reference: &str,
+) -> Result<String, Diagnostic> {
     let batch = InvalidationBatch::builder()
         .paths(
             Paths::builder()
@@ -37,13 +42,21 @@ pub async fn create(clients: &Clients, distribution_id: &str, paths: &[String], 
                 &e,
             )
         })?;
-    out.invalidation()
-        .map(|i| i.id().to_string())
-        .ok_or_else(|| Diagnostic::error("CloudFront returned no invalidation", format!("distribution {distribution_id}")))
+    out.invalidation().map(|i| i.id().to_string()).ok_or_else(|| {
+        Diagnostic::error(
+            "CloudFront returned no invalidation",
+            format!("distribution {distribution_id}"),
+        )
+    })
 }
 
 pub async fn wait(clients: &Clients, distribution_id: &str, id: &str, stop: &StopSignal) -> Result<(), Diagnostic> {
-    let mut backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(20), Instant::now() + WAIT_TIMEOUT, stop);
+    let mut backoff = Backoff::new(
+        Duration::from_secs(2),
+        Duration::from_secs(20),
+        Instant::now() + WAIT_TIMEOUT,
+        stop,
+    );
     loop {
         let out = clients
             .cloudfront()
@@ -52,7 +65,14 @@ pub async fn wait(clients: &Clients, distribution_id: &str, id: &str, stop: &Sto
             .id(id)
             .send()
             .await
-            .map_err(|e| aws_error(&format!("reading invalidation {id} of distribution {distribution_id} (cloudfront:GetInvalidation)"), &e))?;
+            .map_err(|e| {
+                aws_error(
+                    &format!(
+                        "reading invalidation {id} of distribution {distribution_id} (cloudfront:GetInvalidation)"
+                    ),
+                    &e,
+                )
+            })?;
         let status = out.invalidation().map(|i| i.status().to_string()).unwrap_or_default();
         if status.eq_ignore_ascii_case("Completed") {
             return Ok(());

@@ -108,10 +108,18 @@ pub async fn delete(clients: &Clients, bucket: &str, keys: &[String]) -> Result<
             .delete(delete)
             .send()
             .await
-            .map_err(|e| aws_error(&format!("deleting {} objects from s3://{bucket} (s3:DeleteObjects)", chunk.len()), &e))?;
+            .map_err(|e| {
+                aws_error(
+                    &format!("deleting {} objects from s3://{bucket} (s3:DeleteObjects)", chunk.len()),
+                    &e,
+                )
+            })?;
         if let Some(first) = out.errors().first() {
             return Err(Diagnostic::error(
-                format!("AWS error: deleting s3://{bucket}/{} (s3:DeleteObjects)", first.key().unwrap_or("?")),
+                format!(
+                    "AWS error: deleting s3://{bucket}/{} (s3:DeleteObjects)",
+                    first.key().unwrap_or("?")
+                ),
                 format!(
                     "{}: {} ({} of {} keys in this batch failed)",
                     first.code().unwrap_or("Error"),
@@ -128,7 +136,13 @@ pub async fn delete(clients: &Clients, bucket: &str, keys: &[String]) -> Result<
 /// Every key under `prefix` with its ETag.
 pub async fn list(clients: &Clients, bucket: &str, prefix: &str) -> Result<BTreeMap<String, String>, Diagnostic> {
     let mut out = BTreeMap::new();
-    let mut pages = clients.s3().list_objects_v2().bucket(bucket).prefix(prefix).into_paginator().send();
+    let mut pages = clients
+        .s3()
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .into_paginator()
+        .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| aws_error(&format!("listing s3://{bucket}/{prefix} (s3:ListObjectsV2)"), &e))?;
         for o in page.contents() {
@@ -143,7 +157,8 @@ pub async fn list(clients: &Clients, bucket: &str, prefix: &str) -> Result<BTree
 pub async fn put_manifest(clients: &Clients, m: &Manifest) -> Result<(), Diagnostic> {
     let bucket = &m.destination.assets_bucket;
     let key = m.destination.manifest_key(&m.build_id);
-    let body = serde_json::to_vec(m).map_err(|e| Diagnostic::error("Cannot encode the build manifest", e.to_string()))?;
+    let body =
+        serde_json::to_vec(m).map_err(|e| Diagnostic::error("Cannot encode the build manifest", e.to_string()))?;
     clients
         .s3()
         .put_object()
@@ -154,12 +169,21 @@ pub async fn put_manifest(clients: &Clients, m: &Manifest) -> Result<(), Diagnos
         .cache_control("no-store")
         .send()
         .await
-        .map_err(|e| aws_error(&format!("writing the build manifest s3://{bucket}/{key} (s3:PutObject)"), &e))?;
+        .map_err(|e| {
+            aws_error(
+                &format!("writing the build manifest s3://{bucket}/{key} (s3:PutObject)"),
+                &e,
+            )
+        })?;
     Ok(())
 }
 
 /// A kept build's manifest; `None` when it is gone (deleted by hand, or the bucket is gone).
-pub async fn get_manifest(clients: &Clients, dest: &Destination, build_id: &str) -> Result<Option<Manifest>, Diagnostic> {
+pub async fn get_manifest(
+    clients: &Clients,
+    dest: &Destination,
+    build_id: &str,
+) -> Result<Option<Manifest>, Diagnostic> {
     let bucket = &dest.assets_bucket;
     let key = dest.manifest_key(build_id);
     let out = match clients.s3().get_object().bucket(bucket).key(&key).send().await {
@@ -167,12 +191,18 @@ pub async fn get_manifest(clients: &Clients, dest: &Destination, build_id: &str)
         Err(e) => {
             let missing = e
                 .as_service_error()
-                .map(|s| s.is_no_such_key() || aws_smithy_types::error::metadata::ProvideErrorMetadata::code(s) == Some("NoSuchBucket"))
+                .map(|s| {
+                    s.is_no_such_key()
+                        || aws_smithy_types::error::metadata::ProvideErrorMetadata::code(s) == Some("NoSuchBucket")
+                })
                 .unwrap_or(false);
             if missing {
                 return Ok(None);
             }
-            return Err(aws_error(&format!("reading the build manifest s3://{bucket}/{key} (s3:GetObject)"), &e));
+            return Err(aws_error(
+                &format!("reading the build manifest s3://{bucket}/{key} (s3:GetObject)"),
+                &e,
+            ));
         }
     };
     let bytes = out

@@ -112,16 +112,22 @@ impl Resource for NextjsSiteResource {
         if let Some(mode) = config.attr("invalidation").as_str() {
             if !INVALIDATION_MODES.contains(&mode) {
                 diags.push(
-                    Diagnostic::error("Invalid invalidation", format!("invalidation is {mode:?}; it must be one of \"changed\", \"all\" or \"none\"."))
-                        .at(AttributePath::root("invalidation")),
+                    Diagnostic::error(
+                        "Invalid invalidation",
+                        format!("invalidation is {mode:?}; it must be one of \"changed\", \"all\" or \"none\"."),
+                    )
+                    .at(AttributePath::root("invalidation")),
                 );
             }
         }
         if let Some(n) = config.attr("keep_previous_builds").as_i64() {
             if !(0..=MAX_KEEP).contains(&n) {
                 diags.push(
-                    Diagnostic::error("Invalid keep_previous_builds", format!("keep_previous_builds is {n}; it must be between 0 and {MAX_KEEP}."))
-                        .at(AttributePath::root("keep_previous_builds")),
+                    Diagnostic::error(
+                        "Invalid keep_previous_builds",
+                        format!("keep_previous_builds is {n}; it must be between 0 and {MAX_KEEP}."),
+                    )
+                    .at(AttributePath::root("keep_previous_builds")),
                 );
             }
         }
@@ -138,7 +144,8 @@ impl Resource for NextjsSiteResource {
         for name in ["assets_bucket", "cache_bucket"] {
             if let Some(b) = config.attr(name).as_str() {
                 let valid = (3..=63).contains(&b.len())
-                    && b.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+                    && b.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
                     && !b.starts_with(['-', '.'])
                     && !b.ends_with(['-', '.']);
                 if !valid {
@@ -151,8 +158,11 @@ impl Resource for NextjsSiteResource {
         }
         if config.attr("wait_for_invalidation").as_bool() == Some(true) && config.attr("distribution_id").is_null() {
             diags.push(
-                Diagnostic::warning("wait_for_invalidation without distribution_id", "Nothing is invalidated without distribution_id, so there is nothing to wait for.")
-                    .at(AttributePath::root("wait_for_invalidation")),
+                Diagnostic::warning(
+                    "wait_for_invalidation without distribution_id",
+                    "Nothing is invalidated without distribution_id, so there is nothing to wait for.",
+                )
+                .at(AttributePath::root("wait_for_invalidation")),
             );
         }
         diags
@@ -185,7 +195,10 @@ impl Resource for NextjsSiteResource {
         if config.attr("cache_prefix").is_null() {
             plan.set("cache_prefix", Value::string(build.cache_prefix()));
         }
-        match (plan.planned.attr("assets_bucket").as_str(), plan.planned.attr("assets_prefix").as_str()) {
+        match (
+            plan.planned.attr("assets_bucket").as_str(),
+            plan.planned.attr("assets_prefix").as_str(),
+        ) {
             (Some(b), Some(p)) => plan.set("id", Value::string(format!("{b}/{p}"))),
             _ => plan.set_unknown("id"),
         }
@@ -193,7 +206,9 @@ impl Resource for NextjsSiteResource {
         plan.set("content_hash", Value::string(build.content_hash.clone()));
         let prior = plan.prior.clone();
         let content_same = prior.attr("content_hash").as_str() == Some(build.content_hash.as_str());
-        let keep_same = prior.attr("keep_previous_builds").semantically_eq(plan.planned.attr("keep_previous_builds"));
+        let keep_same = prior
+            .attr("keep_previous_builds")
+            .semantically_eq(plan.planned.attr("keep_previous_builds"));
         if !prior.is_null() && content_same && keep_same {
             plan.set("builds", prior.attr("builds").clone());
         } else {
@@ -244,7 +259,11 @@ impl Resource for NextjsSiteResource {
         let expected: usize = super::manifest::live(&previous).len();
         if !drifted.is_empty() && !state.content_hash.as_deref().unwrap_or("").starts_with(INCOMPLETE) {
             let sample: Vec<String> = drifted.iter().take(3).map(|(a, rel)| dest.key(*a, rel)).collect();
-            tracing::info!(count = drifted.len(), ?sample, "published objects are missing or changed");
+            tracing::info!(
+                count = drifted.len(),
+                ?sample,
+                "published objects are missing or changed"
+            );
             state.content_hash = Some(format!(
                 "{DRIFTED}: {} of {expected} published objects are missing or changed (e.g. {})",
                 drifted.len(),
@@ -345,11 +364,14 @@ impl Resource for NextjsSiteResource {
         };
         let ids = objects::manifest_ids(&clients, &probe).await?;
         let mut found = manifests(&clients, &probe, &ids).await?;
-        found.sort_by(|a, b| b.sequence.cmp(&a.sequence));
+        found.sort_by_key(|m| std::cmp::Reverse(m.sequence));
         let Some(newest) = found.first() else {
             return Err(Diagnostic::error(
                 "Nothing to import",
-                format!("s3://{bucket}/{} holds no build published by nextstack_nextjs_site.", probe.manifest_dir()),
+                format!(
+                    "s3://{bucket}/{} holds no build published by nextstack_nextjs_site.",
+                    probe.manifest_dir()
+                ),
             )
             .into());
         };
@@ -425,7 +447,9 @@ async fn manifests(clients: &Clients, dest: &Destination, builds: &[String]) -> 
     for id in builds {
         match ignore_missing_bucket(objects::get_manifest(clients, dest, id).await.map(Some))? {
             Some(Some(m)) => out.push(m),
-            _ => tracing::warn!(build_id = %id, "the manifest of a kept build is gone; its files are no longer tracked"),
+            _ => {
+                tracing::warn!(build_id = %id, "the manifest of a kept build is gone; its files are no longer tracked")
+            }
         }
     }
     Ok(out)
@@ -439,7 +463,12 @@ fn ignore_missing_bucket<T: Default>(r: Result<T, Diagnostic>) -> Result<T, Diag
     }
 }
 
-fn finish(planned: Model, clients: &Clients, result: Result<deploy::Deployed, Failed>) -> Result<Model, ApplyError<Model>> {
+#[allow(clippy::result_large_err)] // the type `Resource::create` and `update` return
+fn finish(
+    planned: Model,
+    clients: &Clients,
+    result: Result<deploy::Deployed, Failed>,
+) -> Result<Model, ApplyError<Model>> {
     let deployed = match result {
         Ok(d) => d,
         Err(Failed(diags)) => return Err(diags.into()),
@@ -451,8 +480,17 @@ fn finish(planned: Model, clients: &Clients, result: Result<deploy::Deployed, Fa
         "published the Next.js build"
     );
     let mut model = Model {
-        id: Some(format!("{}/{}", planned.assets_bucket, planned.assets_prefix.clone().unwrap_or_default())),
-        cache_bucket: Some(planned.cache_bucket.clone().unwrap_or_else(|| planned.assets_bucket.clone())),
+        id: Some(format!(
+            "{}/{}",
+            planned.assets_bucket,
+            planned.assets_prefix.clone().unwrap_or_default()
+        )),
+        cache_bucket: Some(
+            planned
+                .cache_bucket
+                .clone()
+                .unwrap_or_else(|| planned.assets_bucket.clone()),
+        ),
         build_id: Some(deployed.manifest.build_id.clone()),
         content_hash: Some(deployed.manifest.content_hash.clone()),
         builds: Some(deployed.builds.clone()),
@@ -468,7 +506,10 @@ fn finish(planned: Model, clients: &Clients, result: Result<deploy::Deployed, Fa
     }
     if deployed.late_errors.has_errors() {
         // Published, but something after it failed: the next plan shows an update that finishes the job.
-        model.content_hash = Some(format!("{INCOMPLETE}: the last apply published {} but failed afterwards", deployed.manifest.build_id));
+        model.content_hash = Some(format!(
+            "{INCOMPLETE}: the last apply published {} but failed afterwards",
+            deployed.manifest.build_id
+        ));
     }
     Err(ApplyError::keep(model, deployed.late_errors))
 }

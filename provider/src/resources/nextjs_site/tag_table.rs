@@ -60,7 +60,12 @@ async fn send(clients: &Clients, table: &str, requests: Vec<WriteRequest>, doing
                 .request_items(table, pending.clone())
                 .send()
                 .await
-                .map_err(|e| aws_error(&format!("{doing} the revalidation table {table} (dynamodb:BatchWriteItem)"), &e))?;
+                .map_err(|e| {
+                    aws_error(
+                        &format!("{doing} the revalidation table {table} (dynamodb:BatchWriteItem)"),
+                        &e,
+                    )
+                })?;
             pending = out
                 .unprocessed_items()
                 .and_then(|m| m.get(table))
