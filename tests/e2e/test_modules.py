@@ -13,6 +13,7 @@ them before any apply:
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +39,7 @@ def _rel(p):
 def test_there_are_six_stacks_and_their_modules():
     assert {p.name for p in SIX_STACK} == {"data", "compute", "networking", "application", "api", "edge"}
     assert {p.name for p in MODULES} >= {p.name for p in SIX_STACK} | {"ssm-names"}
-    assert {p.name for p in LAYOUTS} >= {"six-stack", "static-fargate-api"}
+    assert {p.name for p in LAYOUTS} >= {"six-stack", "static-fargate-api", "serverless"}
     for module in MODULES:
         for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
             assert (module / name).is_file(), "%s lacks %s" % (module, name)
@@ -60,6 +61,20 @@ def _copy(src, dest):
     return dest
 
 
+def _configure_aliases(module_dir):
+    """A module that declares configuration_aliases (e.g. aws.us_east_1) gets them from its caller; validated as
+    a root module (a copy), it needs the provider blocks a caller would pass, written into the copy."""
+    text = "".join(p.read_text() for p in module_dir.glob("*.tf"))
+    aliases = re.findall(r"configuration_aliases\s*=\s*\[([^\]]*)\]", text)
+    blocks = []
+    for entry in ",".join(aliases).split(","):
+        name, _, alias = entry.strip().partition(".")
+        if alias:
+            blocks.append('provider "%s" {\n  alias = "%s"\n}\n' % (name, alias))
+    if blocks:
+        (module_dir / "_validate_caller_providers.tf").write_text("\n".join(blocks))
+
+
 @pytest.mark.parametrize("version", [harness.TF_LATEST, harness.TF_MID], ids=["tf1.15", "tf1.11"])
 def test_terraform_validate(request, tmp_path, version):
     factory = TerraformFactory(request, version, tmp_path)
@@ -68,7 +83,12 @@ def test_terraform_validate(request, tmp_path, version):
     _copy(harness.REPO_ROOT / "modules", tmp_path / "modules")
     for layout in LAYOUTS:
         _copy(layout, tmp_path / _rel(layout))
-    dirs = [tmp_path / _rel(p) for p in MODULES + EXAMPLES]
+    # Modules are validated from a second copy, where those with configuration_aliases get their caller's
+    # provider blocks (in the first copy the examples call them, and such a block would be redundant there).
+    _copy(harness.REPO_ROOT / "modules", tmp_path / "as-root" / "modules")
+    dirs = [tmp_path / "as-root" / _rel(p) for p in MODULES] + [tmp_path / _rel(p) for p in EXAMPLES]
+    for d in dirs[: len(MODULES)]:
+        _configure_aliases(d)
 
     def validate(d):
         tf = factory(d, aws=False)

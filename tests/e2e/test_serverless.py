@@ -1,4 +1,4 @@
-"""The serverless layout (seed 004: examples/serverless over modules/nextjs-serverless) applied for real with a
+"""The serverless layout (seed 004: examples/serverless/site over modules/nextjs-serverless) applied for real with a
 real OpenNext build of tests/nextjs-app: Terraform 1.15.5, the built nextstack provider, the real hashicorp/aws
 provider and the (patched, see moto_patches.py) moto server.
 
@@ -42,7 +42,7 @@ def copy_layout(dest: Path) -> Path:
     ignore = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "terraform.tfstate*")
     shutil.copytree(harness.REPO_ROOT / "modules", dest / "modules", ignore=ignore)
     shutil.copytree(harness.REPO_ROOT / "examples" / "serverless", dest / "examples" / "serverless", ignore=ignore)
-    return dest / "examples" / "serverless"
+    return dest / "examples" / "serverless" / "site"
 
 
 def role_actions(aws, role_name) -> set:

@@ -17,7 +17,7 @@ provider "nextstack" {
 }
 
 module "site" {
-  source = "../../modules/nextjs-serverless"
+  source = "../../../modules/nextjs-serverless"
 
   providers = {
     aws           = aws
