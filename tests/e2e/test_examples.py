@@ -157,12 +157,17 @@ def test_every_example_is_covered_and_documented():
     assert roots == [
         "acm_certificate",  # applied by test_acm_certificate.py
         "dns_alias",  # applied by test_dns_alias.py
+        "serverless/site",  # applied by test_serverless.py
         *six,  # applied by test_six_stack.py
         "ssm_parameters/data-source",
         "ssm_parameters/ephemeral-resource",
         "ssm_parameters/resource",
+        "static-fargate-api/api",  # applied by test_static_fargate_api.py
+        "static-fargate-api/site",
     ], roots
-    for root in ["six-stack"] + [r for r in roots if not r.startswith("six-stack/")]:
+    # A layout (examples/<layout>/<stack>/) has one README for its stacks.
+    layouts = ["six-stack", "serverless", "static-fargate-api"]
+    for root in layouts + [r for r in roots if r.split("/")[0] not in layouts]:
         readme = EXAMPLES / root / "README.md"
         assert readme.is_file() and readme.read_text().strip(), "%s has no README.md" % root
     assert os.access(EXAMPLES / "six-stack" / "run.sh", os.X_OK), "examples/six-stack/run.sh is not executable"
