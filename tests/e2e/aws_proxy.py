@@ -10,6 +10,8 @@ chosen requests with AWS errors or altered responses (end-to-end tests of failur
     ...                                             # run the thing to measure
     snap = counter.snapshot()                       # {"AmazonSSM.GetParameters": 10, ...}
     counter.total(), counter.errors()               # sums over the current window
+    counter.bytes_in(), counter.payload_bytes_in()  # bytes of request bodies in the current window
+    counter.bytes_out()                             # bytes of response bodies in the current window
     counter.inject(Fault.error("sts.AssumeRole", "AccessDenied", "not allowed", body_contains="role/denied"))
     counter.inject(Fault.rewrite("CertificateManager.DescribeCertificate", add_in_use_by, times=3))
     counter.stop()                                  # closes the listening socket
@@ -22,6 +24,12 @@ Each request is counted once, under the first key that applies:
 Requests answered with HTTP >= 400 (by moto or by a fault) are also counted in `errors` under the same key (so a
 benchmark can tell throttling or not-found retries from real work). Requests to /moto-api/ are passed through but
 never counted nor faulted.
+
+For benchmarks that compare upload volumes, the counter also sums the request bodies of the counted requests:
+`bytes_in()` as the proxy received them (after undoing HTTP chunked transfer encoding; the `aws-chunked` content
+encoding some SDKs use for S3 uploads, with its chunk signatures and checksum trailer, is part of the body), and
+`payload_bytes_in()` the same with an `aws-chunked` body counted as its `x-amz-decoded-content-length` (the object's
+own bytes, whatever framing the SDK chose); `bytes_out()` sums the response bodies sent back (0 for HEAD).
 
 A fault matches a key (exactly, or a regular expression for REST keys) and optionally a substring of the request
 body or path; it applies `times` times (None: until removed). The first matching fault with uses left wins.
@@ -98,6 +106,16 @@ def request_key(method: str, path: str, headers, body: bytes) -> str:
     return "%s %s %s" % (service, method, parsed.path)
 
 
+def _payload_length(headers, body: bytes) -> int:
+    """The length of what the body carries: x-amz-decoded-content-length for an aws-chunked body, else its length."""
+    if "aws-chunked" in (headers.get("Content-Encoding") or ""):
+        try:
+            return int(headers.get("x-amz-decoded-content-length") or "")
+        except ValueError:
+            pass
+    return len(body)
+
+
 def _error_body(key: str, headers, code: str, message: str) -> tuple[str, bytes]:
     """(content type, body) of an AWS error in the protocol of the request that gets it."""
     if headers.get("X-Amz-Target"):
@@ -168,6 +186,9 @@ class RequestCounter:
         self._lock = threading.Lock()
         self._counts: Counter = Counter()
         self._errors: Counter = Counter()
+        self._bytes_in = 0
+        self._payload_bytes_in = 0
+        self._bytes_out = 0
         self._started = time.monotonic()
         self._first: float | None = None
         self._last: float | None = None
@@ -207,10 +228,13 @@ class RequestCounter:
                     return fault
         return None
 
-    def add(self, key: str, status: int) -> None:
+    def add(self, key: str, status: int, body_bytes: int = 0, payload_bytes: int | None = None) -> None:
+        """Count one request (body_bytes: its body's length; payload_bytes: the decoded length when it differs)."""
         now = time.monotonic()
         with self._lock:
             self._counts[key] += 1
+            self._bytes_in += body_bytes
+            self._payload_bytes_in += body_bytes if payload_bytes is None else payload_bytes
             if status >= 400:
                 self._errors[key] += 1
             if self._first is None:
@@ -235,6 +259,25 @@ class RequestCounter:
         with self._lock:
             return sum(self._errors.values())
 
+    def bytes_in(self) -> int:
+        """Bytes of the request bodies counted since the last reset(), as received (see the module docstring)."""
+        with self._lock:
+            return self._bytes_in
+
+    def payload_bytes_in(self) -> int:
+        """bytes_in() with aws-chunked bodies counted as their decoded length (see the module docstring)."""
+        with self._lock:
+            return self._payload_bytes_in
+
+    def add_bytes_out(self, n: int) -> None:
+        with self._lock:
+            self._bytes_out += n
+
+    def bytes_out(self) -> int:
+        """Bytes of the response bodies of the counted requests since the last reset()."""
+        with self._lock:
+            return self._bytes_out
+
     def active_seconds(self) -> float:
         """Seconds from the first to the last request of the window (0 with fewer than two requests)."""
         with self._lock:
@@ -248,6 +291,9 @@ class RequestCounter:
             old = dict(sorted(self._counts.items()))
             self._counts.clear()
             self._errors.clear()
+            self._bytes_in = 0
+            self._payload_bytes_in = 0
+            self._bytes_out = 0
             self._started = time.monotonic()
             self._first = self._last = None
             return old
@@ -285,13 +331,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if fault is not None and fault.error is not None:
             status, code, message = fault.error
             content_type, payload = _error_body(key, self.headers, code, message)
-            self.server.counter.add(key, status)
+            self.server.counter.add(key, status, len(body), _payload_length(self.headers, body))
             self.send_response_only(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(payload)))
             self.send_header("x-amzn-RequestId", "injected-by-aws-proxy")
             self.end_headers()
             self.wfile.write(payload)
+            self.server.counter.add_bytes_out(len(payload))
             return
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
         if body or self.command in ("POST", "PUT", "PATCH"):
@@ -313,7 +360,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     return
         assert response is not None
         if not self.path.startswith("/moto-api"):
-            self.server.counter.add(key, response.status)
+            self.server.counter.add(key, response.status, len(body), _payload_length(self.headers, body))
         if fault is not None and fault.rewrite is not None and response.status >= 400:
             self.server.counter.refund(fault)
         elif fault is not None and fault.rewrite is not None:
@@ -332,6 +379,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
+            if not self.path.startswith("/moto-api"):
+                self.server.counter.add_bytes_out(len(payload))
 
     def _read_chunked(self) -> bytes:
         chunks = []
