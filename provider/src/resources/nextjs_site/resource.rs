@@ -420,10 +420,7 @@ async fn read_planned(planned: &Model) -> Result<LocalBuild, Diagnostic> {
 
 /// A new resource must not take over a site another resource (or an earlier state) publishes there.
 async fn refuse_existing(clients: &Clients, dest: &Destination, build_id: &str) -> Result<(), Diagnostic> {
-    let ids = match objects::manifest_ids(clients, dest).await {
-        Ok(ids) => ids,
-        Err(e) => return Err(e),
-    };
+    let ids = objects::manifest_ids(clients, dest).await?;
     if ids.is_empty() {
         return Ok(());
     }
