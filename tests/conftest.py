@@ -32,6 +32,9 @@ def _fail(exc: Exception):
     pytest.fail("%s: %s" % (type(exc).__name__, exc), pytrace=False)
 
 
+_SESSION_MOTO: list = []  # the session's MotoServer once started (for the failure report below)
+
+
 @pytest.fixture(scope="session")
 def moto(tmp_path_factory):
     """Session-wide moto_server on 127.0.0.1:<free port> (MOTO_ACM_VALIDATION_WAIT from
@@ -41,6 +44,7 @@ def moto(tmp_path_factory):
         server.start()
     except harness.HarnessError as exc:
         _fail(exc)
+    _SESSION_MOTO[:] = [server]
     try:
         yield server
     finally:
@@ -150,6 +154,25 @@ def terraform_latest(request, tmp_path) -> TerraformFactory:
 @pytest.fixture
 def terraform_legacy(request, tmp_path) -> TerraformFactory:
     return TerraformFactory(request, harness.TF_LEGACY, tmp_path)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test that used the emulator shows moto's 5xx answers and tracebacks from its run (the cause of
+    an SDK retry that Terraform reports only as, say, a duplicate name on create)."""
+    report = yield
+    server = _SESSION_MOTO[0] if _SESSION_MOTO else None
+    if report.failed and server is not None:
+        errors = server.server_errors(getattr(item, "_nextstack_moto_offset", 0))
+        if errors:
+            report.sections.append(("moto server errors during the test", errors))
+    return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item):
+    # moto may start later, inside the test (the terraform factory asks for it): then its whole log counts.
+    item._nextstack_moto_offset = _SESSION_MOTO[0].log_offset() if _SESSION_MOTO else 0
 
 
 def pytest_report_header(config):

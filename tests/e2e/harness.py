@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -362,6 +363,37 @@ class MotoServer:
             return _tail(self.log_path.read_text(errors="replace"), lines)
         except OSError:
             return "(no log)"
+
+    def log_offset(self) -> int:
+        """The log's current size: pass it to server_errors() to see only what came after."""
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
+
+    def server_errors(self, since: int = 0, limit: int = 40) -> str:
+        """The log's 5xx responses and Python tracebacks after byte `since`: what an SDK retries silently.
+
+        A request that moto answers with a 500 (a bug in a backend) or drops is retried by the AWS SDKs, so a
+        create can run twice and fail as a duplicate; this is the evidence a failed test shows beside
+        Terraform's own output."""
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(since)
+                text = log.read().decode(errors="replace")
+        except OSError:
+            return ""
+        picked, in_traceback = [], False
+        for line in text.splitlines():
+            status = re.search(r'" (\d{3}) ', line)
+            if line.startswith("Traceback"):
+                in_traceback = True
+            if in_traceback or (status and status.group(1).startswith("5")):
+                picked.append(line)
+            if in_traceback and line and not line.startswith((" ", "Traceback")):
+                in_traceback = False  # the exception's own line ends the traceback
+        return "\n".join(picked[-limit:]) if len(picked) <= limit else "(%d earlier lines left out)\n%s" % (
+            len(picked) - limit, "\n".join(picked[-limit:]))
 
     # API ---------------------------------------------------------------------------------------
     def reset(self) -> None:
