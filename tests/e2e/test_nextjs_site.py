@@ -232,6 +232,8 @@ def test_publish_update_prune_repair_import_destroy(terraform, nextjs_builds, aw
     state = json.dumps(tf.state_json())
     assert len(state) < 8000, "state must stay small (ids and digests): %d bytes" % len(state)
     assert "_buildManifest" not in state, "per-file data belongs in the bucket's manifest, not in state"
+    manifest = aws.client("s3", REGION).get_object(Bucket=ASSETS, Key="_assets/.nextstack/builds/nextstack-b1.json")
+    assert manifest["ContentEncoding"] == "gzip" and manifest["Body"].read()[:2] == b"\x1f\x8b", manifest
 
     tf.assert_no_changes()
 

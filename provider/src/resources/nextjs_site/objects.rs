@@ -157,8 +157,7 @@ pub async fn list(clients: &Clients, bucket: &str, prefix: &str) -> Result<BTree
 pub async fn put_manifest(clients: &Clients, m: &Manifest) -> Result<(), Diagnostic> {
     let bucket = &m.destination.assets_bucket;
     let key = m.destination.manifest_key(&m.build_id);
-    let body =
-        serde_json::to_vec(m).map_err(|e| Diagnostic::error("Cannot encode the build manifest", e.to_string()))?;
+    let body = m.encode().map_err(|e| Diagnostic::error("Cannot encode the build manifest", e))?;
     clients
         .s3()
         .put_object()
@@ -166,6 +165,7 @@ pub async fn put_manifest(clients: &Clients, m: &Manifest) -> Result<(), Diagnos
         .key(&key)
         .body(ByteStream::from(body))
         .content_type("application/json")
+        .content_encoding("gzip")
         .cache_control("no-store")
         .send()
         .await
@@ -211,7 +211,7 @@ pub async fn get_manifest(
         .await
         .map_err(|e| Diagnostic::error(format!("Cannot read s3://{bucket}/{key}"), e.to_string()))?
         .into_bytes();
-    let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+    let m = Manifest::decode(&bytes).map_err(|e| {
         Diagnostic::error(
             "Unreadable build manifest",
             format!("s3://{bucket}/{key} is not a manifest this provider wrote: {e}"),
