@@ -288,3 +288,70 @@ def test_docs_page_matches_the_schema_and_its_examples_are_formatted(terraform_l
         (snippets / ("example_%02d.tf" % i)).write_text(block)
     result = tf.run("fmt", "-check", "-diff", str(snippets))
     assert result.rc == 0, "terraform fmt -check of the docs page's examples:\n%s%s" % (result.stdout, result.stderr)
+
+
+MOVABLE = """
+terraform {
+  required_providers {
+    aws       = { source = "hashicorp/aws" }
+    nextstack = { source = "nextstack/nextstack" }
+  }
+}
+
+provider "aws" {
+  region = "eu-west-1"
+}
+
+data "nextstack_nextjs_build" "site" {
+  build_dir = "../app/.open-next"
+}
+
+locals {
+  warmer = data.nextstack_nextjs_build.site.functions["warmer"]
+}
+
+resource "aws_iam_role" "warmer" {
+  name = "movable-warmer"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }]
+  })
+}
+
+resource "aws_lambda_function" "warmer" {
+  function_name    = "movable-warmer"
+  role             = aws_iam_role.warmer.arn
+  runtime          = "nodejs20.x"
+  handler          = local.warmer.handler
+  filename         = local.warmer.zip_path
+  source_code_hash = local.warmer.source_code_hash
+}
+
+output "warmer" { value = local.warmer }
+output "zip_dir" { value = data.nextstack_nextjs_build.site.zip_dir }
+"""
+
+
+def test_relative_paths_stay_relative_so_a_moved_checkout_plans_no_change(terraform_latest, aws, nextjs_builds, tmp_path):
+    """build_dir relative to the root module gives relative zip and bundle paths: a Lambda's `filename` is the
+    same string on every machine and in every CI workspace, so moving the checkout plans nothing."""
+    checkout = tmp_path / "checkout-a"
+    shutil.copytree(nextjs_builds.get("b1"), checkout / "app" / ".open-next")
+    tf = terraform_latest(checkout / "infra")
+    tf.write(MOVABLE)
+    tf.apply_ok()
+    out = tf.outputs()
+    assert out["zip_dir"] == "../app/.open-next/.nextstack/zips", out["zip_dir"]
+    assert out["warmer"]["zip_path"] == "../app/.open-next/.nextstack/zips/warmer.zip", out["warmer"]
+    assert out["warmer"]["bundle_dir"].startswith("../app/.open-next/"), out["warmer"]
+    assert (checkout / "app" / ".open-next" / ".nextstack" / "zips" / "warmer.zip").is_file()
+    function = aws.client("lambda").get_function(FunctionName="movable-warmer")["Configuration"]
+    assert function["CodeSha256"] == out["warmer"]["source_code_hash"], function
+
+    moved = tmp_path / "elsewhere" / "checkout-b"
+    moved.parent.mkdir()
+    shutil.move(str(checkout), str(moved))
+    tf_moved = terraform_latest(moved / "infra")
+    tf_moved.assert_no_changes()
+    tf_moved.destroy_ok()
+    assert aws.client("lambda").list_functions()["Functions"] == []

@@ -120,7 +120,8 @@ fn schema() -> Schema {
         .attribute(Attribute::new("functions", Type::map(function)).computed().description(
             "Function bundles by name (`default`, `imageOptimizer`, split functions, `warmer`, `revalidation`, \
              `initialization`, `edge:<name>`): `role` (`server`, `image_optimization`, `revalidation`, `warmer`, \
-             `initialization`, `edge`), `bundle_dir` (absolute), `handler`, `streaming`, `zip_path` (absolute), \
+             `initialization`, `edge`), `bundle_dir`, `handler`, `streaming`, `zip_path` (relative to Terraform's working directory when \
+             `build_dir` / `zip_dir` are, so that a moved checkout plans no change; else absolute), \
              `source_code_hash` (base64 sha256 of the zip, as `filebase64sha256(zip_path)`), `zip_size` (bytes).",
         ))
         .attribute(
@@ -159,6 +160,16 @@ fn absolute(path: &str) -> PathBuf {
     std::path::absolute(&p).unwrap_or(p)
 }
 
+/// `path` (inside `real_base`, where the files are) as the user spelled its base: relative to Terraform's
+/// working directory when `spelled_base` is relative. A Lambda's `filename` then stays the same when the
+/// checkout moves (another machine, another CI workspace), so the move plans no change.
+fn as_spelled(path: &Path, real_base: &Path, spelled_base: &Path) -> String {
+    match path.strip_prefix(real_base) {
+        Ok(rest) if spelled_base.is_relative() => display(&spelled_base.join(rest)),
+        _ => display(path),
+    }
+}
+
 fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
@@ -178,10 +189,11 @@ impl DataSource for NextjsBuildDataSource {
 
     async fn read(&self, _ctx: Ctx<'_, Aws>, config: Model) -> Result<Model, Diagnostics> {
         let build_dir = absolute(&config.build_dir);
-        let zip_dir = match &config.zip_dir {
-            Some(dir) => absolute(dir),
-            None => build_dir.join(DEFAULT_ZIP_DIR),
+        let spelled_zip_dir = match &config.zip_dir {
+            Some(dir) => PathBuf::from(dir),
+            None => Path::new(&config.build_dir).join(DEFAULT_ZIP_DIR),
         };
+        let zip_dir = absolute(&display(&spelled_zip_dir));
         let output = tokio::task::spawn_blocking({
             let build_dir = build_dir.clone();
             move || BuildOutput::read(&build_dir)
@@ -200,10 +212,10 @@ impl DataSource for NextjsBuildDataSource {
             .map(|(f, (_, zip))| {
                 let model = FunctionModel {
                     role: f.role.as_str().to_string(),
-                    bundle_dir: display(&f.bundle),
+                    bundle_dir: as_spelled(&f.bundle, &build_dir, Path::new(&config.build_dir)),
                     handler: f.handler.clone(),
                     streaming: f.streaming,
-                    zip_path: display(&zip.path),
+                    zip_path: as_spelled(&zip.path, &zip_dir, &spelled_zip_dir),
                     source_code_hash: zip.source_code_hash,
                     zip_size: zip.size,
                 };
@@ -231,7 +243,7 @@ impl DataSource for NextjsBuildDataSource {
             })
             .collect();
         Ok(Model {
-            zip_dir: Some(config.zip_dir.clone().unwrap_or_else(|| display(&zip_dir))),
+            zip_dir: Some(display(&spelled_zip_dir)),
             id: Some(output.build_id.clone()),
             build_id: Some(output.build_id.clone()),
             behaviors: Some(behaviors),
