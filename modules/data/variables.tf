@@ -58,6 +58,17 @@ variable "protect_from_deletion" {
   default     = true
 }
 
+variable "noncurrent_version_expiration_days" {
+  description = "Days a replaced or deleted asset is kept as a noncurrent version (the rollback window) before S3 expires it."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.noncurrent_version_expiration_days >= 1 && floor(var.noncurrent_version_expiration_days) == var.noncurrent_version_expiration_days
+    error_message = "The noncurrent_version_expiration_days must be a whole number >= 1."
+  }
+}
+
 variable "cloudfront_distribution_arns" {
   description = "CloudFront distributions allowed to read the assets bucket through origin access control. Default `[]`: any distribution of this account (the edge stack is applied after this one, so its ARN is not known yet); narrow it once the distribution exists."
   type        = list(string)

@@ -193,6 +193,9 @@ def check_architecture(aws, stacks, zone_id):
     pab = c("s3").get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     assert all(pab.values()) and len(pab) == 4, pab
     assert c("s3").get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    [rule] = c("s3").get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert rule["Status"] == "Enabled" and rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30, rule
+    assert rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 7, rule
     sse = c("s3").get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert sse["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
 
