@@ -271,8 +271,9 @@ variable "container_secrets" {
     error_message = "The container_secrets names must be environment variable names (letters, digits and '_', not starting with a digit)."
   }
   validation {
-    condition     = alltrue([for v in values(var.container_secrets) : can(regex("^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?|ssm:[a-z0-9-]+:[0-9]{12}:parameter/.+)$", v))])
-    error_message = "The container_secrets values must be Secrets Manager secret ARNs (optionally with :json-key:version-stage:version-id) or SSM parameter ARNs."
+    # contains(): a known bad value is found even beside ARNs of secrets created in the same run (unknown at plan).
+    condition     = !contains([for v in values(var.container_secrets) : can(regex("^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+(:[^:]*:[^:]*:[^:]*)?|ssm:[a-z0-9-]+:[0-9]{12}:parameter/.+)$", v))], false)
+    error_message = "The container_secrets values must be Secrets Manager secret ARNs (names may hold / _ + = . @ ! -, e.g. rds!db-...; optionally with :json-key:version-stage:version-id) or SSM parameter ARNs."
   }
 }
 

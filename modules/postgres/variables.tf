@@ -48,8 +48,9 @@ variable "allowed_security_group_ids" {
     error_message = "The allowed_security_group_ids must name at least one security group: a database nothing may reach is useless."
   }
   validation {
-    # Values may be unknown at plan (groups created in the same run); known ones are checked here.
-    condition     = alltrue([for id in values(var.allowed_security_group_ids) : can(regex("^sg-[0-9a-f]{8,17}$", id))])
+    # Values may be unknown at plan (groups created in the same run): contains() finds a known bad one even
+    # then, where alltrue() would give up at the first unknown value.
+    condition     = !contains([for id in values(var.allowed_security_group_ids) : can(regex("^sg-[0-9a-f]{8,17}$", id))], false)
     error_message = "The allowed_security_group_ids values must be security group ids (sg-0123456789abcdef0), not CIDR blocks: the database admits members of security groups only."
   }
   validation {

@@ -109,9 +109,9 @@ resource "aws_route_table" "private" {
 }
 
 resource "aws_route" "private_nat" {
-  for_each = var.nat_gateway == "none" ? toset([]) : aws_route_table.private
+  for_each = toset(var.nat_gateway == "none" ? [] : [for i in range(var.az_count) : tostring(i)])
 
-  route_table_id         = each.value.id
+  route_table_id         = aws_route_table.private[each.key].id
   destination_cidr_block = "0.0.0.0/0"
   nat_gateway_id         = aws_nat_gateway.this[var.nat_gateway == "single" ? "0" : each.key].id
 }

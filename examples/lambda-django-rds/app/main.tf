@@ -117,9 +117,7 @@ module "migrations" {
   security_group_ids  = [module.django.task_security_group_id]
   pass_role_arns      = [module.django.execution_role_arn, module.django.task_role_arn]
   run_on_deploy       = var.run_migrations
-
-  # The database must exist before the first migration runs.
-  depends_on = [module.db]
+  # The task definition names the database's address (DB_HOST), so the first run waits for the database.
 }
 
 # ------------------------------------------------------------------------------------------------ Next.js
@@ -144,7 +142,7 @@ module "site" {
     vpc_id     = module.network.vpc_id
     subnet_ids = module.network.private_subnet_ids
   }
-  secrets            = module.site_secrets.arns
+  secrets            = merge(module.site_secrets.arns, var.extra_site_secret_arns)
   warmer_concurrency = var.warmer_concurrency
 
   wait_for_deployment = var.wait_for_deployment

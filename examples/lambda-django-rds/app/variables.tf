@@ -85,6 +85,12 @@ variable "site_secrets" {
   default     = ["STRIPE_SECRET_KEY"]
 }
 
+variable "extra_site_secret_arns" {
+  description = "Existing Secrets Manager secrets the Next.js server may read too (name => secret ARN), e.g. one shared with other applications."
+  type        = map(string)
+  default     = {}
+}
+
 variable "warmer_concurrency" {
   description = "How many Next.js server instances the warmer keeps warm (0: no warmer)."
   type        = number
