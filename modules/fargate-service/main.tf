@@ -2,8 +2,9 @@
 # HTTPS on 443 with a certificate validated in the DNS account's zone, 80 redirecting to it, the host name aliased
 # to the ALB in that zone, a regional WAF. The tasks admit only the ALB's security group on the container port, run
 # with a read-only root filesystem, roll back a failing deployment, and get their secrets (from Secrets Manager or
-# SSM Parameter Store) through the task definition's `secrets`, which the execution role may read and nothing
-# else may. Publishes the service under /nextstack/<environment>/fargate-service/.
+# SSM Parameter Store, created here or, with `container_secrets`, existing ones such as the secret RDS manages)
+# through the task definition's `secrets`, which the execution role may read and nothing else may. Publishes the
+# service under /nextstack/<environment>/<ssm_stack>/ (`fargate-service` unless told otherwise).
 
 module "ssm_names" {
   source      = "../ssm-names"
@@ -21,6 +22,12 @@ locals {
 
   # Environment variable name => ARN of the secret (Secrets Manager) or SecureString parameter (SSM) it comes from.
   secret_arns = var.secret_store == "secretsmanager" ? { for k, s in aws_secretsmanager_secret.this : k => s.arn } : { for k, p in aws_ssm_parameter.secret : k => p.arn }
+
+  # Secrets that exist elsewhere (e.g. the master user secret RDS manages): what the execution role may read is
+  # the secret itself, without a `:json-key:version-stage:version-id` suffix (the first seven ':' fields).
+  external_secret_arns  = distinct([for v in values(var.container_secrets) : join(":", slice(split(":", v), 0, 7)) if startswith(split(":", v)[2], "secretsmanager")])
+  external_parameters   = distinct([for v in values(var.container_secrets) : v if split(":", v)[2] == "ssm"])
+  all_container_secrets = merge(var.container_secrets, local.secret_arns)
 }
 
 # ------------------------------------------------------------------------------------------------ image repository
@@ -141,6 +148,22 @@ data "aws_iam_policy_document" "execution" {
       sid       = "ReadSecrets"
       actions   = ["ssm:GetParameters"]
       resources = values(local.secret_arns)
+    }
+  }
+  dynamic "statement" {
+    for_each = length(local.external_secret_arns) > 0 ? [1] : []
+    content {
+      sid       = "ReadExternalSecrets"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = local.external_secret_arns
+    }
+  }
+  dynamic "statement" {
+    for_each = length(local.external_parameters) > 0 ? [1] : []
+    content {
+      sid       = "ReadExternalParameters"
+      actions   = ["ssm:GetParameters"]
+      resources = local.external_parameters
     }
   }
   dynamic "statement" {
@@ -430,7 +453,7 @@ locals {
     readonlyRootFilesystem = true
     portMappings           = [{ containerPort = var.container_port, protocol = "tcp" }]
     environment            = [for k in sort(keys(var.environment_variables)) : { name = k, value = var.environment_variables[k] }]
-    secrets                = [for k in sort(keys(local.secret_arns)) : { name = k, valueFrom = local.secret_arns[k] }]
+    secrets                = [for k in sort(keys(local.all_container_secrets)) : { name = k, valueFrom = local.all_container_secrets[k] }]
     # The root filesystem is read-only; these task-local (Fargate ephemeral storage) volumes are the writable paths.
     mountPoints     = [for i, p in var.writable_paths : { sourceVolume = "writable-${i}", containerPath = p, readOnly = false }]
     linuxParameters = { initProcessEnabled = true }
@@ -453,7 +476,8 @@ resource "aws_ecs_task_definition" "this" {
   memory                   = var.memory
   execution_role_arn       = aws_iam_role.execution.arn
   task_role_arn            = aws_iam_role.task.arn
-  container_definitions    = jsonencode([local.container])
+  # The image's CMD unless `command` overrides it.
+  container_definitions = jsonencode([merge(local.container, var.command == null ? {} : { command = var.command })])
 
   runtime_platform {
     operating_system_family = "LINUX"
@@ -475,6 +499,11 @@ resource "aws_ecs_task_definition" "this" {
   # A new revision is registered and the service moved to it before the old one (and a secret only it used) goes.
   lifecycle {
     create_before_destroy = true
+
+    precondition {
+      condition     = length(setintersection(keys(var.container_secrets), concat(var.secrets, keys(var.environment_variables)))) == 0
+      error_message = "The container_secrets names must differ from the secrets and environment_variables names (each variable has one source)."
+    }
   }
 }
 
@@ -518,7 +547,7 @@ resource "aws_ecs_service" "this" {
 # ------------------------------------------------------------------------------------------------ SSM
 
 resource "nextstack_ssm_parameters" "published" {
-  path_prefix = module.ssm_names.stack_prefixes["fargate-service"]
+  path_prefix = module.ssm_names.stack_prefixes[var.ssm_stack]
 
   values = {
     cluster_name           = aws_ecs_cluster.this.name

@@ -53,6 +53,31 @@ output "secret_arns" {
   value       = local.secret_arns
 }
 
+output "cluster_arn" {
+  description = "ARN of the ECS cluster."
+  value       = aws_ecs_cluster.this.arn
+}
+
+output "task_definition_family" {
+  description = "Family of the task definition (one-off tasks such as migrations run its latest revision)."
+  value       = aws_ecs_task_definition.this.family
+}
+
+output "container_name" {
+  description = "Name of the container in the task definition."
+  value       = var.container_name
+}
+
+output "execution_role_arn" {
+  description = "ARN of the task execution role (whoever runs a task of this definition must be allowed to pass it)."
+  value       = aws_iam_role.execution.arn
+}
+
+output "task_role_arn" {
+  description = "ARN of the task role (whoever runs a task of this definition must be allowed to pass it)."
+  value       = aws_iam_role.task.arn
+}
+
 output "execution_role_name" {
   description = "Name of the task execution role (pulls the image, writes logs, reads the secrets)."
   value       = aws_iam_role.execution.name

@@ -261,6 +261,22 @@ variable "secrets" {
   }
 }
 
+variable "container_secrets" {
+  description = "Secrets that already exist, injected as environment variables: name => `valueFrom`, i.e. a Secrets Manager secret ARN, optionally with `:<json-key>:<version-stage>:<version-id>` (e.g. `\"<rds master secret arn>:password::\"`), or an SSM SecureString parameter ARN. The execution role may read exactly those secrets; the values never reach the task definition or the state."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k in keys(var.container_secrets) : can(regex("^[A-Za-z_][A-Za-z0-9_]{0,127}$", k))])
+    error_message = "The container_secrets names must be environment variable names (letters, digits and '_', not starting with a digit)."
+  }
+  validation {
+    # contains(): a known bad value is found even beside ARNs of secrets created in the same run (unknown at plan).
+    condition     = !contains([for v in values(var.container_secrets) : can(regex("^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+(:[^:]*:[^:]*:[^:]*)?|ssm:[a-z0-9-]+:[0-9]{12}:parameter/.+)$", v))], false)
+    error_message = "The container_secrets values must be Secrets Manager secret ARNs (names may hold / _ + = . @ ! -, e.g. rds!db-...; optionally with :json-key:version-stage:version-id) or SSM parameter ARNs."
+  }
+}
+
 variable "secret_store" {
   description = "Where the secrets live: `secretsmanager` (a Secrets Manager secret `<name>-<environment>/<VAR>`) or `ssm` (a SecureString parameter `/<name>-<environment>/<VAR>`)."
   type        = string
@@ -291,6 +307,17 @@ variable "kms_key_arn" {
   validation {
     condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
     error_message = "The kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "command" {
+  description = "Command of the container, overriding the image's CMD (e.g. `[\"gunicorn\", \"app.wsgi\", \"--bind\", \"0.0.0.0:8000\"]`). `null`: the image's CMD."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.command == null || try(length(var.command) >= 1, false)
+    error_message = "The command must be null or a non-empty list of strings."
   }
 }
 
@@ -378,6 +405,17 @@ variable "log_kms_key_arn" {
   description = "KMS key that encrypts the log group (its policy must admit CloudWatch Logs). `null`: CloudWatch's default encryption."
   type        = string
   default     = null
+}
+
+variable "ssm_stack" {
+  description = "Stack name the service is published under in SSM (`/nextstack/<environment>/<ssm_stack>/...`): a key of modules/ssm-names' catalog that lists this module's keys. Layouts with more than one service give each its own (e.g. `django`)."
+  type        = string
+  default     = "fargate-service"
+
+  validation {
+    condition     = contains(["fargate-service", "django"], var.ssm_stack)
+    error_message = "The ssm_stack must be a stack of modules/ssm-names that lists this module's keys: fargate-service or django."
+  }
 }
 
 variable "tags" {

@@ -1,5 +1,6 @@
 # The functions of the build, each with its own role (only the grants seed 004 lists for it, plus its logs and
-# the dead-letter queue), its own log group with retention, and a reserved concurrency.
+# the dead-letter queue), its own log group with retention, and a reserved concurrency. With `vpc_config` the
+# server functions run in the given (private) subnets; with `secrets` they may read exactly those secrets.
 
 locals {
   # Every function this module deploys, by key: the origin functions by origin name, then the revalidation
@@ -19,6 +20,10 @@ locals {
     REVALIDATION_QUEUE_REGION = local.region
     CACHE_DYNAMO_TABLE        = aws_dynamodb_table.revalidation.name
   }
+  # Secret ARNs, never values: a value in a function's environment would be in the plan, the state and every
+  # GetFunctionConfiguration answer. `STRIPE_KEY = arn` becomes STRIPE_KEY_SECRET_ARN = arn; the app reads it.
+  secret_environment = { for name, arn in var.secrets : "${name}_SECRET_ARN" => arn }
+
   image_environment = {
     BUCKET_NAME       = aws_s3_bucket.assets.bucket
     BUCKET_KEY_PREFIX = local.assets_prefix
@@ -120,6 +125,43 @@ data "aws_iam_policy_document" "function" {
     }
   }
 
+  # Server in a VPC: the network interfaces Lambda creates in the subnets for it. These EC2 actions take no
+  # resource-level scoping that Lambda's own check at create accepts, hence "*" (the same set as
+  # AWSLambdaVPCAccessExecutionPermissions, inline so that every grant stays listed here).
+  dynamic "statement" {
+    for_each = each.value.kind == "server" && var.vpc_config != null ? [1] : []
+    content {
+      sid = "VpcNetworkInterfaces"
+      actions = [
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+      ]
+      resources = ["*"]
+    }
+  }
+
+  # Server: the application's secrets, exactly those (the app reads them at run time, see `secrets`).
+  dynamic "statement" {
+    for_each = each.value.kind == "server" && length(var.secrets) > 0 ? [1] : []
+    content {
+      sid       = "ReadAppSecrets"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = sort(distinct(values(var.secrets)))
+    }
+  }
+  dynamic "statement" {
+    for_each = each.value.kind == "server" && length(var.secrets) > 0 && var.secrets_kms_key_arn != null ? [1] : []
+    content {
+      sid       = "DecryptAppSecrets"
+      actions   = ["kms:Decrypt"]
+      resources = [var.secrets_kms_key_arn]
+    }
+  }
+
   # Image optimization: read the original images.
   dynamic "statement" {
     for_each = each.value.kind == "image_optimization" ? [1] : []
@@ -187,12 +229,21 @@ resource "aws_lambda_function" "function" {
     variables = merge(
       { NODE_ENV = "production" },
       each.value.kind == "server" ? local.server_environment : {},
+      each.value.kind == "server" ? local.secret_environment : {},
       each.value.kind == "image_optimization" ? local.image_environment : {},
       each.value.kind == "warmer" ? {
         FUNCTION_NAME = local.function_names[local.main_server]
         CONCURRENCY   = tostring(var.warmer_concurrency)
       } : {},
     )
+  }
+
+  dynamic "vpc_config" {
+    for_each = each.value.kind == "server" && var.vpc_config != null ? [var.vpc_config] : []
+    content {
+      subnet_ids         = vpc_config.value.subnet_ids
+      security_group_ids = concat([aws_security_group.server[0].id], vpc_config.value.security_group_ids)
+    }
   }
 
   dead_letter_config {
@@ -277,4 +328,27 @@ resource "aws_lambda_permission" "warmer_schedule" {
   function_name = aws_lambda_function.function["warmer"].function_name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.warmer[0].arn
+}
+
+# ------------------------------------------------------------------------------------------------ VPC
+
+# The server functions' own group: no ingress (CloudFront reaches them through their URLs, not the VPC), egress
+# to the VPC and, through the NAT gateway, to S3, DynamoDB, SQS and Secrets Manager. Other groups (e.g. one a
+# database admits) are added with vpc_config.security_group_ids.
+resource "aws_security_group" "server" {
+  count = var.vpc_config != null ? 1 : 0
+
+  name        = "${local.name_prefix}-server"
+  description = "Server functions of ${local.name_prefix}: egress only"
+  vpc_id      = var.vpc_config.vpc_id
+  tags        = local.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "server" {
+  count = var.vpc_config != null ? 1 : 0
+
+  security_group_id = aws_security_group.server[0].id
+  description       = "The AWS APIs the server calls (S3, DynamoDB, SQS, Secrets Manager) and the app's own back ends"
+  ip_protocol       = "-1"
+  cidr_ipv4         = "0.0.0.0/0"
 }

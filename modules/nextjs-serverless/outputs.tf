@@ -62,3 +62,13 @@ output "builds" {
   description = "Build ids whose assets are kept, the published one first."
   value       = nextstack_nextjs_site.this.builds
 }
+
+output "server_security_group_id" {
+  description = "Security group of the server functions in the VPC (egress only; null without vpc_config): a database can admit it."
+  value       = one(aws_security_group.server[*].id)
+}
+
+output "server_role_names" {
+  description = "IAM role names of the server functions, by the build's function name (attach the app's own grants here)."
+  value       = { for k, f in local.functions : k => aws_iam_role.function[k].name if f.kind == "server" }
+}

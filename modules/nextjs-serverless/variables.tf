@@ -152,6 +152,56 @@ variable "reserved_concurrency" {
   }
 }
 
+variable "vpc_config" {
+  description = "Run the server functions in a VPC: `vpc_id`, its private `subnet_ids` (with a NAT gateway or VPC endpoints: the server calls S3, DynamoDB, SQS) and extra `security_group_ids` beside the group the module creates for them. `null`: outside any VPC (the default)."
+  type = object({
+    vpc_id             = string
+    subnet_ids         = list(string)
+    security_group_ids = optional(list(string), [])
+  })
+  default = null
+
+  validation {
+    condition     = var.vpc_config == null || try(can(regex("^vpc-[0-9a-f]{8,17}$", var.vpc_config.vpc_id)), true)
+    error_message = "The vpc_config.vpc_id must be a VPC id (vpc-0123456789abcdef0)."
+  }
+  validation {
+    condition     = var.vpc_config == null || try(length(var.vpc_config.subnet_ids) >= 1 && alltrue([for s in var.vpc_config.subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))]), true)
+    error_message = "The vpc_config.subnet_ids must be one or more subnet ids (subnet-0123456789abcdef0), private ones in two or more zones."
+  }
+  validation {
+    condition     = var.vpc_config == null || try(alltrue([for g in var.vpc_config.security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", g))]), true)
+    error_message = "The vpc_config.security_group_ids must be security group ids (sg-0123456789abcdef0)."
+  }
+}
+
+variable "secrets" {
+  description = "Application secrets of the server functions: environment variable name => Secrets Manager secret ARN. The function gets `<NAME>_SECRET_ARN` = the ARN (never the value: that would sit in the plan, the state and the function's configuration) and may call secretsmanager:GetSecretValue on exactly these ARNs; the app reads the value at run time (see the README)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k in keys(var.secrets) : can(regex("^[A-Z_][A-Z0-9_]{0,114}$", k))])
+    error_message = "The secrets names must be upper-case environment variable names (A-Z, 0-9, '_', not starting with a digit); the function gets <NAME>_SECRET_ARN."
+  }
+  validation {
+    # contains(): a known bad ARN is found even beside ARNs of secrets created in the same run (unknown at plan).
+    condition     = !contains([for v in values(var.secrets) : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+$", v))], false)
+    error_message = "The secrets values must be Secrets Manager secret ARNs (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-SUFFIX)."
+  }
+}
+
+variable "secrets_kms_key_arn" {
+  description = "Customer KMS key the `secrets` are encrypted with (the server may decrypt with it). `null`: the AWS managed key."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.secrets_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.secrets_kms_key_arn))
+    error_message = "The secrets_kms_key_arn must be a KMS key ARN."
+  }
+}
+
 variable "warmer_concurrency" {
   description = "How many server function instances the warmer keeps warm (its CONCURRENCY). 0: no warmer."
   type        = number

@@ -78,6 +78,19 @@ locals {
       "alb_security_group_id",
       "task_security_group_id",
     ]
+    # The lambda-django-rds layout (seed 002): modules/fargate-service with ssm_stack = "django" publishes
+    # the same keys as "fargate-service", under a name of its own.
+    django = [
+      "cluster_name",
+      "service_name",
+      "task_definition_family",
+      "container_name",
+      "repository_url",
+      "service_url",
+      "alb_dns_name",
+      "alb_security_group_id",
+      "task_security_group_id",
+    ]
     # The serverless layout (modules/nextjs-serverless, seed 004) in one stack.
     serverless = [
       "distribution_id",

@@ -532,6 +532,59 @@ def cloudfront_viewer_certificate_ssl_support_method():
     _wrap(ViewerCertificate, "__init__", make)
 
 
+def ecs_run_task_without_container_memory():
+    """RunTask: HTTP 500 for a task definition whose containers set no memory of their own.
+
+    AWS: on Fargate the task-level `memory` is enough; a container's `memory` / `memoryReservation` is optional
+    (modules/fargate-service sets none). moto adds up the containers' memory to place the task and fails with
+    `int += None` when a container has none, even for launchType FARGATE, which needs no placement. Fix: count a
+    container without memory as 0 while adding up.
+    """
+    import types
+
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    memory_keys = ("memory", "memoryReservation", "Memory", "MemoryReservation")
+    original = EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+    def calculate(task_definition):
+        containers = [
+            c if any(c.get(k) is not None for k in memory_keys) else dict(c, memory=0)
+            for c in task_definition.container_definitions
+        ]
+        return original(types.SimpleNamespace(container_definitions=containers))
+
+    functools.update_wrapper(calculate, original)
+    EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(calculate)
+
+
+# --------------------------------------------------------------------------------------------- RDS
+
+
+def rds_describe_db_parameters_source():
+    """DescribeDBParameters: no Source on the parameters, and the Source filter ignored.
+
+    AWS: every parameter carries Source (`engine-default`, `system` or `user`: set through Create/Modify-
+    DBParameterGroup), and `Source=user` returns only the user-set ones. moto keeps only the parameters the caller
+    set, returns them without Source and whatever Source is asked for. hashicorp/aws keeps the parameters whose
+    Source is `user`, so an `aws_db_parameter_group` with a `parameter` block (e.g. rds.force_ssl) plans to add it
+    again on every run. Fix: mark moto's parameters `user` and answer a request for another Source with none.
+    """
+    from moto.rds.responses import RDSResponse
+
+    def make(original):
+        def describe_db_parameters(self):
+            result = original(self)
+            wanted = self.params.get("Source")
+            params = [dict(p, Source=p.get("Source", "user")) for p in result.result["Parameters"]]
+            result.result["Parameters"] = [p for p in params if wanted in (None, p["Source"])]
+            return result
+
+        return describe_db_parameters
+
+    _wrap(RDSResponse, "describe_db_parameters", make)
+
+
 PATCHES = [
     ec2_create_launch_template_tag_specifications,
     ec2_security_group_rule_description,
@@ -547,6 +600,8 @@ PATCHES = [
     lambda_logging_config,
     cloudfront_viewer_certificate_ssl_support_method,
     sqs_redrive_policy_compact_json,
+    rds_describe_db_parameters_source,
+    ecs_run_task_without_container_memory,
 ]
 
 _applied = False
