@@ -30,13 +30,13 @@ variable "deployment_number" {
 }
 
 variable "keep_deployments" {
-  description = "How many deployments stay reachable, the current one included: deployments `deployment_number - keep_deployments + 1` to `deployment_number`. Each takes one listener rule, and an ALB listener holds 100 rules by default (one is the current host's)."
+  description = "How many deployments stay reachable, the current one included: deployments `deployment_number - keep_deployments + 1` to `deployment_number`. Each takes one listener rule and one target group, and an ALB holds 100 of each by default (default actions not counted; one rule is the current host's)."
   type        = number
   default     = 3
 
   validation {
     condition     = var.keep_deployments >= 1 && var.keep_deployments <= 99 && floor(var.keep_deployments) == var.keep_deployments
-    error_message = "The keep_deployments must be a whole number from 1 to 99 (an ALB listener holds 100 rules by default, one for each kept deployment and one for the current host)."
+    error_message = "The keep_deployments must be a whole number from 1 to 99 (an ALB holds 100 listener rules by default, one for each kept deployment and one for the current host)."
   }
 }
 
