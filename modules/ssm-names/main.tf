@@ -103,6 +103,18 @@ locals {
       "server_function_name",
       "build_id",
     ]
+    # The lambda-previews layout (modules/lambda-previews, seed 001) in one stack.
+    "lambda-previews" = [
+      "function_name",
+      "function_arn",
+      "current_deployment", # the deployment_number last applied: CI numbers the next one from it
+      "current_version",
+      "current_url",
+      "alb_arn",
+      "alb_dns_name",
+      "https_listener_arn",
+      "certificate_arn",
+    ]
   }
 
   secure = ["origin_verify_secret"]

@@ -215,6 +215,26 @@ def elbv2_certificate_in_use_by():
     _wrap(ELBv2Backend, "delete_load_balancer", lambda original: make(original, lambda b, a: a["arn"]))
 
 
+def elbv2_create_load_balancer_default_scheme():
+    """ELBv2 CreateLoadBalancer: a load balancer created without Scheme has none.
+
+    AWS: Scheme defaults to internet-facing, and DescribeLoadBalancers always returns it. hashicorp/aws sends
+    Scheme only for `internal = true`; moto passes the missing parameter on as None, so the load balancer is
+    described without a Scheme (a reader cannot tell that it is internet-facing). Fix: AWS's default.
+    """
+    from moto.elbv2.models import FakeLoadBalancer
+
+    def make(original):
+        def __init__(self, *args, **kwargs):
+            original(self, *args, **kwargs)
+            if not self.scheme:
+                self.scheme = "internet-facing"
+
+        return __init__
+
+    _wrap(FakeLoadBalancer, "__init__", make)
+
+
 # --------------------------------------------------------------------------------------------- Lambda
 
 
@@ -259,6 +279,82 @@ def lambda_dead_letter_config():
     _wrap(LambdaFunction, "__init__", make_init)
     _wrap(LambdaFunction, "get_configuration", make_get_configuration)
     _wrap(LambdaFunction, "update_configuration", make_update_configuration)
+
+def lambda_permission_qualifier():
+    """Lambda AddPermission / GetPolicy / RemovePermission: a qualified permission lands in the function's policy.
+
+    AWS: a function has one resource-based policy and each version and alias has its own; AddPermission,
+    GetPolicy and RemovePermission with Qualifier=<alias or version> act on that qualifier's policy only (the
+    same statement id may exist on several aliases), and deleting an alias deletes its policy. moto resolves the
+    alias to a version object that shares the unqualified function's Policy, so every alias's statements are in
+    one policy, returned for the function and for every qualifier alike, and RemovePermission ignores Qualifier
+    (it deletes the first statement of that id anywhere). hashicorp/aws's aws_lambda_permission with `qualifier`
+    then reads another alias's statement of the same id, and destroys the wrong one. Fix: a policy per
+    qualifier, kept on the function, for those three operations; dropped with its alias.
+    """
+    from moto.awslambda.exceptions import GenericResourcNotFound
+    from moto.awslambda.models import LambdaBackend, LambdaStorage
+    from moto.awslambda.policy import Policy
+    from moto.awslambda.responses import LambdaResponse
+
+    def qualified_policy(backend, function_name, qualifier, create=False):
+        backend.get_function(function_name, qualifier)  # the qualifier must exist (ResourceNotFound otherwise)
+        latest = backend.get_function(function_name)
+        policies = latest.__dict__.setdefault("qualified_policies", {})
+        if create:
+            return policies.setdefault(qualifier, Policy(latest))
+        policy = policies.get(qualifier)
+        if policy is None or not policy.statements:
+            raise GenericResourcNotFound()
+        return policy
+
+    def make_add(original):
+        def add_permission(self, function_name, qualifier, raw):
+            if not qualifier:
+                return original(self, function_name, qualifier, raw)
+            statement, _ = qualified_policy(self, function_name, qualifier, create=True).add_statement(raw, qualifier)
+            return statement
+
+        return add_permission
+
+    def make_get(original):
+        def get_policy(self, function_name, qualifier=None):
+            if not qualifier:
+                return original(self, function_name, qualifier)
+            return qualified_policy(self, function_name, qualifier).wire_format()
+
+        return get_policy
+
+    def make_remove_response(original):
+        def remove_permission(self):
+            qualifier = self.querystring.get("Qualifier", [None])[0]
+            if not qualifier:
+                return original(self)
+            function_name = unquote(self.path.split("/")[-3])
+            statement_id = self.path.split("/")[-1].split("?")[0]
+            revision = self.querystring.get("RevisionId", [""])[0]
+            qualified_policy(self.backend, function_name, qualifier).del_statement(statement_id, revision)
+            return 204, {"status": 204}, "{}"
+
+        return remove_permission
+
+    def make_delete_alias(original):
+        def delete_alias(self, name, function_name):
+            result = original(self, name, function_name)
+            latest = self._functions.get(function_name, {}).get("latest")
+            if latest is not None:
+                latest.__dict__.get("qualified_policies", {}).pop(name, None)
+            return result
+
+        return delete_alias
+
+    from urllib.parse import unquote
+
+    _wrap(LambdaBackend, "add_permission", make_add)
+    _wrap(LambdaBackend, "get_policy", make_get)
+    _wrap(LambdaResponse, "remove_permission", make_remove_response)
+    _wrap(LambdaStorage, "delete_alias", make_delete_alias)
+
 
 def lambda_logging_config():
     """Lambda: LoggingConfig is not stored.
@@ -590,6 +686,7 @@ PATCHES = [
     ec2_security_group_rule_description,
     ecs_create_service_parameters,
     elbv2_certificate_in_use_by,
+    elbv2_create_load_balancer_default_scheme,
     lambda_dead_letter_config,
     cloudfront_origin_access_control_id,
     cloudfront_cache_policy_forwarded_values,
@@ -598,6 +695,7 @@ PATCHES = [
     cloudfront_function_associations,
     s3_bucket_policy_conditions,
     lambda_logging_config,
+    lambda_permission_qualifier,
     cloudfront_viewer_certificate_ssl_support_method,
     sqs_redrive_policy_compact_json,
     rds_describe_db_parameters_source,

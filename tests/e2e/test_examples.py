@@ -158,6 +158,7 @@ def test_every_example_is_covered_and_documented():
         "acm_certificate",  # applied by test_acm_certificate.py
         "dns_alias",  # applied by test_dns_alias.py
         "lambda-django-rds/app",  # applied by test_lambda_django_rds.py
+        "lambda-previews/previews",  # applied by test_lambda_previews.py
         "serverless/site",  # applied by test_serverless.py
         *six,  # applied by test_six_stack.py
         "ssm_parameters/data-source",
@@ -167,7 +168,7 @@ def test_every_example_is_covered_and_documented():
         "static-fargate-api/site",
     ], roots
     # A layout (examples/<layout>/<stack>/) has one README for its stacks.
-    layouts = ["six-stack", "serverless", "static-fargate-api", "lambda-django-rds"]
+    layouts = ["six-stack", "serverless", "static-fargate-api", "lambda-django-rds", "lambda-previews"]
     for root in layouts + [r for r in roots if r.split("/")[0] not in layouts]:
         readme = EXAMPLES / root / "README.md"
         assert readme.is_file() and readme.read_text().strip(), "%s has no README.md" % root

@@ -39,7 +39,7 @@ def _rel(p):
 def test_there_are_six_stacks_and_their_modules():
     assert {p.name for p in SIX_STACK} == {"data", "compute", "networking", "application", "api", "edge"}
     assert {p.name for p in MODULES} >= {p.name for p in SIX_STACK} | {"ssm-names"}
-    assert {p.name for p in LAYOUTS} >= {"six-stack", "static-fargate-api", "serverless", "lambda-django-rds"}
+    assert {p.name for p in LAYOUTS} >= {"six-stack", "static-fargate-api", "serverless", "lambda-django-rds", "lambda-previews"}
     for module in MODULES:
         for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
             assert (module / name).is_file(), "%s lacks %s" % (module, name)

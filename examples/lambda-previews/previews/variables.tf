@@ -1,0 +1,79 @@
+variable "environment" {
+  description = "Environment name; part of every resource, host and SSM parameter name."
+  type        = string
+  default     = "dev"
+}
+
+variable "project" {
+  description = "Project name: deployment n answers at <project>-<environment>-<n>.<domain_name>."
+  type        = string
+  default     = "nextjs"
+}
+
+variable "region" {
+  description = "Region of the stack."
+  type        = string
+  default     = "eu-west-1"
+}
+
+variable "deployment_number" {
+  description = "Number of this deployment (CI's run number): increase it for every deployment of new code."
+  type        = number
+}
+
+variable "keep_deployments" {
+  description = "How many deployments stay reachable, the current one included."
+  type        = number
+  default     = 3
+}
+
+variable "build_dir" {
+  description = "The .open-next directory of the OpenNext build to deploy."
+  type        = string
+}
+
+variable "zip_dir" {
+  description = "Where the function zip is written (null: inside build_dir)."
+  type        = string
+  default     = null
+}
+
+variable "domain_name" {
+  description = "Domain the previews are served under, e.g. previews.example.com."
+  type        = string
+}
+
+variable "hosted_zone_id" {
+  description = "Public hosted zone holding *.<domain_name>, in the DNS account."
+  type        = string
+}
+
+variable "dns_role_arn" {
+  description = "Role in the DNS account that may write the zone's records (null: the zone is in this account)."
+  type        = string
+  default     = null
+}
+
+variable "vpc_cidr" {
+  description = "Address range of the example's VPC (two public and two private /20 subnets are cut from a /16)."
+  type        = string
+  default     = "10.40.0.0/16"
+}
+
+variable "allowed_cidr_blocks" {
+  description = "Networks that may reach the previews."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+}
+
+variable "environment_variables" {
+  description = "Environment variables of the server function (a change is a new version: deploy it under a new deployment_number)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "deletion_protection" {
+  description = "Deletion protection on the ALB. The example defaults to false so that it can be torn down; the module defaults to true."
+  type        = bool
+  default     = false
+}

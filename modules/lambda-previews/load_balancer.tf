@@ -1,0 +1,106 @@
+# The internet-facing ALB in the public subnets: HTTPS on 443 with the wildcard certificate (a host no kept
+# deployment answers gets a 404 from the listener itself), 80 redirecting to HTTPS, and `*.<domain>` aliased to
+# it in the domain's zone (usually in the DNS account).
+
+resource "aws_security_group" "alb" {
+  name        = "${local.name_prefix}-alb"
+  description = "ALB of ${local.name_prefix}: HTTP and HTTPS from the allowed networks; it invokes Lambda through the API, so no egress"
+  vpc_id      = var.vpc_id
+  tags        = local.tags
+}
+
+resource "aws_vpc_security_group_ingress_rule" "alb" {
+  for_each = { for pair in setproduct([80, 443], var.allowed_cidr_blocks) : "${pair[0]} ${pair[1]}" => pair }
+
+  security_group_id = aws_security_group.alb.id
+  description       = each.value[0] == 80 ? "HTTP (redirected to HTTPS)" : "HTTPS"
+  ip_protocol       = "tcp"
+  from_port         = each.value[0]
+  to_port           = each.value[0]
+  cidr_ipv4         = each.value[1]
+}
+
+resource "nextstack_acm_certificate" "wildcard" {
+  domain_name = "*.${var.domain_name}"
+  region      = local.region # the ALB's region
+
+  validation {
+    hosted_zone_id = var.hosted_zone_id
+    role_arn       = var.dns_role_arn
+    external_id    = var.dns_external_id
+  }
+
+  tags = local.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_lb" "this" {
+  name                       = "${local.short_prefix}-alb"
+  load_balancer_type         = "application"
+  internal                   = false
+  security_groups            = [aws_security_group.alb.id]
+  subnets                    = var.public_subnet_ids
+  drop_invalid_header_fields = true
+  enable_deletion_protection = var.deletion_protection
+  idle_timeout               = var.timeout + 5 # the function's timeout decides how long a request may take
+  tags                       = local.tags
+}
+
+resource "aws_lb_listener" "https" {
+  load_balancer_arn = aws_lb.this.arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = var.ssl_policy
+  certificate_arn   = nextstack_acm_certificate.wildcard.arn
+
+  # Only the hosts of kept deployments (and the current host) are forwarded, by the rules in deployments.tf.
+  default_action {
+    type = "fixed-response"
+    fixed_response {
+      content_type = "text/plain"
+      message_body = "No deployment is served at this address."
+      status_code  = "404"
+    }
+  }
+
+  tags = local.tags
+}
+
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.this.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type = "redirect"
+    redirect {
+      protocol    = "HTTPS"
+      port        = "443"
+      status_code = "HTTP_301"
+    }
+  }
+
+  tags = local.tags
+}
+
+resource "aws_wafv2_web_acl_association" "this" {
+  count = var.web_acl_arn == null ? 0 : 1
+
+  resource_arn = aws_lb.this.arn
+  web_acl_arn  = var.web_acl_arn
+}
+
+resource "nextstack_dns_alias" "wildcard" {
+  hosted_zone_id = var.hosted_zone_id
+  role_arn       = var.dns_role_arn
+  external_id    = var.dns_external_id
+  names          = ["*.${var.domain_name}"]
+
+  target {
+    dns_name       = aws_lb.this.dns_name
+    hosted_zone_id = aws_lb.this.zone_id
+  }
+}
