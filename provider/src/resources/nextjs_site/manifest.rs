@@ -123,7 +123,9 @@ impl Manifest {
     pub fn decode(bytes: &[u8]) -> Result<Self, String> {
         if bytes.starts_with(&[0x1f, 0x8b]) {
             let mut json = Vec::with_capacity(bytes.len() * 3);
-            flate2::read::GzDecoder::new(bytes).read_to_end(&mut json).map_err(|e| format!("bad gzip data: {e}"))?;
+            flate2::read::GzDecoder::new(bytes)
+                .read_to_end(&mut json)
+                .map_err(|e| format!("bad gzip data: {e}"))?;
             serde_json::from_slice(&json).map_err(|e| e.to_string())
         } else {
             serde_json::from_slice(bytes).map_err(|e| e.to_string())
@@ -195,7 +197,10 @@ mod tests {
             files: (0..files)
                 .map(|i| Entry {
                     area: Area::Assets,
-                    rel: format!("_next/static/chunks/{i:05}-{}.js", hex::encode(Sha256::digest(i.to_string()))[..16].to_string()),
+                    rel: format!(
+                        "_next/static/chunks/{i:05}-{}.js",
+                        hex::encode(Sha256::digest(i.to_string()))[..16].to_string()
+                    ),
                     sha256: hex::encode(Sha256::digest(format!("content {i}"))),
                     etag: format!("\"{}\"", &hex::encode(Sha256::digest(format!("etag {i}")))[..32]),
                     size: 1000 + i as u64,

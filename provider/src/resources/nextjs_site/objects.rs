@@ -157,7 +157,9 @@ pub async fn list(clients: &Clients, bucket: &str, prefix: &str) -> Result<BTree
 pub async fn put_manifest(clients: &Clients, m: &Manifest) -> Result<(), Diagnostic> {
     let bucket = &m.destination.assets_bucket;
     let key = m.destination.manifest_key(&m.build_id);
-    let body = m.encode().map_err(|e| Diagnostic::error("Cannot encode the build manifest", e))?;
+    let body = m
+        .encode()
+        .map_err(|e| Diagnostic::error("Cannot encode the build manifest", e))?;
     clients
         .s3()
         .put_object()
