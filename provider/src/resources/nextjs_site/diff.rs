@@ -257,7 +257,7 @@ mod tests {
         let m1 = manifest("b1", &f1, &[("t", "b1/p")]);
         let m2 = manifest("b2", &f2, &[("t", "b2/p")]);
         let rows2 = [row("t", "b2/p")];
-        let w = work("b2", &f2, &rows2, &[m1.clone()], 1, &BTreeSet::new());
+        let w = work("b2", &f2, &rows2, std::slice::from_ref(&m1), 1, &BTreeSet::new());
         assert!(w.deletions.is_empty(), "b1 is kept: its chunks still load");
         let uploaded: Vec<&str> = w.uploads.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(

@@ -199,7 +199,7 @@ mod tests {
                     area: Area::Assets,
                     rel: format!(
                         "_next/static/chunks/{i:05}-{}.js",
-                        hex::encode(Sha256::digest(i.to_string()))[..16].to_string()
+                        &hex::encode(Sha256::digest(i.to_string()))[..16]
                     ),
                     sha256: hex::encode(Sha256::digest(format!("content {i}"))),
                     etag: format!("\"{}\"", &hex::encode(Sha256::digest(format!("etag {i}")))[..32]),
