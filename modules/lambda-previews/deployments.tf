@@ -9,9 +9,7 @@ resource "aws_lambda_alias" "deployment" {
   name             = "deployment-${each.value}"
   function_name    = aws_lambda_function.server.function_name
   function_version = aws_lambda_function.server.version
-  # The digest of the code and settings this deployment published (see function.tf): how a new version under
-  # the same deployment number is recognised at plan.
-  description = "Deployment ${each.value} of ${local.name_prefix}; code and settings sha256 ${local.version_digest}"
+  description      = local.alias_description[each.key]
 
   lifecycle {
     # An alias is made once, on the version its deployment published, and then never moves: later
@@ -22,7 +20,7 @@ resource "aws_lambda_alias" "deployment" {
     # ignored), so new code or settings under a deployment number already deployed are refused before anything
     # is changed.
     postcondition {
-      condition     = each.value != local.current || self.description == "Deployment ${each.value} of ${local.name_prefix}; code and settings sha256 ${local.version_digest}"
+      condition     = each.value != local.current || self.description == local.alias_description[each.key]
       error_message = "Deployment ${each.value} already exists with other code or settings, and Lambda would publish a new version that its alias deployment-${each.value} does not point at. Increase var.deployment_number for a new deployment (or deploy the code and settings of deployment ${each.value} again)."
     }
     # And after apply: the current deployment's alias is on the function's latest published version.

@@ -35,6 +35,9 @@ locals {
   kept        = [for i in range(var.keep_deployments) : local.current - i if local.current - i >= 1]
   deployments = { for m in local.kept : tostring(m) => m }
 
-  host_of      = { for k, m in local.deployments : k => "${local.name_prefix}-${m}.${var.domain_name}" }
-  current_host = "${local.name_prefix}.${var.domain_name}"
+  host_of = { for k, m in local.deployments : k => "${local.name_prefix}-${m}.${var.domain_name}" }
+  # The digest of the code and settings this deployment published (function.tf), kept in its alias: how a new
+  # version under the same deployment number is recognised at plan.
+  alias_description = { for k, m in local.deployments : k => "Deployment ${m} of ${local.name_prefix}; code and settings sha256 ${local.version_digest}" }
+  current_host      = "${local.name_prefix}.${var.domain_name}"
 }
