@@ -26,6 +26,10 @@ use zip::{CompressionMethod, DateTime, System, ZipArchive, ZipWriter};
 
 use super::output::{BuildError, FunctionBundle};
 
+/// Where a zip made with the build's static assets holds them (see [`BundleAssets`]). Namespaced: OpenNext's
+/// bundles have an `assets/` directory of their own, and an app's traced files could use any plain name.
+pub const ASSETS_IN_ZIP: &str = "nextstack-assets";
+
 /// Deflate level of every entry (zlib's default: the usual size/speed trade-off for Lambda bundles).
 pub const DEFLATE_LEVEL: i64 = 6;
 /// Names how the bytes are made; part of the inputs digest, so changing how zips are written (bump it then)
@@ -89,6 +93,20 @@ struct Input {
     mode: u32,
 }
 
+/// The build's static assets (`.open-next/assets`), to be added under [`ASSETS_IN_ZIP`] to the zips of the
+/// named functions: for layouts with no CDN and no bucket in front, where the function serves them itself.
+#[derive(Clone, Debug, Default)]
+pub struct BundleAssets {
+    pub dir: PathBuf,
+    pub functions: Vec<String>,
+}
+
+impl BundleAssets {
+    fn for_function(&self, name: &str) -> Option<PathBuf> {
+        self.functions.iter().any(|f| f == name).then(|| self.dir.clone())
+    }
+}
+
 /// `edge:geo` -> `edge_geo`: the file name (without `.zip`) a function's zip is written under.
 pub fn zip_file_stem(function: &str) -> String {
     let stem: String = function
@@ -109,7 +127,11 @@ pub fn zip_file_stem(function: &str) -> String {
 
 /// Zips every function's bundle into `<zip_dir>/<name>.zip`, concurrently (each on the blocking pool).
 /// The result is in the order of `functions`.
-pub async fn zip_functions(functions: &[FunctionBundle], zip_dir: &Path) -> Result<Vec<(String, BundleZip)>, ZipError> {
+pub async fn zip_functions(
+    functions: &[FunctionBundle],
+    assets: &BundleAssets,
+    zip_dir: &Path,
+) -> Result<Vec<(String, BundleZip)>, ZipError> {
     let targets = plan_targets(functions, zip_dir)?;
     let dir = zip_dir.to_path_buf();
     let bundles: Vec<PathBuf> = functions.iter().map(|f| f.bundle.clone()).collect();
@@ -121,10 +143,11 @@ pub async fn zip_functions(functions: &[FunctionBundle], zip_dir: &Path) -> Resu
     let jobs = functions.iter().zip(targets).map(|(f, target)| {
         let bundle = f.bundle.clone();
         let name = f.name.clone();
+        let with_assets = assets.for_function(&f.name);
         async move {
             let result = tokio::task::spawn_blocking({
                 let target = target.clone();
-                move || zip_bundle(&bundle, &target)
+                move || zip_bundle(&bundle, with_assets.as_deref(), &target)
             })
             .await
             .map_err(|e| output_err(&target, format!("zipping function \"{name}\" failed: {e}")))??;
@@ -182,11 +205,22 @@ fn prepare_zip_dir(zip_dir: &Path, names: &[String], bundles: &[PathBuf]) -> Res
     Ok(())
 }
 
-/// Zips one bundle directory into `target`, or reuses the zip there when it was made from the same inputs.
-/// Blocking: call it off the async runtime.
-pub fn zip_bundle(bundle: &Path, target: &Path) -> Result<BundleZip, ZipError> {
+/// Zips one bundle directory (and `assets`, under [`ASSETS_IN_ZIP`], when given) into `target`, or reuses the
+/// zip there when it was made from the same inputs. Blocking: call it off the async runtime.
+pub fn zip_bundle(bundle: &Path, assets: Option<&Path>, target: &Path) -> Result<BundleZip, ZipError> {
     let started = Instant::now();
-    let inputs = list_inputs(bundle)?;
+    let mut inputs = list_inputs(bundle, "")?;
+    if let Some(assets) = assets {
+        let prefix = format!("{ASSETS_IN_ZIP}/");
+        if let Some(clash) = inputs.iter().find(|i| i.name.starts_with(&prefix)) {
+            return Err(bundle_err(
+                &clash.source,
+                format!("is where the build's static assets go in this function's zip ({ASSETS_IN_ZIP}/): rename it"),
+            ));
+        }
+        inputs.extend(list_inputs(assets, &prefix)?);
+        inputs.sort_by(|a, b| a.name.cmp(&b.name));
+    }
     let comment = format!("{COMMENT_PREFIX}{}", inputs_digest(&inputs)?);
 
     if let Some(bytes) = existing_zip_with_comment(target, &comment) {
@@ -225,8 +259,8 @@ pub fn zip_bundle(bundle: &Path, target: &Path) -> Result<BundleZip, ZipError> {
     })
 }
 
-/// Every file under `bundle` (links followed), sorted by its name in the zip.
-fn list_inputs(bundle: &Path) -> Result<Vec<Input>, ZipError> {
+/// Every file under `bundle` (links followed), named `<prefix><relative path>`, sorted by that name.
+fn list_inputs(bundle: &Path, prefix: &str) -> Result<Vec<Input>, ZipError> {
     use std::os::unix::fs::PermissionsExt;
 
     let mut inputs = Vec::new();
@@ -248,13 +282,13 @@ fn list_inputs(bundle: &Path) -> Result<Vec<Input>, ZipError> {
                 format!("is not under the bundle directory {}", bundle.display()),
             )
         })?;
-        let mut name = String::new();
+        let mut name = prefix.to_string();
         for part in relative.components() {
             let part = part
                 .as_os_str()
                 .to_str()
                 .ok_or_else(|| bundle_err(entry.path(), "has a name that is not valid UTF-8"))?;
-            if !name.is_empty() {
+            if name.len() > prefix.len() {
                 name.push('/');
             }
             name.push_str(part);
@@ -473,10 +507,10 @@ mod tests {
         let b = bundle(&tmp.0, "b", &reversed);
         touch_all(&b, SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000));
 
-        let za = zip_bundle(&a, &tmp.0.join("a.zip")).unwrap();
+        let za = zip_bundle(&a, None, &tmp.0.join("a.zip")).unwrap();
         touch_all(&a, SystemTime::UNIX_EPOCH + Duration::from_secs(1_500_000_000));
-        let za2 = zip_bundle(&a, &tmp.0.join("a2.zip")).unwrap();
-        let zb = zip_bundle(&b, &tmp.0.join("b.zip")).unwrap();
+        let za2 = zip_bundle(&a, None, &tmp.0.join("a2.zip")).unwrap();
+        let zb = zip_bundle(&b, None, &tmp.0.join("b.zip")).unwrap();
         let bytes = std::fs::read(&za.path).unwrap();
         assert_eq!(
             bytes,
@@ -519,16 +553,16 @@ mod tests {
     #[test]
     fn a_change_of_content_name_or_executable_bit_changes_the_hash() {
         let tmp = TempDir::new();
-        let base = zip_bundle(&bundle(&tmp.0, "base", FILES), &tmp.0.join("base.zip")).unwrap();
+        let base = zip_bundle(&bundle(&tmp.0, "base", FILES), None, &tmp.0.join("base.zip")).unwrap();
         let mut changed = FILES.to_vec();
         changed[0].1 = "export const handler = () => 2;\n";
-        let content = zip_bundle(&bundle(&tmp.0, "content", &changed), &tmp.0.join("content.zip")).unwrap();
+        let content = zip_bundle(&bundle(&tmp.0, "content", &changed), None, &tmp.0.join("content.zip")).unwrap();
         let mut renamed = FILES.to_vec();
         renamed[0].0 = "main.mjs";
-        let name = zip_bundle(&bundle(&tmp.0, "name", &renamed), &tmp.0.join("name.zip")).unwrap();
+        let name = zip_bundle(&bundle(&tmp.0, "name", &renamed), None, &tmp.0.join("name.zip")).unwrap();
         let mut exec = FILES.to_vec();
         exec[0].2 = 0o755;
-        let mode = zip_bundle(&bundle(&tmp.0, "mode", &exec), &tmp.0.join("mode.zip")).unwrap();
+        let mode = zip_bundle(&bundle(&tmp.0, "mode", &exec), None, &tmp.0.join("mode.zip")).unwrap();
         let hashes = [&base, &content, &name, &mode].map(|z| z.source_code_hash.clone());
         for i in 0..hashes.len() {
             for j in i + 1..hashes.len() {
@@ -543,25 +577,25 @@ mod tests {
         let dir = bundle(&tmp.0, "fn", FILES);
         let target = tmp.0.join("zips/fn.zip");
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        let first = zip_bundle(&dir, &target).unwrap();
+        let first = zip_bundle(&dir, None, &target).unwrap();
         assert!(!first.reused);
         let inode = |p: &Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).unwrap());
         let before = inode(&target);
         touch_all(&dir, SystemTime::now());
-        let second = zip_bundle(&dir, &target).unwrap();
+        let second = zip_bundle(&dir, None, &target).unwrap();
         assert!(second.reused, "same inputs: the zip is reused");
         assert_eq!(inode(&target), before, "not rewritten");
         assert_eq!(second.source_code_hash, first.source_code_hash);
 
         write(&dir, "index.mjs", "changed", 0o644);
-        let third = zip_bundle(&dir, &target).unwrap();
+        let third = zip_bundle(&dir, None, &target).unwrap();
         assert!(!third.reused);
         assert_ne!(third.source_code_hash, first.source_code_hash);
         assert_ne!(inode(&target), before, "replaced by rename");
 
         // A zip that is not one (or was tampered with) is rewritten, not trusted.
         std::fs::write(&target, b"not a zip").unwrap();
-        let fourth = zip_bundle(&dir, &target).unwrap();
+        let fourth = zip_bundle(&dir, None, &target).unwrap();
         assert!(!fourth.reused);
         assert_eq!(fourth.source_code_hash, third.source_code_hash);
         let leftovers: Vec<_> = std::fs::read_dir(target.parent().unwrap())
@@ -584,19 +618,19 @@ mod tests {
         // node_modules, .next as links to directories elsewhere: the zip holds the files they lead to.
         std::os::unix::fs::symlink(shared.join("node_modules"), linked.join("node_modules")).unwrap();
         std::os::unix::fs::symlink(shared.join(".next"), linked.join(".next")).unwrap();
-        let a = zip_bundle(&plain, &tmp.0.join("plain.zip")).unwrap();
-        let b = zip_bundle(&linked, &tmp.0.join("linked.zip")).unwrap();
+        let a = zip_bundle(&plain, None, &tmp.0.join("plain.zip")).unwrap();
+        let b = zip_bundle(&linked, None, &tmp.0.join("linked.zip")).unwrap();
         assert_eq!(a.source_code_hash, b.source_code_hash);
 
         std::os::unix::fs::symlink("..", linked.join("node_modules/a/lib/up")).unwrap();
-        let e = zip_bundle(&linked, &tmp.0.join("loop.zip")).unwrap_err();
+        let e = zip_bundle(&linked, None, &tmp.0.join("loop.zip")).unwrap_err();
         assert!(matches!(e, ZipError::Bundle(_)));
         assert_eq!(e.error().path, linked.join("node_modules/a/lib/up"));
         assert!(e.error().problem.contains("symbolic link loop"), "{e}");
         std::fs::remove_file(linked.join("node_modules/a/lib/up")).unwrap();
 
         std::os::unix::fs::symlink(tmp.0.join("nowhere"), linked.join("dangling")).unwrap();
-        let e = zip_bundle(&linked, &tmp.0.join("dangling.zip")).unwrap_err();
+        let e = zip_bundle(&linked, None, &tmp.0.join("dangling.zip")).unwrap_err();
         assert_eq!(e.error().path, linked.join("dangling"));
         assert!(e.error().problem.contains("target does not exist"), "{e}");
     }
@@ -608,6 +642,8 @@ mod tests {
             bundle,
             handler: "index.handler".to_string(),
             streaming: false,
+            wrapper: None,
+            converter: None,
         }
     }
 
@@ -619,6 +655,7 @@ mod tests {
         let zip_dir = tmp.0.join("out/zips");
         let zips = zip_functions(
             &[function("default", server.clone()), function("edge:geo", edge)],
+            &BundleAssets::default(),
             &zip_dir,
         )
         .await
@@ -630,15 +667,20 @@ mod tests {
 
         let clash = zip_functions(
             &[function("edge:a", server.clone()), function("edge_a", server.clone())],
+            &BundleAssets::default(),
             &zip_dir,
         )
         .await
         .unwrap_err();
         assert!(clash.error().problem.contains("would share this zip file"), "{clash}");
 
-        let inside = zip_functions(&[function("default", server.clone())], &server.join("zips"))
-            .await
-            .unwrap_err();
+        let inside = zip_functions(
+            &[function("default", server.clone())],
+            &BundleAssets::default(),
+            &server.join("zips"),
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(inside, ZipError::Output(_)));
         assert!(
             inside
@@ -647,6 +689,49 @@ mod tests {
                 .contains("inside the bundle of function \"default\""),
             "{inside}"
         );
+    }
+
+    #[tokio::test]
+    async fn the_static_assets_go_only_into_the_zips_of_the_functions_named() {
+        let tmp = TempDir::new();
+        let server = bundle(&tmp.0, "server", FILES);
+        let warmer = bundle(&tmp.0, "warmer", &FILES[..1]);
+        let assets = bundle(
+            &tmp.0,
+            "assets",
+            &[("_next/static/chunks/a-1.js", "a", 0o644), ("robots.txt", "r", 0o644)],
+        );
+        let with = BundleAssets {
+            dir: assets.clone(),
+            functions: vec!["default".into()],
+        };
+        let zip_dir = tmp.0.join("zips");
+        let functions = [function("default", server.clone()), function("warmer", warmer)];
+        let zips = zip_functions(&functions, &with, &zip_dir).await.unwrap();
+        let names = |p: &Path| entries(p).into_iter().map(|e| e.0).collect::<Vec<_>>();
+        let server_names = names(&zips[0].1.path);
+        assert!(server_names.contains(&"nextstack-assets/_next/static/chunks/a-1.js".to_string()));
+        assert!(server_names.contains(&"nextstack-assets/robots.txt".to_string()));
+        assert_eq!(server_names.len(), FILES.len() + 2);
+        let mut sorted = server_names.clone();
+        sorted.sort();
+        assert_eq!(server_names, sorted, "entries stay sorted with the assets in");
+        assert!(names(&zips[1].1.path)
+            .iter()
+            .all(|n| !n.starts_with("nextstack-assets/")));
+
+        // A changed asset changes the server zip (its hash) and not the other.
+        let before = (zips[0].1.source_code_hash.clone(), zips[1].1.source_code_hash.clone());
+        write(&assets, "robots.txt", "r2", 0o644);
+        let again = zip_functions(&functions, &with, &zip_dir).await.unwrap();
+        assert_ne!(again[0].1.source_code_hash, before.0);
+        assert_eq!(again[1].1.source_code_hash, before.1);
+
+        // A bundle file already under nextstack-assets/ is refused, naming it.
+        write(&server, "nextstack-assets/x", "x", 0o644);
+        let clash = zip_functions(&functions, &with, &zip_dir).await.unwrap_err();
+        assert_eq!(clash.error().path, server.join("nextstack-assets/x"));
+        assert!(clash.error().problem.contains("static assets go"), "{clash}");
     }
 
     #[test]

@@ -62,6 +62,10 @@ pub struct FunctionBundle {
     pub bundle: PathBuf,
     pub handler: String,
     pub streaming: bool,
+    /// The OpenNext wrapper and converter the bundle was built with (`aws-lambda`, `aws-apigw-v2`, or a custom
+    /// override's `name`), when the output says: they decide which events the function understands.
+    pub wrapper: Option<String>,
+    pub converter: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -210,6 +214,14 @@ impl Parser<'_> {
         obj.get(key)
             .and_then(Json::as_str)
             .ok_or_else(|| self.err(&format!("{at}.{key}"), "expected a string"))
+    }
+
+    fn opt_str(&self, obj: &Json, at: &str, key: &str) -> Result<Option<String>, BuildError> {
+        match obj.get(key) {
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(self.err(&format!("{at}.{key}"), "expected a string")),
+        }
     }
 
     fn opt_bool(&self, obj: &Json, at: &str, key: &str) -> Result<bool, BuildError> {
@@ -384,6 +396,8 @@ impl Parser<'_> {
             bundle: self.resolve(&format!("{at}.bundle"), self.str(f, at, "bundle")?)?,
             handler: self.str(f, at, "handler")?.to_string(),
             streaming: self.opt_bool(f, at, "streaming")?,
+            wrapper: self.opt_str(f, at, "wrapper")?,
+            converter: self.opt_str(f, at, "converter")?,
         })
     }
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tfplugin_framework::{Attribute, AttributePath, Block, Ctx, DataSource, Diagnostic, Diagnostics, Schema, Type};
 
 use crate::aws::Aws;
-use crate::opennext::bundle_zip::{self, ZipError};
+use crate::opennext::bundle_zip::{self, BundleAssets, ZipError};
 use crate::opennext::{BuildError, BuildOutput};
 
 /// Where the zips go when `zip_dir` is not set, relative to the build directory.
@@ -25,6 +25,7 @@ const DEFAULT_ZIP_DIR: &str = ".nextstack/zips";
 pub struct Model {
     pub build_dir: String,
     pub zip_dir: Option<String>,
+    pub bundle_assets: Option<Vec<String>>,
     pub id: Option<String>,
     pub build_id: Option<String>,
     pub behaviors: Option<Vec<BehaviorModel>>,
@@ -54,6 +55,8 @@ pub struct FunctionModel {
     pub bundle_dir: String,
     pub handler: String,
     pub streaming: bool,
+    pub wrapper: Option<String>,
+    pub converter: Option<String>,
     pub zip_path: String,
     pub source_code_hash: String,
     pub zip_size: u64,
@@ -73,6 +76,8 @@ fn schema() -> Schema {
         ("bundle_dir", Type::String),
         ("handler", Type::String),
         ("streaming", Type::Bool),
+        ("wrapper", Type::String),
+        ("converter", Type::String),
         ("zip_path", Type::String),
         ("source_code_hash", Type::String),
         ("zip_size", Type::Number),
@@ -93,6 +98,13 @@ fn schema() -> Schema {
                 .computed()
                 .description(
                     "Where the function zips are written (created if missing). Default: `<build_dir>/.nextstack/zips`.",
+                ),
+        )
+        .attribute(
+            Attribute::new("bundle_assets", Type::list(Type::String))
+                .optional()
+                .description(
+                    "Functions (keys of `functions`, e.g. `[\"default\"]`) whose zip also holds the build's static                      assets (`assets/`) under `nextstack-assets/`, for layouts where the function serves them                      itself (behind an ALB, with no CDN or bucket in front). Default: none.",
                 ),
         )
         .attribute(
@@ -120,7 +132,9 @@ fn schema() -> Schema {
         .attribute(Attribute::new("functions", Type::map(function)).computed().description(
             "Function bundles by name (`default`, `imageOptimizer`, split functions, `warmer`, `revalidation`, \
              `initialization`, `edge:<name>`): `role` (`server`, `image_optimization`, `revalidation`, `warmer`, \
-             `initialization`, `edge`), `bundle_dir`, `handler`, `streaming`, `zip_path` (relative to Terraform's working directory when \
+             `initialization`, `edge`), `bundle_dir`, `handler`, `streaming`, `wrapper` and `converter` (the OpenNext wrapper and converter \
+             it was built with, e.g. `aws-lambda` and `aws-apigw-v2`, or a custom override's name; null when the \
+             output does not say: they decide which events it understands), `zip_path` (relative to Terraform's working directory when \
              `build_dir` / `zip_dir` are, so that a moved checkout plans no change; else absolute), \
              `source_code_hash` (base64 sha256 of the zip, as `filebase64sha256(zip_path)`), `zip_size` (bytes).",
         ))
@@ -153,6 +167,34 @@ fn zip_error(e: ZipError, zip_dir_configured: bool) -> Diagnostics {
                 .into()
         }
     }
+}
+
+/// `bundle_assets` checked against the build: every name must be one of its functions.
+fn bundle_assets(output: &BuildOutput, names: &[String]) -> Result<BundleAssets, Diagnostics> {
+    for (i, name) in names.iter().enumerate() {
+        if !output.functions.iter().any(|f| &f.name == name) {
+            let known: Vec<&str> = output.functions.iter().map(|f| f.name.as_str()).collect();
+            return Err(Diagnostic::error(
+                "Unknown function in bundle_assets",
+                format!(
+                    "The build at {} has no function {name:?}; its functions are: {}.",
+                    output.dir.display(),
+                    known.join(", ")
+                ),
+            )
+            .at(AttributePath::root("bundle_assets").index(i as i64))
+            .into());
+        }
+    }
+    let dir = match output.assets_copy() {
+        Some(copy) => copy.from.clone(),
+        None if names.is_empty() => PathBuf::new(),
+        None => return Err(build_dir_error("the build has no static assets to bundle")),
+    };
+    Ok(BundleAssets {
+        dir,
+        functions: names.to_vec(),
+    })
 }
 
 fn absolute(path: &str) -> PathBuf {
@@ -202,7 +244,8 @@ impl DataSource for NextjsBuildDataSource {
         .unwrap_or_else(|e| Err(BuildError::new(&build_dir, format!("reading the build failed: {e}"))))
         .map_err(build_dir_error)?;
 
-        let zips = bundle_zip::zip_functions(&output.functions, &zip_dir)
+        let assets = bundle_assets(&output, config.bundle_assets.as_deref().unwrap_or_default())?;
+        let zips = bundle_zip::zip_functions(&output.functions, &assets, &zip_dir)
             .await
             .map_err(|e| zip_error(e, config.zip_dir.is_some()))?;
         let functions = output
@@ -215,6 +258,8 @@ impl DataSource for NextjsBuildDataSource {
                     bundle_dir: as_spelled(&f.bundle, &build_dir, Path::new(&config.build_dir)),
                     handler: f.handler.clone(),
                     streaming: f.streaming,
+                    wrapper: f.wrapper.clone(),
+                    converter: f.converter.clone(),
                     zip_path: as_spelled(&zip.path, &zip_dir, &spelled_zip_dir),
                     source_code_hash: zip.source_code_hash,
                     zip_size: zip.size,
@@ -252,6 +297,7 @@ impl DataSource for NextjsBuildDataSource {
             assets_prefix: output.assets_copy().map(|c| c.to.clone()),
             cache_prefix: output.cache_copy().map(|c| c.to.clone()),
             build_dir: config.build_dir,
+            bundle_assets: config.bundle_assets,
         })
     }
 }
@@ -266,6 +312,7 @@ mod tests {
         let model = Model {
             build_dir: "b".into(),
             zip_dir: None,
+            bundle_assets: Some(vec!["default".into()]),
             id: Some("x".into()),
             build_id: Some("x".into()),
             behaviors: Some(vec![BehaviorModel {
@@ -287,6 +334,8 @@ mod tests {
                     bundle_dir: "/b/server-functions/default".into(),
                     handler: "index.handler".into(),
                     streaming: true,
+                    wrapper: Some("aws-lambda".into()),
+                    converter: None,
                     zip_path: "/z/default.zip".into(),
                     source_code_hash: "h".into(),
                     zip_size: 12,
