@@ -185,13 +185,14 @@ def pytest_report_header(config):
 
 class NextjsBuilds:
     """Real OpenNext builds of tests/nextjs-app (see tests/e2e/nextjs_builds.py), made on first use:
-    .get(name, variant=1) -> Path of the .open-next directory, with BUILD_ID nextstack-<name>."""
+    .get(name, variant=1, config=None) -> Path of the .open-next directory, with BUILD_ID nextstack-<name>
+    (config: a directory with the open-next.config.ts to build with)."""
 
-    def get(self, name: str, variant: int = 1) -> Path:
+    def get(self, name: str, variant: int = 1, config: Path | None = None) -> Path:
         import nextjs_builds
 
         try:
-            return nextjs_builds.build(name, variant)
+            return nextjs_builds.build(name, variant, config)
         except harness.HarnessError as exc:
             _fail(exc)
 

@@ -5,6 +5,10 @@
 locals {
   in_vpc = var.function_subnet_ids != null
 
+  # The name of the OpenNext wrapper and converter shipped in opennext/ (alb-wrapper.ts, alb-converter.ts), as
+  # the build's open-next.output.json records them.
+  alb_override = "nextstack-alb"
+
   environment_variables = merge({ NODE_ENV = "production" }, var.environment_variables)
 
   # Everything that makes Lambda publish a new version (hashicorp/aws publishes on a change of the code or of
@@ -146,6 +150,15 @@ resource "aws_lambda_function" "server" {
   }
 
   tags = local.tags
+
+  lifecycle {
+    # An ALB sends ALB events and serves no files: a build with OpenNext's defaults (API Gateway v2 events, assets
+    # left to CloudFront) would answer errors and pages without their scripts. The build records what it uses.
+    precondition {
+      condition     = local.server.wrapper == local.alb_override && local.server.converter == local.alb_override
+      error_message = "The build in var.build_dir (${var.build_dir}) has a server function built with the wrapper \"${coalesce(local.server.wrapper, "unknown")}\" and the converter \"${coalesce(local.server.converter, "unknown")}\"; behind an ALB it needs \"${local.alb_override}\" for both: build the app with modules/lambda-previews/opennext/open-next.config.ts and the two .ts files next to it (see the module's README)."
+    }
+  }
 
   depends_on = [aws_iam_role_policy.server]
 }

@@ -14,6 +14,8 @@ data "aws_partition" "current" {}
 data "nextstack_nextjs_build" "this" {
   build_dir = var.build_dir
   zip_dir   = var.zip_dir
+  # No bucket or CDN here: the server function serves the static assets from its own zip (opennext/alb-wrapper.ts).
+  bundle_assets = ["default"]
 }
 
 locals {

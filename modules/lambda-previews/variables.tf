@@ -47,7 +47,7 @@ variable "current_host" {
 }
 
 variable "build_dir" {
-  description = "The `.open-next` directory of an OpenNext 3 or 4 build whose server function answers ALB events (see the README: the API Gateway v1 converter and the `aws-lambda` wrapper). Its `default` server function is deployed."
+  description = "The `.open-next` directory of an OpenNext 3 or 4 build made with this module's `opennext/open-next.config.ts` (its ALB wrapper and converter; see the README). Its `default` server function is deployed, with the build's static assets in its zip."
   type        = string
 
   validation {

@@ -2,6 +2,7 @@
 
     build("b1")            -> Path of a .open-next directory (variant 1, BUILD_ID nextstack-b1)
     build("b2", variant=2) -> the same app with /about changed (its page, RSC payload and client chunk)
+    build("p1", config=DIR) -> built with DIR's open-next.config.ts (e.g. modules/lambda-previews/opennext)
 
 Each build is ~1 minute on two cores, so builds are cached under $NEXTSTACK_CACHE/builds (default
 ~/.cache/nextstack/builds), keyed by every tracked file of the app, the variant and the build id: a changed app
@@ -30,10 +31,11 @@ CACHE_ROOT = Path(
 BUILD_TIMEOUT = float(os.environ.get("NEXTSTACK_BUILD_TIMEOUT", "900"))
 
 
-def app_digest() -> str:
-    """sha256 over the app's tracked files (names and contents): what decides a build's output."""
+def app_digest(*extra: Path) -> str:
+    """sha256 over the app's tracked files (and those under `extra`; names and contents): what decides a
+    build's output."""
     listed = subprocess.run(
-        ["git", "-C", str(harness.REPO_ROOT), "ls-files", "-z", "--", str(APP_DIR)],
+        ["git", "-C", str(harness.REPO_ROOT), "ls-files", "-z", "--", str(APP_DIR), *map(str, extra)],
         check=True,
         capture_output=True,
     ).stdout.split(b"\0")
@@ -48,10 +50,12 @@ def build_id_for(name: str) -> str:
     return "nextstack-" + name
 
 
-def build(name: str, variant: int = 1) -> Path:
-    """The .open-next directory of build `name` (BUILD_ID nextstack-<name>), building it if not cached."""
+def build(name: str, variant: int = 1, config: Path | None = None) -> Path:
+    """The .open-next directory of build `name` (BUILD_ID nextstack-<name>), building it if not cached; with
+    `config`, built with that directory's open-next.config.ts (its files are part of the cache key)."""
     build_id = build_id_for(name)
-    key = "%s-v%d-%s" % (app_digest()[:16], variant, build_id)
+    extra = [config] if config else []
+    key = "%s-v%d-%s%s" % (app_digest()[:16], variant, build_id, "-" + app_digest(*extra)[:12] if config else "")
     out = CACHE_ROOT / "builds" / key
     if (out / "open-next.output.json").is_file():
         return out
@@ -63,6 +67,8 @@ def build(name: str, variant: int = 1) -> Path:
         partial = out.with_name(out.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         env = dict(os.environ, NEXTSTACK_VARIANT=str(variant), NEXTSTACK_BUILD_ID=build_id, NEXTSTACK_REQUIRE_SHARP="1")
+        if config:
+            env["NEXTSTACK_OPENNEXT_CONFIG"] = str(config)
         try:
             proc = subprocess.run(
                 [str(BUILD_SCRIPT), str(partial)],

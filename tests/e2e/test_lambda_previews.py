@@ -12,8 +12,10 @@ server with the domain's hosted zone in a second account, and real OpenNext buil
         retention, what is published in SSM; a second plan is empty; new code under a deployment number already
         deployed is refused at plan, naming the variable, and changes nothing; destroyed, leaving nothing.
 
-moto's Lambda runs no code here (Invoke needs docker): that the server answers ALB events is not shown (the
-module's README says which OpenNext converter makes it answer them).
+The builds are made with the module's OpenNext configuration (modules/lambda-previews/opennext); a build with
+OpenNext's defaults is refused at plan, naming var.build_dir. moto's Lambda runs no code here (Invoke needs
+docker): that the server function of such a build answers ALB events, and serves the static assets from its
+zip, is shown by running its handler with Node in test_lambda_previews_function.py.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ DOMAIN = "previews." + six_stack.DOMAIN  # under the DNS account's zone of examp
 PREFIX = "/nextstack/%s/lambda-previews/" % ENV
 KEEP = 3
 EXAMPLE = harness.REPO_ROOT / "examples" / "lambda-previews"
+OPENNEXT_CONFIG = harness.REPO_ROOT / "modules" / "lambda-previews" / "opennext"
 
 
 def copy_layout(dest: Path) -> Path:
@@ -61,7 +64,11 @@ def run_parallel(fn, items):
 
 def test_lambda_previews_end_to_end(terraform_latest, nextjs_builds, aws, tmp_path):
     # Four different server bundles: three real builds (their BUILD_IDs differ) and a changed copy of the first.
-    builds = {1: nextjs_builds.get("b1"), 2: nextjs_builds.get("b2", 2), 3: nextjs_builds.get("b3", 2)}
+    builds = {
+        1: nextjs_builds.get("p1", config=OPENNEXT_CONFIG),
+        2: nextjs_builds.get("p2", 2, config=OPENNEXT_CONFIG),
+        3: nextjs_builds.get("p3", 2, config=OPENNEXT_CONFIG),
+    }
     builds[4] = changed_build(builds[1], tmp_path / "build-4", "deployment 4")
     example = copy_layout(tmp_path / "layout")
     zone_id = six_stack.create_dns_zone(aws)
@@ -88,6 +95,9 @@ def test_lambda_previews_end_to_end(terraform_latest, nextjs_builds, aws, tmp_pa
             "-lock=false", contains="The keep_deployments must be a whole number from 1 to 99"),
         lambda: deployment(1, builds[1], TF_VAR_keep_deployments="100", TF_VAR_zip_dir=str(tmp_path / "zips-k100")).plan_fails(
             "-lock=false", contains="The keep_deployments must be a whole number from 1 to 99"),
+        # A build with OpenNext's defaults answers API Gateway v2 events and serves no files.
+        lambda: deployment(1, nextjs_builds.get("b1"), TF_VAR_zip_dir=str(tmp_path / "zips-default")).plan_fails(
+            "-lock=false", contains='has a server function built with the wrapper "aws-lambda" and the converter "aws-apigw-v2"'),
     ])
     assert leftovers(aws, zone_id) == []
 

@@ -13,6 +13,8 @@
 #   NEXTSTACK_FETCH_PORT       port of the local server for the tagged fetch (default 38917; the fetch-cache key
 #                              depends on the URL, so keep it fixed to compare builds)
 #   NEXTSTACK_REQUIRE_SHARP=1  fail when image-optimization-function/ has no node_modules (sharp not downloaded)
+#   NEXTSTACK_OPENNEXT_CONFIG=DIR  build with the open-next.config.ts (and the .ts files it imports) in DIR, e.g.
+#                              modules/lambda-previews/opennext; copied into the app for the build, removed after
 #
 # Needs node >= 18.18 and npm, and the npm registry for the first install of a given package-lock.json (and for
 # the sharp download OpenNext does for the image optimization function; without it that function lacks sharp).
@@ -43,6 +45,11 @@ esac
 [[ "$VARIANT" =~ ^[12]$ ]] || die "NEXTSTACK_VARIANT must be 1 or 2 (got '$VARIANT')"
 [[ "$BUILD_ID" =~ ^[A-Za-z0-9._-]+$ ]] || die "NEXTSTACK_BUILD_ID must match [A-Za-z0-9._-]+ (got '$BUILD_ID')"
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "NEXTSTACK_FETCH_PORT must be a port number (got '$PORT')"
+CONFIG_DIR="${NEXTSTACK_OPENNEXT_CONFIG:-}"
+if [[ -n "$CONFIG_DIR" ]]; then
+    [[ -f "$CONFIG_DIR/open-next.config.ts" ]] || die "NEXTSTACK_OPENNEXT_CONFIG=$CONFIG_DIR has no open-next.config.ts"
+    CONFIG_DIR="$(cd "$CONFIG_DIR" && pwd -P)"
+fi
 
 # ---------------------------------------------------------------- node and npm
 command -v node >/dev/null 2>&1 ||
@@ -120,7 +127,9 @@ cleanup() {
         wait "$SERVER_PID" 2>/dev/null || true
     fi
     rm -rf "$WORK"
+    for f in "${COPIED_CONFIG[@]}"; do rm -f "$APP/$f"; done
 }
+COPIED_CONFIG=()
 trap cleanup EXIT
 
 node "$APP/scripts/fetch-server.mjs" "$APP/fixtures/articles.json" "$PORT" "$WORK/ready" &
@@ -136,6 +145,15 @@ FETCH_URL="http://127.0.0.1:$PORT/articles.json"
 # ---------------------------------------------------------------- build
 cd "$APP"
 rm -rf .next .open-next
+if [[ -n "$CONFIG_DIR" ]]; then
+    for f in "$CONFIG_DIR"/*.ts; do
+        name="$(basename "$f")"
+        [[ ! -e "$APP/$name" ]] || die "$APP/$name exists: not overwriting it with $f"
+        COPIED_CONFIG+=("$name")
+        cp "$f" "$APP/$name"
+    done
+    say "OpenNext configuration from $CONFIG_DIR: ${COPIED_CONFIG[*]}"
+fi
 say "open-next build (variant $VARIANT, build id $BUILD_ID, fetch $FETCH_URL)"
 t0="$(now)"
 # The Server Actions key is fixed too (Next.js generates one per build otherwise); the app has no Server Actions,
