@@ -14,6 +14,7 @@ chosen requests with AWS errors or altered responses (end-to-end tests of failur
     counter.bytes_out()                             # bytes of response bodies in the current window
     counter.inject(Fault.error("sts.AssumeRole", "AccessDenied", "not allowed", body_contains="role/denied"))
     counter.inject(Fault.rewrite("CertificateManager.DescribeCertificate", add_in_use_by, times=3))
+    counter.inject(Fault.lost_response(r"route53 POST .*/rrset/?", times=1))   # done by moto, answered 503
     counter.stop()                                  # closes the listening socket
 
 Each request is counted once, under the first key that applies:
@@ -132,14 +133,16 @@ def _error_body(key: str, headers, code: str, message: str) -> tuple[str, bytes]
 
 class Fault:
     """One rule: which requests it applies to, how many times, and what it does (see the module docstring).
-    Build with Fault.error(...) or Fault.rewrite(...); `hits` counts the requests it has changed."""
+    Build with Fault.error(...), Fault.lost_response(...) or Fault.rewrite(...); `hits` counts the requests it has changed."""
 
-    def __init__(self, key: str, *, body_contains: str | None, times: int | None, error=None, rewrite=None):
+    def __init__(self, key: str, *, body_contains: str | None, times: int | None, error=None, rewrite=None,
+                 forward_first: bool = False):
         self.key = key
         self.body_contains = body_contains
         self.remaining = times
         self.error = error  # (status, code, message)
         self.rewrite = rewrite  # callable(dict) -> dict, on a JSON response
+        self.forward_first = forward_first  # with error: moto does the request, the client gets the error
         self.hits = 0
 
     @classmethod
@@ -147,6 +150,14 @@ class Fault:
               times: int | None = None) -> "Fault":
         """Answer with the AWS error `code` instead of forwarding the request."""
         return cls(key, body_contains=body_contains, times=times, error=(status, code, message))
+
+    @classmethod
+    def lost_response(cls, key: str, *, status: int = 503, code: str = "ServiceUnavailable",
+                      message: str = "Service is unavailable (injected after the request was done)",
+                      body_contains: str | None = None, times: int | None = 1) -> "Fault":
+        """Forward the request (moto does it), then answer the error `code` instead of moto's response: AWS did the
+        work but its answer never arrived, so the SDK retries a request that already landed."""
+        return cls(key, body_contains=body_contains, times=times, error=(status, code, message), forward_first=True)
 
     @classmethod
     def rewrite(cls, key: str, change, *, body_contains: str | None = None, times: int | None = None) -> "Fault":
@@ -328,17 +339,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not self.path.startswith("/moto-api"):
             self.server.counter.see(key, access_key(self.headers), body)
         fault = None if self.path.startswith("/moto-api") else self.server.counter.fault_for(key, self.path, body)
-        if fault is not None and fault.error is not None:
-            status, code, message = fault.error
-            content_type, payload = _error_body(key, self.headers, code, message)
-            self.server.counter.add(key, status, len(body), _payload_length(self.headers, body))
-            self.send_response_only(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("x-amzn-RequestId", "injected-by-aws-proxy")
-            self.end_headers()
-            self.wfile.write(payload)
-            self.server.counter.add_bytes_out(len(payload))
+        if fault is not None and fault.error is not None and not fault.forward_first:
+            self._answer_error(key, body, fault)
             return
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
         if body or self.command in ("POST", "PUT", "PATCH"):
@@ -359,6 +361,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     self.send_error(502, "upstream unreachable")
                     return
         assert response is not None
+        if fault is not None and fault.forward_first:
+            if response.will_close:
+                self._upstream().close()
+                self._conn = None
+            self._answer_error(key, body, fault)
+            return
         if not self.path.startswith("/moto-api"):
             self.server.counter.add(key, response.status, len(body), _payload_length(self.headers, body))
         if fault is not None and fault.rewrite is not None and response.status >= 400:
@@ -381,6 +389,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(payload)
             if not self.path.startswith("/moto-api"):
                 self.server.counter.add_bytes_out(len(payload))
+
+    def _answer_error(self, key: str, body: bytes, fault: Fault) -> None:
+        status, code, message = fault.error
+        content_type, payload = _error_body(key, self.headers, code, message)
+        self.server.counter.add(key, status, len(body), _payload_length(self.headers, body))
+        self.send_response_only(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("x-amzn-RequestId", "injected-by-aws-proxy")
+        self.end_headers()
+        self.wfile.write(payload)
+        self.server.counter.add_bytes_out(len(payload))
 
     def _read_chunked(self) -> bytes:
         chunks = []

@@ -224,6 +224,53 @@ resource "nextstack_dns_alias" "site" {
     assert zone_records(aws, zone) == before
 
 
+def test_a_route53_batch_whose_answer_was_lost_is_not_reported_as_failed(terraform, aws_faults, aws):
+    """Route53 applied the batch but its answer never arrived (a 503 after the work, a dropped connection): the
+    SDK retries, and the retry is refused (InvalidChangeBatch: the records a CREATE makes already exist, those a
+    DELETE removes are gone). The zone shows the batch landed, so create records the alias and destroy completes,
+    both without an error."""
+    zone = make_zone(aws)
+    before = zone_records(aws, zone)
+    tf = through(terraform, aws_faults)
+    tf.write(
+        PROVIDERS
+        + """
+resource "nextstack_dns_alias" "site" {
+  hosted_zone_id = "%s"
+  role_arn       = "arn:aws:iam::%s:role/dns"
+  names          = ["example.com", "www.example.com"]
+  target {
+    dns_name       = "d111111abcdef8.cloudfront.net"
+    hosted_zone_id = "Z2FDTNDATAQYW2"
+  }
+}
+"""
+        % (zone, DNS_ACCOUNT)
+    )
+    tf.init_ok()
+    lost = aws_faults.inject(Fault.lost_response(r"route53 POST /2013-04-01/hostedzone/.*/rrset/?", times=1))
+    tf.apply_ok()
+    assert lost.hits == 1, "the fault applied"
+    assert aws_faults.snapshot().get(lost_key(aws_faults), 0) >= 2, "the SDK retried the landed batch"
+    written = [r for r in zone_records(aws, zone) if r not in before]
+    assert sorted((r[0], r[1]) for r in written) == [
+        ("example.com.", "A"), ("example.com.", "AAAA"), ("www.example.com.", "A"), ("www.example.com.", "AAAA")
+    ], written
+    assert "nextstack_dns_alias.site" in tf.resources(), "the records it wrote are in state"
+    tf.assert_no_changes()
+
+    aws_faults.reset()
+    lost = aws_faults.inject(Fault.lost_response(r"route53 POST /2013-04-01/hostedzone/.*/rrset/?", times=1))
+    tf.destroy_ok()
+    assert lost.hits == 1, "the fault applied"
+    assert zone_records(aws, zone) == before
+    assert tf.resources() == {}
+
+
+def lost_key(faults) -> str:
+    return next(k for k in faults.snapshot() if k.startswith("route53 POST") and k.rstrip("/").endswith("rrset"))
+
+
 def test_a_certificate_that_cannot_be_deleted_gets_its_records_back(terraform, aws_faults, aws):
     zone = make_zone(aws)
     tf = through(terraform, aws_faults)

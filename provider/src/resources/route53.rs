@@ -458,18 +458,36 @@ impl ZoneAccess {
         let listed = describe_changes(&changes);
         let batch = ChangeBatch::builder()
             .comment(comment)
-            .set_changes(Some(changes))
+            .set_changes(Some(changes.clone()))
             .build()
             .map_err(build_error)?;
-        let out = self
+        let sent = self
             .clients
             .route53()
             .change_resource_record_sets()
             .hosted_zone_id(&self.id)
             .change_batch(batch)
             .send()
-            .await
-            .map_err(|e| aws_error(&format!("writing {listed} to {}", self.describe()), &e))?;
+            .await;
+        let out = match sent {
+            Ok(out) => out,
+            Err(e) => {
+                let error = aws_error(&format!("writing {listed} to {}", self.describe()), &e);
+                // The SDK retries a request whose answer was lost (a 5xx, a dropped connection) even when
+                // Route53 had applied it, and the retry is then refused: the records a CREATE makes exist, those
+                // a DELETE removes are gone. If the zone shows the whole batch done, it was done.
+                if self.batch_shown(&changes).await {
+                    tracing::warn!(
+                        zone_id = self.id,
+                        changes = listed,
+                        error = error.detail,
+                        "Route53 answered an error but the zone shows the batch applied (a retried request)"
+                    );
+                    return Ok(None);
+                }
+                return Err(error);
+            }
+        };
         tracing::debug!(zone_id = self.id, changes = listed, "route53 change batch applied");
         let (Some(stop), Some(info)) = (wait, out.change_info()) else {
             return Ok(None);
@@ -512,6 +530,61 @@ impl ZoneAccess {
                 )
             }))
     }
+}
+
+impl ZoneAccess {
+    /// Whether the zone already holds the outcome of every change: a lookup that fails says no.
+    async fn batch_shown(&self, changes: &[Change]) -> bool {
+        for change in changes {
+            let Some(set) = change.resource_record_set() else {
+                return false;
+            };
+            let Ok(found) = self.sets_at(&fqdn(set.name())).await else {
+                return false;
+            };
+            if !change_shown(change.action(), set, &found) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// Whether `found` (every set at the change's name) shows `action` on `set` done: the same set there for CREATE
+/// and UPSERT, no set of its type (and set identifier) for DELETE.
+fn change_shown(action: &ChangeAction, set: &ResourceRecordSet, found: &[ResourceRecordSet]) -> bool {
+    let there = found
+        .iter()
+        .find(|f| f.r#type() == set.r#type() && f.set_identifier() == set.set_identifier());
+    match action {
+        ChangeAction::Delete => there.is_none(),
+        ChangeAction::Create | ChangeAction::Upsert => there.is_some_and(|f| same_set(f, set)),
+        _ => false,
+    }
+}
+
+/// Record sets compared as Route53 stores them: names and alias targets in any case, with or without the
+/// trailing dot (and an ELB target with or without Route53's `dualstack.` prefix), values in any order.
+fn same_set(a: &ResourceRecordSet, b: &ResourceRecordSet) -> bool {
+    fn target_name(name: &str) -> String {
+        let name = fqdn(name);
+        name.strip_prefix("dualstack.").map(str::to_string).unwrap_or(name)
+    }
+    fn values(set: &ResourceRecordSet) -> Vec<String> {
+        let mut v: Vec<String> = set.resource_records().iter().map(|r| r.value().to_string()).collect();
+        v.sort();
+        v
+    }
+    let alias = match (a.alias_target(), b.alias_target()) {
+        (None, None) => true,
+        (Some(x), Some(y)) => {
+            target_name(x.dns_name()) == target_name(y.dns_name())
+                && bare_zone_id(x.hosted_zone_id()) == bare_zone_id(y.hosted_zone_id())
+                && x.evaluate_target_health() == y.evaluate_target_health()
+        }
+        _ => false,
+    };
+    fqdn(a.name()) == fqdn(b.name()) && a.ttl() == b.ttl() && values(a) == values(b) && alias
 }
 
 /// Polls `insync` (after `first`, then twice as long each time, at most 15 s)
@@ -604,6 +677,96 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(why, "the wait was interrupted");
+    }
+
+    #[test]
+    fn a_landed_batch_is_recognised_in_the_zone() {
+        let cf = |name: &str| alias(name, RrType::A, "d111.cloudfront.net", "Z2FDTNDATAQYW2", false).unwrap();
+        // As Route53 lists them: lower case, trailing dots, ELB targets with dualstack.
+        let listed = alias(
+            "WWW.Example.com.",
+            RrType::A,
+            "D111.cloudfront.net.",
+            "/hostedzone/Z2FDTNDATAQYW2",
+            false,
+        )
+        .unwrap();
+        assert!(change_shown(
+            &ChangeAction::Create,
+            &cf("www.example.com"),
+            std::slice::from_ref(&listed)
+        ));
+        assert!(change_shown(
+            &ChangeAction::Upsert,
+            &cf("www.example.com"),
+            std::slice::from_ref(&listed)
+        ));
+        assert!(!change_shown(
+            &ChangeAction::Delete,
+            &cf("www.example.com"),
+            std::slice::from_ref(&listed)
+        ));
+        assert!(change_shown(&ChangeAction::Delete, &cf("www.example.com"), &[]));
+        assert!(!change_shown(&ChangeAction::Create, &cf("www.example.com"), &[]));
+
+        let elb = alias(
+            "api.example.com",
+            RrType::Aaaa,
+            "my-alb-1.eu-west-1.elb.amazonaws.com",
+            "Z32O12XQLNTSW2",
+            true,
+        )
+        .unwrap();
+        let elb_listed = alias(
+            "api.example.com.",
+            RrType::Aaaa,
+            "dualstack.my-alb-1.eu-west-1.elb.amazonaws.com.",
+            "Z32O12XQLNTSW2",
+            true,
+        )
+        .unwrap();
+        assert!(change_shown(&ChangeAction::Create, &elb, &[elb_listed.clone()]));
+        let other_type = alias(
+            "api.example.com",
+            RrType::A,
+            "my-alb-1.eu-west-1.elb.amazonaws.com",
+            "Z32O12XQLNTSW2",
+            true,
+        )
+        .unwrap();
+        assert!(!change_shown(&ChangeAction::Create, &other_type, &[elb_listed.clone()]));
+        assert!(change_shown(&ChangeAction::Delete, &other_type, &[elb_listed]));
+
+        // Another value, TTL or target is someone else's record: not ours landed.
+        let ours = cname("_x.example.com", "_y.acm-validations.aws", 300).unwrap();
+        assert!(change_shown(
+            &ChangeAction::Create,
+            &ours,
+            &[cname("_X.example.com.", "_y.acm-validations.aws", 300).unwrap()]
+        ));
+        assert!(!change_shown(
+            &ChangeAction::Create,
+            &ours,
+            &[cname("_x.example.com.", "_z.acm-validations.aws", 300).unwrap()]
+        ));
+        assert!(!change_shown(
+            &ChangeAction::Create,
+            &ours,
+            &[cname("_x.example.com.", "_y.acm-validations.aws", 60).unwrap()]
+        ));
+        let elsewhere = alias(
+            "www.example.com",
+            RrType::A,
+            "d222.cloudfront.net",
+            "Z2FDTNDATAQYW2",
+            false,
+        )
+        .unwrap();
+        assert!(!change_shown(
+            &ChangeAction::Create,
+            &cf("www.example.com"),
+            &[elsewhere]
+        ));
     }
 
     #[test]
