@@ -302,68 +302,26 @@ resource "aws_api_gateway_account" "this" {
 
 # ------------------------------------------------------------------------------------------------ WAF
 
-resource "aws_wafv2_web_acl" "api" {
-  name        = "${local.name_prefix}-api"
-  description = "Rate limit and AWS managed rules for the API stage"
-  scope       = "REGIONAL"
+module "waf" {
+  source = "../waf"
 
-  default_action {
-    allow {}
-  }
+  name                = "${local.name_prefix}-api"
+  description         = "Rate limit and AWS managed rules for the API stage"
+  scope               = "REGIONAL"
+  rate_limit          = var.rate_limit
+  managed_rule_groups = var.managed_rule_groups
+  tags                = local.tags
+}
 
-  rule {
-    name     = "rate-limit"
-    priority = 0
-    action {
-      block {}
-    }
-    statement {
-      rate_based_statement {
-        limit              = var.rate_limit
-        aggregate_key_type = "IP"
-      }
-    }
-    visibility_config {
-      cloudwatch_metrics_enabled = true
-      metric_name                = "${local.name_prefix}-api-rate-limit"
-      sampled_requests_enabled   = true
-    }
-  }
-
-  dynamic "rule" {
-    for_each = var.managed_rule_groups
-    content {
-      name     = rule.value
-      priority = rule.key + 1
-      override_action {
-        none {}
-      }
-      statement {
-        managed_rule_group_statement {
-          vendor_name = "AWS"
-          name        = rule.value
-        }
-      }
-      visibility_config {
-        cloudwatch_metrics_enabled = true
-        metric_name                = "${local.name_prefix}-api-${rule.value}"
-        sampled_requests_enabled   = true
-      }
-    }
-  }
-
-  visibility_config {
-    cloudwatch_metrics_enabled = true
-    metric_name                = "${local.name_prefix}-api"
-    sampled_requests_enabled   = true
-  }
-
-  tags = local.tags
+# The web ACL was this module's own resource before modules/waf.
+moved {
+  from = aws_wafv2_web_acl.api
+  to   = module.waf.aws_wafv2_web_acl.this
 }
 
 resource "aws_wafv2_web_acl_association" "api" {
   resource_arn = aws_api_gateway_stage.this.arn
-  web_acl_arn  = aws_wafv2_web_acl.api.arn
+  web_acl_arn  = module.waf.arn
 }
 
 # ------------------------------------------------------------------------------------------------ SSM
@@ -375,7 +333,7 @@ resource "nextstack_ssm_parameters" "published" {
     rest_api_id     = aws_api_gateway_rest_api.this.id
     stage_name      = aws_api_gateway_stage.this.stage_name
     invoke_domain   = "${aws_api_gateway_rest_api.this.id}.execute-api.${data.aws_region.current.name}.${data.aws_partition.current.dns_suffix}"
-    web_acl_arn     = aws_wafv2_web_acl.api.arn
+    web_acl_arn     = module.waf.arn
     alarm_topic_arn = aws_sns_topic.alarms.arn
   }
 

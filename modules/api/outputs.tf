@@ -25,7 +25,7 @@ output "alarm_topic_arn" {
 
 output "web_acl_arn" {
   description = "ARN of the REGIONAL WAF web ACL on the stage."
-  value       = aws_wafv2_web_acl.api.arn
+  value       = module.waf.arn
 }
 
 output "ssm_parameter_names" {

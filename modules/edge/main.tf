@@ -8,7 +8,6 @@ module "ssm_names" {
   environment = var.environment
 }
 
-data "aws_region" "current" {}
 
 locals {
   name_prefix = "${var.name}-${var.environment}"
@@ -73,70 +72,21 @@ resource "nextstack_acm_certificate" "site" {
 
 # ------------------------------------------------------------------------------------------------ WAF
 
-resource "aws_wafv2_web_acl" "edge" {
-  name        = "${local.name_prefix}-edge"
-  description = "Rate limit and AWS managed rules in front of CloudFront"
-  scope       = "CLOUDFRONT"
+module "waf" {
+  source = "../waf"
 
-  default_action {
-    allow {}
-  }
+  name                = "${local.name_prefix}-edge"
+  description         = "Rate limit and AWS managed rules in front of CloudFront"
+  scope               = "CLOUDFRONT"
+  rate_limit          = var.rate_limit
+  managed_rule_groups = var.managed_rule_groups
+  tags                = local.tags
+}
 
-  rule {
-    name     = "rate-limit"
-    priority = 0
-    action {
-      block {}
-    }
-    statement {
-      rate_based_statement {
-        limit              = var.rate_limit
-        aggregate_key_type = "IP"
-      }
-    }
-    visibility_config {
-      cloudwatch_metrics_enabled = true
-      metric_name                = "${local.name_prefix}-edge-rate-limit"
-      sampled_requests_enabled   = true
-    }
-  }
-
-  dynamic "rule" {
-    for_each = var.managed_rule_groups
-    content {
-      name     = rule.value
-      priority = rule.key + 1
-      override_action {
-        none {}
-      }
-      statement {
-        managed_rule_group_statement {
-          vendor_name = "AWS"
-          name        = rule.value
-        }
-      }
-      visibility_config {
-        cloudwatch_metrics_enabled = true
-        metric_name                = "${local.name_prefix}-edge-${rule.value}"
-        sampled_requests_enabled   = true
-      }
-    }
-  }
-
-  visibility_config {
-    cloudwatch_metrics_enabled = true
-    metric_name                = "${local.name_prefix}-edge"
-    sampled_requests_enabled   = true
-  }
-
-  tags = local.tags
-
-  lifecycle {
-    precondition {
-      condition     = data.aws_region.current.name == "us-east-1"
-      error_message = "The edge stack's aws provider must be configured for us-east-1 (CLOUDFRONT-scope WAFs and CloudFront certificates live there), not ${data.aws_region.current.name}."
-    }
-  }
+# The web ACL was this module's own resource before modules/waf.
+moved {
+  from = aws_wafv2_web_acl.edge
+  to   = module.waf.aws_wafv2_web_acl.this
 }
 
 # ------------------------------------------------------------------------------------------------ distribution
@@ -156,7 +106,7 @@ resource "aws_cloudfront_distribution" "site" {
   price_class     = var.price_class
   aliases         = local.names
   comment         = "${local.name_prefix} (nextstack edge stack)"
-  web_acl_id      = aws_wafv2_web_acl.edge.arn
+  web_acl_id      = module.waf.arn
 
   wait_for_deployment = var.wait_for_deployment
 
@@ -250,7 +200,7 @@ resource "nextstack_ssm_parameters" "published" {
     distribution_arn         = aws_cloudfront_distribution.site.arn
     distribution_domain_name = aws_cloudfront_distribution.site.domain_name
     certificate_arn          = nextstack_acm_certificate.site.arn
-    web_acl_arn              = aws_wafv2_web_acl.edge.arn
+    web_acl_arn              = module.waf.arn
   }
 
   tags = local.tags

@@ -15,7 +15,7 @@ output "certificate_arn" {
 
 output "web_acl_arn" {
   description = "ARN of the CLOUDFRONT-scope WAF web ACL."
-  value       = aws_wafv2_web_acl.edge.arn
+  value       = module.waf.arn
 }
 
 output "site_urls" {

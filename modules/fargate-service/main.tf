@@ -347,70 +347,28 @@ resource "aws_lb_listener" "http" {
   tags = local.tags
 }
 
-resource "aws_wafv2_web_acl" "this" {
-  count       = var.web_acl_enabled ? 1 : 0
-  name        = "${local.name_prefix}-alb"
-  description = "Rate limit and AWS managed rules in front of the ${local.name_prefix} ALB"
-  scope       = "REGIONAL"
+module "waf" {
+  source = "../waf"
+  count  = var.web_acl_enabled ? 1 : 0
 
-  default_action {
-    allow {}
-  }
+  name                = "${local.name_prefix}-alb"
+  description         = "Rate limit and AWS managed rules in front of the ${local.name_prefix} ALB"
+  scope               = "REGIONAL"
+  rate_limit          = var.rate_limit
+  managed_rule_groups = var.managed_rule_groups
+  tags                = local.tags
+}
 
-  rule {
-    name     = "rate-limit"
-    priority = 0
-    action {
-      block {}
-    }
-    statement {
-      rate_based_statement {
-        limit              = var.rate_limit
-        aggregate_key_type = "IP"
-      }
-    }
-    visibility_config {
-      cloudwatch_metrics_enabled = true
-      metric_name                = "${local.name_prefix}-alb-rate-limit"
-      sampled_requests_enabled   = true
-    }
-  }
-
-  dynamic "rule" {
-    for_each = var.managed_rule_groups
-    content {
-      name     = rule.value
-      priority = rule.key + 1
-      override_action {
-        none {}
-      }
-      statement {
-        managed_rule_group_statement {
-          vendor_name = "AWS"
-          name        = rule.value
-        }
-      }
-      visibility_config {
-        cloudwatch_metrics_enabled = true
-        metric_name                = "${local.name_prefix}-alb-${rule.value}"
-        sampled_requests_enabled   = true
-      }
-    }
-  }
-
-  visibility_config {
-    cloudwatch_metrics_enabled = true
-    metric_name                = "${local.name_prefix}-alb"
-    sampled_requests_enabled   = true
-  }
-
-  tags = local.tags
+# The web ACL was this module's own resource before modules/waf.
+moved {
+  from = aws_wafv2_web_acl.this[0]
+  to   = module.waf[0].aws_wafv2_web_acl.this
 }
 
 resource "aws_wafv2_web_acl_association" "this" {
   count        = var.web_acl_enabled ? 1 : 0
   resource_arn = aws_lb.this.arn
-  web_acl_arn  = aws_wafv2_web_acl.this[0].arn
+  web_acl_arn  = module.waf[0].arn
 }
 
 resource "nextstack_dns_alias" "this" {

@@ -100,7 +100,7 @@ output "certificate_arn" {
 
 output "web_acl_arn" {
   description = "ARN of the ALB's REGIONAL WAF web ACL (`null` when web_acl_enabled is false)."
-  value       = var.web_acl_enabled ? aws_wafv2_web_acl.this[0].arn : null
+  value       = var.web_acl_enabled ? module.waf[0].arn : null
 }
 
 output "dns_records" {

@@ -47,65 +47,24 @@ resource "aws_cloudfront_function" "forwarded_host" {
   code    = file("${path.module}/cloudfront/forwarded-host.js")
 }
 
-resource "aws_wafv2_web_acl" "site" {
-  provider = aws.us_east_1
-
-  name        = "${local.name_prefix}-site"
-  description = "Rate limit and AWS managed rules in front of CloudFront"
-  scope       = "CLOUDFRONT"
-
-  default_action {
-    allow {}
+module "waf" {
+  source = "../waf"
+  providers = {
+    aws = aws.us_east_1
   }
 
-  rule {
-    name     = "rate-limit"
-    priority = 0
-    action {
-      block {}
-    }
-    statement {
-      rate_based_statement {
-        limit              = var.rate_limit
-        aggregate_key_type = "IP"
-      }
-    }
-    visibility_config {
-      cloudwatch_metrics_enabled = true
-      metric_name                = "${local.name_prefix}-site-rate-limit"
-      sampled_requests_enabled   = true
-    }
-  }
+  name                = "${local.name_prefix}-site"
+  description         = "Rate limit and AWS managed rules in front of CloudFront"
+  scope               = "CLOUDFRONT"
+  rate_limit          = var.rate_limit
+  managed_rule_groups = var.managed_rule_groups
+  tags                = local.tags
+}
 
-  dynamic "rule" {
-    for_each = var.managed_rule_groups
-    content {
-      name     = rule.value
-      priority = rule.key + 1
-      override_action {
-        none {}
-      }
-      statement {
-        managed_rule_group_statement {
-          vendor_name = "AWS"
-          name        = rule.value
-        }
-      }
-      visibility_config {
-        cloudwatch_metrics_enabled = true
-        metric_name                = "${local.name_prefix}-site-${rule.value}"
-        sampled_requests_enabled   = true
-      }
-    }
-  }
-
-  visibility_config {
-    cloudwatch_metrics_enabled = true
-    metric_name                = "${local.name_prefix}-site"
-    sampled_requests_enabled   = true
-  }
-
-  tags = local.tags
+# The web ACL was this module's own resource before modules/waf.
+moved {
+  from = aws_wafv2_web_acl.site
+  to   = module.waf.aws_wafv2_web_acl.this
 }
 
 resource "nextstack_acm_certificate" "site" {
@@ -139,7 +98,7 @@ resource "aws_cloudfront_distribution" "site" {
   price_class         = var.price_class
   aliases             = local.names
   comment             = "${local.name_prefix} (nextstack nextjs-serverless)"
-  web_acl_id          = aws_wafv2_web_acl.site.arn
+  web_acl_id          = module.waf.arn
   wait_for_deployment = var.wait_for_deployment
 
   dynamic "origin" {

@@ -45,7 +45,7 @@ output "function_urls" {
 
 output "web_acl_arn" {
   description = "ARN of the CLOUDFRONT-scope WAF."
-  value       = aws_wafv2_web_acl.site.arn
+  value       = module.waf.arn
 }
 
 output "certificate_arn" {

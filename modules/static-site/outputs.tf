@@ -35,7 +35,7 @@ output "certificate_arn" {
 
 output "web_acl_arn" {
   description = "ARN of the CLOUDFRONT-scope WAF web ACL."
-  value       = aws_wafv2_web_acl.site.arn
+  value       = module.waf.arn
 }
 
 output "site_url" {
