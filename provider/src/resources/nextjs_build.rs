@@ -104,7 +104,9 @@ fn schema() -> Schema {
             Attribute::new("bundle_assets", Type::list(Type::String))
                 .optional()
                 .description(
-                    "Functions (keys of `functions`, e.g. `[\"default\"]`) whose zip also holds the build's static                      assets (`assets/`) under `nextstack-assets/`, for layouts where the function serves them                      itself (behind an ALB, with no CDN or bucket in front). Default: none.",
+                    "Functions (keys of `functions`, e.g. `[\"default\"]`) whose zip also holds the build's static \
+                     assets (`assets/`) under `nextstack-assets/`, for layouts where the function serves them \
+                     itself (behind an ALB, with no CDN or bucket in front). Default: none.",
                 ),
         )
         .attribute(
