@@ -725,7 +725,11 @@ mod tests {
             true,
         )
         .unwrap();
-        assert!(change_shown(&ChangeAction::Create, &elb, &[elb_listed.clone()]));
+        assert!(change_shown(
+            &ChangeAction::Create,
+            &elb,
+            std::slice::from_ref(&elb_listed)
+        ));
         let other_type = alias(
             "api.example.com",
             RrType::A,
@@ -734,7 +738,11 @@ mod tests {
             true,
         )
         .unwrap();
-        assert!(!change_shown(&ChangeAction::Create, &other_type, &[elb_listed.clone()]));
+        assert!(!change_shown(
+            &ChangeAction::Create,
+            &other_type,
+            std::slice::from_ref(&elb_listed)
+        ));
         assert!(change_shown(&ChangeAction::Delete, &other_type, &[elb_listed]));
 
         // Another value, TTL or target is someone else's record: not ours landed.
