@@ -3,6 +3,8 @@ cannot be assumed, throttling. Each test checks the error names the thing (role,
 nothing is left behind in AWS or in the state.
 """
 
+import json
+
 from aws_proxy import Fault
 from test_acm_certificate import PROVIDERS, DNS_ACCOUNT, certificate, certificates, cnames, make_zone, zone_records
 
@@ -25,6 +27,21 @@ def deny_assume_role(faults, role=DENIED_ROLE):
 
 def through(terraform, faults):
     return terraform(env={"AWS_ENDPOINT_URL": faults.url})
+
+
+def cloudfront_alias(zone: str, role: str, names: list) -> str:
+    """A nextstack_dns_alias "site" of `names` in `zone` through `role`, pointing at a CloudFront distribution."""
+    return PROVIDERS + """
+resource "nextstack_dns_alias" "site" {
+  hosted_zone_id = "%s"
+  role_arn       = "%s"
+  names          = %s
+  target {
+    dns_name       = "d111111abcdef8.cloudfront.net"
+    hosted_zone_id = "Z2FDTNDATAQYW2"
+  }
+}
+""" % (zone, role, json.dumps(names))
 
 
 def ssm_names(aws, account=None):
@@ -84,21 +101,7 @@ def test_denied_role_on_dns_alias_names_zone_and_role(terraform, aws_faults, aws
     before = zone_records(aws, zone)
     deny_assume_role(aws_faults)
     tf = through(terraform, aws_faults)
-    tf.write(
-        PROVIDERS
-        + """
-resource "nextstack_dns_alias" "site" {
-  hosted_zone_id = "%s"
-  role_arn       = "%s"
-  names          = ["example.com", "www.example.com"]
-  target {
-    dns_name       = "d111111abcdef8.cloudfront.net"
-    hosted_zone_id = "Z2FDTNDATAQYW2"
-  }
-}
-"""
-        % (zone, DENIED_ROLE)
-    )
+    tf.write(cloudfront_alias(zone, DENIED_ROLE, ["example.com", "www.example.com"]))
     result = tf.apply_fails(contains=DENIED_ROLE)
     assert zone in result.stderr, result.stderr
     assert zone_records(aws, zone) == before
@@ -184,21 +187,7 @@ def test_unconfirmed_route53_change_keeps_the_alias_records_in_state(terraform, 
     zone = make_zone(aws)
     before = zone_records(aws, zone)
     tf = through(terraform, aws_faults)
-    tf.write(
-        PROVIDERS
-        + """
-resource "nextstack_dns_alias" "site" {
-  hosted_zone_id = "%s"
-  role_arn       = "arn:aws:iam::%s:role/dns"
-  names          = ["example.com"]
-  target {
-    dns_name       = "d111111abcdef8.cloudfront.net"
-    hosted_zone_id = "Z2FDTNDATAQYW2"
-  }
-}
-"""
-        % (zone, DNS_ACCOUNT)
-    )
+    tf.write(cloudfront_alias(zone, "arn:aws:iam::%s:role/dns" % DNS_ACCOUNT, ["example.com"]))
     # The batch is accepted (moto reports it INSYNC at once: make it PENDING), but the role may not call
     # route53:GetChange.
     aws_faults.inject(
@@ -232,21 +221,7 @@ def test_a_route53_batch_whose_answer_was_lost_is_not_reported_as_failed(terrafo
     zone = make_zone(aws)
     before = zone_records(aws, zone)
     tf = through(terraform, aws_faults)
-    tf.write(
-        PROVIDERS
-        + """
-resource "nextstack_dns_alias" "site" {
-  hosted_zone_id = "%s"
-  role_arn       = "arn:aws:iam::%s:role/dns"
-  names          = ["example.com", "www.example.com"]
-  target {
-    dns_name       = "d111111abcdef8.cloudfront.net"
-    hosted_zone_id = "Z2FDTNDATAQYW2"
-  }
-}
-"""
-        % (zone, DNS_ACCOUNT)
-    )
+    tf.write(cloudfront_alias(zone, "arn:aws:iam::%s:role/dns" % DNS_ACCOUNT, ["example.com", "www.example.com"]))
     tf.init_ok()
     lost = aws_faults.inject(Fault.lost_response(r"route53 POST /2013-04-01/hostedzone/.*/rrset/?", times=1))
     tf.apply_ok()

@@ -530,23 +530,24 @@ impl ZoneAccess {
                 )
             }))
     }
-}
 
-impl ZoneAccess {
     /// Whether the zone already holds the outcome of every change: a lookup that fails says no.
     async fn batch_shown(&self, changes: &[Change]) -> bool {
-        for change in changes {
-            let Some(set) = change.resource_record_set() else {
-                return false;
-            };
-            let Ok(found) = self.sets_at(&fqdn(set.name())).await else {
-                return false;
-            };
-            if !change_shown(change.action(), set, &found) {
-                return false;
-            }
-        }
-        true
+        let Some(sets) = changes
+            .iter()
+            .map(Change::resource_record_set)
+            .collect::<Option<Vec<_>>>()
+        else {
+            return false;
+        };
+        let names: Vec<String> = sets.iter().map(|set| set.name().to_string()).collect();
+        let Ok(Some(found)) = self.records_at(&names).await else {
+            return false;
+        };
+        changes.iter().zip(sets).all(|(change, set)| {
+            let at = found.get(&fqdn(set.name())).map(Vec::as_slice).unwrap_or_default();
+            change_shown(change.action(), set, at)
+        })
     }
 }
 
