@@ -31,11 +31,15 @@ CACHE_ROOT = Path(
 BUILD_TIMEOUT = float(os.environ.get("NEXTSTACK_BUILD_TIMEOUT", "900"))
 
 
-def app_digest(*extra: Path) -> str:
-    """sha256 over the app's tracked files (and those under `extra`; names and contents): what decides a
-    build's output."""
+def app_digest() -> str:
+    """sha256 over the app's tracked files (names and contents): what decides a build's output."""
+    return tracked_digest(APP_DIR)
+
+
+def tracked_digest(*paths: Path) -> str:
+    """sha256 over the tracked files under `paths` (names and contents)."""
     listed = subprocess.run(
-        ["git", "-C", str(harness.REPO_ROOT), "ls-files", "-z", "--", str(APP_DIR), *map(str, extra)],
+        ["git", "-C", str(harness.REPO_ROOT), "ls-files", "-z", "--", *map(str, paths)],
         check=True,
         capture_output=True,
     ).stdout.split(b"\0")
@@ -54,8 +58,8 @@ def build(name: str, variant: int = 1, config: Path | None = None) -> Path:
     """The .open-next directory of build `name` (BUILD_ID nextstack-<name>), building it if not cached; with
     `config`, built with that directory's open-next.config.ts (its files are part of the cache key)."""
     build_id = build_id_for(name)
-    extra = [config] if config else []
-    key = "%s-v%d-%s%s" % (app_digest()[:16], variant, build_id, "-" + app_digest(*extra)[:12] if config else "")
+    config_part = "-" + tracked_digest(config)[:12] if config else ""
+    key = "%s-v%d-%s%s" % (app_digest()[:16], variant, build_id, config_part)
     out = CACHE_ROOT / "builds" / key
     if (out / "open-next.output.json").is_file():
         return out
