@@ -10,6 +10,8 @@
     terraform_latest  function the same factory for Terraform 1.15.5 only
     terraform_legacy  function the same factory for Terraform 1.0.3 only
     nextjs_builds     session  NextjsBuilds: .get(name, variant=1) -> Path of a real OpenNext build of tests/nextjs-app
+    browser           session  browser.Chromium (Debian's Chromium under Playwright): .new_page() -> RecordingPage
+                               (a fresh context; .goto(url), any Page method, .exchanges, .assert_all_ok())
 
     tf = terraform(workdir=None, *, provider=True, aws=True, region="eu-west-1", env=None) -> harness.Terraform
 
@@ -200,3 +202,16 @@ class NextjsBuilds:
 @pytest.fixture(scope="session")
 def nextjs_builds() -> NextjsBuilds:
     return NextjsBuilds()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium (/usr/bin/chromium) under Playwright, headless, started once per session (tests/e2e/browser.py).
+    Each browser.new_page() is a new browser context recording every request; close it (or use `with`)."""
+    import browser as browser_module
+
+    try:
+        with browser_module.launch_chromium() as chromium:
+            yield chromium
+    except harness.HarnessError as exc:
+        _fail(exc)

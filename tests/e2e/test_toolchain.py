@@ -207,3 +207,105 @@ def test_provider_filesystem_mirror_installs(terraform, tmp_path):
     assert 'version = "%s"' % version in lock
     installed = work / ".terraform/providers/registry.terraform.io/nextstack/nextstack" / version / "linux_amd64"
     assert (installed / ("terraform-provider-nextstack_v" + version)).is_file()
+
+
+# --------------------------------------------------------------------------------------------- the browser
+
+# A 2x1 PNG (red, blue): an image the page must really fetch and decode.
+def _png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"\x00" + bytes([255, 0, 0, 0, 0, 255])  # one row: filter 0, two RGB pixels
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+SITE = {
+    "index.html": b"""<!doctype html>
+<html><head><meta charset="utf-8"><title>toolchain</title><script src="/app.js" defer></script></head>
+<body><img id="logo" src="/logo.png" alt="logo"><button id="go">click me</button><p id="out">not clicked</p></body>
+</html>
+""",
+    "app.js": b"""document.getElementById("go").addEventListener("click", async () => {
+  const answer = await fetch("/data.json").then((r) => r.json());
+  document.getElementById("out").textContent = "clicked: " + answer.word;
+});
+""",
+    "data.json": b'{"word": "hello"}',
+    # A script that is not there, and an image on a port where nothing listens (filled in by local_site).
+    "broken.html": b'<!doctype html><script src="/missing.js"></script><img src="http://127.0.0.1:%d/refused.png">',
+}
+
+
+@pytest.fixture
+def local_site(tmp_path):
+    """A tiny site served on 127.0.0.1 by Python's http.server in a thread: its base URL and the paths asked for."""
+    import functools
+    import http.server
+    import threading
+
+    root = tmp_path / "site"
+    root.mkdir()
+    for name, body in SITE.items():
+        (root / name).write_bytes(body % harness.free_port() if name == "broken.html" else body)
+    (root / "logo.png").write_bytes(_png())
+    seen = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            seen.append(self.path)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield "http://127.0.0.1:%d" % server.server_address[1], seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_browser_renders_a_local_page(browser, local_site):
+    """Debian's Chromium under Playwright loads a page from 127.0.0.1 with a script and an image, every request
+    answers 200, and a click runs the page's script (which fetches JSON)."""
+    base, seen = local_site
+    assert browser.version.split(".")[0].isdigit()
+    with browser.new_page() as page:
+        response = page.goto(base + "/")
+        assert response.status == 200
+        assert page.title() == "toolchain"
+        # The image was fetched and decoded: its natural size is the PNG's.
+        assert page.evaluate("[document.getElementById('logo').naturalWidth, document.getElementById('logo').naturalHeight]") == [2, 1]
+        page.click("#go")
+        page.wait_for_function("document.getElementById('out').textContent !== 'not clicked'")
+        assert page.text_content("#out") == "clicked: hello"
+        page.assert_all_ok()
+        got = {(e.url[len(base):], e.resource_type, e.status) for e in page.exchanges}
+        assert {("/", "document", 200), ("/app.js", "script", 200), ("/logo.png", "image", 200),
+                ("/data.json", "fetch", 200)} <= got, got
+        assert not page.page_errors
+    # The server saw them too (Chromium's own /favicon.ico request is not one of the page's).
+    assert {"/", "/app.js", "/logo.png", "/data.json"} <= set(seen)
+
+
+def test_browser_records_failed_requests(browser, local_site):
+    """The recorder is not vacuous: a 404 and a refused connection are problems, and assert_all_ok says which."""
+    base, _ = local_site
+    with browser.new_page() as page:
+        page.goto(base + "/broken.html")
+        problems = "\n".join(page.problems())
+        assert "/missing.js [script] -> 404" in problems, problems
+        assert "/refused.png [image] -> (net::ERR_CONNECTION_REFUSED)" in problems, problems
+        with pytest.raises(AssertionError, match="2 problem"):
+            page.assert_all_ok()
+        page.clear()
+        page.goto(base + "/")
+        page.assert_all_ok()
