@@ -9,12 +9,18 @@ belongs here, never in modules/ or examples/. Rules for a patch:
   - its docstring says what real AWS does and what moto does instead;
   - small: wrap the model or response method involved rather than copying it.
 Patches change classes, so they survive POST /moto-api/reset.
+
+Besides AWS's own APIs the patched server answers one path of its own, where AWS hands out a URL on another host:
+  GET /_nextstack/lambda-code/<account>/<region>/<function>/<version>?CodeSha256=...   a Lambda deployment package
+(see lambda_get_function_code_location; the URL is built from the -H/-p arguments the server was started with).
 """
 
 from __future__ import annotations
 
+import argparse
 import functools
 import inspect
+import os
 import re
 import sys
 
@@ -27,6 +33,61 @@ def _wrap(owner, name: str, make):
     replacement = make(original)
     functools.update_wrapper(replacement, original)
     setattr(owner, name, replacement)
+
+
+# Where this server answers (scheme, host, port), from the arguments it was started with (see __main__); URLs that
+# the patches hand out point here. Defaults: moto_server's own.
+SERVER = {"scheme": "http", "host": "127.0.0.1", "port": int(os.environ.get("MOTO_PORT", "5000"))}
+
+
+def _server_base() -> str:
+    host = SERVER["host"]
+    if host in ("0.0.0.0", "", "::"):
+        host = "127.0.0.1"  # listening everywhere: loopback reaches it
+    if ":" in host:
+        host = "[%s]" % host
+    return "%s://%s:%d" % (SERVER["scheme"], host, SERVER["port"])
+
+
+def _read_server_arguments(argv: list[str]) -> None:
+    """Take -H/--host, -p/--port and -s/-c/-k (TLS) from moto_server's command line into SERVER."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("-H", "--host", default=SERVER["host"])
+    parser.add_argument("-p", "--port", type=int, default=SERVER["port"])
+    parser.add_argument("-s", "--ssl", action="store_true")
+    parser.add_argument("-c", "--ssl-cert")
+    parser.add_argument("-k", "--ssl-key")
+    args, _ = parser.parse_known_args(argv)
+    tls = args.ssl or (args.ssl_cert and args.ssl_key)
+    SERVER.update(scheme="https" if tls else "http", host=args.host, port=args.port)
+
+
+# Extra paths this server answers itself, before moto's dispatcher looks at the request: prefix -> handler(request)
+# returning a werkzeug Response. Filled by the patches that need one; installed by _serve_extra_paths().
+_EXTRA_PATHS: dict = {}
+
+
+def _serve_extra_paths() -> None:
+    """The one hook into moto's server: DomainDispatcherApplication (the WSGI app `moto_server` runs) hands a request
+    whose path starts with a prefix of _EXTRA_PATHS to that prefix's handler; everything else goes to moto."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+    from werkzeug.wrappers import Request
+
+    if getattr(DomainDispatcherApplication, "_nextstack_extra_paths", False):
+        return
+
+    def make(original):
+        def __call__(self, environ, start_response):
+            path = environ.get("PATH_INFO", "")
+            for prefix, handler in _EXTRA_PATHS.items():
+                if path.startswith(prefix):
+                    return handler(Request(environ))(environ, start_response)
+            return original(self, environ, start_response)
+
+        return __call__
+
+    _wrap(DomainDispatcherApplication, "__call__", make)
+    DomainDispatcherApplication._nextstack_extra_paths = True
 
 
 def _arguments(function, *args, **kwargs) -> dict:
@@ -402,6 +463,180 @@ def lambda_logging_config():
 
 
 
+LAMBDA_CODE_PATH = "/_nextstack/lambda-code/"
+
+
+def lambda_get_function_code_location():
+    """Lambda GetFunction: Code.Location names a host moto does not serve.
+
+    AWS: GetFunction of a function (or of a version or alias: Qualifier) whose package is a .zip returns
+    Code {RepositoryType: S3, Location}, a presigned URL valid for 10 minutes from which a plain HTTP GET
+    downloads that version's deployment package (a copy Lambda keeps, whether the function was created from a
+    ZipFile or from S3Bucket/S3Key). moto returns https://awslambda-<region>-tasks.s3.<region>.amazonaws.com/<key>,
+    which nothing answers, so a reader cannot get the code it would run. Fix: Location is a URL on this moto
+    server, http://HOST:PORT/_nextstack/lambda-code/<account>/<region>/<function>/<version>?CodeSha256=<sha>
+    (version a number or $LATEST, percent-encoded), answered with the zip moto stored for that version
+    (LambdaFunction.code_bytes; a published version keeps its own). moto keeps only the current code of $LATEST:
+    a URL whose CodeSha256 no longer matches answers 404 (AWS would still serve the old package until the URL
+    expires), never other code.
+    """
+    from urllib.parse import quote, unquote
+
+    from moto.awslambda.models import LambdaFunction, lambda_backends
+    from werkzeug.wrappers import Response
+
+    def make(original):
+        def get_code(self):
+            result = original(self)
+            code = result.get("Code")
+            if code and code.get("RepositoryType") == "S3":
+                code["Location"] = "%s%s%s/%s/%s/%s?CodeSha256=%s" % (
+                    _server_base(), LAMBDA_CODE_PATH, self.account_id, self.region, quote(self.function_name, safe=""),
+                    quote(str(self.version), safe=""), quote(self.code_sha_256, safe=""),
+                )
+            return result
+
+        return get_code
+
+    def not_found(message):
+        return Response(message + "\n", status=404, content_type="text/plain; charset=utf-8")
+
+    def serve(request):
+        parts = request.path[len(LAMBDA_CODE_PATH):].split("/")
+        if request.method not in ("GET", "HEAD") or len(parts) != 4:
+            return not_found("usage: GET %s<account>/<region>/<function>/<version>" % LAMBDA_CODE_PATH)
+        account, region, name, version = (unquote(part) for part in parts)
+        try:
+            function = lambda_backends[account][region].get_function(name, None if version == "$LATEST" else version)
+        except Exception:  # noqa: BLE001  (moto's UnknownFunctionException and friends)
+            function = None
+        if function is None or str(function.version) != version:
+            return not_found("no function %s version %s in %s/%s" % (name, version, account, region))
+        wanted = request.args.get("CodeSha256")
+        if wanted is not None and wanted != function.code_sha_256:
+            return not_found("the code of %s:%s changed since GetFunction (moto keeps only the current code)" % (
+                name, version))
+        if not function.code_bytes:
+            return not_found("moto holds no code for %s:%s (its S3 object was missing at create time)" % (name, version))
+        return Response(function.code_bytes, status=200, content_type="application/zip")
+
+    _wrap(LambdaFunction, "get_code", make)
+    _EXTRA_PATHS[LAMBDA_CODE_PATH] = serve
+    _serve_extra_paths()
+
+
+def lambda_function_url_qualifier():
+    """Lambda function URLs: Qualifier is ignored, ListFunctionUrlConfigs is missing, and the URL lacks its "/".
+
+    AWS: a function URL belongs to the unqualified function or to one alias (Create/Get/Update/
+    DeleteFunctionUrlConfig with Qualifier=<alias>); each has its own URL, AuthType, Cors and InvokeMode (all
+    three changed by UpdateFunctionUrlConfig), and its
+    FunctionArn ends with :<alias>; deleting the alias deletes its URL. ListFunctionUrlConfigs
+    (GET /2021-10-31/functions/<name>/urls) returns all of a function's URLs. FunctionUrl ends with a slash:
+    https://<url-id>.lambda-url.<region>.on.aws/. moto drops Qualifier, so an alias's URL replaces the function's
+    own (and every alias shares one), ignores InvokeMode in an update and says "Buffered" when none was given
+    (AWS: BUFFERED), has no ListFunctionUrlConfigs, and returns the URL without the slash. Fix: URL configs per
+    alias, kept on the function ($LATEST) like lambda_permission_qualifier's policies; InvokeMode as AWS has it;
+    the list operation; the slash.
+    """
+    import json as _json
+
+    from moto.awslambda import urls
+    from moto.awslambda.exceptions import GenericResourcNotFound, LambdaClientError
+    from moto.awslambda.models import FunctionUrlConfig, LambdaStorage
+    from moto.awslambda.responses import LambdaResponse
+    from urllib.parse import unquote
+
+    urls.url_paths[r"{0}/(?P<api_version>[^/]+)/functions/(?P<function_name>[\w_:%-]+)/urls/?$"] = (
+        LambdaResponse.dispatch
+    )
+
+    def make_init(original):
+        def __init__(self, *args, **kwargs):
+            original(self, *args, **kwargs)
+            if not self.url.endswith("/"):
+                self.url += "/"
+            self.config = dict(self.config, InvokeMode=self.config.get("InvokeMode") or "BUFFERED")
+
+        return __init__
+
+    def make_update(original):
+        def update(self, new_config):
+            original(self, new_config)
+            if new_config.get("InvokeMode"):
+                self.config["InvokeMode"] = new_config["InvokeMode"]
+
+        return update
+
+    _wrap(FunctionUrlConfig, "__init__", make_init)
+    _wrap(FunctionUrlConfig, "update", make_update)
+
+    def qualifier_of(response):
+        qualifier = response.querystring.get("Qualifier", [None])[0]
+        return None if qualifier in (None, "", "$LATEST") else qualifier
+
+    def alias_configs(response, function_name, qualifier):
+        latest = response.backend.get_function(function_name)
+        alias = response.backend.get_alias(qualifier, function_name)  # ResourceNotFound for an unknown alias
+        return latest, alias, latest.__dict__.setdefault("qualified_url_configs", {})
+
+    def to_dict(config, alias):
+        result = config.to_dict()
+        result["FunctionArn"] = alias.arn
+        return result
+
+    def make_response(original, action):
+        def handler(self):
+            qualifier = qualifier_of(self)
+            if qualifier is None:
+                return original(self)
+            function_name = unquote(self.path.split("/")[-2])
+            latest, alias, configs = alias_configs(self, function_name, qualifier)
+            if action == "create":
+                if qualifier in configs:
+                    error = LambdaClientError("ResourceConflictException", "Failed to create function url config for "
+                                              "[functionArn = %s]. Error message:  FunctionUrlConfig exists for this "
+                                              "Lambda function" % alias.arn)
+                    error.code = 409
+                    raise error
+                configs[qualifier] = FunctionUrlConfig(function=latest, config=self.json_body)
+                return 201, {"status": 201}, _json.dumps(to_dict(configs[qualifier], alias))
+            if qualifier not in configs:
+                raise GenericResourcNotFound()
+            if action == "delete":
+                del configs[qualifier]
+                return 204, {"status": 204}, "{}"
+            if action == "update":
+                configs[qualifier].update(self.json_body)
+            return 200, {"status": 200}, _json.dumps(to_dict(configs[qualifier], alias))
+
+        return handler
+
+    for action in ("create", "get", "update", "delete"):
+        _wrap(LambdaResponse, "%s_function_url_config" % action, lambda original, action=action: make_response(original, action))
+
+    def list_function_url_configs(self):
+        function_name = unquote(self.path.split("/")[-2])
+        latest = self.backend.get_function(function_name)
+        items = [latest.url_config.to_dict()] if latest.url_config else []
+        for qualifier, config in sorted(latest.__dict__.get("qualified_url_configs", {}).items()):
+            items.append(to_dict(config, self.backend.get_alias(qualifier, function_name)))
+        return 200, {"status": 200}, _json.dumps({"FunctionUrlConfigs": items})
+
+    LambdaResponse.list_function_url_configs = list_function_url_configs
+
+    def make_delete_alias(original):
+        def delete_alias(self, name, function_name):
+            result = original(self, name, function_name)
+            latest = self._functions.get(function_name, {}).get("latest")
+            if latest is not None:
+                latest.__dict__.get("qualified_url_configs", {}).pop(name, None)
+            return result
+
+        return delete_alias
+
+    _wrap(LambdaStorage, "delete_alias", make_delete_alias)
+
 def s3_bucket_policy_conditions():
     """S3 bucket policies: a statement's Condition is ignored when moto checks object requests.
 
@@ -628,6 +863,127 @@ def cloudfront_viewer_certificate_ssl_support_method():
     _wrap(ViewerCertificate, "__init__", make)
 
 
+def cloudfront_lambda_function_associations():
+    """CloudFront distributions: a cache behaviour's LambdaFunctionAssociations are dropped.
+
+    AWS: CreateDistribution / UpdateDistribution take LambdaFunctionAssociations {Quantity, Items:
+    [{LambdaFunctionARN (a numbered version), EventType, IncludeBody}]} on the default and every ordered cache
+    behaviour, and GetDistribution(Config) returns them, IncludeBody false when it was not given. moto always
+    answers {Quantity: 0}, so a Lambda@Edge function is not associated as far as any reader can tell. Fix: keep
+    what was given (CacheBehaviour calls this __init__ too).
+    """
+    from moto.cloudfront.models import DefaultCacheBehaviour
+
+    def make(original):
+        def __init__(self, config, *args, **kwargs):
+            original(self, config, *args, **kwargs)
+            given = config.get("LambdaFunctionAssociations") or {}
+            items = [
+                {"LambdaFunctionARN": item["LambdaFunctionARN"], "EventType": item["EventType"],
+                 "IncludeBody": str(item.get("IncludeBody", False)).lower() == "true"}
+                for item in given.get("Items") or []
+            ]
+            self.lambda_function_associations = {"Quantity": len(items), "Items": items} if items else {"Quantity": 0}
+
+        return __init__
+
+    _wrap(DefaultCacheBehaviour, "__init__", make)
+
+
+def cloudfront_s3_origin_config():
+    """CloudFront distributions: an origin's S3OriginConfig is not returned.
+
+    AWS: an origin created with S3OriginConfig (an S3 bucket's REST endpoint) is returned with it, OriginAccessIdentity
+    "" when it has none (the usual case beside an OriginAccessControlId); that block is how a reader tells an S3
+    origin from a CustomOriginConfig one. moto reads OriginAccessIdentity into an attribute it never returns, so
+    an S3 origin comes back with neither block. Fix: keep the block as given.
+    """
+    from moto.cloudfront.models import Origin
+
+    def make(original):
+        def __init__(self, origin, *args, **kwargs):
+            original(self, origin, *args, **kwargs)
+            given = origin.get("S3OriginConfig")
+            if given is not None:
+                self.s3_origin_config = dict(given, OriginAccessIdentity=given.get("OriginAccessIdentity") or "")
+
+        return __init__
+
+    _wrap(Origin, "__init__", make)
+
+
+def cloudfront_get_origin_access_control_config():
+    """CloudFront GetOriginAccessControlConfig: HTTP 500.
+
+    AWS: GET /2020-05-31/origin-access-control/<Id>/config returns the control's OriginAccessControlConfig and
+    ETag (GetOriginAccessControl returns the same config with the Id). moto routes the path but has no handler,
+    so it answers 500 (and the SDKs retry). Fix: the handler, from moto's own model.
+    """
+    from moto.cloudfront.responses import CloudFrontResponse
+    from moto.core.responses import ActionResult
+
+    def get_origin_access_control_config(self):
+        control = self.backend.get_origin_access_control(self._get_param("Id"))
+        return ActionResult({"OriginAccessControlConfig": control, "ETag": control.etag})
+
+    CloudFrontResponse.get_origin_access_control_config = get_origin_access_control_config
+
+
+def cloudfront_function_live_stage():
+    """CloudFront Functions: DescribeFunction / GetFunction ignore Stage; there is no LIVE copy.
+
+    AWS: a function has a DEVELOPMENT stage (what CreateFunction / UpdateFunction wrote) and, once published, a
+    LIVE stage: PublishFunction copies DEVELOPMENT to LIVE, and distributions run the LIVE code. DescribeFunction
+    and GetFunction take Stage (default DEVELOPMENT) and answer that stage's code, config, ETag and
+    FunctionMetadata.Stage; Stage=LIVE of a never-published function is NoSuchFunctionExists. moto keeps one copy
+    and ignores Stage (with cloudfront_publish_and_update_function an update changes what "LIVE" returns before it
+    is published). Fix: PublishFunction keeps a LIVE copy; Stage=LIVE answers it, DEVELOPMENT the current one.
+    Must come after cloudfront_publish_and_update_function in PATCHES.
+    """
+    import copy
+
+    from moto.cloudfront.exceptions import NoSuchFunctionExists
+    from moto.cloudfront.models import CloudFrontBackend
+    from moto.cloudfront.responses import CloudFrontResponse
+    from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
+
+    def make_publish(original):
+        def publish_cloudfront_function(self, name):
+            function = original(self, name)
+            function.live = {"config": copy.deepcopy(function.config), "code": function.code, "etag": function.etag,
+                             "last_modified_time": utcnow()}
+            return function
+
+        return publish_cloudfront_function
+
+    _wrap(CloudFrontBackend, "publish_cloudfront_function", make_publish)
+
+    def stage_of(response, name):
+        """(summary, code, etag) of the asked-for stage."""
+        function = response.backend.describe_function(name)
+        summary = copy.deepcopy(function.function_summary)
+        if (response._get_param("Stage") or "DEVELOPMENT") != "LIVE":
+            summary["FunctionMetadata"]["Stage"] = "DEVELOPMENT"
+            return summary, function.code, function.etag
+        live = getattr(function, "live", None)
+        if live is None:
+            raise NoSuchFunctionExists(name)
+        summary["FunctionConfig"] = live["config"]
+        summary["FunctionMetadata"].update(Stage="LIVE", LastModifiedTime=live["last_modified_time"])
+        return summary, live["code"], live["etag"]
+
+    def describe_function(self):
+        summary, _, etag = stage_of(self, self._get_param("Name"))
+        return ActionResult({"FunctionSummary": summary, "ETag": etag})
+
+    def get_function(self):
+        _, code, etag = stage_of(self, self._get_param("Name"))
+        return ActionResult({"FunctionCode": code, "ETag": etag, "ContentType": "application/octet-stream"})
+
+    _wrap(CloudFrontResponse, "describe_function", lambda original: describe_function)
+    _wrap(CloudFrontResponse, "get_function", lambda original: get_function)
+
 def ecs_run_task_without_container_memory():
     """RunTask: HTTP 500 for a task definition whose containers set no memory of their own.
 
@@ -697,6 +1053,12 @@ PATCHES = [
     lambda_logging_config,
     lambda_permission_qualifier,
     cloudfront_viewer_certificate_ssl_support_method,
+    cloudfront_lambda_function_associations,
+    cloudfront_s3_origin_config,
+    cloudfront_get_origin_access_control_config,
+    cloudfront_function_live_stage,  # after cloudfront_publish_and_update_function
+    lambda_get_function_code_location,
+    lambda_function_url_qualifier,
     sqs_redrive_policy_compact_json,
     rds_describe_db_parameters_source,
     ecs_run_task_without_container_memory,
@@ -716,6 +1078,7 @@ def apply_all() -> None:
 
 
 if __name__ == "__main__":
+    _read_server_arguments(sys.argv[1:])
     apply_all()
     from moto.server import main
 

@@ -1,0 +1,389 @@
+"""The moto patches that a local data plane (nextstack-edge) depends on, shown through boto3 against the harness's
+patched moto server (tests/e2e/moto_patches.py), and the other reads it makes, which moto 5.2.5 answers as AWS
+does without a patch (so a moto upgrade that breaks one of them fails here, not in a browser test).
+
+Patched: Lambda GetFunction's Code.Location (lambda_get_function_code_location), function URLs per alias
+(lambda_function_url_qualifier), CloudFront LambdaFunctionAssociations, S3OriginConfig,
+GetOriginAccessControlConfig and the LIVE stage of CloudFront Functions. As-is: the rest of
+GetDistributionConfig, invalidations, GetOriginAccessControl, ListFunctions, GetFunctionUrlConfig, GetPolicy,
+ListEventSourceMappings, S3 GetBucketPolicy, SQS FIFO through the JSON protocol, DynamoDB Query on a GSI.
+
+None of these need the provider to be built."""
+
+from __future__ import annotations
+
+import io
+import json
+import urllib.error
+import urllib.request
+import zipfile
+
+import pytest
+
+ACCOUNT = "123456789012"
+OTHER_ACCOUNT = "111111111111"
+# AWS managed policies: CachingOptimized, AllViewerExceptHostHeader, SecurityHeadersPolicy.
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+def _zip(**files: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name.replace("_", "."), text)
+    return buffer.getvalue()
+
+
+def _download(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "application/zip"
+        return response.read()
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _function(aws, name, code, region="eu-west-1", account=None):
+    role = aws.client("iam", region, account).create_role(RoleName="%s-role" % name, AssumeRolePolicyDocument=TRUST)
+    return aws.client("lambda", region, account).create_function(
+        FunctionName=name, Runtime="nodejs20.x", Role=role["Role"]["Arn"], Handler="index.handler", Code=code)
+
+
+# --------------------------------------------------------------------------------------------- Lambda
+
+
+def test_lambda_code_location_downloads_each_versions_zip(aws):
+    """GetFunction's Code.Location is a URL on the moto server from which a plain GET downloads the zip of exactly
+    the version asked for ($LATEST, a published version, an alias's version), in any account and region."""
+    lam = aws.client("lambda")
+    v1, v2 = _zip(index_js="exports.handler = async () => 'v1'"), _zip(index_js="exports.handler = async () => 'v2'")
+    _function(aws, "site", {"ZipFile": v1})
+    assert lam.publish_version(FunctionName="site")["Version"] == "1"
+    lam.create_alias(FunctionName="site", Name="live", FunctionVersion="1")
+    lam.update_function_code(FunctionName="site", ZipFile=v2)
+
+    latest = lam.get_function(FunctionName="site")
+    location = latest["Code"]["Location"]
+    assert latest["Code"]["RepositoryType"] == "S3"
+    assert location.startswith(aws.endpoint + "/_nextstack/lambda-code/%s/eu-west-1/site/%%24LATEST?CodeSha256=" % ACCOUNT)
+    assert _download(location) == v2
+    for qualifier in ("1", "live"):
+        code = lam.get_function(FunctionName="site", Qualifier=qualifier)["Code"]
+        assert code["Location"].startswith(aws.endpoint + "/_nextstack/lambda-code/%s/eu-west-1/site/1?" % ACCOUNT)
+        assert _download(code["Location"]) == v1
+
+    # The URL names one code revision: after another update it answers 404, never other code.
+    lam.update_function_code(FunctionName="site", ZipFile=_zip(index_js="v3"))
+    assert _status(location) == 404
+    assert _status(aws.endpoint + "/_nextstack/lambda-code/%s/eu-west-1/nosuch/%%24LATEST" % ACCOUNT) == 404
+
+    # Another account and region.
+    v_other = _zip(index_js="other")
+    _function(aws, "elsewhere", {"ZipFile": v_other}, region="us-east-1", account=OTHER_ACCOUNT)
+    code = aws.client("lambda", "us-east-1", OTHER_ACCOUNT).get_function(FunctionName="elsewhere")["Code"]
+    assert "/_nextstack/lambda-code/%s/us-east-1/elsewhere/" % OTHER_ACCOUNT in code["Location"]
+    assert _download(code["Location"]) == v_other
+
+
+def test_lambda_code_location_of_a_function_created_from_s3(aws):
+    package = _zip(index_js="from s3", lib_js="more")
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="code", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_object(Bucket="code", Key="builds/site.zip", Body=package)
+    _function(aws, "from-s3", {"S3Bucket": "code", "S3Key": "builds/site.zip"})
+    code = aws.client("lambda").get_function(FunctionName="from-s3")["Code"]
+    assert "/_nextstack/lambda-code/%s/eu-west-1/from-s3/%%24LATEST?" % ACCOUNT in code["Location"]
+    assert _download(code["Location"]) == package
+
+
+def test_lambda_function_urls_per_alias(aws):
+    """A function's own URL and an alias's URL are separate (AuthType, InvokeMode, FunctionArn), listed together,
+    end with "/", and the alias's goes with the alias."""
+    lam = aws.client("lambda")
+    _function(aws, "site", {"ZipFile": _zip(index_js="x")})
+    lam.publish_version(FunctionName="site")
+    lam.create_alias(FunctionName="site", Name="live", FunctionVersion="1")
+    own = lam.create_function_url_config(FunctionName="site", AuthType="AWS_IAM", InvokeMode="RESPONSE_STREAM")
+    alias = lam.create_function_url_config(FunctionName="site", Qualifier="live", AuthType="NONE")
+
+    assert own["FunctionUrl"].endswith(".lambda-url.eu-west-1.on.aws/") and own["FunctionUrl"].startswith("https://")
+    assert alias["FunctionUrl"] != own["FunctionUrl"]
+    got = lam.get_function_url_config(FunctionName="site")
+    assert (got["FunctionUrl"], got["AuthType"], got["InvokeMode"]) == (own["FunctionUrl"], "AWS_IAM", "RESPONSE_STREAM")
+    assert got["FunctionArn"] == "arn:aws:lambda:eu-west-1:%s:function:site" % ACCOUNT
+    got = lam.get_function_url_config(FunctionName="site", Qualifier="live")
+    assert (got["FunctionUrl"], got["AuthType"], got["InvokeMode"]) == (alias["FunctionUrl"], "NONE", "BUFFERED")
+    assert got["FunctionArn"] == "arn:aws:lambda:eu-west-1:%s:function:site:live" % ACCOUNT
+
+    lam.update_function_url_config(FunctionName="site", Qualifier="live", InvokeMode="RESPONSE_STREAM")
+    lam.update_function_url_config(FunctionName="site", InvokeMode="BUFFERED")
+    listed = {u["FunctionArn"].rsplit(":", 1)[-1]: u for u in lam.list_function_url_configs(FunctionName="site")["FunctionUrlConfigs"]}
+    assert listed["site"]["InvokeMode"] == "BUFFERED" and listed["live"]["InvokeMode"] == "RESPONSE_STREAM"
+    assert {listed["site"]["FunctionUrl"], listed["live"]["FunctionUrl"]} == {own["FunctionUrl"], alias["FunctionUrl"]}
+
+    with pytest.raises(lam.exceptions.ResourceConflictException):
+        lam.create_function_url_config(FunctionName="site", Qualifier="live", AuthType="NONE")
+    lam.delete_alias(FunctionName="site", Name="live")
+    assert [u["FunctionArn"] for u in lam.list_function_url_configs(FunctionName="site")["FunctionUrlConfigs"]] == [
+        "arn:aws:lambda:eu-west-1:%s:function:site" % ACCOUNT]
+
+
+def test_lambda_reads_that_work_as_is(aws):
+    """ListFunctions, GetPolicy (CloudFront's principal, its AWS:SourceArn condition, FunctionUrlAuthType) and
+    ListEventSourceMappings (an SQS FIFO queue)."""
+    lam = aws.client("lambda")
+    _function(aws, "server", {"ZipFile": _zip(index_js="x")})
+    _function(aws, "revalidate", {"ZipFile": _zip(index_js="y")})
+    lam.publish_version(FunctionName="server")
+    listed = {(f["FunctionName"], f["Version"]) for f in lam.list_functions(FunctionVersion="ALL")["Functions"]}
+    assert listed == {("server", "$LATEST"), ("server", "1"), ("revalidate", "$LATEST")}
+
+    distribution = "arn:aws:cloudfront::%s:distribution/E2EXAMPLE" % ACCOUNT
+    lam.add_permission(FunctionName="server", StatementId="cloudfront", Action="lambda:InvokeFunctionUrl",
+                       Principal="cloudfront.amazonaws.com", SourceArn=distribution, FunctionUrlAuthType="AWS_IAM")
+    (statement,) = json.loads(lam.get_policy(FunctionName="server")["Policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert statement["Action"] == "lambda:InvokeFunctionUrl" and statement["Effect"] == "Allow"
+    assert statement["Condition"] == {"ArnLike": {"AWS:SourceArn": distribution}}
+    assert statement["FunctionUrlAuthType"] == "AWS_IAM"
+
+    sqs = aws.client("sqs")
+    queue = sqs.create_queue(QueueName="revalidation.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="revalidate", BatchSize=5)
+    (mapping,) = lam.list_event_source_mappings(FunctionName="revalidate")["EventSourceMappings"]
+    assert mapping["EventSourceArn"] == queue_arn and mapping["BatchSize"] == 5 and mapping["State"] == "Enabled"
+    assert mapping["FunctionArn"] == "arn:aws:lambda:eu-west-1:%s:function:revalidate" % ACCOUNT
+    assert len(lam.list_event_source_mappings(EventSourceArn=queue_arn)["EventSourceMappings"]) == 1
+
+
+# --------------------------------------------------------------------------------------------- CloudFront
+
+
+def _behaviour(target, function_arn, **extra):
+    behaviour = {
+        "TargetOriginId": target,
+        "ViewerProtocolPolicy": "redirect-to-https",
+        "AllowedMethods": {"Quantity": 7, "Items": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+                           "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]}},
+        "Compress": True,
+        "CachePolicyId": CACHING_OPTIMIZED,
+        "OriginRequestPolicyId": ALL_VIEWER_EXCEPT_HOST,
+        "ResponseHeadersPolicyId": SECURITY_HEADERS,
+        "FunctionAssociations": {"Quantity": 1, "Items": [{"FunctionARN": function_arn, "EventType": "viewer-request"}]},
+        "LambdaFunctionAssociations": {"Quantity": 0},
+    }
+    behaviour.update(extra)
+    return behaviour
+
+
+def test_cloudfront_distribution_config_round_trips(aws):
+    """GetDistributionConfig returns what the edge routes by, as it was given: origins (OAC, OriginPath,
+    CustomHeaders, S3OriginConfig, CustomOriginConfig), behaviours (policies, function and Lambda@Edge
+    associations, methods, viewer protocol), custom error responses, the default root object."""
+    cf = aws.client("cloudfront", "us-east-1")
+    oac = cf.create_origin_access_control(OriginAccessControlConfig={
+        "Name": "assets", "SigningProtocol": "sigv4", "SigningBehavior": "always",
+        "OriginAccessControlOriginType": "s3"})["OriginAccessControl"]["Id"]
+    url_oac = cf.create_origin_access_control(OriginAccessControlConfig={
+        "Name": "server", "SigningProtocol": "sigv4", "SigningBehavior": "always",
+        "OriginAccessControlOriginType": "lambda"})["OriginAccessControl"]["Id"]
+    etag = cf.create_function(Name="host-header", FunctionConfig={"Comment": "", "Runtime": "cloudfront-js-2.0"},
+                              FunctionCode=b"function handler(event) { return event.request; }")["ETag"]
+    function_arn = cf.publish_function(Name="host-header", IfMatch=etag)["FunctionSummary"]["FunctionMetadata"]["FunctionARN"]
+    edge_lambda = "arn:aws:lambda:us-east-1:%s:function:edge:3" % ACCOUNT
+    origins = [
+        {"Id": "assets", "DomainName": "site-assets.s3.eu-west-1.amazonaws.com", "OriginPath": "/_assets",
+         "OriginAccessControlId": oac, "S3OriginConfig": {"OriginAccessIdentity": ""},
+         "CustomHeaders": {"Quantity": 0, "Items": []}},
+        {"Id": "server", "DomainName": "abcdef.lambda-url.eu-west-1.on.aws", "OriginPath": "",
+         "OriginAccessControlId": url_oac,
+         "CustomHeaders": {"Quantity": 1, "Items": [{"HeaderName": "x-origin-verify", "HeaderValue": "secret"}]},
+         "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only",
+                                "OriginSslProtocols": {"Quantity": 1, "Items": ["TLSv1.2"]},
+                                "OriginReadTimeout": 30, "OriginKeepaliveTimeout": 5}},
+    ]
+    default = _behaviour("server", function_arn, LambdaFunctionAssociations={"Quantity": 1, "Items": [
+        {"LambdaFunctionARN": edge_lambda, "EventType": "origin-request", "IncludeBody": True}]})
+    static = _behaviour("assets", function_arn, PathPattern="_next/static/*", ViewerProtocolPolicy="https-only",
+                        AllowedMethods={"Quantity": 2, "Items": ["GET", "HEAD"],
+                                        "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]}},
+                        LambdaFunctionAssociations={"Quantity": 1, "Items": [
+                            {"LambdaFunctionARN": edge_lambda, "EventType": "viewer-response"}]})
+    errors = [{"ErrorCode": 404, "ResponsePagePath": "/404.html", "ResponseCode": "404", "ErrorCachingMinTTL": 10}]
+    distribution = cf.create_distribution(DistributionConfig={
+        "CallerReference": "edge", "Comment": "", "Enabled": True, "DefaultRootObject": "index.html",
+        "Origins": {"Quantity": len(origins), "Items": origins},
+        "DefaultCacheBehavior": default,
+        "CacheBehaviors": {"Quantity": 1, "Items": [static]},
+        "CustomErrorResponses": {"Quantity": 1, "Items": errors},
+    })["Distribution"]
+
+    config = cf.get_distribution_config(Id=distribution["Id"])["DistributionConfig"]
+    assert config["DefaultRootObject"] == "index.html"
+    assert config["CustomErrorResponses"] == {"Quantity": 1, "Items": errors}
+    got = {o["Id"]: o for o in config["Origins"]["Items"]}
+    for origin in origins:
+        assert {k: got[origin["Id"]].get(k) for k in origin} == origin
+    assert "CustomOriginConfig" not in got["assets"] and "S3OriginConfig" not in got["server"]
+    (got_static,) = config["CacheBehaviors"]["Items"]
+    for sent, back in ((default, config["DefaultCacheBehavior"]), (static, got_static)):
+        assert {k: back.get(k) for k in sent} == dict(sent, LambdaFunctionAssociations={
+            "Quantity": 1, "Items": [dict({"IncludeBody": False}, **sent["LambdaFunctionAssociations"]["Items"][0])]})
+        assert "ForwardedValues" not in back
+
+    # The same through GetDistribution.
+    assert cf.get_distribution(Id=distribution["Id"])["Distribution"]["DistributionConfig"]["Origins"] == config["Origins"]
+
+
+def test_cloudfront_function_stages(aws):
+    """DescribeFunction / GetFunction answer the stage asked for: LIVE is what was published, DEVELOPMENT what was
+    written last; LIVE of a never-published function does not exist."""
+    cf = aws.client("cloudfront", "us-east-1")
+    v1, v2 = b"function handler(event) { return event.request; } // v1", b"function handler(e) { return e.request; } // v2"
+    etag = cf.create_function(Name="rewrite", FunctionConfig={"Comment": "one", "Runtime": "cloudfront-js-2.0"},
+                              FunctionCode=v1)["ETag"]
+    with pytest.raises(cf.exceptions.NoSuchFunctionExists):
+        cf.get_function(Name="rewrite", Stage="LIVE")
+    with pytest.raises(cf.exceptions.NoSuchFunctionExists):
+        cf.describe_function(Name="rewrite", Stage="LIVE")
+    cf.publish_function(Name="rewrite", IfMatch=etag)
+    live = cf.describe_function(Name="rewrite", Stage="LIVE")
+    assert cf.get_function(Name="rewrite", Stage="LIVE")["FunctionCode"].read() == v1
+    assert live["FunctionSummary"]["FunctionMetadata"]["Stage"] == "LIVE"
+    assert live["FunctionSummary"]["FunctionConfig"] == {"Comment": "one", "Runtime": "cloudfront-js-2.0"}
+
+    etag = cf.describe_function(Name="rewrite")["ETag"]
+    cf.update_function(Name="rewrite", IfMatch=etag, FunctionConfig={"Comment": "two", "Runtime": "cloudfront-js-2.0"},
+                       FunctionCode=v2)
+    # Not published yet: LIVE is still v1.
+    assert cf.get_function(Name="rewrite", Stage="LIVE")["FunctionCode"].read() == v1
+    assert cf.describe_function(Name="rewrite", Stage="LIVE")["FunctionSummary"]["FunctionConfig"]["Comment"] == "one"
+    development = cf.describe_function(Name="rewrite", Stage="DEVELOPMENT")
+    assert development["FunctionSummary"]["FunctionMetadata"]["Stage"] == "DEVELOPMENT"
+    assert cf.get_function(Name="rewrite", Stage="DEVELOPMENT")["FunctionCode"].read() == v2
+    assert cf.get_function(Name="rewrite")["FunctionCode"].read() == v2  # the default stage
+    cf.publish_function(Name="rewrite", IfMatch=development["ETag"])
+    assert cf.get_function(Name="rewrite", Stage="LIVE")["FunctionCode"].read() == v2
+
+
+def test_cloudfront_origin_access_control_and_invalidations(aws):
+    cf = aws.client("cloudfront", "us-east-1")
+    config = {"Name": "assets", "Description": "site assets", "SigningProtocol": "sigv4", "SigningBehavior": "always",
+              "OriginAccessControlOriginType": "s3"}
+    oac = cf.create_origin_access_control(OriginAccessControlConfig=config)["OriginAccessControl"]["Id"]
+    assert cf.get_origin_access_control(Id=oac)["OriginAccessControl"] == {"Id": oac, "OriginAccessControlConfig": config}
+    assert cf.get_origin_access_control_config(Id=oac)["OriginAccessControlConfig"] == config  # patched (was HTTP 500)
+
+    distribution = cf.create_distribution(DistributionConfig={
+        "CallerReference": "inv", "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "a", "DomainName": "a.s3.eu-west-1.amazonaws.com",
+                                               "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "a", "ViewerProtocolPolicy": "allow-all",
+                                 "CachePolicyId": CACHING_OPTIMIZED},
+    })["Distribution"]["Id"]
+    created = cf.create_invalidation(DistributionId=distribution, InvalidationBatch={
+        "Paths": {"Quantity": 2, "Items": ["/index.html", "/_next/data/*"]}, "CallerReference": "build-2"})["Invalidation"]
+    # moto says COMPLETED where AWS says Completed (see notes/toolchain.md): compare case-insensitively.
+    assert created["Status"].lower() == "completed"
+    (listed,) = cf.list_invalidations(DistributionId=distribution)["InvalidationList"]["Items"]
+    assert listed["Id"] == created["Id"]
+    got = cf.get_invalidation(DistributionId=distribution, Id=created["Id"])["Invalidation"]
+    assert got["InvalidationBatch"]["Paths"]["Items"] == ["/index.html", "/_next/data/*"]
+
+
+# --------------------------------------------------------------------------------------------- S3, SQS, DynamoDB
+
+
+def test_s3_bucket_policy_reads_back(aws):
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="site-assets", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "AllowCloudFront", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::site-assets/*",
+        "Condition": {"StringEquals": {"AWS:SourceArn": "arn:aws:cloudfront::%s:distribution/E2EXAMPLE" % ACCOUNT}}}]}
+    s3.put_bucket_policy(Bucket="site-assets", Policy=json.dumps(policy))
+    assert json.loads(s3.get_bucket_policy(Bucket="site-assets")["Policy"]) == policy
+
+
+def _sqs_json(endpoint: str, target: str, body: dict, region: str = "eu-west-1"):
+    """One SQS request the way AWS SDK v3 and aws4fetch send it: the JSON protocol, SigV4-signed."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    data = json.dumps(body).encode()
+    headers = {"content-type": "application/x-amz-json-1.0", "x-amz-target": "AmazonSQS." + target}
+    signed = AWSRequest(method="POST", url=endpoint + "/", data=data, headers=headers)
+    SigV4Auth(Credentials("test", "test"), "sqs", region).add_auth(signed)
+    request = urllib.request.Request(endpoint + "/", data=data, headers=dict(signed.headers), method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.headers["Content-Type"].startswith("application/x-amz-json-1.0")
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def test_sqs_fifo_through_the_json_protocol(aws):
+    """Send, receive (one message group at a time, deduplicated) and delete on a FIFO queue with x-amz-target
+    requests; the queue is also found by the URL an SDK builds for AWS (https://sqs.<region>.amazonaws.com/...)."""
+    call = lambda target, **body: _sqs_json(aws.endpoint, target, body)  # noqa: E731
+    status, created = call("CreateQueue", QueueName="revalidation.fifo", Attributes={"FifoQueue": "true"})
+    assert status == 200
+    queue = created["QueueUrl"]
+    aws_style = "https://sqs.eu-west-1.amazonaws.com/%s/revalidation.fifo" % ACCOUNT
+    for i, url in enumerate([queue, queue, aws_style]):
+        status, sent = call("SendMessage", QueueUrl=url, MessageBody=json.dumps({"path": "/p%d" % i}),
+                            MessageGroupId="site", MessageDeduplicationId="d%d" % i)
+        assert status == 200 and sent["MessageId"]
+    assert call("SendMessage", QueueUrl=queue, MessageBody="again", MessageGroupId="site",
+                MessageDeduplicationId="d0")[0] == 200  # accepted, never delivered
+
+    status, first = call("ReceiveMessage", QueueUrl=queue, MaxNumberOfMessages=1, MessageSystemAttributeNames=["All"])
+    assert status == 200
+    (message,) = first["Messages"]
+    assert json.loads(message["Body"]) == {"path": "/p0"}
+    assert message["Attributes"]["MessageGroupId"] == "site"
+    # The group is in flight: nothing more from it until that message is deleted.
+    assert call("ReceiveMessage", QueueUrl=queue, MaxNumberOfMessages=10)[1].get("Messages", []) == []
+    assert call("DeleteMessage", QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"]) == (200, {})
+    rest = call("ReceiveMessage", QueueUrl=queue, MaxNumberOfMessages=10)[1]["Messages"]
+    assert [json.loads(m["Body"])["path"] for m in rest] == ["/p1", "/p2"]
+    status, deleted = call("DeleteMessageBatch", QueueUrl=queue, Entries=[
+        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(rest)])
+    assert status == 200 and len(deleted["Successful"]) == 2 and not deleted.get("Failed")
+    status, error = call("ReceiveMessage", QueueUrl=queue + "-missing")
+    assert status == 400 and error["__type"].endswith("QueueDoesNotExist")
+
+
+def test_dynamodb_query_on_a_gsi(aws):
+    ddb = aws.client("dynamodb")
+    ddb.create_table(
+        TableName="revalidation", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": t}
+                              for n, t in (("tag", "S"), ("path", "S"), ("revalidatedAt", "N"))],
+        KeySchema=[{"AttributeName": "tag", "KeyType": "HASH"}, {"AttributeName": "path", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[{"IndexName": "revalidate", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [
+            {"AttributeName": "path", "KeyType": "HASH"}, {"AttributeName": "revalidatedAt", "KeyType": "RANGE"}]}])
+    for tag, path, at in (("b/t1", "b/a", 1), ("b/t2", "b/a", 5), ("b/t1", "b/b", 3)):
+        ddb.put_item(TableName="revalidation", Item={"tag": {"S": tag}, "path": {"S": path}, "revalidatedAt": {"N": str(at)}})
+    names, values = {"#p": "path", "#r": "revalidatedAt"}, {":p": {"S": "b/a"}, ":r": {"N": "2"}}
+    got = ddb.query(TableName="revalidation", IndexName="revalidate", KeyConditionExpression="#p = :p AND #r > :r",
+                    ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+    assert [item["tag"]["S"] for item in got["Items"]] == ["b/t2"]
+    got = ddb.query(TableName="revalidation", IndexName="revalidate", KeyConditionExpression="#p = :p",
+                    ExpressionAttributeNames={"#p": "path"}, ExpressionAttributeValues={":p": {"S": "b/a"}},
+                    ScanIndexForward=False, Limit=1)
+    assert [item["tag"]["S"] for item in got["Items"]] == ["b/t2"]
+    assert got["LastEvaluatedKey"] == {"tag": {"S": "b/t2"}, "path": {"S": "b/a"}, "revalidatedAt": {"N": "5"}}
