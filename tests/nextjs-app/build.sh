@@ -156,8 +156,9 @@ if [[ -n "$CONFIG_DIR" ]]; then
 fi
 say "open-next build (variant $VARIANT, build id $BUILD_ID, fetch $FETCH_URL)"
 t0="$(now)"
-# The Server Actions key is fixed too (Next.js generates one per build otherwise); the app has no Server Actions,
-# it only keeps the server manifests identical between builds. Not a secret: this app is never deployed for real.
+# The Server Actions key is fixed too (Next.js generates one per build otherwise): it salts the action ids of
+# app/guestbook/actions.js, which are in the guestbook's client chunk and the server manifests, so rebuilds of the
+# same sources keep them (and the published chunk) identical. Not a secret: this app is never deployed for real.
 if ! env NEXT_TELEMETRY_DISABLED=1 \
     NEXTSTACK_VARIANT="$VARIANT" \
     NEXTSTACK_BUILD_ID="$BUILD_ID" \
@@ -188,6 +189,7 @@ need_nonempty_dir "cache/$BUILD_ID"
 need_nonempty_dir "cache/__fetch/$BUILD_ID"
 need dynamodb-provider/dynamodb-cache.json
 need_nonempty_dir server-functions/default
+need server-functions/default/middleware.mjs
 need assets/favicon.ico
 need assets/robots.txt
 need assets/images/logo.png
@@ -195,11 +197,13 @@ if [[ -f "$B/assets/BUILD_ID" && "$(cat "$B/assets/BUILD_ID")" != "$BUILD_ID" ]]
     problems+=("assets/BUILD_ID is '$(cat "$B/assets/BUILD_ID")', expected '$BUILD_ID'")
 fi
 if [[ -f "$B/dynamodb-provider/dynamodb-cache.json" ]]; then
-    node -e '
-        const rows = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-        if (!rows.some((r) => r.tag && r.tag.S === process.argv[2] + "/articles"))
-            { console.error("dynamodb-cache.json has no row for the tag \"articles\""); process.exit(1); }' \
-        "$B/dynamodb-provider/dynamodb-cache.json" "$BUILD_ID" || problems+=("dynamodb-cache.json lacks the articles tag")
+    for tag in articles tagged-time; do
+        node -e '
+            const rows = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+            if (!rows.some((r) => r.tag && r.tag.S === process.argv[2] + "/" + process.argv[3]))
+                { console.error(`dynamodb-cache.json has no row for the tag "${process.argv[3]}"`); process.exit(1); }' \
+            "$B/dynamodb-provider/dynamodb-cache.json" "$BUILD_ID" "$tag" || problems+=("dynamodb-cache.json lacks the $tag tag")
+    done
 fi
 if ((${#problems[@]})); then
     printf 'nextjs-app:   %s\n' "${problems[@]}" >&2

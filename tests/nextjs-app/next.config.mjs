@@ -12,6 +12,11 @@ const nextConfig = {
     NEXTSTACK_VARIANT: process.env.NEXTSTACK_VARIANT || "1",
   },
   poweredByHeader: false,
+  // Middleware sees the request's URL as sent (request.url). Without this, Next.js rewrites loopback hosts
+  // (127.x.x.x, [::1]) to "localhost" in middleware URLs and redirects, so the /old-about redirect of a site served
+  // on 127.0.0.1 would point at https://localhost:PORT/ (OpenNext's URLs are https): a test's browser would leave
+  // the site. With the host kept, OpenNext turns the redirect into a relative Location.
+  skipMiddlewareUrlNormalize: true,
 };
 
 export default nextConfig;

@@ -2,8 +2,8 @@
 export default function Home() {
   return (
     <>
-      <h1>nextstack test app</h1>
-      <p>A static home page.</p>
+      <h1 data-testid="page-title">nextstack test app</h1>
+      <p data-testid="home-text">A static home page.</p>
     </>
   );
 }

@@ -8,7 +8,7 @@ const GREETING = process.env.NEXTSTACK_VARIANT === "2" ? "Hello again" : "Hello"
 export default function Greeting() {
   const [count, setCount] = useState(0);
   return (
-    <button type="button" onClick={() => setCount(count + 1)}>
+    <button type="button" data-testid="greeting" onClick={() => setCount(count + 1)}>
       {GREETING} ({count})
     </button>
   );

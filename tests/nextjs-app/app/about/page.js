@@ -7,8 +7,8 @@ const TEXT = process.env.NEXTSTACK_VARIANT === "2" ? "About this app, second edi
 export default function About() {
   return (
     <>
-      <h1>About</h1>
-      <p>{TEXT}</p>
+      <h1 data-testid="page-title">About</h1>
+      <p data-testid="about-text">{TEXT}</p>
       <Greeting />
     </>
   );

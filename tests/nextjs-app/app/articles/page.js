@@ -18,8 +18,8 @@ export default async function Articles() {
   const articles = await getArticles();
   return (
     <>
-      <h1>Articles</h1>
-      <ul>
+      <h1 data-testid="page-title">Articles</h1>
+      <ul data-testid="articles-list">
         {articles.map((a) => (
           <li key={a.id}>{a.title}</li>
         ))}

@@ -5,8 +5,8 @@ import Image from "next/image";
 export default function Gallery() {
   return (
     <>
-      <h1>Gallery</h1>
-      <Image src="/images/logo.png" alt="nextstack logo" width={64} height={64} priority />
+      <h1 data-testid="page-title">Gallery</h1>
+      <Image data-testid="gallery-image" src="/images/logo.png" alt="nextstack logo" width={64} height={64} priority />
     </>
   );
 }
