@@ -200,9 +200,10 @@ function runtimeApi() {
 }
 
 const api = runtimeApi();
-// Keep-alive like the managed runtime; idle sockets do not hold the event loop open (the agent unrefs them),
-// which callbackWaitsForEmptyEventLoop depends on.
-const agent = new http.Agent({ keepAlive: true });
+// One connection per request (the managed runtime keeps one alive; a local server may close an idle connection
+// just as it is reused, and a fresh connection costs nothing on loopback). No idle socket is left to hold the
+// event loop open, which callbackWaitsForEmptyEventLoop depends on.
+const agent = new http.Agent({ keepAlive: false });
 
 function invocationPath(id, what) {
   return `/${API_VERSION}/runtime/invocation/${encodeURIComponent(id)}/${what}`;
@@ -244,15 +245,20 @@ function postError(urlPath, error) {
   return postJson(urlPath, document, { [ERROR_TYPE_HEADER]: document.errorType });
 }
 
-/** The runtime API is gone (nextstack-edge stopped this instance): nothing more to do here. */
+/** The runtime API is gone or refuses this instance (nextstack-edge stopped it): nothing more to do here. */
 function apiUnreachable(err) {
-  writeStderr(`nextstack-edge runtime: Lambda Runtime API at ${api.hostname}:${api.port} unreachable: ${err.message}\n`);
+  writeStderr(`nextstack-edge runtime: Lambda Runtime API at ${api.hostname}:${api.port}: ${err.message}\n`);
   process.exit(1);
 }
 
 async function nextInvocation() {
-  const res = await apiRequest("GET", `/${API_VERSION}/runtime/invocation/next`);
-  if (res.status !== 200) throw new Error(`GET invocation/next answered ${res.status}: ${res.body}`);
+  let res;
+  try {
+    res = await apiRequest("GET", `/${API_VERSION}/runtime/invocation/next`);
+  } catch (err) {
+    apiUnreachable(err);
+  }
+  if (res.status !== 200) apiUnreachable(new Error(`GET invocation/next answered ${res.status}: ${res.body}`));
   return { headers: res.headers, body: res.body.toString("utf8") };
 }
 
@@ -558,7 +564,6 @@ class Runtime {
     setImmediate(() => {
       const once = this.metadata.streaming ? this.handleOnceStreaming() : this.handleOnceBuffered();
       once.catch((err) => {
-        if (err?.code === "ECONNREFUSED" || err?.code === "ECONNRESET" || err?.code === "EPIPE") apiUnreachable(err);
         console.log(`Unexpected Top Level Error: ${err}`);
         reportFatal(err, 129);
       });
