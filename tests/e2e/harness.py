@@ -121,11 +121,21 @@ def build_provider(profile: str | None = None, live: bool = False) -> Path:
     profile: "debug" (default) or "release"; None reads NEXTSTACK_PROFILE. If NEXTSTACK_PROVIDER_BINARY is set,
     that file is used and nothing is built. live=True lets cargo's progress through to stderr.
     """
-    override = os.environ.get("NEXTSTACK_PROVIDER_BINARY")
+    return build_binary(PROVIDER_PACKAGE, PROVIDER_BINARY_NAME, "NEXTSTACK_PROVIDER_BINARY", profile, live)
+
+
+def build_edge(profile: str | None = None, live: bool = False) -> Path:
+    """`cargo build -p nextstack-edge`; returns the binary (NEXTSTACK_EDGE_BINARY: use that file instead)."""
+    return build_binary("nextstack-edge", "nextstack-edge", "NEXTSTACK_EDGE_BINARY", profile, live)
+
+
+def build_binary(package: str, binary_name: str, override_env: str, profile: str | None, live: bool) -> Path:
+    """`cargo build -p PACKAGE` in the profile NEXTSTACK_PROFILE names (debug by default); returns the binary."""
+    override = os.environ.get(override_env)
     if override:
         path = Path(override).resolve()
         if not (path.is_file() and os.access(path, os.X_OK)):
-            raise HarnessError("NEXTSTACK_PROVIDER_BINARY=%s is not an executable file" % override)
+            raise HarnessError("%s=%s is not an executable file" % (override_env, override))
         return path
     profile = profile or os.environ.get("NEXTSTACK_PROFILE") or "debug"
     if profile not in ("debug", "release"):
@@ -133,7 +143,7 @@ def build_provider(profile: str | None = None, live: bool = False) -> Path:
     cargo = shutil.which("cargo")
     if not cargo:
         raise HarnessError("cargo not found on PATH")
-    cmd = [cargo, "build", "-p", PROVIDER_PACKAGE, "--message-format=json-render-diagnostics"]
+    cmd = [cargo, "build", "-p", package, "--message-format=json-render-diagnostics"]
     if profile == "release":
         cmd.append("--release")
     proc = subprocess.Popen(
@@ -158,11 +168,11 @@ def build_provider(profile: str | None = None, live: bool = False) -> Path:
         if (
             msg.get("reason") == "compiler-artifact"
             and msg.get("executable")
-            and msg.get("target", {}).get("name") == PROVIDER_BINARY_NAME
+            and msg.get("target", {}).get("name") == binary_name
         ):
             binary = Path(msg["executable"])
     if binary is None or not binary.is_file():
-        raise HarnessError("cargo build succeeded but reported no %s executable" % PROVIDER_BINARY_NAME)
+        raise HarnessError("cargo build succeeded but reported no %s executable" % binary_name)
     return binary
 
 

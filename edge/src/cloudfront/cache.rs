@@ -1,0 +1,271 @@
+//! The edge cache: entries by cache key, their time to live, `Age`, and invalidation.
+//!
+//! AWS: CloudFront Developer Guide, "Manage how long content stays in the cache (expiration)":
+//! - `Cache-Control: s-maxage` wins over `max-age` for CloudFront; the value is clamped to the policy's
+//!   minimum and maximum TTL;
+//! - `no-cache`, `no-store` or `private`: not cached when the minimum TTL is 0, else cached for the minimum TTL;
+//! - no `Cache-Control` but `Expires`: the time until then, clamped likewise;
+//! - neither: the default TTL.
+//!
+//! "Caching error responses" (same guide): 400, 403, 404, 405, 414, 416, 500, 501, 502, 503 and 504 from the
+//! origin are cached for the error caching minimum TTL (10 seconds unless a custom error response says
+//! otherwise) when the origin sends no `Cache-Control`. "Invalidate files": a path ending in `*` removes every
+//! object whose path starts with what precedes it; other paths remove that object with every query string.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+
+use super::policies::CachePolicy;
+
+/// Error responses CloudFront caches, and for how long when the origin says nothing.
+pub const CACHED_ERRORS: [u16; 11] = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
+pub const ERROR_CACHING_MIN_TTL: u64 = 10;
+/// Statuses cached under the TTL rules (the "successful" ones CloudFront caches).
+const CACHED_SUCCESS: [u16; 8] = [200, 203, 204, 300, 301, 307, 308, 410];
+
+/// What the cache keeps of a response.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    stored: Instant,
+    ttl: Duration,
+}
+
+impl Entry {
+    pub fn age(&self) -> Duration {
+        self.stored.elapsed()
+    }
+    pub fn fresh(&self) -> bool {
+        self.stored.elapsed() < self.ttl
+    }
+    /// Whether the origin gave a validator, so an expired entry can be revalidated (RefreshHit).
+    pub fn validators(&self) -> (Option<String>, Option<String>) {
+        let get = |n: &str| self.headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+        (get("etag"), get("last-modified"))
+    }
+    /// A 304 from the origin extends the entry's life by the new TTL.
+    pub fn refresh(&mut self, ttl: Duration) {
+        self.stored = Instant::now();
+        self.ttl = ttl;
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Cache {
+    /// path -> (full key -> entry): invalidation works by path.
+    entries: Mutex<HashMap<String, HashMap<String, Entry>>>,
+}
+
+impl Cache {
+    pub fn get(&self, path: &str, key: &str) -> Option<Entry> {
+        self.entries.lock().ok()?.get(path)?.get(key).cloned()
+    }
+
+    pub fn put(&self, path: &str, key: &str, status: StatusCode, headers: HeaderMap, body: Bytes, ttl: Duration) {
+        if let Ok(mut entries) = self.entries.lock() {
+            let entry = Entry {
+                status,
+                headers,
+                body,
+                stored: Instant::now(),
+                ttl,
+            };
+            entries
+                .entry(path.to_string())
+                .or_default()
+                .insert(key.to_string(), entry);
+        }
+    }
+
+    pub fn refresh(&self, path: &str, key: &str, ttl: Duration) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if let Some(e) = entries.get_mut(path).and_then(|m| m.get_mut(key)) {
+                e.refresh(ttl);
+            }
+        }
+    }
+
+    /// Removes what one invalidation path names; returns how many objects went.
+    pub fn invalidate(&self, pattern: &str) -> usize {
+        let Ok(mut entries) = self.entries.lock() else { return 0 };
+        let before: usize = entries.values().map(HashMap::len).sum();
+        match pattern.strip_suffix('*') {
+            Some(prefix) => entries.retain(|path, _| !path.starts_with(prefix)),
+            None => {
+                entries.remove(pattern);
+            }
+        }
+        before - entries.values().map(HashMap::len).sum::<usize>()
+    }
+}
+
+/// How long CloudFront keeps this response, or None when it does not cache it.
+pub fn time_to_live(status: StatusCode, headers: &HeaderMap, policy: &CachePolicy, now: SystemTime) -> Option<u64> {
+    let code = status.as_u16();
+    let directives = cache_control(headers);
+    let is_error = CACHED_ERRORS.contains(&code);
+    if !is_error && !CACHED_SUCCESS.contains(&code) {
+        return None;
+    }
+    let clamp = |v: u64| v.clamp(policy.min_ttl, policy.max_ttl.max(policy.min_ttl));
+    if directives
+        .iter()
+        .any(|(d, _)| d == "no-cache" || d == "no-store" || d == "private")
+    {
+        return (policy.min_ttl > 0).then_some(policy.min_ttl);
+    }
+    let seconds = |name: &str| {
+        directives
+            .iter()
+            .find(|(d, _)| d == name)
+            .and_then(|(_, v)| v.as_deref()?.trim_matches('"').parse::<u64>().ok())
+    };
+    if let Some(v) = seconds("s-maxage").or_else(|| seconds("max-age")) {
+        return nonzero(clamp(v));
+    }
+    if let Some(expires) = headers.get(http::header::EXPIRES).and_then(|v| v.to_str().ok()) {
+        let remaining = httpdate::parse_http_date(expires)
+            .ok()
+            .map(|t| t.duration_since(now).map(|d| d.as_secs()).unwrap_or(0))
+            .unwrap_or(0);
+        return nonzero(clamp(remaining));
+    }
+    if is_error {
+        return Some(ERROR_CACHING_MIN_TTL);
+    }
+    nonzero(policy.default_ttl)
+}
+
+fn nonzero(ttl: u64) -> Option<u64> {
+    (ttl > 0).then_some(ttl)
+}
+
+/// `Cache-Control` directives, lower case, with their values.
+pub fn cache_control(headers: &HeaderMap) -> Vec<(String, Option<String>)> {
+    headers
+        .get_all(http::header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|d| {
+            let d = d.trim();
+            if d.is_empty() {
+                return None;
+            }
+            Some(match d.split_once('=') {
+                Some((k, v)) => (k.trim().to_ascii_lowercase(), Some(v.trim().to_string())),
+                None => (d.to_ascii_lowercase(), None),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloudfront::policies::managed_cache_policy;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+        }
+        h
+    }
+    const OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
+    const ORIGIN: &str = "4cc15a8a-d715-48a4-82b8-cc0b614638fe";
+
+    fn ttl(policy: &str, status: u16, pairs: &[(&str, &str)]) -> Option<u64> {
+        let p = managed_cache_policy(policy).unwrap();
+        time_to_live(
+            StatusCode::from_u16(status).unwrap(),
+            &headers(pairs),
+            &p,
+            SystemTime::now(),
+        )
+    }
+
+    #[test]
+    fn s_maxage_wins_and_is_clamped() {
+        assert_eq!(
+            ttl(ORIGIN, 200, &[("cache-control", "public, max-age=0, s-maxage=60")]),
+            Some(60)
+        );
+        assert_eq!(
+            ttl(ORIGIN, 200, &[("cache-control", "max-age=31536000000")]),
+            Some(31_536_000)
+        );
+        assert_eq!(
+            ttl(OPTIMIZED, 200, &[("cache-control", "max-age=0")]),
+            Some(1),
+            "min TTL 1"
+        );
+        assert_eq!(ttl(ORIGIN, 200, &[("cache-control", "s-maxage=0")]), None);
+    }
+
+    #[test]
+    fn no_store_is_cached_only_for_a_minimum_ttl() {
+        assert_eq!(
+            ttl(
+                ORIGIN,
+                200,
+                &[(
+                    "cache-control",
+                    "private, no-cache, no-store, max-age=0, must-revalidate"
+                )]
+            ),
+            None
+        );
+        assert_eq!(ttl(OPTIMIZED, 200, &[("cache-control", "no-store")]), Some(1));
+    }
+
+    #[test]
+    fn default_ttl_without_headers_and_expires() {
+        assert_eq!(ttl(OPTIMIZED, 200, &[]), Some(86_400));
+        assert_eq!(
+            ttl(ORIGIN, 200, &[]),
+            None,
+            "UseOriginCacheControlHeaders: default TTL 0"
+        );
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
+        let got = ttl(ORIGIN, 200, &[("expires", &later)]).unwrap();
+        assert!((118..=120).contains(&got), "{got}");
+    }
+
+    #[test]
+    fn errors_are_cached_for_ten_seconds_and_other_statuses_not_at_all() {
+        assert_eq!(ttl(ORIGIN, 404, &[]), Some(10));
+        assert_eq!(ttl(ORIGIN, 502, &[]), Some(10));
+        assert_eq!(ttl(OPTIMIZED, 206, &[]), None);
+        assert_eq!(ttl(OPTIMIZED, 302, &[]), None);
+    }
+
+    #[test]
+    fn invalidation_by_path_and_prefix() {
+        let cache = Cache::default();
+        let put = |p: &str, k: &str| {
+            cache.put(
+                p,
+                k,
+                StatusCode::OK,
+                HeaderMap::new(),
+                Bytes::new(),
+                Duration::from_secs(60),
+            )
+        };
+        put("/about", "/about?a=1");
+        put("/about", "/about?a=2");
+        put("/about/team", "/about/team");
+        put("/blog", "/blog");
+        assert_eq!(cache.invalidate("/about"), 2);
+        assert!(cache.get("/about/team", "/about/team").is_some());
+        assert_eq!(cache.invalidate("/*"), 2);
+        assert!(cache.get("/blog", "/blog").is_none());
+    }
+}

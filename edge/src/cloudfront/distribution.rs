@@ -1,0 +1,695 @@
+//! A distribution as the edge serves it, read from the endpoint (`GetDistribution`, the policies, the
+//! functions, the origins' buckets and function URLs). What the edge does not model is an error here, at
+//! start, naming the feature and where it is set, never a silent difference later.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use http::{HeaderName, HeaderValue, Method};
+
+use super::functions::{CloudFrontFunction, MAX_CODE_BYTES};
+use super::path_pattern::PathPattern;
+use super::policies::{
+    managed_cache_policy, managed_origin_request_policy, managed_response_headers_policy, CachePolicy,
+    OriginRequestPolicy, ResponseHeadersPolicy, Selection,
+};
+use crate::endpoint::Aws;
+use crate::lambda::deployed::{self, aws_message};
+use crate::lambda::pool::{Launcher, Pool};
+use crate::origins::function_url::{AuthType, FunctionUrlOrigin};
+use crate::origins::http_server::HttpServerOrigin;
+use crate::origins::s3::S3Origin;
+
+pub struct Distribution {
+    pub id: String,
+    pub arn: String,
+    pub domain_name: String,
+    pub account: String,
+    pub default_root_object: Option<String>,
+    pub origins: HashMap<String, Arc<Origin>>,
+    /// Ordered cache behaviours, then the default (pattern None).
+    pub behaviors: Vec<Behavior>,
+    pub custom_errors: Vec<CustomError>,
+    pub web_acl_id: Option<String>,
+}
+
+pub struct Origin {
+    pub id: String,
+    pub domain: String,
+    /// Prepended to every request path (`/_assets`).
+    pub path: String,
+    pub custom_headers: Vec<(HeaderName, HeaderValue)>,
+    /// CloudFront signs requests to this origin (origin access control).
+    pub origin_access_control: bool,
+    pub kind: OriginKind,
+}
+
+pub enum OriginKind {
+    S3(S3Origin),
+    FunctionUrl(FunctionUrlOrigin),
+    Http(HttpServerOrigin),
+}
+
+pub struct Behavior {
+    pub pattern: Option<PathPattern>,
+    pub origin: String,
+    pub allowed_methods: Vec<Method>,
+    pub cached_methods: Vec<Method>,
+    pub viewer_protocol_policy: String,
+    pub cache: CachePolicy,
+    pub origin_request: Option<OriginRequestPolicy>,
+    pub response_headers: Option<ResponseHeadersPolicy>,
+    pub viewer_request: Option<Arc<CloudFrontFunction>>,
+    pub viewer_response: Option<Arc<CloudFrontFunction>>,
+    /// Lambda@Edge functions by event type (`viewer-request`, `origin-request`, ...), with include-body.
+    pub lambda_edge: Vec<(String, Arc<Pool>, bool)>,
+}
+
+impl Behavior {
+    pub fn name(&self) -> &str {
+        self.pattern.as_ref().map(PathPattern::as_str).unwrap_or("default (*)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CustomError {
+    pub code: u16,
+    pub page_path: Option<String>,
+    pub response_code: Option<u16>,
+    pub min_ttl: u64,
+}
+
+impl Distribution {
+    /// The behaviour for a request path: the first ordered behaviour whose pattern matches, else the default.
+    pub fn behavior_for(&self, path: &str) -> &Behavior {
+        self.behaviors
+            .iter()
+            .find(|b| b.pattern.as_ref().is_some_and(|p| p.matches(path)))
+            .unwrap_or_else(|| self.behaviors.last().expect("a distribution has a default behaviour"))
+    }
+}
+
+type Cf = aws_sdk_cloudfront::Client;
+
+pub async fn load(aws: &Aws, id: &str, launcher: Arc<Launcher>, code_cache: &Path) -> Result<Distribution, String> {
+    let cf = aws.cloudfront();
+    let out = cf
+        .get_distribution()
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| format!("distribution {id}: {}", aws_message(&e)))?;
+    let dist = out
+        .distribution()
+        .ok_or_else(|| format!("distribution {id}: GetDistribution returned nothing"))?;
+    let config = dist
+        .distribution_config()
+        .ok_or_else(|| format!("distribution {id}: no DistributionConfig"))?;
+    let arn = dist.arn().to_string();
+    let account = arn.split(':').nth(4).unwrap_or("123456789012").to_string();
+
+    if config.origin_groups().is_some_and(|g| g.quantity() > 0) {
+        return Err(format!("distribution {id}: origin groups (failover) are not modelled"));
+    }
+    if let Some(r) = config.restrictions().and_then(|r| r.geo_restriction()) {
+        if r.restriction_type().as_str() != "none" {
+            return Err(format!(
+                "distribution {id}: geo restriction ({}) is not modelled",
+                r.restriction_type().as_str()
+            ));
+        }
+    }
+
+    let mut origins = HashMap::new();
+    for o in config.origins().map(|o| o.items()).unwrap_or_default() {
+        let origin = load_origin(aws, o, &launcher, code_cache, &account).await?;
+        origins.insert(origin.id.clone(), Arc::new(origin));
+    }
+
+    let mut functions: HashMap<String, Arc<CloudFrontFunction>> = HashMap::new();
+    let mut behaviors = Vec::new();
+    let ordered = config.cache_behaviors().map(|c| c.items()).unwrap_or_default();
+    for b in ordered {
+        let behavior = load_behavior(
+            &cf,
+            aws,
+            Some(b.path_pattern()),
+            BehaviorFields::from_ordered(b),
+            &mut functions,
+            &launcher,
+            code_cache,
+        )
+        .await?;
+        behaviors.push(behavior);
+    }
+    let default = config
+        .default_cache_behavior()
+        .ok_or_else(|| format!("distribution {id}: no default cache behaviour"))?;
+    behaviors.push(
+        load_behavior(
+            &cf,
+            aws,
+            None,
+            BehaviorFields::from_default(default),
+            &mut functions,
+            &launcher,
+            code_cache,
+        )
+        .await?,
+    );
+    for b in &behaviors {
+        if !origins.contains_key(&b.origin) {
+            return Err(format!(
+                "distribution {id}: behaviour {} targets origin '{}', which is not defined",
+                b.name(),
+                b.origin
+            ));
+        }
+    }
+
+    let custom_errors = config
+        .custom_error_responses()
+        .map(|c| c.items())
+        .unwrap_or_default()
+        .iter()
+        .map(|e| CustomError {
+            code: e.error_code() as u16,
+            page_path: e.response_page_path().filter(|p| !p.is_empty()).map(str::to_string),
+            response_code: e.response_code().and_then(|c| c.parse().ok()),
+            min_ttl: e.error_caching_min_ttl().unwrap_or(10).max(0) as u64,
+        })
+        .collect();
+
+    Ok(Distribution {
+        id: id.to_string(),
+        arn,
+        domain_name: dist.domain_name().to_string(),
+        account,
+        default_root_object: config
+            .default_root_object()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        origins,
+        behaviors,
+        custom_errors,
+        web_acl_id: config.web_acl_id().filter(|s| !s.is_empty()).map(str::to_string),
+    })
+}
+
+async fn load_origin(
+    aws: &Aws,
+    o: &aws_sdk_cloudfront::types::Origin,
+    launcher: &Arc<Launcher>,
+    code_cache: &Path,
+    account: &str,
+) -> Result<Origin, String> {
+    let id = o.id().to_string();
+    let domain = o.domain_name().to_string();
+    let oac = o.origin_access_control_id().is_some_and(|s| !s.is_empty());
+    let mut custom_headers = Vec::new();
+    for h in o.custom_headers().map(|c| c.items()).unwrap_or_default() {
+        let name = HeaderName::from_bytes(h.header_name().to_ascii_lowercase().as_bytes())
+            .map_err(|_| format!("origin {id}: custom header name '{}' is not valid", h.header_name()))?;
+        let value = HeaderValue::from_str(h.header_value()).map_err(|_| {
+            format!(
+                "origin {id}: custom header {} has a value that is not valid",
+                h.header_name()
+            )
+        })?;
+        custom_headers.push((name, value));
+    }
+    let kind = if let Some((bucket, region)) = s3_bucket(&domain) {
+        OriginKind::S3(S3Origin::new(bucket, region.clone(), oac, aws.s3(&region)))
+    } else if let Some(region) = function_url_region(&domain) {
+        let found = find_function_by_url(aws, &region, &domain).await?;
+        let Some((name, auth, streaming)) = found else {
+            return Err(format!(
+                "origin {id}: no function in {region} has the URL https://{domain}/"
+            ));
+        };
+        let deployed = deployed::load(aws, &region, &name, None, code_cache)
+            .await
+            .map_err(|e| format!("origin {id}: {e}"))?;
+        let pool = Arc::new(Pool::new(deployed.spec, launcher.clone()));
+        if let Some(why) = pool.refusal() {
+            eprintln!("nextstack-edge: warning: origin {id}: {why}; its requests will get a 502");
+        }
+        OriginKind::FunctionUrl(FunctionUrlOrigin {
+            domain: domain.clone(),
+            auth,
+            streaming,
+            pool,
+            resource_policy: deployed.resource_policy,
+            account: account.to_string(),
+        })
+    } else if is_loopback(&domain) {
+        let port = o.custom_origin_config().map(|c| c.http_port()).unwrap_or(80);
+        OriginKind::Http(HttpServerOrigin::new(format!("{domain}:{port}")))
+    } else {
+        return Err(format!(
+            "origin {id} ({domain}) is not modelled: nextstack-edge reaches S3 buckets, Lambda function URLs and HTTP servers on loopback"
+        ));
+    };
+    Ok(Origin {
+        id,
+        domain,
+        path: o.origin_path().unwrap_or_default().trim_end_matches('/').to_string(),
+        custom_headers,
+        origin_access_control: oac,
+        kind,
+    })
+}
+
+/// `BUCKET.s3.REGION.amazonaws.com`, `BUCKET.s3-REGION.amazonaws.com` or `BUCKET.s3.amazonaws.com`.
+fn s3_bucket(domain: &str) -> Option<(String, String)> {
+    let rest = domain.strip_suffix(".amazonaws.com")?;
+    if let Some(at) = rest.rfind(".s3.") {
+        return Some((rest[..at].to_string(), rest[at + 4..].to_string()));
+    }
+    if let Some(bucket) = rest.strip_suffix(".s3") {
+        return Some((bucket.to_string(), "us-east-1".to_string()));
+    }
+    let at = rest.rfind(".s3-")?;
+    let region = &rest[at + 4..];
+    (!region.starts_with("website")).then(|| (rest[..at].to_string(), region.to_string()))
+}
+
+/// `URLID.lambda-url.REGION.on.aws`
+fn function_url_region(domain: &str) -> Option<String> {
+    let rest = domain.strip_suffix(".on.aws")?;
+    let (_, region) = rest.split_once(".lambda-url.")?;
+    Some(region.to_string())
+}
+
+fn is_loopback(domain: &str) -> bool {
+    domain == "localhost" || domain.starts_with("127.") || domain == "::1" || domain == "[::1]"
+}
+
+/// The function whose URL has this host: (name, auth type, streaming).
+async fn find_function_by_url(
+    aws: &Aws,
+    region: &str,
+    domain: &str,
+) -> Result<Option<(String, AuthType, bool)>, String> {
+    let lambda = aws.lambda(region);
+    let mut marker: Option<String> = None;
+    loop {
+        let page = lambda
+            .list_functions()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| format!("ListFunctions in {region}: {}", aws_message(&e)))?;
+        for f in page.functions() {
+            let Some(name) = f.function_name() else { continue };
+            let Ok(url) = lambda.get_function_url_config().function_name(name).send().await else {
+                continue;
+            };
+            let host = url.function_url().trim_start_matches("https://").trim_end_matches('/');
+            if host.eq_ignore_ascii_case(domain) {
+                let auth = if url.auth_type().as_str() == "NONE" {
+                    AuthType::None
+                } else {
+                    AuthType::AwsIam
+                };
+                let streaming = url.invoke_mode().is_some_and(|m| m.as_str() == "RESPONSE_STREAM");
+                return Ok(Some((name.to_string(), auth, streaming)));
+            }
+        }
+        marker = page.next_marker().map(str::to_string);
+        if marker.is_none() {
+            return Ok(None);
+        }
+    }
+}
+
+/// The fields ordered and default behaviours share (the SDK has two types for them).
+struct BehaviorFields {
+    origin: String,
+    allowed: Vec<String>,
+    cached: Vec<String>,
+    viewer_protocol_policy: String,
+    cache_policy_id: Option<String>,
+    origin_request_policy_id: Option<String>,
+    response_headers_policy_id: Option<String>,
+    functions: Vec<(String, String)>,
+    lambda: Vec<(String, String, bool)>,
+    legacy: Option<LegacyForwarding>,
+    signed: bool,
+    field_level_encryption: bool,
+}
+
+struct LegacyForwarding {
+    headers: Vec<String>,
+    cookies: Selection,
+    query: bool,
+    ttl: (u64, u64, u64),
+}
+
+// Legacy ForwardedValues and TTLs are deprecated in the API but still what older distributions use.
+macro_rules! behavior_fields {
+    ($b:expr) => {{
+        let b = $b;
+        let methods = |items: &[aws_sdk_cloudfront::types::Method]| {
+            items.iter().map(|m| m.as_str().to_string()).collect::<Vec<_>>()
+        };
+        let allowed = b
+            .allowed_methods()
+            .map(|a| methods(a.items()))
+            .unwrap_or_else(|| vec!["GET".into(), "HEAD".into()]);
+        let cached = b
+            .allowed_methods()
+            .and_then(|a| a.cached_methods())
+            .map(|c| methods(c.items()))
+            .unwrap_or_else(|| vec!["GET".into(), "HEAD".into()]);
+        let legacy = b.forwarded_values().map(|fv| LegacyForwarding {
+            headers: fv
+                .headers()
+                .map(|h| h.items().iter().map(|s| s.to_ascii_lowercase()).collect())
+                .unwrap_or_default(),
+            cookies: match fv.cookies().map(|c| c.forward().as_str()) {
+                Some("all") => Selection::All,
+                Some("whitelist") => Selection::Only(
+                    fv.cookies()
+                        .and_then(|c| c.whitelisted_names())
+                        .map(|n| n.items().iter().cloned().collect())
+                        .unwrap_or_default(),
+                ),
+                _ => Selection::None,
+            },
+            query: fv.query_string(),
+            ttl: (
+                b.min_ttl().unwrap_or(0).max(0) as u64,
+                b.default_ttl().unwrap_or(86_400).max(0) as u64,
+                b.max_ttl().unwrap_or(31_536_000).max(0) as u64,
+            ),
+        });
+        BehaviorFields {
+            origin: b.target_origin_id().to_string(),
+            allowed,
+            cached,
+            viewer_protocol_policy: b.viewer_protocol_policy().as_str().to_string(),
+            cache_policy_id: b.cache_policy_id().filter(|s| !s.is_empty()).map(str::to_string),
+            origin_request_policy_id: b
+                .origin_request_policy_id()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+            response_headers_policy_id: b
+                .response_headers_policy_id()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+            functions: b
+                .function_associations()
+                .map(|f| {
+                    f.items()
+                        .iter()
+                        .map(|a| (a.event_type().as_str().to_string(), a.function_arn().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            lambda: b
+                .lambda_function_associations()
+                .map(|l| {
+                    l.items()
+                        .iter()
+                        .map(|a| {
+                            (
+                                a.event_type().as_str().to_string(),
+                                a.lambda_function_arn().to_string(),
+                                a.include_body().unwrap_or(false),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            legacy,
+            signed: b.trusted_key_groups().is_some_and(|t| t.enabled())
+                || b.trusted_signers().is_some_and(|t| t.enabled()),
+            field_level_encryption: b.field_level_encryption_id().is_some_and(|s| !s.is_empty()),
+        }
+    }};
+}
+
+impl BehaviorFields {
+    #[allow(deprecated)]
+    fn from_ordered(b: &aws_sdk_cloudfront::types::CacheBehavior) -> Self {
+        behavior_fields!(b)
+    }
+    #[allow(deprecated)]
+    fn from_default(b: &aws_sdk_cloudfront::types::DefaultCacheBehavior) -> Self {
+        behavior_fields!(b)
+    }
+}
+
+async fn load_behavior(
+    cf: &Cf,
+    aws: &Aws,
+    pattern: Option<&str>,
+    f: BehaviorFields,
+    functions: &mut HashMap<String, Arc<CloudFrontFunction>>,
+    launcher: &Arc<Launcher>,
+    code_cache: &Path,
+) -> Result<Behavior, String> {
+    let name = pattern.unwrap_or("default (*)").to_string();
+    let at = |what: &str| format!("behaviour {name}: {what}");
+    if f.signed {
+        return Err(at("signed URLs and cookies (trusted key groups) are not modelled"));
+    }
+    if f.field_level_encryption {
+        return Err(at("field-level encryption is not modelled"));
+    }
+    let parse_methods = |m: &[String]| m.iter().filter_map(|s| s.parse::<Method>().ok()).collect::<Vec<_>>();
+    let (cache, legacy_request) = match (&f.cache_policy_id, &f.legacy) {
+        (Some(id), _) => (cache_policy(cf, id).await.map_err(|e| at(&e))?, None),
+        (None, Some(l)) => {
+            let headers: std::collections::BTreeSet<String> = l.headers.iter().cloned().collect();
+            let query = if l.query { Selection::All } else { Selection::None };
+            let policy = CachePolicy {
+                id: "legacy".into(),
+                name: "ForwardedValues".into(),
+                min_ttl: l.ttl.0,
+                default_ttl: l.ttl.1,
+                max_ttl: l.ttl.2,
+                headers,
+                cookies: l.cookies.clone(),
+                query_strings: query,
+                accept_encoding_gzip: false,
+                accept_encoding_brotli: false,
+            };
+            if l.headers.iter().any(|h| h == "*") {
+                return Err(at(
+                    "forwarding all headers (legacy ForwardedValues \"*\") is not modelled",
+                ));
+            }
+            (policy, Some(()))
+        }
+        (None, None) => return Err(at("neither a cache policy nor legacy ForwardedValues")),
+    };
+    let _ = legacy_request;
+    let origin_request = match &f.origin_request_policy_id {
+        Some(id) => Some(managed_origin_request_policy(id).ok_or_else(|| {
+            at(&format!(
+                "origin request policy {id} is neither a managed policy nor modelled"
+            ))
+        })?),
+        None => None,
+    };
+    let response_headers = match &f.response_headers_policy_id {
+        Some(id) => Some(managed_response_headers_policy(id).ok_or_else(|| {
+            at(&format!(
+                "response headers policy {id} is neither a managed policy nor modelled"
+            ))
+        })?),
+        None => None,
+    };
+    let mut viewer_request = None;
+    let mut viewer_response = None;
+    for (event, arn) in &f.functions {
+        let function = match functions.get(arn) {
+            Some(x) => x.clone(),
+            None => {
+                let loaded = Arc::new(cloudfront_function(cf, arn).await.map_err(|e| at(&e))?);
+                functions.insert(arn.clone(), loaded.clone());
+                loaded
+            }
+        };
+        match event.as_str() {
+            "viewer-request" => viewer_request = Some(function),
+            "viewer-response" => viewer_response = Some(function),
+            other => return Err(at(&format!("a CloudFront Function on event {other}"))),
+        }
+    }
+    let mut lambda_edge = Vec::new();
+    for (event, arn, include_body) in &f.lambda {
+        // arn:aws:lambda:us-east-1:ACCOUNT:function:NAME:VERSION
+        let parts: Vec<&str> = arn.split(':').collect();
+        if parts.len() < 8 || parts[3] != "us-east-1" {
+            return Err(at(&format!(
+                "Lambda@Edge function {arn} must be a numbered version in us-east-1"
+            )));
+        }
+        let deployed = deployed::load(aws, "us-east-1", parts[6], Some(parts[7]), code_cache)
+            .await
+            .map_err(|e| at(&e))?;
+        lambda_edge.push((
+            event.clone(),
+            Arc::new(Pool::new(deployed.spec, launcher.clone())),
+            *include_body,
+        ));
+    }
+    Ok(Behavior {
+        pattern: pattern.map(PathPattern::new),
+        origin: f.origin,
+        allowed_methods: parse_methods(&f.allowed),
+        cached_methods: parse_methods(&f.cached),
+        viewer_protocol_policy: f.viewer_protocol_policy,
+        cache,
+        origin_request,
+        response_headers,
+        viewer_request,
+        viewer_response,
+        lambda_edge,
+    })
+}
+
+async fn cache_policy(cf: &Cf, id: &str) -> Result<CachePolicy, String> {
+    if let Some(p) = managed_cache_policy(id) {
+        return Ok(p);
+    }
+    let out = cf
+        .get_cache_policy()
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| format!("cache policy {id}: {}", aws_message(&e)))?;
+    let config = out
+        .cache_policy()
+        .and_then(|p| p.cache_policy_config())
+        .ok_or_else(|| format!("cache policy {id}: GetCachePolicy returned no config"))?;
+    let params = config
+        .parameters_in_cache_key_and_forwarded_to_origin()
+        .ok_or_else(|| format!("cache policy {id}: no cache key parameters"))?;
+    let headers = params
+        .headers_config()
+        .and_then(|h| h.headers())
+        .map(|h| h.items().iter().map(|s| s.to_ascii_lowercase()).collect())
+        .unwrap_or_default();
+    let cookies = params.cookies_config().map(|c| {
+        Selection::from_behavior(
+            c.cookie_behavior().as_str(),
+            c.cookies().map(|n| n.items().to_vec()).unwrap_or_default(),
+            false,
+        )
+    });
+    let query = params.query_strings_config().map(|q| {
+        Selection::from_behavior(
+            q.query_string_behavior().as_str(),
+            q.query_strings().map(|n| n.items().to_vec()).unwrap_or_default(),
+            false,
+        )
+    });
+    Ok(CachePolicy {
+        id: id.to_string(),
+        name: config.name().to_string(),
+        min_ttl: config.min_ttl().max(0) as u64,
+        default_ttl: config.default_ttl().unwrap_or(86_400).max(0) as u64,
+        max_ttl: config.max_ttl().unwrap_or(31_536_000).max(0) as u64,
+        headers,
+        cookies: cookies
+            .transpose()
+            .map_err(|e| format!("cache policy {id}: {e}"))?
+            .unwrap_or(Selection::None),
+        query_strings: query
+            .transpose()
+            .map_err(|e| format!("cache policy {id}: {e}"))?
+            .unwrap_or(Selection::None),
+        accept_encoding_gzip: params.enable_accept_encoding_gzip(),
+        accept_encoding_brotli: params.enable_accept_encoding_brotli().unwrap_or(false),
+    })
+}
+
+async fn cloudfront_function(cf: &Cf, arn: &str) -> Result<CloudFrontFunction, String> {
+    let name = arn.rsplit('/').next().unwrap_or(arn).to_string();
+    let described = cf
+        .describe_function()
+        .name(&name)
+        .stage(aws_sdk_cloudfront::types::FunctionStage::Live)
+        .send()
+        .await
+        .map_err(|e| format!("CloudFront Function {name}: {}", aws_message(&e)))?;
+    let runtime = described
+        .function_summary()
+        .and_then(|s| s.function_config())
+        .map(|c| c.runtime().as_str().to_string())
+        .unwrap_or_else(|| "cloudfront-js-1.0".into());
+    if described
+        .function_summary()
+        .and_then(|s| s.function_config())
+        .and_then(|c| c.key_value_store_associations())
+        .is_some_and(|k| k.quantity() > 0)
+    {
+        return Err(format!(
+            "CloudFront Function {name}: KeyValueStore associations are not modelled"
+        ));
+    }
+    let code = cf
+        .get_function()
+        .name(&name)
+        .stage(aws_sdk_cloudfront::types::FunctionStage::Live)
+        .send()
+        .await
+        .map_err(|e| format!("CloudFront Function {name}: {}", aws_message(&e)))?;
+    let etag = code.e_tag().unwrap_or_default().to_string();
+    let bytes = code.function_code().map(|b| b.as_ref().to_vec()).unwrap_or_default();
+    if bytes.len() > MAX_CODE_BYTES {
+        return Err(format!(
+            "CloudFront Function {name}: its code is {} bytes, over CloudFront's 10 KB",
+            bytes.len()
+        ));
+    }
+    let code = String::from_utf8(bytes).map_err(|_| format!("CloudFront Function {name}: its code is not UTF-8"))?;
+    if code.contains("require('cloudfront')")
+        || code.contains("from 'cloudfront'")
+        || code.contains("from \"cloudfront\"")
+    {
+        return Err(format!(
+            "CloudFront Function {name}: the cloudfront module (KeyValueStore) is not modelled"
+        ));
+    }
+    Ok(CloudFrontFunction {
+        name,
+        arn: arn.to_string(),
+        runtime,
+        etag,
+        code,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_domains() {
+        assert_eq!(
+            s3_bucket("site-assets.s3.eu-west-1.amazonaws.com"),
+            Some(("site-assets".into(), "eu-west-1".into()))
+        );
+        assert_eq!(
+            s3_bucket("a.b.s3.amazonaws.com"),
+            Some(("a.b".into(), "us-east-1".into()))
+        );
+        assert_eq!(
+            s3_bucket("x.s3-eu-west-1.amazonaws.com"),
+            Some(("x".into(), "eu-west-1".into()))
+        );
+        assert_eq!(s3_bucket("x.s3-website-eu-west-1.amazonaws.com"), None);
+        assert_eq!(
+            function_url_region("abc.lambda-url.eu-west-1.on.aws").as_deref(),
+            Some("eu-west-1")
+        );
+        assert!(function_url_region("abc.execute-api.eu-west-1.amazonaws.com").is_none());
+        assert!(is_loopback("127.0.0.1") && !is_loopback("example.com"));
+    }
+}

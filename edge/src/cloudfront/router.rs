@@ -1,0 +1,569 @@
+//! One viewer request through a distribution, in CloudFront's order: behaviour by path, allowed methods,
+//! viewer-request function, cache lookup, origin request (only what the policies forward, Host, custom
+//! headers, X-Forwarded-For, Via), origin, cache store, custom error responses, response headers policy,
+//! viewer-response function, X-Cache and Age.
+//!
+//! AWS: CloudFront Developer Guide, "Values that you specify when you create or update a distribution"
+//! (allowed and cached methods: a method not allowed is answered 403), "How CloudFront processes HTTP
+//! requests" and "Request and response behavior for custom origins" (Host is the origin's domain unless
+//! forwarded; `User-Agent` becomes `Amazon CloudFront` unless forwarded; the viewer's address is appended to
+//! `X-Forwarded-For`; `Via` and `X-Amz-Cf-Id` are added; hop-by-hop headers are removed; `Content-Length`,
+//! `Content-Type`, `Content-MD5` and `Range` always reach the origin, and `Authorization` does for methods
+//! other than GET and HEAD), "Add custom headers to origin requests" (they override a viewer's header of the
+//! same name), "Generate custom error responses", "Cache key" (the cache key holds the values the cache
+//! policy names; Accept-Encoding is normalised to gzip/br when the policy enables compression).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+
+use super::cache::{time_to_live, Cache};
+use super::distribution::{Behavior, Distribution, Origin, OriginKind};
+use super::function_events;
+use super::functions::FunctionWorker;
+use crate::access_log::{AccessLog, LogLine};
+use crate::origins::function_url::Failure;
+use crate::origins::{full, Body, BoxError, OriginRequest, OriginResponse};
+
+pub struct Edge {
+    pub distribution: Distribution,
+    pub cache: Arc<Cache>,
+    pub functions: Option<FunctionWorker>,
+    pub log: AccessLog,
+}
+
+/// How the response came about, for `X-Cache` and the access log's edge result type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultType {
+    Hit,
+    RefreshHit,
+    Miss,
+    Error,
+    FunctionGeneratedResponse,
+}
+
+impl ResultType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResultType::Hit => "Hit",
+            ResultType::RefreshHit => "RefreshHit",
+            ResultType::Miss => "Miss",
+            ResultType::Error => "Error",
+            ResultType::FunctionGeneratedResponse => "FunctionGeneratedResponse",
+        }
+    }
+}
+
+const HOP_BY_HOP: [&str; 9] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "expect",
+];
+const ALWAYS_FORWARDED: [&str; 4] = ["content-length", "content-type", "content-md5", "range"];
+
+impl Edge {
+    pub async fn handle(self: Arc<Self>, req: Request<Incoming>, client: SocketAddr) -> Response<Body> {
+        let started = Instant::now();
+        let (parts, body) = req.into_parts();
+        let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        let mut line = LogLine::new(&parts, client, body.len());
+        let viewer_ip = client.ip().to_string();
+        let (status, mut headers, out_body, result) = self
+            .process(parts.method.clone(), parts.uri, parts.headers, body, &viewer_ip)
+            .await;
+        let request_id = format!("{:x}", fastrand::u128(..));
+        headers.insert("x-cache", hv(&format!("{} from cloudfront", result.as_str())));
+        headers.insert(
+            "via",
+            hv(&format!("1.1 {}.cloudfront.net (CloudFront)", &request_id[..16])),
+        );
+        headers.insert("x-amz-cf-pop", HeaderValue::from_static("LOCAL1-P1"));
+        headers.insert("x-amz-cf-id", hv(&request_id));
+        line.finish(status, &headers, result.as_str(), &request_id, started.elapsed());
+        self.log.write(&line);
+        let mut response = Response::new(out_body);
+        *response.status_mut() = status;
+        *response.headers_mut() = headers;
+        response
+    }
+
+    async fn process(
+        &self,
+        method: Method,
+        uri: http::Uri,
+        headers: HeaderMap,
+        body: Bytes,
+        viewer_ip: &str,
+    ) -> (StatusCode, HeaderMap, Body, ResultType) {
+        let dist = &self.distribution;
+        let mut path = uri.path().to_string();
+        let mut query = uri.query().unwrap_or("").to_string();
+        let behavior = dist.behavior_for(&path);
+        if !behavior.allowed_methods.contains(&method) {
+            return error_page(StatusCode::FORBIDDEN, "This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests.");
+        }
+        if path == "/" {
+            if let Some(root) = &dist.default_root_object {
+                path = format!("/{root}");
+            }
+        }
+        let mut headers = headers;
+        if let Some(function) = &behavior.viewer_request {
+            let Some(worker) = &self.functions else {
+                return error_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The CloudFront function could not run.",
+                );
+            };
+            let request = function_events::request_object(method.as_str(), &path, &query, &headers);
+            let event = function_events::event(&dist.id, &dist.domain_name, "viewer-request", viewer_ip, request, None);
+            match worker.run(function, event).await {
+                Ok(result) if result.get("statusCode").is_some() => {
+                    return match function_events::apply_response(&result) {
+                        Ok((status, headers, body)) => {
+                            (status, headers, full(body), ResultType::FunctionGeneratedResponse)
+                        }
+                        Err(e) => function_failed(&function.name, &e),
+                    };
+                }
+                Ok(result) => match function_events::apply_request(&result) {
+                    Ok((u, q, h)) => {
+                        path = u;
+                        query = q;
+                        headers = h;
+                    }
+                    Err(e) => return function_failed(&function.name, &e),
+                },
+                Err(e) => return function_failed(&function.name, &e),
+            }
+        }
+
+        let cacheable = behavior.cached_methods.contains(&method) && matches!(method, Method::GET | Method::HEAD);
+        let key = cache_key(behavior, &dist.domain_name, &path, &query, &headers);
+        let mut revalidating = None;
+        if cacheable {
+            if let Some(entry) = self.cache.get(&path, &key) {
+                if entry.fresh() {
+                    let mut h = entry.headers.clone();
+                    h.insert("age", hv(&entry.age().as_secs().to_string()));
+                    let not_modified = headers
+                        .get("if-none-match")
+                        .zip(entry.headers.get("etag"))
+                        .is_some_and(|(a, b)| a == b);
+                    let (status, body) = if not_modified {
+                        (StatusCode::NOT_MODIFIED, Bytes::new())
+                    } else if method == Method::HEAD {
+                        (entry.status, Bytes::new())
+                    } else {
+                        (entry.status, entry.body.clone())
+                    };
+                    let (status, h, body) = self
+                        .finish(behavior, status, h, full(body), viewer_ip, &method, &path, &query)
+                        .await;
+                    return (status, h, body, ResultType::Hit);
+                }
+                if entry.validators() != (None, None) {
+                    revalidating = Some(entry);
+                }
+            }
+        }
+
+        let Some(origin) = dist.origins.get(&behavior.origin).cloned() else {
+            return error_page(StatusCode::BAD_GATEWAY, "The origin of this behaviour is not defined.");
+        };
+        let mut origin_request =
+            self.origin_request(behavior, &origin, &method, &path, &query, &headers, body, viewer_ip);
+        if let Some(entry) = &revalidating {
+            let (etag, last_modified) = entry.validators();
+            if let Some(v) = etag {
+                origin_request.headers.insert("if-none-match", hv(&v));
+            }
+            if let Some(v) = last_modified {
+                origin_request.headers.insert("if-modified-since", hv(&v));
+            }
+        }
+        let response = match &origin.kind {
+            OriginKind::S3(s3) => s3.fetch(&origin_request, &dist.arn, &dist.account).await,
+            OriginKind::Http(server) => server.fetch(origin_request).await,
+            OriginKind::FunctionUrl(url) => {
+                let signed = origin.origin_access_control.then_some(dist.arn.as_str());
+                match url.fetch(origin_request, signed).await {
+                    Ok(r) => r,
+                    Err((_lambda_answer, failure)) => {
+                        let name = url.pool.spec().name.clone();
+                        match failure {
+                            Failure::Function(e) => eprintln!("nextstack-edge: function {name} failed: {e}"),
+                            Failure::Invoke(e) => eprintln!("nextstack-edge: function {name} not invoked: {e}"),
+                        }
+                        return error_page(StatusCode::BAD_GATEWAY, "The origin (a Lambda function URL) could not answer. CloudFront wasn't able to connect to the origin or the origin returned an error.");
+                    }
+                }
+            }
+        };
+
+        // An expired entry the origin confirms is still good: served again, its life renewed.
+        if let Some(entry) = revalidating {
+            if response.status == StatusCode::NOT_MODIFIED {
+                let ttl = time_to_live(
+                    entry.status,
+                    &response_headers_merged(&entry.headers, &response.headers),
+                    &behavior.cache,
+                    SystemTime::now(),
+                )
+                .unwrap_or(0);
+                self.cache.refresh(&path, &key, Duration::from_secs(ttl));
+                let body = if method == Method::HEAD {
+                    Bytes::new()
+                } else {
+                    entry.body.clone()
+                };
+                let (status, h, body) = self
+                    .finish(
+                        behavior,
+                        entry.status,
+                        entry.headers.clone(),
+                        full(body),
+                        viewer_ip,
+                        &method,
+                        &path,
+                        &query,
+                    )
+                    .await;
+                return (status, h, body, ResultType::RefreshHit);
+            }
+        }
+
+        let OriginResponse {
+            status,
+            headers: mut resp_headers,
+            body: resp_body,
+        } = response;
+        for h in HOP_BY_HOP {
+            resp_headers.remove(h);
+        }
+        let result = if status.is_client_error() || status.is_server_error() {
+            ResultType::Error
+        } else {
+            ResultType::Miss
+        };
+        let ttl = if cacheable && method == Method::GET {
+            time_to_live(status, &resp_headers, &behavior.cache, SystemTime::now())
+        } else {
+            None
+        };
+        let body = match ttl {
+            Some(ttl) => tee_into_cache(self, &path, &key, status, resp_headers.clone(), resp_body, ttl),
+            None => resp_body,
+        };
+
+        if let Some(custom) = dist.custom_errors.iter().find(|e| e.code == status.as_u16()) {
+            if let Some(page) = &custom.page_path {
+                let page_response = Box::pin(self.process(
+                    Method::GET,
+                    page.parse().unwrap_or_default(),
+                    HeaderMap::new(),
+                    Bytes::new(),
+                    viewer_ip,
+                ))
+                .await;
+                let code = custom
+                    .response_code
+                    .and_then(|c| StatusCode::from_u16(c).ok())
+                    .unwrap_or(status);
+                return (code, page_response.1, page_response.2, result);
+            }
+        }
+        let (status, h, body) = self
+            .finish(behavior, status, resp_headers, body, viewer_ip, &method, &path, &query)
+            .await;
+        (status, h, body, result)
+    }
+
+    /// The response headers policy and the viewer-response function.
+    #[allow(clippy::too_many_arguments)]
+    async fn finish(
+        &self,
+        behavior: &Behavior,
+        status: StatusCode,
+        mut headers: HeaderMap,
+        body: Body,
+        viewer_ip: &str,
+        method: &Method,
+        path: &str,
+        query: &str,
+    ) -> (StatusCode, HeaderMap, Body) {
+        if let Some(policy) = &behavior.response_headers {
+            for name in &policy.remove {
+                headers.remove(name.as_str());
+            }
+            for h in &policy.headers {
+                let Ok(name) = HeaderName::from_bytes(h.name.as_bytes()) else {
+                    continue;
+                };
+                if h.override_origin || !headers.contains_key(&name) {
+                    headers.insert(name, hv(&h.value));
+                }
+            }
+        }
+        let (Some(function), Some(worker)) = (&behavior.viewer_response, &self.functions) else {
+            return (status, headers, body);
+        };
+        let request = function_events::request_object(method.as_str(), path, query, &HeaderMap::new());
+        let response = function_events::response_object(status, &headers);
+        let event = function_events::event(
+            &self.distribution.id,
+            &self.distribution.domain_name,
+            "viewer-response",
+            viewer_ip,
+            request,
+            Some(response),
+        );
+        match worker
+            .run(function, event)
+            .await
+            .and_then(|r| function_events::apply_response(&r))
+        {
+            Ok((status, headers, _)) => (status, headers, body),
+            Err(e) => {
+                let (s, h, b, _) = function_failed(&function.name, &e);
+                (s, h, b)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn origin_request(
+        &self,
+        behavior: &Behavior,
+        origin: &Origin,
+        method: &Method,
+        path: &str,
+        query: &str,
+        viewer: &HeaderMap,
+        body: Bytes,
+        viewer_ip: &str,
+    ) -> OriginRequest {
+        let orp = behavior.origin_request.as_ref();
+        let forwarded = |name: &str| {
+            behavior.cache.headers.contains(name)
+                || orp.is_some_and(|p| p.headers.includes(name))
+                || ALWAYS_FORWARDED.contains(&name)
+                || (name == "authorization" && !matches!(*method, Method::GET | Method::HEAD))
+        };
+        let mut headers = HeaderMap::new();
+        for (name, value) in viewer {
+            let n = name.as_str();
+            if HOP_BY_HOP.contains(&n) || matches!(n, "cookie" | "host" | "x-forwarded-for" | "via" | "accept-encoding")
+            {
+                continue;
+            }
+            if forwarded(n) {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        let host = if forwarded("host") {
+            viewer
+                .get("host")
+                .cloned()
+                .unwrap_or_else(|| hv(&self.distribution.domain_name))
+        } else {
+            hv(&origin.domain)
+        };
+        headers.insert("host", host);
+        let cookies = orp
+            .map(|p| behavior.cache.cookies.union(&p.cookies))
+            .unwrap_or_else(|| behavior.cache.cookies.clone());
+        let kept: Vec<&str> = viewer
+            .get_all("cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .map(str::trim)
+            .filter(|c| !c.is_empty() && cookies.includes(c.split('=').next().unwrap_or("")))
+            .collect();
+        if !kept.is_empty() {
+            headers.insert("cookie", hv(&kept.join("; ")));
+        }
+        if !forwarded("user-agent") {
+            headers.insert("user-agent", HeaderValue::from_static("Amazon CloudFront"));
+        }
+        if let Some(ae) = normalised_accept_encoding(behavior, viewer) {
+            headers.insert("accept-encoding", hv(ae));
+        }
+        let xff = match viewer.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+            Some(prev) => format!("{prev}, {viewer_ip}"),
+            None => viewer_ip.to_string(),
+        };
+        headers.insert("x-forwarded-for", hv(&xff));
+        headers.insert("via", hv("2.0 local.cloudfront.net (CloudFront)"));
+        headers.insert("x-amz-cf-id", hv(&format!("{:x}", fastrand::u128(..))));
+        for (name, value) in &origin.custom_headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        let queries = orp
+            .map(|p| behavior.cache.query_strings.union(&p.query_strings))
+            .unwrap_or_else(|| behavior.cache.query_strings.clone());
+        let query: Vec<&str> = query
+            .split('&')
+            .filter(|p| !p.is_empty() && queries.includes(p.split('=').next().unwrap_or("")))
+            .collect();
+        if body.is_empty() {
+            headers.remove("content-length");
+        }
+        OriginRequest {
+            method: method.clone(),
+            path: format!("{}{}", origin.path, path),
+            query: query.join("&"),
+            headers,
+            body,
+        }
+    }
+}
+
+/// The cache key: the distribution, the path, and the values the cache policy names.
+fn cache_key(behavior: &Behavior, domain: &str, path: &str, query: &str, headers: &HeaderMap) -> String {
+    let policy = &behavior.cache;
+    let mut key = String::new();
+    let host = if policy.headers.contains("host") {
+        headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or(domain)
+    } else {
+        domain
+    };
+    key.push_str(host);
+    key.push_str(path);
+    let mut params: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && policy.query_strings.includes(p.split('=').next().unwrap_or("")))
+        .collect();
+    params.sort_unstable();
+    key.push('?');
+    key.push_str(&params.join("&"));
+    for name in &policy.headers {
+        let values: Vec<&str> = headers
+            .get_all(name.as_str())
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        key.push_str(&format!("|{name}={}", values.join(",")));
+    }
+    let mut cookies: Vec<&str> = headers
+        .get_all("cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && policy.cookies.includes(c.split('=').next().unwrap_or("")))
+        .collect();
+    cookies.sort_unstable();
+    key.push_str(&format!("|cookies={}", cookies.join(";")));
+    if let Some(ae) = normalised_accept_encoding(behavior, headers) {
+        key.push_str(&format!("|ae={ae}"));
+    }
+    key
+}
+
+/// CloudFront's normalised Accept-Encoding when the cache policy enables compression, else none.
+fn normalised_accept_encoding(behavior: &Behavior, headers: &HeaderMap) -> Option<&'static str> {
+    let policy = &behavior.cache;
+    if !policy.accept_encoding_gzip && !policy.accept_encoding_brotli {
+        return None;
+    }
+    let sent = headers
+        .get("accept-encoding")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let has = |e: &str| sent.split(',').any(|p| p.split(';').next().unwrap_or("").trim() == e);
+    match (
+        policy.accept_encoding_brotli && has("br"),
+        policy.accept_encoding_gzip && has("gzip"),
+    ) {
+        (true, true) => Some("br,gzip"),
+        (true, false) => Some("br"),
+        (false, true) => Some("gzip"),
+        _ => None,
+    }
+}
+
+fn response_headers_merged(old: &HeaderMap, new: &HeaderMap) -> HeaderMap {
+    let mut merged = old.clone();
+    for (k, v) in new {
+        merged.insert(k.clone(), v.clone());
+    }
+    merged
+}
+
+/// Passes the body on while keeping a copy; when it has all arrived, the copy goes into the cache.
+fn tee_into_cache(
+    edge: &Edge,
+    path: &str,
+    key: &str,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Body,
+    ttl: u64,
+) -> Body {
+    let cache = edge.cache.clone();
+    let (path, key) = (path.to_string(), key.to_string());
+    let state = (body, BytesMut::new(), Some((path, key, status, headers)));
+    let stream = futures::stream::unfold(state, move |(mut body, mut copy, mut meta)| {
+        let cache = cache.clone();
+        async move {
+            match body.frame().await {
+                Some(Ok(frame)) => {
+                    if let Some(data) = frame.data_ref() {
+                        copy.extend_from_slice(data);
+                    }
+                    Some((Ok::<_, BoxError>(frame), (body, copy, meta)))
+                }
+                Some(Err(e)) => Some((Err(e), (body, copy, None))),
+                None => {
+                    if let Some((path, key, status, headers)) = meta.take() {
+                        cache.put(&path, &key, status, headers, copy.freeze(), Duration::from_secs(ttl));
+                    }
+                    None
+                }
+            }
+        }
+    });
+    http_body_util::StreamBody::new(stream).boxed()
+}
+
+fn hv(s: &str) -> HeaderValue {
+    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("-"))
+}
+
+fn function_failed(name: &str, error: &str) -> (StatusCode, HeaderMap, Body, ResultType) {
+    eprintln!("nextstack-edge: CloudFront Function {name} failed: {error}");
+    error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The CloudFront function associated with the CloudFront distribution is invalid or could not run.",
+    )
+}
+
+/// CloudFront's own error page.
+pub fn error_page(status: StatusCode, message: &str) -> (StatusCode, HeaderMap, Body, ResultType) {
+    let body = format!(
+        "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\" \"http://www.w3.org/TR/html4/loose.dtd\">\n\
+<HTML><HEAD><META HTTP-EQUIV=\"Content-Type\" CONTENT=\"text/html; charset=iso-8859-1\">\n\
+<TITLE>ERROR: The request could not be satisfied</TITLE>\n</HEAD><BODY>\n<H1>{} ERROR</H1>\n\
+<H2>The request could not be satisfied.</H2>\n<HR noshade size=\"1px\">\n{message}\n<BR clear=\"all\">\n\
+<HR noshade size=\"1px\">\n<PRE>\nGenerated by cloudfront (CloudFront)\n</PRE>\n<ADDRESS>\n</ADDRESS>\n</BODY></HTML>",
+        status.as_u16()
+    );
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("text/html"));
+    headers.insert("server", HeaderValue::from_static("CloudFront"));
+    (status, headers, full(Bytes::from(body)), ResultType::Error)
+}

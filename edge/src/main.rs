@@ -1,0 +1,171 @@
+//! `nextstack-edge serve --distribution-id ID [--endpoint URL] [--listen ADDR]`
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use nextstack_edge::cloudfront::cache::Cache;
+use nextstack_edge::cloudfront::functions::FunctionWorker;
+use nextstack_edge::cloudfront::router::Edge;
+use nextstack_edge::cloudfront::{distribution, invalidations};
+use nextstack_edge::endpoint::Aws;
+use nextstack_edge::lambda::pool::Launcher;
+use nextstack_edge::{access_log::AccessLog, runtime, server};
+
+#[derive(Parser)]
+#[command(
+    name = "nextstack-edge",
+    version,
+    about = "Serves a deployed layout from an AWS endpoint on 127.0.0.1, the way AWS would"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve one CloudFront distribution.
+    Serve {
+        /// The distribution's id.
+        #[arg(long)]
+        distribution_id: String,
+        /// The AWS endpoint holding the deployment (an emulator's URL).
+        #[arg(long, env = "AWS_ENDPOINT_URL")]
+        endpoint: String,
+        /// Where to listen (port 0: any free port).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: SocketAddr,
+        /// The Node.js that runs functions built for this machine's CPU.
+        #[arg(long, default_value = "node")]
+        node: String,
+        /// A command that runs an arm64 Node.js here (e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu /opt/node-arm64/bin/node"),
+        /// for functions whose packages carry arm64 native modules.
+        #[arg(long, env = "NEXTSTACK_EDGE_NODE_ARM64")]
+        node_arm64: Option<String>,
+        /// Execution environments per function at most (reserved concurrency lowers it).
+        #[arg(long, default_value_t = 8)]
+        max_environments: usize,
+        /// How often invalidations are looked for.
+        #[arg(long, default_value = "1s", value_parser = parse_duration)]
+        invalidation_poll: Duration,
+    },
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration like 500ms or 2s"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" | "" => Ok(Duration::from_secs(n)),
+        _ => Err(format!("'{s}' is not a duration like 500ms or 2s")),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let Command::Serve {
+        distribution_id,
+        endpoint,
+        listen,
+        node,
+        node_arm64,
+        max_environments,
+        invalidation_poll,
+    } = cli.command;
+    if let Err(e) = serve(
+        distribution_id,
+        endpoint,
+        listen,
+        node,
+        node_arm64,
+        max_environments,
+        invalidation_poll,
+    )
+    .await
+    {
+        eprintln!("nextstack-edge: error: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn serve(
+    distribution_id: String,
+    endpoint: String,
+    listen: SocketAddr,
+    node: String,
+    node_arm64: Option<String>,
+    max_environments: usize,
+    invalidation_poll: Duration,
+) -> Result<(), String> {
+    if !listen.ip().is_loopback() {
+        return Err(format!(
+            "--listen {listen}: nextstack-edge serves on loopback addresses only"
+        ));
+    }
+    let cache_dir: PathBuf = runtime::cache_dir();
+    let rt = runtime::install(&cache_dir)
+        .map_err(|e| format!("writing the runtime files under {}: {e}", cache_dir.display()))?;
+    let aws = Aws::connect(&endpoint).await;
+    let launcher = Arc::new(Launcher {
+        node: vec![node.clone()],
+        node_arm64: node_arm64.map(|c| c.split_whitespace().map(str::to_string).collect()),
+        bootstrap: rt.bootstrap,
+        endpoint: aws.endpoint.clone(),
+        credentials: aws.credentials().await,
+        max_environments: max_environments.max(1),
+    });
+    let dist = distribution::load(&aws, &distribution_id, launcher, &cache_dir.join("code")).await?;
+    if let Some(acl) = &dist.web_acl_id {
+        eprintln!("nextstack-edge: note: web ACL {acl} is not evaluated (AWS WAF is not modelled; see docs/edge.md)");
+    }
+    let uses_functions = dist
+        .behaviors
+        .iter()
+        .any(|b| b.viewer_request.is_some() || b.viewer_response.is_some());
+    let functions = if uses_functions {
+        Some(
+            FunctionWorker::start(&node, &rt.function_worker)
+                .map_err(|e| format!("starting {node} for CloudFront Functions: {e}"))?,
+        )
+    } else {
+        None
+    };
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("--listen {listen}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let cache = Arc::new(Cache::default());
+    tokio::spawn(invalidations::follow(
+        aws.cloudfront(),
+        distribution_id.clone(),
+        cache.clone(),
+        invalidation_poll,
+    ));
+    let edge = Arc::new(Edge {
+        distribution: dist,
+        cache,
+        functions,
+        log: AccessLog::default(),
+    });
+    println!("nextstack-edge: serving http://{addr} ({distribution_id})");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    tokio::select! {
+        _ = server::serve(listener, edge) => Ok(()),
+        _ = shutdown() => Ok(()),
+    }
+}
+
+async fn shutdown() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term.recv() => {},
+    }
+}

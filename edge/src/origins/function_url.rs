@@ -1,0 +1,405 @@
+//! A Lambda function URL as an origin: the request becomes a payload format 2.0 event, the function's
+//! answer becomes the HTTP response, buffered or streamed.
+//!
+//! AWS: Lambda Developer Guide, "Invoking Lambda function URLs" (request payload: lower-case `headers` with
+//! repeated values joined by commas, `cookies` apart, `rawPath`, `rawQueryString`, `queryStringParameters`,
+//! `isBase64Encoded` for binary bodies; response: `statusCode`, `headers`, `cookies`, `body`,
+//! `isBase64Encoded`, or any other JSON taken as a 200 `application/json` body; an error in the function is
+//! `502 Internal Server Error`), "Response streaming" (the `application/vnd.awslambda.http-integration-response`
+//! prelude: JSON metadata, then eight NUL bytes, then the body), and "Control access to Lambda function
+//! URLs" (`AWS_IAM`: only signed callers the resource policy allows for `lambda:InvokeFunctionUrl`).
+//! CloudFront Developer Guide, "Restrict access to an AWS Lambda function URL origin": "If you use PUT or
+//! POST methods with your Lambda function URL, your users must compute the SHA256 of the body and include
+//! the payload hash value of the request body in the x-amz-content-sha256 header when sending the request
+//! to CloudFront. Lambda doesn't support unsigned payloads."
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use base64::Engine;
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use http_body_util::BodyExt;
+use percent_encoding::percent_decode_str;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::{full, Body, BoxError, OriginRequest, OriginResponse};
+use crate::iam;
+use crate::lambda::pool::{InvokeError, Pool};
+use crate::lambda::{FunctionError, Outcome};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthType {
+    AwsIam,
+    None,
+}
+
+pub struct FunctionUrlOrigin {
+    /// `<url-id>.lambda-url.<region>.on.aws`
+    pub domain: String,
+    pub auth: AuthType,
+    pub streaming: bool,
+    pub pool: Arc<Pool>,
+    /// The function's resource policy (`GetPolicy`), read at start.
+    pub resource_policy: Option<Value>,
+    pub account: String,
+}
+
+/// What went wrong on the way to the function, for the access log and the error page.
+pub enum Failure {
+    /// The function threw, timed out or crashed: Lambda's 502.
+    Function(FunctionError),
+    /// The function cannot run here or is throttled.
+    Invoke(InvokeError),
+}
+
+impl FunctionUrlOrigin {
+    pub async fn fetch(
+        &self,
+        request: OriginRequest,
+        signed_by_distribution: Option<&str>,
+    ) -> Result<OriginResponse, (OriginResponse, Failure)> {
+        if let Some(denied) = self.authorize(&request, signed_by_distribution) {
+            return Ok(denied);
+        }
+        let event = self.event(&request);
+        match self.pool.invoke(Bytes::from(event.to_string())).await {
+            Ok(Outcome::Response(payload)) => Ok(buffered_response(&payload)),
+            Ok(Outcome::Stream { content_type, body }) => {
+                Ok(streamed_response(content_type, body.map_err(Into::into).boxed()).await)
+            }
+            Ok(Outcome::Error(e)) => Err((internal_server_error(), Failure::Function(e))),
+            Err(e @ InvokeError::Throttled(_)) => Err((
+                OriginResponse::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "application/json",
+                    r#"{"Message":"Rate Exceeded."}"#,
+                ),
+                Failure::Invoke(e),
+            )),
+            Err(e) => Err((internal_server_error(), Failure::Invoke(e))),
+        }
+    }
+
+    /// `AWS_IAM`: the caller must be signed (CloudFront's OAC), allowed by the resource policy, and must have
+    /// sent the body's hash; Lambda answers 403 otherwise.
+    fn authorize(&self, request: &OriginRequest, signed_by: Option<&str>) -> Option<OriginResponse> {
+        if self.auth == AuthType::None {
+            return None;
+        }
+        let forbidden = |message: &str| {
+            let mut r = OriginResponse::new(
+                StatusCode::FORBIDDEN,
+                "application/json",
+                json!({"Message": message}).to_string(),
+            );
+            r.headers
+                .insert("x-amzn-errortype", HeaderValue::from_static("AccessDeniedException"));
+            r
+        };
+        let Some(distribution_arn) = signed_by else {
+            return Some(forbidden("Forbidden"));
+        };
+        let function_arn = self.pool.spec().arn.clone();
+        let context = [
+            ("AWS:SourceArn", distribution_arn),
+            ("AWS:SourceAccount", self.account.as_str()),
+            ("lambda:FunctionUrlAuthType", "AWS_IAM"),
+        ];
+        let allowed = self.resource_policy.as_ref().is_some_and(|p| {
+            iam::allows(
+                p,
+                &iam::Request {
+                    service: "cloudfront.amazonaws.com",
+                    action: "lambda:InvokeFunctionUrl",
+                    resource: &function_arn,
+                    context: &context,
+                },
+            )
+        });
+        if !allowed {
+            return Some(forbidden(
+                "Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html",
+            ));
+        }
+        if !request.body.is_empty() {
+            let want = hex::encode(Sha256::digest(&request.body));
+            let sent = request
+                .headers
+                .get("x-amz-content-sha256")
+                .and_then(|v| v.to_str().ok());
+            if sent != Some(want.as_str()) {
+                let mut r = OriginResponse::new(
+                    StatusCode::FORBIDDEN,
+                    "application/json",
+                    json!({"message": "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."}).to_string(),
+                );
+                r.headers.insert(
+                    "x-amzn-errortype",
+                    HeaderValue::from_static("InvalidSignatureException"),
+                );
+                return Some(r);
+            }
+        }
+        None
+    }
+
+    /// The payload format 2.0 event.
+    fn event(&self, request: &OriginRequest) -> Value {
+        let mut headers = Map::new();
+        let mut cookies: Vec<Value> = Vec::new();
+        for name in request.headers.keys() {
+            let values: Vec<&str> = request
+                .headers
+                .get_all(name)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            if name == http::header::COOKIE {
+                for v in values {
+                    cookies.extend(
+                        v.split(';')
+                            .map(str::trim)
+                            .filter(|c| !c.is_empty())
+                            .map(|c| Value::String(c.into())),
+                    );
+                }
+                continue;
+            }
+            headers.insert(name.as_str().to_string(), Value::String(values.join(",")));
+        }
+        let mut params = Map::new();
+        for pair in request.query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |s: &str| percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().to_string();
+            let (k, v) = (decode(k), decode(v));
+            match params.get_mut(&k) {
+                Some(Value::String(existing)) => {
+                    existing.push(',');
+                    existing.push_str(&v);
+                }
+                _ => {
+                    params.insert(k, Value::String(v));
+                }
+            }
+        }
+        let content_type = request
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let (body, base64) = if request.body.is_empty() {
+            (Value::Null, false)
+        } else {
+            match std::str::from_utf8(&request.body) {
+                Ok(text) if is_text(content_type) => (Value::String(text.into()), false),
+                _ => (
+                    Value::String(base64::engine::general_purpose::STANDARD.encode(&request.body)),
+                    true,
+                ),
+            }
+        };
+        let url_id = self.domain.split('.').next().unwrap_or_default();
+        let now = SystemTime::now();
+        let epoch_ms = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let mut event = json!({
+            "version": "2.0",
+            "routeKey": "$default",
+            "rawPath": request.path,
+            "rawQueryString": request.query,
+            "headers": headers,
+            "requestContext": {
+                "accountId": if self.auth == AuthType::AwsIam { self.account.as_str() } else { "anonymous" },
+                "apiId": url_id,
+                "domainName": self.domain,
+                "domainPrefix": url_id,
+                "http": {
+                    "method": request.method.as_str(),
+                    "path": request.path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "127.0.0.1",
+                    "userAgent": request.headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("Amazon CloudFront"),
+                },
+                "requestId": format!("{:032x}", fastrand::u128(..)),
+                "routeKey": "$default",
+                "stage": "$default",
+                "time": httpdate::fmt_http_date(now),
+                "timeEpoch": epoch_ms,
+            },
+            "isBase64Encoded": base64,
+        });
+        if !cookies.is_empty() {
+            event["cookies"] = Value::Array(cookies);
+        }
+        if !params.is_empty() {
+            event["queryStringParameters"] = Value::Object(params);
+        }
+        if !body.is_null() {
+            event["body"] = body;
+        }
+        event
+    }
+}
+
+fn is_text(content_type: &str) -> bool {
+    let ct = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    ct.starts_with("text/")
+        || ct.ends_with("+json")
+        || ct.ends_with("+xml")
+        || matches!(
+            ct.as_str(),
+            "application/json" | "application/xml" | "application/javascript" | "application/x-www-form-urlencoded"
+        )
+}
+
+fn internal_server_error() -> OriginResponse {
+    let mut r = OriginResponse::new(
+        StatusCode::BAD_GATEWAY,
+        "application/json",
+        r#"{"Message":"Internal Server Error"}"#,
+    );
+    r.headers.insert(
+        "x-amzn-errortype",
+        HeaderValue::from_static("InternalServerErrorException"),
+    );
+    r
+}
+
+/// The response a buffered function's payload describes.
+pub fn buffered_response(payload: &[u8]) -> OriginResponse {
+    let value: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);
+    let Some(obj) = value.as_object().filter(|o| o.contains_key("statusCode")) else {
+        return OriginResponse::new(StatusCode::OK, "application/json", Bytes::copy_from_slice(payload));
+    };
+    let (status, headers) = metadata(obj);
+    let body = match obj.get("body") {
+        Some(Value::String(s)) if obj.get("isBase64Encoded").and_then(Value::as_bool) == Some(true) => {
+            Bytes::from(base64::engine::general_purpose::STANDARD.decode(s).unwrap_or_default())
+        }
+        Some(Value::String(s)) => Bytes::from(s.clone()),
+        Some(Value::Null) | None => Bytes::new(),
+        Some(other) => Bytes::from(other.to_string()),
+    };
+    OriginResponse {
+        status,
+        headers,
+        body: full(body),
+    }
+}
+
+/// Status and headers (with `cookies` as `Set-Cookie`) from a response object or a streaming prelude.
+fn metadata(obj: &Map<String, Value>) -> (StatusCode, HeaderMap) {
+    let status = obj
+        .get("statusCode")
+        .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
+        .and_then(|c| StatusCode::from_u16(c as u16).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut headers = HeaderMap::new();
+    if let Some(Value::Object(h)) = obj.get("headers") {
+        for (k, v) in h {
+            let value = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(&value)) {
+                headers.append(name, value);
+            }
+        }
+    }
+    if let Some(Value::Array(cookies)) = obj.get("cookies") {
+        for c in cookies.iter().filter_map(Value::as_str) {
+            if let Ok(v) = HeaderValue::from_str(c) {
+                headers.append(http::header::SET_COOKIE, v);
+            }
+        }
+    }
+    (status, headers)
+}
+
+const HTTP_INTEGRATION: &str = "application/vnd.awslambda.http-integration-response";
+
+/// A streamed response: with the HTTP integration content type, the prelude (metadata, eight NUL bytes)
+/// comes first; otherwise the whole stream is a 200 body of the given type.
+pub async fn streamed_response(content_type: Option<String>, mut body: Body) -> OriginResponse {
+    if content_type.as_deref() != Some(HTTP_INTEGRATION) {
+        let mut headers = HeaderMap::new();
+        if let Some(v) = content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            headers.insert(http::header::CONTENT_TYPE, v);
+        }
+        return OriginResponse {
+            status: StatusCode::OK,
+            headers,
+            body,
+        };
+    }
+    let mut buffered = BytesMut::new();
+    loop {
+        if let Some(at) = buffered.windows(8).position(|w| w == [0u8; 8]) {
+            let prelude: Value = serde_json::from_slice(&buffered[..at]).unwrap_or(Value::Null);
+            let rest = buffered.split_off(at + 8).freeze();
+            let (status, headers) = prelude
+                .as_object()
+                .map(metadata)
+                .unwrap_or((StatusCode::OK, HeaderMap::new()));
+            let first = futures::stream::once(async move { Ok::<_, BoxError>(hyper::body::Frame::data(rest)) });
+            let tail = futures::stream::unfold(body, |mut b| async move { b.frame().await.map(|f| (f, b)) });
+            let stream = futures::StreamExt::chain(first, tail);
+            return OriginResponse {
+                status,
+                headers,
+                body: http_body_util::StreamBody::new(stream).boxed(),
+            };
+        }
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    buffered.extend_from_slice(&data);
+                }
+            }
+            Some(Err(_)) | None => {
+                // No prelude at all: Lambda answers 502 to the caller.
+                return internal_server_error();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_object_and_a_bare_json_value() {
+        let r = buffered_response(
+            br#"{"statusCode":201,"headers":{"x-a":"1"},"cookies":["a=1","b=2"],"body":"aGk=","isBase64Encoded":true}"#,
+        );
+        assert_eq!(r.status, StatusCode::CREATED);
+        assert_eq!(r.headers.get_all("set-cookie").iter().count(), 2);
+        let bare = buffered_response(br#"{"ok":true}"#);
+        assert_eq!(bare.status, StatusCode::OK);
+        assert_eq!(bare.headers["content-type"], "application/json");
+    }
+
+    #[tokio::test]
+    async fn the_streaming_prelude_is_split_from_the_body() {
+        let chunks: Vec<Result<hyper::body::Frame<Bytes>, BoxError>> = vec![
+            Ok(hyper::body::Frame::data(Bytes::from_static(
+                b"{\"statusCode\":404,\"headers\":{\"content-type\":\"text/html\"}}\0\0\0\0",
+            ))),
+            Ok(hyper::body::Frame::data(Bytes::from_static(b"\0\0\0\0<h1>"))),
+            Ok(hyper::body::Frame::data(Bytes::from_static(b"gone</h1>"))),
+        ];
+        let body = http_body_util::StreamBody::new(futures::stream::iter(chunks)).boxed();
+        let r = streamed_response(Some(HTTP_INTEGRATION.into()), body).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(r.headers["content-type"], "text/html");
+        assert_eq!(
+            r.body.collect().await.unwrap().to_bytes(),
+            Bytes::from_static(b"<h1>gone</h1>")
+        );
+    }
+}

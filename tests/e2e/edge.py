@@ -1,0 +1,107 @@
+"""nextstack-edge for the tests: the real binary, serving a distribution that an apply left in moto.
+
+    with EdgeServer(binary, endpoint, distribution_id) as edge:
+        edge.url                      # http://127.0.0.1:PORT (what it printed on its first line)
+        edge.get("/about")            # urllib: (status, headers, body) without following redirects
+        edge.access_log()             # the access-log lines so far (CloudFront's standard fields, tab-separated)
+        edge.stderr()                 # what it and the functions it runs wrote to stderr
+
+A start that fails (the edge exits, or prints no serving line within the timeout) raises HarnessError with
+its stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import harness
+
+SERVING = re.compile(r"^nextstack-edge: serving (http://127\.0\.0\.1:\d+) \((\S+)\)$")
+
+# CloudFront's standard log fields (1-based), as nextstack-edge writes them.
+LOG_FIELDS = {"status": 9, "method": 6, "uri": 8, "query": 12, "result": 14, "time_taken": 19}
+
+
+class EdgeServer:
+    def __init__(self, binary: Path, endpoint: str, distribution_id: str, extra_args=(), env=None, timeout=120.0):
+        self.binary, self.endpoint, self.distribution_id = binary, endpoint, distribution_id
+        self.extra_args, self.env, self.timeout = list(extra_args), env or {}, timeout
+        self.url = None
+        self._out: list[str] = []
+        self._err: list[str] = []
+        self.proc = None
+
+    def start(self) -> "EdgeServer":
+        env = dict(os.environ)
+        env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1",
+                    "AWS_EC2_METADATA_DISABLED": "true"})
+        env.update(self.env)
+        cmd = [str(self.binary), "serve", "--distribution-id", self.distribution_id, "--endpoint", self.endpoint,
+               *self.extra_args]
+        self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, preexec_fn=harness._die_with_parent)
+        for stream, sink in ((self.proc.stdout, self._out), (self.proc.stderr, self._err)):
+            threading.Thread(target=self._pump, args=(stream, sink), daemon=True).start()
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self._out:
+                match = SERVING.match(self._out[0])
+                if not match:
+                    self.stop()
+                    raise harness.HarnessError("nextstack-edge's first line is not the serving line: %r" % self._out[0])
+                self.url = match.group(1)
+                return self
+            if self.proc.poll() is not None:
+                time.sleep(0.2)
+                raise harness.HarnessError("nextstack-edge exited with %s:\n%s" % (self.proc.returncode, self.stderr()))
+            time.sleep(0.05)
+        self.stop()
+        raise harness.HarnessError("nextstack-edge printed no serving line within %ss:\n%s" % (self.timeout, self.stderr()))
+
+    @staticmethod
+    def _pump(stream, sink):
+        for line in stream:
+            sink.append(line.rstrip("\n"))
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stderr(self) -> str:
+        return "\n".join(self._err)
+
+    def access_log(self) -> list[list[str]]:
+        return [line.split("\t") for line in self._out[1:]]
+
+    def get(self, path: str, method: str = "GET", headers=None, body: bytes | None = None):
+        """(status, headers, body) of one request, redirects not followed."""
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *a, **k):
+                return None
+
+        opener = urllib.request.build_opener(NoRedirect)
+        req = urllib.request.Request(self.url + path, data=body, method=method, headers=headers or {})
+        try:
+            with opener.open(req, timeout=60) as resp:
+                return resp.status, resp.headers, resp.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.headers, err.read()
