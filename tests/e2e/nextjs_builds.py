@@ -10,6 +10,9 @@ or lock file builds again; an unchanged one is reused across sessions and clones
 app directory, so builds are serialised with a file lock (pytest-xdist workers or a second checkout may ask at
 the same time). A failed build raises with build.sh's output: the tests that need a build fail, never skip.
 Treat the returned directories as read-only; copy one (copy_build) to change it.
+
+native_files(bundle) reads what architecture a function bundle's native code was built for, and elf_header(arch)
+makes a *.node file to plant in a copy, independently of the provider's own reader.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -99,6 +103,38 @@ def prune(keep: str) -> None:
     for entry in (CACHE_ROOT / "builds").iterdir():
         if entry.is_dir() and not entry.name.startswith(prefix):
             shutil.rmtree(entry, ignore_errors=True)
+
+
+ELF_MACHINES = {62: "x86_64", 183: "arm64"}
+PLATFORM_PACKAGE = re.compile(r"^sharp-(libvips-)?linux(musl)?-(x64|arm64)$")
+
+
+def elf_header(arch: str) -> bytes:
+    """The first 64 bytes of a little-endian ELF64 shared object for `arch` (x86_64 or arm64): enough for a reader
+    of e_machine, as a planted *.node file."""
+    machine = {a: m for m, a in ELF_MACHINES.items()}[arch]
+    return b"\x7fELF\x02\x01\x01" + bytes(9) + (3).to_bytes(2, "little") + machine.to_bytes(2, "little") + bytes(44)
+
+
+def native_files(bundle: Path) -> dict:
+    """{architecture: [relative paths]} of a bundle's native code, read independently of the provider: the ELF
+    e_machine of every *.node file and the architecture in the name of sharp's @img/sharp-[libvips-]linux-<arch>
+    directories (links followed)."""
+    found: dict = {}
+    for root, dirs, names in os.walk(bundle, followlinks=True):
+        here = Path(root)
+        for d in dirs:
+            m = PLATFORM_PACKAGE.match(d)
+            if here.name == "@img" and m:
+                arch = "x86_64" if m.group(3) == "x64" else "arm64"
+                found.setdefault(arch, []).append((here / d).relative_to(bundle).as_posix())
+        for name in names:
+            if name.endswith(".node"):
+                head = (here / name).read_bytes()[:20]
+                if head[:4] == b"\x7fELF":
+                    arch = ELF_MACHINES[int.from_bytes(head[18:20], "little")]
+                    found.setdefault(arch, []).append((here / name).relative_to(bundle).as_posix())
+    return found
 
 
 def copy_build(src: Path, dest: Path) -> Path:

@@ -144,6 +144,10 @@ def test_reads_a_real_build_and_zips_every_function_deterministically(terraform,
         assert zip_path.is_absolute() and zip_path.parent == zip_dir, f["zip_path"]
         assert f["zip_size"] == zip_path.stat().st_size, name
         assert f["source_code_hash"] == sha256_b64(zip_path) == hashes[name], name
+        # The architecture its native code was built for, read from the bundle's own binaries.
+        native = builds.native_files(bundle)
+        assert len(native) <= 1, "%s: the test build mixes architectures: %s" % (name, native)
+        assert f["native_architecture"] == next(iter(native), None), (name, native)
 
         # The zip holds exactly the bundle's files, byte for byte, sorted, with fixed times and modes.
         source = bundle_files(bundle)
@@ -154,6 +158,10 @@ def test_reads_a_real_build_and_zips_every_function_deterministically(terraform,
             assert data == content, "%s: %s differs from the bundle" % (name, rel)
             assert mode == stat.S_IFREG | (0o755 if executable else 0o644), "%s: %s has mode %o" % (name, rel, mode)
             assert date_time == (1980, 1, 1, 0, 0, 0) and extra == b"", "%s: %s carries a time" % (name, rel)
+    # sharp's binaries (the build insists on them: NEXTSTACK_REQUIRE_SHARP) bind the image function to one
+    # architecture, whichever npm installed; the functions without native code are bound to none.
+    assert got["functions"]["imageOptimizer"]["native_architecture"] in ("x86_64", "arm64")
+    assert got["functions"]["warmer"]["native_architecture"] is None
     server = zip_files(Path(got["functions"]["default"]["zip_path"]))
     assert len(server) > 1000, "the server bundle with its node_modules"
     assert any(mode & 0o100 for _, mode, _, _ in server.values()), "the executable bit is kept (a node_modules/.bin tool)"
@@ -248,6 +256,37 @@ def test_a_bad_build_dir_fails_at_plan_naming_the_path(terraform, nextjs_builds,
     result = tf.plan_fails(contains="%s: version: unknown OpenNext output version 9.0" % output_file)
     assert_at_build_dir(result)
     assert not (tmp_path / "zips").exists(), "nothing is zipped from a build that cannot be read"
+
+
+def test_a_bundle_with_native_code_for_both_architectures_fails_at_plan_naming_the_function_and_files(
+    terraform, nextjs_builds, tmp_path
+):
+    """A native module built for the other architecture beside the image function's sharp: Lambda can run the
+    function on neither, so the plan fails naming the function and a file of each architecture, before any zip is
+    written."""
+    build = builds.copy_build(nextjs_builds.get("b1"), tmp_path / "mixed" / ".open-next")
+    image = build / "image-optimization-function"
+    (arch, files), = builds.native_files(image).items()
+    sharp = next(f for f in files if f.endswith(".node"))
+    other = "x86_64" if arch == "arm64" else "arm64"
+    planted = image / "node_modules" / "nextstack-probe" / "build" / "Release" / "probe.node"
+    planted.parent.mkdir(parents=True)
+    planted.write_bytes(builds.elf_header(other))
+
+    tf = terraform(aws=False)
+    tf.write(config(build, tmp_path / "zips"))
+    result = tf.plan_fails(contains='function "imageOptimizer" mixes native code for two architectures')
+    text = " ".join((result.stdout + result.stderr).split())
+    for needle in (sharp, "is %s" % arch, "node_modules/nextstack-probe/build/Release/probe.node is %s" % other):
+        assert needle in text, "%r not in:\n%s" % (needle, text)
+    assert_at_build_dir(result)
+    assert not (tmp_path / "zips").exists() or not any((tmp_path / "zips").iterdir()), "nothing is zipped"
+
+    # The same module built for the image function's own architecture: one architecture, reported.
+    planted.write_bytes(builds.elf_header(arch))
+    tf.write(config(build, tmp_path / "zips") + 'output "image_arch" { value = data.nextstack_nextjs_build.site.functions["imageOptimizer"].native_architecture }\n')
+    tf.apply_ok()
+    assert tf.outputs()["image_arch"] == arch
 
 
 def assert_at_build_dir(result) -> None:

@@ -5,7 +5,9 @@
 //! Why a data source and not `archive_file`: the zips must not change when nothing in the bundle changed
 //! (mtimes, umask and directory order change nothing here, so a rebuild of the same code plans no Lambda update),
 //! and the 28 MB server bundle is compressed once, not on every plan (the zip's comment records the digest of its
-//! inputs, see `crate::opennext::bundle_zip`). No AWS call is made.
+//! inputs, see `crate::opennext::bundle_zip`). Each function also reports the architecture its native modules
+//! were built for (`crate::opennext::native`), so that a module deploys it on the one it can load on. No AWS
+//! call is made.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,6 +18,7 @@ use tfplugin_framework::{Attribute, AttributePath, Block, Ctx, DataSource, Diagn
 
 use crate::aws::Aws;
 use crate::opennext::bundle_zip::{self, BundleAssets, ZipError};
+use crate::opennext::native;
 use crate::opennext::{BuildError, BuildOutput};
 
 /// Where the zips go when `zip_dir` is not set, relative to the build directory.
@@ -60,6 +63,7 @@ pub struct FunctionModel {
     pub zip_path: String,
     pub source_code_hash: String,
     pub zip_size: u64,
+    pub native_architecture: Option<String>,
 }
 
 pub struct NextjsBuildDataSource;
@@ -81,6 +85,7 @@ fn schema() -> Schema {
         ("zip_path", Type::String),
         ("source_code_hash", Type::String),
         ("zip_size", Type::Number),
+        ("native_architecture", Type::String),
     ]);
     Schema::new(
         Block::new(
@@ -138,7 +143,11 @@ fn schema() -> Schema {
              it was built with, e.g. `aws-lambda` and `aws-apigw-v2`, or a custom override's name; null when the \
              output does not say: they decide which events it understands), `zip_path` (relative to Terraform's working directory when \
              `build_dir` / `zip_dir` are, so that a moved checkout plans no change; else absolute), \
-             `source_code_hash` (base64 sha256 of the zip, as `filebase64sha256(zip_path)`), `zip_size` (bytes).",
+             `source_code_hash` (base64 sha256 of the zip, as `filebase64sha256(zip_path)`), `zip_size` (bytes), \
+             `native_architecture` (`x86_64` or `arm64`: the Lambda architecture the bundle's native modules were \
+             built for, read from the ELF headers of its `*.node` files and the names of its platform packages such \
+             as `@img/sharp-linux-x64`; null when nothing in it binds the function to one). A bundle whose native \
+             code needs both architectures is an error naming the function and two files.",
         ))
         .attribute(
             Attribute::new("assets_prefix", Type::String)
@@ -199,6 +208,23 @@ fn bundle_assets(output: &BuildOutput, names: &[String]) -> Result<BundleAssets,
     })
 }
 
+/// The architecture each function's native code binds it to (in the order of `output.functions`), every
+/// bundle read concurrently on the blocking pool.
+async fn native_architectures(output: &BuildOutput) -> Result<Vec<Option<native::Architecture>>, BuildError> {
+    let jobs = output.functions.iter().map(|f| {
+        let (name, bundle) = (f.name.clone(), f.bundle.clone());
+        async move {
+            tokio::task::spawn_blocking({
+                let bundle = bundle.clone();
+                move || native::native_architecture(&name, &bundle)
+            })
+            .await
+            .unwrap_or_else(|e| Err(BuildError::new(&bundle, format!("reading the bundle failed: {e}"))))
+        }
+    });
+    futures::future::join_all(jobs).await.into_iter().collect()
+}
+
 fn absolute(path: &str) -> PathBuf {
     let p = PathBuf::from(path);
     std::path::absolute(&p).unwrap_or(p)
@@ -247,6 +273,8 @@ impl DataSource for NextjsBuildDataSource {
         .map_err(build_dir_error)?;
 
         let assets = bundle_assets(&output, config.bundle_assets.as_deref().unwrap_or_default())?;
+        // Before zipping: a bundle that cannot run anywhere is not worth compressing.
+        let natives = native_architectures(&output).await.map_err(build_dir_error)?;
         let zips = bundle_zip::zip_functions(&output.functions, &assets, &zip_dir)
             .await
             .map_err(|e| zip_error(e, config.zip_dir.is_some()))?;
@@ -254,7 +282,8 @@ impl DataSource for NextjsBuildDataSource {
             .functions
             .iter()
             .zip(zips)
-            .map(|(f, (_, zip))| {
+            .zip(natives)
+            .map(|((f, (_, zip)), native)| {
                 let model = FunctionModel {
                     role: f.role.as_str().to_string(),
                     bundle_dir: as_spelled(&f.bundle, &build_dir, Path::new(&config.build_dir)),
@@ -265,6 +294,7 @@ impl DataSource for NextjsBuildDataSource {
                     zip_path: as_spelled(&zip.path, &zip_dir, &spelled_zip_dir),
                     source_code_hash: zip.source_code_hash,
                     zip_size: zip.size,
+                    native_architecture: native.map(|a| a.as_str().to_string()),
                 };
                 (f.name.clone(), model)
             })
@@ -341,6 +371,7 @@ mod tests {
                     zip_path: "/z/default.zip".into(),
                     source_code_hash: "h".into(),
                     zip_size: 12,
+                    native_architecture: Some("arm64".into()),
                 },
             )])),
             assets_prefix: Some("_assets".into()),
@@ -350,6 +381,7 @@ mod tests {
         let f = value.attr("functions").attr("default");
         assert_eq!(f.attr("zip_size").as_i64(), Some(12));
         assert_eq!(f.attr("streaming").as_bool(), Some(true));
+        assert_eq!(f.attr("native_architecture").as_str(), Some("arm64"));
         assert_eq!(value.attr("origins").attr("s3").attr("type").as_str(), Some("s3"));
         assert!(value.attr("origins").attr("s3").attr("function").is_null());
         let json = serde_json::to_value(&model).unwrap();
