@@ -279,7 +279,8 @@ def test_publish_update_prune_repair_import_destroy(terraform, nextjs_builds, aw
     s3.put_object(Bucket=ASSETS, Key="_assets/robots.txt", Body=b"User-agent: *\nDisallow: /\n")
     assert tf.plan_detailed_exitcode() == 2
     plan = tf.plan_ok()
-    assert "drifted: 2 of" in plan.stdout, plan.stdout
+    kept_assets = {k for k in set(files2) | set(files3) if k[0] == ASSETS}
+    assert "drifted: 2 of %d published assets" % len(kept_assets) in plan.stdout, plan.stdout
     tf.apply_ok()
     assert_published(aws, files3, "repaired")
     tf.assert_no_changes()
@@ -301,6 +302,110 @@ def test_publish_update_prune_repair_import_destroy(terraform, nextjs_builds, aw
     assert set(objects(aws, ASSETS)) == FOREIGN[ASSETS]
     assert set(objects(aws, CACHE)) == FOREIGN[CACHE]
     assert table_rows(aws) == {("foreign", "row")}
+
+
+def s3_and_table_writes(counter) -> list:
+    """Every request counted by the proxy since its last reset that writes to S3 or DynamoDB."""
+    writes = []
+    for key in counter.snapshot():
+        if key.startswith(("s3 PUT ", "s3 POST ", "s3 DELETE ")) or key.startswith("DynamoDB_20120810.") and key.endswith(
+            ("BatchWriteItem", "PutItem", "UpdateItem", "DeleteItem")
+        ):
+            writes.append(key)
+    return writes
+
+
+def test_what_the_server_writes_into_the_caches_is_not_drift(terraform, nextjs_builds, aws, aws_faults):
+    """Issue 16 (ISR rollback): after the seed, the server function rewrites its build's cache entries (a
+    revalidated page, a newer fetch result), deletes entries whose page went, and revalidation sets a tag row's
+    revalidatedAt. None of that is drift: the plan stays empty, an apply that leaves the build unchanged (even one
+    that repairs a deleted asset) writes none of it back, a new build seeds only its own build id's prefixes, and
+    pruning still takes the old build's seeded entries and rows."""
+    b1, b2, b3 = nextjs_builds.get("b1"), nextjs_builds.get("b2", 2), nextjs_builds.get("b3", 2)
+    files1, files2 = build_files(b1), build_files(b2)
+    distribution = make_site_infra(aws)
+    tf = terraform(env={"AWS_ENDPOINT_URL": aws_faults.url})
+    tf.write(CONFIG % {"region": REGION, "assets": ASSETS, "cache": CACHE, "table": TABLE, "distribution": distribution})
+    use_build(tf, b1)
+    tf.apply_ok()
+
+    # -- the server at work, as OpenNext's S3 cache adapter and DynamoDB tag cache do it
+    s3, ddb = aws.client("s3", REGION), aws.client("dynamodb", REGION)
+    pages = sorted(k for (b, k) in files1 if b == CACHE and k.startswith("_cache/nextstack-b1/"))
+    fetches = sorted(k for (b, k) in files1 if b == CACHE and k.startswith("_cache/__fetch/nextstack-b1/"))
+    assert len(pages) >= 2 and fetches, "the build seeds ISR pages and the fetch cache"
+    runtime = {
+        pages[0]: b'{"type":"app","html":"<p>revalidated at run time</p>","rsc":"","meta":{"status":200}}',
+        fetches[0]: b'{"kind":"FETCH","data":{"body":"newer","status":200},"revalidate":60}',
+    }
+    for key, body in runtime.items():
+        s3.put_object(Bucket=CACHE, Key=key, Body=body)
+    gone = pages[-1]
+    s3.delete_object(Bucket=CACHE, Key=gone)
+    tag, path = sorted(tag_rows(b1))[0]
+    row_key = {"tag": {"S": tag}, "path": {"S": path}}
+    ddb.update_item(
+        TableName=TABLE, Key=row_key, UpdateExpression="SET revalidatedAt = :t", ExpressionAttributeValues={":t": {"N": "1900000000000"}}
+    )
+
+    def assert_runtime_kept(label):
+        for key, body in runtime.items():
+            got = s3.get_object(Bucket=CACHE, Key=key)["Body"].read()
+            assert got == body, "%s: s3://%s/%s was rolled back to the build's seed" % (label, CACHE, key)
+        assert gone not in objects(aws, CACHE), "%s: the entry the server deleted was put back" % label
+        item = ddb.get_item(TableName=TABLE, Key=row_key)["Item"]
+        assert item["revalidatedAt"] == {"N": "1900000000000"}, "%s: the tag row was rolled back: %s" % (label, item)
+
+    # -- no drift: an empty plan, and an apply that writes nothing
+    tf.assert_no_changes()
+    aws_faults.reset()
+    tf.apply_ok()
+    assert s3_and_table_writes(aws_faults) == [], "a no-change apply wrote"
+    assert_runtime_kept("a no-change apply")
+    assert tf.outputs()["content_hash"].startswith("sha256:")
+
+    # -- real drift beside it (an asset deleted by hand): found by refresh, and cleared by the next refresh when
+    # the asset is back (no apply needed)
+    assets1 = sorted(k for (b, k) in files1 if b == ASSETS)
+    victim = [k for k in assets1 if k.startswith("_assets/_next/")][0]
+    published_hash = tf.resource("nextstack_nextjs_site.site")["content_hash"]
+    s3.delete_object(Bucket=ASSETS, Key=victim)
+    tf.refresh_ok()
+    drifted = "drifted: 1 of %d published assets" % len(assets1)
+    assert tf.resource("nextstack_nextjs_site.site")["content_hash"].startswith(drifted)
+    body = (b1 / "assets" / victim[len("_assets/") :]).read_bytes()
+    s3.put_object(Bucket=ASSETS, Key=victim, Body=body, ContentType=files1[(ASSETS, victim)]["content_type"], CacheControl=IMMUTABLE)
+    tf.refresh_ok()
+    assert tf.resource("nextstack_nextjs_site.site")["content_hash"] == published_hash
+    # ... and repaired by apply, which uploads that asset and the manifest, nothing else
+    s3.delete_object(Bucket=ASSETS, Key=victim)
+    plan = tf.plan_ok()
+    assert drifted in plan.stdout, plan.stdout
+    aws_faults.reset()
+    tf.apply_ok()
+    assert put_keys(aws_faults) == {(ASSETS, victim), (ASSETS, "_assets/.nextstack/builds/nextstack-b1.json")}
+    assert [k for k in s3_and_table_writes(aws_faults) if not k.startswith("s3 PUT /%s/" % ASSETS)] == []
+    assert_runtime_kept("the repair of an asset")
+    tf.assert_no_changes()
+
+    # -- a new build seeds its own prefixes only; b1 stays (skew protection) with what its server wrote
+    use_build(tf, b2)
+    aws_faults.reset()
+    tf.apply_ok()
+    seeded = {k for (b, k) in put_keys(aws_faults) if b == CACHE}
+    assert seeded == {k for (b, k) in files2 if b == CACHE}, "b2 seeds exactly its own cache entries"
+    assert all(k.startswith(("_cache/nextstack-b2/", "_cache/__fetch/nextstack-b2/")) for k in seeded), sorted(seeded)
+    assert_runtime_kept("the second build")
+    assert tag_rows(b2) <= table_rows(aws)
+    tf.assert_no_changes()
+
+    # -- b1 leaves the window: its seeded entries (the one its server rewrote too) and its rows go, as designed
+    use_build(tf, b3)
+    tf.apply_ok()
+    left = [k for k in objects(aws, CACHE) if k.startswith(("_cache/nextstack-b1/", "_cache/__fetch/nextstack-b1/"))]
+    assert left == [], left
+    assert not (tag_rows(b1) & table_rows(aws))
+    assert tf.outputs()["builds"] == ["nextstack-b3", "nextstack-b2"]
 
 
 @pytest.mark.parametrize(

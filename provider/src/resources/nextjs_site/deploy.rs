@@ -2,7 +2,10 @@
 //! the window, invalidate. The order keeps every visitor's page working: hashed files before anything that
 //! refers to them, the new manifest before anything old goes, and deletions only after the new build is
 //! complete. A failure before the manifest is written removes what this publish added (nothing is left
-//! behind); objects it overwrote keep the new content and show as drift, which the next apply repairs.
+//! behind); assets it overwrote keep the new content and show as drift, which the next apply repairs.
+//!
+//! Only assets are watched for drift (see [`watched`]): the cache prefix of a published build belongs to its
+//! server function, so an apply that does not change the build never writes to it or deletes from it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -246,29 +249,83 @@ pub async fn delete_entries<'e>(
     Ok(())
 }
 
-/// Keys the kept builds list that are missing from the bucket or hold other content (by ETag).
+/// The objects drift is looked for in: the assets the kept builds list, never their cache entries.
+///
+/// A cache entry is published as the seed of its build's ISR and fetch caches; from then on the server
+/// function owns it: it writes revalidated pages and newer fetch results over it and deletes entries whose
+/// page went. What the cache holds is the site working, not drift, and putting the seed back would serve the
+/// build-time page again. The cache entries stay in the manifests for pruning and destroy only.
+pub fn watched(previous: &[Manifest]) -> BTreeMap<(Area, String), Entry> {
+    live(previous)
+        .into_iter()
+        .filter(|((area, _), _)| *area == Area::Assets)
+        .collect()
+}
+
+/// Assets the kept builds list that are missing from the bucket or hold other content (by ETag).
 pub async fn drift(
     clients: &Clients,
     dest: &Destination,
     previous: &[Manifest],
 ) -> Result<BTreeSet<(Area, String)>, Diagnostic> {
-    let expected = live(previous);
-    let mut listed: BTreeMap<Area, BTreeMap<String, String>> = BTreeMap::new();
-    for area in [Area::Assets, Area::Cache] {
-        if expected.keys().any(|(a, _)| *a == area) {
-            let prefix = dest.key(area, "");
-            listed.insert(area, objects::list(clients, dest.bucket(area), &prefix).await?);
-        }
+    let expected = watched(previous);
+    if expected.is_empty() {
+        return Ok(BTreeSet::new());
     }
+    let listed = objects::list(clients, &dest.assets_bucket, &dest.key(Area::Assets, "")).await?;
     Ok(expected
         .iter()
         .filter(|((area, rel), entry)| {
             listed
-                .get(area)
-                .and_then(|l| l.get(&dest.key(*area, rel)))
+                .get(&dest.key(*area, rel))
                 .map(|etag| *etag != entry.etag)
                 .unwrap_or(true)
         })
         .map(|(k, _)| k.clone())
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::nextjs_site::manifest::Destination;
+
+    fn entry(area: Area, rel: &str) -> Entry {
+        Entry {
+            area,
+            rel: rel.into(),
+            sha256: "s".into(),
+            etag: "\"e\"".into(),
+            size: 1,
+            content_type: "text/plain".into(),
+            cache_control: None,
+        }
+    }
+
+    #[test]
+    fn only_assets_are_watched_for_drift() {
+        let m = Manifest {
+            format: FORMAT,
+            build_id: "b1".into(),
+            sequence: 1,
+            content_hash: String::new(),
+            build_dir: String::new(),
+            destination: Destination {
+                assets_bucket: "b".into(),
+                assets_prefix: "_assets".into(),
+                cache_bucket: "b".into(),
+                cache_prefix: "_cache".into(),
+                revalidation_table: None,
+            },
+            settings: Default::default(),
+            files: vec![
+                entry(Area::Assets, "BUILD_ID"),
+                entry(Area::Cache, "b1/index.cache"),
+                entry(Area::Cache, "__fetch/b1/abc"),
+            ],
+            tag_rows: Vec::new(),
+        };
+        let watched: Vec<(Area, String)> = watched(&[m]).into_keys().collect();
+        assert_eq!(watched, [(Area::Assets, "BUILD_ID".to_string())]);
+    }
 }

@@ -20,6 +20,7 @@ use crate::resources::{import_id, role_arn};
 
 const INVALIDATION_MODES: [&str; 3] = ["changed", "all", "none"];
 /// `content_hash` in state when the bucket no longer holds what was published: the next apply repairs it.
+/// Only published assets drift: the ISR and fetch caches are the server function's to rewrite.
 const DRIFTED: &str = "drifted";
 /// `content_hash` in state when an apply published the build but could not prune old builds.
 const INCOMPLETE: &str = "incomplete";
@@ -98,7 +99,7 @@ impl Resource for NextjsSiteResource {
         .attribute(Attribute::new("wait_for_invalidation", Type::Bool).default_value(false).description("Wait until CloudFront completes the invalidation (up to 20 minutes)."))
         .attribute(Attribute::new("keep_previous_builds", Type::Number).default_value(1i64).description("How many previous builds keep their files (skew protection for visitors still running them). Default 1."))
         .attribute(Attribute::new("build_id", Type::String).computed().description("The published build's Next.js build id."))
-        .attribute(Attribute::new("content_hash", Type::String).computed().description("sha256 of everything the build publishes (keys, contents, headers, tag rows). `drifted: ...` after objects went missing or changed outside Terraform: the next apply repairs them."))
+        .attribute(Attribute::new("content_hash", Type::String).computed().description("sha256 of everything the build publishes (keys, contents, headers, tag rows). `drifted: ...` after published assets went missing or changed outside Terraform: the next apply repairs them. The ISR and fetch caches are not watched: after the seed they are the server function's, and an apply that does not change the build never writes over them."))
         .attribute(Attribute::new("builds", Type::list(Type::String)).computed().description("Build ids whose files are kept, newest (the published one) first."))
         .attribute(Attribute::new("invalidation_id", Type::String).computed().description("Id of the last CloudFront invalidation this resource created, if any."));
         for a in Target::attributes(true) {
@@ -255,17 +256,25 @@ impl Resource for NextjsSiteResource {
             tracing::info!(build_id = %current, "the published build's manifest is gone: the site is no longer there");
             return Ok(None);
         }
+        // Published assets only: the cache prefix is the server function's after the seed (deploy::watched).
         let drifted = deploy::drift(&clients, &dest, &previous).await?;
-        let expected: usize = super::manifest::live(&previous).len();
-        if !drifted.is_empty() && !state.content_hash.as_deref().unwrap_or("").starts_with(INCOMPLETE) {
+        let expected = deploy::watched(&previous).len();
+        let hash = state.content_hash.as_deref().unwrap_or("");
+        let (was_drifted, incomplete) = (hash.starts_with(DRIFTED), hash.starts_with(INCOMPLETE));
+        if drifted.is_empty() && was_drifted {
+            // Repaired outside Terraform (or found by an earlier version that counted the caches' run-time
+            // writes as drift): the published build is what the bucket holds.
+            state.content_hash = previous.first().map(|m| m.content_hash.clone());
+        }
+        if !drifted.is_empty() && !incomplete {
             let sample: Vec<String> = drifted.iter().take(3).map(|(a, rel)| dest.key(*a, rel)).collect();
             tracing::info!(
                 count = drifted.len(),
                 ?sample,
-                "published objects are missing or changed"
+                "published assets are missing or changed"
             );
             state.content_hash = Some(format!(
-                "{DRIFTED}: {} of {expected} published objects are missing or changed (e.g. {})",
+                "{DRIFTED}: {} of {expected} published assets are missing or changed (e.g. {})",
                 drifted.len(),
                 sample.join(", ")
             ));
