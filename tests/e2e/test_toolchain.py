@@ -1,10 +1,13 @@
 """The toolchain itself: moto (regions, accounts, reset), both Terraform versions through the harness (init, plan,
-apply, outputs, state, destroy, exit codes) and the filesystem-mirror installation of nextstack/nextstack.
+apply, outputs, state, destroy, exit codes), the filesystem-mirror installation of nextstack/nextstack, the browser,
+and the arm64 Node.js under qemu-user (.tools/node-arm64) loading sharp's linux-arm64 build from a real OpenNext
+image-optimization function.
 
 None of these need the provider to be built."""
 
 import json
 import os
+import struct
 import subprocess
 
 import pytest
@@ -309,3 +312,83 @@ def test_browser_records_failed_requests(browser, local_site):
         page.clear()
         page.goto(base + "/")
         page.assert_all_ok()
+
+
+# -------------------------------------------------------------------------------------------- arm64 Node.js (qemu-user)
+
+# What nextstack-edge gives a function's process: a cleared environment with these (and the Lambda variables).
+EDGE_LIKE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp"), "LANG": "en_US.UTF-8"}
+
+# Runs in the function's directory as its handler would: loads its sharp, decodes a PNG made outside sharp, resizes it.
+SHARP_SCRIPT = r"""
+const t0 = process.hrtime.bigint();
+const sharp = require(process.cwd() + "/node_modules/sharp");
+const t1 = process.hrtime.bigint();
+const ms = (a, b) => Number(b - a) / 1e6;
+sharp(require("fs").readFileSync(process.argv[1])).resize(64).png().toBuffer().then((out) => {
+  require("fs").writeFileSync(process.argv[2], out);
+  console.log(JSON.stringify({ arch: process.arch, node: process.version, sharp: sharp.versions.sharp,
+                               vips: sharp.versions.vips, require_ms: ms(t0, t1),
+                               resize_ms: ms(t1, process.hrtime.bigint()) }));
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def node_arm64():
+    """The command line tests/toolchain.sh wrote to .tools/node-arm64, split as nextstack-edge splits it."""
+    marker = harness.TOOLS_DIR / "node-arm64"
+    assert marker.is_file(), "%s is missing: run tests/toolchain.sh" % marker
+    command = marker.read_text().split()
+    assert command and os.access(command[0], os.X_OK), command
+    return command
+
+
+@pytest.fixture(scope="module")
+def image_function():
+    """The image-optimization function of a real OpenNext build: arm64, with sharp's linux-arm64 binaries."""
+    import nextjs_builds
+
+    function = nextjs_builds.build("b1") / "image-optimization-function"
+    assert (function / "node_modules" / "@img" / "sharp-linux-arm64").is_dir(), sorted(function.rglob("sharp-*"))
+    return function
+
+
+def _run(command, cwd, *args, env=EDGE_LIKE_ENV):
+    return subprocess.run([*command, *args], cwd=str(cwd), env=env, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=300)
+
+
+def test_node_arm64_runs_the_edge_bootstrap(node_arm64, tmp_path):
+    """The command is an arm64 Node.js 20, and runs the edge's Lambda runtime far enough to refuse cleanly
+    without a Runtime API (with the flag the edge appends)."""
+    r = _run(node_arm64, tmp_path, "-p", "process.arch + ' ' + process.version")
+    assert r.returncode == 0, r.stderr
+    arch, version = r.stdout.split()
+    assert arch == "arm64" and version.startswith("v20."), r.stdout
+    bootstrap = harness.REPO_ROOT / "edge" / "runtime" / "node" / "bootstrap.mjs"
+    env = dict(EDGE_LIKE_ENV, _HANDLER="index.handler", LAMBDA_TASK_ROOT=str(tmp_path))
+    r = _run(node_arm64, tmp_path, "--max-old-space-size=256", str(bootstrap), env=env)
+    assert r.returncode != 0
+    assert "AWS_LAMBDA_RUNTIME_API is not set" in r.stderr, r.stderr
+
+
+def test_sharp_arm64_loads_and_resizes_under_qemu(node_arm64, image_function, tmp_path):
+    """sharp's linux-arm64 build from the OpenNext bundle loads under the arm64 command and resizes a PNG, where
+    the machine's own (x86_64) Node.js cannot load it: what nextstack-edge needs to run the image optimizer."""
+    source = tmp_path / "in.png"
+    source.write_bytes(_png())  # 2x1
+    resized = tmp_path / "out.png"
+    r = _run(node_arm64, image_function, "-e", SHARP_SCRIPT, str(source), str(resized))
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    print("sharp under qemu-user:", report)
+    assert report["arch"] == "arm64" and report["sharp"] and report["vips"]
+    out = resized.read_bytes()
+    assert out[:8] == b"\x89PNG\r\n\x1a\n" and out[12:16] == b"IHDR"
+    assert struct.unpack(">II", out[16:24]) == (64, 32)
+
+    host = _run(["node"], image_function, "-e", "require(process.cwd() + '/node_modules/sharp')",
+                env=dict(EDGE_LIKE_ENV, PATH=os.environ["PATH"]))
+    assert host.returncode != 0
+    assert 'Could not load the "sharp" module using the linux-x64 runtime' in host.stderr, host.stderr
