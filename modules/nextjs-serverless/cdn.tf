@@ -1,6 +1,7 @@
 # CloudFront in front of everything: the build's behaviours in the build's order (its `*` behaviour is the
 # default), S3 and the function URLs through origin access control, x-forwarded-host on the server
-# behaviours, a CLOUDFRONT-scope WAF, and, with a domain, a certificate and aliases in the DNS account.
+# behaviours and the request body's hash for origin access control (sign-body.tf), a CLOUDFRONT-scope WAF,
+# and, with a domain, a certificate and aliases in the DNS account.
 
 locals {
   origins = local.build.origins
@@ -147,6 +148,15 @@ resource "aws_cloudfront_distribution" "site" {
           function_arn = aws_cloudfront_function.forwarded_host.arn
         }
       }
+
+      dynamic "lambda_function_association" {
+        for_each = contains(keys(local.servers), ordered_cache_behavior.value.origin) ? [1] : []
+        content {
+          event_type   = "origin-request"
+          lambda_arn   = aws_lambda_function.sign_body.qualified_arn
+          include_body = true
+        }
+      }
     }
   }
 
@@ -165,6 +175,15 @@ resource "aws_cloudfront_distribution" "site" {
       content {
         event_type   = "viewer-request"
         function_arn = aws_cloudfront_function.forwarded_host.arn
+      }
+    }
+
+    dynamic "lambda_function_association" {
+      for_each = contains(keys(local.servers), local.default.origin) ? [1] : []
+      content {
+        event_type   = "origin-request"
+        lambda_arn   = aws_lambda_function.sign_body.qualified_arn
+        include_body = true
       }
     }
   }

@@ -523,6 +523,9 @@ async fn load_behavior(
     let mut lambda_edge = Vec::new();
     for (event, arn, include_body) in &f.lambda {
         // arn:aws:lambda:us-east-1:ACCOUNT:function:NAME:VERSION
+        if event != "origin-request" {
+            return Err(at(&format!("Lambda@Edge on {event} is not modelled (origin-request is)")));
+        }
         let parts: Vec<&str> = arn.split(':').collect();
         if parts.len() < 8 || parts[3] != "us-east-1" {
             return Err(at(&format!(

@@ -5,6 +5,7 @@ pub mod distribution;
 pub mod function_events;
 pub mod functions;
 pub mod invalidations;
+pub mod lambda_edge;
 pub mod path_pattern;
 pub mod policies;
 pub mod router;

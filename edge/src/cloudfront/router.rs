@@ -25,8 +25,10 @@ use hyper::body::Incoming;
 use super::cache::{time_to_live, Cache};
 use super::distribution::{Behavior, Distribution, Origin, OriginKind};
 use super::function_events;
+use super::lambda_edge;
 use super::functions::FunctionWorker;
 use crate::access_log::{AccessLog, LogLine};
+use crate::lambda::Outcome;
 use crate::origins::function_url::Failure;
 use crate::origins::{full, Body, BoxError, OriginRequest, OriginResponse};
 
@@ -45,6 +47,7 @@ pub enum ResultType {
     Miss,
     Error,
     FunctionGeneratedResponse,
+    LambdaGeneratedResponse,
 }
 
 impl ResultType {
@@ -55,6 +58,7 @@ impl ResultType {
             ResultType::Miss => "Miss",
             ResultType::Error => "Error",
             ResultType::FunctionGeneratedResponse => "FunctionGeneratedResponse",
+            ResultType::LambdaGeneratedResponse => "LambdaGeneratedResponse",
         }
     }
 }
@@ -191,6 +195,49 @@ impl Edge {
             }
             if let Some(v) = last_modified {
                 origin_request.headers.insert("if-modified-since", hv(&v));
+            }
+        }
+        for (event, pool, include_body) in &behavior.lambda_edge {
+            if event != "origin-request" {
+                continue;
+            }
+            let event = lambda_edge::origin_request_event(
+                &dist.id,
+                &dist.domain_name,
+                viewer_ip,
+                &origin_request,
+                &path,
+                &origin.domain,
+                &origin.path,
+                *include_body,
+            );
+            let name = pool.spec().name.clone();
+            let answer = match pool.invoke(Bytes::from(event.to_string())).await {
+                Ok(Outcome::Response(payload)) => serde_json::from_slice(&payload)
+                    .map_err(|e| format!("invalid JSON: {e}"))
+                    .and_then(|v: serde_json::Value| lambda_edge::answer(&v)),
+                Ok(Outcome::Error(e)) => Err(e.to_string()),
+                Ok(Outcome::Stream { .. }) => Err("a streamed answer (Lambda@Edge does not stream)".into()),
+                Err(e) => Err(e.to_string()),
+            };
+            match answer {
+                Ok(lambda_edge::Answer::Request { uri, query, headers, body }) => {
+                    origin_request.path = format!("{}{}", origin.path, uri);
+                    origin_request.query = query;
+                    origin_request.headers = headers;
+                    if let Some(b) = body {
+                        origin_request.body = b;
+                    }
+                }
+                Ok(lambda_edge::Answer::Response { status, headers, body }) => {
+                    let (status, h, body) =
+                        self.finish(behavior, status, headers, full(body), viewer_ip, &method, &path, &query).await;
+                    return (status, h, body, ResultType::LambdaGeneratedResponse);
+                }
+                Err(e) => {
+                    eprintln!("nextstack-edge: Lambda@Edge function {name} (origin-request) failed: {e}");
+                    return error_page(StatusCode::SERVICE_UNAVAILABLE, "The Lambda function associated with the CloudFront distribution is invalid or doesn't have the required permissions.");
+                }
             }
         }
         let response = match &origin.kind {
