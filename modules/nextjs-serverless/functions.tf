@@ -12,7 +12,8 @@ locals {
     { for f in local.warmer : "warmer" => merge(f, { kind = "warmer" }) if var.warmer_concurrency > 0 },
   )
 
-  server_environment = {
+  # What OpenNext's server needs to find its caches and queue.
+  cache_environment = {
     CACHE_BUCKET_NAME         = aws_s3_bucket.cache.bucket
     CACHE_BUCKET_KEY_PREFIX   = local.cache_prefix
     CACHE_BUCKET_REGION       = local.region
@@ -31,13 +32,13 @@ locals {
 
   settings = {
     server = {
-      architecture = var.server_architecture
+      architecture = coalesce(var.server_architecture, "x86_64")
       memory       = var.server_memory_size
       timeout      = var.server_timeout
       reserved     = var.reserved_concurrency.server
     }
     image_optimization = {
-      architecture = "arm64" # sharp is bundled for Graviton
+      architecture = "arm64" # Graviton, when the bundle's sharp does not say otherwise (see architectures)
       memory       = var.image_memory_size
       timeout      = 30
       reserved     = var.reserved_concurrency.image_optimization
@@ -54,6 +55,13 @@ locals {
       timeout      = 60
       reserved     = var.reserved_concurrency.warmer
     }
+  }
+
+  # Each function runs on the architecture its native modules were built for, read from the bundle by
+  # nextstack_nextjs_build (sharp's binaries in the image optimization function: OpenNext asks npm for arm64 ones
+  # with a flag some npm versions ignore); the settings above apply to bundles without native code.
+  architectures = {
+    for key, f in local.functions : key => coalesce(f.native_architecture, local.settings[f.kind].architecture)
   }
 }
 
@@ -90,13 +98,14 @@ data "aws_iam_policy_document" "function" {
     resources = [aws_sqs_queue.functions_dlq.arn]
   }
 
-  # Server: read and write the ISR and fetch caches, queue revalidations, and use the tag cache (seed 004
+  # Server: read, write and delete ISR and fetch cache entries (OpenNext's S3 cache adapter deletes the entry of a
+  # page that is gone), queue revalidations, and use the tag cache (seed 004
   # names the table in CACHE_DYNAMO_TABLE without listing a grant; the server cannot read tags without one).
   dynamic "statement" {
     for_each = each.value.kind == "server" ? [1] : []
     content {
       sid       = "CacheObjects"
-      actions   = ["s3:GetObject", "s3:PutObject"]
+      actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
       resources = ["${aws_s3_bucket.cache.arn}/${local.cache_prefix}/*"]
     }
   }
@@ -219,7 +228,7 @@ resource "aws_lambda_function" "function" {
   handler          = each.value.handler
   filename         = each.value.zip_path
   source_code_hash = each.value.source_code_hash
-  architectures    = [local.settings[each.value.kind].architecture]
+  architectures    = [local.architectures[each.key]]
   memory_size      = local.settings[each.value.kind].memory
   timeout          = local.settings[each.value.kind].timeout
 
@@ -227,8 +236,11 @@ resource "aws_lambda_function" "function" {
 
   environment {
     variables = merge(
+      # The app's own plain settings first, so that the module's names win (the variable's validation
+      # refuses them anyway).
+      each.value.kind == "server" ? var.server_environment : {},
       { NODE_ENV = "production" },
-      each.value.kind == "server" ? local.server_environment : {},
+      each.value.kind == "server" ? local.cache_environment : {},
       each.value.kind == "server" ? local.secret_environment : {},
       each.value.kind == "image_optimization" ? local.image_environment : {},
       each.value.kind == "warmer" ? {
@@ -256,6 +268,14 @@ resource "aws_lambda_function" "function" {
   }
 
   tags = local.tags
+
+  lifecycle {
+    # A server_architecture set against the build's native code would deploy modules that cannot load.
+    precondition {
+      condition     = each.value.kind != "server" || var.server_architecture == null || each.value.native_architecture == null || var.server_architecture == each.value.native_architecture
+      error_message = "server_architecture is ${coalesce(var.server_architecture, "unset")}, but the native modules of the build's server function \"${each.key}\" were built for ${coalesce(each.value.native_architecture, "none")} (nextstack_nextjs_build reads them from the bundle): on ${coalesce(var.server_architecture, "unset")} they cannot load. Leave server_architecture unset (the function then runs on ${coalesce(each.value.native_architecture, "none")}), or install the app's dependencies for ${coalesce(var.server_architecture, "unset")} and build again."
+    }
+  }
 
   depends_on = [aws_iam_role_policy.function]
 }

@@ -93,13 +93,13 @@ variable "lambda_runtime" {
 }
 
 variable "server_architecture" {
-  description = "Architecture of the server functions: that of the machine that ran the build, for native dependencies (`x86_64` for a build on x86-64 Linux). The image optimization function is always arm64, as OpenNext bundles sharp for it."
+  description = "Architecture of the server functions. `null` (the default): the architecture their native modules were built for (`nextstack_nextjs_build`'s `native_architecture`, read from the bundle), `x86_64` when they have none. Set, it must agree with the bundle's native modules: a mismatch is refused at plan, naming the function and both architectures. Every other function also runs on its bundle's native architecture (the image optimization function on the one its sharp binaries were built for), else on arm64."
   type        = string
-  default     = "x86_64"
+  default     = null
 
   validation {
-    condition     = contains(["x86_64", "arm64"], var.server_architecture)
-    error_message = "The server_architecture must be x86_64 or arm64."
+    condition     = var.server_architecture == null || contains(["x86_64", "arm64"], coalesce(var.server_architecture, "x86_64"))
+    error_message = "The server_architecture must be x86_64, arm64 or null (the build's native architecture)."
   }
 }
 
@@ -188,6 +188,21 @@ variable "secrets" {
     # contains(): a known bad ARN is found even beside ARNs of secrets created in the same run (unknown at plan).
     condition     = !contains([for v in values(var.secrets) : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+$", v))], false)
     error_message = "The secrets values must be Secrets Manager secret ARNs (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-SUFFIX)."
+  }
+}
+
+variable "server_environment" {
+  description = "Plain environment variables of the server functions, name => value: the app's own settings (a feature flag, an API's base URL, what a headers spec reads). Not for secrets: the values are in the plan, the Terraform state and every GetFunctionConfiguration answer; pass secrets with `secrets`. Names must be environment variable names (letters, digits and '_', not starting with a digit) and not the module's own: `CACHE_*`, `REVALIDATION_*`, `NODE_ENV`, `*_SECRET_ARN` (see `secrets`), nor Lambda's reserved `AWS_*`, `LAMBDA_*`, `_HANDLER`, `_X_AMZN_*`."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k in keys(var.server_environment) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", k))])
+    error_message = "The server_environment keys must be environment variable names (letters, digits and '_', not starting with a digit); not: ${join(", ", [for k in keys(var.server_environment) : jsonencode(k) if !can(regex("^[A-Za-z_][A-Za-z0-9_]*$", k))])}."
+  }
+  validation {
+    condition     = alltrue([for k in keys(var.server_environment) : !can(regex("^(CACHE_|REVALIDATION_|AWS_|LAMBDA_|_X_AMZN_)|^(NODE_ENV|_HANDLER)$|_SECRET_ARN$", k))])
+    error_message = "The server_environment keys must not be the module's own (CACHE_*, REVALIDATION_*, NODE_ENV, *_SECRET_ARN: it sets them for OpenNext's caches and the secrets) nor Lambda's reserved (AWS_*, LAMBDA_*, _HANDLER, _X_AMZN_*); not: ${join(", ", [for k in keys(var.server_environment) : jsonencode(k) if can(regex("^(CACHE_|REVALIDATION_|AWS_|LAMBDA_|_X_AMZN_)|^(NODE_ENV|_HANDLER)$|_SECRET_ARN$", k))])}."
   }
 }
 

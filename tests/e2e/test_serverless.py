@@ -3,10 +3,12 @@ real OpenNext build of tests/nextjs-app: Terraform 1.15.5, the built nextstack p
 provider and the (patched, see moto_patches.py) moto server.
 
     test_serverless_end_to_end   bad input refused at plan; applied with a domain in the DNS account; what seed 004
-                                 promises checked through boto3 (functions, their settings, grants and URLs, the
-                                 queue and table, CloudFront's behaviours in the build's order, the published
-                                 build); a second plan is empty; a second build publishes and keeps the first;
-                                 destroyed, leaving nothing in any service.
+                                 promises checked through boto3 (functions, their settings, architectures from
+                                 the bundles' native code, grants and URLs, the queue and table, CloudFront's
+                                 behaviours in the build's order, the published build); a second plan is empty;
+                                 a server_architecture against the bundle's native code is refused at plan; a
+                                 second build publishes and keeps the first; destroyed, leaving nothing in any
+                                 service.
     test_forwarded_host_function the CloudFront Function's code, run with Node on CloudFront's event shape.
 """
 
@@ -18,6 +20,7 @@ import subprocess
 from pathlib import Path
 
 import harness
+import nextjs_builds as builds
 import six_stack
 
 MODULE = harness.REPO_ROOT / "modules" / "nextjs-serverless"
@@ -36,6 +39,8 @@ SERVER_ENV = {
     "CACHE_DYNAMO_TABLE",
     "NODE_ENV",
 }
+# The app's own plain settings (server_environment), passed through examples/serverless/site.
+APP_ENV = {"SITE_NAME": "nextstack test", "FEATURE_FLAGS": "a,b"}
 
 
 def copy_layout(dest: Path) -> Path:
@@ -75,6 +80,7 @@ def test_serverless_end_to_end(terraform_latest, nextjs_builds, aws, tmp_path):
         "TF_VAR_hosted_zone_id": zone_id,
         "TF_VAR_dns_role_arn": six_stack.DNS_ROLE,
         "TF_VAR_wait_for_deployment": "false",
+        "TF_VAR_server_environment": json.dumps(APP_ENV),
     }
     tf = terraform_latest(example, region=REGION, env=env)
     tf.init_ok()
@@ -87,6 +93,13 @@ def test_serverless_end_to_end(terraform_latest, nextjs_builds, aws, tmp_path):
     terraform_latest(example, region=REGION, env=dict(env, TF_VAR_build_dir=str(missing))).plan_fails(
         contains=str(missing)
     )
+    for key, problem in (("CACHE_BUCKET_NAME", "must not be the module's own"), ("BAD-NAME", "must be environment variable names")):
+        bad = json.dumps(dict(APP_ENV, **{key: "x"}))
+        result = terraform_latest(example, region=REGION, env=dict(env, TF_VAR_server_environment=bad)).plan_fails(
+            contains=problem
+        )
+        text = " ".join(result.stderr.split())
+        assert "var.server_environment" in text and 'not: "%s"' % key in text, text
     assert six_stack.leftovers(aws, zone_id) == []
 
     # ---- apply with the first build.
@@ -100,11 +113,21 @@ def test_serverless_end_to_end(terraform_latest, nextjs_builds, aws, tmp_path):
     lam = aws.client("lambda", REGION)
     conf = {k: lam.get_function(FunctionName=n) for k, n in names.items()}
     server = conf["default"]["Configuration"]
-    assert set(server["Environment"]["Variables"]) == SERVER_ENV
+    assert set(server["Environment"]["Variables"]) == SERVER_ENV | set(APP_ENV)
+    assert {k: server["Environment"]["Variables"][k] for k in APP_ENV} == APP_ENV
     assert server["Environment"]["Variables"]["CACHE_BUCKET_KEY_PREFIX"] == "_cache"
-    assert server["Architectures"] == ["x86_64"]
+    # Each function on the architecture its native code was built for (read from the bundle here, independently
+    # of the provider), else the module's choice: x86_64 for the server, arm64 for the others.
+    natives = {name: builds.native_files(b1 / Path(f["bundle"]).relative_to(".open-next")) for name, f in
+               list(output["origins"].items()) + [("warmer", output["additionalProps"]["warmer"]),
+                                                  ("revalidation", output["additionalProps"]["revalidationFunction"])]
+               if "bundle" in f}
+    image_native = list(natives["imageOptimizer"])
+    assert len(image_native) == 1, "the build's image function carries sharp for one architecture: %s" % natives
+    for key, default in (("default", "x86_64"), ("imageOptimizer", "arm64"), ("revalidation", "arm64"), ("warmer", "arm64")):
+        want = next(iter(natives[key]), default)
+        assert conf[key]["Configuration"]["Architectures"] == [want], (key, natives[key])
     image = conf["imageOptimizer"]["Configuration"]
-    assert image["Architectures"] == ["arm64"], "the image optimization function runs on arm64 (sharp)"
     assert set(image["Environment"]["Variables"]) == {"BUCKET_NAME", "BUCKET_KEY_PREFIX", "NODE_ENV"}
     assert image["Environment"]["Variables"]["BUCKET_KEY_PREFIX"] == "_assets"
     warmer = conf["warmer"]["Configuration"]["Environment"]["Variables"]
@@ -125,7 +148,7 @@ def test_serverless_end_to_end(terraform_latest, nextjs_builds, aws, tmp_path):
     # Every grant seed 004 lists (plus logs and the dead-letter queue), and no more.
     base = {"logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage"}
     assert role_actions(aws, names["default"] + "-role") == base | {
-        "s3:GetObject", "s3:PutObject", "s3:ListBucket",
+        "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket",
         "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem",
     }
     assert role_actions(aws, names["imageOptimizer"] + "-role") == base | {"s3:GetObject"}
@@ -202,6 +225,24 @@ def test_serverless_end_to_end(terraform_latest, nextjs_builds, aws, tmp_path):
     assert len(rows) == len(seed)
 
     tf.assert_no_changes()
+
+    # ---- a server bundle with native code: the server goes on its architecture; a server_architecture against
+    # it is refused at plan, naming the function and both architectures. (A copy of b1 with an arm64 module
+    # planted in the server's node_modules; planned only.)
+    native = builds.copy_build(b1, tmp_path / "native" / ".open-next")
+    planted = native / "server-functions" / "default" / "node_modules" / "nextstack-probe" / "build" / "Release" / "probe.node"
+    planted.parent.mkdir(parents=True)
+    planted.write_bytes(builds.elf_header("arm64"))
+    native_env = dict(env, TF_VAR_build_dir=str(native), TF_VAR_zip_dir=str(tmp_path / "native-zips"))
+    tf_native = terraform_latest(example, region=REGION, env=native_env)
+    tf_native.plan_ok("-refresh=false", "-out=native.plan")
+    planned = json.loads(tf_native.check(tf_native.show_json("native.plan")).stdout)["resource_changes"]
+    (server_change,) = [c for c in planned if c["address"] == 'module.site.aws_lambda_function.function["default"]']
+    assert server_change["change"]["after"]["architectures"] == ["arm64"], server_change["change"]
+    result = terraform_latest(example, region=REGION, env=dict(native_env, TF_VAR_server_architecture="x86_64")).plan_fails(
+        "-refresh=false", contains='server function "default" were built for arm64'
+    )
+    assert "server_architecture is x86_64" in " ".join(result.stderr.split()), result.stderr
 
     # ---- the second build: functions updated, the build published, the first kept for its visitors.
     tf2 = terraform_latest(example, region=REGION, env=dict(env, TF_VAR_build_dir=str(b2)))

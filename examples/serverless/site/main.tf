@@ -27,6 +27,8 @@ module "site" {
   environment         = var.environment
   build_dir           = var.build_dir
   zip_dir             = var.zip_dir
+  server_architecture = var.server_architecture
+  server_environment  = var.server_environment
   domain_name         = var.domain_name
   hosted_zone_id      = var.hosted_zone_id
   dns_role_arn        = var.dns_role_arn

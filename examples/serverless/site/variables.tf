@@ -21,6 +21,18 @@ variable "zip_dir" {
   default     = null
 }
 
+variable "server_architecture" {
+  description = "Architecture of the server function (null: the one its native modules were built for, else x86_64)."
+  type        = string
+  default     = null
+}
+
+variable "server_environment" {
+  description = "Plain environment variables of the server function (the app's own settings; not secrets: they are in the state)."
+  type        = map(string)
+  default     = {}
+}
+
 variable "domain_name" {
   description = "The site's apex domain (null: serve at the distribution's cloudfront.net name)."
   type        = string
