@@ -4,6 +4,7 @@
 pub mod access_log;
 pub mod cloudfront;
 pub mod endpoint;
+pub mod events;
 pub mod iam;
 pub mod lambda;
 pub mod origins;

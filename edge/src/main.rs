@@ -12,7 +12,7 @@ use nextstack_edge::cloudfront::router::Edge;
 use nextstack_edge::cloudfront::{distribution, invalidations};
 use nextstack_edge::endpoint::Aws;
 use nextstack_edge::lambda::pool::Launcher;
-use nextstack_edge::{access_log::AccessLog, runtime, server};
+use nextstack_edge::{access_log::AccessLog, events, runtime, server};
 
 #[derive(Parser)]
 #[command(
@@ -120,7 +120,7 @@ async fn serve(
         credentials: aws.credentials().await,
         max_environments: max_environments.max(1),
     });
-    let dist = distribution::load(&aws, &distribution_id, launcher, &cache_dir.join("code")).await?;
+    let dist = distribution::load(&aws, &distribution_id, launcher.clone(), &cache_dir.join("code")).await?;
     if let Some(acl) = &dist.web_acl_id {
         eprintln!("nextstack-edge: note: web ACL {acl} is not evaluated (AWS WAF is not modelled; see docs/edge.md)");
     }
@@ -136,6 +136,19 @@ async fn serve(
     } else {
         None
     };
+    let mut regions: Vec<String> = dist.function_regions();
+    regions.sort();
+    regions.dedup();
+    let mappings = events::sqs_mappings(&aws, &regions, &launcher, &cache_dir.join("code")).await?;
+    for mapping in mappings {
+        eprintln!(
+            "nextstack-edge: polling {} for function {} (event source mapping {})",
+            mapping.queue_arn,
+            mapping.pool.spec().name,
+            mapping.uuid
+        );
+        tokio::spawn(events::sqs::poll(aws.clone(), mapping));
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("--listen {listen}: {e}"))?;

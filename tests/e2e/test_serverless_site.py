@@ -8,6 +8,8 @@ The layout is applied once for the module (about a minute) and every test looks 
 from __future__ import annotations
 
 import json
+import re
+import time
 import shutil
 from pathlib import Path
 from typing import NamedTuple
@@ -19,6 +21,8 @@ import nextjs_builds
 from edge import EdgeServer
 
 REGION = "eu-west-1"
+# OpenNext's defaults with the streaming wrapper (RESPONSE_STREAM function URLs).
+STREAMING_CONFIG = harness.REPO_ROOT / "tests" / "nextjs-app" / "opennext-streaming"
 
 
 class Site(NamedTuple):
@@ -36,13 +40,22 @@ def copy_layout(dest: Path) -> Path:
     return dest / "examples" / "serverless" / "site"
 
 
+def edge_env() -> dict:
+    """The arm64 Node.js command tests/toolchain.sh installs (the image function carries arm64 sharp)."""
+    command_file = harness.TOOLS_DIR / "node-arm64"
+    if not command_file.is_file():
+        pytest.fail("%s is missing: run tests/toolchain.sh (it installs an arm64 Node.js under qemu-user)" % command_file,
+                    pytrace=False)
+    return {"NEXTSTACK_EDGE_NODE_ARM64": command_file.read_text().strip()}
+
+
 @pytest.fixture(scope="module")
 def site(request, tmp_path_factory):
     moto = request.getfixturevalue("moto")
     moto.reset()
     mirror = request.getfixturevalue("provider_mirror")
     try:
-        build = nextjs_builds.build("s1")
+        build = nextjs_builds.build("s1", config=STREAMING_CONFIG)
         edge_binary = harness.build_edge()
     except harness.HarnessError as exc:
         pytest.fail(str(exc), pytrace=False)
@@ -54,7 +67,7 @@ def site(request, tmp_path_factory):
     tf.init_ok()
     tf.apply_ok()
     outputs = tf.outputs()
-    edge = EdgeServer(edge_binary, moto.endpoint, outputs["distribution_id"])
+    edge = EdgeServer(edge_binary, moto.endpoint, outputs["distribution_id"], env=edge_env())
     try:
         edge.start()
     except harness.HarnessError as exc:
@@ -64,6 +77,9 @@ def site(request, tmp_path_factory):
         yield Site(edge, tf, outputs, build, moto)
     finally:
         edge.stop()
+        # What the edge and the functions said, for a failed test's report (pytest -rA shows it).
+        (tmp / "edge.stderr").write_text(edge.stderr())
+        print("nextstack-edge stderr: %s" % (tmp / "edge.stderr"))
         tf.destroy_ok()
 
 
@@ -72,3 +88,190 @@ def test_home_page_through_the_edge(site):
     assert status == 200, (status, body[:500], site.edge.stderr()[-3000:])
     assert b"nextstack test app" in body
     assert headers["x-cache"] in ("Miss from cloudfront", "Hit from cloudfront")
+
+
+PAGES = {
+    "/": "nextstack test app",
+    "/about": "About",
+    "/articles": "Articles",
+    "/gallery": "Gallery",
+    "/guestbook": "Guestbook",
+    "/isr": "ISR",
+    "/tagged": "Tagged cache",
+    "/path-revalidated": "Revalidated by path",
+    "/streaming": "Streaming",
+    "/posts": "Posts",
+    "/posts/hello-world": "Hello, world",
+}
+
+
+def title(page) -> str:
+    return page.locator("h1").first.inner_text()
+
+
+@pytest.mark.parametrize("path", sorted(PAGES))
+def test_every_page_renders_with_every_request_ok(site, browser, path):
+    with browser.new_page() as page:
+        response = page.goto(site.edge.url + path)
+        assert response.status == 200, (path, response.status)
+        page.settle()
+        assert PAGES[path] in title(page), path
+        page.assert_all_ok()
+        statics = [e for e in page.exchanges if "/_next/static/" in e.url]
+        assert statics, "the page loaded its scripts from the assets bucket"
+
+
+def test_client_side_navigation(site, browser):
+    with browser.new_page() as page:
+        page.goto(site.edge.url + "/")
+        page.settle()
+        page.evaluate("window.__nextstackMarker = 'still here'")
+        page.click("[data-testid=nav-about]")
+        page.wait_for_url("**/about")
+        page.wait_for_function("document.querySelector('h1').innerText.includes('About')")
+        assert page.evaluate("window.__nextstackMarker") == "still here", "no full page load"
+        page.click("[data-testid=nav-posts]")
+        page.wait_for_function("document.querySelector('h1').innerText.includes('Posts')")
+        page.click("[data-testid=post-link-second-post]")
+        page.wait_for_function("document.querySelector('h1').innerText.includes('second post')")
+        assert page.evaluate("window.__nextstackMarker") == "still here"
+        page.settle()
+        page.assert_all_ok()
+
+
+def test_server_action_round_trips(site, browser):
+    with browser.new_page() as page:
+        page.goto(site.edge.url + "/guestbook")
+        page.settle()
+        page.fill("[data-testid=guestbook-name]", "Ada")
+        page.click("[data-testid=guestbook-submit]")
+        page.wait_for_selector("[data-testid=guestbook-result]", timeout=30_000)
+        assert page.inner_text("[data-testid=guestbook-result]") == "Thanks for signing, Ada!"
+        assert page.inner_text("[data-testid=guestbook-count]") == "1"
+        page.settle()
+        page.assert_all_ok()
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_route_handler_takes_a_body(site, browser, method):
+    with browser.new_page() as page:
+        page.goto(site.edge.url + "/")
+        page.settle()
+        answer = page.evaluate(
+            """async (method) => {
+                const r = await fetch('/api/echo', {method, headers: {'content-type': 'application/json'},
+                                                   body: JSON.stringify({hello: 'world', method})});
+                return {status: r.status, body: await r.text()};
+            }""",
+            method,
+        )
+        assert answer["status"] == 200, answer
+        echoed = json.loads(answer["body"])
+        assert echoed["method"] == method and echoed["body"] == {"hello": "world", "method": method}, echoed
+
+
+def test_middleware_redirects_and_sets_a_header(site, browser):
+    status, headers, _ = site.edge.get("/old-about?from=test")
+    assert status == 307 and headers["location"].endswith("/about?from=test"), (status, dict(headers))
+    status, headers, _ = site.edge.get("/about")
+    assert headers.get("x-nextstack-middleware") == "1"
+    with browser.new_page() as page:
+        page.goto(site.edge.url + "/old-about")
+        page.wait_for_url("**/about")
+        assert "About" in title(page)
+
+
+def test_not_found(site, browser):
+    with browser.new_page() as page:
+        response = page.goto(site.edge.url + "/no-such-page")
+        assert response.status == 404
+        assert page.inner_text("[data-testid=not-found]").startswith("Nothing here")
+
+
+def test_streaming_sends_the_shell_before_the_slow_part(site):
+    import http.client
+    import time
+
+    host, port = site.edge.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    started = time.monotonic()
+    conn.request("GET", "/streaming")
+    resp = conn.getresponse()
+    first = resp.read1(65536)
+    first_at = time.monotonic() - started
+    rest = resp.read()
+    done_at = time.monotonic() - started
+    assert resp.status == 200
+    assert b"streaming-fallback" in first or b"streaming-shell" in first, first[:300]
+    assert b"streaming-content" in first + rest
+    assert done_at - first_at > 0.5, "the slow part came later than the shell (%.2f s vs %.2f s)" % (first_at, done_at)
+
+
+def test_image_is_resized(site, browser):
+    with browser.new_page() as page:
+        page.goto(site.edge.url + "/gallery")
+        page.settle()
+        page.assert_all_ok()
+        size = page.evaluate(
+            """() => { const img = document.querySelector('[data-testid=gallery-image]');
+                       return {src: img.currentSrc, natural: img.naturalWidth}; }"""
+        )
+        assert "/_next/image" in size["src"], size
+        assert size["natural"] > 0, "the image decoded"
+    status, headers, body = site.edge.get("/_next/image?url=%2Fimages%2Flogo.png&w=64&q=75", headers={"accept": "image/png"})
+    assert status == 200, (status, body[:300])
+    assert headers["content-type"].startswith("image/"), headers["content-type"]
+
+
+BUILD_TIME = "2000-01-01T00:00:00.000Z"  # what tests/nextjs-app/lib/generated-at.js renders at build time
+
+
+def generated_at(site, path: str, testid: str) -> str:
+    status, _, body = site.edge.get(path)
+    assert status == 200, (path, status, body[:300])
+    match = re.search(r'data-testid="%s"[^>]*>([^<]+)<' % re.escape(testid), body.decode())
+    assert match, (path, body[:2000])
+    return match.group(1)
+
+
+def wait_for_change(site, path: str, testid: str, old: str, seconds: float) -> str:
+    deadline = time.monotonic() + seconds
+    seen = old
+    while time.monotonic() < deadline:
+        seen = generated_at(site, path, testid)
+        if seen != old:
+            return seen
+        time.sleep(1)
+    return seen
+
+
+def test_isr_page_regenerates_and_the_edge_serves_it(site, browser):
+    first = generated_at(site, "/isr", "isr-generated-at")
+    assert first == BUILD_TIME, "the prerendered page, from the ISR cache the build seeded"
+    newer = wait_for_change(site, "/isr", "isr-generated-at", first, 90)
+    assert newer != first, "after its revalidate period the page was regenerated and served:\n" + site.edge.stderr()[-4000:]
+    assert newer > "2026-", newer
+    with browser.new_page() as page:
+        page.goto(site.edge.url + "/isr")
+        page.settle()
+        assert page.inner_text("[data-testid=isr-generated-at]") >= newer
+        page.assert_all_ok()
+
+
+@pytest.mark.parametrize("what,path,testid", [
+    ({"tag": "tagged-time"}, "/tagged", "tagged-generated-at"),
+    ({"path": "/path-revalidated"}, "/path-revalidated", "path-generated-at"),
+])
+def test_on_demand_revalidation_is_served(site, browser, what, path, testid):
+    before = generated_at(site, path, testid)
+    with browser.new_page() as page:
+        page.goto(site.edge.url + "/")
+        answer = page.evaluate(
+            """async (what) => { const r = await fetch('/api/revalidate', {method: 'POST',
+                   headers: {'content-type': 'application/json'}, body: JSON.stringify(what)});
+                   return {status: r.status, body: await r.json()}; }""",
+            what,
+        )
+    assert answer["status"] == 200 and answer["body"]["revalidated"], answer
+    after = wait_for_change(site, path, testid, before, 30)
+    assert after != before, "%s still shows %s 30 s after revalidation:\n%s" % (path, before, site.edge.stderr()[-3000:])

@@ -27,6 +27,7 @@ import { syncBuiltinESMExports } from "node:module";
 import { urlToHttpOptions } from "node:url";
 
 const AWS_HOST = /(^|\.)(amazonaws\.com(\.cn)?|api\.aws)$/i;
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i;
 // The label that names S3 in a virtual-hosted address: `s3`, or a legacy/variant `s3-REGION`, `s3-external-1`,
 // `s3-accelerate`, `s3-fips`. Everything before it is the bucket (bucket names may contain dots).
 const S3_LABEL = /^s3(-[a-z0-9-]+)?$/i;
@@ -34,6 +35,12 @@ const S3_LABEL = /^s3(-[a-z0-9-]+)?$/i;
 /** The URL a request for `url` should go to, or null when it is not an AWS request. Exported for tests. */
 export function rewriteAwsUrl(url, endpoint) {
   const host = url.hostname.toLowerCase();
+  if (url.protocol === "https:" && LOOPBACK.test(host)) {
+    // Nothing on loopback speaks TLS here: nextstack-edge's listener stands for CloudFront's HTTPS side, so a
+    // function that calls its own site (OpenNext's revalidation function asks https://HOST/PATH with
+    // x-prerender-revalidate) reaches the edge over plain HTTP at the same host and port.
+    return new URL(`http://${url.host}${url.pathname}${url.search}`);
+  }
   if (!AWS_HOST.test(host)) return null;
   let path = url.pathname || "/";
   const labels = host.split(".");

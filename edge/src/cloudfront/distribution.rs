@@ -81,6 +81,17 @@ pub struct CustomError {
 }
 
 impl Distribution {
+    /// The regions of the functions behind the distribution's function URLs.
+    pub fn function_regions(&self) -> Vec<String> {
+        self.origins
+            .values()
+            .filter_map(|o| match &o.kind {
+                OriginKind::FunctionUrl(f) => Some(f.pool.spec().region.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The behaviour for a request path: the first ordered behaviour whose pattern matches, else the default.
     pub fn behavior_for(&self, path: &str) -> &Behavior {
         self.behaviors
@@ -524,7 +535,9 @@ async fn load_behavior(
     for (event, arn, include_body) in &f.lambda {
         // arn:aws:lambda:us-east-1:ACCOUNT:function:NAME:VERSION
         if event != "origin-request" {
-            return Err(at(&format!("Lambda@Edge on {event} is not modelled (origin-request is)")));
+            return Err(at(&format!(
+                "Lambda@Edge on {event} is not modelled (origin-request is)"
+            )));
         }
         let parts: Vec<&str> = arn.split(':').collect();
         if parts.len() < 8 || parts[3] != "us-east-1" {

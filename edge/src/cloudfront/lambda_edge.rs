@@ -67,7 +67,9 @@ fn display_name(name: &str) -> String {
     name.split('-')
         .map(|part| {
             let mut c = part.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect::<Vec<_>>()
         .join("-")
@@ -75,38 +77,72 @@ fn display_name(name: &str) -> String {
 
 /// What a request trigger returned.
 pub enum Answer {
-    Request { uri: String, query: String, headers: HeaderMap, body: Option<Bytes> },
-    Response { status: StatusCode, headers: HeaderMap, body: Bytes },
+    Request {
+        uri: String,
+        query: String,
+        headers: HeaderMap,
+        body: Option<Bytes>,
+    },
+    Response {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+    },
 }
 
 pub fn answer(result: &Value) -> Result<Answer, String> {
     let headers = |v: &Value| -> Result<HeaderMap, String> {
         let mut out = HeaderMap::new();
         for (name, values) in v.as_object().into_iter().flatten() {
-            let name = HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()).map_err(|_| format!("header name {name}"))?;
+            let name = HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
+                .map_err(|_| format!("header name {name}"))?;
             for item in values.as_array().into_iter().flatten() {
-                let value = item["value"].as_str().ok_or_else(|| format!("header {name} has no value"))?;
-                out.append(name.clone(), HeaderValue::from_str(value).map_err(|_| format!("header {name} value"))?);
+                let value = item["value"]
+                    .as_str()
+                    .ok_or_else(|| format!("header {name} has no value"))?;
+                out.append(
+                    name.clone(),
+                    HeaderValue::from_str(value).map_err(|_| format!("header {name} value"))?,
+                );
             }
         }
         Ok(out)
     };
     if let Some(status) = result.get("status") {
-        let code = status.as_str().and_then(|s| s.parse().ok()).or_else(|| status.as_u64()).ok_or("status is not a number")?;
+        let code = status
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .or_else(|| status.as_u64())
+            .ok_or("status is not a number")?;
         let status = StatusCode::from_u16(code as u16).map_err(|e| e.to_string())?;
         let body = match (result["body"].as_str(), result["bodyEncoding"].as_str()) {
-            (Some(b), Some("base64")) => Bytes::from(base64::engine::general_purpose::STANDARD.decode(b).map_err(|e| e.to_string())?),
+            (Some(b), Some("base64")) => Bytes::from(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b)
+                    .map_err(|e| e.to_string())?,
+            ),
             (Some(b), _) => Bytes::from(b.to_string()),
             _ => Bytes::new(),
         };
-        return Ok(Answer::Response { status, headers: headers(&result["headers"])?, body });
+        return Ok(Answer::Response {
+            status,
+            headers: headers(&result["headers"])?,
+            body,
+        });
     }
-    let uri = result["uri"].as_str().ok_or("the returned request has no uri")?.to_string();
+    let uri = result["uri"]
+        .as_str()
+        .ok_or("the returned request has no uri")?
+        .to_string();
     let body = match &result["body"] {
         Value::Object(b) if b.get("action").and_then(Value::as_str) == Some("replace") => {
             let data = b.get("data").and_then(Value::as_str).unwrap_or("");
             Some(if b.get("encoding").and_then(Value::as_str) == Some("base64") {
-                Bytes::from(base64::engine::general_purpose::STANDARD.decode(data).map_err(|e| e.to_string())?)
+                Bytes::from(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(data)
+                        .map_err(|e| e.to_string())?,
+                )
             } else {
                 Bytes::from(data.to_string())
             })
@@ -136,13 +172,30 @@ mod tests {
             headers,
             body: Bytes::from_static(b"{}"),
         };
-        let event = origin_request_event("E1", "d.cloudfront.net", "127.0.0.1", &req, "/api/echo", "x.lambda-url.eu-west-1.on.aws", "", true);
+        let event = origin_request_event(
+            "E1",
+            "d.cloudfront.net",
+            "127.0.0.1",
+            &req,
+            "/api/echo",
+            "x.lambda-url.eu-west-1.on.aws",
+            "",
+            true,
+        );
         let r = &event["Records"][0]["cf"]["request"];
         assert_eq!(r["body"]["data"], "e30=");
         assert_eq!(r["headers"]["content-type"][0]["key"], "Content-Type");
         let mut returned = r.clone();
         returned["headers"]["x-amz-content-sha256"] = json!([{"key": "X-Amz-Content-Sha256", "value": "abc"}]);
-        let Answer::Request { headers, uri, query, body } = answer(&returned).unwrap() else { panic!() };
+        let Answer::Request {
+            headers,
+            uri,
+            query,
+            body,
+        } = answer(&returned).unwrap()
+        else {
+            panic!()
+        };
         assert_eq!((uri.as_str(), query.as_str()), ("/api/echo", "a=1"));
         assert_eq!(headers["x-amz-content-sha256"], "abc");
         assert!(body.is_none(), "read-only body stays as it was");
@@ -151,7 +204,9 @@ mod tests {
     #[test]
     fn a_generated_response() {
         let r = json!({"status": "413", "statusDescription": "Payload Too Large", "body": "too big"});
-        let Answer::Response { status, body, .. } = answer(&r).unwrap() else { panic!() };
+        let Answer::Response { status, body, .. } = answer(&r).unwrap() else {
+            panic!()
+        };
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(body, Bytes::from_static(b"too big"));
     }

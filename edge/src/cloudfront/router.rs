@@ -25,8 +25,8 @@ use hyper::body::Incoming;
 use super::cache::{time_to_live, Cache};
 use super::distribution::{Behavior, Distribution, Origin, OriginKind};
 use super::function_events;
-use super::lambda_edge;
 use super::functions::FunctionWorker;
+use super::lambda_edge;
 use crate::access_log::{AccessLog, LogLine};
 use crate::lambda::Outcome;
 use crate::origins::function_url::Failure;
@@ -221,7 +221,12 @@ impl Edge {
                 Err(e) => Err(e.to_string()),
             };
             match answer {
-                Ok(lambda_edge::Answer::Request { uri, query, headers, body }) => {
+                Ok(lambda_edge::Answer::Request {
+                    uri,
+                    query,
+                    headers,
+                    body,
+                }) => {
                     origin_request.path = format!("{}{}", origin.path, uri);
                     origin_request.query = query;
                     origin_request.headers = headers;
@@ -230,8 +235,9 @@ impl Edge {
                     }
                 }
                 Ok(lambda_edge::Answer::Response { status, headers, body }) => {
-                    let (status, h, body) =
-                        self.finish(behavior, status, headers, full(body), viewer_ip, &method, &path, &query).await;
+                    let (status, h, body) = self
+                        .finish(behavior, status, headers, full(body), viewer_ip, &method, &path, &query)
+                        .await;
                     return (status, h, body, ResultType::LambdaGeneratedResponse);
                 }
                 Err(e) => {
@@ -562,6 +568,9 @@ fn tee_into_cache(
     ttl: u64,
 ) -> Body {
     let cache = edge.cache.clone();
+    let expected: Option<u64> = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok());
     let (path, key) = (path.to_string(), key.to_string());
     let state = (body, BytesMut::new(), Some((path, key, status, headers)));
     let stream = futures::stream::unfold(state, move |(mut body, mut copy, mut meta)| {
@@ -571,6 +580,14 @@ fn tee_into_cache(
                 Some(Ok(frame)) => {
                     if let Some(data) = frame.data_ref() {
                         copy.extend_from_slice(data);
+                    }
+                    // hyper stops polling a body of known length once it is written: store on its last frame.
+                    let complete = expected.is_some_and(|n| copy.len() as u64 >= n);
+                    if complete || http_body::Body::is_end_stream(&body) {
+                        if let Some((path, key, status, headers)) = meta.take() {
+                            let whole = std::mem::take(&mut copy).freeze();
+                            cache.put(&path, &key, status, headers, whole, Duration::from_secs(ttl));
+                        }
                     }
                     Some((Ok::<_, BoxError>(frame), (body, copy, meta)))
                 }

@@ -199,6 +199,10 @@ impl Pool {
                 starting_watch.fetch_sub(1, Ordering::SeqCst);
             });
             let status = wait(child, kill_rx).await;
+            eprintln!(
+                "nextstack-edge: function {}: an execution environment ended ({status})",
+                spec.name
+            );
             if !env.initialised.load(Ordering::SeqCst) {
                 ready.abort();
                 starting.fetch_sub(1, Ordering::SeqCst);

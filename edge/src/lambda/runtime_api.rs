@@ -157,9 +157,12 @@ fn invalid_request_id() -> Reply {
 
 async fn next(env: Arc<Environment>) -> Reply {
     env.initialised.store(true, Ordering::SeqCst);
-    env.idle.fetch_add(1, Ordering::SeqCst);
-    let invocation = env.queue.lock().await.recv().await;
-    env.idle.fetch_sub(1, Ordering::SeqCst);
+    // Counted as idle while waiting; the guard uncounts it also when the runtime goes away mid-wait (hyper then
+    // drops this future, and `recv` gives up nothing it has not returned).
+    let invocation = {
+        let _idle = IdleGuard::new(&env.idle);
+        env.queue.lock().await.recv().await
+    };
     let Some(inv) = invocation else {
         return reply(StatusCode::GONE, r#"{"errorType":"ShuttingDown"}"#);
     };
@@ -296,5 +299,20 @@ impl Drop for Notifying {
         if let Some(done) = self.done.take() {
             let _ = done.send(());
         }
+    }
+}
+
+struct IdleGuard<'a>(&'a AtomicUsize);
+
+impl<'a> IdleGuard<'a> {
+    fn new(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Self(counter)
+    }
+}
+
+impl Drop for IdleGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }

@@ -346,7 +346,24 @@ pub async fn streamed_response(content_type: Option<String>, mut body: Body) -> 
                 .map(metadata)
                 .unwrap_or((StatusCode::OK, HeaderMap::new()));
             let first = futures::stream::once(async move { Ok::<_, BoxError>(hyper::body::Frame::data(rest)) });
-            let tail = futures::stream::unfold(body, |mut b| async move { b.frame().await.map(|f| (f, b)) });
+            // The runtime's trailers are Lambda's business, not the viewer's: an error there ends the stream
+            // (the viewer sees a truncated body, as from Lambda), and is logged.
+            let tail = futures::stream::unfold(body, |mut b| async move {
+                loop {
+                    match b.frame().await? {
+                        Ok(frame) if frame.is_trailers() => {
+                            if let Some(kind) = frame
+                                .trailers_ref()
+                                .and_then(|t| t.get("lambda-runtime-function-error-type"))
+                            {
+                                eprintln!("nextstack-edge: a streamed response ended with an error: {kind:?}");
+                                return None;
+                            }
+                        }
+                        other => return Some((other, b)),
+                    }
+                }
+            });
             let stream = futures::StreamExt::chain(first, tail);
             return OriginResponse {
                 status,
