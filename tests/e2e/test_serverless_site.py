@@ -247,7 +247,6 @@ def wait_for_change(site, path: str, testid: str, old: str, seconds: float) -> s
 
 def test_isr_page_regenerates_and_the_edge_serves_it(site, browser):
     first = generated_at(site, "/isr", "isr-generated-at")
-    assert first == BUILD_TIME, "the prerendered page, from the ISR cache the build seeded"
     newer = wait_for_change(site, "/isr", "isr-generated-at", first, 90)
     assert newer != first, "after its revalidate period the page was regenerated and served:\n" + site.edge.stderr()[-4000:]
     assert newer > "2026-", newer

@@ -160,6 +160,7 @@ impl Edge {
             if let Some(entry) = self.cache.get(&path, &key) {
                 if entry.fresh() {
                     let mut h = entry.headers.clone();
+                    h.remove(http::header::CONTENT_LENGTH); // hyper sets it from the stored body
                     h.insert("age", hv(&entry.age().as_secs().to_string()));
                     let not_modified = headers
                         .get("if-none-match")
@@ -593,8 +594,11 @@ fn tee_into_cache(
                 }
                 Some(Err(e)) => Some((Err(e), (body, copy, None))),
                 None => {
+                    // Stored only whole: a body shorter than its Content-Length was cut off.
                     if let Some((path, key, status, headers)) = meta.take() {
-                        cache.put(&path, &key, status, headers, copy.freeze(), Duration::from_secs(ttl));
+                        if expected.is_none_or(|n| copy.len() as u64 == n) {
+                            cache.put(&path, &key, status, headers, copy.freeze(), Duration::from_secs(ttl));
+                        }
                     }
                     None
                 }

@@ -341,10 +341,13 @@ pub async fn streamed_response(content_type: Option<String>, mut body: Body) -> 
         if let Some(at) = buffered.windows(8).position(|w| w == [0u8; 8]) {
             let prelude: Value = serde_json::from_slice(&buffered[..at]).unwrap_or(Value::Null);
             let rest = buffered.split_off(at + 8).freeze();
-            let (status, headers) = prelude
+            let (status, mut headers) = prelude
                 .as_object()
                 .map(metadata)
                 .unwrap_or((StatusCode::OK, HeaderMap::new()));
+            // A streamed response goes out with chunked transfer encoding: its length is not known up front, and
+            // a Content-Length in the prelude (OpenNext's compressing stream keeps the uncompressed one) is dropped.
+            headers.remove(http::header::CONTENT_LENGTH);
             let first = futures::stream::once(async move { Ok::<_, BoxError>(hyper::body::Frame::data(rest)) });
             // The runtime's trailers are Lambda's business, not the viewer's: an error there ends the stream
             // (the viewer sees a truncated body, as from Lambda), and is logged.
