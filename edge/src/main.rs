@@ -12,7 +12,7 @@ use nextstack_edge::cloudfront::router::Edge;
 use nextstack_edge::cloudfront::{distribution, invalidations};
 use nextstack_edge::endpoint::Aws;
 use nextstack_edge::lambda::pool::Launcher;
-use nextstack_edge::{access_log::AccessLog, events, runtime, server};
+use nextstack_edge::{access_log::AccessLog, events, lambda, runtime, server};
 
 #[derive(Parser)]
 #[command(
@@ -148,6 +148,10 @@ async fn serve(
             mapping.uuid
         );
         tokio::spawn(events::sqs::poll(aws.clone(), mapping));
+    }
+    for origin in dist.origins.values() {
+        let (aws, origin, launcher, code) = (aws.clone(), origin.clone(), launcher.clone(), cache_dir.join("code"));
+        tokio::spawn(lambda::updates::follow(aws, origin, launcher, code, Duration::from_secs(2)));
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await

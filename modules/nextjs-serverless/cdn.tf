@@ -7,19 +7,20 @@ locals {
   origins = local.build.origins
   ordered = [for b in local.build.behaviors : b if b.pattern != "*"]
   default = one([for b in local.build.behaviors : b if b.pattern == "*"])
-  # How each kind of origin is cached and what reaches it.
-  policy = {
-    # Managed-CachingOptimized for the assets; the functions' own Cache-Control decides for the rest
-    # (Managed-UseOriginCacheControlHeaders-QueryStrings keeps query strings in the key: ?_rsc=, ?url=&w=).
-    cache = {
-      s3       = "658327ea-f89d-4fab-a63d-7e88639e58f6"
-      function = "4cc15a8a-d715-48a4-82b8-cc0b614638fe"
-    }
-    # Managed-AllViewerExceptHostHeader: a function URL answers only to its own Host.
-    origin_request = {
-      s3       = null
-      function = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
-    }
+  # How each origin's responses are cached: Managed-CachingOptimized for the assets; the functions' own
+  # Cache-Control for the rest, under this module's policies (cache-policies.tf) that key on what Next.js and the
+  # image optimizer vary on.
+  cache_policy = {
+    for name, o in local.origins : name => (
+      o.type == "s3" ? "658327ea-f89d-4fab-a63d-7e88639e58f6" : (
+        local.origin_functions[name].role == "server" ? aws_cloudfront_cache_policy.server.id : aws_cloudfront_cache_policy.image.id
+      )
+    )
+  }
+  # What else reaches the origin: Managed-AllViewerExceptHostHeader for the function URLs (a function URL answers
+  # only to its own Host); nothing more for S3.
+  origin_request_policy = {
+    for name, o in local.origins : name => o.type == "s3" ? null : "b689b0a8-53d0-40ab-baf2-68738e2966ac"
   }
   response_headers_policy_id = "67f7725c-6f97-4210-82d7-5512b31e9d03" # Managed-SecurityHeadersPolicy
 }
@@ -137,8 +138,8 @@ resource "aws_cloudfront_distribution" "site" {
       cached_methods             = ["GET", "HEAD"]
       viewer_protocol_policy     = "redirect-to-https"
       compress                   = true
-      cache_policy_id            = local.policy.cache[local.origins[ordered_cache_behavior.value.origin].type]
-      origin_request_policy_id   = local.policy.origin_request[local.origins[ordered_cache_behavior.value.origin].type]
+      cache_policy_id            = local.cache_policy[ordered_cache_behavior.value.origin]
+      origin_request_policy_id   = local.origin_request_policy[ordered_cache_behavior.value.origin]
       response_headers_policy_id = local.response_headers_policy_id
 
       dynamic "function_association" {
@@ -166,8 +167,8 @@ resource "aws_cloudfront_distribution" "site" {
     cached_methods             = ["GET", "HEAD"]
     viewer_protocol_policy     = "redirect-to-https"
     compress                   = true
-    cache_policy_id            = local.policy.cache[local.origins[local.default.origin].type]
-    origin_request_policy_id   = local.policy.origin_request[local.origins[local.default.origin].type]
+    cache_policy_id            = local.cache_policy[local.default.origin]
+    origin_request_policy_id   = local.origin_request_policy[local.default.origin]
     response_headers_policy_id = local.response_headers_policy_id
 
     dynamic "function_association" {

@@ -17,7 +17,7 @@ use super::policies::{
 use crate::endpoint::Aws;
 use crate::lambda::deployed::{self, aws_message};
 use crate::lambda::pool::{Launcher, Pool};
-use crate::origins::function_url::{AuthType, FunctionUrlOrigin};
+use crate::origins::function_url::{AuthType, Deployment, FunctionUrlOrigin};
 use crate::origins::http_server::HttpServerOrigin;
 use crate::origins::s3::S3Origin;
 
@@ -86,7 +86,7 @@ impl Distribution {
         self.origins
             .values()
             .filter_map(|o| match &o.kind {
-                OriginKind::FunctionUrl(f) => Some(f.pool.spec().region.clone()),
+                OriginKind::FunctionUrl(f) => Some(f.pool().spec().region.clone()),
                 _ => None,
             })
             .collect()
@@ -248,10 +248,10 @@ async fn load_origin(
         }
         OriginKind::FunctionUrl(FunctionUrlOrigin {
             domain: domain.clone(),
+            function_name: name,
             auth,
             streaming,
-            pool,
-            resource_policy: deployed.resource_policy,
+            deployed: std::sync::RwLock::new(Deployment { pool, resource_policy: deployed.resource_policy }),
             account: account.to_string(),
         })
     } else if is_loopback(&domain) {

@@ -255,7 +255,7 @@ impl Edge {
                 match url.fetch(origin_request, signed).await {
                     Ok(r) => r,
                     Err((_lambda_answer, failure)) => {
-                        let name = url.pool.spec().name.clone();
+                        let name = url.function_name.clone();
                         match failure {
                             Failure::Function(e) => eprintln!("nextstack-edge: function {name} failed: {e}"),
                             Failure::Invoke(e) => eprintln!("nextstack-edge: function {name} not invoked: {e}"),

@@ -11,6 +11,7 @@ pub mod code;
 pub mod deployed;
 pub mod pool;
 pub mod runtime_api;
+pub mod updates;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

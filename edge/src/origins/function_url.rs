@@ -13,7 +13,7 @@
 //! the payload hash value of the request body in the x-amz-content-sha256 header when sending the request
 //! to CloudFront. Lambda doesn't support unsigned payloads."
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
 use base64::Engine;
@@ -35,14 +35,23 @@ pub enum AuthType {
     None,
 }
 
+/// What runs behind the URL now.
+#[derive(Clone)]
+pub struct Deployment {
+    pub pool: Arc<Pool>,
+    /// The function's resource policy (`GetPolicy`).
+    pub resource_policy: Option<Value>,
+}
+
 pub struct FunctionUrlOrigin {
     /// `<url-id>.lambda-url.<region>.on.aws`
     pub domain: String,
+    pub function_name: String,
     pub auth: AuthType,
     pub streaming: bool,
-    pub pool: Arc<Pool>,
-    /// The function's resource policy (`GetPolicy`), read at start.
-    pub resource_policy: Option<Value>,
+    /// The deployed function and its resource policy, replaced when the function is updated
+    /// (`lambda::updates`).
+    pub deployed: RwLock<Deployment>,
     pub account: String,
 }
 
@@ -60,11 +69,12 @@ impl FunctionUrlOrigin {
         request: OriginRequest,
         signed_by_distribution: Option<&str>,
     ) -> Result<OriginResponse, (OriginResponse, Failure)> {
-        if let Some(denied) = self.authorize(&request, signed_by_distribution) {
+        let deployment = self.deployment();
+        if let Some(denied) = self.authorize(&deployment, &request, signed_by_distribution) {
             return Ok(denied);
         }
         let event = self.event(&request);
-        match self.pool.invoke(Bytes::from(event.to_string())).await {
+        match deployment.pool.invoke(Bytes::from(event.to_string())).await {
             Ok(Outcome::Response(payload)) => Ok(buffered_response(&payload)),
             Ok(Outcome::Stream { content_type, body }) => {
                 Ok(streamed_response(content_type, body.map_err(Into::into).boxed()).await)
@@ -84,7 +94,16 @@ impl FunctionUrlOrigin {
 
     /// `AWS_IAM`: the caller must be signed (CloudFront's OAC), allowed by the resource policy, and must have
     /// sent the body's hash; Lambda answers 403 otherwise.
-    fn authorize(&self, request: &OriginRequest, signed_by: Option<&str>) -> Option<OriginResponse> {
+    /// The deployment answering now.
+    pub fn deployment(&self) -> Deployment {
+        self.deployed.read().map(|d| d.clone()).unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    pub fn pool(&self) -> Arc<Pool> {
+        self.deployment().pool
+    }
+
+    fn authorize(&self, deployment: &Deployment, request: &OriginRequest, signed_by: Option<&str>) -> Option<OriginResponse> {
         if self.auth == AuthType::None {
             return None;
         }
@@ -101,13 +120,13 @@ impl FunctionUrlOrigin {
         let Some(distribution_arn) = signed_by else {
             return Some(forbidden("Forbidden"));
         };
-        let function_arn = self.pool.spec().arn.clone();
+        let function_arn = deployment.pool.spec().arn.clone();
         let context = [
             ("AWS:SourceArn", distribution_arn),
             ("AWS:SourceAccount", self.account.as_str()),
             ("lambda:FunctionUrlAuthType", "AWS_IAM"),
         ];
-        let allowed = self.resource_policy.as_ref().is_some_and(|p| {
+        let allowed = deployment.resource_policy.as_ref().is_some_and(|p| {
             iam::allows(
                 p,
                 &iam::Request {
