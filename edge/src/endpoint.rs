@@ -66,3 +66,25 @@ impl Aws {
         }
     }
 }
+
+/// An AWS error as a user reads it: the service's code and message, or for a request that never got an answer
+/// (endpoint down, no credentials) the chain of causes.
+pub fn aws_message<E>(e: &E) -> String
+where
+    E: std::error::Error + aws_smithy_types::error::metadata::ProvideErrorMetadata,
+{
+    match (e.code(), e.message()) {
+        (Some(c), Some(m)) => format!("{c}: {m}"),
+        (Some(c), None) => c.to_string(),
+        _ => {
+            let mut message = e.to_string();
+            let mut source = e.source();
+            while let Some(cause) = source {
+                message.push_str(": ");
+                message.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            message
+        }
+    }
+}

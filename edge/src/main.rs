@@ -151,7 +151,13 @@ async fn serve(
     }
     for origin in dist.origins.values() {
         let (aws, origin, launcher, code) = (aws.clone(), origin.clone(), launcher.clone(), cache_dir.join("code"));
-        tokio::spawn(lambda::updates::follow(aws, origin, launcher, code, Duration::from_secs(2)));
+        tokio::spawn(lambda::updates::follow(
+            aws,
+            origin,
+            launcher,
+            code,
+            Duration::from_secs(2),
+        ));
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -14,8 +14,9 @@ use super::policies::{
     managed_cache_policy, managed_origin_request_policy, managed_response_headers_policy, CachePolicy,
     OriginRequestPolicy, ResponseHeadersPolicy, Selection,
 };
+use crate::endpoint::aws_message;
 use crate::endpoint::Aws;
-use crate::lambda::deployed::{self, aws_message};
+use crate::lambda::deployed;
 use crate::lambda::pool::{Launcher, Pool};
 use crate::origins::function_url::{AuthType, Deployment, FunctionUrlOrigin};
 use crate::origins::http_server::HttpServerOrigin;
@@ -251,7 +252,10 @@ async fn load_origin(
             function_name: name,
             auth,
             streaming,
-            deployed: std::sync::RwLock::new(Deployment { pool, resource_policy: deployed.resource_policy }),
+            deployed: std::sync::RwLock::new(Deployment {
+                pool,
+                resource_policy: deployed.resource_policy,
+            }),
             account: account.to_string(),
         })
     } else if is_loopback(&domain) {

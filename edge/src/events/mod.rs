@@ -5,8 +5,9 @@ pub mod sqs;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::endpoint::aws_message;
 use crate::endpoint::Aws;
-use crate::lambda::deployed::{self, aws_message};
+use crate::lambda::deployed;
 use crate::lambda::pool::{Launcher, Pool};
 
 /// The enabled SQS event source mappings in these regions, with their functions ready to run.

@@ -10,7 +10,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
 use super::{code, Architecture, FunctionSpec};
-use crate::endpoint::Aws;
+use crate::endpoint::{aws_message, Aws};
 
 /// A deployed function: what runs, and its resource policy.
 pub struct Deployed {
@@ -125,12 +125,4 @@ async fn download(url: &str) -> Result<Bytes, String> {
         .await
         .map(|b| b.to_bytes())
         .map_err(|e| e.to_string())
-}
-
-pub fn aws_message<E: std::fmt::Debug + aws_smithy_types::error::metadata::ProvideErrorMetadata>(e: &E) -> String {
-    match (e.code(), e.message()) {
-        (Some(c), Some(m)) => format!("{c}: {m}"),
-        (Some(c), None) => c.to_string(),
-        _ => format!("{e:?}"),
-    }
 }

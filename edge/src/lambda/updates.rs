@@ -12,13 +12,26 @@ use super::pool::{Launcher, Pool};
 use crate::endpoint::Aws;
 use crate::origins::function_url::{Deployment, FunctionUrlOrigin};
 
-pub async fn follow(aws: Aws, origin: Arc<crate::cloudfront::distribution::Origin>, launcher: Arc<Launcher>, cache: PathBuf, every: Duration) {
-    let crate::cloudfront::distribution::OriginKind::FunctionUrl(url) = &origin.kind else { return };
+pub async fn follow(
+    aws: Aws,
+    origin: Arc<crate::cloudfront::distribution::Origin>,
+    launcher: Arc<Launcher>,
+    cache: PathBuf,
+    every: Duration,
+) {
+    let crate::cloudfront::distribution::OriginKind::FunctionUrl(url) = &origin.kind else {
+        return;
+    };
     let region = url.pool().spec().region.clone();
     let lambda = aws.lambda(&region);
     let mut revision: Option<String> = None;
     loop {
-        if let Ok(conf) = lambda.get_function_configuration().function_name(&url.function_name).send().await {
+        if let Ok(conf) = lambda
+            .get_function_configuration()
+            .function_name(&url.function_name)
+            .send()
+            .await
+        {
             let now = conf.revision_id().map(str::to_string);
             match (&revision, &now) {
                 (None, _) => revision = now,
@@ -39,13 +52,22 @@ async fn reload(aws: &Aws, url: &FunctionUrlOrigin, region: &str, launcher: &Arc
         Ok(d) => {
             let pool = Arc::new(Pool::new(d.spec, launcher.clone()));
             if let Ok(mut slot) = url.deployed.write() {
-                *slot = Deployment { pool, resource_policy: d.resource_policy };
+                *slot = Deployment {
+                    pool,
+                    resource_policy: d.resource_policy,
+                };
             }
-            eprintln!("nextstack-edge: function {} was updated: new invocations run its new deployment", url.function_name);
+            eprintln!(
+                "nextstack-edge: function {} was updated: new invocations run its new deployment",
+                url.function_name
+            );
             true
         }
         Err(e) => {
-            eprintln!("nextstack-edge: function {} was updated but cannot be loaded yet: {e}", url.function_name);
+            eprintln!(
+                "nextstack-edge: function {} was updated but cannot be loaded yet: {e}",
+                url.function_name
+            );
             false
         }
     }

@@ -96,14 +96,22 @@ impl FunctionUrlOrigin {
     /// sent the body's hash; Lambda answers 403 otherwise.
     /// The deployment answering now.
     pub fn deployment(&self) -> Deployment {
-        self.deployed.read().map(|d| d.clone()).unwrap_or_else(|e| e.into_inner().clone())
+        self.deployed
+            .read()
+            .map(|d| d.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
     }
 
     pub fn pool(&self) -> Arc<Pool> {
         self.deployment().pool
     }
 
-    fn authorize(&self, deployment: &Deployment, request: &OriginRequest, signed_by: Option<&str>) -> Option<OriginResponse> {
+    fn authorize(
+        &self,
+        deployment: &Deployment,
+        request: &OriginRequest,
+        signed_by: Option<&str>,
+    ) -> Option<OriginResponse> {
         if self.auth == AuthType::None {
             return None;
         }
