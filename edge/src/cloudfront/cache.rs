@@ -7,10 +7,13 @@
 //! - no `Cache-Control` but `Expires`: the time until then, clamped likewise;
 //! - neither: the default TTL.
 //!
-//! "Caching error responses" (same guide): 400, 403, 404, 405, 414, 416, 500, 501, 502, 503 and 504 from the
-//! origin are cached for the error caching minimum TTL (10 seconds unless a custom error response says
-//! otherwise) when the origin sends no `Cache-Control`. "Invalidate files": a path ending in `*` removes every
-//! object whose path starts with what precedes it; other paths remove that object with every query string.
+//! "How CloudFront processes HTTP 4xx and 5xx status codes from your origin": 404, 405, 414, 500, 501, 502, 503
+//! and 504 are always cached; 400, 403, 412 and 415 only when the origin sends `Cache-Control` `max-age` or
+//! `s-maxage`. "Control how long CloudFront caches errors": for the error caching minimum TTL (10 seconds unless
+//! a custom error response says otherwise), or for the header's value (`max-age`, `s-maxage` or `Expires`, at
+//! most the behaviour's maximum TTL) when that is greater; other `Cache-Control` directives (`no-store` too) do
+//! not change it; 416 is never cached. "Invalidate files": a path ending in `*` removes every object whose path
+//! starts with what precedes it; other paths remove that object with every query string.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -21,8 +24,11 @@ use http::{HeaderMap, StatusCode};
 
 use super::policies::CachePolicy;
 
-/// Error responses CloudFront caches, and for how long when the origin says nothing.
-pub const CACHED_ERRORS: [u16; 11] = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
+/// Error responses CloudFront always caches.
+pub const CACHED_ERRORS: [u16; 8] = [404, 405, 414, 500, 501, 502, 503, 504];
+/// Error responses CloudFront caches only when the origin sends `Cache-Control` `max-age` or `s-maxage`.
+pub const CACHED_ERRORS_WITH_MAX_AGE: [u16; 4] = [400, 403, 412, 415];
+/// How long errors are cached when no custom error response says otherwise.
 pub const ERROR_CACHING_MIN_TTL: u64 = 10;
 /// Statuses cached under the TTL rules (the "successful" ones CloudFront caches).
 const CACHED_SUCCESS: [u16; 8] = [200, 203, 204, 300, 301, 307, 308, 410];
@@ -105,12 +111,39 @@ impl Cache {
     }
 }
 
-/// How long CloudFront keeps this response, or None when it does not cache it.
-pub fn time_to_live(status: StatusCode, headers: &HeaderMap, policy: &CachePolicy, now: SystemTime) -> Option<u64> {
+/// How long CloudFront keeps this response, or None when it does not cache it. `error_min_ttl`: the error
+/// caching minimum TTL for this status (a custom error response's, else `ERROR_CACHING_MIN_TTL`).
+pub fn time_to_live(
+    status: StatusCode,
+    headers: &HeaderMap,
+    policy: &CachePolicy,
+    error_min_ttl: u64,
+    now: SystemTime,
+) -> Option<u64> {
     let code = status.as_u16();
     let directives = cache_control(headers);
-    let is_error = CACHED_ERRORS.contains(&code);
-    if !is_error && !CACHED_SUCCESS.contains(&code) {
+    let seconds = |name: &str| {
+        directives
+            .iter()
+            .find(|(d, _)| d == name)
+            .and_then(|(_, v)| v.as_deref()?.trim_matches('"').parse::<u64>().ok())
+    };
+    let max_age = seconds("s-maxage").or_else(|| seconds("max-age"));
+    let expires = headers
+        .get(http::header::EXPIRES)
+        .and_then(|v| v.to_str().ok())
+        .map(|expires| {
+            httpdate::parse_http_date(expires)
+                .ok()
+                .map(|t| t.duration_since(now).map(|d| d.as_secs()).unwrap_or(0))
+                .unwrap_or(0)
+        });
+    if CACHED_ERRORS.contains(&code) || (CACHED_ERRORS_WITH_MAX_AGE.contains(&code) && max_age.is_some()) {
+        // The greater of the error caching minimum TTL and what the origin says (at most the maximum TTL).
+        let said = max_age.or(expires).map_or(0, |v| v.min(policy.max_ttl));
+        return nonzero(said.max(error_min_ttl));
+    }
+    if !CACHED_SUCCESS.contains(&code) {
         return None;
     }
     let clamp = |v: u64| v.clamp(policy.min_ttl, policy.max_ttl.max(policy.min_ttl));
@@ -120,24 +153,11 @@ pub fn time_to_live(status: StatusCode, headers: &HeaderMap, policy: &CachePolic
     {
         return (policy.min_ttl > 0).then_some(policy.min_ttl);
     }
-    let seconds = |name: &str| {
-        directives
-            .iter()
-            .find(|(d, _)| d == name)
-            .and_then(|(_, v)| v.as_deref()?.trim_matches('"').parse::<u64>().ok())
-    };
-    if let Some(v) = seconds("s-maxage").or_else(|| seconds("max-age")) {
+    if let Some(v) = max_age {
         return nonzero(clamp(v));
     }
-    if let Some(expires) = headers.get(http::header::EXPIRES).and_then(|v| v.to_str().ok()) {
-        let remaining = httpdate::parse_http_date(expires)
-            .ok()
-            .map(|t| t.duration_since(now).map(|d| d.as_secs()).unwrap_or(0))
-            .unwrap_or(0);
+    if let Some(remaining) = expires {
         return nonzero(clamp(remaining));
-    }
-    if is_error {
-        return Some(ERROR_CACHING_MIN_TTL);
     }
     nonzero(policy.default_ttl)
 }
@@ -187,6 +207,7 @@ mod tests {
             StatusCode::from_u16(status).unwrap(),
             &headers(pairs),
             &p,
+            ERROR_CACHING_MIN_TTL,
             SystemTime::now(),
         )
     }
@@ -244,6 +265,19 @@ mod tests {
         assert_eq!(ttl(ORIGIN, 502, &[]), Some(10));
         assert_eq!(ttl(OPTIMIZED, 206, &[]), None);
         assert_eq!(ttl(OPTIMIZED, 302, &[]), None);
+        assert_eq!(ttl(ORIGIN, 416, &[]), None);
+    }
+
+    #[test]
+    fn an_error_is_cached_for_the_greater_of_its_max_age_and_the_error_minimum() {
+        assert_eq!(ttl(ORIGIN, 404, &[("cache-control", "max-age=1")]), Some(10));
+        assert_eq!(ttl(ORIGIN, 404, &[("cache-control", "s-maxage=60")]), Some(60));
+        assert_eq!(ttl(ORIGIN, 503, &[("cache-control", "no-store")]), Some(10));
+        assert_eq!(ttl(ORIGIN, 403, &[]), None, "403 only with max-age");
+        assert_eq!(ttl(ORIGIN, 403, &[("cache-control", "max-age=30")]), Some(30));
+        let p = managed_cache_policy(ORIGIN).unwrap();
+        let at = |min| time_to_live(StatusCode::SERVICE_UNAVAILABLE, &HeaderMap::new(), &p, min, SystemTime::now());
+        assert_eq!((at(2), at(0)), (Some(2), None), "a custom error response's ErrorCachingMinTTL");
     }
 
     #[test]

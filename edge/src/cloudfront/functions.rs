@@ -30,9 +30,12 @@ pub struct CloudFrontFunction {
     pub code: String,
 }
 
+/// Calls waiting for the worker's answer, by id.
+type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Value, String>>>>>;
+
 pub struct FunctionWorker {
     stdin: tokio::sync::Mutex<ChildStdin>,
-    pending: Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Value, String>>>>>,
+    pending: Pending,
     next: AtomicU64,
     _child: Child,
 }
@@ -48,7 +51,7 @@ impl FunctionWorker {
             .spawn()?;
         let stdin = child.stdin.take().ok_or_else(|| std::io::Error::other("no stdin"))?;
         let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?;
-        let pending: Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Value, String>>>>> = Arc::default();
+        let pending: Pending = Arc::default();
         let reader_pending = pending.clone();
         tokio::spawn(async move {
             let mut lines = BufReader::new(stdout).lines();

@@ -18,6 +18,7 @@ use crate::origins::OriginRequest;
 pub const ORIGIN_REQUEST_BODY_LIMIT: usize = 1024 * 1024;
 
 /// An origin-request event for a request on its way to the origin (before the origin path is added).
+#[allow(clippy::too_many_arguments)] // the event's fields, each from another part of the request's way
 pub fn origin_request_event(
     distribution_id: &str,
     domain: &str,

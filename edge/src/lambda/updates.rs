@@ -3,7 +3,7 @@
 //! code and settings while the environments of the old version finish what they are doing, as Lambda does
 //! (Lambda Developer Guide, "Lambda execution environment lifecycle": an update means new environments).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,10 +35,8 @@ pub async fn follow(
             let now = conf.revision_id().map(str::to_string);
             match (&revision, &now) {
                 (None, _) => revision = now,
-                (Some(old), Some(new)) if old != new => {
-                    if reload(&aws, url, &region, &launcher, &cache).await {
-                        revision = now;
-                    }
+                (Some(old), Some(new)) if old != new && reload(&aws, url, &region, &launcher, &cache).await => {
+                    revision = now;
                 }
                 _ => {}
             }
@@ -47,7 +45,7 @@ pub async fn follow(
     }
 }
 
-async fn reload(aws: &Aws, url: &FunctionUrlOrigin, region: &str, launcher: &Arc<Launcher>, cache: &PathBuf) -> bool {
+async fn reload(aws: &Aws, url: &FunctionUrlOrigin, region: &str, launcher: &Arc<Launcher>, cache: &Path) -> bool {
     match deployed::load(aws, region, &url.function_name, None, cache).await {
         Ok(d) => {
             let pool = Arc::new(Pool::new(d.spec, launcher.clone()));
