@@ -131,7 +131,7 @@ mod tests {
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_600_000);
         assert_eq!(
             date_time(t).unwrap(),
-            ("2026-12-06".to_string(), "00:53:20".to_string())
+            ("2026-12-06".to_string(), "23:33:20".to_string())
         );
         assert_eq!(date_time(SystemTime::UNIX_EPOCH).unwrap().0, "1970-01-01");
     }

@@ -93,6 +93,15 @@ impl Distribution {
             .collect()
     }
 
+    /// The error caching minimum TTL for a status: its custom error response's, else CloudFront's 10 seconds
+    /// ("Control how long CloudFront caches errors").
+    pub fn error_caching_min_ttl(&self, status: http::StatusCode) -> u64 {
+        self.custom_errors
+            .iter()
+            .find(|e| e.code == status.as_u16())
+            .map_or(super::cache::ERROR_CACHING_MIN_TTL, |e| e.min_ttl)
+    }
+
     /// The behaviour for a request path: the first ordered behaviour whose pattern matches, else the default.
     pub fn behavior_for(&self, path: &str) -> &Behavior {
         self.behaviors

@@ -27,6 +27,7 @@ use super::distribution::{Behavior, Distribution, Origin, OriginKind};
 use super::function_events;
 use super::functions::FunctionWorker;
 use super::lambda_edge;
+use super::policies::Selection;
 use crate::access_log::{AccessLog, LogLine};
 use crate::lambda::Outcome;
 use crate::origins::function_url::Failure;
@@ -273,6 +274,7 @@ impl Edge {
                     entry.status,
                     &response_headers_merged(&entry.headers, &response.headers),
                     &behavior.cache,
+                    dist.error_caching_min_ttl(entry.status),
                     SystemTime::now(),
                 )
                 .unwrap_or(0);
@@ -306,13 +308,29 @@ impl Edge {
         for h in HOP_BY_HOP {
             resp_headers.remove(h);
         }
+        // "Cache content based on cookies": when a behaviour forwards no cookies to the origin, CloudFront removes
+        // the Set-Cookie header from the responses it returns to viewers.
+        let forwards_cookies = behavior.cache.cookies != Selection::None
+            || behavior
+                .origin_request
+                .as_ref()
+                .is_some_and(|p| p.cookies != Selection::None);
+        if !forwards_cookies {
+            resp_headers.remove(http::header::SET_COOKIE);
+        }
         let result = if status.is_client_error() || status.is_server_error() {
             ResultType::Error
         } else {
             ResultType::Miss
         };
         let ttl = if cacheable && method == Method::GET {
-            time_to_live(status, &resp_headers, &behavior.cache, SystemTime::now())
+            time_to_live(
+                status,
+                &resp_headers,
+                &behavior.cache,
+                dist.error_caching_min_ttl(status),
+                SystemTime::now(),
+            )
         } else {
             None
         };
