@@ -276,8 +276,20 @@ mod tests {
         assert_eq!(ttl(ORIGIN, 403, &[]), None, "403 only with max-age");
         assert_eq!(ttl(ORIGIN, 403, &[("cache-control", "max-age=30")]), Some(30));
         let p = managed_cache_policy(ORIGIN).unwrap();
-        let at = |min| time_to_live(StatusCode::SERVICE_UNAVAILABLE, &HeaderMap::new(), &p, min, SystemTime::now());
-        assert_eq!((at(2), at(0)), (Some(2), None), "a custom error response's ErrorCachingMinTTL");
+        let at = |min| {
+            time_to_live(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &HeaderMap::new(),
+                &p,
+                min,
+                SystemTime::now(),
+            )
+        };
+        assert_eq!(
+            (at(2), at(0)),
+            (Some(2), None),
+            "a custom error response's ErrorCachingMinTTL"
+        );
     }
 
     #[test]
