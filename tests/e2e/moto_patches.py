@@ -984,6 +984,202 @@ def cloudfront_function_live_stage():
     _wrap(CloudFrontResponse, "describe_function", lambda original: describe_function)
     _wrap(CloudFrontResponse, "get_function", lambda original: get_function)
 
+
+# AWS managed cache policies as documented (Developer Guide, "Use managed cache policies"): id -> (name, MinTTL,
+# DefaultTTL, MaxTTL, headers in the key, CookieBehavior, QueryStringBehavior, gzip and brotli).
+_ORIGIN_CACHE_CONTROL_HEADERS = ("host", "origin", "x-http-method-override", "x-http-method", "x-method-override")
+MANAGED_CACHE_POLICIES = {
+    "658327ea-f89d-4fab-a63d-7e88639e58f6": ("Managed-CachingOptimized", 1, 86400, 31536000, (), "none", "none", True),
+    "b2884449-e4de-46a7-ac36-70bc7f1ddd6d": (
+        "Managed-CachingOptimizedForUncompressedObjects", 1, 86400, 31536000, (), "none", "none", False),
+    "4135ea2d-6df8-44a3-9df3-4b5a84be39ad": ("Managed-CachingDisabled", 0, 0, 0, (), "none", "none", False),
+    "83da9c7e-98b4-4e11-a168-04f0df8e2c65": (
+        "Managed-UseOriginCacheControlHeaders", 0, 0, 31536000, _ORIGIN_CACHE_CONTROL_HEADERS, "all", "none", True),
+    "4cc15a8a-d715-48a4-82b8-cc0b614638fe": (
+        "Managed-UseOriginCacheControlHeaders-QueryStrings", 0, 0, 31536000, _ORIGIN_CACHE_CONTROL_HEADERS, "all",
+        "all", True),
+    "2e54312d-136d-493c-8eb9-b001f22f67d2": (
+        "Managed-Amplify", 2, 2, 600, ("Authorization", "CloudFront-Viewer-Country", "Host"), "all", "all", True),
+}
+
+
+def cloudfront_cache_policies():
+    """CloudFront cache policies: CreateCachePolicy, GetCachePolicy(Config), UpdateCachePolicy, DeleteCachePolicy and
+    ListCachePolicies are missing.
+
+    AWS: POST /2020-05-31/cache-policy creates a policy (201, Location and ETag headers); its Name is unique in the
+    account (CachePolicyAlreadyExists, 409), MinTTL <= DefaultTTL <= MaxTTL (InvalidArgument; DefaultTTL defaults
+    to 86400, MaxTTL to 31536000), each Quantity matches its Items (InconsistentQuantities), at most 10 headers,
+    cookies and query strings (TooManyHeadersInCachePolicy, ...), names exactly when the behaviour is whitelist or
+    allExcept, and with caching disabled (MaxTTL 0) nothing in the key (InvalidArgument). GET .../{Id} and
+    .../{Id}/config return it and its ETag; PUT .../{Id} replaces the whole config and returns a new ETag, DELETE
+    removes it, both only with If-Match the current ETag (none: InvalidIfMatchVersion; another: PreconditionFailed,
+    412); DELETE is CachePolicyInUse (409) while a distribution's behaviour names the policy. GET .../cache-policy
+    lists custom and AWS managed policies (Type=custom|managed); managed ones can be read and attached, not changed
+    (IllegalUpdate / IllegalDelete). moto 5.2.5 has none of these operations (HTTP 404), so hashicorp/aws cannot
+    manage an `aws_cloudfront_cache_policy`. Fix: the six operations on a per-account model (CloudFront is global:
+    one backend per account); the XML comes from botocore's model through moto's serializer.
+    """
+    import copy
+    import datetime
+
+    from moto.cloudfront import responses, urls
+    from moto.cloudfront.exceptions import CloudFrontException
+    from moto.cloudfront.models import random_id
+    from moto.core.responses import ActionResult, EmptyResult
+    from moto.core.utils import utcnow
+    from moto.moto_api._internal import mock_random
+
+    for path in ("$", "/(?P<Id>[^/]+)$", "/(?P<Id>[^/]+)/config$"):
+        urls.url_paths["{0}/2020-05-31/cache-policy" + path] = responses.CloudFrontResponse.dispatch
+
+    def managed(policy_id):
+        name, min_ttl, default_ttl, max_ttl, headers, cookies, query, compress = MANAGED_CACHE_POLICIES[policy_id]
+        header_config = {"HeaderBehavior": "whitelist" if headers else "none"}
+        if headers:
+            header_config["Headers"] = {"Quantity": len(headers), "Items": list(headers)}
+        config = {"Name": name, "MinTTL": min_ttl, "DefaultTTL": default_ttl, "MaxTTL": max_ttl,
+                  "ParametersInCacheKeyAndForwardedToOrigin": {
+                      "EnableAcceptEncodingGzip": compress, "EnableAcceptEncodingBrotli": compress,
+                      "HeadersConfig": header_config, "CookiesConfig": {"CookieBehavior": cookies},
+                      "QueryStringsConfig": {"QueryStringBehavior": query}}}
+        return {"Id": policy_id, "LastModifiedTime": datetime.datetime(2020, 9, 1), "CachePolicyConfig": config,
+                "ETag": "E23ZP02F085DFQ", "Type": "managed"}
+
+    def custom(backend):
+        """Id -> {Id, LastModifiedTime, CachePolicyConfig, ETag, Type} of the account's own policies."""
+        return backend.__dict__.setdefault("cache_policies", {})
+
+    def fail(code, message):
+        raise CloudFrontException(code, message)
+
+    def find(backend, policy_id):
+        if policy_id in MANAGED_CACHE_POLICIES:
+            return managed(policy_id)
+        policy = custom(backend).get(policy_id)
+        if policy is None:
+            fail("NoSuchCachePolicy", "The cache policy does not exist.")
+        return policy
+
+    def check_if_match(policy, if_match, verb):
+        if policy["Type"] == "managed":
+            fail("Illegal" + verb, "You cannot %s a managed cache policy." % verb.lower())
+        if not if_match:
+            fail("InvalidIfMatchVersion", "The If-Match version is missing or not valid for the resource.")
+        if if_match != policy["ETag"]:
+            fail("PreconditionFailed", "The request failed because it didn't meet the preconditions in one or more "
+                                       "request-header fields.")
+
+    def validated(backend, config, own_id=None):
+        config = copy.deepcopy(config)
+        name = config.get("Name") or ""
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", name):
+            fail("InvalidArgument", "The parameter Name is invalid.")
+        if len(config.get("Comment") or "") > 128:
+            fail("InvalidArgument", "The parameter Comment is too long.")
+        taken = [p["CachePolicyConfig"]["Name"] for i, p in custom(backend).items() if i != own_id]
+        if name in taken:
+            fail("CachePolicyAlreadyExists", "A cache policy with this name already exists.")
+        min_ttl = config.get("MinTTL")
+        if min_ttl is None:
+            fail("InvalidArgument", "The parameter MinTTL is required.")
+        config.setdefault("DefaultTTL", max(86400, min_ttl))
+        config.setdefault("MaxTTL", max(31536000, config["DefaultTTL"]))
+        if not 0 <= min_ttl <= config["DefaultTTL"] <= config["MaxTTL"]:
+            fail("InvalidArgument", "The TTL values must satisfy MinTTL <= DefaultTTL <= MaxTTL.")
+        params = config.get("ParametersInCacheKeyAndForwardedToOrigin")
+        if not params:
+            fail("InvalidArgument", "The parameter ParametersInCacheKeyAndForwardedToOrigin is required.")
+        for kind, behaviours in (("Header", ("none", "whitelist")),
+                                 ("Cookie", ("none", "whitelist", "allExcept", "all")),
+                                 ("QueryString", ("none", "whitelist", "allExcept", "all"))):
+            block = params.get(kind + "sConfig") or {}
+            behaviour = block.get(kind + "Behavior")
+            names = block.get(kind + "s") or {}
+            items = names.get("Items") or []
+            if behaviour not in behaviours:
+                fail("InvalidArgument", "The parameter %sBehavior is invalid." % kind)
+            if names and names.get("Quantity") != len(items):
+                fail("InconsistentQuantities", "The value of Quantity and the size of Items don't match.")
+            if len(items) > 10:
+                fail("TooMany%ssInCachePolicy" % kind,
+                     "The number of %ss in the cache policy exceeds the maximum." % kind.lower())
+            if bool(items) != (behaviour in ("whitelist", "allExcept")):
+                fail("InvalidArgument", "The parameter %ss is invalid for %sBehavior %s." % (kind, kind, behaviour))
+            if config["MaxTTL"] == 0 and behaviour != "none":
+                fail("InvalidArgument", "The parameter %sBehavior is invalid for policy with caching disabled." % kind)
+        for encoding in ("Gzip", "Brotli"):
+            if config["MaxTTL"] == 0 and params.get("EnableAcceptEncoding" + encoding):
+                fail("InvalidArgument",
+                     "The parameter EnableAcceptEncoding%s is invalid for policy with caching disabled." % encoding)
+        return config
+
+    def stored(backend, policy_id, config):
+        config = validated(backend, config, policy_id)
+        policy = {"Id": policy_id, "LastModifiedTime": utcnow(), "CachePolicyConfig": config,
+                  "ETag": random_id(length=14), "Type": "custom"}
+        custom(backend)[policy_id] = policy
+        return policy
+
+    def in_use(backend, policy_id):
+        for distribution in backend.distributions.values():
+            config = distribution.distribution_config
+            behaviours = [config.DefaultCacheBehavior] + list((config.CacheBehaviors or {}).get("Items") or [])
+            if any(getattr(b, "cache_policy_id", None) == policy_id for b in behaviours):
+                return True
+        return False
+
+    def answer(policy, **extra):
+        fields = {k: policy[k] for k in ("Id", "LastModifiedTime", "CachePolicyConfig")}
+        return ActionResult(dict(extra, CachePolicy=fields, ETag=policy["ETag"]))
+
+    def create_cache_policy(self):
+        policy = stored(self.backend, str(mock_random.uuid4()), self._get_param("CachePolicyConfig") or {})
+        return answer(policy, Location="https://cloudfront.amazonaws.com/2020-05-31/cache-policy/" + policy["Id"])
+
+    def get_cache_policy(self):
+        return answer(find(self.backend, self._get_param("Id")))
+
+    def get_cache_policy_config(self):
+        policy = find(self.backend, self._get_param("Id"))
+        return ActionResult({"CachePolicyConfig": policy["CachePolicyConfig"], "ETag": policy["ETag"]})
+
+    def update_cache_policy(self):
+        policy = find(self.backend, self._get_param("Id"))
+        check_if_match(policy, self._get_param("IfMatch"), "Update")
+        return answer(stored(self.backend, policy["Id"], self._get_param("CachePolicyConfig") or {}))
+
+    def delete_cache_policy(self):
+        policy = find(self.backend, self._get_param("Id"))
+        check_if_match(policy, self._get_param("IfMatch"), "Delete")
+        if in_use(self.backend, policy["Id"]):
+            fail("CachePolicyInUse", "Cannot delete the cache policy because it is attached to one or more cache "
+                                     "behaviors.")
+        del custom(self.backend)[policy["Id"]]
+        return EmptyResult()
+
+    def list_cache_policies(self):
+        wanted = self._get_param("Type")
+        if wanted not in (None, "managed", "custom"):
+            fail("InvalidArgument", "The parameter Type is invalid.")
+        policies = [managed(i) for i in MANAGED_CACHE_POLICIES] + list(custom(self.backend).values())
+        policies = [p for p in policies if wanted in (None, p["Type"])]
+        ids = [p["Id"] for p in policies]
+        start = ids.index(self._get_param("Marker")) if self._get_param("Marker") in ids else 0
+        max_items = int(self._get_param("MaxItems") or 100)
+        page = policies[start:start + max_items]
+        result = {"MaxItems": max_items, "Quantity": len(page), "Items": [
+            {"Type": p["Type"], "CachePolicy": {k: p[k] for k in ("Id", "LastModifiedTime", "CachePolicyConfig")}}
+            for p in page]}
+        if start + max_items < len(policies):
+            result["NextMarker"] = ids[start + max_items]
+        return ActionResult({"CachePolicyList": result})
+
+    for handler in (create_cache_policy, get_cache_policy, get_cache_policy_config, update_cache_policy,
+                    delete_cache_policy, list_cache_policies):
+        setattr(responses.CloudFrontResponse, handler.__name__, handler)
+
+
 def ecs_run_task_without_container_memory():
     """RunTask: HTTP 500 for a task definition whose containers set no memory of their own.
 
@@ -1057,6 +1253,7 @@ PATCHES = [
     cloudfront_s3_origin_config,
     cloudfront_get_origin_access_control_config,
     cloudfront_function_live_stage,  # after cloudfront_publish_and_update_function
+    cloudfront_cache_policies,
     lambda_get_function_code_location,
     lambda_function_url_qualifier,
     sqs_redrive_policy_compact_json,

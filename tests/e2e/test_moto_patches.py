@@ -4,11 +4,12 @@ does without a patch (so a moto upgrade that breaks one of them fails here, not 
 
 Patched: Lambda GetFunction's Code.Location (lambda_get_function_code_location), function URLs per alias
 (lambda_function_url_qualifier), CloudFront LambdaFunctionAssociations, S3OriginConfig,
-GetOriginAccessControlConfig and the LIVE stage of CloudFront Functions. As-is: the rest of
+GetOriginAccessControlConfig, the LIVE stage of CloudFront Functions and cache policies (cloudfront_cache_policies,
+also through Terraform 1.15.5 and the real hashicorp/aws provider). As-is: the rest of
 GetDistributionConfig, invalidations, GetOriginAccessControl, ListFunctions, GetFunctionUrlConfig, GetPolicy,
 ListEventSourceMappings, S3 GetBucketPolicy, SQS FIFO through the JSON protocol, DynamoDB Query on a GSI.
 
-None of these need the provider to be built."""
+None of these need the nextstack provider to be built."""
 
 from __future__ import annotations
 
@@ -300,6 +301,244 @@ def test_cloudfront_origin_access_control_and_invalidations(aws):
     assert listed["Id"] == created["Id"]
     got = cf.get_invalidation(DistributionId=distribution, Id=created["Id"])["Invalidation"]
     assert got["InvalidationBatch"]["Paths"]["Items"] == ["/index.html", "/_next/data/*"]
+
+
+def _cache_policy_config(name="site-server", headers=("accept", "rsc"), min_ttl=0, default_ttl=0, max_ttl=31536000):
+    return {"Name": name, "Comment": "Next.js server", "MinTTL": min_ttl, "DefaultTTL": default_ttl, "MaxTTL": max_ttl,
+            "ParametersInCacheKeyAndForwardedToOrigin": {
+                "EnableAcceptEncodingGzip": True, "EnableAcceptEncodingBrotli": True,
+                "HeadersConfig": {"HeaderBehavior": "whitelist",
+                                  "Headers": {"Quantity": len(headers), "Items": list(headers)}},
+                "CookiesConfig": {"CookieBehavior": "all"},
+                "QueryStringsConfig": {"QueryStringBehavior": "whitelist",
+                                       "QueryStrings": {"Quantity": 2, "Items": ["w", "q"]}}}}
+
+
+def _error(call, **kwargs):
+    """(code, HTTP status) of the error `call(**kwargs)` raises."""
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    return caught.value.response["Error"]["Code"], caught.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_cloudfront_cache_policies(aws):
+    """Create (201, Location, ETag), Get / GetConfig (the config as given, the same ETag), Update (If-Match, a new
+    ETag), List (custom and managed), Delete (If-Match; refused while a distribution's behaviour names the policy),
+    per account; the validation AWS does (unique names, TTL order, quantities, at most 10 headers)."""
+    cf = aws.client("cloudfront", "us-east-1")
+    config = _cache_policy_config()
+    created = cf.create_cache_policy(CachePolicyConfig=config)
+    policy_id, etag = created["CachePolicy"]["Id"], created["ETag"]
+    assert created["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert created["Location"] == "https://cloudfront.amazonaws.com/2020-05-31/cache-policy/" + policy_id
+    assert created["CachePolicy"]["CachePolicyConfig"] == config and etag
+    got = cf.get_cache_policy(Id=policy_id)
+    assert (got["CachePolicy"]["Id"], got["CachePolicy"]["CachePolicyConfig"], got["ETag"]) == (policy_id, config, etag)
+    assert got["CachePolicy"]["LastModifiedTime"] == created["CachePolicy"]["LastModifiedTime"]
+    assert cf.get_cache_policy_config(Id=policy_id)["CachePolicyConfig"] == config
+    assert cf.get_cache_policy_config(Id=policy_id)["ETag"] == etag
+
+    # Update: the whole config is replaced, only with the current ETag.
+    changed = _cache_policy_config(headers=("accept", "rsc", "next-url"), default_ttl=60)
+    changed["ParametersInCacheKeyAndForwardedToOrigin"]["QueryStringsConfig"] = {"QueryStringBehavior": "all"}
+    del changed["Comment"]
+    assert _error(cf.update_cache_policy, Id=policy_id, IfMatch="E0000000000000", CachePolicyConfig=changed) == (
+        "PreconditionFailed", 412)
+    assert _error(cf.update_cache_policy, Id=policy_id, IfMatch="", CachePolicyConfig=changed)[0] == "InvalidIfMatchVersion"
+    updated = cf.update_cache_policy(Id=policy_id, IfMatch=etag, CachePolicyConfig=changed)
+    assert updated["CachePolicy"]["CachePolicyConfig"] == changed and updated["ETag"] != etag
+    got = cf.get_cache_policy(Id=policy_id)
+    assert (got["CachePolicy"]["CachePolicyConfig"], got["ETag"]) == (changed, updated["ETag"])
+    assert _error(cf.delete_cache_policy, Id=policy_id, IfMatch=etag) == ("PreconditionFailed", 412)
+    etag = updated["ETag"]
+
+    # Validation.
+    assert _error(cf.create_cache_policy, CachePolicyConfig=_cache_policy_config()) == ("CachePolicyAlreadyExists", 409)
+    assert _error(cf.create_cache_policy, CachePolicyConfig=_cache_policy_config("ttl", min_ttl=10, default_ttl=5)) == (
+        "InvalidArgument", 400)
+    assert _error(cf.create_cache_policy, CachePolicyConfig=_cache_policy_config("ttl", default_ttl=100, max_ttl=50)) == (
+        "InvalidArgument", 400)
+    many = _cache_policy_config("many", headers=["x-h%d" % i for i in range(11)])
+    assert _error(cf.create_cache_policy, CachePolicyConfig=many) == ("TooManyHeadersInCachePolicy", 400)
+    ten = cf.create_cache_policy(CachePolicyConfig=_cache_policy_config("ten", headers=["x-h%d" % i for i in range(10)]))
+    inconsistent = _cache_policy_config("inconsistent")
+    inconsistent["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"]["Headers"]["Quantity"] = 3
+    assert _error(cf.create_cache_policy, CachePolicyConfig=inconsistent) == ("InconsistentQuantities", 400)
+    # Renaming onto another policy's name is refused too.
+    assert _error(cf.update_cache_policy, Id=ten["CachePolicy"]["Id"], IfMatch=ten["ETag"],
+                  CachePolicyConfig=_cache_policy_config()) == ("CachePolicyAlreadyExists", 409)
+    assert _error(cf.get_cache_policy, Id="00000000-0000-0000-0000-000000000000") == ("NoSuchCachePolicy", 404)
+
+    # List: Type=custom is the account's own, Type=managed AWS's (read-only), no Type both.
+    listed = cf.list_cache_policies(Type="custom")["CachePolicyList"]
+    assert listed["Quantity"] == 2
+    assert {(i["Type"], i["CachePolicy"]["Id"]) for i in listed["Items"]} == {
+        ("custom", policy_id), ("custom", ten["CachePolicy"]["Id"])}
+    managed = {i["CachePolicy"]["Id"]: i["CachePolicy"] for i in
+               cf.list_cache_policies(Type="managed")["CachePolicyList"]["Items"]}
+    assert managed[CACHING_OPTIMIZED]["CachePolicyConfig"]["Name"] == "Managed-CachingOptimized"
+    assert cf.get_cache_policy(Id=CACHING_OPTIMIZED)["CachePolicy"]["CachePolicyConfig"]["MinTTL"] == 1
+    assert len(cf.list_cache_policies()["CachePolicyList"]["Items"]) == 2 + len(managed)
+    assert _error(cf.delete_cache_policy, Id=CACHING_OPTIMIZED,
+                  IfMatch=cf.get_cache_policy(Id=CACHING_OPTIMIZED)["ETag"])[0] == "IllegalDelete"
+    # Another account has its own policies (and may reuse the name).
+    other = aws.client("cloudfront", "us-east-1", OTHER_ACCOUNT)
+    assert other.list_cache_policies(Type="custom")["CachePolicyList"]["Quantity"] == 0
+    other.create_cache_policy(CachePolicyConfig=_cache_policy_config())
+
+    # Delete: refused while a distribution's behaviour (default or ordered) names the policy.
+    distribution = cf.create_distribution(DistributionConfig={
+        "CallerReference": "policies", "Comment": "", "Enabled": False,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "a", "DomainName": "example.com", "CustomOriginConfig": {
+            "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "a", "ViewerProtocolPolicy": "allow-all",
+                                 "CachePolicyId": CACHING_OPTIMIZED},
+        "CacheBehaviors": {"Quantity": 1, "Items": [{"PathPattern": "/api/*", "TargetOriginId": "a",
+                                                     "ViewerProtocolPolicy": "https-only", "CachePolicyId": policy_id}]},
+    })
+    assert _error(cf.delete_cache_policy, Id=policy_id, IfMatch=etag) == ("CachePolicyInUse", 409)
+    config = cf.get_distribution_config(Id=distribution["Distribution"]["Id"])
+    assert config["DistributionConfig"]["CacheBehaviors"]["Items"][0]["CachePolicyId"] == policy_id
+    config["DistributionConfig"]["CacheBehaviors"] = {"Quantity": 0}
+    cf.update_distribution(Id=distribution["Distribution"]["Id"], IfMatch=config["ETag"],
+                           DistributionConfig=config["DistributionConfig"])
+    assert _error(cf.delete_cache_policy, Id=policy_id) == ("InvalidIfMatchVersion", 400)
+    cf.delete_cache_policy(Id=policy_id, IfMatch=etag)
+    assert _error(cf.get_cache_policy, Id=policy_id) == ("NoSuchCachePolicy", 404)
+    assert [i["CachePolicy"]["Id"] for i in cf.list_cache_policies(Type="custom")["CachePolicyList"]["Items"]] == [
+        ten["CachePolicy"]["Id"]]
+
+
+CACHE_POLICY_TF = """
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws" }
+  }
+}
+
+provider "aws" {
+  region = "eu-west-1"
+}
+
+resource "aws_cloudfront_cache_policy" "server" {
+  name        = "site-server"
+  comment     = "%(comment)s"
+  min_ttl     = 0
+  default_ttl = 0
+  max_ttl     = %(max_ttl)d
+
+  parameters_in_cache_key_and_forwarded_to_origin {
+    enable_accept_encoding_gzip   = true
+    enable_accept_encoding_brotli = true
+
+    headers_config {
+      header_behavior = "whitelist"
+      headers {
+        items = %(headers)s
+      }
+    }
+    cookies_config {
+      cookie_behavior = "all"
+    }
+    query_strings_config {
+      query_string_behavior = "all"
+    }
+  }
+}
+
+# Disabled: hashicorp/aws deletes an enabled distribution only after disabling it and waiting (~30 s more).
+resource "aws_cloudfront_distribution" "site" {
+  enabled             = false
+  wait_for_deployment = false
+
+  origin {
+    origin_id   = "server"
+    domain_name = "abcdef.lambda-url.eu-west-1.on.aws"
+    custom_origin_config {
+      http_port              = 80
+      https_port             = 443
+      origin_protocol_policy = "https-only"
+      origin_ssl_protocols   = ["TLSv1.2"]
+    }
+  }
+
+  default_cache_behavior {
+    target_origin_id       = "server"
+    allowed_methods        = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+    cached_methods         = ["GET", "HEAD"]
+    viewer_protocol_policy = "redirect-to-https"
+    compress               = true
+    cache_policy_id        = aws_cloudfront_cache_policy.server.id
+  }
+
+  ordered_cache_behavior {
+    path_pattern           = "/_next/data/*"
+    target_origin_id       = "server"
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    viewer_protocol_policy = "redirect-to-https"
+    compress               = true
+    cache_policy_id        = aws_cloudfront_cache_policy.server.id
+  }
+
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+
+  viewer_certificate {
+    cloudfront_default_certificate = true
+  }
+}
+"""
+
+SERVER_HEADERS = ["accept", "next-router-prefetch", "next-router-state-tree", "next-url", "rsc", "x-prerender-revalidate"]
+
+
+def test_cloudfront_cache_policy_through_terraform(aws, terraform_latest):
+    """hashicorp/aws's aws_cloudfront_cache_policy against the patched moto: created, read back without drift,
+    updated in place (the same id, a new ETag), destroyed after the distribution whose behaviours name it."""
+    cf = aws.client("cloudfront", "us-east-1")
+    tf = terraform_latest(provider=False)
+    tf.write(CACHE_POLICY_TF % {"comment": "Next.js server", "max_ttl": 31536000, "headers": json.dumps(SERVER_HEADERS)})
+    tf.apply_ok()
+    state = tf.resource("aws_cloudfront_cache_policy.server")
+    policy = cf.get_cache_policy(Id=state["id"])
+    assert policy["ETag"] == state["etag"]
+    config = policy["CachePolicy"]["CachePolicyConfig"]
+    assert (config["Name"], config["Comment"], config["MinTTL"], config["DefaultTTL"], config["MaxTTL"]) == (
+        "site-server", "Next.js server", 0, 0, 31536000)
+    params = config["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert sorted(params["HeadersConfig"]["Headers"]["Items"]) == SERVER_HEADERS
+    assert params["CookiesConfig"]["CookieBehavior"] == "all"
+    assert params["QueryStringsConfig"]["QueryStringBehavior"] == "all"
+    assert params["EnableAcceptEncodingGzip"] is params["EnableAcceptEncodingBrotli"] is True
+    distribution = cf.get_distribution_config(Id=tf.resource("aws_cloudfront_distribution.site")["id"])
+    behaviours = [distribution["DistributionConfig"]["DefaultCacheBehavior"]] + distribution["DistributionConfig"][
+        "CacheBehaviors"]["Items"]
+    assert [b["CachePolicyId"] for b in behaviours] == [state["id"]] * 2
+    tf.assert_no_changes()
+
+    # In place: a seventh header, another comment and max TTL.
+    headers = SERVER_HEADERS + ["next-router-segment-prefetch"]
+    tf.write(CACHE_POLICY_TF % {"comment": "Next.js server, segments", "max_ttl": 86400, "headers": json.dumps(headers)})
+    plan = tf.plan_ok().stdout
+    assert "aws_cloudfront_cache_policy.server will be updated in-place" in plan
+    assert "0 to add, 1 to change, 0 to destroy" in plan
+    tf.apply_ok()
+    updated = tf.resource("aws_cloudfront_cache_policy.server")
+    assert updated["id"] == state["id"] and updated["etag"] != state["etag"]
+    config = cf.get_cache_policy(Id=state["id"])["CachePolicy"]["CachePolicyConfig"]
+    assert (config["Comment"], config["MaxTTL"]) == ("Next.js server, segments", 86400)
+    assert sorted(config["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"]["Headers"]["Items"]) == sorted(headers)
+    tf.assert_no_changes()
+
+    tf.destroy_ok()
+    assert cf.list_cache_policies(Type="custom")["CachePolicyList"]["Quantity"] == 0
+    assert cf.list_distributions()["DistributionList"]["Quantity"] == 0
 
 
 # --------------------------------------------------------------------------------------------- S3, SQS, DynamoDB
