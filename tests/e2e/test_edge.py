@@ -1,0 +1,753 @@
+"""nextstack-edge end to end: the real binary (its CLI, its stdout and stderr) serving small distributions made directly
+with boto3 against the patched moto server (tests/e2e/edge_fixtures.py), one moto reset per test.
+
+Each test names the AWS documentation its behaviour comes from (CloudFront Developer Guide unless said otherwise).
+Origins are loopback echo servers (custom origins), an S3 bucket through origin access control, and Node.js functions
+behind AWS_IAM function URLs; the edge polls invalidations every second.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import json
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+import harness
+from edge_fixtures import (ALL_METHODS, ALL_VIEWER, ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, CACHING_OPTIMIZED,
+                           GET_HEAD, REGION, USE_ORIGIN_CACHE_CONTROL, USE_ORIGIN_CACHE_CONTROL_QS, EchoOrigin,
+                           allow_distribution, behavior, cloudfront_function, create_distribution, custom_origin,
+                           edge_server, function_url_origin, node_function, origin_access_control, s3_origin)
+
+CLOUDFRONT_ERROR_TITLE = b"ERROR: The request could not be satisfied"
+
+
+@pytest.fixture(scope="session")
+def edge_binary():
+    """nextstack-edge, built once per session (NEXTSTACK_EDGE_BINARY=/path uses that file)."""
+    try:
+        return harness.build_edge()
+    except harness.HarnessError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def cf(aws):
+    return aws.client("cloudfront", "us-east-1")
+
+
+def call(edge, path: str, method: str = "GET", headers=(), body: bytes | None = None):
+    """One request to the edge with exactly these headers (pairs; a name may repeat): (status, headers, body)."""
+    headers = list(headers.items()) if isinstance(headers, dict) else list(headers)
+    host, port = edge.url.split("//", 1)[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    try:
+        conn.putrequest(method, path, skip_host=any(k.lower() == "host" for k, _ in headers),
+                        skip_accept_encoding=True)
+        for name, value in headers:
+            conn.putheader(name, value)
+        if body is not None:
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        response = conn.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        conn.close()
+
+
+def echoed(edge, path: str, **kwargs) -> dict:
+    """What the echo origin saw for this request (the request must reach it and succeed)."""
+    status, headers, body = call(edge, path, **kwargs)
+    assert status == 200, (path, status, headers.items(), body[:500])
+    return json.loads(body)
+
+
+def x_cache(headers) -> str:
+    return headers["X-Cache"]
+
+
+# --------------------------------------------------------------------------------------------- routing
+
+
+def test_path_patterns_first_match_wins_case_sensitive(aws, cf, edge_binary):
+    """"Cache behavior settings > Path pattern": behaviours are evaluated in their order and the first match wins,
+    the default (*) takes the rest; `*` matches any run of characters (slashes included), `?` exactly one; a leading
+    `/` is optional; patterns are case sensitive and match the path without its query string."""
+    names = ["images", "jpg", "api", "versioned", "case", "default"]
+    origins = {name: EchoOrigin(name).start() for name in names}
+    try:
+        dist = create_distribution(
+            cf, [custom_origin(n, o.port) for n, o in origins.items()], behavior("default"),
+            [behavior("images", "images/*"), behavior("jpg", "*.jpg"), behavior("api", "/api/*"),
+             behavior("versioned", "/v?/*"), behavior("case", "/CaseSensitive/*")])
+        expected = {
+            "/images/a.jpg": "images",  # *.jpg matches too, but images/* comes first
+            "/images/deep/down/b.png": "images",
+            "/photos/a.jpg": "jpg",
+            "/api/x.jpg": "jpg",  # *.jpg is listed before /api/*
+            "/api/users": "api",
+            "/api/users?file=a.jpg": "api",  # the query string is not matched
+            "/v1/list": "versioned",
+            "/v12/list": "default",  # ? is exactly one character
+            "/v/list": "default",
+            "/CaseSensitive/a": "case",
+            "/casesensitive/a": "default",
+            "/a.JPG": "default",
+            "/images": "default",  # images/* needs the slash
+            "/": "default",
+        }
+        with edge_server(edge_binary, aws, dist) as edge:
+            got = {path: echoed(edge, path)["origin"] for path in expected}
+            assert got == expected
+            # The origin gets the path as requested, and only the query string the policy forwards (none here).
+            seen = echoed(edge, "/api/users?file=a.jpg")
+            assert (seen["path"], seen["query"]) == ("/api/users", "")
+    finally:
+        for o in origins.values():
+            o.stop()
+
+
+# --------------------------------------------------------------------------------------------- origin requests
+
+
+VIEWER_HEADERS = [
+    ("Host", "www.example.test"),
+    ("User-Agent", "test-agent/1.0"),
+    ("X-Forwarded-For", "203.0.113.9"),
+    ("Cookie", "a=1; b=2"),
+    ("Accept-Language", "fr"),
+    ("Accept-Encoding", "gzip, deflate, br"),
+    ("Origin", "https://www.example.test"),
+    ("X-Custom", "v"),
+    ("X-Viewer-Header", "from-viewer"),
+]
+
+
+def test_what_reaches_the_origin_per_policy(aws, cf, edge_binary):
+    """"Request and response behavior for custom origins", "Understand cache policies" / "Understand origin request
+    policies" and the managed policies' contents: only what the cache policy (cache key) and the origin request policy
+    name reaches the origin; Host is the origin's domain unless forwarded; User-Agent is `Amazon CloudFront` unless
+    forwarded; the viewer's address is appended to X-Forwarded-For; Via and X-Amz-Cf-Id are added; Accept-Encoding
+    is normalised when the cache policy enables compression; origin custom headers override a viewer header of the
+    same name ("Add custom headers to origin requests"); the origin path is prepended; `/` is the default root
+    object ("Specify a default root object"). Cookies: a behaviour that forwards no cookies removes Set-Cookie from
+    the origin's responses ("Cache content based on cookies")."""
+    with EchoOrigin("echo") as echo:
+        origins = [custom_origin("plain", echo.port),
+                   custom_origin("prefixed", echo.port, path="/base",
+                                 headers={"X-Origin-Secret": "s3cr3t", "X-Viewer-Header": "from-origin-config"})]
+        dist = create_distribution(cf, origins, behavior("plain", cache=CACHING_OPTIMIZED), [
+            behavior("plain", "/optimized/*", cache=CACHING_OPTIMIZED),
+            behavior("plain", "/disabled/*", cache=CACHING_DISABLED),
+            behavior("plain", "/allviewer/*", cache=CACHING_DISABLED, origin_request=ALL_VIEWER),
+            behavior("prefixed", "/except-host/*", cache=CACHING_DISABLED, origin_request=ALL_VIEWER_EXCEPT_HOST),
+            behavior("plain", "/origin-cc/*", cache=USE_ORIGIN_CACHE_CONTROL),
+            behavior("plain", "/origin-cc-qs/*", cache=USE_ORIGIN_CACHE_CONTROL_QS),
+        ], root_object="index.html")
+        with edge_server(edge_binary, aws, dist) as edge:
+            def seen(path):
+                return echoed(edge, path, headers=VIEWER_HEADERS)
+
+            def xff(h):
+                return [part.strip() for part in h["x-forwarded-for"].split(",")]
+
+            # CachingOptimized, no origin request policy: nothing of the viewer's but the path.
+            got = seen("/optimized/a?q=1&r=2")
+            h = got["headers"]
+            assert (got["path"], got["query"]) == ("/optimized/a", "")
+            assert h["host"] == "127.0.0.1"
+            assert h["user-agent"] == "Amazon CloudFront"
+            assert xff(h) == ["203.0.113.9", "127.0.0.1"]
+            assert re.fullmatch(r"2\.0 \S+\.cloudfront\.net \(CloudFront\)", h["via"]), h["via"]
+            assert h.get("x-amz-cf-id")
+            assert sorted(t.strip() for t in h["accept-encoding"].split(",")) == ["br", "gzip"]
+            for absent in ("cookie", "accept-language", "origin", "x-custom", "x-viewer-header"):
+                assert absent not in h, (absent, h)
+
+            # CachingDisabled: no compression, so no Accept-Encoding either.
+            h = seen("/disabled/a?q=1")["headers"]
+            assert "accept-encoding" not in h and "cookie" not in h and h["user-agent"] == "Amazon CloudFront"
+
+            # AllViewer: every viewer header (Host included), every cookie and query string.
+            got = seen("/allviewer/a?q=1&r=2")
+            h = got["headers"]
+            assert got["query"] == "q=1&r=2"
+            assert h["host"] == "www.example.test"
+            assert h["user-agent"] == "test-agent/1.0"
+            assert h["cookie"] == "a=1; b=2"
+            assert (h["accept-language"], h["origin"], h["x-custom"]) == ("fr", "https://www.example.test", "v")
+            assert xff(h) == ["203.0.113.9", "127.0.0.1"]
+
+            # AllViewerExceptHostHeader on an origin with a path and custom headers.
+            got = seen("/except-host/a?q=1")
+            h = got["headers"]
+            assert (got["path"], got["query"]) == ("/base/except-host/a", "q=1")
+            assert h["host"] == "127.0.0.1"
+            assert h["user-agent"] == "test-agent/1.0" and h["cookie"] == "a=1; b=2"
+            assert h["x-origin-secret"] == "s3cr3t"
+            assert h["x-viewer-header"] == "from-origin-config"
+
+            # UseOriginCacheControlHeaders: Host and Origin in the key (so forwarded), all cookies, no query string.
+            got = seen("/origin-cc/a?q=1")
+            h = got["headers"]
+            assert got["query"] == ""
+            assert (h["host"], h["origin"], h["cookie"]) == ("www.example.test", "https://www.example.test", "a=1; b=2")
+            assert h["user-agent"] == "Amazon CloudFront" and "x-custom" not in h
+            # ... -QueryStrings: the same with every query string.
+            assert seen("/origin-cc-qs/a?q=1&r=2")["query"] == "q=1&r=2"
+
+            # The default root object answers "/" (and only "/").
+            assert seen("/")["path"] == "/index.html"
+            assert seen("/optimized/")["path"] == "/optimized/"
+
+            # Set-Cookie from the origin: removed where no cookie is forwarded, kept where cookies are.
+            status, headers, _ = call(edge, "/optimized/setcookie=sid=abc/x")
+            assert status == 200 and headers.get_all("Set-Cookie") is None, headers.items()
+            status, headers, _ = call(edge, "/allviewer/setcookie=sid=abc/x")
+            assert headers.get_all("Set-Cookie") == ["sid=abc"], headers.items()
+
+
+def test_a_method_the_behaviour_does_not_allow_is_403(aws, cf, edge_binary):
+    """"Allowed HTTP methods": a request with a method the behaviour does not allow is answered 403 by CloudFront
+    (its own error page), and never reaches the origin; a behaviour allowing all seven methods forwards the body."""
+    with EchoOrigin("echo") as echo:
+        dist = create_distribution(cf, [custom_origin("echo", echo.port)], behavior("echo", methods=GET_HEAD), [
+            behavior("echo", "/rw/*", methods=ALL_METHODS, origin_request=ALL_VIEWER),
+            behavior("echo", "/opt/*", methods=("GET", "HEAD", "OPTIONS")),
+        ])
+        with edge_server(edge_binary, aws, dist) as edge:
+            for method, path in (("POST", "/form"), ("PUT", "/form"), ("DELETE", "/form"), ("OPTIONS", "/form"),
+                                 ("POST", "/opt/form")):
+                status, headers, body = call(edge, path, method=method, body=b"a=1" if method != "OPTIONS" else None,
+                                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+                assert status == 403, (method, path, status)
+                assert CLOUDFRONT_ERROR_TITLE in body and b"configured to allow the HTTP request method" in body
+                assert headers["Server"] == "CloudFront" and x_cache(headers) == "Error from cloudfront"
+            assert echo.requests == []
+
+            seen = echoed(edge, "/rw/form", method="POST", body=b"a=1&b=2",
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+            assert (seen["method"], seen["body"]) == ("POST", "a=1&b=2")
+            assert seen["headers"]["content-type"] == "application/x-www-form-urlencoded"
+            assert echoed(edge, "/opt/x", method="OPTIONS")["method"] == "OPTIONS"
+
+
+# --------------------------------------------------------------------------------------------- caching
+
+
+def short_ttl_policy(cf) -> str:
+    """A cache policy with maximum TTL 2 s (and minimum and default 0): what the origin asks for is clamped to it."""
+    return cf.create_cache_policy(CachePolicyConfig={
+        "Name": "max-ttl-2", "Comment": "", "MinTTL": 0, "DefaultTTL": 0, "MaxTTL": 2,
+        "ParametersInCacheKeyAndForwardedToOrigin": {
+            "EnableAcceptEncodingGzip": False, "EnableAcceptEncodingBrotli": False,
+            "HeadersConfig": {"HeaderBehavior": "none"}, "CookiesConfig": {"CookieBehavior": "none"},
+            "QueryStringsConfig": {"QueryStringBehavior": "none"}}})["CachePolicy"]["Id"]
+
+
+def caching_distribution(cf, echo, errors=()):
+    return create_distribution(cf, [custom_origin("echo", echo.port)], behavior("echo", cache=CACHING_OPTIMIZED), [
+        behavior("echo", "/origin/*", cache=USE_ORIGIN_CACHE_CONTROL),
+        behavior("echo", "/short/*", cache=short_ttl_policy(cf)),
+    ], errors=errors)
+
+
+def wait_until(deadline: float) -> None:
+    time.sleep(max(0.0, deadline - time.monotonic()))
+
+
+def test_cache_miss_then_hit_and_ttls(aws, cf, edge_binary):
+    """"Manage how long content stays in the cache (expiration)": a cached object is a Miss, then a Hit with an Age;
+    without Cache-Control it stays for the default TTL (CachingOptimized: one day); `s-maxage` wins over `max-age`;
+    the origin's value is clamped to the policy's minimum (CachingOptimized: 1 s, so `max-age=0` is still cached)
+    and maximum TTL; `no-store` (or no-cache, private) is not cached when the minimum TTL is 0, and cached for the
+    minimum TTL when it is not."""
+    with EchoOrigin("echo") as echo:
+        dist = caching_distribution(cf, echo)
+        with edge_server(edge_binary, aws, dist) as edge:
+            stored = {}  # path -> when its first response was complete (it was cached by then)
+
+            def twice(path):
+                first = call(edge, path)
+                stored[path] = time.monotonic()
+                second = call(edge, path)
+                return x_cache(first[1]), x_cache(second[1]), echo.count(path)
+
+            assert twice("/plain") == ("Miss from cloudfront", "Hit from cloudfront", 1)
+            assert twice("/origin/cc=s-maxage=2,max-age=600/a") == ("Miss from cloudfront", "Hit from cloudfront", 1)
+            assert twice("/short/cc=max-age=600/a") == ("Miss from cloudfront", "Hit from cloudfront", 1)
+            assert twice("/cc=max-age=0/a") == ("Miss from cloudfront", "Hit from cloudfront", 1)
+            assert twice("/cc=no-store/a") == ("Miss from cloudfront", "Hit from cloudfront", 1)
+            assert twice("/origin/cc=no-store/a") == ("Miss from cloudfront", "Miss from cloudfront", 2)
+            assert twice("/origin/plain") == ("Miss from cloudfront", "Miss from cloudfront", 2)  # default TTL 0
+
+            # A Hit says how long it has been cached.
+            wait_until(stored["/plain"] + 1.1)
+            status, headers, body = call(edge, "/plain")
+            assert (status, x_cache(headers)) == (200, "Hit from cloudfront")
+            assert int(headers["Age"]) >= 1
+            assert json.loads(body)["path"] == "/plain"
+
+            # Past 2 s: s-maxage=2 and the 2 s maximum TTL have run out, the one-day default has not.
+            wait_until(max(stored.values()) + 2.3)
+            assert x_cache(call(edge, "/origin/cc=s-maxage=2,max-age=600/a")[1]) == "Miss from cloudfront"
+            assert x_cache(call(edge, "/short/cc=max-age=600/a")[1]) == "Miss from cloudfront"
+            assert x_cache(call(edge, "/plain")[1]) == "Hit from cloudfront"
+            assert echo.count("/plain") == 1
+
+
+def test_error_responses_are_cached_for_the_error_caching_minimum_ttl(aws, cf, edge_binary):
+    """"How CloudFront processes HTTP 4xx and 5xx status codes from your origin" and "Control how long CloudFront
+    caches errors": a 404 (or 5xx) is cached for the error caching minimum TTL, 10 s unless a custom error response
+    sets another (here 2 s for 503), or for the origin's max-age when that is greater; other Cache-Control directives
+    (no-store) do not change it; a 403 is cached only when the origin sends max-age."""
+    with EchoOrigin("echo") as echo:
+        dist = caching_distribution(cf, echo, errors=[{"ErrorCode": 503, "ErrorCachingMinTTL": 2}])
+        with edge_server(edge_binary, aws, dist) as edge:
+            paths = ["/origin/status=404/a", "/origin/status=404/cc=max-age=1/a", "/origin/status=404/cc=no-store/a",
+                     "/origin/status=503/a", "/origin/status=403/a", "/origin/status=403/cc=max-age=30/a"]
+            start = time.monotonic()
+            for path in paths:
+                for _ in range(2):
+                    status, headers, _ = call(edge, path)
+                    assert status == int(path.split("status=")[1][:3]), (path, status)
+            primed = time.monotonic()  # every error response cached by now
+            counts = lambda: {p: echo.count(p) for p in paths}  # noqa: E731
+            assert counts() == dict(zip(paths, [1, 1, 1, 1, 2, 1]))
+
+            # The 503's 2 s are over; max-age=1 was raised to the 10 s minimum.
+            wait_until(primed + 2.3)
+            assert time.monotonic() < start + 9, "too slow to tell 2 s from 10 s"
+            for path in paths:
+                call(edge, path)
+            assert counts() == dict(zip(paths, [1, 1, 1, 2, 3, 1]))
+
+            wait_until(primed + 10.3)  # the 10 s are over (max-age=30 is not)
+            for path in paths:
+                call(edge, path)
+            assert counts() == dict(zip(paths, [2, 2, 2, 3, 4, 1]))
+
+
+def test_an_invalidation_purges_the_cached_object(aws, cf, edge_binary):
+    """"Invalidate files to remove content": an invalidation created through the API (CreateInvalidation) removes the
+    objects its paths name from the cache, so the next request is a Miss; a path ending in * removes every object
+    whose path starts with the rest; objects it does not name stay."""
+    with EchoOrigin("echo") as echo:
+        dist = caching_distribution(cf, echo)
+        with edge_server(edge_binary, aws, dist) as edge:
+            paths = ["/page", "/blog/a", "/blog/b", "/kept"]
+            for path in paths:
+                call(edge, path)
+                assert x_cache(call(edge, path)[1]) == "Hit from cloudfront"
+            cf.create_invalidation(DistributionId=dist.id, InvalidationBatch={
+                "CallerReference": "purge-1", "Paths": {"Quantity": 2, "Items": ["/page", "/blog/*"]}})
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and x_cache(call(edge, "/page")[1]) != "Miss from cloudfront":
+                time.sleep(0.2)
+            assert {p: x_cache(call(edge, p)[1]) for p in paths[1:]} == {
+                "/blog/a": "Miss from cloudfront", "/blog/b": "Miss from cloudfront", "/kept": "Hit from cloudfront"}
+            assert {p: echo.count(p) for p in paths} == {"/page": 2, "/blog/a": 2, "/blog/b": 2, "/kept": 1}
+            assert re.search(r"invalidation \S+: 2 path\(s\), 3 cached object\(s\) removed", edge.stderr())
+
+
+# --------------------------------------------------------------------------------------------- S3 through OAC
+
+
+def bucket_policy(bucket: str, distribution_arn: str, list_bucket: bool = False) -> str:
+    """The bucket policy AWS documents for origin access control ("Restrict access to an Amazon S3 origin"): the
+    service principal cloudfront.amazonaws.com may s3:GetObject when AWS:SourceArn is the distribution; optionally
+    s3:ListBucket too."""
+    grant = lambda action, resource: {  # noqa: E731
+        "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": action,
+        "Resource": resource, "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}}}
+    statements = [grant("s3:GetObject", "arn:aws:s3:::%s/*" % bucket)]
+    if list_bucket:
+        statements.append(grant("s3:ListBucket", "arn:aws:s3:::%s" % bucket))
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def test_s3_through_origin_access_control(aws, cf, edge_binary):
+    """"Restrict access to an Amazon S3 origin": with origin access control, S3 serves CloudFront only what the
+    bucket policy grants cloudfront.amazonaws.com with AWS:SourceArn = this distribution (a grant naming another
+    distribution is 403 AccessDenied); objects keep their stored Content-Type and Cache-Control. Amazon S3 API
+    Reference, GetObject: a missing key is 404 NoSuchKey for a caller with s3:ListBucket and 403 AccessDenied for
+    one without."""
+    s3 = aws.client("s3", REGION)
+    bucket = "edge-assets"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    for key in ("site.css", "other.css"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"body { color: red }", ContentType="text/css",
+                      CacheControl="public, max-age=31536000, immutable")
+    s3.put_object(Bucket=bucket, Key="dir/page.html", Body=b"<h1>hi</h1>", ContentType="text/html")
+    oac = origin_access_control(cf, "assets", "s3")
+    dist = create_distribution(cf, [s3_origin("assets", bucket, oac)], behavior("assets", cache=CACHING_OPTIMIZED))
+    other = dist.arn.rsplit("/", 1)[0] + "/EOTHERDISTRIBUTION"
+
+    def policy(arn, list_bucket=False):
+        s3.put_bucket_policy(Bucket=bucket, Policy=bucket_policy(bucket, arn, list_bucket))
+        time.sleep(1.2)  # the edge re-reads a bucket policy at most once a second
+
+    s3.put_bucket_policy(Bucket=bucket, Policy=bucket_policy(bucket, dist.arn))
+    with edge_server(edge_binary, aws, dist) as edge:
+        status, headers, body = call(edge, "/site.css")
+        assert (status, body) == (200, b"body { color: red }")
+        assert headers["Content-Type"] == "text/css"
+        assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert headers["ETag"] and x_cache(headers) == "Miss from cloudfront"
+        assert x_cache(call(edge, "/site.css")[1]) == "Hit from cloudfront"
+        status, headers, body = call(edge, "/dir/page.html")
+        assert (status, headers["Content-Type"], body) == (200, "text/html", b"<h1>hi</h1>")
+
+        policy(other)  # a grant for another distribution
+        status, headers, body = call(edge, "/other.css")
+        assert status == 403 and b"<Code>AccessDenied</Code>" in body, (status, body)
+
+        policy(dist.arn)  # GetObject only: a missing key looks like a forbidden one
+        status, _, body = call(edge, "/missing-1.css")
+        assert status == 403 and b"<Code>AccessDenied</Code>" in body, (status, body)
+
+        policy(dist.arn, list_bucket=True)  # with ListBucket it is 404
+        status, _, body = call(edge, "/missing-2.css")
+        assert status == 404 and b"<Code>NoSuchKey</Code>" in body, (status, body)
+        assert call(edge, "/other.css")[0] == 200
+
+
+# --------------------------------------------------------------------------------------------- Lambda function URLs
+
+
+APP = """
+export const handler = async (event) => {
+  console.log("app ran " + event.rawPath);
+  switch (event.rawPath) {
+    case "/shape":
+      return {statusCode: 201, headers: {"content-type": "application/octet-stream", "x-shape": "yes"},
+              cookies: ["a=1; Path=/", "b=2; HttpOnly"],
+              body: Buffer.from([0, 1, 2, 255]).toString("base64"), isBase64Encoded: true};
+    case "/bare":
+      return {ok: true, items: [1, 2]};
+    case "/throw":
+      throw new Error("deliberate failure");
+    default:
+      return {statusCode: 200, headers: {"content-type": "application/json"}, body: JSON.stringify(event)};
+  }
+};
+"""
+
+STREAM = """
+export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  const stream = awslambda.HttpResponseStream.from(responseStream, {
+    statusCode: 202, headers: {"content-type": "text/plain", "x-streamed": "yes"}, cookies: ["s=1; Path=/"]});
+  stream.write("first\\n");
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  stream.write("second\\n");
+  stream.end();
+});
+"""
+
+NOT_RUN = """
+export const handler = async (event) => {
+  console.log("%s ran");
+  return {statusCode: 200, body: "ran"};
+};
+"""
+
+
+@pytest.fixture
+def lambda_site(aws, cf, edge_binary):
+    """A distribution whose behaviours go to four function URLs (AWS_IAM, each behind an origin access control of
+    type lambda, CachingDisabled + AllViewerExceptHostHeader as the serverless layouts use): app (buffered),
+    stream (RESPONSE_STREAM), noperm (no permission for CloudFront), throttled (reserved concurrency 0)."""
+    urls = {
+        "app": node_function(aws, "app", APP),
+        "stream": node_function(aws, "stream", STREAM, invoke_mode="RESPONSE_STREAM"),
+        "noperm": node_function(aws, "noperm", NOT_RUN % "noperm"),
+        "throttled": node_function(aws, "throttled", NOT_RUN % "throttled"),
+    }
+    aws.client("lambda", REGION).put_function_concurrency(FunctionName="throttled", ReservedConcurrentExecutions=0)
+    oac = origin_access_control(cf, "functions", "lambda")
+    origins = [function_url_origin(name, url, oac) for name, url in urls.items()]
+
+    def to(name, pattern=None):
+        return behavior(name, pattern, cache=CACHING_DISABLED, origin_request=ALL_VIEWER_EXCEPT_HOST,
+                        methods=ALL_METHODS)
+
+    dist = create_distribution(cf, origins, to("app"), [to("stream", "/stream*"), to("noperm", "/noperm*"),
+                                                        to("throttled", "/throttled*")])
+    for name in ("app", "stream", "throttled"):  # known only now: the distribution's ARN
+        allow_distribution(aws, name, dist.arn)
+    with edge_server(edge_binary, aws, dist) as edge:
+        edge.function_domains = {name: url.split("//")[1].rstrip("/") for name, url in urls.items()}
+        yield edge
+
+
+def test_function_url_event_is_payload_format_2(lambda_site):
+    """Lambda Developer Guide, "Invoking Lambda function URLs" (request payload format 2.0): rawPath and
+    rawQueryString as sent, queryStringParameters decoded with repeated keys joined by commas, header names in lower
+    case with repeated headers joined by commas, cookies apart from the headers, requestContext.http; Host is the
+    function URL's domain (AllViewerExceptHostHeader) and the function sees the viewer's User-Agent and CloudFront's
+    X-Forwarded-For."""
+    edge = lambda_site
+    event = echoed(edge, "/echo/path?x=1&y=a%20b&x=2", headers=[
+        ("User-Agent", "test-agent/1.0"), ("Cookie", "c1=v1; c2=v2"), ("X-Multi", "a"), ("X-Multi", "b"),
+        ("Accept", "application/json")])
+    domain = edge.function_domains["app"]
+    assert (event["version"], event["routeKey"]) == ("2.0", "$default")
+    assert (event["rawPath"], event["rawQueryString"]) == ("/echo/path", "x=1&y=a%20b&x=2")
+    assert event["queryStringParameters"] == {"x": "1,2", "y": "a b"}
+    assert event["cookies"] == ["c1=v1", "c2=v2"]
+    headers = event["headers"]
+    assert all(name == name.lower() for name in headers) and "cookie" not in headers
+    assert headers["x-multi"] == "a,b"
+    assert headers["host"] == domain
+    assert headers["user-agent"] == "test-agent/1.0"
+    assert "127.0.0.1" in headers["x-forwarded-for"]
+    assert event["isBase64Encoded"] is False and "body" not in event
+    http_ = event["requestContext"]["http"]
+    assert (http_["method"], http_["path"], http_["userAgent"]) == ("GET", "/echo/path", "test-agent/1.0")
+    assert event["requestContext"]["domainName"] == domain
+
+
+def test_function_url_response_mapping(lambda_site):
+    """"Invoking Lambda function URLs" (response payload format): statusCode, headers, cookies (each a Set-Cookie),
+    a base64 body with isBase64Encoded; any other JSON value is a 200 application/json body of that JSON. A function
+    that throws is a failed origin request: CloudFront's 502 error page, and the edge names the function on stderr."""
+    edge = lambda_site
+    status, headers, body = call(edge, "/shape")
+    assert status == 201
+    assert (headers["Content-Type"], headers["X-Shape"]) == ("application/octet-stream", "yes")
+    assert headers.get_all("Set-Cookie") == ["a=1; Path=/", "b=2; HttpOnly"]
+    assert body == bytes([0, 1, 2, 255])
+
+    status, headers, body = call(edge, "/bare")
+    assert (status, headers["Content-Type"]) == (200, "application/json")
+    assert json.loads(body) == {"ok": True, "items": [1, 2]}
+
+    status, headers, body = call(edge, "/throw")
+    assert status == 502 and CLOUDFRONT_ERROR_TITLE in body, (status, body)
+    assert x_cache(headers) == "Error from cloudfront"
+    deadline = time.monotonic() + 5
+    while "function app failed" not in edge.stderr() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert re.search(r"function app failed: .*deliberate failure", edge.stderr())
+
+
+def sha256(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def test_function_url_origin_access_control_rules(lambda_site):
+    """CloudFront Developer Guide, "Restrict access to an AWS Lambda function URL origin": with OAC, a PUT or POST
+    body must come with its SHA-256 in x-amz-content-sha256 (Lambda does not support unsigned payloads: 403 without
+    it or with a wrong one); the function must grant cloudfront.amazonaws.com lambda:InvokeFunctionUrl for this
+    distribution, else 403 and it does not run. "Invoking Lambda function URLs": a binary body reaches the function
+    base64-encoded with isBase64Encoded, a text body as it is."""
+    edge = lambda_site
+    binary = b"\x00\x01binary\xff"
+    octets = ("Content-Type", "application/octet-stream")
+    status, headers, body = call(edge, "/echo", method="POST", body=binary, headers=[octets])
+    assert status == 403, (status, body)
+    assert call(edge, "/echo", method="POST", body=binary,
+                headers=[octets, ("x-amz-content-sha256", sha256(b"other"))])[0] == 403
+
+    event = echoed(edge, "/echo", method="POST", body=binary, headers=[octets, ("x-amz-content-sha256", sha256(binary))])
+    assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == binary
+    assert event["requestContext"]["http"]["method"] == "POST"
+    text = b'{"hello": "world"}'
+    event = echoed(edge, "/echo", method="PUT", body=text, headers=[
+        ("Content-Type", "application/json"), ("x-amz-content-sha256", sha256(text))])
+    assert (event["isBase64Encoded"], event["body"]) == (False, text.decode())
+
+    status, headers, body = call(edge, "/noperm")
+    assert status == 403 and b"Forbidden" in body, (status, body)
+    assert "noperm ran" not in edge.stderr()
+
+
+def test_function_url_response_streaming(lambda_site):
+    """Lambda Developer Guide, "Response streaming" (RESPONSE_STREAM function URLs, awslambda.streamifyResponse and
+    HttpResponseStream.from): status, headers and cookies come from the prelude, and the body reaches the viewer as
+    the function writes it, the first chunk long before the function ends."""
+    edge = lambda_site
+    host, port = edge.url.split("//", 1)[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        started = time.monotonic()
+        conn.request("GET", "/stream")
+        response = conn.getresponse()
+        headers_at = time.monotonic() - started
+        first = response.read1()
+        first_at = time.monotonic() - started
+        rest = response.read()
+        end_at = time.monotonic() - started
+    finally:
+        conn.close()
+    print("streamed: headers %.3f s, first chunk %.3f s, end %.3f s" % (headers_at, first_at, end_at))
+    assert response.status == 202
+    assert (response.headers["Content-Type"], response.headers["X-Streamed"]) == ("text/plain", "yes")
+    assert response.headers.get_all("Set-Cookie") == ["s=1; Path=/"]
+    assert response.headers["Transfer-Encoding"] == "chunked" and "Content-Length" not in response.headers
+    assert first == b"first\n" and rest == b"second\n"
+    # The function waits 1.5 s between its two writes: a streamed first chunk arrives that much before the end.
+    assert end_at - first_at > 0.75, (first_at, end_at)
+
+
+def test_function_with_reserved_concurrency_zero_is_throttled(lambda_site):
+    """Lambda Developer Guide, "Configuring reserved concurrency": reserved concurrency 0 throttles every invocation,
+    the function never runs; CloudFront answers 502 (the origin could not answer)."""
+    edge = lambda_site
+    status, headers, body = call(edge, "/throttled")
+    assert status == 502 and CLOUDFRONT_ERROR_TITLE in body, (status, body)
+    deadline = time.monotonic() + 5
+    while "function throttled not invoked" not in edge.stderr() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "function throttled not invoked: function throttled is throttled" in edge.stderr()
+    assert "throttled ran" not in edge.stderr()
+
+
+# --------------------------------------------------------------------------------------------- CloudFront Functions
+
+
+REWRITE = """
+function handler(event) {
+  var request = event.request;
+  request.uri = '/rewritten' + request.uri;
+  request.headers['x-added'] = {value: 'by-function'};
+  request.querystring['from'] = {value: 'function'};
+  return request;
+}
+"""
+
+REDIRECT = """
+function handler(event) {
+  return {
+    statusCode: 301,
+    statusDescription: 'Moved Permanently',
+    headers: {location: {value: 'https://www.example.test' + event.request.uri}, 'cache-control': {value: 'max-age=60'}},
+    cookies: {moved: {value: 'yes', attributes: 'Path=/'}},
+  };
+}
+"""
+
+THROWS = """
+function handler(event) {
+  throw new Error('function says no');
+}
+"""
+
+
+def test_cloudfront_functions_on_viewer_request(aws, cf, edge_binary):
+    """"Introduction to CloudFront Functions" / "CloudFront Functions event structure": a viewer-request function
+    may change the request (uri, headers, query string) before the cache and the origin see it, or return a response
+    that CloudFront sends without going to the origin (X-Cache: FunctionGeneratedResponse); a function that throws
+    fails the request with 503."""
+    rewrite = cloudfront_function(cf, "rewrite", REWRITE)
+    redirect = cloudfront_function(cf, "redirect", REDIRECT)
+    throws = cloudfront_function(cf, "throws", THROWS)
+    with EchoOrigin("echo") as echo:
+        dist = create_distribution(cf, [custom_origin("echo", echo.port)], behavior("echo"), [
+            behavior("echo", "/fn/*", origin_request=ALL_VIEWER, functions=[("viewer-request", rewrite)]),
+            behavior("echo", "/old/*", functions=[("viewer-request", redirect)]),
+            behavior("echo", "/broken/*", functions=[("viewer-request", throws)]),
+        ])
+        with edge_server(edge_binary, aws, dist) as edge:
+            seen = echoed(edge, "/fn/page?q=1")
+            assert seen["path"] == "/rewritten/fn/page"
+            assert sorted(seen["query"].split("&")) == ["from=function", "q=1"]
+            assert seen["headers"]["x-added"] == "by-function"
+
+            status, headers, body = call(edge, "/old/page")
+            assert status == 301 and body == b""
+            assert headers["Location"] == "https://www.example.test/old/page"
+            assert headers["Cache-Control"] == "max-age=60"
+            assert headers.get_all("Set-Cookie") == ["moved=yes; Path=/"]
+            assert x_cache(headers) == "FunctionGeneratedResponse from cloudfront"
+
+            status, headers, body = call(edge, "/broken/page")
+            assert status == 503 and CLOUDFRONT_ERROR_TITLE in body, (status, body)
+            assert echo.count("/old/page") == 0 and echo.count("/broken/page") == 0
+            deadline = time.monotonic() + 5
+            while "function says no" not in edge.stderr() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert re.search(r"CloudFront Function throws failed: .*function says no", edge.stderr())
+
+
+# --------------------------------------------------------------------------------------------- what is not modelled
+
+
+def run_edge(binary, aws, distribution_id: str):
+    """nextstack-edge run to its end (a start that fails): (exit code, stdout, stderr)."""
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION="us-east-1",
+               AWS_EC2_METADATA_DISABLED="true")
+    proc = subprocess.run([str(binary), "serve", "--distribution-id", distribution_id, "--endpoint", aws.endpoint],
+                          env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_startup_errors_name_what_is_not_there_or_not_modelled(aws, cf, edge_binary):
+    """The edge contract (docs/edge.md): what does not exist or is not modelled stops the edge at start (exit 1),
+    with a message naming it, never a silent difference later: an unknown distribution id, an origin on a domain the
+    edge cannot reach (example.com), a function URL whose function's handler file is not in its package, a
+    Lambda@Edge function on viewer-response."""
+    code, out, err = run_edge(edge_binary, aws, "EDOESNOTEXIST")
+    assert code == 1 and out == "", (code, out, err)
+    assert "EDOESNOTEXIST" in err and "NoSuchDistribution" in err, err
+
+    internet = create_distribution(cf, [custom_origin("www", 443, domain="example.com")], behavior("www"))
+    code, out, err = run_edge(edge_binary, aws, internet.id)
+    assert code == 1 and out == "", (code, out, err)
+    assert re.search(r"origin www \(example\.com\) is not modelled", err), err
+
+    url = node_function(aws, "nohandler", files={"server.mjs": "export const handler = async () => 1;"})
+    oac = origin_access_control(cf, "nohandler", "lambda")
+    missing = create_distribution(cf, [function_url_origin("server", url, oac)], behavior("server"))
+    code, out, err = run_edge(edge_binary, aws, missing.id)
+    assert code == 1 and out == "", (code, out, err)
+    assert "origin server" in err and "function nohandler" in err and "handler 'index.handler'" in err, err
+    assert "index.mjs" in err, err
+
+    edge_arn = "arn:aws:lambda:us-east-1:%s:function:headers:1" % harness.MOTO_DEFAULT_ACCOUNT
+    viewer_response = create_distribution(cf, [custom_origin("echo", 8080)], behavior(
+        "echo", lambdas=[("viewer-response", edge_arn)]))
+    code, out, err = run_edge(edge_binary, aws, viewer_response.id)
+    assert code == 1 and out == "", (code, out, err)
+    assert re.search(r"behaviour default \(\*\): Lambda@Edge on viewer-response is not modelled", err), err
+
+
+# --------------------------------------------------------------------------------------------- access log
+
+
+def test_access_log_lines(aws, cf, edge_binary):
+    """The edge contract: the first stdout line is exactly `nextstack-edge: serving http://127.0.0.1:PORT (ID)`; then
+    one line per request with CloudFront's standard log fields ("Standard logging (access logs)": 33 tab-separated
+    fields, `-` when empty), among them date (1), c-ip (5), cs-method (6), cs-uri-stem (8), sc-status (9),
+    cs-uri-query (12), x-edge-result-type (14), time-taken (19)."""
+    with EchoOrigin("echo") as echo:
+        dist = create_distribution(cf, [custom_origin("echo", echo.port)], behavior("echo", cache=CACHING_OPTIMIZED))
+        with edge_server(edge_binary, aws, dist) as edge:
+            first_line = edge._out[0]  # EdgeServer keeps stdout's lines; the access log is the rest
+            assert re.fullmatch(r"nextstack-edge: serving http://127\.0\.0\.1:\d+ \(%s\)" % dist.id, first_line)
+            assert first_line == "nextstack-edge: serving %s (%s)" % (edge.url, dist.id)
+            requests = [("GET", "/a?x=1", 200, "Miss"), ("GET", "/a?x=1", 200, "Hit"), ("POST", "/a", 403, "Error"),
+                        ("GET", "/status=404/b", 404, "Error")]
+            for method, path, status, _ in requests:
+                assert call(edge, path, method=method, body=b"x" if method == "POST" else None)[0] == status
+            deadline = time.monotonic() + 5
+            while len(edge.access_log()) < len(requests) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            lines = edge.access_log()
+            assert len(lines) == len(requests), lines
+            for fields, (method, path, status, result) in zip(lines, requests):
+                assert len(fields) == 33, fields
+                uri, _, query = path.partition("?")
+                assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", fields[0]) and re.fullmatch(r"\d\d:\d\d:\d\d", fields[1])
+                assert fields[4] == "127.0.0.1"
+                assert (fields[5], fields[7], fields[8]) == (method, uri, str(status))
+                assert fields[11] == (query or "-")
+                assert fields[13] == result
+                assert re.fullmatch(r"\d+\.\d{3}", fields[18]), fields[18]
+                assert all(f != "" for f in fields), fields
