@@ -200,7 +200,7 @@ pub fn managed_cache_policy(id: &str) -> Option<CachePolicy> {
             "Managed-Amplify",
             2,
             2,
-            YEAR,
+            600,
             &["authorization", "cloudfront-viewer-country", "host"],
             Selection::All,
             Selection::All,
