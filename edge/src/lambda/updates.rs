@@ -32,7 +32,14 @@ pub async fn follow(
             .send()
             .await
         {
-            let now = conf.revision_id().map(str::to_string);
+            // What identifies a deployment: RevisionId changes with every update on AWS; CodeSha256 and
+            // LastModified too (and are what emulators that keep one RevisionId do change).
+            let now = Some(format!(
+                "{}|{}|{}",
+                conf.revision_id().unwrap_or_default(),
+                conf.code_sha256().unwrap_or_default(),
+                conf.last_modified().unwrap_or_default()
+            ));
             match (&revision, &now) {
                 (None, _) => revision = now,
                 (Some(old), Some(new)) if old != new && reload(&aws, url, &region, &launcher, &cache).await => {
