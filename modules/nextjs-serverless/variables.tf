@@ -262,7 +262,7 @@ variable "keep_previous_builds" {
 }
 
 variable "invalidation" {
-  description = "CloudFront invalidation after a publish: `changed` (the un-hashed files that changed), `all` (`/*`) or `none`."
+  description = "CloudFront invalidation after a publish: `changed` (`/*` when a new build id goes live, since CloudFront holds the old build's pages; the kept builds' hashed files stay, so open pages still load their chunks; when the same build id is published again, only the un-hashed files that changed), `all` (`/*` after every publish that changed something) or `none`."
   type        = string
   default     = "changed"
 

@@ -1,5 +1,6 @@
 """nextstack_nextjs_site through real Terraform (1.15.5 and 1.0.3) against moto, on real OpenNext builds of
-tests/nextjs-app (tests/e2e/nextjs_builds.py): three builds, b1, then b2 with /about changed, then b3.
+tests/nextjs-app (tests/e2e/nextjs_builds.py): three builds, b1, then b2 with /about changed, then b3, then b3
+again with one public file changed.
 
 Every expectation is derived from the build directories themselves (their files, digests and
 dynamodb-cache.json) and from the rules the issue states, then checked in S3, DynamoDB and CloudFront through
@@ -125,6 +126,13 @@ def invalidation_paths(aws, distribution_id, invalidation_id) -> set:
     return set(inv["InvalidationBatch"]["Paths"].get("Items", []))
 
 
+def invalidation_ids(aws, distribution_id) -> set:
+    """Ids of every invalidation the distribution has."""
+    cf = aws.client("cloudfront", REGION)
+    items = cf.list_invalidations(DistributionId=distribution_id)["InvalidationList"].get("Items", [])
+    return {i["Id"] for i in items}
+
+
 def make_site_infra(aws) -> str:
     """The buckets, the tag table and a distribution as a user's other configuration would make them, plus
     foreign objects and a foreign row that the resource must never touch. Returns the distribution id."""
@@ -207,7 +215,7 @@ def use_build(tf, build: Path):
 
 
 # ----------------------------------------------------------------------------------------------------- tests
-def test_publish_update_prune_repair_import_destroy(terraform, nextjs_builds, aws, aws_faults):
+def test_publish_update_prune_repair_import_destroy(terraform, nextjs_builds, aws, aws_faults, tmp_path):
     b1, b2, b3 = nextjs_builds.get("b1"), nextjs_builds.get("b2", 2), nextjs_builds.get("b3", 2)
     files1, files2, files3 = build_files(b1), build_files(b2), build_files(b3)
     assert any("/about/" in k for (_, k) in set(files2) - set(files1)), "b2 must change the /about chunk"
@@ -215,7 +223,8 @@ def test_publish_update_prune_repair_import_destroy(terraform, nextjs_builds, aw
     tf = terraform(env={"AWS_ENDPOINT_URL": aws_faults.url})
     tf.write(CONFIG % {"region": REGION, "assets": ASSETS, "cache": CACHE, "table": TABLE, "distribution": distribution})
 
-    # -- first publish: every file with its headers, the caches, the tag rows, one invalidation
+    # -- first publish: every file with its headers, the caches, the tag rows, one invalidation of the
+    #    un-hashed files only (no page of the site is cached yet)
     use_build(tf, b1)
     plan = tf.plan_ok()
     assert "nextstack-b1" in plan.stdout, plan.stdout
@@ -228,6 +237,7 @@ def test_publish_update_prune_repair_import_destroy(terraform, nextjs_builds, aw
     out = tf.outputs()
     assert out["build_id"] == "nextstack-b1" and out["builds"] == ["nextstack-b1"]
     assert invalidation_paths(aws, distribution, out["invalidation_id"]) == changed_unhashed({}, files1)
+    assert invalidation_ids(aws, distribution) == {out["invalidation_id"]}
     assert put_keys(aws_faults) >= set(files1)
     state = json.dumps(tf.state_json())
     assert len(state) < 8000, "state must stay small (ids and digests): %d bytes" % len(state)
@@ -237,7 +247,8 @@ def test_publish_update_prune_repair_import_destroy(terraform, nextjs_builds, aw
 
     tf.assert_no_changes()
 
-    # -- second build, /about changed: only what changed is uploaded, only changed un-hashed paths invalidated
+    # -- second build, /about changed: only what changed is uploaded; a new build id goes live, so CloudFront's
+    #    copies of b1's pages (s-maxage=31536000, cached under routes, not files) go: one /* invalidation
     use_build(tf, b2)
     plan = tf.plan_ok()
     assert "update in-place" in plan.stdout and "nextstack-b2" in plan.stdout, plan.stdout
@@ -250,7 +261,8 @@ def test_publish_update_prune_repair_import_destroy(terraform, nextjs_builds, aw
     assert_published(aws, files2, "b2")
     out = tf.outputs()
     assert out["builds"] == ["nextstack-b2", "nextstack-b1"]
-    assert invalidation_paths(aws, distribution, out["invalidation_id"]) == changed_unhashed(files1, files2)
+    assert invalidation_paths(aws, distribution, out["invalidation_id"]) == {"/*"}
+    assert len(invalidation_ids(aws, distribution)) == 2, "one invalidation per publish"
     # skew protection: b1's chunks (and cache, and rows) are still there for visitors still running it
     assert set(files1) - set(files2), "b1 has files of its own"
     live = {(ASSETS, k) for k in objects(aws, ASSETS)} | {(CACHE, k) for k in objects(aws, CACHE)}
@@ -269,7 +281,9 @@ def test_publish_update_prune_repair_import_destroy(terraform, nextjs_builds, aw
     rows = table_rows(aws)
     assert not (tag_rows(b1) & rows), "b1's tag rows go with it"
     assert tag_rows(b2) | tag_rows(b3) <= rows
-    assert tf.outputs()["builds"] == ["nextstack-b3", "nextstack-b2"]
+    out = tf.outputs()
+    assert out["builds"] == ["nextstack-b3", "nextstack-b2"]
+    assert invalidation_paths(aws, distribution, out["invalidation_id"]) == {"/*"}, "b3 replaces b2's pages"
     tf.assert_no_changes()
 
     # -- drift: an object deleted by hand and one overwritten are found by refresh and repaired by apply
@@ -281,9 +295,35 @@ def test_publish_update_prune_repair_import_destroy(terraform, nextjs_builds, aw
     plan = tf.plan_ok()
     kept_assets = {k for k in set(files2) | set(files3) if k[0] == ASSETS}
     assert "drifted: 2 of %d published assets" % len(kept_assets) in plan.stdout, plan.stdout
+    invalidations = invalidation_ids(aws, distribution)
     tf.apply_ok()
     assert_published(aws, files3, "repaired")
     tf.assert_no_changes()
+    assert invalidation_ids(aws, distribution) == invalidations, "a repair puts back what CloudFront has"
+
+    # -- b3 again (same build id) with one public file changed: only that path is invalidated, not /*
+    import nextjs_builds as builds
+
+    b3_again = builds.copy_build(b3, tmp_path / "b3-again")
+    (b3_again / "assets" / "robots.txt").write_bytes(b"User-agent: *\nAllow: /\n# republished\n")
+    files3_again = build_files(b3_again)
+    assert changed_unhashed(files3, files3_again) == {"/robots.txt"}
+    use_build(tf, b3_again)
+    aws_faults.reset()
+    tf.apply_ok()
+    assert {k for k in put_keys(aws_faults) if "/.nextstack/" not in k[1]} == {(ASSETS, "_assets/robots.txt")}
+    assert_published(aws, files3_again, "b3 again")
+    out = tf.outputs()
+    assert out["build_id"] == "nextstack-b3" and out["builds"] == ["nextstack-b3", "nextstack-b2"]
+    assert out["invalidation_id"] not in invalidations
+    assert invalidation_paths(aws, distribution, out["invalidation_id"]) == {"/robots.txt"}
+    # -- a re-apply with nothing changed creates no invalidation
+    invalidations = invalidation_ids(aws, distribution)
+    tf.apply_ok()
+    assert invalidation_ids(aws, distribution) == invalidations
+    assert tf.outputs()["invalidation_id"] == out["invalidation_id"]
+    tf.assert_no_changes()
+    files3 = files3_again
 
     # -- import by bucket and prefix reproduces the state
     before = tf.resource("nextstack_nextjs_site.site")

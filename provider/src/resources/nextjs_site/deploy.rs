@@ -63,6 +63,7 @@ pub async fn deploy(req: Request<'_>) -> Result<Deployed, Failed> {
         unchanged = work.unchanged.len(),
         delete = work.deletions.len(),
         rows = work.rows_to_write.len(),
+        replaces = work.replaced_build.as_deref().unwrap_or("-"),
         "publishing the Next.js build"
     );
     let existing: BTreeMap<(Area, String), Entry> = live(&req.previous);
@@ -194,7 +195,9 @@ async fn prune(req: &Request<'_>, work: &Work<'_>, manifest: &Manifest) -> Resul
     Ok(())
 }
 
-/// The invalidation this publish needs, if any: `None` when nothing CloudFront caches changed.
+/// The invalidation this publish needs, if any: `None` when nothing CloudFront caches changed. `changed`
+/// invalidates `/*` when the publish made another build live (its pages replace every cached page, see
+/// [`diff::invalidation_paths`]), else the un-hashed paths whose content changed.
 async fn invalidate(req: &Request<'_>, work: &Work<'_>) -> Result<Option<String>, Diagnostic> {
     let Some(distribution_id) = req.settings.distribution_id.as_deref() else {
         return Ok(None);
@@ -203,7 +206,7 @@ async fn invalidate(req: &Request<'_>, work: &Work<'_>) -> Result<Option<String>
         "none" => Vec::new(),
         "all" if !work.uploads.is_empty() || !work.deletions.is_empty() => vec!["/*".to_string()],
         "all" => Vec::new(),
-        _ => diff::invalidation_paths(&work.changed_paths),
+        _ => diff::invalidation_paths(work),
     };
     if paths.is_empty() {
         return Ok(None);
@@ -216,10 +219,14 @@ async fn invalidate(req: &Request<'_>, work: &Work<'_>) -> Result<Option<String>
     let id = invalidation::create(req.clients, distribution_id, &paths, &reference)
         .await
         .map_err(|mut d| {
+            let what = if paths == ["/*"] {
+                "the previous content (pages and un-hashed files)".to_string()
+            } else {
+                format!("the old content of {} paths", paths.len())
+            };
             d.detail.push_str(&format!(
-                "\n\nThe build is published, but CloudFront may serve the old content of {} until its cache expires. Invalidate by hand: aws cloudfront create-invalidation --distribution-id {distribution_id} --paths {}",
-                paths.len(),
-                if paths.len() > 20 { "'/*'".to_string() } else { paths.join(" ") }
+                "\n\nThe build is published, but CloudFront may serve {what} until its cache expires. Invalidate by hand: aws cloudfront create-invalidation --distribution-id {distribution_id} --paths {}",
+                if paths.len() > 20 || paths == ["/*"] { "'/*'".to_string() } else { paths.join(" ") }
             ));
             d
         })?;

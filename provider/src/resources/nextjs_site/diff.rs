@@ -1,6 +1,14 @@
 //! What an apply must do, worked out from the new build and the kept builds' manifests alone (no AWS):
 //! which files to upload, which to delete, which tag rows to write and delete, which paths to invalidate.
 //!
+//! Invalidation (`changed`): a publish that makes another build live invalidates `/*`. CloudFront holds the
+//! old build's pages, not only its files: Next.js sends `s-maxage=31536000` for static and ISR pages, and a
+//! dynamic route's response can carry an `s-maxage` too. Routes are not files, so no list of paths covers
+//! them; `/*` is one path and covers them all. The kept builds' hashed files stay in the bucket (and hashed
+//! paths are never rewritten), so a page of the old build still loads its chunks after the invalidation.
+//! The same build published again (a changed public file, a repair) invalidates only the un-hashed paths
+//! whose content changed: its pages are the ones CloudFront already has.
+//!
 //! Skew protection: the new build and the `keep` builds before it stay whole; a build that falls out of the
 //! window takes with it only the keys no kept build lists, so a file shared with a kept build (a chunk whose
 //! hash did not change, `favicon.ico`) is never deleted.
@@ -30,6 +38,10 @@ pub struct Work<'a> {
     pub rows_to_delete: Vec<(String, String)>,
     /// Un-hashed asset paths whose content changed, appeared or went, as CloudFront sees them.
     pub changed_paths: Vec<String>,
+    /// The build that was live before this publish (the newest previous manifest's), when this publish makes
+    /// another build id live: every page CloudFront cached was rendered by it. `None` on the first publish
+    /// (nothing is cached yet) and when the live build is published again.
+    pub replaced_build: Option<String>,
 }
 
 /// `previous`: the kept builds' manifests, newest first. `drifted`: keys found missing or changed in the
@@ -58,6 +70,10 @@ pub fn work<'a>(
     let mut out = Work {
         kept: kept.iter().map(|m| m.build_id.clone()).collect(),
         evicted: evicted.iter().map(|m| m.build_id.clone()).collect(),
+        replaced_build: previous
+            .first()
+            .filter(|m| m.build_id != build_id)
+            .map(|m| m.build_id.clone()),
         ..Work::default()
     };
 
@@ -114,12 +130,14 @@ pub fn work<'a>(
     out
 }
 
-/// The paths one invalidation covers: the changed paths, or `/*` when there are more than CloudFront takes.
-pub fn invalidation_paths(changed: &[String]) -> Vec<String> {
-    if changed.len() > MAX_INVALIDATION_PATHS {
+/// The paths `invalidation = "changed"` invalidates (empty: no invalidation). Another build made live: `/*`,
+/// its pages replace every page CloudFront holds (see the module's comment). The same build again: the
+/// un-hashed paths whose content changed, or `/*` when there are more than CloudFront takes.
+pub fn invalidation_paths(work: &Work<'_>) -> Vec<String> {
+    if work.replaced_build.is_some() || work.changed_paths.len() > MAX_INVALIDATION_PATHS {
         vec!["/*".to_string()]
     } else {
-        changed.to_vec()
+        work.changed_paths.clone()
     }
 }
 
@@ -238,6 +256,12 @@ mod tests {
         assert_eq!(order[3], "b1/about.cache");
         assert_eq!(w.changed_paths, ["/BUILD_ID", "/favicon.ico"]);
         assert!(w.deletions.is_empty());
+        assert_eq!(w.replaced_build, None, "nothing was live before");
+        assert_eq!(
+            invalidation_paths(&w),
+            ["/BUILD_ID", "/favicon.ico"],
+            "no page is cached yet: only the un-hashed files"
+        );
     }
 
     #[test]
@@ -249,6 +273,60 @@ mod tests {
         assert!(w.uploads.is_empty() && w.deletions.is_empty() && w.rows_to_write.is_empty());
         assert!(w.rows_to_delete.is_empty() && w.changed_paths.is_empty());
         assert_eq!(w.unchanged.len(), files.len());
+        assert_eq!(w.replaced_build, None);
+        assert!(invalidation_paths(&w).is_empty(), "nothing changed: no invalidation");
+    }
+
+    #[test]
+    fn a_new_build_made_live_invalidates_every_page() {
+        let (f1, f2) = (b1(), b2());
+        let m1 = manifest("b1", &f1, &[]);
+        let w = work("b2", &f2, &[], std::slice::from_ref(&m1), 1, &BTreeSet::new());
+        assert_eq!(w.replaced_build.as_deref(), Some("b1"));
+        assert_eq!(w.changed_paths, ["/BUILD_ID"], "the only un-hashed file that changed");
+        assert_eq!(
+            invalidation_paths(&w),
+            ["/*"],
+            "b1's rendered pages are cached under routes, not files: one /* covers them"
+        );
+        assert!(w.deletions.is_empty(), "b1's chunks stay for its open pages");
+
+        // The live build is the newest previous manifest's, whatever else is kept.
+        let m2 = manifest("b2", &f2, &[]);
+        let mut f3 = b2();
+        for f in &mut f3 {
+            f.rel = f.rel.replace("b2", "b3");
+        }
+        let w = work("b3", &f3, &[], &[m2.clone(), m1.clone()], 2, &BTreeSet::new());
+        assert_eq!(w.replaced_build.as_deref(), Some("b2"));
+        assert_eq!(invalidation_paths(&w), ["/*"]);
+
+        // Going back to a kept build is a new build made live too.
+        let w = work("b1", &f1, &[], &[m2, m1], 1, &BTreeSet::new());
+        assert_eq!(w.replaced_build.as_deref(), Some("b2"));
+        assert_eq!(invalidation_paths(&w), ["/*"]);
+    }
+
+    #[test]
+    fn the_same_build_republished_invalidates_only_what_changed() {
+        let (f1, f2) = (b1(), b2());
+        let (m1, m2) = (manifest("b1", &f1, &[]), manifest("b2", &f2, &[]));
+        let mut again = b2();
+        for f in &mut again {
+            if f.rel == "favicon.ico" {
+                f.sha256 = "ico2".into();
+            }
+        }
+        let w = work("b2", &again, &[], &[m2, m1], 1, &BTreeSet::new());
+        assert_eq!(w.replaced_build, None, "b2 is the live build");
+        assert_eq!(w.kept, ["b1"]);
+        let uploaded: Vec<&str> = w.uploads.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(uploaded, ["favicon.ico"]);
+        assert_eq!(
+            invalidation_paths(&w),
+            ["/favicon.ico"],
+            "its pages are the ones CloudFront has"
+        );
     }
 
     #[test]
@@ -305,7 +383,15 @@ mod tests {
     fn paths_are_encoded_and_capped() {
         assert_eq!(cloudfront_path("images/a b+é.png"), "/images/a%20b%2B%C3%A9.png");
         let many: Vec<String> = (0..=MAX_INVALIDATION_PATHS).map(|i| format!("/{i}")).collect();
-        assert_eq!(invalidation_paths(&many), ["/*"]);
-        assert_eq!(invalidation_paths(&many[..2]), ["/0", "/1"]);
+        let w = Work {
+            changed_paths: many.clone(),
+            ..Work::default()
+        };
+        assert_eq!(invalidation_paths(&w), ["/*"]);
+        let w = Work {
+            changed_paths: many[..2].to_vec(),
+            ..Work::default()
+        };
+        assert_eq!(invalidation_paths(&w), ["/0", "/1"]);
     }
 }

@@ -1,4 +1,5 @@
-//! CloudFront invalidations: one per apply that changed un-hashed files, optionally waited for.
+//! CloudFront invalidations: one per apply that made another build live (`/*`) or changed un-hashed files,
+//! optionally waited for.
 
 use std::time::Duration;
 

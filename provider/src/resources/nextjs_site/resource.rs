@@ -85,7 +85,7 @@ impl Resource for NextjsSiteResource {
 
     fn schema(&self) -> Schema {
         let mut block = Block::new(
-            "Publishes an OpenNext build (`.open-next/`) to S3: static assets with OpenNext's Cache-Control split, the ISR and fetch caches, and the revalidation table's rows. Uploads only what changed, keeps the files of the previous builds for visitors still running them, and invalidates in CloudFront only the un-hashed files that changed.",
+            "Publishes an OpenNext build (`.open-next/`) to S3: static assets with OpenNext's Cache-Control split, the ISR and fetch caches, and the revalidation table's rows. Uploads only what changed, keeps the files of the previous builds for visitors still running them, and invalidates in CloudFront `/*` when a new build goes live (its pages replace the cached ones), else only the un-hashed files that changed.",
         )
         .attribute(Attribute::new("id", Type::String).computed().use_state_for_unknown().description("`<assets_bucket>/<assets_prefix>`."))
         .attribute(Attribute::new("build_dir", Type::String).required().description("The `.open-next` directory of an OpenNext 3 or 4 build, e.g. `\"${path.module}/app/.open-next\"`. Read at plan: a changed build plans an update."))
@@ -95,7 +95,7 @@ impl Resource for NextjsSiteResource {
         .attribute(Attribute::new("cache_prefix", Type::String).optional().computed().requires_replace().description("Key prefix of the cache. Default: from the build (`_cache`). Cache files go to `<cache_prefix>/<build_id>/`, the fetch cache to `<cache_prefix>/__fetch/<build_id>/`."))
         .attribute(Attribute::new("revalidation_table", Type::String).optional().requires_replace().description("DynamoDB tag-cache table (`tag`/`path` keys) to seed from the build's `dynamodb-cache.json`."))
         .attribute(Attribute::new("distribution_id", Type::String).optional().description("CloudFront distribution to invalidate after a publish."))
-        .attribute(Attribute::new("invalidation", Type::String).default_value("changed").description("`changed` (default): the paths of un-hashed assets whose content changed (`/*` above CloudFront's 3,000-path limit); `all`: `/*`; `none`."))
+        .attribute(Attribute::new("invalidation", Type::String).default_value("changed").description("`changed` (default): `/*` when the publish makes a new build id live (the cached pages are the old build's; the kept builds' hashed files stay, so its open pages still load their chunks), else the paths of un-hashed assets whose content changed (`/*` above CloudFront's 3,000-path limit); `all`: `/*` after every publish that changed something; `none`."))
         .attribute(Attribute::new("wait_for_invalidation", Type::Bool).default_value(false).description("Wait until CloudFront completes the invalidation (up to 20 minutes)."))
         .attribute(Attribute::new("keep_previous_builds", Type::Number).default_value(1i64).description("How many previous builds keep their files (skew protection for visitors still running them). Default 1."))
         .attribute(Attribute::new("build_id", Type::String).computed().description("The published build's Next.js build id."))
