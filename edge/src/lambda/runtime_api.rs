@@ -92,6 +92,7 @@ pub async fn serve(listener: TcpListener, env: Arc<Environment>) {
         let Ok((stream, _)) = listener.accept().await else {
             return;
         };
+        let _ = stream.set_nodelay(true);
         let env = env.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| handle(req, env.clone()));
