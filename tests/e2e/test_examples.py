@@ -8,6 +8,9 @@ Each example runs from a copy (no state is written into the repository) on both 
 version supports it; the ephemeral example runs on 1.15 only, and a separate test shows that 1.0 refuses it.
 Every test checks AWS (moto) through boto3, re-plans to show there is nothing left to change, and destroys.
 
+examples/serverless/run.sh, the serverless quickstart, runs end to end as a user runs it (its own moto, one apply,
+nextstack-edge serving the test app, destroyed), and refuses a --build-dir that is not an OpenNext build.
+
 The provider docs (docs/index.md, docs/*/ssm_parameters.md) are checked against the schema the provider serves,
 and their HCL examples, like the examples themselves, must pass `terraform fmt -check`.
 """
@@ -16,6 +19,10 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import urllib.request
+
+import pytest
 
 import harness
 
@@ -172,7 +179,68 @@ def test_every_example_is_covered_and_documented():
     for root in layouts + [r for r in roots if r.split("/")[0] not in layouts]:
         readme = EXAMPLES / root / "README.md"
         assert readme.is_file() and readme.read_text().strip(), "%s has no README.md" % root
-    assert os.access(EXAMPLES / "six-stack" / "run.sh", os.X_OK), "examples/six-stack/run.sh is not executable"
+    for layout in ("six-stack", "serverless"):
+        assert os.access(EXAMPLES / layout / "run.sh", os.X_OK), "examples/%s/run.sh is not executable" % layout
+
+
+# ------------------------------------------------------------------------------------------------ serverless quickstart
+
+SERVERLESS_RUN = EXAMPLES / "serverless" / "run.sh"
+
+
+def quickstart(tmp_path, *args, timeout):
+    """examples/serverless/run.sh ARGS with a clean environment (no AWS_*, TF_VAR_*, KEEP_SCRATCH) and its scratch
+    directory under tmp_path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_VAR_", "NEXTSTACK_REAL_AWS"))}
+    env.pop("KEEP_SCRATCH", None)
+    env["TMPDIR"] = str(tmp_path)
+    return subprocess.run(["bash", str(SERVERLESS_RUN), *args], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_serverless_run_sh_serves_the_test_app_and_destroys_it(tmp_path):
+    """The README's quickstart from a fresh clone: toolchain, cargo builds, the test app's OpenNext build (cached
+    under ~/.cache/nextstack: a first build adds a few minutes), its own moto, one apply, nextstack-edge serving the
+    distribution, the home page loaded once, destroyed with nothing left; its scratch directory is removed and moto
+    and the edge are stopped."""
+    proc = quickstart(tmp_path, timeout=1200)
+    out = proc.stdout
+    assert proc.returncode == 0, harness._tail(proc.stdout + proc.stderr, 200)
+    endpoint = re.search(r"^endpoint: (http://127\.0\.0\.1:\d+)$", out, re.M)
+    serving = re.search(r"^nextstack-edge: serving (http://127\.0\.0\.1:\d+) \((\w+)\)$", out, re.M)
+    assert endpoint and serving, harness._tail(out, 200)
+    assert re.search(r"^home page: 200 OK, title 'nextstack test app'", out, re.M), harness._tail(out, 200)
+    # The access log's line for it (CloudFront's fields: method, host, URI, status).
+    assert re.search(r"\tGET\t127\.0\.0\.1:\d+\t/\t200\t", out), harness._tail(out, 200)
+    added = re.search(r"^Apply complete! Resources: (\d+) added, 0 changed, 0 destroyed\.$", out, re.M)
+    destroyed = re.search(r"^Apply complete! Resources: 0 added, 0 changed, (\d+) destroyed\.$", out, re.M)
+    assert added and destroyed and added.group(1) == destroyed.group(1), harness._tail(out, 200)
+    assert "nothing left: every service in eu-west-1, us-east-1 is empty" in out
+    assert list(tmp_path.glob("nextstack-*")) == [], "run.sh left its scratch (or moto's log) directory behind"
+    for url in (endpoint.group(1), serving.group(1)):
+        with pytest.raises(OSError):
+            urllib.request.urlopen(url + "/", timeout=5)
+    example = EXAMPLES / "serverless"
+    assert list(example.rglob("terraform.tfstate*")) == [] and not (example / "site" / ".terraform").exists(), \
+        "run.sh wrote into the repository"
+
+
+def test_serverless_run_sh_refuses_bad_arguments_before_building_anything(tmp_path):
+    proc = quickstart(tmp_path, "--build-dir", "/nonexistent", timeout=60)
+    assert proc.returncode == 2 and "--build-dir /nonexistent: no such directory" in proc.stderr, proc
+    app = tmp_path / "app"
+    (app / ".open-next").mkdir(parents=True)
+    (app / ".open-next" / "open-next.output.json").write_text("{}")
+    proc = quickstart(tmp_path, "--serve", "--build-dir", str(app), timeout=60)
+    assert proc.returncode == 2, proc
+    assert "--build-dir %s has no open-next.output.json" % app in proc.stderr, proc.stderr
+    assert "did you mean %s/.open-next?" % app in proc.stderr, proc.stderr
+    proc = quickstart(tmp_path, "--bogus", timeout=60)
+    assert proc.returncode == 2 and "unknown argument: --bogus" in proc.stderr, proc
+    assert "usage: examples/serverless/run.sh [--serve] [--build-dir DIR]" in proc.stderr
+    proc = quickstart(tmp_path, "--help", timeout=60)
+    assert proc.returncode == 0 and "--build-dir DIR" in proc.stdout and "--serve" in proc.stdout, proc
+    assert "==> toolchain" not in proc.stdout
 
 
 # ------------------------------------------------------------------------------------------------ docs
