@@ -149,7 +149,13 @@ def test_server_action_round_trips(site, browser):
         assert page.inner_text("[data-testid=guestbook-result]") == "Thanks for signing, Ada!"
         assert page.inner_text("[data-testid=guestbook-count]") == "1"
         page.settle()
-        page.assert_all_ok()
+        # React's Flight client stops reading the action's response once it has parsed the result, and cancels
+        # the fetch if the stream has not ended by then (Chromium reports that POST as net::ERR_ABORTED, seen
+        # now and then): a cancel after a 200 that rendered the result, not a failed request. Anything else fails.
+        problems = [p for p in page.problems() if not ("POST " in p and "/guestbook" in p and "-> 200 (net::ERR_ABORTED)" in p)]
+        assert not problems, problems
+    posts = [f for f in site.edge.access_log() if f[5] == "POST" and f[7] == "/guestbook"]
+    assert posts and all(f[8] == "200" for f in posts), posts
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
