@@ -34,6 +34,15 @@ def _fail(exc: Exception):
     pytest.fail("%s: %s" % (type(exc).__name__, exc), pytrace=False)
 
 
+@pytest.fixture(autouse=True)
+def _secret_watch():
+    """Each test starts with no watched secrets (harness.watch_secret: every Terraform command's output and
+    state files are searched for the values a test registers)."""
+    harness.forget_secrets()
+    yield
+    harness.forget_secrets()
+
+
 _SESSION_MOTO: list = []  # the session's MotoServer once started (for the failure report below)
 
 

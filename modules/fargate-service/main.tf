@@ -67,7 +67,8 @@ resource "aws_ecr_lifecycle_policy" "this" {
 # ------------------------------------------------------------------------------------------------ secrets
 
 # Containers only: the values are set outside Terraform (`aws secretsmanager put-secret-value`, or
-# `aws ssm put-parameter --overwrite`), so they never reach a plan or the state.
+# `aws ssm put-parameter --overwrite`), so they never reach a plan or the state. A secret has no version here,
+# so there is no value for Terraform to read back.
 resource "aws_secretsmanager_secret" "this" {
   for_each = var.secret_store == "secretsmanager" ? toset(var.secrets) : toset([])
 
@@ -85,12 +86,14 @@ resource "aws_ssm_parameter" "secret" {
   description = "${each.key} of ${local.name_prefix} (set the value outside Terraform)"
   type        = "SecureString"
   key_id      = var.kms_key_arn
-  value       = "unset" # a placeholder: the real value is put with --overwrite and never read back
   tags        = local.tags
 
-  lifecycle {
-    ignore_changes = [value]
-  }
+  # A placeholder the real value replaces (`put-parameter --overwrite`). Write-only (Terraform >= 1.11): the AWS
+  # provider reads a parameter's decrypted `value` back into the state on every refresh, so a placeholder in
+  # `value` with `ignore_changes` would still store the real secret there once it is set; `value_wo` is sent
+  # once, when the version changes, and never read back.
+  value_wo         = "unset"
+  value_wo_version = 1
 }
 
 # ------------------------------------------------------------------------------------------------ IAM

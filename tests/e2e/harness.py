@@ -3,6 +3,7 @@
 Used by tests/conftest.py (pytest fixtures) and, as a command line, by examples/six-stack/run.sh:
 
     python tests/e2e/harness.py build-provider            # builds, prints the binary's path
+    python tests/e2e/harness.py build-lint                # builds nextstack-lint, prints the binary's path
     python tests/e2e/harness.py setup --provider BIN --dir DIR
                                                           # writes DIR/mirror + DIR/terraformrc, prints the rc path
     python tests/e2e/harness.py moto --endpoint-file F    # runs moto_server until SIGTERM/SIGINT; writes its
@@ -10,6 +11,8 @@ Used by tests/conftest.py (pytest fixtures) and, as a command line, by examples/
     python tests/e2e/harness.py env --endpoint URL --cli-config RC
                                                           # prints `export ...` lines for a shell to eval
     python tests/e2e/harness.py terraform-path [VERSION]  # prints .tools/bin/terraform-VERSION
+    python tests/e2e/harness.py forget-locked-provider LOCK_FILE
+                                                          # drops the nextstack provider's entry from a lock file
 
 Nothing here imports pytest: failures raise HarnessError / AssertionError with the output that explains them.
 """
@@ -124,6 +127,11 @@ def build_provider(profile: str | None = None, live: bool = False) -> Path:
     return build_binary(PROVIDER_PACKAGE, PROVIDER_BINARY_NAME, "NEXTSTACK_PROVIDER_BINARY", profile, live)
 
 
+def build_lint(profile: str | None = None, live: bool = False) -> Path:
+    """`cargo build -p nextstack-lint`; returns the binary (NEXTSTACK_LINT_BINARY: use that file instead)."""
+    return build_binary("nextstack-lint", "nextstack-lint", "NEXTSTACK_LINT_BINARY", profile, live)
+
+
 def build_edge(profile: str | None = None, live: bool = False) -> Path:
     """`cargo build -p nextstack-edge`; returns the binary (NEXTSTACK_EDGE_BINARY: use that file instead)."""
     return build_binary("nextstack-edge", "nextstack-edge", "NEXTSTACK_EDGE_BINARY", profile, live)
@@ -189,6 +197,26 @@ def make_mirror(provider_binary: Path, directory: Path, version: str | None = No
     os.chmod(tmp, 0o755)
     os.replace(tmp, dest)
     return mirror
+
+
+def forget_locked_provider(lock_file: Path, source: str = PROVIDER_SOURCE) -> bool:
+    """Removes `source`'s block from a dependency lock file (.terraform.lock.hcl); True if it had one.
+
+    The nextstack provider is a local build whose version does not change when its code does, so a rebuilt
+    binary no longer matches the checksum the lock file recorded and `terraform init` refuses it. Forgetting only
+    this entry lets init record the new build's checksum while every other provider (hashicorp/aws) stays at the
+    version and checksums it was locked to, which `init -upgrade` would not guarantee."""
+    path = Path(lock_file)
+    if not path.is_file():
+        return False
+    text = path.read_text()
+    block = re.compile(r'^provider "%s" \{\n.*?^\}\n\n?' % re.escape(source), re.M | re.S)
+    kept, count = block.subn("", text)
+    if count:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(kept)
+        os.replace(tmp, path)
+    return bool(count)
 
 
 def aws_provider_mirror() -> Path | None:
@@ -459,6 +487,52 @@ class Result(NamedTuple):
     stderr: str
 
 
+# ------------------------------------------------------------------------------------------------ secret watch
+# Secret values a test has set (label => value). After every Terraform command the harness runs, its output and
+# every state file in its working directory are searched for each of them: a secret that reaches a plan, a log or
+# the state fails the test at the command that put it there, whatever the test goes on to assert.
+_WATCHED_SECRETS: dict[str, str] = {}
+
+
+def watch_secret(label: str, value: str) -> str:
+    """Register a secret value the test sets (outside Terraform or through a write-only attribute); returns it."""
+    if len(value) < 6:
+        raise HarnessError("secret %r is too short to search for without false alarms" % label)
+    _WATCHED_SECRETS[label] = value
+    return value
+
+
+def forget_secrets() -> None:
+    """Start a test with no watched secrets (tests/conftest.py does this before each test)."""
+    _WATCHED_SECRETS.clear()
+
+
+def secrets_found_in(text: str) -> list[str]:
+    """Labels of the watched secrets that occur in `text`."""
+    return sorted(label for label, value in _WATCHED_SECRETS.items() if value in text)
+
+
+def state_files(workdir: Path) -> list[Path]:
+    """Every local state file of a working directory: the state, its backup, and workspaces' states."""
+    names = ["terraform.tfstate", "terraform.tfstate.backup"]
+    found = [workdir / n for n in names if (workdir / n).is_file()]
+    return found + sorted((workdir / "terraform.tfstate.d").glob("*/terraform.tfstate*"))
+
+
+def assert_no_watched_secret(workdir: Path, result: "Result", argv: list[str]) -> None:
+    """Fail (naming the secret's label and where it was found, never the value) if a watched secret is in the
+    command's output or in a state file of `workdir`."""
+    if not _WATCHED_SECRETS:
+        return
+    places = []
+    for stream, text in (("stdout", result.stdout), ("stderr", result.stderr)):
+        places += ["%s in the %s of `terraform %s`" % (label, stream, " ".join(argv[2:4])) for label in secrets_found_in(text)]
+    for path in state_files(workdir):
+        places += ["%s in %s" % (label, path) for label in secrets_found_in(path.read_text(errors="replace"))]
+    if places:
+        raise AssertionError("a secret the test set reached Terraform's output or state:\n  " + "\n  ".join(places))
+
+
 class Terraform:
     """Terraform `version` run in `workdir` with `env` (see terraform_env). Every command is run with
     -chdir=WORKDIR, stdin closed, -no-color and (where Terraform has it) -input=false.
@@ -519,6 +593,7 @@ class Terraform:
             ) from None
         result = Result(proc.returncode, stdout, stderr)
         self.history.append((argv, result))
+        assert_no_watched_secret(self.workdir, result, argv)
         return result
 
     @staticmethod
@@ -689,6 +764,16 @@ def _cmd_build_provider(args) -> int:
     return 0
 
 
+def _cmd_build_lint(args) -> int:
+    print(build_lint(args.profile, live=True))
+    return 0
+
+
+def _cmd_forget_locked_provider(args) -> int:
+    forget_locked_provider(Path(args.lock_file))
+    return 0
+
+
 def _cmd_setup(args) -> int:
     directory = Path(args.dir).resolve()
     mirror = make_mirror(Path(args.provider).resolve(), directory / "mirror")
@@ -744,6 +829,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("build-provider", help="cargo build the provider; print its path")
     p.add_argument("--profile", choices=("debug", "release"), default=None)
     p.set_defaults(func=_cmd_build_provider)
+    p = sub.add_parser("build-lint", help="cargo build nextstack-lint; print its path")
+    p.add_argument("--profile", choices=("debug", "release"), default=None)
+    p.set_defaults(func=_cmd_build_lint)
+    p = sub.add_parser("forget-locked-provider", help="drop the nextstack provider's entry from a lock file")
+    p.add_argument("lock_file")
+    p.set_defaults(func=_cmd_forget_locked_provider)
     p = sub.add_parser("setup", help="write DIR/mirror and DIR/terraformrc for a provider binary")
     p.add_argument("--provider", required=True)
     p.add_argument("--dir", required=True)

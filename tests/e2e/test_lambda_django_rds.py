@@ -312,12 +312,16 @@ def test_lambda_django_rds_end_to_end(terraform_latest, nextjs_builds, lambda_wi
 
     # ---- secret values put outside Terraform: no change, and in the state nowhere (nor the RDS password).
     sm = c("secretsmanager")
-    stripe, django_key = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc", "django-insecure-" + "q8m1v0x" * 4
+    # (The harness searches every later command's output and state files for the three values.)
+    stripe = harness.watch_secret("STRIPE_SECRET_KEY", "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc")
+    django_key = harness.watch_secret("DJANGO_SECRET_KEY", "django-insecure-" + "q8m1v0x" * 4)
     sm.put_secret_value(SecretId=stripe_arn, SecretString=stripe)
     sm.put_secret_value(SecretId=django_key_arn, SecretString=django_key)
     password = json.loads(sm.get_secret_value(SecretId=master_arn)["SecretString"])["password"]
     assert len(password) >= 8
+    harness.watch_secret("RDS master password", password)
     tf.assert_no_changes()
+    tf.refresh_ok()  # every resource read back into the state
     state = (tf.workdir / "terraform.tfstate").read_text()
     for value in (stripe, django_key, password):
         assert value not in state

@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+import harness
+
 PROVIDERS = """
 terraform {
   required_providers {
@@ -320,7 +322,9 @@ resource "nextstack_ssm_parameters" "p" {
 
 
 def test_ephemeral_secret_feeds_write_only_values_and_is_never_stored(terraform_latest, aws):
-    secret = "s3cr3t-never-in-state"
+    # The harness searches every Terraform command's output and state files for the watched values.
+    secret = harness.watch_secret("source db_password", "s3cr3t-never-in-state")
+    harness.watch_secret("rotated db_password", "rotated-db-password")
     aws.client("ssm", "us-east-1", account=DNS_ACCOUNT).put_parameter(Name="/source/db_password", Value=secret, Type="SecureString")
     tf = terraform_latest()
     tf.write(
@@ -356,20 +360,20 @@ resource "nextstack_ssm_parameters" "copy" {
 
     # Changing the secret at the source is invisible until the version is bumped.
     aws.client("ssm", "us-east-1", account=DNS_ACCOUNT).put_parameter(
-        Name="/source/db_password", Value="rotated", Type="SecureString", Overwrite=True
+        Name="/source/db_password", Value="rotated-db-password", Type="SecureString", Overwrite=True
     )
     tf.assert_no_changes()
     main = (tf.workdir / "main.tf").read_text()
     tf.write(main.replace("secure_values_wo_version = 1", "secure_values_wo_version = 2"))
     tf.apply_ok()
-    assert ssm_params(aws, "eu-west-1", "/copy/")["/copy/db_password"] == ("SecureString", "rotated")
-    assert "rotated" not in (tf.workdir / "terraform.tfstate").read_text()
+    assert ssm_params(aws, "eu-west-1", "/copy/")["/copy/db_password"] == ("SecureString", "rotated-db-password")
+    assert "rotated-db-password" not in (tf.workdir / "terraform.tfstate").read_text()
 
     # A write-only parameter deleted out of band is re-sent from configuration.
     aws.client("ssm", "eu-west-1").delete_parameter(Name="/copy/db_password")
     assert tf.plan_detailed_exitcode() == 2
     tf.apply_ok()
-    assert ssm_params(aws, "eu-west-1", "/copy/")["/copy/db_password"] == ("SecureString", "rotated")
+    assert ssm_params(aws, "eu-west-1", "/copy/")["/copy/db_password"] == ("SecureString", "rotated-db-password")
     tf.destroy_ok()
     assert ssm_params(aws, "eu-west-1", "/copy/") == {}
 
