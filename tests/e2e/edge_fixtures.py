@@ -169,7 +169,7 @@ def origin_access_control(cf, name: str, kind: str) -> str:
 def behavior(origin_id: str, pattern: str | None = None, cache: str = CACHING_DISABLED, origin_request: str | None = None,
              methods=GET_HEAD, functions=(), lambdas=()) -> dict:
     """A cache behaviour (pattern None: the default one). functions: (event type, CloudFront Function ARN);
-    lambdas: (event type, Lambda function version ARN)."""
+    lambdas: (event type, Lambda function version ARN) or (event type, ARN, include body)."""
     cached = [m for m in ("GET", "HEAD") if m in methods]
     b = {"TargetOriginId": origin_id, "ViewerProtocolPolicy": "allow-all", "Compress": True, "CachePolicyId": cache,
          "AllowedMethods": {"Quantity": len(methods), "Items": list(methods),
@@ -177,7 +177,8 @@ def behavior(origin_id: str, pattern: str | None = None, cache: str = CACHING_DI
          "FunctionAssociations": {"Quantity": len(functions), "Items": [
              {"EventType": event, "FunctionARN": arn} for event, arn in functions]},
          "LambdaFunctionAssociations": {"Quantity": len(lambdas), "Items": [
-             {"EventType": event, "LambdaFunctionARN": arn, "IncludeBody": False} for event, arn in lambdas]}}
+             {"EventType": item[0], "LambdaFunctionARN": item[1], "IncludeBody": bool(item[2:] and item[2])}
+             for item in lambdas]}}
     if origin_request:
         b["OriginRequestPolicyId"] = origin_request
     if pattern is not None:
@@ -233,6 +234,20 @@ def node_function(aws, name: str, code: str | None = None, files: dict | None = 
     lam.create_function(FunctionName=name, Runtime="nodejs20.x", Role=role, Handler=handler, Timeout=10,
                         Code={"ZipFile": zip_of(files if files is not None else {"index.mjs": code})})
     return lam.create_function_url_config(FunctionName=name, AuthType="AWS_IAM", InvokeMode=invoke_mode)["FunctionUrl"]
+
+
+def edge_function(aws, name: str, code: str, memory: int = 128, timeout: int = 5) -> str:
+    """A Lambda@Edge function: nodejs20.x in us-east-1 (index.mjs = code), its role assumable by Lambda and Lambda@Edge
+    ("Set up IAM permissions and roles for Lambda@Edge"), published; the numbered version's ARN."""
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+        "Service": ["lambda.amazonaws.com", "edgelambda.amazonaws.com"]}, "Action": "sts:AssumeRole"}]})
+    role = aws.client("iam", "us-east-1").create_role(RoleName=name + "-role", AssumeRolePolicyDocument=trust)
+    lam = aws.client("lambda", "us-east-1")
+    lam.create_function(FunctionName=name, Runtime="nodejs20.x", Role=role["Role"]["Arn"], Handler="index.handler",
+                        MemorySize=memory, Timeout=timeout, Code={"ZipFile": zip_of({"index.mjs": code})})
+    published = lam.publish_version(FunctionName=name)
+    arn, version = published["FunctionArn"], published["Version"]
+    return arn if arn.endswith(":" + version) else "%s:%s" % (arn, version)
 
 
 def allow_distribution(aws, function: str, distribution_arn: str, region: str = REGION) -> None:

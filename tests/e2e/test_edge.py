@@ -23,7 +23,8 @@ import harness
 from edge_fixtures import (ALL_METHODS, ALL_VIEWER, ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, CACHING_OPTIMIZED,
                            GET_HEAD, REGION, USE_ORIGIN_CACHE_CONTROL, USE_ORIGIN_CACHE_CONTROL_QS, EchoOrigin,
                            allow_distribution, behavior, cloudfront_function, create_distribution, custom_origin,
-                           edge_server, function_url_origin, node_function, origin_access_control, s3_origin)
+                           edge_function, edge_server, function_url_origin, node_function, origin_access_control,
+                           s3_origin)
 
 CLOUDFRONT_ERROR_TITLE = b"ERROR: The request could not be satisfied"
 
@@ -676,6 +677,145 @@ def test_cloudfront_functions_on_viewer_request(aws, cf, edge_binary):
             assert re.search(r"CloudFront Function throws failed: .*function says no", edge.stderr())
 
 
+# --------------------------------------------------------------------------------------------- Lambda@Edge
+
+
+VIEWER_REQUEST = """
+export const handler = async (event) => {
+  const request = event.Records[0].cf.request;
+  console.log("viewer-request ran " + request.uri);
+  if (request.uri.startsWith("/generated")) {
+    return {status: "200", statusDescription: "OK", body: "generated at the edge",
+            headers: {"content-type": [{key: "Content-Type", value: "text/plain"}],
+                      "cache-control": [{key: "Cache-Control", value: "max-age=60"}]}};
+  }
+  if (request.uri.startsWith("/readonly")) {
+    request.headers["host"] = [{key: "Host", value: "elsewhere.example"}];
+    return request;
+  }
+  if (request.uri.startsWith("/throw")) throw new Error("viewer-request says no");
+  const body = request.body ? Buffer.from(request.body.data, "base64").toString() : "";
+  request.headers["x-viewer-request"] = [{key: "X-Viewer-Request", value: "seen " + body.length}];
+  request.uri = "/rewritten" + request.uri;
+  return request;
+};
+"""
+
+VIEWER_RESPONSE = """
+export const handler = async (event) => {
+  const response = event.Records[0].cf.response;
+  response.headers["x-viewer-response"] = [{key: "X-Viewer-Response", value: "added"}];
+  return response;
+};
+"""
+
+ORIGIN_RESPONSE = """
+let runs = 0;
+export const handler = async (event) => {
+  const {request, response} = event.Records[0].cf;
+  runs += 1;
+  console.log("origin-response ran " + request.uri + " on " + response.status);
+  response.headers["x-origin-response"] = [{key: "X-Origin-Response", value: "run " + runs}];
+  if (request.uri.includes("status=404")) {
+    response.status = "200";
+    response.statusDescription = "OK";
+    response.body = "replaced by origin-response";
+    response.headers["content-type"] = [{key: "Content-Type", value: "text/plain"}];
+    response.headers["cache-control"] = [{key: "Cache-Control", value: "max-age=60"}];
+  }
+  return response;
+};
+"""
+
+
+def wait_for(edge, text: str, times: int = 1, seconds: float = 5) -> str:
+    """The edge's stderr once `text` is in it `times` times (or after `seconds`)."""
+    deadline = time.monotonic() + seconds
+    while edge.stderr().count(text) < times and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return edge.stderr()
+
+
+def test_lambda_edge_viewer_request(aws, cf, edge_binary):
+    """"Lambda@Edge event structure" (request events), "Generate HTTP responses in request triggers", "Restrictions on
+    all edge functions" (read-only headers), "HTTP 502 status code (Lambda validation error)" and "HTTP 503 status code
+    (Lambda@Edge or CloudFront Function execution error)": a viewer-request function runs on every request, before the
+    cache; it may change the request (uri, headers; with include-body it sees the body base64-encoded) or generate a
+    response that goes to the viewer without reaching the origin; changing a read-only header (Host) is a validation
+    error (502); a function that throws is an execution error (503); the edge names the function on stderr."""
+    arn = edge_function(aws, "viewer-request", VIEWER_REQUEST)
+    with EchoOrigin("echo") as echo:
+        dist = create_distribution(cf, [custom_origin("echo", echo.port)], behavior(
+            "echo", cache=CACHING_OPTIMIZED, origin_request=ALL_VIEWER, methods=ALL_METHODS,
+            lambdas=[("viewer-request", arn, True)]))
+        with edge_server(edge_binary, aws, dist) as edge:
+            seen = echoed(edge, "/page", method="POST", body=b"12345", headers=[("Content-Type", "text/plain")])
+            assert seen["path"] == "/rewritten/page"
+            assert seen["headers"]["x-viewer-request"] == "seen 5"
+            assert seen["body"] == "12345"
+
+            for expected in ("LambdaGeneratedResponse", "LambdaGeneratedResponse"):  # not cached: the function runs
+                status, headers, body = call(edge, "/generated")
+                assert (status, body, headers["Content-Type"]) == (200, b"generated at the edge", "text/plain")
+                assert x_cache(headers) == expected + " from cloudfront"
+            assert wait_for(edge, "viewer-request ran /generated", 2).count("viewer-request ran /generated") == 2
+            assert echo.count("/generated") == 0 and echo.count("/rewritten/generated") == 0
+
+            status, headers, body = call(edge, "/readonly")
+            assert status == 502 and CLOUDFRONT_ERROR_TITLE in body, (status, body)
+            assert b"failed validation" in body and b"read-only header" in body
+            assert re.search(r"Lambda@Edge function viewer-request \(viewer-request\) returned an invalid result: .*host",
+                             wait_for(edge, "returned an invalid result"))
+
+            status, headers, body = call(edge, "/throw")
+            assert status == 503 and CLOUDFRONT_ERROR_TITLE in body, (status, body)
+            assert x_cache(headers) == "Error from cloudfront"
+            assert re.search(r"Lambda@Edge function viewer-request \(viewer-request\) failed: .*viewer-request says no",
+                             wait_for(edge, "viewer-request says no"))
+            assert echo.count("/readonly") == 0 and echo.count("/rewritten/readonly") == 0
+
+
+def test_lambda_edge_viewer_response_runs_on_cache_hits(aws, cf, edge_binary):
+    """"CloudFront events that can trigger a Lambda@Edge function": the viewer-response function runs on every response
+    to the viewer, cache hits included (the cache keeps the origin's response, not the function's); "Restrictions on
+    all edge functions" > "HTTP status codes": it does not run when the status is 400 or higher."""
+    arn = edge_function(aws, "viewer-response", VIEWER_RESPONSE)
+    with EchoOrigin("echo") as echo:
+        dist = create_distribution(cf, [custom_origin("echo", echo.port)], behavior(
+            "echo", cache=USE_ORIGIN_CACHE_CONTROL, lambdas=[("viewer-response", arn)]))
+        with edge_server(edge_binary, aws, dist) as edge:
+            results = []
+            for _ in range(2):
+                status, headers, body = call(edge, "/cc=max-age=60/page")
+                assert status == 200
+                results.append((x_cache(headers), headers["X-Viewer-Response"]))
+            assert results == [("Miss from cloudfront", "added"), ("Hit from cloudfront", "added")]
+            assert echo.count("/cc=max-age=60/page") == 1
+            status, headers, _ = call(edge, "/status=404/page")
+            assert status == 404 and "X-Viewer-Response" not in headers
+
+
+def test_lambda_edge_origin_response_is_what_is_cached(aws, cf, edge_binary):
+    """"Update HTTP responses in origin response triggers": an origin-response function runs on a miss, on every
+    status (a 404 here), and may change the status, the headers and the body; what it returns is what CloudFront
+    caches, so a hit serves it without running the function again."""
+    arn = edge_function(aws, "origin-response", ORIGIN_RESPONSE, timeout=10)
+    with EchoOrigin("echo") as echo:
+        dist = create_distribution(cf, [custom_origin("echo", echo.port)], behavior(
+            "echo", cache=USE_ORIGIN_CACHE_CONTROL, lambdas=[("origin-response", arn)]))
+        with edge_server(edge_binary, aws, dist) as edge:
+            seen = []
+            for _ in range(2):
+                status, headers, body = call(edge, "/status=404/missing")
+                seen.append((status, body, headers["X-Origin-Response"], x_cache(headers)))
+            assert seen == [(200, b"replaced by origin-response", "run 1", "Miss from cloudfront"),
+                            (200, b"replaced by origin-response", "run 1", "Hit from cloudfront")]
+            assert echo.count("/status=404/missing") == 1
+            ran = "origin-response ran /status=404/missing on 404"
+            time.sleep(0.5)  # a second run would have logged by now
+            assert wait_for(edge, ran).count(ran) == 1
+
+
 # --------------------------------------------------------------------------------------------- what is not modelled
 
 
@@ -692,7 +832,7 @@ def test_startup_errors_name_what_is_not_there_or_not_modelled(aws, cf, edge_bin
     """The edge contract (docs/edge.md): what does not exist or is not modelled stops the edge at start (exit 1),
     with a message naming it, never a silent difference later: an unknown distribution id, an origin on a domain the
     edge cannot reach (example.com), a function URL whose function's handler file is not in its package, a
-    Lambda@Edge function on viewer-response."""
+    CloudFront Function and a Lambda@Edge function on the viewer events of one behaviour."""
     code, out, err = run_edge(edge_binary, aws, "EDOESNOTEXIST")
     assert code == 1 and out == "", (code, out, err)
     assert "EDOESNOTEXIST" in err and "NoSuchDistribution" in err, err
@@ -710,12 +850,15 @@ def test_startup_errors_name_what_is_not_there_or_not_modelled(aws, cf, edge_bin
     assert "origin server" in err and "function nohandler" in err and "handler 'index.handler'" in err, err
     assert "index.mjs" in err, err
 
+    # "Restrictions on all edge functions": CloudFront Functions and Lambda@Edge cannot be combined in viewer events.
     edge_arn = "arn:aws:lambda:us-east-1:%s:function:headers:1" % harness.MOTO_DEFAULT_ACCOUNT
-    viewer_response = create_distribution(cf, [custom_origin("echo", 8080)], behavior(
-        "echo", lambdas=[("viewer-response", edge_arn)]))
-    code, out, err = run_edge(edge_binary, aws, viewer_response.id)
+    rewrite = cloudfront_function(cf, "combined", REWRITE)
+    combined = create_distribution(cf, [custom_origin("echo", 8080)], behavior("echo"), [behavior(
+        "echo", "/both/*", functions=[("viewer-request", rewrite)], lambdas=[("viewer-response", edge_arn)])])
+    code, out, err = run_edge(edge_binary, aws, combined.id)
     assert code == 1 and out == "", (code, out, err)
-    assert re.search(r"behaviour default \(\*\): Lambda@Edge on viewer-response is not modelled", err), err
+    assert re.search(r"behaviour /both/\*: a CloudFront Function and a Lambda@Edge function \(viewer-response\) on "
+                     r"viewer events", err), err
 
 
 # --------------------------------------------------------------------------------------------- access log

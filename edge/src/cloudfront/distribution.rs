@@ -9,6 +9,7 @@ use std::sync::Arc;
 use http::{HeaderName, HeaderValue, Method};
 
 use super::functions::{CloudFrontFunction, MAX_CODE_BYTES};
+use super::lambda_edge::EventType;
 use super::path_pattern::PathPattern;
 use super::policies::{
     managed_cache_policy, managed_origin_request_policy, managed_response_headers_policy, CachePolicy,
@@ -63,13 +64,24 @@ pub struct Behavior {
     pub response_headers: Option<ResponseHeadersPolicy>,
     pub viewer_request: Option<Arc<CloudFrontFunction>>,
     pub viewer_response: Option<Arc<CloudFrontFunction>>,
-    /// Lambda@Edge functions by event type (`viewer-request`, `origin-request`, ...), with include-body.
-    pub lambda_edge: Vec<(String, Arc<Pool>, bool)>,
+    /// Lambda@Edge functions by event type, at most one each.
+    pub lambda_edge: Vec<(EventType, EdgeFunction)>,
+}
+
+/// A Lambda@Edge association: the function version's environments, and whether the request body is given.
+pub struct EdgeFunction {
+    pub pool: Arc<Pool>,
+    pub include_body: bool,
 }
 
 impl Behavior {
     pub fn name(&self) -> &str {
         self.pattern.as_ref().map(PathPattern::as_str).unwrap_or("default (*)")
+    }
+
+    /// The Lambda@Edge function on this event, if any.
+    pub fn lambda(&self, event: EventType) -> Option<&EdgeFunction> {
+        self.lambda_edge.iter().find(|(e, _)| *e == event).map(|(_, f)| f)
     }
 }
 
@@ -544,29 +556,24 @@ async fn load_behavior(
             other => return Err(at(&format!("a CloudFront Function on event {other}"))),
         }
     }
-    let mut lambda_edge = Vec::new();
-    for (event, arn, include_body) in &f.lambda {
-        // arn:aws:lambda:us-east-1:ACCOUNT:function:NAME:VERSION
-        if event != "origin-request" {
+    // "Restrictions on all edge functions" > "Combining CloudFront Functions with Lambda@Edge": CloudFront Functions
+    // and Lambda@Edge cannot be combined in viewer events (viewer request and viewer response); CloudFront rejects
+    // such a behaviour, so the edge refuses it too.
+    let functions_on_viewer = viewer_request.is_some() || viewer_response.is_some();
+    if let Some((event, _, _)) = f
+        .lambda
+        .iter()
+        .find(|(e, _, _)| EventType::from_aws(e).is_some_and(EventType::is_viewer))
+    {
+        if functions_on_viewer {
             return Err(at(&format!(
-                "Lambda@Edge on {event} is not modelled (origin-request is)"
+                "a CloudFront Function and a Lambda@Edge function ({event}) on viewer events: CloudFront does not allow combining them"
             )));
         }
-        let parts: Vec<&str> = arn.split(':').collect();
-        if parts.len() < 8 || parts[3] != "us-east-1" {
-            return Err(at(&format!(
-                "Lambda@Edge function {arn} must be a numbered version in us-east-1"
-            )));
-        }
-        let deployed = deployed::load(aws, "us-east-1", parts[6], Some(parts[7]), code_cache)
-            .await
-            .map_err(|e| at(&e))?;
-        lambda_edge.push((
-            event.clone(),
-            Arc::new(Pool::new(deployed.spec, launcher.clone())),
-            *include_body,
-        ));
     }
+    let lambda_edge = lambda_edge_functions(aws, &f, launcher, code_cache)
+        .await
+        .map_err(|e| at(&e))?;
     Ok(Behavior {
         pattern: pattern.map(PathPattern::new),
         origin: f.origin,
@@ -580,6 +587,58 @@ async fn load_behavior(
         viewer_response,
         lambda_edge,
     })
+}
+
+/// The behaviour's Lambda@Edge associations, loaded and checked as CloudFront checks them when they are made.
+///
+/// AWS: CloudFront Developer Guide, "Restrictions on Lambda@Edge" (a numbered version, not `$LATEST` or an alias; the
+/// function is in us-east-1; environment variables are not supported), "Restrictions on all edge functions" (one
+/// association per event type), "Quotas on Lambda@Edge" (viewer events: 128 MB memory and a 5-second timeout at
+/// most; origin events: 30 seconds).
+async fn lambda_edge_functions(
+    aws: &Aws,
+    f: &BehaviorFields,
+    launcher: &Arc<Launcher>,
+    code_cache: &Path,
+) -> Result<Vec<(EventType, EdgeFunction)>, String> {
+    let mut out: Vec<(EventType, EdgeFunction)> = Vec::new();
+    for (event_name, arn, include_body) in &f.lambda {
+        let Some(event) = EventType::from_aws(event_name) else {
+            return Err(format!("Lambda@Edge on an unknown event type {event_name}"));
+        };
+        if out.iter().any(|(e, _)| *e == event) {
+            return Err(format!("two Lambda@Edge functions on {event_name}"));
+        }
+        // arn:aws:lambda:us-east-1:ACCOUNT:function:NAME:VERSION
+        let parts: Vec<&str> = arn.split(':').collect();
+        if parts.len() < 8 || parts[3] != "us-east-1" || parts[7].parse::<u32>().is_err() {
+            return Err(format!(
+                "Lambda@Edge function {arn} ({event_name}) must be a numbered version in us-east-1"
+            ));
+        }
+        let deployed = deployed::load(aws, "us-east-1", parts[6], Some(parts[7]), code_cache).await?;
+        let spec = &deployed.spec;
+        let name = format!("Lambda@Edge function {} ({event_name})", spec.name);
+        if !spec.environment.is_empty() {
+            return Err(format!("{name}: Lambda@Edge does not support environment variables"));
+        }
+        let (memory, timeout) = if event.is_viewer() { (128, 5) } else { (10_240, 30) };
+        if spec.memory_mb > memory || spec.timeout.as_secs() > timeout {
+            return Err(format!(
+                "{name}: {} MB and {} s are over the {memory} MB and {timeout} s allowed on {event_name}",
+                spec.memory_mb,
+                spec.timeout.as_secs()
+            ));
+        }
+        out.push((
+            event,
+            EdgeFunction {
+                pool: Arc::new(Pool::new(deployed.spec, launcher.clone())),
+                include_body: *include_body && matches!(event, EventType::ViewerRequest | EventType::OriginRequest),
+            },
+        ));
+    }
+    Ok(out)
 }
 
 async fn cache_policy(cf: &Cf, id: &str) -> Result<CachePolicy, String> {

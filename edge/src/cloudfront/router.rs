@@ -23,12 +23,14 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
 use super::cache::{time_to_live, Cache};
+use super::distribution::EdgeFunction;
 use super::distribution::{Behavior, Distribution, Origin, OriginKind};
 use super::function_events;
 use super::functions::FunctionWorker;
-use super::lambda_edge;
+use super::lambda_edge::{self, Answer, EventType, OriginView, RequestView};
 use super::policies::Selection;
 use crate::access_log::{AccessLog, LogLine};
+use crate::lambda::pool::InvokeError;
 use crate::lambda::Outcome;
 use crate::origins::function_url::Failure;
 use crate::origins::{full, Body, BoxError, OriginRequest, OriginResponse};
@@ -124,6 +126,7 @@ impl Edge {
             }
         }
         let mut headers = headers;
+        let mut body = body;
         if let Some(function) = &behavior.viewer_request {
             let Some(worker) = &self.functions else {
                 return error_page(
@@ -153,6 +156,57 @@ impl Edge {
                 Err(e) => return function_failed(&function.name, &e),
             }
         }
+        // Lambda@Edge viewer request: on every request, before the cache ("CloudFront events that can trigger a
+        // Lambda@Edge function"); a generated response goes to the viewer and is not cached.
+        if let Some(f) = behavior.lambda(EventType::ViewerRequest) {
+            let event = EventType::ViewerRequest;
+            let view = RequestView {
+                client_ip: viewer_ip,
+                method: method.as_str(),
+                uri: &path,
+                query: &query,
+                headers: &headers,
+            };
+            let (payload, hidden) = lambda_edge::request_event(
+                &dist.id,
+                &dist.domain_name,
+                event,
+                &view,
+                None,
+                f.include_body.then_some(&body),
+            );
+            let result = match run_lambda(f, event, payload).await {
+                Ok(v) => v,
+                Err(failed) => return failed,
+            };
+            match lambda_edge::answer_request(event, &result, &headers, &hidden) {
+                Ok(Answer::Request {
+                    uri,
+                    query: q,
+                    headers: h,
+                    body: b,
+                }) => {
+                    path = uri;
+                    query = q;
+                    headers = h;
+                    if let Some(b) = b {
+                        headers.insert(http::header::CONTENT_LENGTH, hv(&b.len().to_string()));
+                        body = b;
+                    }
+                }
+                Ok(Answer::Response { status, headers, body }) => {
+                    return (status, headers, full(body), ResultType::LambdaGeneratedResponse);
+                }
+                Err(why) => return lambda_invalid(&f.pool.spec().name, event, &why.0),
+            }
+        }
+        let viewer = Viewer {
+            ip: viewer_ip,
+            method: method.clone(),
+            path: path.clone(),
+            query: query.clone(),
+            headers: headers.clone(),
+        };
 
         let cacheable = behavior.cached_methods.contains(&method) && matches!(method, Method::GET | Method::HEAD);
         let key = cache_key(behavior, &dist.domain_name, &path, &query, &headers);
@@ -174,10 +228,9 @@ impl Edge {
                     } else {
                         (entry.status, entry.body.clone())
                     };
-                    let (status, h, body) = self
-                        .finish(behavior, status, h, full(body), viewer_ip, &method, &path, &query)
+                    return self
+                        .finish(behavior, status, h, full(body), &viewer, ResultType::Hit)
                         .await;
-                    return (status, h, body, ResultType::Hit);
                 }
                 if entry.validators() != (None, None) {
                     revalidating = Some(entry);
@@ -199,72 +252,108 @@ impl Edge {
                 origin_request.headers.insert("if-modified-since", hv(&v));
             }
         }
-        for (event, pool, include_body) in &behavior.lambda_edge {
-            if event != "origin-request" {
-                continue;
+        // Lambda@Edge origin request: only on a miss, after the cache lookup; a generated response is cached as the
+        // origin's would be ("Generate HTTP responses in request triggers").
+        let mut generated = None;
+        let mut sent_uri = path.clone();
+        if let Some(f) = behavior.lambda(EventType::OriginRequest) {
+            let event = EventType::OriginRequest;
+            // The origin's custom headers are shown in `origin.*.customHeaders`, not among the request's headers.
+            let mut shown = origin_request.headers.clone();
+            for (name, _) in &origin.custom_headers {
+                shown.remove(name);
             }
-            let event = lambda_edge::origin_request_event(
+            let view = RequestView {
+                client_ip: viewer_ip,
+                method: method.as_str(),
+                uri: &path,
+                query: &origin_request.query,
+                headers: &shown,
+            };
+            let origin_view = OriginView {
+                domain: &origin.domain,
+                path: &origin.path,
+                s3: matches!(origin.kind, OriginKind::S3(_)),
+                custom_headers: &origin.custom_headers,
+            };
+            let body_given = f.include_body.then_some(&origin_request.body);
+            let (payload, hidden) = lambda_edge::request_event(
                 &dist.id,
                 &dist.domain_name,
-                viewer_ip,
-                &origin_request,
-                &path,
-                &origin.domain,
-                &origin.path,
-                *include_body,
+                event,
+                &view,
+                Some(&origin_view),
+                body_given,
             );
-            let name = pool.spec().name.clone();
-            let answer = match pool.invoke(Bytes::from(event.to_string())).await {
-                Ok(Outcome::Response(payload)) => serde_json::from_slice(&payload)
-                    .map_err(|e| format!("invalid JSON: {e}"))
-                    .and_then(|v: serde_json::Value| lambda_edge::answer(&v)),
-                Ok(Outcome::Error(e)) => Err(e.to_string()),
-                Ok(Outcome::Stream { .. }) => Err("a streamed answer (Lambda@Edge does not stream)".into()),
-                Err(e) => Err(e.to_string()),
+            let shown_origin = payload["Records"][0]["cf"]["request"]["origin"].clone();
+            let result = match run_lambda(f, event, payload).await {
+                Ok(v) => v,
+                Err(failed) => return failed,
             };
-            match answer {
-                Ok(lambda_edge::Answer::Request {
+            let name = &f.pool.spec().name;
+            if result.get("status").is_none() && result.get("origin").is_some_and(|o| *o != shown_origin) {
+                // "Content-based dynamic origin selection" is not modelled: refused loudly, never ignored.
+                eprintln!("nextstack-edge: Lambda@Edge function {name} (origin-request) changed the request's origin, which nextstack-edge does not model");
+                return error_page(
+                    StatusCode::BAD_GATEWAY,
+                    "The Lambda function changed the origin of the request (not modelled by nextstack-edge).",
+                );
+            }
+            match lambda_edge::answer_request(event, &result, &shown, &hidden) {
+                Ok(Answer::Request {
                     uri,
                     query,
-                    headers,
+                    mut headers,
                     body,
                 }) => {
+                    for (name, value) in &origin.custom_headers {
+                        headers.insert(name.clone(), value.clone());
+                    }
                     origin_request.path = format!("{}{}", origin.path, uri);
+                    sent_uri = uri;
                     origin_request.query = query;
                     origin_request.headers = headers;
                     if let Some(b) = body {
+                        origin_request
+                            .headers
+                            .insert(http::header::CONTENT_LENGTH, hv(&b.len().to_string()));
                         origin_request.body = b;
                     }
                 }
-                Ok(lambda_edge::Answer::Response { status, headers, body }) => {
-                    let (status, h, body) = self
-                        .finish(behavior, status, headers, full(body), viewer_ip, &method, &path, &query)
-                        .await;
-                    return (status, h, body, ResultType::LambdaGeneratedResponse);
+                Ok(Answer::Response { status, headers, body }) => {
+                    generated = Some(OriginResponse {
+                        status,
+                        headers,
+                        body: full(body),
+                    });
                 }
-                Err(e) => {
-                    eprintln!("nextstack-edge: Lambda@Edge function {name} (origin-request) failed: {e}");
-                    return error_page(StatusCode::SERVICE_UNAVAILABLE, "The Lambda function associated with the CloudFront distribution is invalid or doesn't have the required permissions.");
-                }
+                Err(why) => return lambda_invalid(name, event, &why.0),
             }
         }
-        let response = match &origin.kind {
-            OriginKind::S3(s3) => s3.fetch(&origin_request, &dist.arn, &dist.account).await,
-            OriginKind::Http(server) => server.fetch(origin_request).await,
-            OriginKind::FunctionUrl(url) => {
-                let signed = origin.origin_access_control.then_some(dist.arn.as_str());
-                match url.fetch(origin_request, signed).await {
-                    Ok(r) => r,
-                    Err((_lambda_answer, failure)) => {
-                        let name = url.function_name.clone();
-                        match failure {
-                            Failure::Function(e) => eprintln!("nextstack-edge: function {name} failed: {e}"),
-                            Failure::Invoke(e) => eprintln!("nextstack-edge: function {name} not invoked: {e}"),
+        // What origin-response functions are shown: the request as it was sent to the origin.
+        let sent_query = origin_request.query.clone();
+        let sent_headers = origin_request.headers.clone();
+        let is_generated = generated.is_some();
+        let response = match generated {
+            Some(r) => r,
+            None => match &origin.kind {
+                OriginKind::S3(s3) => s3.fetch(&origin_request, &dist.arn, &dist.account).await,
+                OriginKind::Http(server) => server.fetch(origin_request).await,
+                OriginKind::FunctionUrl(url) => {
+                    let signed = origin.origin_access_control.then_some(dist.arn.as_str());
+                    match url.fetch(origin_request, signed).await {
+                        Ok(r) => r,
+                        Err((_lambda_answer, failure)) => {
+                            let name = url.function_name.clone();
+                            match failure {
+                                Failure::Function(e) => eprintln!("nextstack-edge: function {name} failed: {e}"),
+                                Failure::Invoke(e) => eprintln!("nextstack-edge: function {name} not invoked: {e}"),
+                            }
+                            return error_page(StatusCode::BAD_GATEWAY, "The origin (a Lambda function URL) could not answer. CloudFront wasn't able to connect to the origin or the origin returned an error.");
                         }
-                        return error_page(StatusCode::BAD_GATEWAY, "The origin (a Lambda function URL) could not answer. CloudFront wasn't able to connect to the origin or the origin returned an error.");
                     }
                 }
-            }
+            },
         };
 
         // An expired entry the origin confirms is still good: served again, its life renewed.
@@ -284,29 +373,55 @@ impl Edge {
                 } else {
                     entry.body.clone()
                 };
-                let (status, h, body) = self
+                return self
                     .finish(
                         behavior,
                         entry.status,
                         entry.headers.clone(),
                         full(body),
-                        viewer_ip,
-                        &method,
-                        &path,
-                        &query,
+                        &viewer,
+                        ResultType::RefreshHit,
                     )
                     .await;
-                return (status, h, body, ResultType::RefreshHit);
             }
         }
 
         let OriginResponse {
-            status,
+            mut status,
             headers: mut resp_headers,
-            body: resp_body,
+            body: mut resp_body,
         } = response;
         for h in HOP_BY_HOP {
             resp_headers.remove(h);
+        }
+        // Lambda@Edge origin response: on what the origin answered (any status), before it is cached, so what the
+        // function returns is what the cache keeps ("Update HTTP responses in origin response triggers").
+        if let (Some(f), false) = (behavior.lambda(EventType::OriginResponse), is_generated) {
+            let event = EventType::OriginResponse;
+            let view = RequestView {
+                client_ip: viewer_ip,
+                method: method.as_str(),
+                uri: &sent_uri,
+                query: &sent_query,
+                headers: &sent_headers,
+            };
+            let (payload, hidden) =
+                lambda_edge::response_event(&dist.id, &dist.domain_name, event, &view, status, &resp_headers);
+            let result = match run_lambda(f, event, payload).await {
+                Ok(v) => v,
+                Err(failed) => return failed,
+            };
+            match lambda_edge::answer_response(event, &result, status, &resp_headers, &hidden) {
+                Ok(answer) => {
+                    status = answer.status;
+                    resp_headers = answer.headers;
+                    if let Some(b) = answer.body {
+                        resp_headers.insert(http::header::CONTENT_LENGTH, hv(&b.len().to_string()));
+                        resp_body = full(b);
+                    }
+                }
+                Err(why) => return lambda_invalid(&f.pool.spec().name, event, &why.0),
+            }
         }
         // "Cache content based on cookies": when a behaviour forwards no cookies to the origin, CloudFront removes
         // the Set-Cookie header from the responses it returns to viewers.
@@ -318,7 +433,9 @@ impl Edge {
         if !forwards_cookies {
             resp_headers.remove(http::header::SET_COOKIE);
         }
-        let result = if status.is_client_error() || status.is_server_error() {
+        let result = if is_generated {
+            ResultType::LambdaGeneratedResponse
+        } else if status.is_client_error() || status.is_server_error() {
             ResultType::Error
         } else {
             ResultType::Miss
@@ -356,25 +473,21 @@ impl Edge {
                 return (code, page_response.1, page_response.2, result);
             }
         }
-        let (status, h, body) = self
-            .finish(behavior, status, resp_headers, body, viewer_ip, &method, &path, &query)
-            .await;
-        (status, h, body, result)
+        self.finish(behavior, status, resp_headers, body, &viewer, result).await
     }
 
-    /// The response headers policy and the viewer-response function.
-    #[allow(clippy::too_many_arguments)]
+    /// The response headers policy and the viewer-response function (a CloudFront Function or Lambda@Edge), on every
+    /// response to the viewer, cache hits included. "Restrictions on all edge functions" > "HTTP status codes":
+    /// viewer-response functions are not run when the status is 400 or higher.
     async fn finish(
         &self,
         behavior: &Behavior,
         status: StatusCode,
         mut headers: HeaderMap,
         body: Body,
-        viewer_ip: &str,
-        method: &Method,
-        path: &str,
-        query: &str,
-    ) -> (StatusCode, HeaderMap, Body) {
+        viewer: &Viewer<'_>,
+        result: ResultType,
+    ) -> (StatusCode, HeaderMap, Body, ResultType) {
         if let Some(policy) = &behavior.response_headers {
             for name in &policy.remove {
                 headers.remove(name.as_str());
@@ -388,16 +501,41 @@ impl Edge {
                 }
             }
         }
+        if status.as_u16() >= 400 {
+            return (status, headers, body, result);
+        }
+        if let Some(f) = behavior.lambda(EventType::ViewerResponse) {
+            let event = EventType::ViewerResponse;
+            let view = RequestView {
+                client_ip: viewer.ip,
+                method: viewer.method.as_str(),
+                uri: &viewer.path,
+                query: &viewer.query,
+                headers: &viewer.headers,
+            };
+            let dist = &self.distribution;
+            let (payload, hidden) =
+                lambda_edge::response_event(&dist.id, &dist.domain_name, event, &view, status, &headers);
+            let answer = match run_lambda(f, event, payload).await {
+                Ok(v) => v,
+                Err(failed) => return failed,
+            };
+            return match lambda_edge::answer_response(event, &answer, status, &headers, &hidden) {
+                Ok(a) => (a.status, a.headers, a.body.map(full).unwrap_or(body), result),
+                Err(why) => lambda_invalid(&f.pool.spec().name, event, &why.0),
+            };
+        }
         let (Some(function), Some(worker)) = (&behavior.viewer_response, &self.functions) else {
-            return (status, headers, body);
+            return (status, headers, body, result);
         };
-        let request = function_events::request_object(method.as_str(), path, query, &HeaderMap::new());
+        let request =
+            function_events::request_object(viewer.method.as_str(), &viewer.path, &viewer.query, &viewer.headers);
         let response = function_events::response_object(status, &headers);
         let event = function_events::event(
             &self.distribution.id,
             &self.distribution.domain_name,
             "viewer-response",
-            viewer_ip,
+            viewer.ip,
             request,
             Some(response),
         );
@@ -406,11 +544,8 @@ impl Edge {
             .await
             .and_then(|r| function_events::apply_response(&r))
         {
-            Ok((status, headers, _)) => (status, headers, body),
-            Err(e) => {
-                let (s, h, b, _) = function_failed(&function.name, &e);
-                (s, h, b)
-            }
+            Ok((status, headers, _)) => (status, headers, body, result),
+            Err(e) => function_failed(&function.name, &e),
         }
     }
 
@@ -628,6 +763,62 @@ fn tee_into_cache(
 
 fn hv(s: &str) -> HeaderValue {
     HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("-"))
+}
+
+/// The viewer's request as the cache and the viewer-response function see it (after the viewer-request function).
+struct Viewer<'a> {
+    ip: &'a str,
+    method: Method,
+    path: String,
+    query: String,
+    headers: HeaderMap,
+}
+
+/// Runs a Lambda@Edge function on its event; a failure is already CloudFront's answer (503 for an execution
+/// error, 502 for a result that is not JSON), with a stderr line naming the function.
+async fn run_lambda(
+    f: &EdgeFunction,
+    event: EventType,
+    payload: serde_json::Value,
+) -> Result<serde_json::Value, (StatusCode, HeaderMap, Body, ResultType)> {
+    let name = &f.pool.spec().name;
+    match f.pool.invoke(Bytes::from(payload.to_string())).await {
+        Ok(Outcome::Response(bytes)) => serde_json::from_slice(&bytes)
+            .map_err(|e| lambda_invalid(name, event, &format!("The Lambda function returned invalid JSON: {e}"))),
+        Ok(Outcome::Stream { .. }) => Err(lambda_invalid(
+            name,
+            event,
+            "The Lambda function streamed its response (Lambda@Edge does not stream).",
+        )),
+        Ok(Outcome::Error(e)) => Err(lambda_failed(name, event, &e.to_string())),
+        // "HTTP 503 status code (Lambda@Edge limit exceeded)".
+        Err(e @ InvokeError::Throttled(_)) => Err(lambda_failed(name, event, &e.to_string())),
+        Err(e) => Err(lambda_failed(name, event, &e.to_string())),
+    }
+}
+
+/// "HTTP 503 status code (Lambda@Edge or CloudFront Function execution error)".
+fn lambda_failed(name: &str, event: EventType, error: &str) -> (StatusCode, HeaderMap, Body, ResultType) {
+    eprintln!(
+        "nextstack-edge: Lambda@Edge function {name} ({}) failed: {error}",
+        event.as_str()
+    );
+    error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The Lambda function associated with the CloudFront distribution is invalid or doesn't have the required permissions.",
+    )
+}
+
+/// "HTTP 502 status code (Lambda validation error)".
+fn lambda_invalid(name: &str, event: EventType, why: &str) -> (StatusCode, HeaderMap, Body, ResultType) {
+    eprintln!(
+        "nextstack-edge: Lambda@Edge function {name} ({}) returned an invalid result: {why}",
+        event.as_str()
+    );
+    error_page(
+        StatusCode::BAD_GATEWAY,
+        &format!("The Lambda function result failed validation: {why}"),
+    )
 }
 
 fn function_failed(name: &str, error: &str) -> (StatusCode, HeaderMap, Body, ResultType) {
