@@ -1,7 +1,8 @@
 # Edge stack (changes rarely; us-east-1, where CloudFront takes certificates and CLOUDFRONT-scope WAFs):
-# the distribution with the seed's routing (S3 through origin access control, the ALB over HTTP with the
-# origin-verify header), its WAF, a certificate validated in the DNS account's zone and the site's aliases
-# there. The ALB, the bucket and the origin secret are read from the origin region through SSM.
+# the distribution with the seed's routing (S3 through origin access control, the ALB through a VPC origin over
+# HTTPS, or over plain HTTP with origin_protocol = "http"; the origin-verify header either way), its WAF, a
+# certificate validated in the DNS account's zone and the site's aliases there. The ALB, the bucket and the origin
+# secret are read from the origin region through SSM.
 
 module "ssm_names" {
   source      = "../ssm-names"
@@ -19,6 +20,8 @@ locals {
   found      = data.nextstack_ssm_parameters.origins.values
 
   alb_dns_name  = local.found[local.networking["alb_dns_name"]]
+  alb_arn       = local.found[local.networking["alb_arn"]]
+  vpc_origin    = var.origin_protocol == "https"
   verify_header = local.found[local.networking["origin_verify_header"]]
   verify_secret = data.nextstack_ssm_parameters.origins.secure_values[local.networking["origin_verify_secret"]]
   bucket_domain = local.found[local.data["assets_bucket_regional_domain_name"]]
@@ -42,6 +45,7 @@ locals {
 data "nextstack_ssm_parameters" "origins" {
   region = var.origin_region
   names = [
+    local.networking["alb_arn"],
     local.networking["alb_dns_name"],
     local.networking["origin_verify_header"],
     local.networking["origin_verify_secret"],
@@ -91,6 +95,28 @@ moved {
 
 # ------------------------------------------------------------------------------------------------ distribution
 
+# CloudFront's way into the internal ALB: CloudFront places its own network interfaces in the ALB's private
+# subnets, so the ALB needs no public address ("Restrict access with VPC origins", CloudFront Developer Guide).
+# HTTPS on 443: the networking stack's listener, with a certificate for the site's names.
+resource "aws_cloudfront_vpc_origin" "app" {
+  count = local.vpc_origin ? 1 : 0
+
+  vpc_origin_endpoint_config {
+    name                   = "${local.name_prefix}-app"
+    arn                    = local.alb_arn
+    http_port              = 80
+    https_port             = 443
+    origin_protocol_policy = "https-only"
+
+    origin_ssl_protocols {
+      items    = ["TLSv1.2"]
+      quantity = 1
+    }
+  }
+
+  tags = local.tags
+}
+
 resource "aws_cloudfront_origin_access_control" "assets" {
   name                              = "${local.name_prefix}-assets"
   description                       = "Assets bucket of ${local.name_prefix}"
@@ -116,17 +142,28 @@ resource "aws_cloudfront_distribution" "site" {
     origin_access_control_id = aws_cloudfront_origin_access_control.assets.id
   }
 
-  # HTTP to the ALB: its DNS name does not match the site's certificate. The header proves the request
-  # came through this distribution (and its WAF); the ALB forwards nothing without it.
+  # The ALB: through the VPC origin over HTTPS (default), or with origin_protocol = "http" over plain HTTP across
+  # the internet (the seed's choice, insecure). The header proves the request came through this distribution
+  # (and its WAF): the only gate for http, defence in depth for the VPC origin.
   origin {
     origin_id   = "app"
     domain_name = local.alb_dns_name
 
-    custom_origin_config {
-      http_port              = 80
-      https_port             = 443
-      origin_protocol_policy = "http-only"
-      origin_ssl_protocols   = ["TLSv1.2"]
+    dynamic "vpc_origin_config" {
+      for_each = local.vpc_origin ? [1] : []
+      content {
+        vpc_origin_id = aws_cloudfront_vpc_origin.app[0].id
+      }
+    }
+
+    dynamic "custom_origin_config" {
+      for_each = local.vpc_origin ? [] : [1]
+      content {
+        http_port              = 80
+        https_port             = 443
+        origin_protocol_policy = "http-only"
+        origin_ssl_protocols   = ["TLSv1.2"]
+      }
     }
 
     custom_header {

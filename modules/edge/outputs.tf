@@ -32,3 +32,8 @@ output "ssm_parameter_names" {
   description = "Full names of the SSM parameters this stack publishes (us-east-1)."
   value       = nextstack_ssm_parameters.published.names
 }
+
+output "vpc_origin_id" {
+  description = "Id of the CloudFront VPC origin of the internal ALB (`null` with `origin_protocol = \"http\"`)."
+  value       = one(aws_cloudfront_vpc_origin.app[*].id)
+}

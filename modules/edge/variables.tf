@@ -74,10 +74,26 @@ variable "origin_region" {
   }
 }
 
+variable "origin_protocol" {
+  description = <<-EOT
+    How CloudFront reaches the networking stack's ALB; must match that stack's `origin_protocol`. `https` (default):
+    through a CloudFront VPC origin (created here) to the internal ALB, over HTTPS. `http`: to the internet-facing
+    ALB over plain HTTP. WARNING: with `http` the origin secret, cookies, form posts and responses cross the internet
+    unencrypted; only for a throw-away environment (nextstack-lint reports it).
+  EOT
+  type        = string
+  default     = "https"
+
+  validation {
+    condition     = contains(["https", "http"], var.origin_protocol)
+    error_message = "The origin_protocol must be https (VPC origin, internal ALB) or http (internet-facing ALB over plain HTTP, insecure)."
+  }
+}
+
 variable "behaviors" {
   description = <<-EOT
     CloudFront behaviours in order (the seed's routing table by default): `origin` is `assets` (the S3 bucket through
-    origin access control) or `app` (the ALB over HTTP with the origin-verify header); `cache` is `immutable`
+    origin access control) or `app` (the ALB, see `origin_protocol`); `cache` is `immutable`
     (CachingOptimized: content-hashed files), `origin` (honour the origin's Cache-Control, with query strings: ISR)
     or `disabled` (CachingDisabled). The default behaviour (`*`) always goes to `app` with `origin` caching.
   EOT

@@ -1,7 +1,13 @@
-# Networking stack (changes rarely): the ALB in front of the ECS service. Only CloudFront may reach it
-# (security group on CloudFront's origin-facing prefix list), and only requests carrying the origin secret
-# in the origin-verify header are forwarded; everything else gets a 403 from the listener.
-# Reads the VPC from the compute stack; publishes the ALB, its target group and the origin secret.
+# Networking stack (changes rarely): the ALB in front of the ECS service.
+#
+# origin_protocol = "https" (the default): an internal ALB (no public address) in private subnets, which the
+# edge stack reaches through a CloudFront VPC origin over HTTPS. Nothing on the internet can open a connection
+# to it; its security group admits CloudFront's origin-facing prefix list only, and the origin secret in the
+# origin-verify header stays as defence in depth (require_origin_secret).
+# origin_protocol = "http": the seed's internet-facing ALB over plain HTTP, only the header secret keeping
+# others out; an explicit opt-in (see the variable's description).
+#
+# Reads the VPC from the compute stack; publishes the ALB, its listener and target group and the origin secret.
 
 module "ssm_names" {
   source      = "../ssm-names"
@@ -13,6 +19,14 @@ locals {
   tags        = merge(var.tags, { "nextstack:stack" = "networking", "nextstack:environment" = var.environment })
   compute     = module.ssm_names.names["compute"]
   vpc_id      = data.nextstack_ssm_parameters.compute.values[local.compute["vpc_id"]]
+
+  https         = var.origin_protocol == "https"
+  listener_port = local.https ? 443 : 80
+}
+
+# The VPC's address range: the ALB sends only to the tasks, which are inside it.
+data "aws_vpc" "this" {
+  id = local.vpc_id
 }
 
 data "nextstack_ssm_parameters" "compute" {
@@ -42,33 +56,38 @@ locals {
 
 # ------------------------------------------------------------------------------------------------ security group
 
+# CloudFront's origin-facing servers, VPC origins included: AWS documents this managed prefix list as the way to
+# admit CloudFront, and only CloudFront, in an origin's security group ("Restrict access with VPC origins",
+# "Use the CloudFront managed prefix list", CloudFront Developer Guide).
 data "aws_ec2_managed_prefix_list" "cloudfront" {
   name = "com.amazonaws.global.cloudfront.origin-facing"
 }
 
 resource "aws_security_group" "alb" {
   name        = "${local.name_prefix}-alb"
-  description = "ALB of ${local.name_prefix}: HTTP from CloudFront origin-facing addresses only"
+  description = "ALB of ${local.name_prefix}: ${upper(var.origin_protocol)} from CloudFront origin-facing addresses only"
   vpc_id      = local.vpc_id
   tags        = local.tags
 }
 
 resource "aws_vpc_security_group_ingress_rule" "alb_cloudfront" {
   security_group_id = aws_security_group.alb.id
-  description       = "HTTP from CloudFront (origin-facing prefix list)"
+  description       = "${upper(var.origin_protocol)} from CloudFront (origin-facing prefix list)"
   ip_protocol       = "tcp"
-  from_port         = 80
-  to_port           = 80
+  from_port         = local.listener_port
+  to_port           = local.listener_port
   prefix_list_id    = data.aws_ec2_managed_prefix_list.cloudfront.id
 }
 
+# Only to the container port, and only inside the VPC (the tasks' own security group is made later, by the
+# application stack, so the VPC's range is the narrowest target known here).
 resource "aws_vpc_security_group_egress_rule" "alb_targets" {
   security_group_id = aws_security_group.alb.id
-  description       = "To the tasks on the container port"
+  description       = "To the tasks on the container port, inside the VPC"
   ip_protocol       = "tcp"
   from_port         = var.container_port
   to_port           = var.container_port
-  cidr_ipv4         = "0.0.0.0/0"
+  cidr_ipv4         = data.aws_vpc.this.cidr_block
 }
 
 # ------------------------------------------------------------------------------------------------ ALB
@@ -76,13 +95,24 @@ resource "aws_vpc_security_group_egress_rule" "alb_targets" {
 resource "aws_lb" "this" {
   name                       = substr("${local.name_prefix}-alb", 0, 32)
   load_balancer_type         = "application"
-  internal                   = false
+  internal                   = local.https # a VPC origin needs an internal ALB; http is the internet-facing seed
   security_groups            = [aws_security_group.alb.id]
-  subnets                    = var.public_subnet_ids
+  subnets                    = var.subnet_ids
   drop_invalid_header_fields = true
   enable_deletion_protection = var.deletion_protection
   idle_timeout               = var.idle_timeout
   tags                       = local.tags
+
+  lifecycle {
+    precondition {
+      condition     = !local.https || var.certificate_arn != null
+      error_message = "The certificate_arn must be set when origin_protocol is \"https\" (the ALB's HTTPS listener needs a certificate in the ALB's region covering the site's names)."
+    }
+    precondition {
+      condition     = local.https || var.require_origin_secret
+      error_message = "The require_origin_secret must stay true when origin_protocol is \"http\": the secret is then all that keeps the internet-facing ALB to CloudFront."
+    }
+  }
 }
 
 resource "aws_lb_target_group" "app" {
@@ -105,27 +135,44 @@ resource "aws_lb_target_group" "app" {
   tags = local.tags
 }
 
-# CloudFront talks HTTP to the ALB (its DNS name does not match the site's certificate); the header
-# check below is what keeps anyone else out.
-resource "aws_lb_listener" "http" {
+# One listener, the port CloudFront uses. With https, CloudFront checks the ALB's certificate against the Host
+# header it forwards (the site's name, under the AllViewer origin request policy), so certificate_arn must cover
+# the site's names ("Requirements for using SSL/TLS certificates with CloudFront", CloudFront Developer Guide).
+# Without the origin secret's rule, the default action forwards; with it, the default action refuses.
+resource "aws_lb_listener" "origin" {
   load_balancer_arn = aws_lb.this.arn
-  port              = 80
-  protocol          = "HTTP"
+  port              = local.listener_port
+  protocol          = local.https ? "HTTPS" : "HTTP"
+  certificate_arn   = local.https ? var.certificate_arn : null
+  ssl_policy        = local.https ? var.ssl_policy : null
 
   default_action {
-    type = "fixed-response"
-    fixed_response {
-      content_type = "text/plain"
-      message_body = "Forbidden"
-      status_code  = "403"
+    type             = var.require_origin_secret ? "fixed-response" : "forward"
+    target_group_arn = var.require_origin_secret ? null : aws_lb_target_group.app.arn
+
+    dynamic "fixed_response" {
+      for_each = var.require_origin_secret ? [1] : []
+      content {
+        content_type = "text/plain"
+        message_body = "Forbidden"
+        status_code  = "403"
+      }
     }
   }
 
   tags = local.tags
 }
 
+# The listener was `http` when it could only be HTTP.
+moved {
+  from = aws_lb_listener.http
+  to   = aws_lb_listener.origin
+}
+
 resource "aws_lb_listener_rule" "origin_verify" {
-  listener_arn = aws_lb_listener.http.arn
+  count = var.require_origin_secret ? 1 : 0
+
+  listener_arn = aws_lb_listener.origin.arn
   priority     = 1
 
   condition {
@@ -143,6 +190,11 @@ resource "aws_lb_listener_rule" "origin_verify" {
   tags = local.tags
 }
 
+moved {
+  from = aws_lb_listener_rule.origin_verify
+  to   = aws_lb_listener_rule.origin_verify[0]
+}
+
 # ------------------------------------------------------------------------------------------------ SSM
 
 resource "nextstack_ssm_parameters" "published" {
@@ -153,7 +205,7 @@ resource "nextstack_ssm_parameters" "published" {
     alb_dns_name          = aws_lb.this.dns_name
     alb_zone_id           = aws_lb.this.zone_id
     alb_security_group_id = aws_security_group.alb.id
-    listener_arn          = aws_lb_listener.http.arn
+    listener_arn          = aws_lb_listener.origin.arn
     target_group_arn      = aws_lb_target_group.app.arn
     container_port        = tostring(var.container_port)
     origin_verify_header  = var.origin_verify_header

@@ -1,5 +1,5 @@
 output "alb_dns_name" {
-  description = "DNS name of the ALB (CloudFront's origin)."
+  description = "DNS name of the ALB (CloudFront's origin; internal with `origin_protocol = \"https\"`)."
   value       = aws_lb.this.dns_name
 }
 
@@ -21,4 +21,9 @@ output "alb_security_group_id" {
 output "ssm_parameter_names" {
   description = "Full names of the SSM parameters this stack publishes (the origin secret as a SecureString)."
   value       = nextstack_ssm_parameters.published.names
+}
+
+output "origin_protocol" {
+  description = "How CloudFront reaches the ALB (`https`: VPC origin to the internal ALB; `http`: internet-facing, plain HTTP)."
+  value       = var.origin_protocol
 }

@@ -19,14 +19,59 @@ variable "name" {
   }
 }
 
-variable "public_subnet_ids" {
-  description = "Public subnets of the internet-facing ALB, in at least two Availability Zones."
+variable "origin_protocol" {
+  description = <<-EOT
+    How CloudFront reaches the ALB. `https` (default): an internal ALB with no public address, in private subnets,
+    reached through a CloudFront VPC origin over HTTPS on 443 (set `certificate_arn`; the edge stack's
+    `origin_protocol` must match). `http`: the seed's internet-facing ALB over plain HTTP on 80 across the internet.
+    WARNING: with `http` the origin secret, cookies, form posts and responses travel unencrypted and the ALB has a
+    public address; choose it only for a throw-away environment (nextstack-lint reports it).
+  EOT
+  type        = string
+  default     = "https"
+
+  validation {
+    condition     = contains(["https", "http"], var.origin_protocol)
+    error_message = "The origin_protocol must be https (VPC origin, internal ALB) or http (internet-facing ALB over plain HTTP, insecure)."
+  }
+}
+
+variable "subnet_ids" {
+  description = "Subnets of the ALB, in at least two Availability Zones: private subnets of a VPC that has an internet gateway (what CloudFront VPC origins require) with `origin_protocol = \"https\"`, public subnets with `http`."
   type        = list(string)
 
   validation {
-    condition     = length(var.public_subnet_ids) >= 2 && alltrue([for s in var.public_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))])
-    error_message = "The public_subnet_ids must be at least two subnet ids (subnet-0123456789abcdef0), in different Availability Zones."
+    condition     = length(var.subnet_ids) >= 2 && alltrue([for s in var.subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))])
+    error_message = "The subnet_ids must be at least two subnet ids (subnet-0123456789abcdef0), in different Availability Zones."
   }
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate (in the ALB's region) of the HTTPS listener; required with `origin_protocol = \"https\"`. It must cover the names viewers use (the site's domain and `www.`): CloudFront forwards the viewer's Host header and checks the origin's certificate against it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", var.certificate_arn))
+    error_message = "The certificate_arn must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)."
+  }
+}
+
+variable "ssl_policy" {
+  description = "Security policy of the HTTPS listener (TLS 1.3 and 1.2 by default; CloudFront speaks TLS 1.2 to origins)."
+  type        = string
+  default     = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+  validation {
+    condition     = startswith(var.ssl_policy, "ELBSecurityPolicy-")
+    error_message = "The ssl_policy must be an ELB security policy name (ELBSecurityPolicy-...)."
+  }
+}
+
+variable "require_origin_secret" {
+  description = "Forward only requests carrying the origin secret (the listener refuses the rest with 403). With `https` the internal ALB is reachable only through the VPC origin, so this is defence in depth (it keeps out anything else inside the VPC); with `http` it is the only gate and must stay `true`."
+  type        = bool
+  default     = true
 }
 
 variable "container_port" {

@@ -108,6 +108,9 @@ def leftovers(moto: harness.MotoServer, dns_zone_id: str | None = None) -> list[
             region,
             [i["InstanceId"] for r in c("ec2").describe_instances()["Reservations"] for i in r["Instances"] if i["State"]["Name"] != "terminated"],
         )
+        add("ec2", region, [v["VpcId"] for v in c("ec2").describe_vpcs()["Vpcs"] if not v["IsDefault"]])
+        add("ec2", region, [n["NatGatewayId"] for n in c("ec2").describe_nat_gateways()["NatGateways"] if n["State"] != "deleted"])
+        add("ec2", region, [a["AllocationId"] for a in c("ec2").describe_addresses()["Addresses"]])
         add("elbv2", region, [lb["LoadBalancerName"] for lb in c("elbv2").describe_load_balancers()["LoadBalancers"]])
         add("elbv2", region, [tg["TargetGroupName"] for tg in c("elbv2").describe_target_groups()["TargetGroups"]])
         add("lambda", region, [f["FunctionName"] for f in c("lambda").list_functions()["Functions"]])
@@ -129,6 +132,8 @@ def leftovers(moto: harness.MotoServer, dns_zone_id: str | None = None) -> list[
     add("cloudfront", "global", [d["Id"] for d in dists])
     oacs = edge("cloudfront").list_origin_access_controls()["OriginAccessControlList"].get("Items", [])
     add("cloudfront", "global", [o["Name"] for o in oacs])
+    vpc_origins = edge("cloudfront").list_vpc_origins()["VpcOriginList"].get("Items", [])
+    add("cloudfront", "global", [o["Name"] for o in vpc_origins])
     if dns_zone_id:
         r53 = moto.client("route53", EDGE_REGION, account=DNS_ACCOUNT)
         records = r53.list_resource_record_sets(HostedZoneId=dns_zone_id)["ResourceRecordSets"]

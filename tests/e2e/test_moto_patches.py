@@ -5,7 +5,8 @@ does without a patch (so a moto upgrade that breaks one of them fails here, not 
 Patched: Lambda GetFunction's Code.Location (lambda_get_function_code_location), function URLs per alias
 (lambda_function_url_qualifier), CloudFront LambdaFunctionAssociations, S3OriginConfig,
 GetOriginAccessControlConfig, the LIVE stage of CloudFront Functions and cache policies (cloudfront_cache_policies,
-also through Terraform 1.15.5 and the real hashicorp/aws provider). As-is: the rest of
+also through Terraform 1.15.5 and the real hashicorp/aws provider), CloudFront VPC origins and an origin's
+VpcOriginConfig. As-is: the rest of
 GetDistributionConfig, invalidations, GetOriginAccessControl, ListFunctions, GetFunctionUrlConfig, GetPolicy,
 ListEventSourceMappings, S3 GetBucketPolicy, SQS FIFO through the JSON protocol, DynamoDB Query on a GSI.
 
@@ -626,3 +627,50 @@ def test_dynamodb_query_on_a_gsi(aws):
                     ScanIndexForward=False, Limit=1)
     assert [item["tag"]["S"] for item in got["Items"]] == ["b/t2"]
     assert got["LastEvaluatedKey"] == {"tag": {"S": "b/t2"}, "path": {"S": "b/a"}, "revalidatedAt": {"N": "5"}}
+
+
+def test_cloudfront_vpc_origins(aws):
+    """cloudfront_vpc_origins and cloudfront_origin_vpc_origin_config: a VPC origin for an internal ALB is created,
+    read, listed, replaced (If-Match), named by a distribution's origin (which keeps its VpcOriginConfig), refused
+    deletion while that distribution uses it, then deleted; unknown ids and stale ETags are refused as AWS does."""
+    elb = aws.client("elbv2", "eu-west-1")
+    ec2 = aws.client("ec2", "eu-west-1")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.%d.0/24" % i, AvailabilityZone="eu-west-1" + z)["Subnet"]["SubnetId"]
+               for i, z in enumerate("ab")]
+    lb = elb.create_load_balancer(Name="vpc-origin-alb", Subnets=subnets, Scheme="internal")["LoadBalancers"][0]
+    cf = aws.client("cloudfront", "us-east-1")
+    endpoint = {"Name": "app", "Arn": lb["LoadBalancerArn"], "HTTPPort": 80, "HTTPSPort": 443,
+                "OriginProtocolPolicy": "https-only", "OriginSslProtocols": {"Quantity": 1, "Items": ["TLSv1.2"]}}
+    created = cf.create_vpc_origin(VpcOriginEndpointConfig=endpoint,
+                                   Tags={"Items": [{"Key": "team", "Value": "web"}]})
+    origin = created["VpcOrigin"]
+    assert origin["Status"] == "Deployed" and origin["VpcOriginEndpointConfig"] == endpoint, origin
+    assert origin["Arn"] == "arn:aws:cloudfront::%s:vpcorigin/%s" % (ACCOUNT, origin["Id"])
+    assert cf.list_tags_for_resource(Resource=origin["Arn"])["Tags"]["Items"] == [{"Key": "team", "Value": "web"}]
+    got = cf.get_vpc_origin(Id=origin["Id"])
+    assert got["VpcOrigin"]["VpcOriginEndpointConfig"] == endpoint and got["ETag"] == created["ETag"]
+    listed = cf.list_vpc_origins()["VpcOriginList"]
+    assert [(o["Id"], o["OriginEndpointArn"]) for o in listed["Items"]] == [(origin["Id"], lb["LoadBalancerArn"])]
+
+    assert _error(cf.update_vpc_origin, Id=origin["Id"], IfMatch="stale", VpcOriginEndpointConfig=endpoint) == ("PreconditionFailed", 412)
+    http = dict(endpoint, OriginProtocolPolicy="http-only")
+    updated = cf.update_vpc_origin(Id=origin["Id"], IfMatch=got["ETag"], VpcOriginEndpointConfig=http)
+    assert updated["VpcOrigin"]["VpcOriginEndpointConfig"] == http and updated["ETag"] != got["ETag"]
+
+    app = {"Id": "app", "DomainName": lb["DNSName"], "OriginPath": "",
+           "CustomHeaders": {"Quantity": 0, "Items": []},
+           "VpcOriginConfig": {"VpcOriginId": origin["Id"], "OriginReadTimeout": 30, "OriginKeepaliveTimeout": 5}}
+    behaviour = {"TargetOriginId": "app", "ViewerProtocolPolicy": "redirect-to-https", "CachePolicyId": CACHING_OPTIMIZED}
+    dist = cf.create_distribution(DistributionConfig={
+        "CallerReference": "vpc-origin", "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [app]}, "DefaultCacheBehavior": behaviour})["Distribution"]
+    back = cf.get_distribution_config(Id=dist["Id"])["DistributionConfig"]["Origins"]["Items"][0]
+    assert back["VpcOriginConfig"] == app["VpcOriginConfig"] and "CustomOriginConfig" not in back, back
+
+    assert _error(cf.delete_vpc_origin, Id=origin["Id"], IfMatch=updated["ETag"]) == ("CannotDeleteEntityWhileInUse", 409)
+    etag = cf.get_distribution(Id=dist["Id"])["ETag"]
+    cf.delete_distribution(Id=dist["Id"], IfMatch=etag)
+    cf.delete_vpc_origin(Id=origin["Id"], IfMatch=updated["ETag"])
+    assert _error(cf.get_vpc_origin, Id=origin["Id"]) == ("EntityNotFound", 404)
+    assert cf.list_vpc_origins()["VpcOriginList"]["Quantity"] == 0

@@ -74,7 +74,8 @@ def test_six_stack_end_to_end(request, aws, tmp_path, version):
     for stage in stages:
         for d in stage:
             region = six_stack.EDGE_REGION if d.name == "edge" else six_stack.ORIGIN_REGION
-            stacks[d.name] = terraform(d, region=region, env=edge_vars if d.name == "edge" else None)
+            # The networking stack issues the ALB's certificate for the site's names (HTTPS to the VPC origin).
+            stacks[d.name] = terraform(d, region=region, env=edge_vars if d.name in ("edge", "networking") else None)
     run_parallel(lambda tf: tf.init_ok(), list(stacks.values()))
 
     # ---- bad input: refused at plan, naming the variable; nothing is created.
@@ -119,7 +120,7 @@ def test_six_stack_end_to_end(request, aws, tmp_path, version):
     run_parallel(lambda tf: tf.assert_no_changes(), list(stacks.values()))
 
     if version == harness.TF_LATEST:
-        stacks["networking"] = rotate_origin_secret(aws, terraform, stacks)
+        stacks["networking"] = rotate_origin_secret(aws, terraform, stacks, edge_vars)
 
     # ---- destroy in reverse order; nothing is left anywhere.
     for stage in reversed(stages):
@@ -127,7 +128,7 @@ def test_six_stack_end_to_end(request, aws, tmp_path, version):
     assert six_stack.leftovers(aws, zone_id) == []
 
 
-def rotate_origin_secret(aws, terraform, stacks):
+def rotate_origin_secret(aws, terraform, stacks, site_vars):
     """The networking module's rotation steps: at every step the secret CloudFront sends is one the ALB accepts."""
     elb = aws.client("elbv2", six_stack.ORIGIN_REGION)
     cf = aws.client("cloudfront", six_stack.EDGE_REGION)
@@ -148,13 +149,13 @@ def rotate_origin_secret(aws, terraform, stacks):
 
     old = sent()
     assert accepted() == {old}
-    both = terraform(stacks["networking"].workdir, env={"TF_VAR_origin_secret_versions": "[1, 2]"})
+    both = terraform(stacks["networking"].workdir, env=dict(site_vars, TF_VAR_origin_secret_versions="[1, 2]"))
     both.apply_ok()
     new = published()
     assert new != old and accepted() == {old, new} and sent() == old
     stacks["edge"].apply_ok()
     assert sent() == new and new in accepted()
-    only_new = terraform(stacks["networking"].workdir, env={"TF_VAR_origin_secret_versions": "[2]"})
+    only_new = terraform(stacks["networking"].workdir, env=dict(site_vars, TF_VAR_origin_secret_versions="[2]"))
     only_new.apply_ok()
     assert accepted() == {new} and sent() == new and published() == new
     only_new.assert_no_changes()
@@ -207,15 +208,39 @@ def check_architecture(aws, stacks, zone_id):
     lt = c("ec2").describe_launch_template_versions(LaunchTemplateName=c("ec2").describe_launch_templates()["LaunchTemplates"][0]["LaunchTemplateName"])
     assert lt["LaunchTemplateVersions"][0]["LaunchTemplateData"]["MetadataOptions"]["HttpTokens"] == "required"
 
-    # networking: only CloudFront's prefix list may reach the ALB; the listener refuses, the rule checks the header.
+    # networking: an internal ALB (no public address) in the compute stack's private subnets of a VPC with an
+    # internet gateway (what VPC origins need); only CloudFront's prefix list may reach it, on 443; it sends only to
+    # the container port inside the VPC; the HTTPS listener (the site's names, issued in this region) refuses by
+    # default and forwards only requests with the origin header.
     elb = c("elbv2")
+    ec2 = c("ec2")
     lb = elb.describe_load_balancers()["LoadBalancers"][0]
-    sg_rules = c("ec2").describe_security_group_rules(Filters=[{"Name": "group-id", "Values": lb["SecurityGroups"]}])["SecurityGroupRules"]
+    assert lb["Scheme"] == "internal", lb["Scheme"]
+    private = published["%s/compute/subnet_ids" % PREFIX][1].split(",")
+    assert sorted(z["SubnetId"] for z in lb["AvailabilityZones"]) == sorted(private)
+    vpc = ec2.describe_vpcs(VpcIds=[lb["VpcId"]])["Vpcs"][0]
+    assert ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}])["InternetGateways"]
+    for subnet in private:
+        tables = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])["RouteTables"]
+        assert tables and not [r for t in tables for r in t["Routes"] if r.get("GatewayId", "").startswith("igw-")], tables
+        assert ec2.describe_subnets(SubnetIds=[subnet])["Subnets"][0]["MapPublicIpOnLaunch"] is False
+    # The VPC's default security group is stripped of its rules (modules/vpc).
+    default_sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]},
+                                                       {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]
+    assert default_sg["IpPermissions"] == [] and default_sg["IpPermissionsEgress"] == [], default_sg
+    sg_rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": lb["SecurityGroups"]}])["SecurityGroupRules"]
     ingress = [r for r in sg_rules if not r["IsEgress"]]
-    prefix_list = c("ec2").describe_managed_prefix_lists(
+    egress = [r for r in sg_rules if r["IsEgress"]]
+    prefix_list = ec2.describe_managed_prefix_lists(
         Filters=[{"Name": "prefix-list-name", "Values": ["com.amazonaws.global.cloudfront.origin-facing"]}])["PrefixLists"][0]
-    assert [r.get("PrefixListId") for r in ingress] == [prefix_list["PrefixListId"]], ingress
+    assert [(r.get("PrefixListId"), r["FromPort"], r["ToPort"]) for r in ingress] == [(prefix_list["PrefixListId"], 443, 443)], ingress
+    assert [(r.get("CidrIpv4"), r["FromPort"], r["ToPort"]) for r in egress] == [(vpc["CidrBlock"], 3000, 3000)], egress
     listener = elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"][0]
+    assert (listener["Protocol"], listener["Port"]) == ("HTTPS", 443), listener
+    assert listener["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    origin_cert = c("acm").describe_certificate(CertificateArn=listener["Certificates"][0]["CertificateArn"])["Certificate"]
+    assert origin_cert["Status"] == "ISSUED"
+    assert sorted(origin_cert["SubjectAlternativeNames"]) == [six_stack.DOMAIN, "www." + six_stack.DOMAIN]
     assert listener["DefaultActions"][0]["Type"] == "fixed-response"
     assert listener["DefaultActions"][0]["FixedResponseConfig"]["StatusCode"] == "403"
     rules = [r for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]]
@@ -268,7 +293,8 @@ def check_architecture(aws, stacks, zone_id):
     assert regional["Name"] == "nextjs-dev-api"
     assert {r["Name"] for r in regional["Rules"]} >= {"rate-limit", "AWSManagedRulesCommonRuleSet"}
 
-    # edge: CLOUDFRONT-scope WAF on the distribution, S3 through OAC, the ALB over HTTP with the origin header,
+    # edge: CLOUDFRONT-scope WAF on the distribution, S3 through OAC, the internal ALB through a VPC origin over
+    # HTTPS (TLS 1.2) with the origin header as defence in depth,
     # the seed's behaviours in order, the certificate issued with records only in the DNS account's zone.
     cf = c("cloudfront", six_stack.EDGE_REGION)
     dist_id = edge_params["%s/edge/distribution_id" % PREFIX][1]
@@ -280,7 +306,12 @@ def check_architecture(aws, stacks, zone_id):
     assert origins["assets"]["DomainName"] == "%s.s3.eu-west-1.amazonaws.com" % bucket
     app_origin = origins["app"]
     assert app_origin["DomainName"] == lb["DNSName"]
-    assert app_origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "http-only"
+    assert "CustomOriginConfig" not in app_origin, app_origin
+    vpc_origin = cf.get_vpc_origin(Id=app_origin["VpcOriginConfig"]["VpcOriginId"])["VpcOrigin"]
+    endpoint = vpc_origin["VpcOriginEndpointConfig"]
+    assert endpoint["Arn"] == lb["LoadBalancerArn"] and vpc_origin["Status"] == "Deployed", vpc_origin
+    assert (endpoint["OriginProtocolPolicy"], endpoint["HTTPSPort"]) == ("https-only", 443), endpoint
+    assert endpoint["OriginSslProtocols"]["Items"] == ["TLSv1.2"], endpoint
     assert app_origin["CustomHeaders"]["Items"] == [{"HeaderName": header, "HeaderValue": secret}]
     behaviours = [(b["PathPattern"], b["TargetOriginId"]) for b in config["CacheBehaviors"]["Items"]]
     assert behaviours == [("/_next/static/*", "assets"), ("/_next/data/*", "assets"), ("/images/*", "assets"), ("/api/*", "app")]

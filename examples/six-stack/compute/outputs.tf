@@ -12,3 +12,8 @@ output "ssm_parameter_names" {
   description = "What this stack published for the others."
   value       = module.compute.ssm_parameter_names
 }
+
+output "vpc_id" {
+  description = "The VPC of the instances, the tasks and the ALB."
+  value       = local.vpc_id
+}

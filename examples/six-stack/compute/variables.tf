@@ -11,13 +11,19 @@ variable "region" {
 }
 
 variable "vpc_id" {
-  description = "VPC of the container instances. Default: the region's default VPC."
+  description = "VPC of the container instances. Default (null): a VPC of this stack's own (modules/vpc). A VPC given here needs an internet gateway and private subnets for the internal ALB (CloudFront VPC origins)."
   type        = string
   default     = null
 }
 
+variable "vpc_cidr_block" {
+  description = "Address range of the VPC this stack creates when `vpc_id` is null."
+  type        = string
+  default     = "10.40.0.0/16"
+}
+
 variable "subnet_ids" {
-  description = "Subnets of the container instances and tasks. Default: every subnet of the VPC."
+  description = "Subnets of the container instances and tasks (private ones). Default: the private subnets of the VPC this stack creates, or every subnet of `vpc_id`."
   type        = list(string)
   default     = null
 }

@@ -12,9 +12,10 @@ provider "nextstack" {
 module "edge" {
   source = "../../../modules/edge"
 
-  environment    = var.environment
-  origin_region  = var.origin_region
-  domain_name    = var.domain_name
-  hosted_zone_id = var.hosted_zone_id
-  dns_role_arn   = var.dns_role_arn
+  environment     = var.environment
+  origin_region   = var.origin_region
+  origin_protocol = var.origin_protocol
+  domain_name     = var.domain_name
+  hosted_zone_id  = var.hosted_zone_id
+  dns_role_arn    = var.dns_role_arn
 }

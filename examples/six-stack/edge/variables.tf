@@ -25,3 +25,9 @@ variable "dns_role_arn" {
   type        = string
   default     = null
 }
+
+variable "origin_protocol" {
+  description = "How CloudFront reaches the ALB; the networking stack's origin_protocol (https: VPC origin; http: plain HTTP, insecure)."
+  type        = string
+  default     = "https"
+}

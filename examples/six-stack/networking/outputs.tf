@@ -1,5 +1,5 @@
 output "alb_dns_name" {
-  description = "The ALB (reachable from CloudFront only)."
+  description = "The ALB (internal with origin_protocol https: reachable through the CloudFront VPC origin only)."
   value       = module.networking.alb_dns_name
 }
 

@@ -10,9 +10,39 @@ variable "region" {
   default     = "eu-west-1"
 }
 
-variable "public_subnet_ids" {
-  description = "Public subnets of the ALB. Default: every subnet of the VPC the compute stack published."
+variable "origin_protocol" {
+  description = "`https` (default): internal ALB behind a CloudFront VPC origin, over HTTPS. `http`: the seed's internet-facing ALB over plain HTTP (insecure; set the edge stack's origin_protocol to match)."
+  type        = string
+  default     = "https"
+}
+
+variable "subnet_ids" {
+  description = "Subnets of the ALB. Default: the compute stack's (private) subnets for https, the VPC's public-tier subnets for http."
   type        = list(string)
+  default     = null
+}
+
+variable "certificate_arn" {
+  description = "Certificate of the ALB's HTTPS listener, in this region, covering the site's names. Default: one issued here for domain_name and www.domain_name."
+  type        = string
+  default     = null
+}
+
+variable "domain_name" {
+  description = "The site's apex domain (the edge stack's domain_name), for the ALB's certificate."
+  type        = string
+  default     = null
+}
+
+variable "hosted_zone_id" {
+  description = "The domain's public hosted zone (in the DNS account), where the certificate's validation records go."
+  type        = string
+  default     = null
+}
+
+variable "dns_role_arn" {
+  description = "Role in the DNS account that may write the zone's records (null: the zone is in this account)."
+  type        = string
   default     = null
 }
 
