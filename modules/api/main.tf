@@ -133,9 +133,10 @@ resource "aws_lambda_function" "this" {
 
 # ------------------------------------------------------------------------------------------------ alarms
 
+# Encrypted with a key CloudWatch may use (alarm_key.tf), not alias/aws/sns, which CloudWatch cannot publish to.
 resource "aws_sns_topic" "alarms" {
-  name              = "${local.name_prefix}-api-alarms"
-  kms_master_key_id = "alias/aws/sns"
+  name              = local.alarm_topic_name
+  kms_master_key_id = local.alarm_topic_key
   tags              = local.tags
 }
 

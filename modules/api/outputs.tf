@@ -32,3 +32,8 @@ output "ssm_parameter_names" {
   description = "Full names of the SSM parameters this stack publishes."
   value       = nextstack_ssm_parameters.published.names
 }
+
+output "alarm_topic_kms_key_arn" {
+  description = "KMS key of the alarm topic (the module's own, the given one, or `null` with `alarm_topic_encryption = \"none\"`)."
+  value       = local.alarm_topic_key
+}

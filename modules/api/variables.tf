@@ -111,6 +111,39 @@ variable "alarm_email" {
   }
 }
 
+variable "alarm_topic_encryption" {
+  description = "Encryption at rest of the alarm topic: `kms` (default: a customer-managed key made by this module, or `alarm_topic_kms_key_arn`) or `none` (no SSE, by explicit choice). Not `alias/aws/sns`: CloudWatch cannot publish to a topic under that AWS-managed key, so the alarms would never arrive."
+  type        = string
+  default     = "kms"
+
+  validation {
+    condition     = contains(["kms", "none"], var.alarm_topic_encryption)
+    error_message = "The alarm_topic_encryption must be kms or none."
+  }
+}
+
+variable "alarm_topic_kms_key_arn" {
+  description = "Customer-managed KMS key of the alarm topic instead of the one this module makes. Its key policy must allow `cloudwatch.amazonaws.com` `kms:Decrypt` and `kms:GenerateDataKey*`, or the alarms are never delivered."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_topic_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.alarm_topic_kms_key_arn))
+    error_message = "The alarm_topic_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID); an alias such as alias/aws/sns is not accepted."
+  }
+}
+
+variable "alarm_key_deletion_window_in_days" {
+  description = "Waiting period before the module's alarm-topic key is deleted once destroyed (7-30 days)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.alarm_key_deletion_window_in_days >= 7 && var.alarm_key_deletion_window_in_days <= 30 && floor(var.alarm_key_deletion_window_in_days) == var.alarm_key_deletion_window_in_days
+    error_message = "The alarm_key_deletion_window_in_days must be a whole number from 7 to 30."
+  }
+}
+
 variable "manage_account_logging_role" {
   description = "Create API Gateway's account-wide CloudWatch Logs role (needed once per account and region for access logs). Leave `false` when the account already has one."
   type        = bool

@@ -121,6 +121,10 @@ def leftovers(moto: harness.MotoServer, dns_zone_id: str | None = None) -> list[
         add("events", region, [r["Name"] for r in c("events").list_rules()["Rules"]])
         add("apigateway", region, [a["name"] for a in c("apigateway").get_rest_apis()["items"]])
         add("wafv2", region, [a["Name"] for a in c("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]])
+        kms = c("kms")
+        keys = [kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"] for k in kms.list_keys()["Keys"]]
+        add("kms", region, [k["Arn"] for k in keys if k["KeyManager"] == "CUSTOMER" and k["KeyState"] != "PendingDeletion"])
+        add("kms", region, [a["AliasName"] for a in kms.list_aliases()["Aliases"] if not a["AliasName"].startswith("alias/aws/")])
         add("acm", region, [x["DomainName"] for x in c("acm").list_certificates()["CertificateSummaryList"]])
     add("s3", "global", [b["Name"] for b in moto.client("s3", ORIGIN_REGION).list_buckets()["Buckets"]])
     iam = moto.client("iam", ORIGIN_REGION)

@@ -12,6 +12,7 @@ Stacks of one deploy stage run in parallel, as a CI pipeline would run them.
 
 from __future__ import annotations
 
+import json
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -166,6 +167,39 @@ def rotate_origin_secret(aws, terraform, stacks, site_vars):
     return only_new
 
 
+def check_alarm_delivery(aws, topic):
+    """The alarm topic is encrypted with a customer-managed key (rotation on) whose policy lets CloudWatch use it,
+    for this account's alarms and this topic only; a message published through the topic reaches a subscriber."""
+    sns, kms, sqs = (aws.client(name, six_stack.ORIGIN_REGION) for name in ("sns", "kms", "sqs"))
+    key_id = sns.get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"]
+    key = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert key["KeyManager"] == "CUSTOMER" and key["KeyState"] == "Enabled", key
+    assert kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"] is True
+    policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+    [grant] = [s for s in policy["Statement"] if s.get("Principal", {}).get("Service") == "cloudwatch.amazonaws.com"]
+    actions = grant["Action"] if isinstance(grant["Action"], list) else [grant["Action"]]
+    assert grant["Effect"] == "Allow" and sorted(actions) == ["kms:Decrypt", "kms:GenerateDataKey*"], grant
+    account = key["Arn"].split(":")[4]
+    assert grant["Condition"]["StringEquals"]["aws:SourceAccount"] == account, grant
+    assert grant["Condition"]["StringEquals"]["kms:EncryptionContext:aws:sns:topicArn"] == topic, grant
+    assert grant["Condition"]["ArnLike"]["aws:SourceArn"] == "arn:aws:cloudwatch:%s:%s:alarm:nextjs-dev-*" % (
+        six_stack.ORIGIN_REGION, account), grant
+
+    # Delivery: an SQS subscriber (made here, removed here) receives what is published through the topic.
+    queue = sqs.create_queue(QueueName="alarm-delivery-probe")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"},
+                        ReturnSubscriptionArn=True)["SubscriptionArn"]
+    try:
+        body = json.dumps({"AlarmName": "nextjs-dev-articles-errors", "NewStateValue": "ALARM"})
+        sns.publish(TopicArn=topic, Message=body, Subject="ALARM")
+        messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, MaxNumberOfMessages=10).get("Messages", [])
+        assert [m["Body"] for m in messages] == [body], messages
+    finally:
+        sns.unsubscribe(SubscriptionArn=sub)
+        sqs.delete_queue(QueueUrl=queue)
+
+
 def check_architecture(aws, stacks, zone_id):
     c = lambda service, region=six_stack.ORIGIN_REGION: aws.client(service, region)  # noqa: E731
     outputs = {name: tf.outputs() for name, tf in stacks.items()}
@@ -285,6 +319,7 @@ def check_architecture(aws, stacks, zone_id):
     for fn in functions.values():
         alarm = c("cloudwatch").describe_alarms(AlarmNames=["%s-errors" % fn])["MetricAlarms"][0]
         assert alarm["MetricName"] == "Errors" and alarm["AlarmActions"] == [topic]
+    check_alarm_delivery(aws, topic)
     api_id = outputs["api"]["invoke_url"].split("//")[1].split(".")[0]
     stage = c("apigateway").get_stage(restApiId=api_id, stageName="v1")
     assert stage["accessLogSettings"]["destinationArn"].endswith(":log-group:/aws/apigateway/nextjs-dev/v1")

@@ -15,6 +15,10 @@ module "api" {
   environment = var.environment
   alarm_email = var.alarm_email
 
+  # The alarm topic's customer-managed key (CloudWatch may use it): the shortest wait before it is deleted, as
+  # run.sh destroys what it builds.
+  alarm_key_deletion_window_in_days = 7
+
   functions = {
     articles = {
       filename = "${path.module}/functions/articles.zip"
