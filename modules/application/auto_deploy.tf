@@ -1,11 +1,14 @@
-# Auto-deploy: an ECR push of var.image_tag -> EventBridge rule -> a small Lambda that calls
-# UpdateService with forceNewDeployment. The function's code ships with this module (functions/auto-deploy,
-# zipped by tools/function_zips.py; CI checks the zip matches the source).
+# Auto-deploy by digest: an ECR push of a new tag (tags are immutable: one per build) -> EventBridge rule -> a
+# small Lambda that registers a copy of the family's newest task definition revision with the image pinned by the
+# pushed digest and rolls the service to it. The function owns the running revision from then on (the service
+# ignores task_definition, see main.tf); {"redeploy": true} rolls out Terraform's newest revision with the digest
+# that runs now. The function's code ships with this module (functions/auto-deploy, zipped by
+# tools/function_zips.py; CI checks the zip matches the source).
 
 resource "aws_cloudwatch_event_rule" "image_pushed" {
   count       = var.auto_deploy ? 1 : 0
   name        = "${local.name_prefix}-image-pushed"
-  description = "A new ${local.repository_name}:${var.image_tag} image was pushed"
+  description = "A new ${local.repository_name} image tag${var.auto_deploy_tag_prefix == "" ? "" : " starting ${var.auto_deploy_tag_prefix}"} was pushed"
 
   event_pattern = jsonencode({
     source      = ["aws.ecr"]
@@ -14,7 +17,8 @@ resource "aws_cloudwatch_event_rule" "image_pushed" {
       action-type     = ["PUSH"]
       result          = ["SUCCESS"]
       repository-name = [local.repository_name]
-      image-tag       = [var.image_tag]
+      # Any tag, or those with the prefix (e.g. "release-"); an untagged push (digest only) does not deploy.
+      image-tag = [var.auto_deploy_tag_prefix == "" ? { exists = true } : { prefix = var.auto_deploy_tag_prefix }]
     }
   })
 
@@ -50,7 +54,30 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid       = "UpdateThisService"
     actions   = ["ecs:UpdateService", "ecs:DescribeServices"]
-    resources = [aws_ecs_service.app.id]
+    resources = [local.service.id]
+  }
+  # DescribeTaskDefinition and RegisterTaskDefinition take no resource-level permissions (Service Authorization
+  # Reference, Amazon ECS); the family is fixed by the function's environment.
+  statement {
+    sid       = "RegisterRevisions"
+    actions   = ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "TagRevisions"
+    actions   = ["ecs:TagResource"]
+    resources = ["arn:${data.aws_partition.current.partition}:ecs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:task-definition/${aws_ecs_task_definition.app.family}:*"]
+  }
+  statement {
+    sid       = "PassTheTaskRoles"
+    actions   = ["iam:PassRole"]
+    resources = [aws_iam_role.execution.arn, aws_iam_role.task.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ecs-tasks.amazonaws.com"]
+    }
   }
   statement {
     sid       = "SendToDeadLetterQueue"
@@ -102,8 +129,11 @@ resource "aws_lambda_function" "deploy" {
 
   environment {
     variables = {
-      CLUSTER = local.cluster_name
-      SERVICE = aws_ecs_service.app.name
+      CLUSTER        = local.cluster_name
+      SERVICE        = local.service.name
+      FAMILY         = aws_ecs_task_definition.app.family
+      CONTAINER      = local.app_container.name
+      REPOSITORY_URL = local.repository_url
     }
   }
 

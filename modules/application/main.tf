@@ -11,6 +11,7 @@ module "ssm_names" {
 
 data "aws_region" "current" {}
 data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
 
 locals {
   name_prefix = "${var.name}-${var.environment}"
@@ -219,7 +220,55 @@ resource "aws_vpc_security_group_egress_rule" "task_all" {
   cidr_ipv4         = "0.0.0.0/0"
 }
 
+# Two forms of the one service, by who deploys it. With auto_deploy (the default) the deploy function owns the
+# running task definition revision (it pins each pushed digest), so Terraform ignores task_definition: otherwise
+# the next apply would roll the service back to Terraform's own revision. Without it, Terraform deploys: a change
+# of image_tag or of the task definition rolls the service to the new revision.
 resource "aws_ecs_service" "app" {
+  count = var.auto_deploy ? 1 : 0
+
+  name                   = local.name_prefix
+  cluster                = local.cluster_arn
+  task_definition        = aws_ecs_task_definition.app.arn
+  desired_count          = var.desired_count
+  enable_execute_command = !local.is_prod
+  propagate_tags         = "SERVICE"
+
+  capacity_provider_strategy {
+    capacity_provider = local.capacity
+    weight            = 1
+  }
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+
+  network_configuration {
+    subnets          = local.subnet_ids
+    security_groups  = [aws_security_group.task.id]
+    assign_public_ip = false
+  }
+
+  load_balancer {
+    target_group_arn = local.target_group
+    container_name   = local.app_container.name
+    container_port   = local.container_port
+  }
+
+  tags = local.tags
+
+  lifecycle {
+    ignore_changes = [task_definition]
+  }
+}
+
+resource "aws_ecs_service" "terraform_deployed" {
+  count = var.auto_deploy ? 0 : 1
+
   name                   = local.name_prefix
   cluster                = local.cluster_arn
   task_definition        = aws_ecs_task_definition.app.arn
@@ -255,13 +304,17 @@ resource "aws_ecs_service" "app" {
   tags = local.tags
 }
 
+locals {
+  service = var.auto_deploy ? aws_ecs_service.app[0] : aws_ecs_service.terraform_deployed[0]
+}
+
 # ------------------------------------------------------------------------------------------------ SSM
 
 resource "nextstack_ssm_parameters" "published" {
   path_prefix = module.ssm_names.stack_prefixes["application"]
 
   values = {
-    service_name           = aws_ecs_service.app.name
+    service_name           = local.service.name
     task_definition_family = aws_ecs_task_definition.app.family
     task_security_group_id = aws_security_group.task.id
   }

@@ -1,6 +1,6 @@
 output "service_name" {
   description = "Name of the ECS service."
-  value       = aws_ecs_service.app.name
+  value       = local.service.name
 }
 
 output "task_definition_arn" {

@@ -26,7 +26,7 @@ variable "is_prod" {
 }
 
 variable "image_tag" {
-  description = "Tag of the image in the data stack's repository that the service runs and that auto-deploy watches."
+  description = "Tag of the image in the data stack's repository that Terraform's task definition names: what the first deployment runs (and, with `auto_deploy = false`, every deployment). With auto-deploy, later pushes of new tags deploy by digest."
   type        = string
   default     = "latest"
 
@@ -117,9 +117,20 @@ variable "log_retention_days" {
 }
 
 variable "auto_deploy" {
-  description = "Deploy automatically when CI pushes `image_tag` to the repository (EventBridge -> Lambda -> UpdateService with forceNewDeployment)."
+  description = "Deploy automatically, by digest, when CI pushes a new tag to the repository (EventBridge -> Lambda -> a new task definition revision with `repository@sha256:...` -> UpdateService). The function then owns the running revision: the service ignores `task_definition` in Terraform; invoke the function with `{\"redeploy\": true}` to roll out a Terraform change of the task definition before the next push. `false`: Terraform deploys (change `image_tag`). Switching it moves the service between two resource addresses: move the state (`terraform state mv`) rather than let Terraform replace the service."
   type        = bool
   default     = true
+}
+
+variable "auto_deploy_tag_prefix" {
+  description = "Only pushed tags starting with this deploy (e.g. `release-`); `\"\"` (default): every tagged push. Untagged pushes never deploy."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]{0,127}$", var.auto_deploy_tag_prefix))
+    error_message = "The auto_deploy_tag_prefix must be empty or the start of a Docker tag (letters, digits, '_', '.', '-')."
+  }
 }
 
 variable "tags" {

@@ -20,9 +20,9 @@ variable "name" {
 }
 
 variable "image_tag_mutability" {
-  description = "ECR tag mutability. `MUTABLE` lets CI re-push the tag the application stack deploys (e.g. `latest`, the seed's auto-deploy); `IMMUTABLE` is stricter when every build gets a new tag."
+  description = "ECR tag mutability. `IMMUTABLE` (default): a pushed tag can never be moved to another image, so every build pushes a tag of its own (the application stack's auto-deploy deploys each new tag by digest). `MUTABLE` lets anyone who can push re-point a tag (e.g. `latest`) at another image; avoid it where a push deploys."
   type        = string
-  default     = "MUTABLE"
+  default     = "IMMUTABLE"
 
   validation {
     condition     = contains(["MUTABLE", "IMMUTABLE"], var.image_tag_mutability)

@@ -217,9 +217,10 @@ def check_architecture(aws, stacks, zone_id):
     assert set(edge_params) == {"%s/edge/%s" % (PREFIX, k) for k in
                                 ["distribution_id", "distribution_arn", "distribution_domain_name", "certificate_arn", "web_acl_arn"]}
 
-    # data: ECR scans on push; the table is on demand with PITR; the bucket is private, versioned, encrypted.
+    # data: ECR scans on push, tags are immutable; the table is on demand with PITR; the bucket is private, versioned, encrypted.
     repo = c("ecr").describe_repositories()["repositories"][0]
     assert repo["imageScanningConfiguration"]["scanOnPush"] is True
+    assert repo["imageTagMutability"] == "IMMUTABLE"
     table = c("dynamodb").describe_table(TableName=outputs["data"]["dynamodb_table_name"])["Table"]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     pitr = c("dynamodb").describe_continuous_backups(TableName=table["TableName"])["ContinuousBackupsDescription"]
@@ -300,10 +301,17 @@ def check_architecture(aws, stacks, zone_id):
     assert service["enableExecuteCommand"] is True  # environment "dev" is not prod
     assert service["capacityProviderStrategy"][0]["capacityProvider"] == outputs["compute"]["capacity_provider_name"]
     rule = c("events").list_rules(NamePrefix="nextjs-dev-image-pushed")["Rules"][0]
-    assert '"ECR Image Action"' in rule["EventPattern"] and '"latest"' in rule["EventPattern"]
+    # Auto-deploy by digest: any tagged push of the (immutable-tag) repository; the function knows the family and
+    # container to pin the pushed digest in, and the repository the digest belongs to.
+    pattern = json.loads(rule["EventPattern"])
+    assert pattern["detail-type"] == ["ECR Image Action"] and pattern["detail"]["action-type"] == ["PUSH"], pattern
+    assert pattern["detail"]["repository-name"] == [repo["repositoryName"]], pattern
+    assert pattern["detail"]["image-tag"] == [{"exists": True}], pattern
     target = c("events").list_targets_by_rule(Rule=rule["Name"])["Targets"][0]
     deployer = c("lambda").get_function(FunctionName=target["Arn"].rsplit(":", 1)[-1])["Configuration"]
-    assert deployer["Environment"]["Variables"]["SERVICE"] == service["serviceName"]
+    assert deployer["Environment"]["Variables"] == {
+        "CLUSTER": outputs["compute"]["cluster_name"], "SERVICE": service["serviceName"], "FAMILY": taskdef["family"],
+        "CONTAINER": app["name"], "REPOSITORY_URL": repo["repositoryUri"]}, deployer["Environment"]
 
     # api: each function has a DLQ, reserved concurrency, a log group with retention and an Errors alarm.
     lam = c("lambda")
