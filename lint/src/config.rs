@@ -5,9 +5,14 @@
 //! [rules]
 //! ecs-exec-disabled-in-prod = "error"   # "error", "warning" or "off"
 //! lambda-dead-letter-queue = "off"
+//!
+//! # Settings of one rule, in a table named after it.
+//! [cloudfront-origin-over-http]
+//! secret_headers = ["x-origin-verify", "x-cloudfront-origin", "*secret*"]   # replaces the defaults
 //! ```
 
 use crate::finding::Severity;
+use crate::rules::cloudfront_origin_over_http::SecretHeaders;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -37,6 +42,15 @@ struct RawConfig {
     prod_stacks: Vec<String>,
     #[serde(default)]
     rules: BTreeMap<String, String>,
+    #[serde(default, rename = "cloudfront-origin-over-http")]
+    origin_over_http: Option<RawOriginOverHttp>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOriginOverHttp {
+    /// Glob patterns of header names that carry a shared secret.
+    secret_headers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,6 +64,8 @@ pub struct Config {
     pub path: Option<PathBuf>,
     pub levels: BTreeMap<String, Level>,
     prod: Option<GlobSet>,
+    /// The header names `cloudfront-origin-over-http` takes for a shared secret.
+    pub secret_headers: SecretHeaders,
 }
 
 impl Config {
@@ -109,10 +125,17 @@ impl Config {
                     .map_err(|e| ConfigError::BadGlob(name.to_string(), String::new(), e.to_string()))?,
             )
         };
+        let secret_headers = match raw.origin_over_http {
+            None => SecretHeaders::default(),
+            Some(o) => SecretHeaders::new(&o.secret_headers).map_err(|(g, e)| {
+                ConfigError::BadGlob(format!("{name}: [cloudfront-origin-over-http] secret_headers"), g, e)
+            })?,
+        };
         Ok(Config {
             path: None,
             levels,
             prod,
+            secret_headers,
         })
     }
 
@@ -151,6 +174,17 @@ mod tests {
         assert_eq!(c.level("dual-waf"), Level::On(Severity::Error));
         assert!(c.is_prod_dir("envs/prod/app"));
         assert!(!c.is_prod_dir("envs/dev/app"));
+    }
+
+    #[test]
+    fn secret_header_patterns_replace_the_defaults_and_match_any_case() {
+        let c = Config::parse("[cloudfront-origin-over-http]\nsecret_headers = [\"x-edge-*\"]\n", "t").expect("valid");
+        assert!(c.secret_headers.matches("X-Edge-Key"));
+        assert!(!c.secret_headers.matches("X-Origin-Verify"));
+        assert!(Config::default().secret_headers.matches("X-Origin-Verify"));
+        let bad = Config::parse("[cloudfront-origin-over-http]\nsecret_headers = [\"[\"]\n", "t");
+        assert!(matches!(bad, Err(ConfigError::BadGlob(..))), "{bad:?}");
+        assert!(Config::parse("[cloudfront-origin-over-http]\nheaders = []\n", "t").is_err());
     }
 
     #[test]

@@ -106,10 +106,12 @@ impl Model {
         match (mode, ty) {
             ("resource", "aws_ssm_parameter") => {
                 let name = b.value("name").as_str().map(str::to_string);
-                let value = match b.value("value") {
-                    Value::Null => b.value("insecure_value"),
-                    v => v,
-                };
+                // Whichever of the three the parameter is written with (the provider takes exactly one).
+                let value = ["value", "insecure_value", "value_wo"]
+                    .iter()
+                    .map(|a| b.value(a))
+                    .find(|v| !v.is_null())
+                    .unwrap_or(Value::Null);
                 self.publishes.push(Publish {
                     stack,
                     inst,

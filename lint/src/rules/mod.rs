@@ -11,6 +11,7 @@ use crate::value::{RefVal, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 
+pub mod cloudfront_origin_over_http;
 pub mod cloudfront_origin_verify;
 pub mod cloudfront_s3_origin_oac;
 pub mod dual_waf;
@@ -21,6 +22,8 @@ pub mod lambda_dead_letter_queue;
 pub mod lambda_log_retention;
 pub mod lambda_reserved_concurrency;
 pub mod no_cross_stack_exports;
+pub mod secret_value_in_state;
+pub mod sns_alarm_topic_aws_managed_key;
 pub mod ssm_unpublished_read;
 pub mod suppression_missing_reason;
 pub mod syntax_error;
@@ -103,9 +106,12 @@ pub static RULES: &[Rule] = &[
     rule!("dual-waf", dual_waf),
     rule!("cloudfront-origin-verify", cloudfront_origin_verify),
     rule!("cloudfront-s3-origin-oac", cloudfront_s3_origin_oac),
+    rule!("cloudfront-origin-over-http", cloudfront_origin_over_http),
     rule!("lambda-dead-letter-queue", lambda_dead_letter_queue),
     rule!("lambda-reserved-concurrency", lambda_reserved_concurrency),
     rule!("lambda-log-retention", lambda_log_retention),
+    rule!("sns-alarm-topic-aws-managed-key", sns_alarm_topic_aws_managed_key),
+    rule!("secret-value-in-state", secret_value_in_state),
     rule!("syntax-error", syntax_error),
     rule!("suppression-missing-reason", suppression_missing_reason),
     rule!("unused-suppression", unused_suppression),
