@@ -8,14 +8,25 @@
 #                                             plan is empty, destroys in reverse order and checks nothing is left
 #   examples/six-stack/run.sh apply|plan|destroy
 #                                             one step, against an emulator that is already running
-#                                             (AWS_ENDPOINT_URL set) or real AWS (NEXTSTACK_REAL_AWS=1); state is
-#                                             kept in each stack's directory between runs
+#                                             (AWS_ENDPOINT_URL set) or real AWS (NEXTSTACK_REAL_AWS=1); each step
+#                                             is its own process and works in any later invocation: the state and
+#                                             what Terraform needs to read it again are kept side by side
+#
+# The steps keep each stack's state in its directory (examples/six-stack/<stack>/terraform.tfstate) and, beside
+# it, examples/six-stack/.nextstack/: the Terraform CLI configuration, the filesystem mirror holding the built
+# provider, and what each stack was last initialised with. A stack is initialised again whenever that changed
+# (a rebuilt provider, another Terraform, other module code); a rebuilt provider's old checksum is dropped from
+# the stack's .terraform.lock.hcl first, hashicorp/aws stays locked. NEXTSTACK_WORKDIR=DIR keeps all of it in
+# DIR/examples/six-stack instead, on a copy of the stacks and modules/ refreshed at every step.
+# `plan` exits 0 when no stack has changes, 2 when one has, 1 on an error. `destroy` goes in reverse deploy order
+# and skips a stack whose state is empty, so a destroy that failed half-way can simply be run again.
 #
 # Against a running emulator or real AWS, the edge stack takes TF_VAR_domain_name, TF_VAR_hosted_zone_id and
-# TF_VAR_dns_role_arn from the environment; TF_VAR_environment (default dev) applies to all six.
-# NEXTSTACK_REAL_AWS=1 uses the usual AWS credentials (AWS_PROFILE, ...) and creates billable resources.
-# NEXTSTACK_TF_VERSION=1.11.4 runs the machine's Terraform 1.11.4 instead of 1.15.5; KEEP_SCRATCH=1 keeps the
-# emulator run's scratch directory.
+# TF_VAR_dns_role_arn from the environment (the same values at every step); TF_VAR_environment (default dev)
+# applies to all six. NEXTSTACK_REAL_AWS=1 uses the usual AWS credentials (AWS_PROFILE, ...) and creates billable
+# resources. NEXTSTACK_TF_VERSION=1.11.4 runs the machine's Terraform 1.11.4 instead of 1.15.5; KEEP_SCRATCH=1
+# keeps the emulator run's scratch directory. Built binaries are found wherever cargo puts them
+# (CARGO_TARGET_DIR); NEXTSTACK_PROVIDER_BINARY and NEXTSTACK_LINT_BINARY use given files instead.
 set -euo pipefail
 
 EXAMPLE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -47,17 +58,23 @@ if [[ "$mode" != moto && "$COMMAND" == up ]]; then
     COMMAND=apply
 fi
 
+if [[ -n "${NEXTSTACK_WORKDIR:-}" && "$mode" == moto ]]; then
+    die "NEXTSTACK_WORKDIR is for apply, plan and destroy; the whole cycle works in a scratch directory"
+fi
+
 step "toolchain"
 "$ROOT/tests/toolchain.sh"
 TF="$("$PY" "$HARNESS" terraform-path "${NEXTSTACK_TF_VERSION:-1.15.5}")"
-echo "terraform: $("$TF" version | head -n1)"
+TF_VERSION_LINE="$("$TF" version | head -n1)"
+echo "terraform: $TF_VERSION_LINE"
 
 step "building the provider and the linter"
+# harness.py asks cargo where it put each binary, so CARGO_TARGET_DIR is honoured.
 PROVIDER="$(cd "$ROOT" && "$PY" "$HARNESS" build-provider)"
-(cd "$ROOT" && cargo build -q -p nextstack-lint)
-export NEXTSTACK_LINT_BINARY="$ROOT/target/debug/nextstack-lint"
+NEXTSTACK_LINT_BINARY="$(cd "$ROOT" && "$PY" "$HARNESS" build-lint)"
+export NEXTSTACK_LINT_BINARY
 
-SCRATCH="$(mktemp -d "${TMPDIR:-/tmp}/nextstack-six-stack.XXXXXX")"
+SCRATCH=""
 MOTO_PID=""
 cleanup() {
     local rc=$?
@@ -65,14 +82,50 @@ cleanup() {
         kill -TERM "$MOTO_PID" 2>/dev/null || true
         wait "$MOTO_PID" 2>/dev/null || true
     fi
-    if [[ "${KEEP_SCRATCH:-}" == 1 ]]; then echo "scratch directory kept: $SCRATCH" >&2; else rm -rf "$SCRATCH"; fi
+    if [[ -n "$SCRATCH" ]]; then
+        if [[ "${KEEP_SCRATCH:-}" == 1 ]]; then echo "scratch directory kept: $SCRATCH" >&2; else rm -rf "$SCRATCH"; fi
+    fi
     exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-CLI_CONFIG="$("$PY" "$HARNESS" setup --provider "$PROVIDER" --dir "$SCRATCH")"
+# Copies the stacks and modules/ into DEST/examples/six-stack and DEST/modules (the stacks' module sources are
+# ../../../modules/...), keeping the state, lock files, .terraform/ and .nextstack/ already there and dropping
+# configuration files that no longer exist in the repository.
+sync_layout() {
+    local dest="$1" layout="$1/examples/six-stack"
+    mkdir -p "$layout"
+    rm -rf "$dest/modules.new"
+    (cd "$ROOT/modules" && tar --exclude=.terraform --exclude=.terraform.lock.hcl --exclude='terraform.tfstate*' -cf - .) |
+        (mkdir -p "$dest/modules.new" && tar -xf - -C "$dest/modules.new")
+    rm -rf "$dest/modules"
+    mv "$dest/modules.new" "$dest/modules"
+    find "$layout" -mindepth 1 \( -name .terraform -o -name .nextstack \) -prune -o \
+        -type f ! -name 'terraform.tfstate*' ! -name .terraform.lock.hcl -exec rm -f {} +
+    (cd "$EXAMPLE" && tar --exclude=.terraform --exclude=.terraform.lock.hcl --exclude='terraform.tfstate*' \
+        --exclude=.nextstack --exclude=run.sh -cf - .) | tar -xf - -C "$layout"
+}
+
+if [[ "$mode" == moto ]]; then
+    SCRATCH="$(mktemp -d "${TMPDIR:-/tmp}/nextstack-six-stack.XXXXXX")"
+    # A scratch copy: the emulator's state dies with it, so no state may stay in the repository.
+    sync_layout "$SCRATCH/layout"
+    LAYOUT="$SCRATCH/layout/examples/six-stack"
+elif [[ -n "${NEXTSTACK_WORKDIR:-}" ]]; then
+    mkdir -p "$NEXTSTACK_WORKDIR"
+    sync_layout "$(cd "$NEXTSTACK_WORKDIR" && pwd)"
+    LAYOUT="$(cd "$NEXTSTACK_WORKDIR" && pwd)/examples/six-stack"
+else
+    LAYOUT="$EXAMPLE"
+fi
+MODULES="$LAYOUT/../../modules"
+# What a later step needs to read this step's state again lives beside it, not in a scratch directory.
+KEEP="$LAYOUT/.nextstack"
+CLI_CONFIG="$("$PY" "$HARNESS" setup --provider "$PROVIDER" --dir "$KEEP")"
+PROVIDER_SHA="$(sha256sum <"$PROVIDER" | cut -d' ' -f1)"
+
 if [[ "$mode" == moto ]]; then
     step "starting moto (local AWS) with a DNS account and its zone"
     "$PY" "$HARNESS" moto --endpoint-file "$SCRATCH/moto.endpoint" --log-dir "$SCRATCH" &
@@ -90,19 +143,12 @@ if [[ "$mode" == moto ]]; then
     TF_VAR_hosted_zone_id="$("$PY" "$SIX" dns-zone --endpoint "$ENDPOINT" --domain "$TF_VAR_domain_name")"
     export TF_VAR_hosted_zone_id
     echo "moto: $ENDPOINT; DNS account 111111111111, zone $TF_VAR_hosted_zone_id ($TF_VAR_domain_name)"
-    # A scratch copy: the emulator's state dies with it, so no state may stay in the repository.
-    mkdir -p "$SCRATCH/layout/examples"
-    cp -r "$ROOT/modules" "$SCRATCH/layout/modules"
-    (cd "$EXAMPLE" && tar --exclude=.terraform --exclude=.terraform.lock.hcl --exclude='terraform.tfstate*' \
-        --exclude=run.sh -cf - .) | (mkdir -p "$SCRATCH/layout/examples/six-stack" && tar -xf - -C "$SCRATCH/layout/examples/six-stack")
-    LAYOUT="$SCRATCH/layout/examples/six-stack"
 else
     export TF_CLI_CONFIG_FILE="$CLI_CONFIG" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
     for v in TF_VAR_domain_name TF_VAR_hosted_zone_id; do
         [[ -n "${!v:-}" ]] || die "$v is not set (the edge stack needs it)"
     done
-    LAYOUT="$EXAMPLE"
-    echo "target: ${AWS_ENDPOINT_URL:-real AWS}; state in $EXAMPLE/<stack>/terraform.tfstate"
+    echo "target: ${AWS_ENDPOINT_URL:-real AWS}; state in $LAYOUT/<stack>/terraform.tfstate, Terraform's settings in $KEEP"
 fi
 
 step "deploy order (nextstack-lint graph --format json)"
@@ -115,21 +161,69 @@ for stage in json.load(sys.stdin)["stages"]:
 tf() { "$TF" -chdir="$LAYOUT/$1" "${@:2}"; }
 region_of() { [[ "$1" == edge ]] && echo us-east-1 || echo "${TF_VAR_region:-eu-west-1}"; }
 
-# Runs `terraform ARGS` in every stack of a stage at once; output is prefixed with the stack's name.
+# What a stack's `terraform init` depends on: Terraform, the CLI configuration (the mirrors), the provider build
+# and the configuration's files (a new module call needs init). One line each, so that a change can be named.
+init_record() {
+    echo "terraform $TF_VERSION_LINE"
+    echo "cli-config $(sha256sum <"$CLI_CONFIG" | cut -d' ' -f1)"
+    echo "provider $PROVIDER_SHA"
+    echo "configuration $(cd "$LAYOUT/$1" && find . "$MODULES" -name .terraform -prune -o -name '*.tf' -type f -print0 |
+        sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
+}
+
+# Initialises a stack unless it was initialised with exactly what this run has (see init_record). A stack
+# initialised by another provider build (or before its checksum was recorded here) forgets the nextstack entry of
+# its lock file: the build's version stays the same while its checksum changes (hashicorp/aws stays locked).
+ensure_init() {
+    local stack="$1" record="$KEEP/init/$1" wanted
+    wanted="$(init_record "$stack")"
+    if [[ -d "$LAYOUT/$stack/.terraform" && -f "$record" && "$(cat "$record")" == "$wanted" ]]; then
+        return 0
+    fi
+    if [[ -d "$LAYOUT/$stack/.terraform" ]]; then
+        echo "re-initialising: $( (diff <(cat "$record" 2>/dev/null) <(echo "$wanted") || true) | sed -n 's/^> \([a-z-]*\) .*/\1/p' | paste -sd, -) changed"
+    fi
+    if ! grep -qxF "provider $PROVIDER_SHA" "$record" 2>/dev/null; then
+        "$PY" "$HARNESS" forget-locked-provider "$LAYOUT/$stack/.terraform.lock.hcl"
+    fi
+    mkdir -p "$KEEP/init"
+    rm -f "$record"
+    tf "$stack" init -input=false -no-color >"$record.log" 2>&1 || {
+        cat "$record.log"
+        return 1
+    }
+    echo "$wanted" >"$record"
+}
+
+# Runs `terraform ARGS` in every stack of a stage at once; output is prefixed with the stack's name. The stage's
+# status is 1 if any stack failed, else 2 if any plan has changes (-detailed-exitcode), else 0.
 run_stage() {
     local stage="$1"
     shift
-    local pids=() stack rc=0
+    local pids=() stack rc=0 r
     for stack in $stage; do
         (
             export AWS_REGION="$(region_of "$stack")" AWS_DEFAULT_REGION="$(region_of "$stack")"
-            [[ -d "$LAYOUT/$stack/.terraform" ]] || tf "$stack" init -input=false -no-color >/dev/null
-            tf "$stack" "$@" 2>&1 | sed -u "s/^/[$stack] /"
+            {
+                ensure_init "$stack" || exit 1
+                if [[ "$1" == destroy ]]; then
+                    listed="$(tf "$stack" state list)" || exit 1
+                    if [[ -z "$listed" ]]; then
+                        echo "nothing in its state: skipped"
+                        exit 0
+                    fi
+                fi
+                tf "$stack" "$@"
+            } 2>&1 | sed -u "s/^/[$stack] /"
             exit "${PIPESTATUS[0]}"
         ) &
         pids+=($!)
     done
-    for pid in "${pids[@]}"; do wait "$pid" || rc=$?; done
+    for pid in "${pids[@]}"; do
+        r=0
+        wait "$pid" || r=$?
+        if ((r == 2)); then ((rc != 0)) || rc=2; elif ((r != 0)); then rc=1; fi
+    done
     return "$rc"
 }
 
@@ -137,22 +231,29 @@ apply_all() {
     local stage
     for stage in "${STAGES[@]}"; do
         step "apply: $stage"
-        run_stage "$stage" apply -input=false -no-color -auto-approve
+        run_stage "$stage" apply -input=false -no-color -auto-approve || return 1
     done
 }
 plan_all() {
-    local stage rc=0
+    local stage rc=0 r
     for stage in "${STAGES[@]}"; do
         step "plan: $stage"
-        run_stage "$stage" plan -input=false -no-color -detailed-exitcode || rc=$?
+        r=0
+        run_stage "$stage" plan -input=false -no-color -detailed-exitcode || r=$?
+        if ((r == 2)); then ((rc != 0)) || rc=2; elif ((r != 0)); then rc=1; fi
     done
     return "$rc"
 }
+# Reverse deploy order: a stage goes only once the stages that read from it are gone. A failed stage stops the
+# destroy (what it reads from must stay); running it again picks up where it stopped.
 destroy_all() {
     local i
     for ((i = ${#STAGES[@]} - 1; i >= 0; i--)); do
         step "destroy: ${STAGES[$i]}"
-        run_stage "${STAGES[$i]}" destroy -input=false -no-color -auto-approve
+        run_stage "${STAGES[$i]}" destroy -input=false -no-color -auto-approve || {
+            printf 'run.sh: destroy of %s failed: see above; run `run.sh destroy` again to finish\n' "${STAGES[$i]}" >&2
+            return 1
+        }
     done
 }
 show_outputs() {
@@ -165,11 +266,22 @@ show_outputs() {
         done
     done
 }
+plan_verdict() {
+    case "$1" in
+    0) echo "plan: no changes in any stack" ;;
+    2) echo "plan: changes pending (see above)" ;;
+    *) echo "plan: failed (see above)" ;;
+    esac
+}
 
+rc=0
 case "$COMMAND" in
-apply) apply_all && show_outputs ;;
-plan) plan_all ;;
-destroy) destroy_all ;;
+apply) apply_all && show_outputs || rc=1 ;;
+plan)
+    plan_all || rc=$?
+    plan_verdict "$rc"
+    ;;
+destroy) destroy_all || rc=1 ;;
 up)
     apply_all
     show_outputs
@@ -180,4 +292,5 @@ up)
     "$PY" "$SIX" leftovers --endpoint "$ENDPOINT" --dns-zone-id "$TF_VAR_hosted_zone_id"
     ;;
 esac
-step "six-stack $COMMAND finished in $((SECONDS - started)) s"
+step "six-stack $COMMAND finished in $((SECONDS - started)) s$( ((rc == 0)) || echo " (exit $rc)")"
+exit "$rc"
