@@ -47,7 +47,7 @@
 //!
 //! Use instead:
 //!
-//! an HTTPS listener on the origin, with a certificate for the origin's domain,
+//! An HTTPS listener on the origin, with a certificate for the origin's domain:
 //! ```hcl
 //! origin {
 //!   origin_id   = "app"
@@ -65,8 +65,8 @@
 //! }
 //! ```
 //!
-//! or a CloudFront VPC origin (`vpc_origin_config`) in front of an internal load balancer (the
-//! header then optional, as defence in depth).
+//! Or a CloudFront VPC origin (`vpc_origin_config`) in front of an internal load balancer, which
+//! has no public address (the header is then optional, as defence in depth).
 //!
 //! ## Known blind spots
 //! A protocol policy that is not known statically, or `match-viewer` with a viewer policy or a

@@ -34,7 +34,7 @@
 //!
 //! Use instead:
 //!
-//! a customer managed key whose policy lets CloudWatch use it (or no encryption at rest),
+//! A customer managed key whose policy lets CloudWatch use it (or no encryption at rest):
 //! ```hcl
 //! data "aws_iam_policy_document" "alarms_key" {
 //!   statement {
