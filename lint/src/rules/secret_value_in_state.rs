@@ -17,7 +17,8 @@
 //! secret version's string, back on every refresh, so even a placeholder value with
 //! `ignore_changes = [value]`, set for real outside Terraform, ends up in the state with the real
 //! secret: `ignore_changes` hides the difference, not the value. Write-only arguments (Terraform
-//! 1.11 and later, hashicorp/aws 5.90 and later) are sent to the provider and never stored.
+//! 1.11 and later; hashicorp/aws 5.100.0, the version this project pins, has both) are sent to
+//! the provider and never stored.
 //!
 //! ## Example
 //! ```hcl
