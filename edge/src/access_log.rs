@@ -103,7 +103,7 @@ impl LogLine {
 }
 
 /// `YYYY-MM-DD` and `HH:MM:SS` in UTC.
-fn date_time(t: SystemTime) -> Option<(String, String)> {
+pub fn date_time(t: SystemTime) -> Option<(String, String)> {
     let secs = t.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_secs();
     let (days, rem) = (secs / 86_400, secs % 86_400);
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).

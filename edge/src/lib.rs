@@ -3,6 +3,7 @@
 
 pub mod access_log;
 pub mod cloudfront;
+pub mod control;
 pub mod endpoint;
 pub mod events;
 pub mod iam;
@@ -10,3 +11,4 @@ pub mod lambda;
 pub mod origins;
 pub mod runtime;
 pub mod server;
+pub mod sigv4;

@@ -10,8 +10,11 @@ use nextstack_edge::cloudfront::cache::Cache;
 use nextstack_edge::cloudfront::functions::FunctionWorker;
 use nextstack_edge::cloudfront::router::Edge;
 use nextstack_edge::cloudfront::{distribution, invalidations};
+use nextstack_edge::control::{self, Control};
 use nextstack_edge::endpoint::Aws;
+use nextstack_edge::events::eventbridge::EventBridge;
 use nextstack_edge::lambda::pool::Launcher;
+use nextstack_edge::lambda::registry::Registry;
 use nextstack_edge::{access_log::AccessLog, events, lambda, runtime, server};
 
 #[derive(Parser)]
@@ -51,6 +54,10 @@ enum Command {
         /// How often invalidations are looked for.
         #[arg(long, default_value = "1s", value_parser = parse_duration)]
         invalidation_poll: Duration,
+        /// Also serve the control API here (loopback; port 0 picks one): Lambda's Invoke API for the functions the
+        /// edge runs, scheduled EventBridge rules fired on demand, a report of the functions' environments.
+        #[arg(long)]
+        control: Option<SocketAddr>,
     },
 }
 
@@ -77,8 +84,9 @@ async fn main() {
         node_arm64,
         max_environments,
         invalidation_poll,
+        control,
     } = cli.command;
-    if let Err(e) = serve(
+    let options = Options {
         distribution_id,
         endpoint,
         listen,
@@ -86,15 +94,15 @@ async fn main() {
         node_arm64,
         max_environments,
         invalidation_poll,
-    )
-    .await
-    {
+        control,
+    };
+    if let Err(e) = serve(options).await {
         eprintln!("nextstack-edge: error: {e}");
         std::process::exit(1);
     }
 }
 
-async fn serve(
+struct Options {
     distribution_id: String,
     endpoint: String,
     listen: SocketAddr,
@@ -102,12 +110,43 @@ async fn serve(
     node_arm64: Option<String>,
     max_environments: usize,
     invalidation_poll: Duration,
-) -> Result<(), String> {
+    control: Option<SocketAddr>,
+}
+
+async fn serve(options: Options) -> Result<(), String> {
+    let Options {
+        distribution_id,
+        endpoint,
+        listen,
+        node,
+        node_arm64,
+        max_environments,
+        invalidation_poll,
+        control,
+    } = options;
     if !listen.ip().is_loopback() {
         return Err(format!(
             "--listen {listen}: nextstack-edge serves on loopback addresses only"
         ));
     }
+    // Bound first: the functions' environments are told where it is.
+    let control_listener = match control {
+        Some(addr) if !addr.ip().is_loopback() => {
+            return Err(format!(
+                "--control {addr}: the control API listens on loopback addresses only"
+            ))
+        }
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("--control {addr}: {e}"))?,
+        ),
+        None => None,
+    };
+    let control_addr = match &control_listener {
+        Some(l) => Some(l.local_addr().map_err(|e| e.to_string())?),
+        None => None,
+    };
     let cache_dir: PathBuf = runtime::cache_dir();
     let rt = runtime::install(&cache_dir)
         .map_err(|e| format!("writing the runtime files under {}: {e}", cache_dir.display()))?;
@@ -119,6 +158,7 @@ async fn serve(
         endpoint: aws.endpoint.clone(),
         credentials: aws.credentials().await,
         max_environments: max_environments.max(1),
+        lambda_endpoint: control_addr.map(|a| format!("http://{a}")),
     });
     let dist = distribution::load(&aws, &distribution_id, launcher.clone(), &cache_dir.join("code")).await?;
     if let Some(acl) = &dist.web_acl_id {
@@ -140,6 +180,20 @@ async fn serve(
     regions.sort();
     regions.dedup();
     let mappings = events::sqs_mappings(&aws, &regions, &launcher, &cache_dir.join("code")).await?;
+    let default_region = regions
+        .first()
+        .cloned()
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .unwrap_or_else(|| "us-east-1".into());
+    let mut registry = Registry::new(aws.clone(), launcher.clone(), cache_dir.join("code"), default_region);
+    for origin in dist.origins.values() {
+        registry.add_origin(origin.clone());
+    }
+    for mapping in &mappings {
+        registry.add_pool(mapping.pool.clone());
+    }
+    let registry = Arc::new(registry);
     for mapping in mappings {
         eprintln!(
             "nextstack-edge: polling {} for function {} (event source mapping {})",
@@ -177,6 +231,11 @@ async fn serve(
         log: AccessLog::default(),
     });
     println!("nextstack-edge: serving http://{addr} ({distribution_id})");
+    if let (Some(listener), Some(control_addr)) = (control_listener, control_addr) {
+        let events = EventBridge::new(&aws.endpoint, launcher.credentials.clone())?;
+        tokio::spawn(control::serve(listener, Arc::new(Control { registry, events })));
+        println!("nextstack-edge: control http://{control_addr}");
+    }
     use std::io::Write;
     let _ = std::io::stdout().flush();
     tokio::select! {

@@ -2,6 +2,7 @@
 
     with EdgeServer(binary, endpoint, distribution_id) as edge:
         edge.url                      # http://127.0.0.1:PORT (what it printed on its first line)
+        edge.control_url              # with --control: http://127.0.0.1:PORT (its second line), else None
         edge.get("/about")            # urllib: (status, headers, body) without following redirects
         edge.access_log()             # the access-log lines so far (CloudFront's standard fields, tab-separated)
         edge.stderr()                 # what it and the functions it runs wrote to stderr
@@ -24,6 +25,7 @@ from pathlib import Path
 import harness
 
 SERVING = re.compile(r"^nextstack-edge: serving (http://127\.0\.0\.1:\d+) \((\S+)\)$")
+CONTROL = re.compile(r"^nextstack-edge: control (http://127\.0\.0\.1:\d+)$")
 
 # CloudFront's standard log fields (1-based), as nextstack-edge writes them.
 LOG_FIELDS = {"status": 9, "method": 6, "uri": 8, "query": 12, "result": 14, "time_taken": 19}
@@ -34,6 +36,7 @@ class EdgeServer:
         self.binary, self.endpoint, self.distribution_id = binary, endpoint, distribution_id
         self.extra_args, self.env, self.timeout = list(extra_args), env or {}, timeout
         self.url = None
+        self.control_url = None
         self._out: list[str] = []
         self._err: list[str] = []
         self.proc = None
@@ -57,7 +60,16 @@ class EdgeServer:
                     self.stop()
                     raise harness.HarnessError("nextstack-edge's first line is not the serving line: %r" % self._out[0])
                 self.url = match.group(1)
-                return self
+                if "--control" not in self.extra_args:
+                    return self
+                if len(self._out) > 1:
+                    control = CONTROL.match(self._out[1])
+                    if not control:
+                        self.stop()
+                        raise harness.HarnessError("nextstack-edge's second line is not the control line: %r"
+                                                   % self._out[1])
+                    self.control_url = control.group(1)
+                    return self
             if self.proc.poll() is not None:
                 time.sleep(0.2)
                 raise harness.HarnessError("nextstack-edge exited with %s:\n%s" % (self.proc.returncode, self.stderr()))
@@ -89,7 +101,8 @@ class EdgeServer:
         return "\n".join(self._err)
 
     def access_log(self) -> list[list[str]]:
-        return [line.split("\t") for line in self._out[1:]]
+        lines = self._out[2:] if self.control_url else self._out[1:]
+        return [line.split("\t") for line in lines]
 
     def get(self, path: str, method: str = "GET", headers=None, body: bytes | None = None):
         """(status, headers, body) of one request, redirects not followed."""

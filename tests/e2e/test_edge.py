@@ -16,7 +16,10 @@ import os
 import re
 import subprocess
 import time
+import urllib.error
+import urllib.request
 
+import boto3
 import pytest
 
 import harness
@@ -24,7 +27,7 @@ from edge_fixtures import (ALL_METHODS, ALL_VIEWER, ALL_VIEWER_EXCEPT_HOST, CACH
                            GET_HEAD, REGION, USE_ORIGIN_CACHE_CONTROL, USE_ORIGIN_CACHE_CONTROL_QS, EchoOrigin,
                            allow_distribution, behavior, cloudfront_function, create_distribution, custom_origin,
                            edge_function, edge_server, function_url_origin, node_function, origin_access_control,
-                           s3_origin)
+                           s3_origin, zip_of)
 
 CLOUDFRONT_ERROR_TITLE = b"ERROR: The request could not be satisfied"
 
@@ -814,6 +817,159 @@ def test_lambda_edge_origin_response_is_what_is_cached(aws, cf, edge_binary):
             ran = "origin-response ran /status=404/missing on 404"
             time.sleep(0.5)  # a second run would have logged by now
             assert wait_for(edge, ran).count(ran) == 1
+
+
+# --------------------------------------------------------------------------------------------- scheduled rules and Invoke
+
+
+WARM_SERVER = """
+import { randomUUID } from "node:crypto";
+const serverId = randomUUID();
+export const handler = async (event) => {
+  if (event.type === "warmer") {
+    console.log("warmed by " + event.warmerId + " #" + event.index);
+    await new Promise((resolve) => setTimeout(resolve, event.delay));
+    return {type: "warmer", serverId};
+  }
+  return {statusCode: 200, headers: {"content-type": "application/json"}, body: JSON.stringify({serverId})};
+};
+"""
+
+# A warmer like OpenNext's: invokes the server function CONCURRENCY times at once (RequestResponse), each invocation
+# holding its environment for `delay` ms so that each needs an environment of its own. The runtime has no AWS SDK, so
+# the requests are signed here (Signature Version 4, IAM User Guide "Create a signed AWS API request") and sent to
+# Lambda's public endpoint, as an SDK client would send them.
+WARMER = """
+import { createHash, createHmac, randomUUID } from "node:crypto";
+const sha = (data) => createHash("sha256").update(data).digest("hex");
+const hmac = (key, data) => createHmac("sha256", key).update(data).digest();
+
+async function invoke(functionName, payload) {
+  const region = process.env.AWS_REGION, host = `lambda.${region}.amazonaws.com`;
+  const path = `/2015-03-31/functions/${functionName}/invocations`;
+  const body = JSON.stringify(payload);
+  const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\\.\\d{3}/, "");
+  const date = amzDate.slice(0, 8);
+  const headers = {host, "x-amz-date": amzDate, "x-amz-content-sha256": sha(body),
+                   "x-amz-invocation-type": "RequestResponse", "content-type": "application/json"};
+  if (process.env.AWS_SESSION_TOKEN) headers["x-amz-security-token"] = process.env.AWS_SESSION_TOKEN;
+  const names = Object.keys(headers).sort();
+  const canonical = ["POST", path, "", ...names.map((n) => `${n}:${headers[n]}`), "", names.join(";"), sha(body)];
+  const scope = `${date}/${region}/lambda/aws4_request`;
+  const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha(canonical.join("\\n"))].join("\\n");
+  let key = "AWS4" + process.env.AWS_SECRET_ACCESS_KEY;
+  for (const part of [date, region, "lambda", "aws4_request"]) key = hmac(key, part);
+  headers.authorization = `AWS4-HMAC-SHA256 Credential=${process.env.AWS_ACCESS_KEY_ID}/${scope}, ` +
+    `SignedHeaders=${names.join(";")}, Signature=${createHmac("sha256", key).update(toSign).digest("hex")}`;
+  delete headers.host;
+  const response = await fetch(`https://${host}${path}`, {method: "POST", headers, body});
+  if (response.status !== 200) throw new Error(`Invoke answered ${response.status}: ${await response.text()}`);
+  return response.json();
+}
+
+export const handler = async (event) => {
+  console.log("warmer got " + event["detail-type"] + " from " + event.source);
+  const concurrency = Number(process.env.CONCURRENCY), warmerId = randomUUID();
+  const answers = await Promise.all(Array.from({length: concurrency}, (_, index) =>
+    invoke(process.env.FUNCTION_NAME, {type: "warmer", warmerId, index, concurrency, delay: 1500})));
+  console.log("warmed " + new Set(answers.map((a) => a.serverId)).size + " server instances");
+  return answers;
+};
+"""
+
+
+def control(edge, method: str, path: str) -> tuple[int, dict]:
+    """One request to the edge's control API: (status, JSON answer)."""
+    req = urllib.request.Request(edge.control_url + path, method=method, data=b"" if method == "POST" else None)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def functions_report(edge) -> dict:
+    status, report = control(edge, "GET", "/functions")
+    assert status == 200, report
+    return {f["name"]: f for f in report["functions"]}
+
+
+def test_a_scheduled_warmer_fired_on_demand_warms_the_server_function(aws, cf, edge_binary):
+    """The warmer as modules/nextjs-serverless deploys it (an EventBridge schedule whose target is the warmer, which
+    calls lambda:Invoke on the server function), run now through `serve --control`: EventBridge User Guide "Creating a
+    rule that runs on a schedule" (the scheduled event) and "Using resource-based policies" (the target function must
+    allow events.amazonaws.com for the rule, else it is not invoked); Lambda API Reference "Invoke" (RequestResponse,
+    Event, qualifiers, ResourceNotFoundException). The warmer's concurrent invocations start that many environments of
+    the server function ("Lambda function scaling"), and a viewer request afterwards is served by a warm one."""
+    server_url = node_function(aws, "warm-server", WARM_SERVER)
+    lam = aws.client("lambda", REGION)
+    role = aws.client("iam", REGION).get_role(RoleName="warm-server-role")["Role"]["Arn"]
+    warmer_arn = lam.create_function(
+        FunctionName="warm-warmer", Runtime="nodejs20.x", Role=role, Handler="index.handler", Timeout=20,
+        Environment={"Variables": {"FUNCTION_NAME": "warm-server", "CONCURRENCY": "2"}},
+        Code={"ZipFile": zip_of({"index.mjs": WARMER})})["FunctionArn"]
+    events = aws.client("events", REGION)
+    rule_arn = events.put_rule(Name="site-warmer", ScheduleExpression="rate(5 minutes)")["RuleArn"]
+    events.put_targets(Rule="site-warmer", Targets=[{"Id": "warmer", "Arn": warmer_arn}])
+    lam.add_permission(FunctionName="warm-warmer", StatementId="AllowSchedule", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=rule_arn)
+    # A rule whose target never granted EventBridge the right to invoke it.
+    events.put_rule(Name="not-allowed", ScheduleExpression="rate(1 hour)")
+    events.put_targets(Rule="not-allowed", Targets=[{"Id": "server", "Arn": lam.get_function(
+        FunctionName="warm-server")["Configuration"]["FunctionArn"], "Input": json.dumps({"type": "warmer"})}])
+
+    oac = origin_access_control(cf, "warm", "lambda")
+    dist = create_distribution(cf, [function_url_origin("server", server_url, oac)], behavior(
+        "server", cache=CACHING_DISABLED, origin_request=ALL_VIEWER_EXCEPT_HOST))
+    allow_distribution(aws, "warm-server", dist.arn)
+    with edge_server(edge_binary, aws, dist, extra_args=("--control", "127.0.0.1:0")) as edge:
+        assert edge.control_url and edge.control_url != edge.url
+        assert edge._out[:2] == ["nextstack-edge: serving %s (%s)" % (edge.url, dist.id),
+                                 "nextstack-edge: control %s" % edge.control_url]
+        status, listed = control(edge, "GET", "/events/rules")
+        assert status == 200, listed
+        rules = {r["name"]: r for r in listed["rules"]}
+        assert rules["site-warmer"]["schedule"] == "rate(5 minutes)"
+        assert rules["site-warmer"]["targets"] == [{"id": "warmer", "arn": warmer_arn}]
+        assert functions_report(edge)["warm-server"]["cold_starts"] == 0
+
+        status, fired = control(edge, "POST", "/events/rules/site-warmer/fire")
+        assert status == 200, fired
+        assert [(t["id"], t["status"]) for t in fired["targets"]] == [("warmer", "succeeded")], fired
+        assert (fired["event"]["detail-type"], fired["event"]["resources"]) == ("Scheduled Event", [rule_arn])
+        report = functions_report(edge)
+        server = report["warm-server"]
+        assert (server["environments"], server["cold_starts"], server["invocations"]) == (2, 2, 2), report
+        assert report["warm-warmer"]["invocations"] == 1
+        err = wait_for(edge, "warmed 2 server instances")
+        assert "warmer got Scheduled Event from aws.events" in err
+        assert err.count("lambda:Invoke warm-server:$LATEST (RequestResponse) through the control API") == 2
+
+        # The site's next request finds a warm environment: no cold start.
+        status, headers, body = call(edge, "/page")
+        assert status == 200, body
+        server = functions_report(edge)["warm-server"]
+        assert (server["cold_starts"], server["invocations"]) == (2, 3)
+
+        status, fired = control(edge, "POST", "/events/rules/not-allowed/fire")
+        assert status == 200 and fired["targets"][0]["status"] == "failed", fired
+        assert "does not allow events.amazonaws.com" in fired["targets"][0]["detail"]
+        assert functions_report(edge)["warm-server"]["invocations"] == 3
+        assert control(edge, "POST", "/events/rules/no-such-rule/fire")[0] == 404
+
+        # The Invoke API itself, through boto3.
+        invoker = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=REGION) \
+            .client("lambda", endpoint_url=edge.control_url)
+        answer = invoker.invoke(FunctionName="warm-server", Payload=json.dumps({"type": "warmer", "delay": 0}))
+        assert answer["StatusCode"] == 200 and answer["ExecutedVersion"] == "$LATEST"
+        assert json.loads(answer["Payload"].read())["type"] == "warmer"
+        assert invoker.invoke(FunctionName="warm-server", InvocationType="Event",
+                              Payload=b'{"type": "warmer", "delay": 0}')["StatusCode"] == 202
+        assert invoker.invoke(FunctionName="warm-server", InvocationType="DryRun")["StatusCode"] == 204
+        with pytest.raises(invoker.exceptions.ResourceNotFoundException):
+            invoker.invoke(FunctionName="no-such-function")
+        with pytest.raises(invoker.exceptions.InvalidRequestContentException):
+            invoker.invoke(FunctionName="warm-server", Payload=b"not json")
 
 
 # --------------------------------------------------------------------------------------------- what is not modelled

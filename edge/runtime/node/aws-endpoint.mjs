@@ -17,6 +17,10 @@
 //     body and query; Host becomes the endpoint's host; an S3 virtual-hosted request (BUCKET.s3.REGION.amazonaws.com/KEY,
 //     BUCKET.s3.amazonaws.com/KEY, BUCKET.s3-REGION.amazonaws.com/KEY) is rewritten to path style (ENDPOINT/BUCKET/KEY).
 //     A SigV4 signature made for the AWS host no longer matches; moto does not check signatures.
+//   - when NEXTSTACK_LAMBDA_ENDPOINT is also set (nextstack-edge's control API, `serve --control`), sends Lambda
+//     Invoke requests (`POST /2015-03-31/functions/NAME/invocations`, to a Lambda host or to the endpoint itself, as
+//     an SDK client with AWS_ENDPOINT_URL makes them) there instead: the edge runs the invoked function in its own
+//     warm environments (OpenNext's warmer invoking the server function), where the emulator would not run it.
 //
 // Load it before the function's code: bootstrap.mjs imports it first; any other Node process can use
 // `node --import /path/to/aws-endpoint.mjs app.js`. It has no other effect and no dependencies.
@@ -32,9 +36,16 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i;
 // `s3-accelerate`, `s3-fips`. Everything before it is the bucket (bucket names may contain dots).
 const S3_LABEL = /^s3(-[a-z0-9-]+)?$/i;
 
+// Lambda API Reference, "Invoke": POST /2015-03-31/functions/{FunctionName}/invocations.
+const INVOKE_PATH = /^\/2015-03-31\/functions\/[^/]+\/invocations$/;
+const LAMBDA_HOST = /^lambda(-fips)?\.[a-z0-9-]+\.(amazonaws\.com(\.cn)?|api\.aws)$/i;
+
 /** The URL a request for `url` should go to, or null when it is not an AWS request. Exported for tests. */
-export function rewriteAwsUrl(url, endpoint) {
+export function rewriteAwsUrl(url, endpoint, lambdaEndpoint = null) {
   const host = url.hostname.toLowerCase();
+  if (lambdaEndpoint && INVOKE_PATH.test(url.pathname) && (LAMBDA_HOST.test(host) || url.host === endpoint.host)) {
+    return new URL(`${lambdaEndpoint.protocol}//${lambdaEndpoint.host}${url.pathname}${url.search}`);
+  }
   if (url.protocol === "https:" && LOOPBACK.test(host)) {
     // Nothing on loopback speaks TLS here: nextstack-edge's listener stands for CloudFront's HTTPS side, so a
     // function that calls its own site (OpenNext's revalidation function asks https://HOST/PATH with
@@ -53,19 +64,27 @@ export function rewriteAwsUrl(url, endpoint) {
   return new URL(`${endpoint.protocol}//${endpoint.host}${base}${path}${url.search}`);
 }
 
-function install(raw) {
+function install(raw, rawLambda) {
   let endpoint;
   try {
     endpoint = new URL(raw);
   } catch {
     throw new Error(`NEXTSTACK_AWS_ENDPOINT is not a URL: ${JSON.stringify(raw)}`);
   }
+  let lambdaEndpoint = null;
+  if (rawLambda) {
+    try {
+      lambdaEndpoint = new URL(rawLambda);
+    } catch {
+      throw new Error(`NEXTSTACK_LAMBDA_ENDPOINT is not a URL: ${JSON.stringify(rawLambda)}`);
+    }
+  }
   if (endpoint.protocol !== "http:" && endpoint.protocol !== "https:") {
     throw new Error(`NEXTSTACK_AWS_ENDPOINT must be http:// or https:// (got ${raw})`);
   }
   process.env.AWS_ENDPOINT_URL = raw.replace(/\/+$/, "");
 
-  const rewrite = (url) => rewriteAwsUrl(url, endpoint);
+  const rewrite = (url) => rewriteAwsUrl(url, endpoint, lambdaEndpoint);
   patchFetch(rewrite);
   const original = { "http:": http.request.bind(http), "https:": https.request.bind(https) };
   const agents = {
@@ -182,4 +201,4 @@ function patchHttp(mod, protocol, rewrite, original, agents) {
   };
 }
 
-if (process.env.NEXTSTACK_AWS_ENDPOINT) install(process.env.NEXTSTACK_AWS_ENDPOINT);
+if (process.env.NEXTSTACK_AWS_ENDPOINT) install(process.env.NEXTSTACK_AWS_ENDPOINT, process.env.NEXTSTACK_LAMBDA_ENDPOINT);

@@ -1,5 +1,8 @@
-//! Event sources the layouts rely on, run by the edge: SQS event source mappings.
+//! Event sources the layouts rely on, run by the edge: SQS event source mappings, and scheduled EventBridge rules
+//! fired on demand.
 
+pub mod eventbridge;
+pub mod schedule;
 pub mod sqs;
 
 use std::path::Path;

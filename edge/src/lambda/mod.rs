@@ -10,6 +10,7 @@
 pub mod code;
 pub mod deployed;
 pub mod pool;
+pub mod registry;
 pub mod runtime_api;
 pub mod updates;
 

@@ -34,6 +34,8 @@ pub struct Launcher {
     pub credentials: Credentials,
     /// Environments per function at most (Lambda's account limit is 1,000; a laptop's is lower).
     pub max_environments: usize,
+    /// The edge's Lambda Invoke API (`serve --control`), where functions' `lambda:Invoke` calls go.
+    pub lambda_endpoint: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -59,6 +61,12 @@ pub struct Pool {
     queue: Queue,
     idle: Arc<AtomicUsize>,
     starting: Arc<AtomicUsize>,
+    /// Invocations sent and not yet taken by an environment.
+    queued: Arc<AtomicUsize>,
+    /// Environments started and not yet ended (those still launching included): what the limit counts.
+    live: Arc<AtomicUsize>,
+    /// Environments ever started (cold starts).
+    started: AtomicU64,
     environments: Arc<Mutex<Vec<Arc<Running>>>>,
     invocations: AtomicU64,
     /// Set when the function cannot run here (another CPU's native code and no emulator): every invocation fails.
@@ -82,6 +90,9 @@ impl Pool {
             queue: Arc::new(tokio::sync::Mutex::new(receiver)),
             idle: Arc::new(AtomicUsize::new(0)),
             starting: Arc::new(AtomicUsize::new(0)),
+            queued: Arc::new(AtomicUsize::new(0)),
+            live: Arc::new(AtomicUsize::new(0)),
+            started: AtomicU64::new(0),
             environments: Arc::new(Mutex::new(Vec::new())),
             invocations: AtomicU64::new(0),
             refusal,
@@ -123,12 +134,15 @@ impl Pool {
             deadline,
             reply,
         };
+        // Lambda scales by starting an environment for an invocation that finds none free ("Lambda function
+        // scaling"): concurrent invocations get environments of their own, up to the limit; beyond it they wait.
+        let waiting = self.queued.fetch_add(1, Ordering::SeqCst) + 1;
         let available = self.idle.load(Ordering::SeqCst) + self.starting.load(Ordering::SeqCst);
-        let running = self.environments.lock().map(|e| e.len()).unwrap_or(0);
-        if available == 0 && running < self.limit() {
+        if waiting > available && self.live.load(Ordering::SeqCst) < self.limit() {
             self.start_environment();
         }
         if self.sender.send(invocation).is_err() {
+            self.queued.fetch_sub(1, Ordering::SeqCst);
             return Err(InvokeError::Refused(format!(
                 "function {} is shutting down",
                 self.spec.name
@@ -163,22 +177,37 @@ impl Pool {
         }
     }
 
+    /// What this function's environments have done so far.
+    pub fn report(&self) -> PoolReport {
+        PoolReport {
+            environments: self.live.load(Ordering::SeqCst),
+            idle: self.idle.load(Ordering::SeqCst),
+            cold_starts: self.started.load(Ordering::SeqCst),
+            invocations: self.invocations.load(Ordering::SeqCst),
+        }
+    }
+
     fn start_environment(&self) {
         self.starting.fetch_add(1, Ordering::SeqCst);
+        self.live.fetch_add(1, Ordering::SeqCst);
+        self.started.fetch_add(1, Ordering::SeqCst);
         let spec = self.spec.clone();
         let launcher = self.launcher.clone();
         let queue = self.queue.clone();
         let idle = self.idle.clone();
+        let queued = self.queued.clone();
         let starting = self.starting.clone();
+        let live = self.live.clone();
         let environments = self.environments.clone();
         tokio::spawn(async move {
-            let env = Arc::new(Environment::new(queue.clone(), idle));
+            let env = Arc::new(Environment::new(queue.clone(), idle, queued.clone()));
             let result = launch(&spec, &launcher, env.clone()).await;
             let (child, (kill_tx, kill_rx)) = match result {
                 Ok(x) => x,
                 Err(message) => {
                     starting.fetch_sub(1, Ordering::SeqCst);
-                    fail_one_queued(&queue, FunctionError::new("Runtime.StartError", message)).await;
+                    live.fetch_sub(1, Ordering::SeqCst);
+                    fail_one_queued(&queue, &queued, FunctionError::new("Runtime.StartError", message)).await;
                     return;
                 }
             };
@@ -193,9 +222,7 @@ impl Pool {
             let watch_env = env.clone();
             let starting_watch = starting.clone();
             let ready = tokio::spawn(async move {
-                while !watch_env.initialised.load(Ordering::SeqCst) {
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
+                watch_env.ready.notified().await;
                 starting_watch.fetch_sub(1, Ordering::SeqCst);
             });
             let status = wait(child, kill_rx).await;
@@ -210,7 +237,7 @@ impl Pool {
                     FunctionError::new("Runtime.ExitError", format!("Runtime exited during init: {status}"))
                 });
                 tracing::warn!(function = %spec.name, "init failed: {error}");
-                fail_one_queued(&queue, error).await;
+                fail_one_queued(&queue, &queued, error).await;
             } else {
                 env.fail_current(FunctionError::new(
                     "Runtime.ExitError",
@@ -220,6 +247,7 @@ impl Pool {
             if let Ok(mut envs) = environments.lock() {
                 envs.retain(|r| !Arc::ptr_eq(r, &running));
             }
+            live.fetch_sub(1, Ordering::SeqCst);
         });
     }
 }
@@ -237,12 +265,25 @@ fn request_id(n: u64) -> String {
     )
 }
 
-async fn fail_one_queued(queue: &Queue, error: FunctionError) {
+async fn fail_one_queued(queue: &Queue, queued: &AtomicUsize, error: FunctionError) {
     if let Ok(mut q) = queue.try_lock() {
         if let Ok(inv) = q.try_recv() {
+            queued.fetch_sub(1, Ordering::SeqCst);
             let _ = inv.reply.send(Outcome::Error(error));
         }
     }
+}
+
+/// A function's environments and invocations, for the control API.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct PoolReport {
+    /// Environments running now (starting, idle or busy).
+    pub environments: usize,
+    /// Of those, the ones waiting for an invocation.
+    pub idle: usize,
+    /// Environments started since the edge began (each one a cold start).
+    pub cold_starts: u64,
+    pub invocations: u64,
 }
 
 type Kill = (oneshot::Sender<()>, oneshot::Receiver<()>);
@@ -371,6 +412,9 @@ fn runtime_environment(spec: &FunctionSpec, launcher: &Launcher, runtime_api: &s
     }
     set("AWS_ENDPOINT_URL", launcher.endpoint.clone());
     set("NEXTSTACK_AWS_ENDPOINT", launcher.endpoint.clone());
+    if let Some(control) = &launcher.lambda_endpoint {
+        set("NEXTSTACK_LAMBDA_ENDPOINT", control.clone());
+    }
     vars
 }
 
@@ -405,6 +449,7 @@ mod tests {
             endpoint: "http://127.0.0.1:1".into(),
             credentials: Credentials::default(),
             max_environments: 4,
+            lambda_endpoint: Some("http://127.0.0.1:2".into()),
         }
     }
 
@@ -451,5 +496,6 @@ mod tests {
         assert_eq!(last("AWS_ENDPOINT_URL").unwrap(), "http://127.0.0.1:1");
         assert_eq!(last("CACHE_BUCKET_NAME").unwrap(), "b");
         assert_eq!(last("_HANDLER").unwrap(), "index.handler");
+        assert_eq!(last("NEXTSTACK_LAMBDA_ENDPOINT").unwrap(), "http://127.0.0.1:2");
     }
 }

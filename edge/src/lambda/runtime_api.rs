@@ -47,6 +47,10 @@ pub struct Environment {
     pub queue: Queue,
     /// Environments of this function waiting in `next` (the pool starts a new one only when none is).
     pub idle: Arc<AtomicUsize>,
+    /// Invocations of this function sent and not yet taken by an environment.
+    pub queued: Arc<AtomicUsize>,
+    /// Told when the runtime first asks for work (its init phase is over).
+    pub ready: tokio::sync::Notify,
     /// The invocation being handled: its id and where its outcome goes.
     pub current: Mutex<Option<(String, oneshot::Sender<Outcome>)>>,
     /// Set once the runtime first asked for work: its init phase is over.
@@ -55,10 +59,12 @@ pub struct Environment {
 }
 
 impl Environment {
-    pub fn new(queue: Queue, idle: Arc<AtomicUsize>) -> Self {
+    pub fn new(queue: Queue, idle: Arc<AtomicUsize>, queued: Arc<AtomicUsize>) -> Self {
         Self {
             queue,
             idle,
+            queued,
+            ready: tokio::sync::Notify::new(),
             current: Mutex::new(None),
             initialised: AtomicBool::new(false),
             init_error: Mutex::new(None),
@@ -157,7 +163,10 @@ fn invalid_request_id() -> Reply {
 }
 
 async fn next(env: Arc<Environment>) -> Reply {
-    env.initialised.store(true, Ordering::SeqCst);
+    if !env.initialised.swap(true, Ordering::SeqCst) {
+        // A permit is kept if the pool is not waiting yet: the news is never lost.
+        env.ready.notify_one();
+    }
     // Counted as idle while waiting; the guard uncounts it also when the runtime goes away mid-wait (hyper then
     // drops this future, and `recv` gives up nothing it has not returned).
     let invocation = {
@@ -167,6 +176,7 @@ async fn next(env: Arc<Environment>) -> Reply {
     let Some(inv) = invocation else {
         return reply(StatusCode::GONE, r#"{"errorType":"ShuttingDown"}"#);
     };
+    env.queued.fetch_sub(1, Ordering::SeqCst);
     let deadline_ms = inv
         .deadline
         .duration_since(UNIX_EPOCH)
