@@ -53,7 +53,23 @@ resource "aws_db_parameter_group" "this" {
   }
 }
 
+# The exported logs' groups, made before the instance exports to them: a group RDS creates itself keeps its logs
+# forever ("Publishing PostgreSQL logs to Amazon CloudWatch Logs", Amazon RDS User Guide).
+resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts every log group at rest with its own keys; a customer key adds a key policy for the logs service and a monthly key cost for logs that hold PostgreSQL's error and upgrade logs (failing statements may carry query values), no secret values
+  #checkov:skip=CKV_AWS_338:Retention is var.log_retention_days, 30 days by default and any CloudWatch value accepted; keeping a year is a compliance choice for the caller, not a default every environment should pay for
+  for_each = toset(var.log_exports)
+
+  name              = "/aws/rds/instance/${local.name_prefix}/${each.key}"
+  retention_in_days = var.log_retention_days
+  tags              = local.tags
+}
+
 resource "aws_db_instance" "this" {
+  #checkov:skip=CKV_AWS_157:var.multi_az adds a standby in a second zone; off by default because it doubles the instance cost, and the subnet group already spans the zones a standby needs
+  #checkov:skip=CKV_AWS_161:The application authenticates with the master credentials RDS manages and rotates in Secrets Manager, over required TLS; IAM authentication would add a second login path that nothing here uses
+  #checkov:skip=CKV_AWS_118:Enhanced Monitoring needs a monitoring role and bills its OS metrics as CloudWatch Logs; the standard RDS metrics and the exported PostgreSQL logs cover this small instance
+  #checkov:skip=CKV_AWS_353:Performance Insights is a query-tuning tool, not a security control; it can be turned on for an instance that needs tuning, and slow statements reach the exported postgresql log when log_min_duration_statement is set
   identifier     = local.name_prefix
   engine         = "postgres"
   engine_version = var.engine_version
@@ -85,5 +101,9 @@ resource "aws_db_instance" "this" {
   auto_minor_version_upgrade = true
   apply_immediately          = var.apply_immediately
 
+  enabled_cloudwatch_logs_exports = var.log_exports
+
   tags = local.tags
+
+  depends_on = [aws_cloudwatch_log_group.this]
 }

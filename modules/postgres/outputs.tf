@@ -47,3 +47,8 @@ output "subnet_group_name" {
   description = "Name of the DB subnet group."
   value       = aws_db_subnet_group.this.name
 }
+
+output "log_group_names" {
+  description = "CloudWatch log groups of the exported PostgreSQL logs, by log type (`log_exports`)."
+  value       = { for k, g in aws_cloudwatch_log_group.this : k => g.name }
+}

@@ -142,6 +142,32 @@ variable "multi_az" {
   default     = false
 }
 
+variable "log_exports" {
+  description = <<-EOT
+    PostgreSQL logs RDS publishes to CloudWatch Logs, in log groups this module creates with `log_retention_days`:
+    `postgresql` (errors with the failing statement, failed logins, slow statements when `log_min_duration_statement`
+    is set) and `upgrade` (engine upgrades). `[]`: none, the logs stay on the instance for its own short retention.
+  EOT
+  type        = list(string)
+  default     = ["postgresql", "upgrade"]
+
+  validation {
+    condition     = length(var.log_exports) == length(distinct(var.log_exports)) && alltrue([for l in var.log_exports : contains(["postgresql", "upgrade"], l)])
+    error_message = "The log_exports must be distinct names from: postgresql, upgrade."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the exported logs' log groups (`log_exports`)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "The log_retention_days must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+  }
+}
+
 variable "backup_retention_period" {
   description = "Days of automated backups (point-in-time recovery)."
   type        = number
