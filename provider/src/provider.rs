@@ -43,18 +43,20 @@ impl Provider for NextstackProvider {
     fn schema(&self) -> Schema {
         Schema::new(
             Block::new(
-                "Runs a Next.js site on AWS: cross-account certificates, cross-region SSM discovery, OpenNext publishing. \
-                 Credentials come from the standard AWS environment (including `AWS_ENDPOINT_URL`).",
+                "Manages the parts of a multi-stack AWS architecture that the AWS provider makes awkward, from one \
+                 provider block: SSM parameter discovery across regions and accounts, certificates and alias records \
+                 in another account's hosted zone, and publishing Next.js built with OpenNext. Credentials come from \
+                 the standard AWS configuration chain (including `AWS_ENDPOINT_URL`).",
             )
-            .attribute(Attribute::new("region", Type::String).optional().description("Default region. Falls back to AWS_REGION / the profile."))
-            .attribute(Attribute::new("profile", Type::String).optional().description("Named profile from the shared AWS config files."))
+            .attribute(Attribute::new("region", Type::String).optional().description("Default region for every resource that does not set its own `region`. Falls back to the `profile`'s region, then `AWS_REGION` / `AWS_DEFAULT_REGION`."))
+            .attribute(Attribute::new("profile", Type::String).optional().description("Named profile from the shared AWS configuration files. Its credentials and region take precedence over the `AWS_*` environment variables."))
             .block(NestedBlock::new(
                 "assume_role",
                 Nesting::Single,
                 Block::new("A role to assume for every call; resources may assume further roles with `role_arn`.")
                     .attribute(Attribute::new("role_arn", Type::String).required().description("ARN of the role."))
                     .attribute(Attribute::new("external_id", Type::String).optional().sensitive().description("External ID the role's trust policy requires."))
-                    .attribute(Attribute::new("session_name", Type::String).optional().description("Session name; default `terraform-provider-nextstack`.")),
+                    .attribute(Attribute::new("session_name", Type::String).optional().description("Session name. Default: `terraform-provider-nextstack`.")),
             )),
         )
     }

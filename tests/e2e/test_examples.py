@@ -11,11 +11,10 @@ Every test checks AWS (moto) through boto3, re-plans to show there is nothing le
 examples/serverless/run.sh, the serverless quickstart, runs end to end as a user runs it (its own moto, one apply,
 nextstack-edge serving the test app, destroyed), and refuses a --build-dir that is not an OpenNext build.
 
-The provider docs (docs/index.md, docs/*/ssm_parameters.md) are checked against the schema the provider serves,
-and their HCL examples, like the examples themselves, must pass `terraform fmt -check`.
+The examples must pass `terraform fmt -check`, and so must the HCL of the provider docs (docs/index.md,
+docs/*/ssm_parameters.md); the docs pages are generated from the schema and checked by test_provider_docs.py.
 """
 
-import json
 import os
 import re
 import shutil
@@ -246,73 +245,6 @@ def test_serverless_run_sh_refuses_bad_arguments_before_building_anything(tmp_pa
 # ------------------------------------------------------------------------------------------------ docs
 
 DOCS = harness.REPO_ROOT / "docs"
-PROVIDER_ADDRESS = "registry.terraform.io/nextstack/nextstack"
-
-
-def documented_items(page, section):
-    """{name: line} for the `* \\`name\\` - ...` items of a `## section` of a docs page (nested items included)."""
-    text = page.read_text()
-    start = text.index("## %s\n" % section)
-    end = text.find("\n## ", start + 1)
-    body = text[start : end if end != -1 else len(text)]
-    items = {}
-    for line in body.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("* `") and "` - " in stripped:
-            items[stripped[3 : stripped.index("`", 3)]] = stripped
-    return items
-
-
-def front_matter(page):
-    text = page.read_text()
-    assert text.startswith("---\n"), "%s has no front matter" % page
-    head = text[4 : text.index("\n---\n", 4)]
-    return {line.split(":", 1)[0] for line in head.splitlines() if line and not line.startswith(" ")}
-
-
-def test_docs_match_the_provider_schema(terraform_latest):
-    """Every argument and attribute of the schema is documented, nothing else is, and Required/Sensitive/Write-only
-    in the docs match the schema (docs/index.md and the three nextstack_ssm_parameters pages)."""
-    tf = terraform_latest(aws=False)
-    tf.write('terraform {\n  required_providers {\n    nextstack = { source = "nextstack/nextstack" }\n  }\n}\n')
-    tf.init_ok()
-    schemas = json.loads(tf.check(tf.run("providers", "schema", "-json")).stdout)["provider_schemas"][PROVIDER_ADDRESS]
-
-    def check(page, block, sections):
-        arguments = documented_items(page, sections[0])
-        attributes = documented_items(page, sections[1]) if len(sections) > 1 else {}
-        schema = dict(block.get("attributes", {}))
-        for name, nested in block.get("block_types", {}).items():
-            schema[name] = {"optional": nested.get("min_items", 0) == 0}
-            schema.update(nested["block"].get("attributes", {}))  # documented as nested items of the block
-        assert set(arguments) | set(attributes) == set(schema), (page.name, sorted(arguments), sorted(attributes), sorted(schema))
-        for name, attr in schema.items():
-            settable = attr.get("required") or attr.get("optional")
-            where = arguments if settable else attributes
-            assert name in where, "%s: %s belongs in the %s section" % (page.name, name, "argument" if settable else "attribute")
-            line = where[name]
-            assert ("(Required)" in line) == bool(attr.get("required")), (page.name, line)
-            assert ("Sensitive" in line) == bool(attr.get("sensitive")), (page.name, line)
-            assert ("Write-only" in line) == bool(attr.get("write_only")), (page.name, line)
-
-    pages = {
-        "index": DOCS / "index.md",
-        "resource": DOCS / "resources" / "ssm_parameters.md",
-        "data": DOCS / "data-sources" / "ssm_parameters.md",
-        "ephemeral": DOCS / "ephemeral-resources" / "ssm_parameters.md",
-    }
-    assert {"page_title", "description"} <= front_matter(pages["index"])
-    for kind in ("resource", "data", "ephemeral"):
-        assert {"page_title", "subcategory", "description"} <= front_matter(pages[kind]), pages[kind]
-        text = pages[kind].read_text()
-        for heading in ("## Example Usage", "## Argument Reference", "## Attribute Reference"):
-            assert heading in text, (pages[kind], heading)
-    assert "## Import" in pages["resource"].read_text()
-
-    check(pages["index"], schemas["provider"]["block"], ["Argument Reference"])
-    check(pages["resource"], schemas["resource_schemas"]["nextstack_ssm_parameters"]["block"], ["Argument Reference", "Attribute Reference"])
-    check(pages["data"], schemas["data_source_schemas"]["nextstack_ssm_parameters"]["block"], ["Argument Reference", "Attribute Reference"])
-    check(pages["ephemeral"], schemas["ephemeral_resource_schemas"]["nextstack_ssm_parameters"]["block"], ["Argument Reference", "Attribute Reference"])
 
 
 def test_examples_and_docs_snippets_are_valid_formatted_hcl(terraform_latest, tmp_path):

@@ -17,14 +17,14 @@ impl Target {
     pub fn attributes(managed: bool) -> [Attribute; 3] {
         let region = Attribute::new("region", Type::String)
             .optional()
-            .description("AWS region to act in. Defaults to the provider's region.");
+            .description("AWS region to act in. Default: the provider's region. A managed resource records it in state even when not set, and a change replaces the resource (its objects live in that region).");
         let role_arn = Attribute::new("role_arn", Type::String)
             .optional()
-            .description("IAM role to assume (with the provider's credentials) to act in another account.");
+            .description("IAM role to assume, with the provider's credentials, to act in another account. A value that is not a role ARN (`arn:aws:iam::ACCOUNT:role/NAME`) fails at plan. On a managed resource a change replaces the resource.");
         let external_id = Attribute::new("external_id", Type::String)
             .optional()
             .sensitive()
-            .description("External ID required by the role's trust policy, if any.");
+            .description("External ID that the trust policy of `role_arn` requires, if any.");
         if managed {
             [
                 region.computed().requires_replace(),

@@ -270,11 +270,11 @@ impl Resource for DnsAliasResource {
                 "A and AAAA alias records for a set of names (a CloudFront distribution, a load balancer), in a hosted zone \
                  that may belong to another account, reached through `role_arn`.",
             )
-            .attribute(Attribute::new("id", Type::String).computed().description("`ZONE_ID:name,name`, the import id."))
-            .attribute(Attribute::new("hosted_zone_id", Type::String).required().requires_replace().description("The hosted zone holding the names."))
+            .attribute(Attribute::new("id", Type::String).computed().description("`ZONE_ID:name,name` (names in lower case and sorted), the import id."))
+            .attribute(Attribute::new("hosted_zone_id", Type::String).required().requires_replace().description("The hosted zone holding the names. Changing it replaces the resource."))
             .attribute(Attribute::new("role_arn", Type::String).optional().description("Role to assume for Route53 in the zone's account. Default: the provider's credentials."))
-            .attribute(Attribute::new("external_id", Type::String).optional().sensitive().description("External ID the role's trust policy requires."))
-            .attribute(Attribute::new("names", Type::set(Type::String)).required().description("Names to point at the target, e.g. `example.com`, `www.example.com`."))
+            .attribute(Attribute::new("external_id", Type::String).optional().sensitive().description("External ID that the trust policy of `role_arn` requires."))
+            .attribute(Attribute::new("names", Type::set(Type::String)).required().description("Names to point at the target, each the zone's apex or below it, e.g. `example.com`, `www.example.com`, `*.example.com`. Adding or removing a name adds or removes its records in place."))
             .attribute(Attribute::new("ipv6", Type::Bool).default_value(true).description("Also write AAAA records (default `true`)."))
             .attribute(
                 Attribute::new("allow_overwrite", Type::Bool)
@@ -284,20 +284,20 @@ impl Resource for DnsAliasResource {
             .attribute(
                 Attribute::new("records", Type::set(Type::String))
                     .computed()
-                    .description("The records managed, as `NAME. TYPE`. A record deleted outside Terraform drops out at refresh and is written again by the next apply."),
+                    .description("The records managed, as `NAME. TYPE`, e.g. `www.example.com. AAAA`. A record deleted outside Terraform drops out at refresh and is written again by the next apply."),
             )
             .block(
                 NestedBlock::new(
                     "target",
                     Nesting::Single,
                     Block::new("What the names point at.")
-                        .attribute(Attribute::new("dns_name", Type::String).required().description("The target's DNS name, e.g. a CloudFront distribution's `domain_name`."))
+                        .attribute(Attribute::new("dns_name", Type::String).required().description("The target's DNS name: a CloudFront distribution's `domain_name`, a load balancer's `dns_name`."))
                         .attribute(
                             Attribute::new("hosted_zone_id", Type::String)
                                 .required()
                                 .description("The target's hosted zone id (CloudFront: `Z2FDTNDATAQYW2`; a load balancer's `zone_id`)."),
                         )
-                        .attribute(Attribute::new("evaluate_target_health", Type::Bool).default_value(false).description("Route53 checks the target's health (default `false`).")),
+                        .attribute(Attribute::new("evaluate_target_health", Type::Bool).default_value(false).description("Let Route53 check the target's health (default `false`).")),
                 )
                 .required(),
             ),

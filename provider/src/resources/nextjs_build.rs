@@ -95,14 +95,17 @@ fn schema() -> Schema {
              Makes no AWS call.",
         )
         .attribute(Attribute::new("build_dir", Type::String).required().description(
-            "The `.open-next` directory of an OpenNext 3 or 4 build, e.g. `\"${path.module}/app/.open-next\"`.",
+            "The `.open-next` directory of an OpenNext 3 or 4 build, e.g. `\"${path.module}/app/.open-next\"`. A relative \
+             path is relative to the directory Terraform runs in. The paths in `open-next.output.json` are resolved \
+             against this directory, so a build that was moved or renamed after `open-next build` still reads.",
         ))
         .attribute(
             Attribute::new("zip_dir", Type::String)
                 .optional()
                 .computed()
                 .description(
-                    "Where the function zips are written (created if missing). Default: `<build_dir>/.nextstack/zips`.",
+                    "Where the function zips are written (created if missing). Default: `<build_dir>/.nextstack/zips`. It must not \
+                     be inside a function bundle. Read back relative when `build_dir` is.",
                 ),
         )
         .attribute(
@@ -111,7 +114,9 @@ fn schema() -> Schema {
                 .description(
                     "Functions (keys of `functions`, e.g. `[\"default\"]`) whose zip also holds the build's static \
                      assets (`assets/`) under `nextstack-assets/`, for layouts where the function serves them \
-                     itself (behind an ALB, with no CDN or bucket in front). Default: none.",
+                     itself (behind an ALB, with no CDN or bucket in front). A name the build does not have is an error at \
+                     plan naming it and the build's functions; a bundle file already under `nextstack-assets/` is an \
+                     error naming the file. Default: none, and no zip holds the assets.",
                 ),
         )
         .attribute(
@@ -122,28 +127,30 @@ fn schema() -> Schema {
         .attribute(
             Attribute::new("build_id", Type::String)
                 .computed()
-                .description("The Next.js `BUILD_ID` of the build."),
+                .description("The Next.js `BUILD_ID` of the build (from `assets/BUILD_ID`, else the server bundle's `.next/BUILD_ID`)."),
         )
         .attribute(
             Attribute::new("behaviors", Type::list(behavior))
                 .computed()
                 .description(
                     "CloudFront cache behaviours in OpenNext's order (most specific first, `*` the default): \
-             `pattern` and the name of its `origin` in `origins`.",
+             `pattern` (e.g. `_next/image*`, `_next/data/*`, `*`, `_next/*`, `favicon.ico`) and the name of its `origin` in \
+             `origins`.",
                 ),
         )
         .attribute(Attribute::new("origins", Type::map(origin)).computed().description(
-            "Origins by name (`s3`, `default`, `imageOptimizer`, split functions): `type` (`s3` or `function`), \
-             `origin_path` (S3 only, e.g. `/_assets`), `function` (the key in `functions`, function origins only).",
+            "Origins by name (`s3`, `default`, `imageOptimizer`, split functions): `type` (`s3` or `function`; an origin of \
+             another type a newer OpenNext writes is passed through as is), `origin_path` (S3 only: as OpenNext writes it, \
+             e.g. `_assets`; CloudFront wants a leading `/`), `function` (the key in `functions`, function origins only).",
         ))
         .attribute(Attribute::new("functions", Type::map(function)).computed().description(
             "Function bundles by name (`default`, `imageOptimizer`, split functions, `warmer`, `revalidation`, \
              `initialization`, `edge:<name>`): `role` (`server`, `image_optimization`, `revalidation`, `warmer`, \
-             `initialization`, `edge`), `bundle_dir`, `handler`, `streaming`, `wrapper` and `converter` (the OpenNext wrapper and converter \
+             `initialization`, `edge`), `bundle_dir`, `handler`, `streaming` (the response is streamed: use `invoke_mode = \"RESPONSE_STREAM\"`), `wrapper` and `converter` (the OpenNext wrapper and converter \
              it was built with, e.g. `aws-lambda` and `aws-apigw-v2`, or a custom override's name; null when the \
-             output does not say: they decide which events it understands), `zip_path` (relative to Terraform's working directory when \
+             output does not say: they decide which events it understands), `zip_path` (`<zip_dir>/<name>.zip`, characters other than letters, digits, `-`, `_` and `.` replaced by `_`; relative to Terraform's working directory when \
              `build_dir` / `zip_dir` are, so that a moved checkout plans no change; else absolute), \
-             `source_code_hash` (base64 sha256 of the zip, as `filebase64sha256(zip_path)`), `zip_size` (bytes), \
+             `source_code_hash` (base64 sha256 of the zip, as `filebase64sha256(zip_path)`), `zip_size` (bytes; Lambda takes at most 50 MB zipped in a direct upload, above that upload it to S3), \
              `native_architecture` (`x86_64` or `arm64`: the Lambda architecture the bundle's native modules were \
              built for, read from the ELF headers of its `*.node` files and the names of its platform packages such \
              as `@img/sharp-linux-x64`; null when nothing in it binds the function to one). A bundle whose native \

@@ -301,26 +301,28 @@ impl Resource for AcmCertificateResource {
         )
         .attribute(computed("id", Type::String, "The certificate's ARN."))
         .attribute(computed("arn", Type::String, "The certificate's ARN."))
-        .attribute(Attribute::new("domain_name", Type::String).required().description("The certificate's main name, e.g. `example.com` or `*.example.com`. Changing it replaces the certificate."))
+        .attribute(Attribute::new("domain_name", Type::String).required().description("The certificate's main name, e.g. `example.com` or `*.example.com`, without a final dot. Changing it (other than its case) replaces the certificate."))
         .attribute(
             Attribute::new("subject_alternative_names", Type::set(Type::String))
                 .optional()
-                .description("More names on the certificate. Order never matters; adding or removing a name replaces the certificate."),
+                .description("More names on the certificate. Order and case never matter; `domain_name` may be repeated here. Adding or removing a name replaces the certificate. ACM's default quota is 10 names per certificate (100 after a quota increase)."),
         )
         .attribute(
             Attribute::new("key_algorithm", Type::String)
                 .default_value(DEFAULT_KEY_ALGORITHM)
                 .requires_replace()
-                .description("The key type ACM requests: `RSA_2048` (default), `EC_prime256v1` or `EC_secp384r1`. Changing it replaces the certificate."),
+                .description("The key type ACM requests: `RSA_2048` (default), `EC_prime256v1` or `EC_secp384r1`, the only types ACM issues (the others exist for imported certificates only). Any other value is refused at plan. Changing it replaces the certificate."),
         )
         .attribute(Attribute::new("wait_for_issuance", Type::Bool).default_value(true).description("Wait until ACM has issued the certificate (default `true`)."))
         .attribute(Attribute::new("tags", Type::map(Type::String)).optional().description("Tags on the certificate; changed in place."))
-        .attribute(computed("status", Type::String, "ACM's status, e.g. `ISSUED` or `PENDING_VALIDATION`."))
+        .attribute(computed("status", Type::String, "ACM's status: `ISSUED` once issued, `PENDING_VALIDATION` before (with `wait_for_issuance = false`)."))
         .attribute(computed(
             "validation_records",
             Type::list(record),
-            "The DNS validation records, one per distinct record (a wildcard and its apex share one), sorted. A record \
-             missing from the zone is dropped at refresh, and the next apply writes it again.",
+            "The DNS validation records, one per distinct record, sorted by the name they validate: `domain_name` (the name \
+             validated, without a leading `*.`: a wildcard and its apex share one record), `name` (the record's name, with a \
+             final dot as ACM gives it), `type` (`CNAME`) and `value`. A record missing from the zone is dropped at refresh, \
+             and the next apply writes it again.",
         ))
         .attribute(computed("not_before", Type::String, "Start of the certificate's validity (RFC 3339), once issued."))
         .attribute(computed("not_after", Type::String, "End of the certificate's validity (RFC 3339), once issued."));
@@ -336,17 +338,19 @@ impl Resource for AcmCertificateResource {
                         .attribute(
                             Attribute::new("hosted_zone_id", Type::String)
                                 .required()
-                                .description("Public hosted zone that covers every name."),
+                                .description("A public hosted zone that covers every name (its apex or below). Changing it moves the records in place: they are written into the new zone, then removed from the old one unless another certificate needs them there."),
                         )
                         .attribute(Attribute::new("role_arn", Type::String).optional().description(
-                            "Role to assume for Route53 in the zone's account. Default: the provider's credentials. \
-                             Changing it is in place and touches no record (the zone is the same).",
+                            "Role to assume for Route53 in the zone's account. Default: the provider's credentials (the zone is in the \
+                             provider's account). Changing it is an in-place update that touches no record: zone ids are unique \
+                             across accounts, so the records are already where they belong; the new role is used from the next \
+                             operation on.",
                         ))
                         .attribute(
                             Attribute::new("external_id", Type::String)
                                 .optional()
                                 .sensitive()
-                                .description("External ID the role's trust policy requires. Changing it is in place and touches no record."),
+                                .description("External ID that the trust policy of `validation.role_arn` requires. Changing it is in place and touches no record."),
                         ),
                 )
                 .required(),
@@ -354,16 +358,16 @@ impl Resource for AcmCertificateResource {
             .block(NestedBlock::new(
                 "timeouts",
                 Nesting::Single,
-                Block::new("How long to wait.")
+                Block::new("How long to wait (durations such as `30s`, `45m`, `1h30m`).")
                     .attribute(
                         Attribute::new("create", Type::String)
                             .optional()
-                            .description("Until ISSUED, e.g. `45m` (default)."),
+                            .description("How long to wait for the validation records and then for `ISSUED`. Default `45m`."),
                     )
                     .attribute(
                         Attribute::new("delete", Type::String)
                             .optional()
-                            .description("While ACM says the certificate is in use, e.g. `20m` (default)."),
+                            .description("How long destroy waits while ACM reports the certificate in use; when it runs out, the error names the resources still using it. Default `20m`."),
                     ),
             ));
         Schema::new(block)

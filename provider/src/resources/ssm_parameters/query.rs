@@ -25,16 +25,16 @@ pub struct QueryModel {
 
 pub fn schema(description: &str) -> Schema {
     let mut block = Block::new(description)
-        .attribute(Attribute::new("id", Type::String).computed().description("The path, or the names read."))
+        .attribute(Attribute::new("id", Type::String).computed().description("The `path`, or the `names` joined with `,`."))
         .attribute(
             Attribute::new("names", Type::set(Type::String))
                 .optional()
-                .description("Full names of the parameters to read (any number; read ten per call, concurrently). Conflicts with `path`."),
+                .description("Full names of the parameters to read. Any number: they are read 10 per `GetParameters` call (SSM's limit), up to 8 calls at a time. Every name must exist; if some do not, one error lists them with the region and account searched. Exactly one of `names` and `path` must be set."),
         )
         .attribute(
             Attribute::new("path", Type::String)
                 .optional()
-                .description("Read every parameter under this path (e.g. `/app/prod/`). Conflicts with `names`."),
+                .description("Read every parameter under this path, e.g. `/nextstack/prod/`. Must start with `/`. Read with `GetParametersByPath`, following every page. Exactly one of `names` and `path` must be set."),
         )
         .attribute(
             Attribute::new("recursive", Type::Bool)
@@ -44,18 +44,18 @@ pub fn schema(description: &str) -> Schema {
         .attribute(
             Attribute::new("with_decryption", Type::Bool)
                 .default_value(true)
-                .description("Decrypt SecureString values. Default `true`."),
+                .description("Decrypt `SecureString` values. Default `true`."),
         )
         .attribute(
             Attribute::new("values", Type::map(Type::String))
                 .computed()
-                .description("String and StringList values, keyed by full parameter name."),
+                .description("Full parameter name to value, for the `String` and `StringList` parameters read. A `StringList` value is the comma-separated string SSM stores."),
         )
         .attribute(
             Attribute::new("secure_values", Type::map(Type::String))
                 .computed()
                 .sensitive()
-                .description("SecureString values, keyed by full parameter name. Sensitive."),
+                .description("Full parameter name to value, for the `SecureString` parameters read: plaintext with `with_decryption = true`, as stored otherwise."),
         );
     for a in Target::attributes(false) {
         block = block.attribute(a);

@@ -117,29 +117,29 @@ impl Resource for SsmParametersResource {
             Attribute::new("path_prefix", Type::String)
                 .required()
                 .requires_replace()
-                .description("Prefix of every parameter name; starts and ends with `/`, e.g. `/app/prod/data/`."),
+                .description("Prefix of every parameter name. Must start and end with `/`, e.g. `/nextstack/prod/data/`. Changing it replaces the resource (the old parameters are deleted, the new ones created)."),
         )
-        .attribute(Attribute::new("values", Type::map(Type::String)).optional().description("String parameters: key => value."))
+        .attribute(Attribute::new("values", Type::map(Type::String)).optional().description("Key to value, written as `String` parameters."))
         .attribute(
             Attribute::new("secure_values", Type::map(Type::String))
                 .optional()
                 .sensitive()
-                .description("SecureString parameters: key => value. Stored in state (sensitive); prefer `secure_values_wo`."),
+                .description("Key to value, written as `SecureString` parameters. Stored in state (sensitive); prefer `secure_values_wo` on Terraform >= 1.11."),
         )
         .attribute(
             Attribute::new("secure_values_wo", Type::map(Type::String))
                 .optional()
                 .sensitive()
                 .write_only()
-                .description("SecureString parameters that never reach plan or state (Terraform >= 1.11). Sent on create, for new keys, and when `secure_values_wo_version` changes."),
+                .description("Key to value, written as `SecureString` parameters and never stored in plan or state. Needs Terraform >= 1.11; older versions stop at plan with `Write-only attribute needs Terraform 1.11 or later`. Sent on create, for keys not yet managed, when `secure_values_wo_version` changes, when `kms_key_id` changes, and for a parameter that was deleted outside Terraform."),
         )
         .attribute(
             Attribute::new("secure_values_wo_version", Type::Number)
                 .optional()
-                .description("Change to send `secure_values_wo` again (Terraform cannot see changes to write-only values)."),
+                .description("Any number; change it to send `secure_values_wo` again (Terraform cannot see changes to write-only values)."),
         )
-        .attribute(Attribute::new("kms_key_id", Type::String).optional().description("KMS key for SecureString parameters. Default: `alias/aws/ssm`."))
-        .attribute(Attribute::new("tags", Type::map(Type::String)).optional().description("Tags on every parameter."))
+        .attribute(Attribute::new("kms_key_id", Type::String).optional().description("KMS key (ID, ARN or alias) for the `SecureString` parameters. Default: the AWS managed key `alias/aws/ssm`. Changing it rewrites every `SecureString` parameter with the new key."))
+        .attribute(Attribute::new("tags", Type::map(Type::String)).optional().description("Tags put on every parameter. Changes are applied in place; removed tag keys are removed."))
         .attribute(
             Attribute::new("overwrite", Type::Bool)
                 .default_value(false)
@@ -148,7 +148,7 @@ impl Resource for SsmParametersResource {
         .attribute(
             Attribute::new("names", Type::set(Type::String))
                 .computed()
-                .description("Full names of every parameter this resource manages."),
+                .description("Full names of every parameter this resource manages. Known at plan time (whenever the keys are), so a consumer in the same configuration can use it, e.g. as the `names` of a data source."),
         );
         for a in Target::attributes(true) {
             block = block.attribute(a);
