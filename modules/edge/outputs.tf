@@ -37,3 +37,8 @@ output "vpc_origin_id" {
   description = "Id of the CloudFront VPC origin of the internal ALB (`null` with `origin_protocol = \"http\"`)."
   value       = one(aws_cloudfront_vpc_origin.app[*].id)
 }
+
+output "access_logs_destination_arn" {
+  description = "Where the distribution's access logs go (standard logging v2); `null` when they are off."
+  value       = var.access_logs_enabled ? local.log_destination : null
+}

@@ -93,6 +93,7 @@ resource "aws_vpc_security_group_egress_rule" "alb_targets" {
 # ------------------------------------------------------------------------------------------------ ALB
 
 resource "aws_lb" "this" {
+  #checkov:skip=CKV_AWS_150:enable_deletion_protection is var.deletion_protection, true by default; only the examples turn it off so that their destroy step runs to completion
   name                       = substr("${local.name_prefix}-alb", 0, 32)
   load_balancer_type         = "application"
   internal                   = local.https # a VPC origin needs an internal ALB; http is the internet-facing seed
@@ -102,6 +103,18 @@ resource "aws_lb" "this" {
   enable_deletion_protection = var.deletion_protection
   idle_timeout               = var.idle_timeout
   tags                       = local.tags
+
+  dynamic "access_logs" {
+    for_each = var.access_logs_enabled ? [1] : []
+    content {
+      bucket  = local.log_bucket
+      prefix  = "alb"
+      enabled = true
+    }
+  }
+
+  # ELB checks that it may write to the bucket when logging is turned on.
+  depends_on = [aws_s3_bucket_policy.access_logs]
 
   lifecycle {
     precondition {

@@ -27,3 +27,8 @@ output "origin_protocol" {
   description = "How CloudFront reaches the ALB (`https`: VPC origin to the internal ALB; `http`: internet-facing, plain HTTP)."
   value       = var.origin_protocol
 }
+
+output "access_logs_bucket" {
+  description = "Bucket of the ALB's access logs (under `alb/`); `null` when they are off."
+  value       = var.access_logs_enabled ? local.log_bucket : null
+}

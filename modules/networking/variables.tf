@@ -139,6 +139,29 @@ variable "idle_timeout" {
   }
 }
 
+variable "access_logs_enabled" {
+  description = "ALB access logs to S3 (`access_logs_bucket`, or a bucket this module creates with an expiry). On by default: the cost is S3 storage only."
+  type        = bool
+  default     = true
+}
+
+variable "access_logs_bucket" {
+  description = "Existing bucket for the ALB's access logs (under `alb/`); its policy must let the region's Elastic Load Balancing account write there. `null`: the module creates one."
+  type        = string
+  default     = null
+}
+
+variable "access_logs_retention_days" {
+  description = "Days the module's log bucket keeps access logs."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.access_logs_retention_days >= 1 && floor(var.access_logs_retention_days) == var.access_logs_retention_days
+    error_message = "The access_logs_retention_days must be a whole number of days, at least 1."
+  }
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

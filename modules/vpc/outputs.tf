@@ -37,3 +37,8 @@ output "nat_gateway_ids" {
   description = "The NAT gateways (none when nat_gateway is `none`)."
   value       = [for k in sort(keys(aws_nat_gateway.this)) : aws_nat_gateway.this[k].id]
 }
+
+output "flow_logs_bucket_arn" {
+  description = "Bucket of the VPC flow logs; `null` when they are off."
+  value       = var.flow_logs_enabled ? local.flow_log_bucket_arn : null
+}

@@ -63,6 +63,40 @@ variable "nat_gateway" {
   }
 }
 
+variable "flow_logs_enabled" {
+  description = "VPC flow logs (all traffic) to S3 (`flow_logs_bucket_arn`, or a bucket this module creates with an expiry). On by default: S3 is the cheapest flow-log destination."
+  type        = bool
+  default     = true
+}
+
+variable "flow_logs_bucket_arn" {
+  description = "ARN of an existing bucket for the flow logs; its policy must let `delivery.logs.amazonaws.com` write under `AWSLogs/<account>/`. `null`: the module creates one."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.flow_logs_bucket_arn == null || can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$", var.flow_logs_bucket_arn))
+    error_message = "The flow_logs_bucket_arn must be an S3 bucket ARN (arn:aws:s3:::BUCKET)."
+  }
+}
+
+variable "flow_logs_retention_days" {
+  description = "Days the module's flow-log bucket keeps the logs."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.flow_logs_retention_days >= 1 && floor(var.flow_logs_retention_days) == var.flow_logs_retention_days
+    error_message = "The flow_logs_retention_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "flow_logs_force_destroy" {
+  description = "Let a destroy delete the module's flow-log bucket with the logs in it (throw-away environments)."
+  type        = bool
+  default     = false
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

@@ -12,3 +12,8 @@ output "name" {
   description = "Name of the web ACL."
   value       = aws_wafv2_web_acl.this.name
 }
+
+output "log_destination_arn" {
+  description = "Where the web ACL's logs go; `null` with `logging = \"off\"`."
+  value       = local.logging ? local.log_destination : null
+}

@@ -50,6 +50,39 @@ variable "managed_rule_groups" {
   }
 }
 
+variable "logging" {
+  description = "WAF logs: `blocked` (default: the requests blocked or counted, with Cookie and Authorization redacted; small, as it follows attacks rather than traffic), `all` (every request: costs in proportion to traffic) or `off`."
+  type        = string
+  default     = "blocked"
+
+  validation {
+    condition     = contains(["blocked", "all", "off"], var.logging)
+    error_message = "The logging must be blocked, all or off."
+  }
+}
+
+variable "log_destination_arn" {
+  description = "Existing destination of the WAF logs (a CloudWatch log group, S3 bucket or Firehose stream whose name starts `aws-waf-logs-`). `null`: the module creates the log group `aws-waf-logs-<name>`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.log_destination_arn == null || can(regex("^arn:aws[a-z-]*:(logs|s3|firehose):[a-z0-9-]*:[0-9]*:.*aws-waf-logs-.+$", var.log_destination_arn))
+    error_message = "The log_destination_arn must be the ARN of a log group, S3 bucket or Firehose stream whose name starts with aws-waf-logs-."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the module's WAF log group, in days."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "The log_retention_days must be one of CloudWatch's values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
 variable "tags" {
   description = "Tags of the web ACL."
   type        = map(string)

@@ -112,6 +112,7 @@ def test_six_stack_end_to_end(request, aws, tmp_path, version):
         run_parallel(lambda d: stacks[d.name].apply_ok(), stage)
 
     secret = check_architecture(aws, stacks, zone_id)
+    check_access_logs(aws)
     # The origin secret is never printed: not by the stack that makes it, nor by the one that reads it.
     for name in ("networking", "edge"):
         for argv, result in stacks[name].history:
@@ -165,6 +166,61 @@ def rotate_origin_secret(aws, terraform, stacks, site_vars):
         for argv, result in tf.history:
             assert old not in result.stdout + result.stderr and new not in result.stdout + result.stderr, argv
     return only_new
+
+
+def log_bucket(aws, bucket, region=six_stack.ORIGIN_REGION):
+    """A log bucket as the modules make it: private, SSE-S3, expiring its objects, TLS only."""
+    s3 = aws.client("s3", region)
+    assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
+    sse = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert sse["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    [rule] = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert rule["Status"] == "Enabled" and rule["Expiration"]["Days"] == 90, rule
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    assert any(st["Effect"] == "Deny" and st["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+               for st in policy["Statement"]), policy
+    return [st for st in policy["Statement"] if st["Effect"] == "Allow"]
+
+
+def check_access_logs(aws):
+    """ALB access logs, VPC flow logs, CloudFront standard logging v2 and WAF logs are on, each to a destination
+    the module made and whose policy admits only the service that delivers there."""
+    c = lambda service, region=six_stack.ORIGIN_REGION: aws.client(service, region)  # noqa: E731
+    account = c("sts").get_caller_identity()["Account"]
+
+    lb = c("elbv2").describe_load_balancers()["LoadBalancers"][0]
+    attrs = {a["Key"]: a["Value"] for a in c("elbv2").describe_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"])["Attributes"]}
+    assert attrs["access_logs.s3.enabled"] == "true" and attrs["access_logs.s3.prefix"] == "alb", attrs
+    [grant] = log_bucket(aws, attrs["access_logs.s3.bucket"])
+    assert grant["Action"] == "s3:PutObject" and "/alb/AWSLogs/%s/" % account in grant["Resource"], grant
+
+    [flow] = c("ec2").describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [lb["VpcId"]]}])["FlowLogs"]
+    assert flow["LogDestinationType"] == "s3" and flow["TrafficType"] == "ALL", flow
+    grants = log_bucket(aws, flow["LogDestination"].split(":::")[1].split("/")[0])
+    assert {g["Principal"]["Service"] for g in grants} == {"delivery.logs.amazonaws.com"}, grants
+    assert all(g["Condition"]["StringEquals"]["aws:SourceAccount"] == account for g in grants), grants
+
+    logs = c("logs", six_stack.EDGE_REGION)
+    dist = c("cloudfront", six_stack.EDGE_REGION).list_distributions()["DistributionList"]["Items"][0]
+    [delivery] = logs.describe_deliveries()["deliveries"]
+    source = logs.get_delivery_source(name=delivery["deliverySourceName"])["deliverySource"]
+    assert source["resourceArns"] == [dist["ARN"]] and source["logType"] == "ACCESS_LOGS", source
+    destination = logs.get_delivery_destination(name=delivery["deliveryDestinationArn"].rsplit(":", 1)[-1])["deliveryDestination"]
+    bucket_arn = destination["deliveryDestinationConfiguration"]["destinationResourceArn"]
+    [grant] = log_bucket(aws, bucket_arn.split(":::")[1], six_stack.EDGE_REGION)
+    assert grant["Condition"]["ArnLike"]["aws:SourceArn"] == "arn:aws:logs:us-east-1:%s:delivery-source:*" % account, grant
+
+    for region, scope in ((six_stack.EDGE_REGION, "CLOUDFRONT"), (six_stack.ORIGIN_REGION, "REGIONAL")):
+        waf = c("wafv2", region)
+        [acl] = waf.list_web_acls(Scope=scope)["WebACLs"]
+        config = waf.get_logging_configuration(ResourceArn=acl["ARN"])["LoggingConfiguration"]
+        assert config["LogDestinationConfigs"] == ["arn:aws:logs:%s:%s:log-group:aws-waf-logs-%s" % (region, account, acl["Name"])], config
+        assert {f["SingleHeader"]["Name"] for f in config["RedactedFields"]} == {"cookie", "authorization"}, config
+        assert config["LoggingFilter"]["DefaultBehavior"] == "DROP", config
+        [keep] = config["LoggingFilter"]["Filters"]
+        assert {cond["ActionCondition"]["Action"] for cond in keep["Conditions"]} == {"BLOCK", "COUNT"}, keep
+        group = c("logs", region).describe_log_groups(logGroupNamePrefix="aws-waf-logs-%s" % acl["Name"])["logGroups"][0]
+        assert group["retentionInDays"] == 90, group
 
 
 def check_alarm_delivery(aws, topic):

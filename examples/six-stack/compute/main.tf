@@ -19,6 +19,8 @@ module "vpc" {
   name        = "nextjs"
   environment = var.environment
   cidr_block  = var.vpc_cidr_block
+
+  flow_logs_force_destroy = true # run.sh destroys what it builds, logs included
 }
 
 data "aws_subnets" "given" {

@@ -18,4 +18,6 @@ module "edge" {
   domain_name     = var.domain_name
   hosted_zone_id  = var.hosted_zone_id
   dns_role_arn    = var.dns_role_arn
+
+  access_logs_force_destroy = true # run.sh destroys what it builds, logs included
 }
