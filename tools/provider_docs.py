@@ -327,7 +327,7 @@ FILTERS = {
     "trimspace": lambda text: text.strip(),
     "plainmarkdown": plain_markdown,
 }
-ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
+ACTION = re.compile(r"\{\{\s*(.*?)\s*\}\}", re.S)
 TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|([^\s"|]+)|(\|)')
 
 
