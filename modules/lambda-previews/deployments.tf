@@ -71,8 +71,24 @@ resource "aws_lb_listener_rule" "deployment" {
   # kept deployment's rule never changes.
   priority = (each.value - 1) % 49999 + 1
 
+  # With cognito_authentication, a visitor signs in before the forward (the ALB keeps the session in a cookie).
+  dynamic "action" {
+    for_each = var.cognito_authentication == null ? [] : [var.cognito_authentication]
+    content {
+      type  = "authenticate-cognito"
+      order = 1
+      authenticate_cognito {
+        user_pool_arn       = action.value.user_pool_arn
+        user_pool_client_id = action.value.user_pool_client_id
+        user_pool_domain    = action.value.user_pool_domain
+        session_timeout     = action.value.session_timeout
+      }
+    }
+  }
+
   action {
     type             = "forward"
+    order            = 2
     target_group_arn = aws_lb_target_group.deployment[each.key].arn
   }
 
@@ -94,8 +110,24 @@ resource "aws_lb_listener_rule" "current" {
   listener_arn = aws_lb_listener.https.arn
   priority     = 50000
 
+  # With cognito_authentication, a visitor signs in before the forward (the ALB keeps the session in a cookie).
+  dynamic "action" {
+    for_each = var.cognito_authentication == null ? [] : [var.cognito_authentication]
+    content {
+      type  = "authenticate-cognito"
+      order = 1
+      authenticate_cognito {
+        user_pool_arn       = action.value.user_pool_arn
+        user_pool_client_id = action.value.user_pool_client_id
+        user_pool_domain    = action.value.user_pool_domain
+        session_timeout     = action.value.session_timeout
+      }
+    }
+  }
+
   action {
     type             = "forward"
+    order            = 2
     target_group_arn = aws_lb_target_group.deployment[tostring(local.current)].arn
   }
 

@@ -7,6 +7,14 @@ resource "aws_security_group" "alb" {
   description = "ALB of ${local.name_prefix}: HTTP and HTTPS from the allowed networks; it invokes Lambda through the API, so no egress"
   vpc_id      = var.vpc_id
   tags        = local.tags
+
+  lifecycle {
+    # Previews are private by default: the whole internet is a choice the caller states.
+    precondition {
+      condition     = var.allow_public_access || alltrue([for c in var.allowed_cidr_blocks : tonumber(split("/", c)[1]) > 0])
+      error_message = "The allowed_cidr_blocks contain a block open to every address (${join(", ", [for c in var.allowed_cidr_blocks : c if tonumber(split("/", c)[1]) == 0])}): previews would be public. Limit them to your networks, or set allow_public_access = true (with cognito_authentication or web_acl_arn unless they hold nothing private)."
+    }
+  }
 }
 
 resource "aws_vpc_security_group_ingress_rule" "alb" {
@@ -38,6 +46,9 @@ resource "nextstack_acm_certificate" "wildcard" {
 }
 
 resource "aws_lb" "this" {
+  #checkov:skip=CKV_AWS_150:enable_deletion_protection is var.deletion_protection, true by default; only the examples turn it off so that their destroy step runs to completion
+  # The ALB appends the address it saw to X-Forwarded-For (`append`, its default processing mode): the function
+  # takes the client's address from the last entry, the one a client cannot forge (opennext/alb-converter.ts).
   name                       = "${local.short_prefix}-alb"
   load_balancer_type         = "application"
   internal                   = false

@@ -127,13 +127,38 @@ variable "function_subnet_ids" {
 }
 
 variable "allowed_cidr_blocks" {
-  description = "IPv4 networks that may reach the ALB on ports 80 (redirected) and 443. Previews are often limited to an office or VPN range."
+  description = "IPv4 networks that may reach the ALB on ports 80 (redirected) and 443, typically an office or VPN range. Required: previews are private unless you say otherwise. A block open to every address (`0.0.0.0/0`) is refused unless `allow_public_access` is `true`."
   type        = list(string)
-  default     = ["0.0.0.0/0"]
 
   validation {
-    condition     = alltrue([for c in var.allowed_cidr_blocks : can(cidrnetmask(c))])
-    error_message = "Every allowed_cidr_blocks entry must be an IPv4 CIDR block such as 203.0.113.0/24."
+    condition     = length(var.allowed_cidr_blocks) > 0 && alltrue([for c in var.allowed_cidr_blocks : can(cidrnetmask(c))])
+    error_message = "The allowed_cidr_blocks must list at least one IPv4 CIDR block such as 203.0.113.0/24."
+  }
+}
+
+variable "allow_public_access" {
+  description = "Let `allowed_cidr_blocks` contain `0.0.0.0/0`, serving every preview to the whole internet behind a wildcard name. Pair it with `cognito_authentication` or `web_acl_arn` unless the previews hold nothing private."
+  type        = bool
+  default     = false
+}
+
+variable "cognito_authentication" {
+  description = "Sign-in before any preview is served: the HTTPS listener's rules authenticate with this Cognito user pool (an app client with a client secret and the callback URL `https://<host>/oauth2/idpresponse` for every preview host) before forwarding. `null`: no sign-in. Cognito rather than generic OIDC, because an OIDC client secret would have to be in the listener's configuration and so in the state."
+  type = object({
+    user_pool_arn       = string
+    user_pool_client_id = string
+    user_pool_domain    = string
+    session_timeout     = optional(number, 43200)
+  })
+  default = null
+
+  validation {
+    condition     = var.cognito_authentication == null || can(regex("^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/.+$", var.cognito_authentication.user_pool_arn))
+    error_message = "The cognito_authentication.user_pool_arn must be a Cognito user pool ARN (arn:aws:cognito-idp:<region>:<account>:userpool/<id>)."
+  }
+  validation {
+    condition     = var.cognito_authentication == null || try(var.cognito_authentication.session_timeout >= 1 && var.cognito_authentication.session_timeout <= 604800, false)
+    error_message = "The cognito_authentication.session_timeout must be 1 to 604800 seconds (7 days)."
   }
 }
 
@@ -210,9 +235,15 @@ variable "log_retention_days" {
 }
 
 variable "ssl_policy" {
-  description = "TLS policy of the HTTPS listener."
+  description = "TLS policy of the HTTPS listener: one of ELB's policies that offer TLS 1.2 and later only (`ELBSecurityPolicy-TLS13-1-2-*`, `-TLS13-1-3-*`, `-FS-1-2-*`, `-TLS-1-2-*`)."
   type        = string
   default     = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+  validation {
+    # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
+    condition     = can(regex("^ELBSecurityPolicy-(TLS13-1-[23]-|FS-1-2-|TLS-1-2-)[A-Za-z0-9-]+$", var.ssl_policy))
+    error_message = "The ssl_policy must be an ELB security policy without TLS 1.0 and 1.1, e.g. ELBSecurityPolicy-TLS13-1-2-2021-06."
+  }
 }
 
 variable "web_acl_arn" {

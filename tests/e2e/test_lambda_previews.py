@@ -35,6 +35,7 @@ NAME = "nextjs-%s" % ENV
 DOMAIN = "previews." + six_stack.DOMAIN  # under the DNS account's zone of example.test
 PREFIX = "/nextstack/%s/lambda-previews/" % ENV
 KEEP = 3
+OFFICE = ["203.0.113.0/24", "198.51.100.0/24"]  # the networks the previews are limited to (allowed_cidr_blocks)
 EXAMPLE = harness.REPO_ROOT / "examples" / "lambda-previews"
 OPENNEXT_CONFIG = harness.REPO_ROOT / "modules" / "lambda-previews" / "opennext"
 
@@ -78,6 +79,7 @@ def test_lambda_previews_end_to_end(terraform_latest, nextjs_builds, aws, tmp_pa
         "TF_VAR_dns_role_arn": six_stack.DNS_ROLE,
         "TF_VAR_keep_deployments": str(KEEP),
         "TF_VAR_zip_dir": str(tmp_path / "zips"),
+        "TF_VAR_allowed_cidr_blocks": json.dumps(OFFICE),
     }
 
     def deployment(m: int, build: Path, **extra):
@@ -95,6 +97,12 @@ def test_lambda_previews_end_to_end(terraform_latest, nextjs_builds, aws, tmp_pa
             "-lock=false", contains="The keep_deployments must be a whole number from 1 to 99"),
         lambda: deployment(1, builds[1], TF_VAR_keep_deployments="100", TF_VAR_zip_dir=str(tmp_path / "zips-k100")).plan_fails(
             "-lock=false", contains="The keep_deployments must be a whole number from 1 to 99"),
+        # Previews are private unless the caller says otherwise.
+        lambda: deployment(1, builds[1], TF_VAR_allowed_cidr_blocks='["203.0.113.0/24", "0.0.0.0/0"]',
+                           TF_VAR_zip_dir=str(tmp_path / "zips-public")).plan_fails(
+            "-lock=false", contains="The allowed_cidr_blocks contain a block open to every address (0.0.0.0/0): previews would be public"),
+        lambda: deployment(1, builds[1], TF_VAR_allowed_cidr_blocks="[]", TF_VAR_zip_dir=str(tmp_path / "zips-none")).plan_fails(
+            "-lock=false", contains="The allowed_cidr_blocks must list at least one IPv4 CIDR block"),
         # A build with OpenNext's defaults answers API Gateway v2 events and serves no files.
         lambda: deployment(1, nextjs_builds.get("b1"), TF_VAR_zip_dir=str(tmp_path / "zips-default")).plan_fails(
             "-lock=false", contains='has a server function built with the wrapper "aws-lambda" and the converter "aws-apigw-v2"'),
@@ -148,8 +156,30 @@ def test_lambda_previews_end_to_end(terraform_latest, nextjs_builds, aws, tmp_pa
     assert (list_versions(lam), lam.list_aliases(FunctionName=NAME)["Aliases"], after_config["CodeSha256"]) == before
     assert (tf.workdir / "terraform.tfstate").read_text() == state
 
+    # ---- sign-in before any preview: every host's rule authenticates with the user pool, then forwards.
+    idp = aws.client("cognito-idp", REGION)
+    pool = idp.create_user_pool(PoolName="previews")["UserPool"]
+    client = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="alb", GenerateSecret=True,
+                                         CallbackURLs=["https://%s/oauth2/idpresponse" % host(4)])["UserPoolClient"]
+    idp.create_user_pool_domain(Domain="previews-signin", UserPoolId=pool["Id"])
+    cognito = {"user_pool_arn": pool["Arn"], "user_pool_client_id": client["ClientId"], "user_pool_domain": "previews-signin"}
+    signed_in = deployment(4, builds[4], TF_VAR_cognito_authentication=json.dumps(cognito))
+    signed_in.apply_ok()
+    elb = aws.client("elbv2", REGION)
+    (lb,) = elb.describe_load_balancers()["LoadBalancers"]
+    (https,) = [l for l in elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"] if l["Port"] == 443]
+    rules = [r for r in elb.describe_rules(ListenerArn=https["ListenerArn"])["Rules"] if not r["IsDefault"]]
+    assert len(rules) == KEEP + 1
+    for rule in rules:
+        auth, forward = sorted(rule["Actions"], key=lambda a: a["Order"])
+        assert (auth["Type"], auth["Order"], forward["Type"], forward["Order"]) == ("authenticate-cognito", 1, "forward", 2), rule
+        config = auth["AuthenticateCognitoConfig"]
+        assert (config["UserPoolArn"], config["UserPoolClientId"], config["UserPoolDomain"]) == (
+            pool["Arn"], client["ClientId"], "previews-signin"), config
+    signed_in.assert_no_changes()
+
     # ---- destroy: nothing left in any service.
-    tf.destroy_ok()
+    signed_in.destroy_ok()
     assert leftovers(aws, zone_id) == []
 
 
@@ -237,7 +267,7 @@ def check_function(aws, out):
 
 
 def check_load_balancer(aws, out, zone_id):
-    """The ALB in the public subnets, 80/443 from anywhere and no egress; HTTPS with the wildcard certificate and
+    """The ALB in the public subnets, 80/443 from the allowed networks only and no egress; HTTPS with the wildcard certificate and
     a 404 for unknown hosts, HTTP redirected; the certificate issued, validated only in the DNS account's zone;
     `*.<domain>` aliased to the ALB there."""
     elb, ec2 = aws.client("elbv2", REGION), aws.client("ec2", REGION)
@@ -248,8 +278,12 @@ def check_load_balancer(aws, out, zone_id):
     assert len(public) == 2
     (sg,) = lb["SecurityGroups"]
     rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [sg]}])["SecurityGroupRules"]
-    assert sorted((r["IsEgress"], r["FromPort"], r["ToPort"], r.get("CidrIpv4")) for r in rules) == [
-        (False, 80, 80, "0.0.0.0/0"), (False, 443, 443, "0.0.0.0/0")], rules
+    assert sorted((r["IsEgress"], r["FromPort"], r["ToPort"], r.get("CidrIpv4")) for r in rules) == sorted(
+        (False, port, port, cidr) for port in (80, 443) for cidr in OFFICE), rules
+    # The VPC's default security group has no rule left (nothing uses it; a fallback to it gets no network).
+    (default_sg,) = ec2.describe_security_groups(Filters=[
+        {"Name": "vpc-id", "Values": [out["vpc_id"]]}, {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]
+    assert (default_sg["IpPermissions"], default_sg["IpPermissionsEgress"]) == ([], []), default_sg
 
     listeners = {l["Port"]: l for l in elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]}
     assert set(listeners) == {80, 443}

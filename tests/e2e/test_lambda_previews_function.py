@@ -234,3 +234,36 @@ def test_the_server_function_answers_alb_events_and_serves_its_assets(terraform_
         assert header(result, "cache-control") == [IMMUTABLE], path
         expected_type = "text/css; charset=utf-8" if key.endswith(".css") else "text/javascript; charset=utf-8"
         assert header(result, "content-type") == [expected_type], path
+
+
+def test_the_client_address_is_the_entry_the_alb_appended(nextjs_builds, tmp_path):
+    """The converter takes the client's address from the LAST X-Forwarded-For entry: the ALB appends the address
+    it saw (its default `append` mode); anything before it came from the client and can be forged.
+    https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html"""
+    nextjs_builds.get("p1", config=OPENNEXT_CONFIG)  # the app's node_modules (OpenNext and its esbuild) in place
+    app = harness.REPO_ROOT / "tests" / "nextjs-app"
+    esbuild = app / "node_modules" / ".bin" / "esbuild"
+    assert esbuild.is_file(), "%s missing: the OpenNext install of tests/nextjs-app brings it" % esbuild
+    bundle = tmp_path / "alb-converter.mjs"
+    subprocess.run(
+        [str(esbuild), str(OPENNEXT_CONFIG / "alb-converter.ts"), "--bundle", "--platform=node", "--format=esm",
+         "--log-level=warning", "--outfile=%s" % bundle, "--alias:@opennextjs/aws=./node_modules/@opennextjs/aws/dist"],
+        cwd=app, check=True, capture_output=True, text=True, timeout=120,
+    )
+    cases = [
+        ["198.51.100.66, 203.0.113.9"],  # a forged entry, then the ALB's
+        ["198.51.100.66", "203.0.113.9"],  # the same as two header lines
+        ["203.0.113.9"],
+        None,  # no header at all
+    ]
+    script = (
+        "const m = await import(process.argv[1]);"
+        "const cases = JSON.parse(process.argv[2]);"
+        "console.log(JSON.stringify(cases.map((h) => m.fromAlbEvent("
+        "{ multiValueHeaders: h ? { 'x-forwarded-for': h } : {}, requestContext: {} }).requestContext.identity.sourceIp)));"
+    )
+    node = shutil.which("node")
+    assert node, "node not found on PATH"
+    out = subprocess.run([node, "--input-type=module", "-e", script, str(bundle), json.dumps(cases)],
+                         check=True, capture_output=True, text=True, timeout=60).stdout
+    assert json.loads(out) == ["203.0.113.9", "203.0.113.9", "203.0.113.9", ""]

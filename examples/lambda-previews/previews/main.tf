@@ -13,6 +13,7 @@ provider "nextstack" {
 }
 
 data "aws_availability_zones" "available" {
+  #checkov:skip=CKV_AWS_394:local.zones takes the first two names of the sorted list, and a zone AWS adds gets a later letter, so it cannot move a subnet; a zone-name filter would tie the example to one region
   state = "available"
 }
 
@@ -26,6 +27,13 @@ resource "aws_vpc" "this" {
   enable_dns_support   = true
   enable_dns_hostnames = true
   tags                 = { Name = local.name }
+}
+
+# The VPC's default security group, which admits its own members and lets everything out, stripped of every
+# rule: nothing here uses it, and anything that falls back to it by mistake gets no network.
+resource "aws_default_security_group" "this" {
+  vpc_id = aws_vpc.this.id
+  tags   = { Name = "${local.name}-default (unused, no rules)" }
 }
 
 resource "aws_internet_gateway" "this" {
@@ -89,6 +97,9 @@ module "previews" {
   public_subnet_ids   = aws_subnet.public[*].id
   function_subnet_ids = aws_subnet.private[*].id
   allowed_cidr_blocks = var.allowed_cidr_blocks
+  allow_public_access = var.allow_public_access
+
+  cognito_authentication = var.cognito_authentication
 
   environment_variables = var.environment_variables
   deletion_protection   = var.deletion_protection

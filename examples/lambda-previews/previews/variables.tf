@@ -61,9 +61,24 @@ variable "vpc_cidr" {
 }
 
 variable "allowed_cidr_blocks" {
-  description = "Networks that may reach the previews."
+  description = "Networks that may reach the previews (your office or VPN range). `[\"0.0.0.0/0\"]` needs `allow_public_access = true`."
   type        = list(string)
-  default     = ["0.0.0.0/0"]
+}
+
+variable "cognito_authentication" {
+  description = "Sign-in with a Cognito user pool before any preview is served (see the module's variable); `null`: none."
+  type = object({
+    user_pool_arn       = string
+    user_pool_client_id = string
+    user_pool_domain    = string
+  })
+  default = null
+}
+
+variable "allow_public_access" {
+  description = "Serve the previews to every address (then `allowed_cidr_blocks = [\"0.0.0.0/0\"]`)."
+  type        = bool
+  default     = false
 }
 
 variable "environment_variables" {

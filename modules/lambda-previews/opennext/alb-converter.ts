@@ -2,7 +2,9 @@
 // as the lambda-previews module creates them) send the API Gateway REST ("v1") event shape with a few
 // differences, mended here around OpenNext's own aws-apigw-v1 converter:
 //
-// - there is no requestContext.identity.sourceIp: the client's address is the first x-forwarded-for entry;
+// - there is no requestContext.identity.sourceIp: the client's address is the last x-forwarded-for entry, the one
+//   the ALB appended (its default `append` mode); entries before it came from the client and can be forged
+//   (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html);
 // - query parameters arrive as the client sent them, still URL-encoded (API Gateway decodes them): decoded here,
 //   or the converter would encode them a second time;
 // - the response must carry its headers in multiValueHeaders (an ALB with multi-value headers ignores
@@ -34,8 +36,9 @@ function decodedQuery(event: any): Record<string, string[]> | undefined {
 }
 
 export function fromAlbEvent(event: any): any {
-  const forwarded = event.multiValueHeaders?.["x-forwarded-for"]?.[0] ?? event.headers?.["x-forwarded-for"] ?? "";
-  const sourceIp = forwarded.split(",")[0].trim();
+  const values: string[] = event.multiValueHeaders?.["x-forwarded-for"] ?? [event.headers?.["x-forwarded-for"] ?? ""];
+  const entries = values.join(",").split(",").map((entry) => entry.trim()).filter(Boolean);
+  const sourceIp = entries[entries.length - 1] ?? "";
   return {
     ...event,
     multiValueQueryStringParameters: decodedQuery(event),
