@@ -9,10 +9,16 @@
 //! # Settings of one rule, in a table named after it.
 //! [cloudfront-origin-over-http]
 //! secret_headers = ["x-origin-verify", "x-cloudfront-origin", "*secret*"]   # replaces the defaults
+//!
+//! [ecs-writable-scratch]        # each key given replaces its default
+//! paths = ["/tmp"]
+//! nextjs_paths = ["/app/.next/cache"]
+//! nextjs_images = ["*nextjs*"]
 //! ```
 
 use crate::finding::Severity;
 use crate::rules::cloudfront_origin_over_http::SecretHeaders;
+use crate::rules::ecs_writable_scratch::{RawScratchSettings, ScratchSettings};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -33,6 +39,8 @@ pub enum ConfigError {
     BadLevel(String, String, String),
     #[error("{0}: bad glob `{1}`: {2}")]
     BadGlob(String, String, String),
+    #[error("{0}: [{1}] {2}: `{3}`: {4}")]
+    BadSetting(String, &'static str, String, String, String),
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -44,6 +52,8 @@ struct RawConfig {
     rules: BTreeMap<String, String>,
     #[serde(default, rename = "cloudfront-origin-over-http")]
     origin_over_http: Option<RawOriginOverHttp>,
+    #[serde(default, rename = "ecs-writable-scratch")]
+    writable_scratch: Option<RawScratchSettings>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,6 +76,8 @@ pub struct Config {
     prod: Option<GlobSet>,
     /// The header names `cloudfront-origin-over-http` takes for a shared secret.
     pub secret_headers: SecretHeaders,
+    /// The paths and Next.js hints of `ecs-writable-scratch`.
+    pub writable_scratch: ScratchSettings,
 }
 
 impl Config {
@@ -131,11 +143,16 @@ impl Config {
                 ConfigError::BadGlob(format!("{name}: [cloudfront-origin-over-http] secret_headers"), g, e)
             })?,
         };
+        let writable_scratch =
+            ScratchSettings::new(raw.writable_scratch.unwrap_or_default()).map_err(|(key, what, e)| {
+                ConfigError::BadSetting(name.to_string(), "ecs-writable-scratch", key, what, e)
+            })?;
         Ok(Config {
             path: None,
             levels,
             prod,
             secret_headers,
+            writable_scratch,
         })
     }
 
@@ -185,6 +202,31 @@ mod tests {
         let bad = Config::parse("[cloudfront-origin-over-http]\nsecret_headers = [\"[\"]\n", "t");
         assert!(matches!(bad, Err(ConfigError::BadGlob(..))), "{bad:?}");
         assert!(Config::parse("[cloudfront-origin-over-http]\nheaders = []\n", "t").is_err());
+    }
+
+    #[test]
+    fn writable_scratch_settings_replace_the_defaults_and_bad_ones_are_named() {
+        let c = Config::parse(
+            "[ecs-writable-scratch]\npaths = [\"/scratch\"]\nnextjs_images = [\"*/web\"]\n",
+            "t",
+        )
+        .expect("valid");
+        let s = &c.writable_scratch;
+        assert_eq!(s.paths, ["/scratch"]);
+        assert_eq!(s.nextjs_paths, ["/app/.next/cache"]);
+        assert!(s.nextjs_images.matches("shop/web") && !s.nextjs_images.matches("shop/nextjs"));
+        assert!(s.nextjs_names.matches("nextjs"));
+        let e = Config::parse("[ecs-writable-scratch]\nnextjs_paths = [\"tmp\"]\n", "t").expect_err("relative");
+        assert_eq!(
+            e.to_string(),
+            "t: [ecs-writable-scratch] nextjs_paths: `tmp`: not an absolute path"
+        );
+        let e = Config::parse("[ecs-writable-scratch]\nnextjs_env = [\"[\"]\n", "t").expect_err("bad glob");
+        assert!(
+            e.to_string().starts_with("t: [ecs-writable-scratch] nextjs_env: `[`: "),
+            "{e}"
+        );
+        assert!(Config::parse("[ecs-writable-scratch]\ntmp = []\n", "t").is_err());
     }
 
     #[test]

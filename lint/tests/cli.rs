@@ -44,6 +44,9 @@ const CASES: &[(&str, &str, Option<&str>)] = &[
     ("ecs-read-only-root-filesystem", "pass", None),
     ("ecs-read-only-root-filesystem", "fail", Some("error")),
     ("ecs-read-only-root-filesystem", "unknown", Some("warning")),
+    ("ecs-writable-scratch", "pass", None),
+    ("ecs-writable-scratch", "fail", Some("error")),
+    ("ecs-writable-scratch", "unknown", Some("warning")),
     ("ecs-circuit-breaker", "pass", None),
     ("ecs-circuit-breaker", "fail", Some("error")),
     ("ecs-circuit-breaker", "unknown", Some("warning")),
@@ -175,6 +178,26 @@ fn optional_object_attributes_get_the_defaults_of_the_variable_type() {
 }
 
 #[test]
+fn writable_scratch_paths_and_nextjs_hints_come_from_the_config() {
+    // The fixture's .nextstack-lint.toml: a Next.js container is one labelled framework=next, and
+    // it needs /srv/.next/cache (not the default /app/.next/cache) besides /tmp.
+    let o = run_in(
+        &fixtures().join("ecs-writable-scratch/config"),
+        &["--format", "json", "."],
+    );
+    let fs = findings(&o);
+    assert_eq!(fs.len(), 1, "{fs:#?}");
+    assert_eq!(fs[0]["rule"], "ecs-writable-scratch");
+    assert_eq!(
+        fs[0]["message"],
+        "read-only root filesystem without writable scratch space in aws_ecs_task_definition.site: \
+         container `bad` has no writable mount for `/srv/.next/cache` (a Next.js container, recognised by its \
+         label `framework=next`)"
+    );
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
 fn six_stack_good_layout_is_clean() {
     let o = run_in(&fixtures().join("six-stack/good"), &["--format", "json"]);
     assert_eq!(findings(&o), Vec::<Value>::new());
@@ -189,6 +212,7 @@ fn six_stack_bad_layout_reports_every_planted_violation() {
     let fs = findings(&o);
     let planted = [
         ("ecs-read-only-root-filesystem", "modules/service/main.tf"),
+        ("ecs-writable-scratch", "modules/service/main.tf"),
         ("ecs-circuit-breaker", "modules/service/main.tf"),
         ("ecs-exec-disabled-in-prod", "modules/service/main.tf"),
         ("no-cross-stack-exports", "compute/main.tf"),
@@ -246,7 +270,7 @@ fn human_output_underlines_and_shows_the_module_chain() {
         "{s}"
     );
     assert!(s.contains("╭─[modules/service/main.tf:"), "{s}");
-    assert!(s.contains("13 errors, 0 warnings"), "{s}");
+    assert!(s.contains("14 errors, 0 warnings"), "{s}");
 }
 
 #[test]
@@ -277,7 +301,7 @@ fn sarif_is_valid_shape() {
     let v: Value = serde_json::from_slice(&o.stdout).expect("SARIF is JSON");
     assert_eq!(v["version"], "2.1.0");
     let results = v["runs"][0]["results"].as_array().cloned().unwrap_or_default();
-    assert_eq!(results.len(), 13);
+    assert_eq!(results.len(), 14);
     assert!(results
         .iter()
         .all(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"]

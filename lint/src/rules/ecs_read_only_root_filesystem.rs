@@ -41,45 +41,71 @@
 //! - [ECS task definition parameters: readonlyRootFilesystem](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html)
 
 use super::{Outcome, RuleContext};
+use crate::eval::EvalBlock;
 use crate::value::Value;
+
+/// The containers of a task definition's `container_definitions`.
+pub enum Containers {
+    /// No `container_definitions` attribute.
+    Absent,
+    /// A string that is not JSON.
+    Invalid,
+    /// Not a list known statically.
+    Unknown,
+    /// The container definitions (each may still be partly unknown).
+    List(Vec<Value>),
+}
+
+/// The containers of `container_definitions`, written as `jsonencode(...)` (its structure stays
+/// known when parts are not), heredoc JSON or JSON read from a file.
+pub fn container_definitions(task: &EvalBlock) -> Containers {
+    let defs = match task.value("container_definitions") {
+        Value::String(s) => match serde_json::from_str::<serde_json::Value>(&s) {
+            Ok(j) => Value::from_json(&j),
+            Err(_) => return Containers::Invalid,
+        },
+        Value::Null => return Containers::Absent,
+        Value::Encoded(inner) => (*inner).clone(),
+        other => other,
+    };
+    match defs.as_list() {
+        Some(l) => Containers::List(l.to_vec()),
+        None => Containers::Unknown,
+    }
+}
 
 pub fn check(ctx: &RuleContext) {
     ctx.each("aws_ecs_task_definition", |hit| {
         let b = hit.block;
         let span = b.span_of("container_definitions");
-        let raw = b.value("container_definitions");
-        let defs = match &raw {
-            Value::String(s) => match serde_json::from_str::<serde_json::Value>(s) {
-                Ok(j) => Value::from_json(&j),
-                Err(_) => {
-                    ctx.report(
-                        hit.inst,
-                        b,
-                        span,
-                        Outcome::Unknown,
-                        "container_definitions is not valid JSON",
-                        None,
-                    );
-                    return;
-                }
-            },
-            Value::Null => return,
-            Value::Encoded(inner) => (**inner).clone(),
-            other => other.clone(),
-        };
-        let Some(list) = defs.as_list() else {
-            ctx.report(
-                hit.inst,
-                b,
-                span,
-                Outcome::Unknown,
-                format!(
-                    "the container definitions of aws_ecs_task_definition.{} are not known statically",
-                    b.name
-                ),
-                None,
-            );
-            return;
+        let list = match container_definitions(b) {
+            Containers::Absent => return,
+            Containers::List(list) => list,
+            Containers::Invalid => {
+                ctx.report(
+                    hit.inst,
+                    b,
+                    span,
+                    Outcome::Unknown,
+                    "container_definitions is not valid JSON",
+                    None,
+                );
+                return;
+            }
+            Containers::Unknown => {
+                ctx.report(
+                    hit.inst,
+                    b,
+                    span,
+                    Outcome::Unknown,
+                    format!(
+                        "the container definitions of aws_ecs_task_definition.{} are not known statically",
+                        b.name
+                    ),
+                    None,
+                );
+                return;
+            }
         };
         // One finding per task definition (one source location), naming every container.
         let (mut failing, mut unknown) = (Vec::new(), Vec::new());

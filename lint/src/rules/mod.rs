@@ -18,6 +18,7 @@ pub mod dual_waf;
 pub mod ecs_circuit_breaker;
 pub mod ecs_exec_disabled_in_prod;
 pub mod ecs_read_only_root_filesystem;
+pub mod ecs_writable_scratch;
 pub mod lambda_dead_letter_queue;
 pub mod lambda_log_retention;
 pub mod lambda_reserved_concurrency;
@@ -99,6 +100,7 @@ macro_rules! rule {
 /// Every rule, in documentation order.
 pub static RULES: &[Rule] = &[
     rule!("ecs-read-only-root-filesystem", ecs_read_only_root_filesystem),
+    rule!("ecs-writable-scratch", ecs_writable_scratch),
     rule!("ecs-circuit-breaker", ecs_circuit_breaker),
     rule!("ecs-exec-disabled-in-prod", ecs_exec_disabled_in_prod),
     rule!("no-cross-stack-exports", no_cross_stack_exports),
