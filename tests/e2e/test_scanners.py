@@ -260,6 +260,21 @@ def test_every_skip_suppresses_a_failing_check(scans):
     )
 
 
+def test_security_doc_lists_every_skip(scans):
+    """docs/security.md's table of skipped checks has a row per skip: check id, resource and file on one line."""
+    doc = (harness.REPO_ROOT / "docs" / "security.md").read_text().split("\n")
+    rows = [line for line in doc if line.startswith("|")]
+    skipped = sorted({(f.check_id, f.local_resource, f.file) for scan in scans.tree.values() for f in scan.skipped})
+    missing = [
+        "%s %s %s" % k
+        for k in skipped
+        if not any(k[0] in row and "`%s`" % k[1] in row and "`%s`" % k[2] in row for row in rows)
+    ]
+    assert not missing, "skips missing from docs/security.md's table (check id, `resource`, `file`):\n  " + (
+        "\n  ".join(missing)
+    )
+
+
 def test_figures(scans, capsys):
     """The figures docs/security.md quotes, printed (pytest -s shows them): checks run, passed, failed, skipped."""
     for label, group in (("with the skips", scans.tree), ("without the skips", scans.unskipped)):
