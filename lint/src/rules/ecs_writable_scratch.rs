@@ -30,11 +30,13 @@
 //!
 //! ## Why is this bad?
 //! With a read-only root, every write outside a mount fails with `EROFS` (read-only file
-//! system). Node.js, package managers and most libraries write temporary files to `/tmp`, and a
-//! Next.js server writes its incremental static regeneration (ISR) pages and optimised images
-//! to `.next/cache`: without a writable mount there, the first revalidation fails, the health
-//! check fails with it, and the deployment circuit breaker rolls every deploy back (the
-//! reference architecture's incident). The read-only root is right (see
+//! system). Node.js and most libraries write temporary files to `/tmp`, and a Next.js server
+//! writes the pages incremental static regeneration (ISR) renders, and its optimised images, to
+//! `.next/cache`: without a writable mount there, regeneration fails with
+//! `EROFS: read-only file system, open '.next/cache/...'`. In the reference architecture's
+//! incident the containers failed that way and the deployment circuit breaker rolled every
+//! deploy back; without a circuit breaker and health checks the failure is silent and the site
+//! serves stale pages indefinitely. The read-only root is right (see
 //! `ecs-read-only-root-filesystem`); it needs its scratch space declared.
 //!
 //! ## Example
