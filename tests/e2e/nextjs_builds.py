@@ -3,6 +3,8 @@
     build("b1")            -> Path of a .open-next directory (variant 1, BUILD_ID nextstack-b1)
     build("b2", variant=2) -> the same app with /about changed (its page, RSC payload and client chunk)
     build("p1", config=DIR) -> built with DIR's open-next.config.ts (e.g. modules/lambda-previews/opennext)
+    standalone_build("s1")  -> Path of an app directory (.next/ and public/) of `next build` with output: "standalone"
+                               (no OpenNext), variant 1, BUILD_ID nextstack-s1; variant=2 changes /about as above
 
 Each build is ~1 minute on two cores, so builds are cached under $NEXTSTACK_CACHE/builds (default
 ~/.cache/nextstack/builds), keyed by every tracked file of the app, the variant and the build id: a changed app
@@ -23,6 +25,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import harness
@@ -66,12 +69,12 @@ def build(name: str, variant: int = 1, config: Path | None = None) -> Path:
     key = "%s-v%d-%s%s" % (app_digest()[:16], variant, build_id, config_part)
     out = CACHE_ROOT / "builds" / key
     if (out / "open-next.output.json").is_file():
-        return out
+        return used(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(CACHE_ROOT / "builds" / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if (out / "open-next.output.json").is_file():
-            return out
+            return used(out)
         partial = out.with_name(out.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         env = dict(os.environ, NEXTSTACK_VARIANT=str(variant), NEXTSTACK_BUILD_ID=build_id, NEXTSTACK_REQUIRE_SHARP="1")
@@ -93,15 +96,71 @@ def build(name: str, variant: int = 1, config: Path | None = None) -> Path:
                 % (build_id, variant, proc.returncode, harness._tail(proc.stdout + proc.stderr))
             )
         partial.rename(out)
-        prune(keep=key)
+        prune(CACHE_ROOT / "builds", keep=key)
     return out
 
 
-def prune(keep: str) -> None:
-    """Drops cached builds of other app versions (a build is ~60 MB)."""
+def standalone_build(name: str, variant: int = 1) -> Path:
+    """The app directory (.next/ without its cache, public/) of a standalone `next build` of the test app,
+    BUILD_ID nextstack-<name>, building it if not cached. Kept under $NEXTSTACK_CACHE/standalone, apart from the
+    OpenNext builds (whose pruning never removes these); built under the same lock, as both build in the app."""
+    build_id = build_id_for(name)
+    key = "%s-v%d-%s" % (app_digest()[:16], variant, build_id)
+    root = CACHE_ROOT / "standalone"
+    out = root / key
+    if (out / ".next" / "BUILD_ID").is_file():
+        return used(out)
+    root.mkdir(parents=True, exist_ok=True)
+    (CACHE_ROOT / "builds").mkdir(parents=True, exist_ok=True)
+    with open(CACHE_ROOT / "builds" / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (out / ".next" / "BUILD_ID").is_file():
+            return used(out)
+        partial = out.with_name(out.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        env = dict(os.environ, NEXTSTACK_OUTPUT="standalone", NEXTSTACK_VARIANT=str(variant), NEXTSTACK_BUILD_ID=build_id)
+        env.pop("NEXTSTACK_OPENNEXT_CONFIG", None)
+        try:
+            proc = subprocess.run(
+                [str(BUILD_SCRIPT), str(partial)], env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT
+            )
+        except FileNotFoundError as exc:
+            raise harness.HarnessError("cannot run %s: %s" % (BUILD_SCRIPT, exc)) from exc
+        if proc.returncode != 0:
+            raise harness.HarnessError(
+                "the standalone build %s (variant %d) failed (exit %d):\n%s"
+                % (build_id, variant, proc.returncode, harness._tail(proc.stdout + proc.stderr))
+            )
+        partial.rename(out)
+        prune(root, keep=key)
+    return out
+
+
+# A cached build of another app version is dropped once nothing has asked for it for this long: tests that run
+# at the same time from another state of the checkout (another session's edit of the app) may still be using it.
+UNUSED_FOR = 3600.0
+
+
+def used(build_dir: Path) -> Path:
+    """Marks a cached build as just used (its directory's mtime), so that prune leaves it alone for a while."""
+    try:
+        os.utime(build_dir)
+    except OSError:
+        pass
+    return build_dir
+
+
+def prune(root: Path, keep: str) -> None:
+    """Drops cached builds of other app versions (a build is ~60 MB) not used for UNUSED_FOR seconds."""
     prefix = keep.split("-", 1)[0]
-    for entry in (CACHE_ROOT / "builds").iterdir():
-        if entry.is_dir() and not entry.name.startswith(prefix):
+    for entry in root.iterdir():
+        if not entry.is_dir() or entry.name.startswith((prefix, ".")):
+            continue
+        try:
+            idle = time.time() - entry.stat().st_mtime
+        except OSError:
+            continue
+        if idle > UNUSED_FOR:
             shutil.rmtree(entry, ignore_errors=True)
 
 

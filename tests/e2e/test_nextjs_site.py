@@ -452,7 +452,7 @@ def test_what_the_server_writes_into_the_caches_is_not_drift(terraform, nextjs_b
     "breakage, message",
     [
         ("missing", "does not exist"),
-        ("no-output", "open-next.output.json: not found"),
+        ("no-output", "is neither an OpenNext build (no open-next.output.json)"),
         ("no-assets", "assets: missing"),
         ("unknown-version", "unknown OpenNext output version 9.1.0"),
         ("bad-json", "is not valid JSON"),
@@ -497,3 +497,228 @@ def test_a_failed_first_publish_leaves_nothing_behind(terraform, nextjs_builds, 
     assert set(objects(aws, ASSETS)) == FOREIGN[ASSETS], "nothing of the failed publish stays"
     assert table_rows(aws) == {("foreign", "row")}
     assert tf.resources() == {}
+
+
+# ------------------------------------------------------------------------------------ standalone Next.js builds
+# A standalone build (`next build` with output: "standalone", no OpenNext) publishes .next/static at
+# _next/static and public/ at its paths, at the bucket's root by default: the layout the six-stack edge stack
+# routes (modules/edge: /_next/static/*, /_next/data/* and /images/* to the data stack's bucket through an S3
+# origin without an origin path, so a request path is its key).
+DATA = "site-data"
+EDGE_ROUTES = ("/_next/static/", "/images/")
+
+STANDALONE_CONFIG = """
+terraform {
+  required_providers {
+    nextstack = { source = "nextstack/nextstack" }
+  }
+}
+
+provider "nextstack" {
+  region = "%(region)s"
+}
+
+variable "build_dir" {
+  type = string
+}
+
+resource "nextstack_nextjs_site" "site" {
+  build_dir       = var.build_dir
+  assets_bucket   = "%(bucket)s"
+  distribution_id = "%(distribution)s"
+  %(extra)s
+}
+
+output "build_id" { value = nextstack_nextjs_site.site.build_id }
+output "build_kind" { value = nextstack_nextjs_site.site.build_kind }
+output "builds" { value = nextstack_nextjs_site.site.builds }
+output "assets_prefix" { value = nextstack_nextjs_site.site.assets_prefix }
+output "invalidation_id" { value = nextstack_nextjs_site.site.invalidation_id }
+"""
+
+
+def standalone_files(app: Path) -> dict:
+    """{(bucket, key): ...} a standalone build must publish, from its directories: .next/static/** at
+    _next/static/** (immutable), public/** at its path (revalidated)."""
+    out = {}
+    for src, prefix, cache_control in ((app / ".next" / "static", "_next/static/", IMMUTABLE), (app / "public", "", REVALIDATE)):
+        for path in sorted(p for p in src.rglob("*") if p.is_file()):
+            assert path.suffix in CONTENT_TYPES, "add %r to CONTENT_TYPES" % path.suffix
+            out[(DATA, prefix + path.relative_to(src).as_posix())] = {
+                "sha": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "cache_control": cache_control,
+                "content_type": CONTENT_TYPES[path.suffix],
+            }
+    return out
+
+
+def page_asset_paths(app: Path) -> set:
+    """The /_next/static/ and /images/ URLs the build's prerendered pages load: what the edge must find."""
+    import re
+
+    urls = set()
+    for html in (app / ".next" / "server" / "app").rglob("*.html"):
+        for url in re.findall(r'(?:src|href)="(/(?:_next/static|images)/[^"?#]+)', html.read_text(errors="replace")):
+            urls.add(urllib.parse.unquote(url))
+    return urls
+
+
+def make_data_bucket(aws) -> str:
+    """The data stack's bucket (assets at its root) with a foreign object, and a distribution whose S3 origin
+    has no origin path, as modules/edge makes it. Returns the distribution id."""
+    s3 = aws.client("s3", REGION)
+    s3.create_bucket(Bucket=DATA, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_object(Bucket=DATA, Key="uploads/foreign.txt", Body=b"not ours")
+    cf = aws.client("cloudfront", REGION)
+    dist = cf.create_distribution(
+        DistributionConfig={
+            "CallerReference": "nextjs-site-standalone-test",
+            "Comment": "test",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "assets",
+                        "DomainName": "%s.s3.%s.amazonaws.com" % (DATA, REGION),
+                        "OriginPath": "",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "assets",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                "TrustedSigners": {"Enabled": False, "Quantity": 0},
+            },
+        }
+    )
+    return dist["Distribution"]["Id"]
+
+
+def standalone_build(name: str, variant: int = 1) -> Path:
+    import harness
+    import nextjs_builds as builds
+
+    try:
+        return builds.standalone_build(name, variant)
+    except harness.HarnessError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+def test_a_standalone_build_publishes_where_the_edge_routes_incrementally_and_skew_safe(terraform, aws, aws_faults):
+    s1, s2 = standalone_build("s1"), standalone_build("s2", 2)
+    assert not (s1 / "open-next.output.json").exists(), "a standalone build has no OpenNext output"
+    assert any((s1 / ".next" / "standalone").rglob("server.js")), "built with output: standalone"
+    files1, files2 = standalone_files(s1), standalone_files(s2)
+    assert any("/about/" in k for (_, k) in set(files2) - set(files1)), "s2 must change the /about chunk"
+    distribution = make_data_bucket(aws)
+    tf = terraform(env={"AWS_ENDPOINT_URL": aws_faults.url})
+    tf.write(STANDALONE_CONFIG % {"region": REGION, "bucket": DATA, "distribution": distribution, "extra": ""})
+
+    # -- first publish: detected as standalone, at the bucket's root, every file with its headers
+    use_build(tf, s1)
+    plan = tf.plan_ok()
+    assert '"standalone"' in plan.stdout and "nextstack-s1" in plan.stdout, plan.stdout
+    aws_faults.reset()
+    tf.apply_ok()
+    out = tf.outputs()
+    assert out["build_kind"] == "standalone" and out["assets_prefix"] == "" and out["build_id"] == "nextstack-s1"
+    assert tf.resource("nextstack_nextjs_site.site")["cache_prefix"] is None
+    assert_published(aws, files1, "s1")
+    assert put_keys(aws_faults) >= set(files1)
+    live = set(objects(aws, DATA))
+    assert live == {k for (_, k) in files1} | {"uploads/foreign.txt", ".nextstack/builds/nextstack-s1.json"}
+    # the paths the edge routes to the bucket are the keys: every asset a prerendered page loads is there
+    wanted = page_asset_paths(s1)
+    assert any(u.startswith("/_next/static/chunks/") for u in wanted), wanted
+    assert all(u.startswith(EDGE_ROUTES) for u in wanted)
+    assert {u[1:] for u in wanted} <= live, sorted({u[1:] for u in wanted} - live)
+    # ... and public/images/logo.png is at /images/logo.png, the edge's /images/* behaviour
+    assert "images/logo.png" in live and files1[(DATA, "images/logo.png")]["cache_control"] == REVALIDATE
+    unhashed = {"/" + k for (_, k) in files1 if not k.startswith("_next/")}
+    assert unhashed and invalidation_paths(aws, distribution, out["invalidation_id"]) == unhashed
+
+    # -- nothing changed: an empty plan, and an apply that uploads nothing and invalidates nothing
+    tf.assert_no_changes()
+    invalidations = invalidation_ids(aws, distribution)
+    aws_faults.reset()
+    tf.apply_ok()
+    assert put_keys(aws_faults) == set(), "a no-change apply uploaded"
+    assert invalidation_ids(aws, distribution) == invalidations
+
+    # -- a second build: only what changed is uploaded, s1's files stay for visitors still running it, and the
+    #    new build id going live invalidates /*
+    use_build(tf, s2)
+    plan = tf.plan_ok()
+    assert "update in-place" in plan.stdout and "nextstack-s2" in plan.stdout, plan.stdout
+    aws_faults.reset()
+    tf.apply_ok()
+    changed = {k for k in files2 if files1.get(k, {}).get("sha") != files2[k]["sha"]}
+    uploaded = {k for k in put_keys(aws_faults) if not k[1].startswith(".nextstack/")}
+    assert uploaded == changed, "uploaded %s, changed %s" % (sorted(uploaded - changed), sorted(changed - uploaded))
+    assert len(uploaded) < len(files2)
+    assert_published(aws, files2, "s2")
+    out = tf.outputs()
+    assert out["builds"] == ["nextstack-s2", "nextstack-s1"]
+    assert invalidation_paths(aws, distribution, out["invalidation_id"]) == {"/*"}
+    own1 = set(files1) - set(files2)
+    assert own1 and {k for (_, k) in own1} <= set(objects(aws, DATA)), "s1's own static files must still be served"
+    assert {u[1:] for u in page_asset_paths(s1)} <= set(objects(aws, DATA)), "s1's open pages still load their assets"
+    tf.assert_no_changes()
+
+    # -- import by bucket and the root's empty prefix reproduces the state
+    before = tf.resource("nextstack_nextjs_site.site")
+    tf.check(tf.run("state", "rm", "nextstack_nextjs_site.site"))
+    tf.check(tf.import_("nextstack_nextjs_site.site", "%s/" % DATA))
+    after = tf.resource("nextstack_nextjs_site.site")
+    for attr in ("build_id", "build_kind", "builds", "content_hash", "assets_prefix", "cache_prefix", "distribution_id"):
+        assert after[attr] == before[attr], attr
+    tf.check(tf.plan("-out=after-import.plan"))
+    changes = json.loads(tf.check(tf.show_json("after-import.plan")).stdout)["resource_changes"]
+    assert [c["change"]["actions"] for c in changes] == [["no-op"]], changes
+
+    # -- destroy: everything it wrote goes, the foreign object stays
+    tf.destroy_ok()
+    assert set(objects(aws, DATA)) == {"uploads/foreign.txt"}
+
+
+@pytest.mark.parametrize(
+    "case, extra, messages",
+    [
+        ("neither", "", ["build_dir", "is neither an OpenNext build (no open-next.output.json) nor a standalone"]),
+        ("not-standalone", "", ["build_dir", "without .next/standalone", 'output: "standalone"']),
+        ("dot-next", "", ["build_dir", "is a .next directory: point build_dir at the app directory"]),
+        ("standalone", 'build_kind = "opennext"', ["build_dir", "open-next.output.json: not found", 'build_kind = "opennext"']),
+        ("standalone", 'revalidation_table = "tags"', ["revalidation_table", "standalone Next.js build", "remove revalidation_table"]),
+        ("standalone", 'build_kind = "static"', ["build_kind", '"opennext" or "standalone"']),
+    ],
+)
+def test_a_dir_that_is_not_the_build_kind_is_refused_naming_the_attribute(terraform, aws, tmp_path, case, extra, messages):
+    import shutil
+
+    s1 = standalone_build("s1")
+    app = tmp_path / "app"
+    if case == "neither":
+        (app / "src").mkdir(parents=True)
+        (app / "src" / "page.js").write_text("export default () => null\n")
+    else:
+        # The build's files without its server (not needed to tell the kinds apart, and large).
+        shutil.copytree(s1 / ".next", app / ".next", ignore=shutil.ignore_patterns("standalone"))
+        shutil.copytree(s1 / "public", app / "public")
+        if case != "not-standalone":
+            (app / ".next" / "standalone").mkdir()
+    build_dir = app / ".next" if case == "dot-next" else app
+    make_data_bucket(aws)
+    tf = terraform()
+    tf.write(STANDALONE_CONFIG % {"region": REGION, "bucket": DATA, "distribution": "E123", "extra": extra})
+    use_build(tf, build_dir)
+    result = tf.plan_fails(contains=messages[1])
+    flat = " ".join(result.stderr.replace("│", " ").split())
+    for m in messages:
+        assert m in flat, "%r not in:\n%s" % (m, result.stderr)
+    if messages[0] == "build_dir":
+        assert str(build_dir) in flat, "the error names the directory:\n" + result.stderr
+    assert set(objects(aws, DATA)) == {"uploads/foreign.txt"}, "nothing is published"

@@ -6,7 +6,13 @@
 # Without OUT_DIR the build stays in tests/nextjs-app/.open-next/; with it, .open-next/ is moved to OUT_DIR
 # (which must be absent, empty, or a previous build: it is replaced).
 #
+# With NEXTSTACK_OUTPUT=standalone it runs `next build` with output: "standalone" instead (next.config.mjs reads
+# the variable; OpenNext is not run) and OUT_DIR becomes an app directory: OUT_DIR/.next (without .next/cache)
+# and a copy of public/ (what nextstack_nextjs_site publishes with build_kind "standalone"; the server is
+# .next/standalone/server.js). Without OUT_DIR the build stays in tests/nextjs-app/.next/.
+#
 # Environment:
+#   NEXTSTACK_OUTPUT           opennext (default) or standalone
 #   NEXTSTACK_VARIANT=2        change one page (/about: its HTML/RSC and its client chunk); default 1
 #   NEXTSTACK_BUILD_ID         the Next.js build id (default nextstack-test-1)
 #   NEXTSTACK_CACHE            where installed node_modules are kept (default ${XDG_CACHE_HOME:-~/.cache}/nextstack)
@@ -37,7 +43,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
 
 case "${OUT}" in
 -h | --help)
-    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
 esac
@@ -45,6 +51,9 @@ esac
 [[ "$VARIANT" =~ ^[12]$ ]] || die "NEXTSTACK_VARIANT must be 1 or 2 (got '$VARIANT')"
 [[ "$BUILD_ID" =~ ^[A-Za-z0-9._-]+$ ]] || die "NEXTSTACK_BUILD_ID must match [A-Za-z0-9._-]+ (got '$BUILD_ID')"
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "NEXTSTACK_FETCH_PORT must be a port number (got '$PORT')"
+OUTPUT="${NEXTSTACK_OUTPUT:-opennext}"
+[[ "$OUTPUT" == opennext || "$OUTPUT" == standalone ]] || die "NEXTSTACK_OUTPUT must be opennext or standalone (got '$OUTPUT')"
+[[ "$OUTPUT" == opennext || -z "${NEXTSTACK_OPENNEXT_CONFIG:-}" ]] || die "NEXTSTACK_OPENNEXT_CONFIG is for OpenNext builds, not NEXTSTACK_OUTPUT=standalone"
 CONFIG_DIR="${NEXTSTACK_OPENNEXT_CONFIG:-}"
 if [[ -n "$CONFIG_DIR" ]]; then
     [[ -f "$CONFIG_DIR/open-next.config.ts" ]] || die "NEXTSTACK_OPENNEXT_CONFIG=$CONFIG_DIR has no open-next.config.ts"
@@ -67,8 +76,8 @@ if [[ -n "$OUT" ]]; then
     case "$OUT" in
     / | "$APP" | "$APP"/* | "${HOME:-/}") die "refusing OUT_DIR $OUT" ;;
     esac
-    if [[ -e "$OUT" && ! -f "$OUT/open-next.output.json" && -n "$(ls -A "$OUT" 2>/dev/null)" ]]; then
-        die "OUT_DIR $OUT exists and is neither empty nor an OpenNext build: not replacing it"
+    if [[ -e "$OUT" && ! -f "$OUT/open-next.output.json" && ! -f "$OUT/.next/BUILD_ID" && -n "$(ls -A "$OUT" 2>/dev/null)" ]]; then
+        die "OUT_DIR $OUT exists and is neither empty nor a build: not replacing it"
     fi
 fi
 
@@ -154,6 +163,53 @@ if [[ -n "$CONFIG_DIR" ]]; then
     done
     say "OpenNext configuration from $CONFIG_DIR: ${COPIED_CONFIG[*]}"
 fi
+if [[ "$OUTPUT" == standalone ]]; then
+    say "next build, output standalone (variant $VARIANT, build id $BUILD_ID, fetch $FETCH_URL)"
+    t0="$(now)"
+    # The same fixed Server Actions key as the OpenNext build below (see there).
+    if ! env NEXT_TELEMETRY_DISABLED=1 \
+        NEXTSTACK_OUTPUT=standalone \
+        NEXTSTACK_VARIANT="$VARIANT" \
+        NEXTSTACK_BUILD_ID="$BUILD_ID" \
+        NEXTSTACK_FETCH_URL="$FETCH_URL" \
+        NEXT_SERVER_ACTIONS_ENCRYPTION_KEY="${NEXT_SERVER_ACTIONS_ENCRYPTION_KEY:-bmV4dHN0YWNrLXRlc3QtYXBwLWZpeGVkLWtleS0zMmI=}" \
+        npx --no-install next build >&2; then
+        die "next build failed (output above)"
+    fi
+    say "next build: $(since "$t0")"
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+
+    N="$APP/.next"
+    problems=()
+    [[ -f "$N/BUILD_ID" ]] || problems+=("missing .next/BUILD_ID")
+    if [[ -f "$N/BUILD_ID" && "$(cat "$N/BUILD_ID")" != "$BUILD_ID" ]]; then
+        problems+=(".next/BUILD_ID is '$(cat "$N/BUILD_ID")', expected '$BUILD_ID'")
+    fi
+    [[ -n "$(find "$N/standalone" -name server.js -not -path '*/node_modules/*' 2>/dev/null | head -1)" ]] ||
+        problems+=("no .next/standalone/**/server.js (is output: \"standalone\" set by next.config.mjs?)")
+    [[ -d "$N/static/chunks" ]] || problems+=("missing directory .next/static/chunks")
+    [[ -f "$N/static/$BUILD_ID/_buildManifest.js" ]] || problems+=("missing .next/static/$BUILD_ID/_buildManifest.js")
+    if ((${#problems[@]})); then
+        printf 'nextjs-app:   %s\n' "${problems[@]}" >&2
+        die "the standalone output in $N is incomplete (${#problems[@]} problem(s) above)"
+    fi
+    rm -rf "$N/cache" # the build's own compiler cache: not part of what is deployed
+    say "output: .next $(du -sh "$N" | cut -f1), static $(find "$N/static" -type f | wc -l) files, public $(find "$APP/public" -type f | wc -l) files"
+    B="$APP"
+    if [[ -n "$OUT" ]]; then
+        rm -rf "$OUT"
+        mkdir -p "$OUT"
+        mv -T "$N" "$OUT/.next"
+        cp -a "$APP/public" "$OUT/public"
+        B="$OUT"
+    fi
+    say "build ready: $B"
+    printf '%s\n' "$B"
+    exit 0
+fi
+
 say "open-next build (variant $VARIANT, build id $BUILD_ID, fetch $FETCH_URL)"
 t0="$(now)"
 # The Server Actions key is fixed too (Next.js generates one per build otherwise): it salts the action ids of

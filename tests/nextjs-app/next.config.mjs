@@ -12,6 +12,10 @@ const nextConfig = {
     NEXTSTACK_VARIANT: process.env.NEXTSTACK_VARIANT || "1",
   },
   poweredByHeader: false,
+  // NEXTSTACK_OUTPUT=standalone (build.sh): a standalone build (.next/standalone/server.js, for a container) with
+  // the static files left for nextstack_nextjs_site to publish. Unset for OpenNext, which sets standalone output
+  // itself, so its builds are the same either way.
+  ...(process.env.NEXTSTACK_OUTPUT === "standalone" ? { output: "standalone" } : {}),
   // Middleware sees the request's URL as sent (request.url). Without this, Next.js rewrites loopback hosts
   // (127.x.x.x, [::1]) to "localhost" in middleware URLs and redirects, so the /old-about redirect of a site served
   // on 127.0.0.1 would point at https://localhost:PORT/ (OpenNext's URLs are https): a test's browser would leave

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::output::{BuildError, BuildOutput, CopyEntry};
+use super::output::{BuildError, BuildOutput};
 
 pub const IMMUTABLE: &str = "public,max-age=31536000,immutable";
 pub const REVALIDATE: &str = "public,max-age=0,s-maxage=31536000,must-revalidate";
@@ -51,45 +51,62 @@ pub fn files(build: &BuildOutput) -> Result<Vec<PublishFile>, BuildError> {
     let mut out = Vec::new();
     for copy in &build.copies {
         let area = if copy.cached { Area::Assets } else { Area::Cache };
-        collect(copy, area, &mut out)?;
+        let hashed = |rel: &str| {
+            copy.versioned_sub_dir
+                .as_deref()
+                .map(|dir| rel.starts_with(&format!("{dir}/")))
+                .unwrap_or(false)
+        };
+        walk(&copy.from, "", area, &hashed, &mut out)?;
     }
+    sorted(out)
+}
+
+/// Sorts files by area and path, refusing two files at one key.
+pub fn sorted(mut out: Vec<PublishFile>) -> Result<Vec<PublishFile>, BuildError> {
     out.sort_by(|a, b| (a.area, &a.rel).cmp(&(b.area, &b.rel)));
     if let Some(w) = out.windows(2).find(|w| w[0].area == w[1].area && w[0].rel == w[1].rel) {
         return Err(BuildError::new(
             &w[1].source,
-            format!("is published at {} twice: two copy entries overlap", w[1].rel),
+            format!(
+                "is published at {} twice (also from {}): two source directories overlap",
+                w[1].rel,
+                w[0].source.display()
+            ),
         ));
     }
     Ok(out)
 }
 
-fn collect(copy: &CopyEntry, area: Area, out: &mut Vec<PublishFile>) -> Result<(), BuildError> {
-    for entry in walkdir::WalkDir::new(&copy.from).follow_links(true).sort_by_file_name() {
+/// Every file under `from`, published at `<rel_prefix><path under from>` in `area`. Assets whose key `hashed`
+/// accepts get [`IMMUTABLE`], other assets [`REVALIDATE`]; cache files no Cache-Control.
+pub fn walk(
+    from: &Path,
+    rel_prefix: &str,
+    area: Area,
+    hashed: &dyn Fn(&str) -> bool,
+    out: &mut Vec<PublishFile>,
+) -> Result<(), BuildError> {
+    for entry in walkdir::WalkDir::new(from).follow_links(true).sort_by_file_name() {
         let entry = entry.map_err(|e| {
-            let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| copy.from.clone());
+            let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| from.to_path_buf());
             BuildError::new(path, format!("cannot be read: {e}"))
         })?;
         if !entry.file_type().is_file() {
             continue;
         }
-        let rel_path = entry.path().strip_prefix(&copy.from).unwrap_or(entry.path());
+        let rel_path = entry.path().strip_prefix(from).unwrap_or(entry.path());
         let rel = rel_path
             .components()
             .map(|c| c.as_os_str().to_str())
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| BuildError::new(entry.path(), "has a name that is not UTF-8 (an S3 key must be)"))?
             .join("/");
+        let rel = format!("{rel_prefix}{rel}");
         let (sha256, size) = digest(entry.path())?;
         let cache_control = match area {
             Area::Cache => None,
-            Area::Assets => {
-                let hashed = copy
-                    .versioned_sub_dir
-                    .as_deref()
-                    .map(|dir| rel.starts_with(&format!("{dir}/")))
-                    .unwrap_or(false);
-                Some(if hashed { IMMUTABLE } else { REVALIDATE }.to_string())
-            }
+            Area::Assets => Some(if hashed(&rel) { IMMUTABLE } else { REVALIDATE }.to_string()),
         };
         out.push(PublishFile {
             area,

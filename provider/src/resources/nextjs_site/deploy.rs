@@ -50,7 +50,7 @@ pub struct Failed(pub Diagnostics);
 pub async fn deploy(req: Request<'_>) -> Result<Deployed, Failed> {
     let keep = req.settings.keep_previous_builds as usize;
     let work = diff::work(
-        &req.build.output.build_id,
+        &req.build.build_id,
         &req.build.files,
         &req.build.rows,
         &req.previous,
@@ -58,7 +58,7 @@ pub async fn deploy(req: Request<'_>) -> Result<Deployed, Failed> {
         &req.drifted,
     );
     tracing::info!(
-        build_id = %req.build.output.build_id,
+        build_id = %req.build.build_id,
         upload = work.uploads.len(),
         unchanged = work.unchanged.len(),
         delete = work.deletions.len(),
@@ -101,7 +101,7 @@ pub async fn deploy(req: Request<'_>) -> Result<Deployed, Failed> {
         files.sort_by(|a, b| (a.area, &a.rel).cmp(&(b.area, &b.rel)));
         let manifest = Manifest {
             format: FORMAT,
-            build_id: req.build.output.build_id.clone(),
+            build_id: req.build.build_id.clone(),
             sequence: req.previous.iter().map(|m| m.sequence).max().unwrap_or(0) + 1,
             content_hash: req.build.content_hash.clone(),
             build_dir: req.build_dir.to_string(),
@@ -213,7 +213,7 @@ async fn invalidate(req: &Request<'_>, work: &Work<'_>) -> Result<Option<String>
     }
     let reference = format!(
         "nextstack-{}-{}",
-        req.build.output.build_id,
+        req.build.build_id,
         &req.build.content_hash.trim_start_matches("sha256:")[..16]
     );
     let id = invalidation::create(req.clients, distribution_id, &paths, &reference)

@@ -20,7 +20,8 @@ use crate::opennext::tag_seed::TagRow;
 
 pub const FORMAT: u32 = 1;
 /// The manifests' folder under the assets prefix. It starts with a dot: OpenNext routes no path like it
-/// to the bucket, so CloudFront never serves it.
+/// to the bucket, so CloudFront never serves it; for a standalone build at the bucket's root, the
+/// six-stack edge stack routes only `/_next/static/*`, `/_next/data/*` and `/images/*` there.
 pub const DIR: &str = ".nextstack/builds";
 
 /// Where the objects of one area go.
@@ -70,6 +71,9 @@ pub struct Settings {
     pub invalidation: String,
     pub wait_for_invalidation: bool,
     pub keep_previous_builds: u32,
+    /// `opennext` or `standalone`; absent in manifests written before standalone builds (all OpenNext).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_kind: Option<String>,
 }
 
 /// One published object.

@@ -15,7 +15,7 @@ use super::local::LocalBuild;
 use super::manifest::{Destination, Manifest, Settings};
 use super::objects;
 use crate::aws::{Aws, Clients, Target};
-use crate::opennext::BuildError;
+use crate::opennext::{BuildError, BuildKind};
 use crate::resources::{import_id, role_arn};
 
 const INVALIDATION_MODES: [&str; 3] = ["changed", "all", "none"];
@@ -29,6 +29,7 @@ const INCOMPLETE: &str = "incomplete";
 pub struct Model {
     pub id: Option<String>,
     pub build_dir: String,
+    pub build_kind: Option<String>,
     pub assets_bucket: String,
     pub assets_prefix: Option<String>,
     pub cache_bucket: Option<String>,
@@ -56,12 +57,17 @@ impl Model {
             revalidation_table: self.revalidation_table.clone(),
         }
     }
+    /// The kind to read `build_dir` as: the configured or planned one, else whatever the directory holds.
+    fn kind(&self) -> Option<BuildKind> {
+        self.build_kind.as_deref().and_then(BuildKind::parse)
+    }
     fn settings(&self) -> Settings {
         Settings {
             distribution_id: self.distribution_id.clone(),
             invalidation: self.invalidation.clone().unwrap_or_else(|| "changed".into()),
             wait_for_invalidation: self.wait_for_invalidation.unwrap_or(false),
             keep_previous_builds: self.keep_previous_builds.unwrap_or(1).clamp(0, MAX_KEEP) as u32,
+            build_kind: self.build_kind.clone(),
         }
     }
 }
@@ -69,8 +75,15 @@ impl Model {
 const MAX_KEEP: i64 = 50;
 
 fn build_error(e: BuildError) -> Diagnostic {
-    Diagnostic::error("Unusable OpenNext build", e.to_string()).at(AttributePath::root("build_dir"))
+    Diagnostic::error("Unusable Next.js build in build_dir", e.to_string()).at(AttributePath::root("build_dir"))
 }
+
+/// What a standalone build has no use for: configuring it is a mistake worth saying.
+const OPENNEXT_ONLY: [(&str, &str); 3] = [
+    ("cache_bucket", "the ISR and fetch caches"),
+    ("cache_prefix", "the ISR and fetch caches"),
+    ("revalidation_table", "the tag cache"),
+];
 
 pub struct NextjsSiteResource;
 
@@ -85,15 +98,16 @@ impl Resource for NextjsSiteResource {
 
     fn schema(&self) -> Schema {
         let mut block = Block::new(
-            "Publishes an OpenNext build (`.open-next/`) to S3: static assets with OpenNext's Cache-Control split, the ISR and fetch caches, and the revalidation table's rows. Uploads only what changed, keeps the files of the previous builds for visitors still running them, and invalidates in CloudFront `/*` when a new build goes live (its pages replace the cached ones), else only the un-hashed files that changed.",
+            "Publishes a Next.js build to S3: an OpenNext build (`.open-next/`: static assets with OpenNext's Cache-Control split, the ISR and fetch caches, and the revalidation table's rows) or a standalone Next.js build (`output: \"standalone\"`: `.next/static/` at `_next/static/`, `public/` at the root, with the same Cache-Control split). Uploads only what changed, keeps the files of the previous builds for visitors still running them, and invalidates in CloudFront `/*` when a new build goes live (its pages replace the cached ones), else only the un-hashed files that changed.",
         )
         .attribute(Attribute::new("id", Type::String).computed().use_state_for_unknown().description("`<assets_bucket>/<assets_prefix>`."))
-        .attribute(Attribute::new("build_dir", Type::String).required().description("The `.open-next` directory of an OpenNext 3 or 4 build, e.g. `\"${path.module}/app/.open-next\"`. Read at plan: a changed build plans an update."))
+        .attribute(Attribute::new("build_dir", Type::String).required().description("The build to publish: the `.open-next` directory of an OpenNext 3 or 4 build (e.g. `\"${path.module}/app/.open-next\"`), or the app directory of a Next.js build made with `output: \"standalone\"` (the directory holding `.next/` and `public/`, e.g. `\"${path.module}/app\"`). Read at plan: a changed build plans an update."))
+        .attribute(Attribute::new("build_kind", Type::String).optional().computed().description("`opennext` or `standalone`. Default: detected from `build_dir` (`open-next.output.json` in it: OpenNext; `.next/BUILD_ID` and `.next/standalone/`: standalone). Set it for an app directory that holds both builds."))
         .attribute(Attribute::new("assets_bucket", Type::String).required().requires_replace().description("Bucket for the static assets (the CloudFront S3 origin)."))
-        .attribute(Attribute::new("assets_prefix", Type::String).optional().computed().requires_replace().description("Key prefix of the assets, the S3 origin's origin path. Default: from the build's `open-next.output.json` (`_assets`)."))
-        .attribute(Attribute::new("cache_bucket", Type::String).optional().computed().requires_replace().description("Bucket for the ISR cache and the fetch cache (never public). Default: `assets_bucket`."))
-        .attribute(Attribute::new("cache_prefix", Type::String).optional().computed().requires_replace().description("Key prefix of the cache. Default: from the build (`_cache`). Cache files go to `<cache_prefix>/<build_id>/`, the fetch cache to `<cache_prefix>/__fetch/<build_id>/`."))
-        .attribute(Attribute::new("revalidation_table", Type::String).optional().requires_replace().description("DynamoDB tag-cache table (`tag`/`path` keys) to seed from the build's `dynamodb-cache.json`."))
+        .attribute(Attribute::new("assets_prefix", Type::String).optional().computed().requires_replace().description("Key prefix of the assets, the S3 origin's origin path (`\"\"`: the bucket's root). Default: for OpenNext, from the build's `open-next.output.json` (`_assets`); for a standalone build `\"\"`, so that `/_next/static/*` and the public files' paths are their keys (an S3 origin without an origin path, as the six-stack edge stack's)."))
+        .attribute(Attribute::new("cache_bucket", Type::String).optional().computed().requires_replace().description("OpenNext only: bucket for the ISR cache and the fetch cache (never public). Default: `assets_bucket`."))
+        .attribute(Attribute::new("cache_prefix", Type::String).optional().computed().requires_replace().description("OpenNext only: key prefix of the cache (null for a standalone build). Default: from the build (`_cache`). Cache files go to `<cache_prefix>/<build_id>/`, the fetch cache to `<cache_prefix>/__fetch/<build_id>/`."))
+        .attribute(Attribute::new("revalidation_table", Type::String).optional().requires_replace().description("OpenNext only: DynamoDB tag-cache table (`tag`/`path` keys) to seed from the build's `dynamodb-cache.json`."))
         .attribute(Attribute::new("distribution_id", Type::String).optional().description("CloudFront distribution to invalidate after a publish."))
         .attribute(Attribute::new("invalidation", Type::String).default_value("changed").description("`changed` (default): `/*` when the publish makes a new build id live (the cached pages are the old build's; the kept builds' hashed files stay, so its open pages still load their chunks), else the paths of un-hashed assets whose content changed (`/*` above CloudFront's 3,000-path limit); `all`: `/*` after every publish that changed something; `none`."))
         .attribute(Attribute::new("wait_for_invalidation", Type::Bool).default_value(false).description("Wait until CloudFront completes the invalidation (up to 20 minutes)."))
@@ -132,11 +146,25 @@ impl Resource for NextjsSiteResource {
                 );
             }
         }
+        if let Some(kind) = config.attr("build_kind").as_str() {
+            if BuildKind::parse(kind).is_none() {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid build_kind",
+                        format!("build_kind is {kind:?}; it must be \"opennext\" or \"standalone\" (or unset, to detect it from build_dir)."),
+                    )
+                    .at(AttributePath::root("build_kind")),
+                );
+            }
+        }
         for name in ["assets_prefix", "cache_prefix"] {
             if let Some(p) = config.attr(name).as_str() {
-                if p.is_empty() || p.starts_with('/') || p.ends_with('/') || p.contains("//") {
+                // The assets may sit at the bucket's root (an S3 origin without an origin path); the cache never
+                // shares the root with them.
+                let empty_ok = name == "assets_prefix";
+                if (p.is_empty() && !empty_ok) || p.starts_with('/') || p.ends_with('/') || p.contains("//") {
                     diags.push(
-                        Diagnostic::error(format!("Invalid {name}"), format!("{name} is {p:?}; it must be a non-empty key prefix without leading or trailing \"/\", e.g. \"_assets\"."))
+                        Diagnostic::error(format!("Invalid {name}"), format!("{name} is {p:?}; it must be a key prefix without leading or trailing \"/\", e.g. \"_assets\"{}.", if empty_ok { " (\"\" for the bucket's root)" } else { ", not empty" }))
                             .at(AttributePath::root(name)),
                     );
                 }
@@ -179,22 +207,50 @@ impl Resource for NextjsSiteResource {
             for name in computed {
                 plan.set_unknown(name);
             }
-            for name in ["assets_prefix", "cache_prefix"] {
+            for name in ["assets_prefix", "cache_prefix", "build_kind"] {
                 if config.attr(name).is_null() {
                     plan.set_unknown(name);
                 }
             }
             return Diagnostics::new();
         };
-        let build = match LocalBuild::read(&build_dir).await {
+        let configured_kind = config.attr("build_kind").as_str().and_then(BuildKind::parse);
+        let build = match LocalBuild::read(&build_dir, configured_kind).await {
             Ok(b) => b,
-            Err(e) => return build_error(e).into(),
+            Err(e) => {
+                let mut d = build_error(e);
+                if let Some(kind) = configured_kind {
+                    d.detail = format!("{} (read as build_kind = \"{kind}\")", d.detail);
+                }
+                return d.into();
+            }
         };
+        plan.set("build_kind", Value::string(build.kind.as_str()));
+        if build.kind == BuildKind::Standalone {
+            let mut diags = Diagnostics::new();
+            for (name, what) in OPENNEXT_ONLY {
+                if !config.attr(name).is_null() {
+                    diags.push(
+                        Diagnostic::error(
+                            format!("{name} with a standalone build"),
+                            format!("{build_dir} is a standalone Next.js build, which has no {what} to publish (its server keeps them itself): remove {name}."),
+                        )
+                        .at(AttributePath::root(name)),
+                    );
+                }
+            }
+            if diags.has_errors() {
+                return diags;
+            }
+        }
         if config.attr("assets_prefix").is_null() {
-            plan.set("assets_prefix", Value::string(build.assets_prefix()));
+            plan.set("assets_prefix", Value::string(build.assets_prefix.clone()));
         }
         if config.attr("cache_prefix").is_null() {
-            plan.set("cache_prefix", Value::string(build.cache_prefix()));
+            plan.set(
+                "cache_prefix",
+                build.cache_prefix.clone().map(Value::string).unwrap_or(Value::Null),
+            );
         }
         match (
             plan.planned.attr("assets_bucket").as_str(),
@@ -203,7 +259,7 @@ impl Resource for NextjsSiteResource {
             (Some(b), Some(p)) => plan.set("id", Value::string(format!("{b}/{p}"))),
             _ => plan.set_unknown("id"),
         }
-        plan.set("build_id", Value::string(build.output.build_id.clone()));
+        plan.set("build_id", Value::string(build.build_id.clone()));
         plan.set("content_hash", Value::string(build.content_hash.clone()));
         let prior = plan.prior.clone();
         let content_same = prior.attr("content_hash").as_str() == Some(build.content_hash.as_str());
@@ -229,7 +285,7 @@ impl Resource for NextjsSiteResource {
         let build = read_planned(&planned).await?;
         let clients = ctx.data.clients(&planned.target).await?;
         let dest = planned.destination();
-        refuse_existing(&clients, &dest, &build.output.build_id).await?;
+        refuse_existing(&clients, &dest, &build.build_id).await?;
         let req = Request {
             clients: &clients,
             dest: &dest,
@@ -245,6 +301,10 @@ impl Resource for NextjsSiteResource {
     }
 
     async fn read(&self, ctx: Ctx<'_, Aws>, mut state: Model) -> Result<Option<Model>, Diagnostics> {
+        // State written before standalone builds existed published OpenNext builds.
+        state
+            .build_kind
+            .get_or_insert_with(|| BuildKind::OpenNext.as_str().to_string());
         let builds = state.builds.clone().unwrap_or_default();
         let Some(current) = builds.first() else {
             return Ok(Some(state));
@@ -351,10 +411,11 @@ impl Resource for NextjsSiteResource {
             Some((r, rest)) => (Some(r.to_string()), rest),
             None => (None, head),
         };
-        let Some((bucket, prefix)) = rest.split_once('/').filter(|(b, p)| !b.is_empty() && !p.is_empty()) else {
+        // An empty prefix (`site-assets/`) is a site at the bucket's root.
+        let Some((bucket, prefix)) = rest.split_once('/').filter(|(b, _)| !b.is_empty()) else {
             return Err(Diagnostic::error(
                 "Invalid import id",
-                format!("{id:?} must be BUCKET/ASSETS_PREFIX (optionally REGION: before it and @ROLE_ARN after it), e.g. site-assets/_assets."),
+                format!("{id:?} must be BUCKET/ASSETS_PREFIX (optionally REGION: before it and @ROLE_ARN after it), e.g. site-assets/_assets, or site-assets/ for a site at the bucket's root."),
             )
             .into());
         };
@@ -385,13 +446,19 @@ impl Resource for NextjsSiteResource {
             .into());
         };
         let (dest, settings) = (&newest.destination, &newest.settings);
+        let kind = settings
+            .build_kind
+            .clone()
+            .unwrap_or_else(|| BuildKind::OpenNext.as_str().to_string());
+        let standalone = BuildKind::parse(&kind) == Some(BuildKind::Standalone);
         Ok(Model {
             id: Some(format!("{}/{}", dest.assets_bucket, dest.assets_prefix)),
             build_dir: newest.build_dir.clone(),
+            build_kind: Some(kind),
             assets_bucket: dest.assets_bucket.clone(),
             assets_prefix: Some(dest.assets_prefix.clone()),
             cache_bucket: Some(dest.cache_bucket.clone()),
-            cache_prefix: Some(dest.cache_prefix.clone()),
+            cache_prefix: (!standalone).then(|| dest.cache_prefix.clone()),
             revalidation_table: dest.revalidation_table.clone(),
             distribution_id: settings.distribution_id.clone(),
             invalidation: Some(settings.invalidation.clone()),
@@ -411,7 +478,9 @@ impl Resource for NextjsSiteResource {
 
 /// The build, read again at apply; it must be what was planned.
 async fn read_planned(planned: &Model) -> Result<LocalBuild, Diagnostic> {
-    let build = LocalBuild::read(&planned.build_dir).await.map_err(build_error)?;
+    let build = LocalBuild::read(&planned.build_dir, planned.kind())
+        .await
+        .map_err(build_error)?;
     if let Some(hash) = planned.content_hash.as_deref() {
         if hash != build.content_hash {
             return Err(Diagnostic::error(
