@@ -837,15 +837,18 @@ export const handler = async (event) => {
 
 # A warmer like OpenNext's: invokes the server function CONCURRENCY times at once (RequestResponse), each invocation
 # holding its environment for `delay` ms so that each needs an environment of its own. The runtime has no AWS SDK, so
-# the requests are signed here (Signature Version 4, IAM User Guide "Create a signed AWS API request") and sent to
-# Lambda's public endpoint, as an SDK client would send them.
+# the requests are signed here (Signature Version 4, IAM User Guide "Create a signed AWS API request") and sent the
+# two ways a function's code sends them: with fetch to Lambda's public endpoint (a client that builds AWS URLs itself),
+# and with http.request to AWS_ENDPOINT_URL (what an AWS SDK v3 client does when that variable is set).
 WARMER = """
 import { createHash, createHmac, randomUUID } from "node:crypto";
+import http from "node:http";
 const sha = (data) => createHash("sha256").update(data).digest("hex");
 const hmac = (key, data) => createHmac("sha256", key).update(data).digest();
 
-async function invoke(functionName, payload) {
-  const region = process.env.AWS_REGION, host = `lambda.${region}.amazonaws.com`;
+async function invoke(functionName, payload, throughEndpoint) {
+  const region = process.env.AWS_REGION;
+  const host = throughEndpoint ? new URL(process.env.AWS_ENDPOINT_URL).host : `lambda.${region}.amazonaws.com`;
   const path = `/2015-03-31/functions/${functionName}/invocations`;
   const body = JSON.stringify(payload);
   const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\\.\\d{3}/, "");
@@ -861,6 +864,19 @@ async function invoke(functionName, payload) {
   for (const part of [date, region, "lambda", "aws4_request"]) key = hmac(key, part);
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${process.env.AWS_ACCESS_KEY_ID}/${scope}, ` +
     `SignedHeaders=${names.join(";")}, Signature=${createHmac("sha256", key).update(toSign).digest("hex")}`;
+  if (throughEndpoint) {
+    const answer = await new Promise((resolve, reject) => {
+      const req = http.request(`${process.env.AWS_ENDPOINT_URL}${path}`, {method: "POST", headers}, (res) => {
+        let text = "";
+        res.on("data", (chunk) => { text += chunk; });
+        res.on("end", () => resolve({status: res.statusCode, text}));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+    if (answer.status !== 200) throw new Error(`Invoke answered ${answer.status}: ${answer.text}`);
+    return JSON.parse(answer.text);
+  }
   delete headers.host;
   const response = await fetch(`https://${host}${path}`, {method: "POST", headers, body});
   if (response.status !== 200) throw new Error(`Invoke answered ${response.status}: ${await response.text()}`);
@@ -871,7 +887,7 @@ export const handler = async (event) => {
   console.log("warmer got " + event["detail-type"] + " from " + event.source);
   const concurrency = Number(process.env.CONCURRENCY), warmerId = randomUUID();
   const answers = await Promise.all(Array.from({length: concurrency}, (_, index) =>
-    invoke(process.env.FUNCTION_NAME, {type: "warmer", warmerId, index, concurrency, delay: 1500})));
+    invoke(process.env.FUNCTION_NAME, {type: "warmer", warmerId, index, concurrency, delay: 1500}, index % 2 === 1)));
   console.log("warmed " + new Set(answers.map((a) => a.serverId)).size + " server instances");
   return answers;
 };

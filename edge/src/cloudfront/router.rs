@@ -87,7 +87,7 @@ impl Edge {
         let mut line = LogLine::new(&parts, client, body.len());
         let viewer_ip = client.ip().to_string();
         let (status, mut headers, out_body, result) = self
-            .process(parts.method.clone(), parts.uri, parts.headers, body, &viewer_ip)
+            .process(parts.method.clone(), parts.uri, parts.headers, body, &viewer_ip, false)
             .await;
         let request_id = format!("{:x}", fastrand::u128(..));
         headers.insert("x-cache", hv(&format!("{} from cloudfront", result.as_str())));
@@ -112,6 +112,7 @@ impl Edge {
         headers: HeaderMap,
         body: Bytes,
         viewer_ip: &str,
+        error_page_fetch: bool,
     ) -> (StatusCode, HeaderMap, Body, ResultType) {
         let dist = &self.distribution;
         let mut path = uri.path().to_string();
@@ -206,6 +207,7 @@ impl Edge {
             path: path.clone(),
             query: query.clone(),
             headers: headers.clone(),
+            error_page_fetch,
         };
 
         let cacheable = behavior.cached_methods.contains(&method) && matches!(method, Method::GET | Method::HEAD);
@@ -464,6 +466,7 @@ impl Edge {
                     HeaderMap::new(),
                     Bytes::new(),
                     viewer_ip,
+                    true,
                 ))
                 .await;
                 let code = custom
@@ -478,7 +481,9 @@ impl Edge {
 
     /// The response headers policy and the viewer-response function (a CloudFront Function or Lambda@Edge), on every
     /// response to the viewer, cache hits included. "Restrictions on all edge functions" > "HTTP status codes":
-    /// viewer-response functions are not run when the status is 400 or higher.
+    /// viewer-response functions are not run when the status is 400 or higher; "CloudFront events that can trigger a
+    /// Lambda@Edge function" > viewer response: nor for a custom error page (nor for a response a viewer-request
+    /// function generated, which never comes here).
     async fn finish(
         &self,
         behavior: &Behavior,
@@ -501,7 +506,7 @@ impl Edge {
                 }
             }
         }
-        if status.as_u16() >= 400 {
+        if status.as_u16() >= 400 || viewer.error_page_fetch {
             return (status, headers, body, result);
         }
         if let Some(f) = behavior.lambda(EventType::ViewerResponse) {
@@ -772,6 +777,8 @@ struct Viewer<'a> {
     path: String,
     query: String,
     headers: HeaderMap,
+    /// Fetching a custom error response's page: no viewer-response function runs on it.
+    error_page_fetch: bool,
 }
 
 /// Runs a Lambda@Edge function on its event; a failure is already CloudFront's answer (503 for an execution
