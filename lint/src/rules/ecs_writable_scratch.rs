@@ -385,7 +385,7 @@ fn judge(s: &ScratchSettings, task: &EvalBlock, c: &Value) -> Option<Finding> {
             let list: Vec<String> = next_missing.iter().map(|p| format!("`{p}`")).collect();
             missing.push(format!(
                 "{} (a Next.js container, recognised by {why})",
-                list.join(", ")
+                list.join(" or ")
             ));
         }
         NextJs::Maybe(why) if !next_missing.is_empty() => maybe_next = Some(why.clone()),
@@ -399,7 +399,7 @@ fn judge(s: &ScratchSettings, task: &EvalBlock, c: &Value) -> Option<Finding> {
                     .iter()
                     .map(|p| format!("`{p}`"))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(" and ")
             ))
         });
     }
