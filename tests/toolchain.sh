@@ -390,3 +390,17 @@ mid_note="no terraform $TF_MID_VERSION on this machine"
 aws_note="hashicorp/aws $AWS_PROVIDER_VERSION from the registry (no mirror on this machine)"
 [[ "$aws_source" != registry ]] && aws_note="hashicorp/aws $AWS_PROVIDER_VERSION from the mirror $aws_source"
 say "ok: terraform $TF_NEW_VERSION ($tf_new), terraform $TF_OLD_VERSION ($tf_old), $mid_note, $aws_note, $("$VENV/bin/python" --version), $(cargo --version), $chromium_version (/usr/bin/chromium), playwright $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("playwright"))'), $(/usr/bin/bwrap --version), $(/usr/bin/qemu-aarch64 --version | head -n1 | sed 's/ version / /; s/ (.*//'), arm64 Node.js $node_arm64_version under qemu-user (command line in $TOOLS/node-arm64), checkov $checkov_version ($checkov_venv/bin/checkov)"
+
+# ---------------------------------------------------------------- release (tools/release.sh, tests/e2e/test_release.py) BEGIN
+# gpg signs SHA256SUMS (Debian's gnupg). cargo-zigbuild + zig for cross targets are installed by tools/release.sh
+# itself into ~/.cache/nextstack/zig-venv when a non-host target is asked for; the linux_amd64 test needs neither.
+if ! command -v gpg >/dev/null 2>&1; then
+    command -v apt-get >/dev/null 2>&1 && [[ "$(id -u)" == 0 ]] ||
+        die "gpg is missing: install GnuPG (Debian: apt-get install gnupg) for tools/release.sh's signature"
+    say "installing gnupg with apt-get (tools/release.sh signs SHA256SUMS)"
+    { apt-get install -y -q --no-install-recommends gnupg >/dev/null 2>&1 ||
+        { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends gnupg >/dev/null; }; } ||
+        die "'apt-get install -y gnupg' failed"
+fi
+say "ok: $(gpg --version | head -n1) for tools/release.sh"
+# ---------------------------------------------------------------- release END

@@ -29,6 +29,8 @@
 #                     NEXTSTACK_RELEASE_REBUILD=1 ignores it.
 # Compiling runs under `nice -n 19` so that it does not starve other work on the machine.
 set -euo pipefail
+# Let a failure inside $(...) stop the script too (bash >= 4.4; macOS's bash 3.2 lacks the option).
+shopt -s inherit_errexit 2>/dev/null || true
 
 readonly NAME=terraform-provider-nextstack
 readonly ALL_TARGETS=(linux_amd64 linux_arm64 darwin_amd64 darwin_arm64)
@@ -86,8 +88,13 @@ rust_triple() {
 	esac
 }
 
+# sha256sum on Linux, shasum on macOS: same output format.
+sha256() {
+	if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi
+}
+
 sha256_of() {
-	if command -v sha256sum >/dev/null; then sha256sum "$1" | cut -d' ' -f1; else shasum -a 256 "$1" | cut -d' ' -f1; fi
+	sha256 "$1" | cut -d' ' -f1
 }
 
 # Key of a build: everything that goes into the binary.
@@ -97,10 +104,10 @@ source_key() {
 		cd "$repo"
 		{
 			find Cargo.lock Cargo.toml provider proto -type f ! -path '*/__pycache__/*' -print0 | LC_ALL=C sort -z |
-				xargs -0 sha256sum
+				xargs -0 bash -c 'if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi' sha256
 			rustc -vV
 			echo "$triple"
-		} | sha256sum | cut -c1-32
+		} | sha256 | cut -c1-32
 	)
 }
 
@@ -118,7 +125,7 @@ zig_toolchain() {
 build_target() {
 	local target=$1 triple host_os host_triple tool key bin cached
 	triple=$(rust_triple "$target")
-	key=$(source_key "$triple")
+	key=$(source_key "$triple") || die "$target: cannot hash the sources under $repo"
 	cached=$cache/release-bin/$key/$NAME
 	if [[ -x $cached && ${NEXTSTACK_RELEASE_REBUILD:-0} != 1 ]]; then
 		echo "release.sh: $target: sources unchanged, reusing $cached" >&2
@@ -141,7 +148,7 @@ build_target() {
 		cd "$repo"
 		CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/release-target} \
 			nice -n 19 cargo "${tool[@]}" --locked --release -p "$NAME" --bin "$NAME" --target "$triple" >&2
-	)
+	) || die "$target: cargo ${tool[*]} failed (output above)"
 	bin=${CARGO_TARGET_DIR:-$cache/release-target}/$triple/release/$NAME
 	[[ -x $bin ]] || die "$target: cargo reported success but $bin is missing"
 	mkdir -p "$(dirname "$cached")"
