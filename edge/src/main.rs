@@ -193,6 +193,11 @@ async fn serve(options: Options) -> Result<(), String> {
     for mapping in &mappings {
         registry.add_pool(mapping.pool.clone());
     }
+    for behavior in &dist.behaviors {
+        for (_, function) in &behavior.lambda_edge {
+            registry.add_pool(function.pool.clone());
+        }
+    }
     let registry = Arc::new(registry);
     for mapping in mappings {
         eprintln!(

@@ -760,7 +760,7 @@ def test_lambda_edge_viewer_request(aws, cf, edge_binary):
         dist = create_distribution(cf, [custom_origin("echo", echo.port)], behavior(
             "echo", cache=CACHING_OPTIMIZED, origin_request=ALL_VIEWER, methods=ALL_METHODS,
             lambdas=[("viewer-request", arn, True)]))
-        with edge_server(edge_binary, aws, dist) as edge:
+        with edge_server(edge_binary, aws, dist, extra_args=("--control", "127.0.0.1:0")) as edge:
             seen = echoed(edge, "/page", method="POST", body=b"12345", headers=[("Content-Type", "text/plain")])
             assert seen["path"] == "/rewritten/page"
             assert seen["headers"]["x-viewer-request"] == "seen 5"
@@ -776,8 +776,8 @@ def test_lambda_edge_viewer_request(aws, cf, edge_binary):
             status, headers, body = call(edge, "/readonly")
             assert status == 502 and CLOUDFRONT_ERROR_TITLE in body, (status, body)
             assert b"failed validation" in body and b"read-only header" in body
-            assert re.search(r"Lambda@Edge function viewer-request \(viewer-request\) returned an invalid result: .*host",
-                             wait_for(edge, "returned an invalid result"))
+            assert re.search(r"Lambda@Edge function viewer-request \(viewer-request\) returned an invalid result: "
+                             r".*host", wait_for(edge, "returned an invalid result"))
 
             status, headers, body = call(edge, "/throw")
             assert status == 503 and CLOUDFRONT_ERROR_TITLE in body, (status, body)
@@ -785,6 +785,10 @@ def test_lambda_edge_viewer_request(aws, cf, edge_binary):
             assert re.search(r"Lambda@Edge function viewer-request \(viewer-request\) failed: .*viewer-request says no",
                              wait_for(edge, "viewer-request says no"))
             assert echo.count("/readonly") == 0 and echo.count("/rewritten/readonly") == 0
+            # The control API reports the function version's environments: one, reused for every request.
+            function = functions_report(edge)["viewer-request"]
+            assert (function["region"], function["qualifier"]) == ("us-east-1", "1")
+            assert (function["invocations"], function["cold_starts"]) == (5, 1), function
 
 
 def test_lambda_edge_viewer_response_runs_on_cache_hits(aws, cf, edge_binary):
@@ -839,7 +843,7 @@ def test_lambda_edge_origin_response_is_what_is_cached(aws, cf, edge_binary):
             assert echo.count("/gen/page") == 0
 
 
-# --------------------------------------------------------------------------------------------- scheduled rules and Invoke
+# ----------------------------------------------------------------------------------------- scheduled rules and Invoke
 
 
 WARM_SERVER = """

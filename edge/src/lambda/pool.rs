@@ -60,7 +60,8 @@ pub struct Pool {
     sender: mpsc::UnboundedSender<Invocation>,
     queue: Queue,
     idle: Arc<AtomicUsize>,
-    starting: Arc<AtomicUsize>,
+    /// Environments handling an invocation (see `Environment::busy`).
+    busy: Arc<AtomicUsize>,
     /// Invocations sent and not yet taken by an environment.
     queued: Arc<AtomicUsize>,
     /// Environments started and not yet ended (those still launching included): what the limit counts.
@@ -89,7 +90,7 @@ impl Pool {
             sender,
             queue: Arc::new(tokio::sync::Mutex::new(receiver)),
             idle: Arc::new(AtomicUsize::new(0)),
-            starting: Arc::new(AtomicUsize::new(0)),
+            busy: Arc::new(AtomicUsize::new(0)),
             queued: Arc::new(AtomicUsize::new(0)),
             live: Arc::new(AtomicUsize::new(0)),
             started: AtomicU64::new(0),
@@ -136,9 +137,12 @@ impl Pool {
         };
         // Lambda scales by starting an environment for an invocation that finds none free ("Lambda function
         // scaling"): concurrent invocations get environments of their own, up to the limit; beyond it they wait.
+        // Free: every environment not handling an invocation (starting, waiting in `next`, or on its way back there
+        // with its result in: Lambda reuses it for the next invocation).
         let waiting = self.queued.fetch_add(1, Ordering::SeqCst) + 1;
-        let available = self.idle.load(Ordering::SeqCst) + self.starting.load(Ordering::SeqCst);
-        if waiting > available && self.live.load(Ordering::SeqCst) < self.limit() {
+        let live = self.live.load(Ordering::SeqCst);
+        let available = live.saturating_sub(self.busy.load(Ordering::SeqCst));
+        if waiting > available && live < self.limit() {
             self.start_environment();
         }
         if self.sender.send(invocation).is_err() {
@@ -188,7 +192,6 @@ impl Pool {
     }
 
     fn start_environment(&self) {
-        self.starting.fetch_add(1, Ordering::SeqCst);
         self.live.fetch_add(1, Ordering::SeqCst);
         self.started.fetch_add(1, Ordering::SeqCst);
         let spec = self.spec.clone();
@@ -196,16 +199,15 @@ impl Pool {
         let queue = self.queue.clone();
         let idle = self.idle.clone();
         let queued = self.queued.clone();
-        let starting = self.starting.clone();
+        let busy = self.busy.clone();
         let live = self.live.clone();
         let environments = self.environments.clone();
         tokio::spawn(async move {
-            let env = Arc::new(Environment::new(queue.clone(), idle, queued.clone()));
+            let env = Arc::new(Environment::new(queue.clone(), idle, queued.clone(), busy));
             let result = launch(&spec, &launcher, env.clone()).await;
             let (child, (kill_tx, kill_rx)) = match result {
                 Ok(x) => x,
                 Err(message) => {
-                    starting.fetch_sub(1, Ordering::SeqCst);
                     live.fetch_sub(1, Ordering::SeqCst);
                     fail_one_queued(&queue, &queued, FunctionError::new("Runtime.StartError", message)).await;
                     return;
@@ -218,21 +220,12 @@ impl Pool {
             if let Ok(mut envs) = environments.lock() {
                 envs.push(running.clone());
             }
-            // `starting` counts this environment until its runtime first asks for work.
-            let watch_env = env.clone();
-            let starting_watch = starting.clone();
-            let ready = tokio::spawn(async move {
-                watch_env.ready.notified().await;
-                starting_watch.fetch_sub(1, Ordering::SeqCst);
-            });
             let status = wait(child, kill_rx).await;
             eprintln!(
                 "nextstack-edge: function {}: an execution environment ended ({status})",
                 spec.name
             );
             if !env.initialised.load(Ordering::SeqCst) {
-                ready.abort();
-                starting.fetch_sub(1, Ordering::SeqCst);
                 let error = env.init_error.lock().ok().and_then(|e| e.clone()).unwrap_or_else(|| {
                     FunctionError::new("Runtime.ExitError", format!("Runtime exited during init: {status}"))
                 });
@@ -247,6 +240,7 @@ impl Pool {
             if let Ok(mut envs) = environments.lock() {
                 envs.retain(|r| !Arc::ptr_eq(r, &running));
             }
+            env.release_busy();
             live.fetch_sub(1, Ordering::SeqCst);
         });
     }

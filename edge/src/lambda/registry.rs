@@ -89,13 +89,14 @@ impl Registry {
         }
     }
 
-    /// A pool something else runs (an SQS mapping's function), shared with Invoke.
+    /// A pool something else runs (an SQS mapping's function, a Lambda@Edge version), shared with Invoke and
+    /// reported.
     pub fn add_pool(&self, pool: Arc<Pool>) {
         let spec = pool.spec();
         let key = FunctionRef {
             region: spec.region.clone(),
             name: spec.name.clone(),
-            qualifier: "$LATEST".into(),
+            qualifier: spec.version.clone(),
         };
         if let Ok(mut pools) = self.pools.lock() {
             pools.entry(key).or_insert(pool);

@@ -49,8 +49,11 @@ pub struct Environment {
     pub idle: Arc<AtomicUsize>,
     /// Invocations of this function sent and not yet taken by an environment.
     pub queued: Arc<AtomicUsize>,
-    /// Told when the runtime first asks for work (its init phase is over).
-    pub ready: tokio::sync::Notify,
+    /// Environments of this function handling an invocation (from `next` until the result is in; a crashed or
+    /// timed-out one until it has ended): the others are free or about to be.
+    pub busy: Arc<AtomicUsize>,
+    /// Whether this environment is counted in `busy`.
+    holds_busy: AtomicBool,
     /// The invocation being handled: its id and where its outcome goes.
     pub current: Mutex<Option<(String, oneshot::Sender<Outcome>)>>,
     /// Set once the runtime first asked for work: its init phase is over.
@@ -59,15 +62,23 @@ pub struct Environment {
 }
 
 impl Environment {
-    pub fn new(queue: Queue, idle: Arc<AtomicUsize>, queued: Arc<AtomicUsize>) -> Self {
+    pub fn new(queue: Queue, idle: Arc<AtomicUsize>, queued: Arc<AtomicUsize>, busy: Arc<AtomicUsize>) -> Self {
         Self {
             queue,
             idle,
             queued,
-            ready: tokio::sync::Notify::new(),
+            busy,
+            holds_busy: AtomicBool::new(false),
             current: Mutex::new(None),
             initialised: AtomicBool::new(false),
             init_error: Mutex::new(None),
+        }
+    }
+
+    /// No longer counted as busy: its result is in (the runtime is on its way back to `next`), or it has ended.
+    pub fn release_busy(&self) {
+        if self.holds_busy.swap(false, Ordering::SeqCst) {
+            self.busy.fetch_sub(1, Ordering::SeqCst);
         }
     }
 
@@ -138,6 +149,7 @@ async fn handle(req: Request<Incoming>, env: Arc<Environment>) -> Result<Reply, 
             let error = read_error(req).await;
             match env.take_current(&id) {
                 Some(reply_to) => {
+                    env.release_busy();
                     let _ = reply_to.send(Outcome::Error(error));
                     reply(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
                 }
@@ -163,10 +175,7 @@ fn invalid_request_id() -> Reply {
 }
 
 async fn next(env: Arc<Environment>) -> Reply {
-    if !env.initialised.swap(true, Ordering::SeqCst) {
-        // A permit is kept if the pool is not waiting yet: the news is never lost.
-        env.ready.notify_one();
-    }
+    env.initialised.store(true, Ordering::SeqCst);
     // Counted as idle while waiting; the guard uncounts it also when the runtime goes away mid-wait (hyper then
     // drops this future, and `recv` gives up nothing it has not returned).
     let invocation = {
@@ -177,6 +186,9 @@ async fn next(env: Arc<Environment>) -> Reply {
         return reply(StatusCode::GONE, r#"{"errorType":"ShuttingDown"}"#);
     };
     env.queued.fetch_sub(1, Ordering::SeqCst);
+    if !env.holds_busy.swap(true, Ordering::SeqCst) {
+        env.busy.fetch_add(1, Ordering::SeqCst);
+    }
     let deadline_ms = inv
         .deadline
         .duration_since(UNIX_EPOCH)
@@ -234,9 +246,13 @@ async fn response(req: Request<Incoming>, env: Arc<Environment>, id: &str) -> Re
         .boxed();
         let _ = reply_to.send(Outcome::Stream { content_type, body });
         let _ = done_rx.await;
+        env.release_busy();
         return reply(StatusCode::ACCEPTED, r#"{"status":"OK"}"#);
     }
-    match req.into_body().collect().await {
+    let collected = req.into_body().collect().await;
+    // Free before the caller hears back: its next invocation finds this environment available.
+    env.release_busy();
+    match collected {
         Ok(collected) => {
             let _ = reply_to.send(Outcome::Response(collected.to_bytes()));
             reply(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
