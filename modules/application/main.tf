@@ -116,6 +116,8 @@ resource "aws_iam_role_policy" "task" {
 # ------------------------------------------------------------------------------------------------ task definition
 
 resource "aws_cloudwatch_log_group" "app" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts every log group at rest with its own keys; a customer key adds a key policy for the logs service and a monthly key cost for logs that hold the Next.js server's stdout and stderr, no secret values
+  #checkov:skip=CKV_AWS_338:Retention is var.log_retention_days, 30 days by default and any CloudWatch value accepted; keeping a year is a compliance choice for the caller, not a default every environment should pay for
   name              = "/ecs/${local.name_prefix}"
   retention_in_days = var.log_retention_days
   tags              = local.tags
