@@ -11,6 +11,9 @@ Every test checks AWS (moto) through boto3, re-plans to show there is nothing le
 examples/serverless/run.sh, the serverless quickstart, runs end to end as a user runs it (its own moto, one apply,
 nextstack-edge serving the test app, destroyed), and refuses a --build-dir that is not an OpenNext build.
 
+examples/six-stack/run.sh's steps run as a user runs them against an emulator already running: `apply`, then
+`plan` with a rebuilt provider, then a `destroy` that fails half-way and is run again, each its own process.
+
 The examples must pass `terraform fmt -check`, and so must the HCL of the provider docs (docs/index.md,
 docs/*/ssm_parameters.md); the docs pages are generated from the schema and checked by test_provider_docs.py.
 """
@@ -23,7 +26,9 @@ import urllib.request
 
 import pytest
 
+import aws_proxy
 import harness
+import six_stack
 
 EXAMPLES = harness.REPO_ROOT / "examples"
 SSM_EXAMPLES = EXAMPLES / "ssm_parameters"
@@ -240,6 +245,133 @@ def test_serverless_run_sh_refuses_bad_arguments_before_building_anything(tmp_pa
     proc = quickstart(tmp_path, "--help", timeout=60)
     assert proc.returncode == 0 and "--build-dir DIR" in proc.stdout and "--serve" in proc.stdout, proc
     assert "==> toolchain" not in proc.stdout
+
+
+# ------------------------------------------------------------------------------------------------ six-stack steps
+
+SIX_STACK_RUN = EXAMPLES / "six-stack" / "run.sh"
+SIX_STACKS = {"data", "compute", "networking", "application", "api", "edge"}
+
+
+def six_stack_step(step, env, logs, timeout):
+    """`examples/six-stack/run.sh STEP` as its own process; its output is also kept in LOGS/STEP-N.log."""
+    proc = subprocess.run(["bash", str(SIX_STACK_RUN), step], cwd=logs, env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=timeout)
+    n = len(list(logs.glob(step + "-*.log"))) + 1
+    (logs / ("%s-%d.log" % (step, n))).write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
+    return proc
+
+
+def stacks_saying(out, pattern):
+    """The stacks with a `[stack] PATTERN...` line (PATTERN a regular expression) in run.sh's output."""
+    return set(re.findall(r"^\[(\w+)\] %s" % pattern, out, re.M))
+
+
+def test_six_stack_run_sh_steps_work_as_separate_processes(tmp_path):
+    """The defect of issue 17: `run.sh apply` against a running emulator worked, but a later `run.sh plan` or
+    `destroy` failed with "You must install the required plugins" because the CLI configuration and the provider
+    mirror lived in a scratch directory deleted at exit. Here moto runs on its own (as a user's emulator would),
+    and apply, plan and destroy are separate processes keeping their state in NEXTSTACK_WORKDIR:
+
+    * apply builds the six stacks (checked through boto3);
+    * plan runs with a rebuilt provider (same version, another checksum): every stack is initialised again and
+      every plan is empty, with hashicorp/aws still locked at the version apply used;
+    * destroy goes through the fault proxy, which refuses the application's ECS DeleteService once: the destroy
+      stops at that stage (the stacks it reads from stay), and a second destroy skips the stacks already empty,
+      finishes the rest, and leaves nothing in any service.
+
+    About 9 minutes on two cores (apply 5-6.5, plan 1-2, the two destroys 2.5); no state is written into the
+    repository."""
+    example = EXAMPLES / "six-stack"
+    repository_state = sorted(example.rglob("terraform.tfstate*")), (example / ".nextstack").exists()
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    work = tmp_path / "work"
+    with harness.MotoServer(log_dir=tmp_path) as moto:
+        zone_id = six_stack.create_dns_zone(moto)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_", "NEXTSTACK_REAL_AWS"))}
+        env.pop("NEXTSTACK_WORKDIR", None)
+        env.update({
+            "AWS_ENDPOINT_URL": moto.endpoint,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "TF_VAR_domain_name": six_stack.DOMAIN,
+            "TF_VAR_hosted_zone_id": zone_id,
+            "TF_VAR_dns_role_arn": six_stack.DNS_ROLE,
+            "NEXTSTACK_WORKDIR": str(work),
+        })
+
+        # ---- apply
+        proc = six_stack_step("apply", env, logs, timeout=1500)
+        out = proc.stdout
+        assert proc.returncode == 0, harness._tail(out + proc.stderr, 200)
+        stages = [line.split() for line in re.findall(r"^==> apply: (.*)$", out, re.M)]
+        assert {s for stage in stages for s in stage} == SIX_STACKS, stages
+        assert stacks_saying(out, r"Apply complete! Resources:") == SIX_STACKS, harness._tail(out, 200)
+        built = six_stack.leftovers(moto, zone_id)
+        for service in ("ecs eu-west-1: arn:", "dynamodb eu-west-1: ", "elbv2 eu-west-1: ", "apigateway eu-west-1: ",
+                        "cloudfront global: ", "route53 %s: " % zone_id):
+            assert any(line.startswith(service) for line in built), (service, built)
+        layout = work / "examples" / "six-stack"
+        assert (layout / ".nextstack" / "terraformrc").is_file()
+        for stack in SIX_STACKS:
+            assert (layout / stack / "terraform.tfstate").is_file(), stack
+
+        # ---- plan, with a rebuilt provider: same version, another binary (bytes appended to the ELF file)
+        rebuilt = tmp_path / "rebuilt" / harness.PROVIDER_BINARY_NAME
+        rebuilt.parent.mkdir()
+        shutil.copy2(harness.build_provider(), rebuilt)
+        with open(rebuilt, "ab") as f:
+            f.write(b"rebuilt by test_examples")
+        locks_before = {s: (layout / s / ".terraform.lock.hcl").read_text() for s in SIX_STACKS}
+        proc = six_stack_step("plan", dict(env, NEXTSTACK_PROVIDER_BINARY=str(rebuilt)), logs, timeout=1200)
+        out = proc.stdout
+        assert proc.returncode == 0, harness._tail(out + proc.stderr, 200)
+        assert stacks_saying(out, r"re-initialising: (?:\S+,)?provider(?:,\S+)? changed") == SIX_STACKS, harness._tail(out, 200)
+        assert stacks_saying(out, r"No changes\. Your infrastructure matches the configuration\.") == SIX_STACKS
+        assert re.search(r"^plan: no changes in any stack$", out, re.M), harness._tail(out, 60)
+        aws_lock = re.compile(r'provider "registry\.terraform\.io/hashicorp/aws" \{\n  version\s*= "([^"]+)"')
+        for stack, before in locks_before.items():
+            after = (layout / stack / ".terraform.lock.hcl").read_text()
+            assert aws_lock.search(after).group(1) == aws_lock.search(before).group(1) == harness.AWS_PROVIDER_VERSION
+            assert after != before, "%s: the nextstack provider's checksum was not re-recorded" % stack
+
+        # ---- destroy, refused half-way: the application's ECS service cannot be deleted, once
+        failing = next(i for i, stage in enumerate(stages) if "application" in stage)
+        url, counter = aws_proxy.start(moto.endpoint)
+        try:
+            counter.inject(aws_proxy.Fault.error("AmazonEC2ContainerServiceV20141113.DeleteService",
+                                                 "AccessDeniedException", "refused once by test_examples", times=1))
+            proc = six_stack_step("destroy", dict(env, AWS_ENDPOINT_URL=url), logs, timeout=1200)
+        finally:
+            counter.stop()
+        out = proc.stdout
+        assert proc.returncode == 1, harness._tail(out + proc.stderr, 200)
+        assert "refused once by test_examples" in out, harness._tail(out, 200)
+        assert "destroy of %s failed" % " ".join(stages[failing]) in proc.stderr, proc.stderr
+        later = {s for stage in stages[failing + 1:] for s in stage} | (set(stages[failing]) - {"application"})
+        earlier = {s for stage in stages[:failing] for s in stage}
+        assert stacks_saying(out, "Destroy complete!") == later, harness._tail(out, 200)
+        for stack in earlier:
+            assert "[%s] " % stack not in out, "%s was touched although a stack reading from it failed to go" % stack
+        ecs = moto.client("ecs", six_stack.ORIGIN_REGION)
+        services = [arn for cluster in ecs.list_clusters()["clusterArns"]
+                    for arn in ecs.list_services(cluster=cluster)["serviceArns"]]
+        assert services, "the ECS service whose deletion was refused is gone"
+        assert moto.client("dynamodb", six_stack.ORIGIN_REGION).list_tables()["TableNames"], "the data stack was destroyed"
+
+        # ---- destroy again: the stacks already empty are skipped, the rest is destroyed, nothing is left
+        proc = six_stack_step("destroy", env, logs, timeout=1200)
+        out = proc.stdout
+        assert proc.returncode == 0, harness._tail(out + proc.stderr, 200)
+        assert stacks_saying(out, "nothing in its state: skipped") == later, harness._tail(out, 200)
+        assert stacks_saying(out, "Destroy complete!") == earlier | {"application"}, harness._tail(out, 200)
+        assert six_stack.leftovers(moto, zone_id) == []
+    assert (sorted(example.rglob("terraform.tfstate*")), (example / ".nextstack").exists()) == repository_state, \
+        "run.sh wrote state into the repository although NEXTSTACK_WORKDIR was set"
 
 
 # ------------------------------------------------------------------------------------------------ docs
