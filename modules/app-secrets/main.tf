@@ -8,6 +8,7 @@ locals {
 }
 
 resource "aws_secretsmanager_secret" "this" {
+  #checkov:skip=CKV2_AWS_57:The values are third parties' credentials put outside Terraform (API keys, a Django SECRET_KEY); Secrets Manager can rotate them only with a rotation function per issuer, and the database password is RDS's own, rotated by RDS
   for_each = toset(var.names)
 
   name                    = "${var.prefix}-${var.environment}/${each.key}"

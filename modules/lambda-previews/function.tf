@@ -81,6 +81,8 @@ resource "aws_iam_role_policy" "server" {
 }
 
 resource "aws_cloudwatch_log_group" "server" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts every log group at rest with its own keys; a customer key adds a key policy for the logs service and a monthly key cost for logs that hold the Next.js server's output for preview requests, no secret values
+  #checkov:skip=CKV_AWS_338:Retention is var.log_retention_days, 30 days by default and any CloudWatch value accepted; keeping a year is a compliance choice for the caller, not a default every environment should pay for
   name              = "/aws/lambda/${local.name_prefix}"
   retention_in_days = var.log_retention_days
   tags              = local.tags
@@ -114,6 +116,9 @@ resource "aws_vpc_security_group_egress_rule" "function" {
 }
 
 resource "aws_lambda_function" "server" {
+  #checkov:skip=CKV_AWS_173:Lambda encrypts environment variables at rest with its AWS-managed key; these hold the app's plain settings (environment_variables says so: they are part of every published version), no secret values, so a customer key would protect nothing more
+  #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile and signed zips; the OpenNext build's server zip is uploaded by this Terraform run, and IAM on lambda:UpdateFunctionCode decides who else may change it
+  #checkov:skip=CKV_AWS_50:Preview deployments serve a team's reviews, not production traffic; the function's log has Lambda's REPORT line (duration, memory) per request, and X-Ray would bill per trace for little more
   function_name    = local.name_prefix
   description      = "Next.js server of ${local.name_prefix} (OpenNext); one published version per deployment"
   role             = aws_iam_role.server.arn
