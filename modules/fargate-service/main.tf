@@ -33,6 +33,7 @@ locals {
 # ------------------------------------------------------------------------------------------------ image repository
 
 resource "aws_ecr_repository" "this" {
+  #checkov:skip=CKV_AWS_136:Images are encrypted at rest with ECR's AES-256 default; they hold the application's code and no secret (secrets reach the containers as ECS secrets when a task starts)
   name                 = local.name_prefix
   image_tag_mutability = var.image_tag_mutability
   force_delete         = !var.deletion_protection
@@ -70,6 +71,7 @@ resource "aws_ecr_lifecycle_policy" "this" {
 # `aws ssm put-parameter --overwrite`), so they never reach a plan or the state. A secret has no version here,
 # so there is no value for Terraform to read back.
 resource "aws_secretsmanager_secret" "this" {
+  #checkov:skip=CKV2_AWS_57:The values are the application's credentials set outside Terraform; automatic rotation needs a rotation function that knows each issuer, and a database password should come from RDS's managed secret (container_secrets)
   for_each = var.secret_store == "secretsmanager" ? toset(var.secrets) : toset([])
 
   name                    = "${local.name_prefix}/${each.key}"
@@ -286,6 +288,8 @@ resource "nextstack_acm_certificate" "this" {
 # ------------------------------------------------------------------------------------------------ load balancer
 
 resource "aws_lb" "this" {
+  #checkov:skip=CKV_AWS_150:enable_deletion_protection is var.deletion_protection, true by default; only the examples turn it off so that their destroy step runs to completion
+  #checkov:skip=CKV2_AWS_76:Scanner mistake: the ALB's web ACL comes from module.waf[0] (web_acl_enabled, on by default), whose managed_rule_groups include AWSManagedRulesKnownBadInputsRuleSet with the Log4j rules; checkov cannot follow the counted module
   name                       = substr("${local.name_prefix}-alb", 0, 32)
   load_balancer_type         = "application"
   internal                   = false
@@ -295,6 +299,18 @@ resource "aws_lb" "this" {
   enable_deletion_protection = var.deletion_protection
   idle_timeout               = var.idle_timeout
   tags                       = local.tags
+
+  dynamic "access_logs" {
+    for_each = var.access_logs_enabled ? [1] : []
+    content {
+      bucket  = local.access_logs_bucket
+      prefix  = "alb"
+      enabled = true
+    }
+  }
+
+  # ELB checks that it may write to the bucket when logging is turned on.
+  depends_on = [module.access_logs]
 }
 
 resource "aws_lb_target_group" "this" {
@@ -389,6 +405,7 @@ resource "nextstack_dns_alias" "this" {
 # ------------------------------------------------------------------------------------------------ ECS
 
 resource "aws_ecs_cluster" "this" {
+  #checkov:skip=CKV_AWS_65:var.container_insights turns Container Insights on; it is off by default because it bills per metric, and the service's logs and the ALB's metrics cover a small service
   name = local.name_prefix
 
   setting {
@@ -400,6 +417,7 @@ resource "aws_ecs_cluster" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_338:Retention is var.log_retention_days, 30 days by default and any CloudWatch value accepted; keeping a year is a compliance choice for the caller, not a default every environment should pay for
   name              = "/ecs/${local.name_prefix}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.log_kms_key_arn

@@ -47,6 +47,7 @@ resource "nextstack_acm_certificate" "wildcard" {
 
 resource "aws_lb" "this" {
   #checkov:skip=CKV_AWS_150:enable_deletion_protection is var.deletion_protection, true by default; only the examples turn it off so that their destroy step runs to completion
+  #checkov:skip=CKV2_AWS_76:Previews are private by default: the ALB admits only allowed_cidr_blocks, optionally behind a Cognito sign-in; web_acl_arn attaches the caller's own web ACL, whose rule groups (KnownBadInputs for Log4j) the caller chooses
   # The ALB appends the address it saw to X-Forwarded-For (`append`, its default processing mode): the function
   # takes the client's address from the last entry, the one a client cannot forge (opennext/alb-converter.ts).
   name                       = "${local.short_prefix}-alb"
@@ -58,6 +59,18 @@ resource "aws_lb" "this" {
   enable_deletion_protection = var.deletion_protection
   idle_timeout               = var.timeout + 5 # the function's timeout decides how long a request may take
   tags                       = local.tags
+
+  dynamic "access_logs" {
+    for_each = var.access_logs_enabled ? [1] : []
+    content {
+      bucket  = local.access_logs_bucket
+      prefix  = "alb"
+      enabled = true
+    }
+  }
+
+  # ELB checks that it may write to the bucket when logging is turned on.
+  depends_on = [module.access_logs]
 }
 
 resource "aws_lb_listener" "https" {

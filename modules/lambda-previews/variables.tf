@@ -268,3 +268,26 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "access_logs_enabled" {
+  description = "ALB access logs to `access_logs_bucket`, or to an S3 bucket this module makes with an expiry (modules/log-bucket). On by default: the cost is the S3 storage of the logs."
+  type        = bool
+  default     = true
+}
+
+variable "access_logs_bucket" {
+  description = "Name of an existing bucket for the access logs (SSE-S3; its policy must let the region's Elastic Load Balancing account put objects under `alb/AWSLogs/<account>/`). `null`: the module makes one."
+  type        = string
+  default     = null
+}
+
+variable "access_logs_retention_days" {
+  description = "Days the module's access-log bucket keeps the logs."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.access_logs_retention_days >= 1 && floor(var.access_logs_retention_days) == var.access_logs_retention_days
+    error_message = "The access_logs_retention_days must be a whole number of days, at least 1."
+  }
+}

@@ -44,12 +44,21 @@ locals {
 # ------------------------------------------------------------------------------------------------ storage
 
 resource "aws_s3_bucket" "assets" {
+  #checkov:skip=CKV2_AWS_61:Publishing (nextstack_nextjs_site) removes builds older than keep_previous_builds itself; an expiry by age would delete hashed files that pages still in browsers reference
+  #checkov:skip=CKV2_AWS_62:Nothing needs to react to writes in this bucket: publishing uploads the build's static files and CloudFront serves them; S3 event notifications are an integration feature, not a control
+  #checkov:skip=CKV_AWS_144:Cross-region replication doubles storage for content that is rebuilt anyway: every file comes from the build directory and is uploaded again by a publish
+  #checkov:skip=CKV_AWS_145:SSE-S3 (AES-256) at rest for public static files; SSE-KMS would need a key policy for CloudFront's origin access control and a KMS request per object CloudFront fetches
   bucket_prefix = "${local.name_prefix}-assets-"
   force_destroy = var.force_destroy
   tags          = local.tags
 }
 
 resource "aws_s3_bucket" "cache" {
+  #checkov:skip=CKV2_AWS_61:Each build's cache lives under its build id and publishing removes builds older than keep_previous_builds; an expiry by age would drop ISR entries the live build still serves
+  #checkov:skip=CKV2_AWS_62:Nothing needs to react to writes in this bucket: only the server function reads and writes its incremental cache here; S3 event notifications are an integration feature, not a control
+  #checkov:skip=CKV_AWS_144:Cross-region replication doubles storage for content that is rebuilt anyway: the server re-renders any cache entry that is missing
+  #checkov:skip=CKV_AWS_145:SSE-S3 (AES-256) at rest for rendered pages and fetch results that are served publicly anyway; SSE-KMS would add a KMS request to every cache read and write of the server
+  #checkov:skip=CKV_AWS_21:The incremental cache is rewritten on every revalidation and regenerated on a miss; versioning would keep a copy of every page at every revalidation for nothing
   bucket_prefix = "${local.name_prefix}-cache-"
   force_destroy = var.force_destroy
   tags          = local.tags
@@ -100,9 +109,9 @@ resource "aws_s3_bucket_versioning" "assets" {
   }
 }
 
-# Only CloudFront (this distribution, through origin access control) reads the assets; the cache bucket has
-# no policy at all: the server function's role is its only reader and writer (the fetch cache may hold
-# responses with private data).
+# Only CloudFront (this distribution, through origin access control) reads the assets; no grant on the cache
+# bucket: the server function's role is its only reader and writer (the fetch cache may hold responses with
+# private data). Both refuse requests that are not over TLS.
 resource "aws_s3_bucket_policy" "assets" {
   bucket = aws_s3_bucket.assets.id
   policy = jsonencode({
@@ -130,8 +139,26 @@ resource "aws_s3_bucket_policy" "assets" {
   depends_on = [aws_s3_bucket_public_access_block.this]
 }
 
+resource "aws_s3_bucket_policy" "cache" {
+  bucket = aws_s3_bucket.cache.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "TlsOnly"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = [aws_s3_bucket.cache.arn, "${aws_s3_bucket.cache.arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+
+  depends_on = [aws_s3_bucket_public_access_block.this]
+}
+
 # The tag cache: which paths a tag invalidates, and when each path was last revalidated.
 resource "aws_dynamodb_table" "revalidation" {
+  #checkov:skip=CKV_AWS_119:DynamoDB encrypts every table at rest (AWS owned key); this one maps cache tags to public paths and times, and a customer key would add a KMS request to every revalidation lookup
   name         = "${local.name_prefix}-revalidation"
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "tag"

@@ -141,3 +141,31 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "access_logs_enabled" {
+  description = "CloudFront access logs (standard logging v2) to `access_logs_destination_arn`, or to an S3 bucket this module makes with an expiry (modules/log-bucket). On by default: billed per GB of logs, small next to the traffic."
+  type        = bool
+  default     = true
+}
+
+variable "access_logs_destination_arn" {
+  description = "Existing destination of the access logs: an S3 bucket (its policy must let `delivery.logs.amazonaws.com` write), a CloudWatch log group or a Firehose stream. `null`: the module makes a bucket in us-east-1."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.access_logs_destination_arn == null || can(regex("^arn:aws[a-z-]*:(s3|logs|firehose):", var.access_logs_destination_arn))
+    error_message = "The access_logs_destination_arn must be the ARN of an S3 bucket, a CloudWatch log group or a Firehose stream."
+  }
+}
+
+variable "access_logs_retention_days" {
+  description = "Days the module's access-log bucket keeps the logs."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.access_logs_retention_days >= 1 && floor(var.access_logs_retention_days) == var.access_logs_retention_days
+    error_message = "The access_logs_retention_days must be a whole number of days, at least 1."
+  }
+}

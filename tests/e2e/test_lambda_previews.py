@@ -25,6 +25,7 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import access_logs
 import harness
 import nextjs_builds
 import six_stack
@@ -284,6 +285,8 @@ def check_load_balancer(aws, out, zone_id):
     (default_sg,) = ec2.describe_security_groups(Filters=[
         {"Name": "vpc-id", "Values": [out["vpc_id"]]}, {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]
     assert (default_sg["IpPermissions"], default_sg["IpPermissionsEgress"]) == ([], []), default_sg
+
+    access_logs.check_alb_logging(aws, REGION, lb["LoadBalancerArn"])
 
     listeners = {l["Port"]: l for l in elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]}
     assert set(listeners) == {80, 443}

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import access_logs
 import harness
 import nextjs_builds as builds
 import six_stack
@@ -220,6 +221,14 @@ def test_serverless_end_to_end(terraform_latest, nextjs_builds, aws, tmp_path):
     policy = json.loads(s3.get_bucket_policy(Bucket=assets)["Policy"])
     reads = [st for st in policy["Statement"] if st["Effect"] == "Allow"]
     assert [st["Condition"]["StringEquals"]["AWS:SourceArn"] for st in reads] == [dist["ARN"]]
+    # Both buckets refuse anything but TLS; the cache bucket grants nothing (the server role's policy does).
+    cache_policy = json.loads(s3.get_bucket_policy(Bucket=cache)["Policy"])
+    for bucket, statements in ((assets, policy["Statement"]), (cache, cache_policy["Statement"])):
+        denies = [st for st in statements if st["Effect"] == "Deny"]
+        assert [(d["Action"], d["Condition"]) for d in denies] == [("s3:*", {"Bool": {"aws:SecureTransport": "false"}})], bucket
+    assert [st for st in cache_policy["Statement"] if st["Effect"] == "Allow"] == []
+    # CloudFront's access logs (standard logging v2) go to a log bucket of the module's own.
+    access_logs.check_cloudfront_logging(aws, dist["ARN"])
     rows = aws.client("dynamodb", REGION).scan(TableName="%s-revalidation" % NAME)["Items"]
     seed = json.loads((b1 / "dynamodb-provider" / "dynamodb-cache.json").read_text())
     assert len(rows) == len(seed)

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+import access_logs
 import harness
 import six_stack
 from conftest import TerraformFactory
@@ -258,6 +259,8 @@ def check_site(aws, out, zone_id):
     }], allows
     denies = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
     assert [d["Condition"] for d in denies] == [{"Bool": {"aws:SecureTransport": "false"}}]
+    # CloudFront's access logs (standard logging v2) go to a log bucket of the module's own.
+    access_logs.check_cloudfront_logging(aws, value("distribution_arn"))
 
     # The distribution: the apex and www, the bucket as its only origin through origin access control (no origin
     # access identity, no custom origin), the function on viewer-request of the default (only) behaviour.
@@ -341,6 +344,7 @@ def check_api(aws, out, zone_id, store):
     assert service["loadBalancers"] == [{"targetGroupArn": tg["TargetGroupArn"], "containerName": "api", "containerPort": 8000}]
     assert (tg["Port"], tg["Protocol"], tg["TargetType"], tg["HealthCheckPath"], tg["Matcher"]) == (
         8000, "HTTP", "ip", "/health", {"HttpCode": "200"})
+    access_logs.check_alb_logging(aws, API_REGION, lb["LoadBalancerArn"])
 
     # The task: read-only root, /tmp on a task-local volume, logs with retention, the CORS origin read from the
     # site stack's parameter in us-east-1.
