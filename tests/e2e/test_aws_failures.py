@@ -266,3 +266,38 @@ def test_a_certificate_that_cannot_be_deleted_gets_its_records_back(terraform, a
     tf.assert_no_changes()
     tf.destroy_ok()
     assert certificates(aws) == {} and cnames(aws, zone) == []
+
+
+def test_a_denied_tag_read_on_refresh_warns_and_keeps_the_tags(terraform, aws_faults, aws):
+    """A role that may read the parameters but not ssm:ListTagsForResource (a separate IAM action): refresh
+    still works, says which parameter and which action, and keeps the tags in state; nothing is planned."""
+    tf = through(terraform, aws_faults)
+    tf.write(
+        PROVIDERS
+        + 'resource "nextstack_ssm_parameters" "p" {\n  path_prefix = "/tagged/"\n  values      = { a = "1", b = "2" }\n'
+        + '  tags        = { team = "web" }\n}\n'
+    )
+    tf.apply_ok()
+    ssm = aws.client("ssm", "eu-west-1")
+    # A tag added outside Terraform: a refresh that could read tags would show it as drift.
+    ssm.add_tags_to_resource(ResourceType="Parameter", ResourceId="/tagged/a", Tags=[{"Key": "extra", "Value": "x"}])
+    denied = aws_faults.inject(
+        Fault.error(
+            "AmazonSSM.ListTagsForResource",
+            "AccessDeniedException",
+            "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ssm:ListTagsForResource",
+            status=400,
+        )
+    )
+    refreshed = tf.refresh_ok()
+    text = " ".join((refreshed.stdout + refreshed.stderr).split())
+    assert "Warning: Tags of SSM parameters not refreshed" in text, text
+    assert "ssm:ListTagsForResource was denied on SSM parameter /tagged/" in text, text
+    assert denied.hits >= 1, "the fault applied"
+    state = tf.resource("nextstack_ssm_parameters.p")
+    assert state["tags"] == {"team": "web"}, state["tags"]
+    assert sorted(state["names"]) == ["/tagged/a", "/tagged/b"]
+    tf.assert_no_changes()
+    aws_faults.clear_faults()
+    # With the permission back, the drift shows again.
+    assert tf.plan_detailed_exitcode() == 2

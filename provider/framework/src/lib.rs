@@ -34,7 +34,7 @@ pub use ephemeral::{ephemeral_resource, EphemeralResource, Opened};
 pub use function::{Function, FunctionError, Parameter, Signature};
 pub use plan::Plan;
 pub use provider::Provider;
-pub use resource::{resource, ApplyError, Change, Resource};
+pub use resource::{resource, ApplyError, Change, MoveSource, Refreshed, Resource, SourceState};
 pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema};
 pub use server::{serve, ServeOptions};
 pub use value::{Type, Value};

@@ -46,6 +46,44 @@ impl<M> From<Diagnostic> for ApplyError<M> {
     }
 }
 
+/// What a refresh found: the object (`None` when it is gone) and warnings to show beside it, for a refresh
+/// that could read the object but not all of it (a denied tag read keeps the state's tags and says so).
+#[derive(Debug)]
+pub struct Refreshed<M> {
+    pub state: Option<M>,
+    pub warnings: Diagnostics,
+}
+
+/// A resource type, of this or another provider, whose state a resource can take over in a `moved` block
+/// (Terraform >= 1.8 calls MoveResourceState for a move across types or providers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MoveSource {
+    /// The source provider's `NAMESPACE/TYPE`, e.g. `hashicorp/aws`; any registry host matches (a mirror or
+    /// another registry serves the same provider).
+    pub provider: &'static str,
+    pub type_name: &'static str,
+}
+
+impl MoveSource {
+    /// True for the source named by a move request (`registry.terraform.io/hashicorp/aws`, `aws_acm_certificate`).
+    pub fn matches(&self, provider_address: &str, type_name: &str) -> bool {
+        let namespace_and_type = provider_address.rsplitn(3, '/').take(2).collect::<Vec<_>>();
+        type_name == self.type_name
+            && namespace_and_type.len() == 2
+            && format!("{}/{}", namespace_and_type[1], namespace_and_type[0]).eq_ignore_ascii_case(self.provider)
+    }
+}
+
+/// The state a move starts from, as the source provider stored it (JSON; Terraform sends no other form).
+#[derive(Clone, Debug)]
+pub struct SourceState {
+    pub provider_address: String,
+    pub type_name: String,
+    /// The source resource's schema version the state was written with.
+    pub schema_version: i64,
+    pub state: serde_json::Value,
+}
+
 /// The three views of an update.
 pub struct Change<M> {
     pub prior: M,
@@ -90,6 +128,35 @@ pub trait Resource: Send + Sync + 'static {
     ) -> Result<Self::Model, ApplyError<Self::Model>>;
     async fn delete(&self, ctx: Ctx<'_, Self::Data>, state: Self::Model) -> Result<(), Diagnostics>;
 
+    /// `read`, with warnings. Override instead of relying on `read` alone when part of the object may be
+    /// unreadable while the rest is fine; the default is `read` with no warnings.
+    async fn refresh(
+        &self,
+        ctx: Ctx<'_, Self::Data>,
+        state: Self::Model,
+    ) -> Result<Refreshed<Self::Model>, Diagnostics> {
+        Ok(Refreshed {
+            state: self.read(ctx, state).await?,
+            warnings: Diagnostics::new(),
+        })
+    }
+
+    /// The resource types whose state this one can take over in a `moved` block; none by default.
+    fn move_sources(&self) -> &'static [MoveSource] {
+        &[]
+    }
+
+    /// Maps the state of one of [`Resource::move_sources`] onto this resource, without calling the cloud:
+    /// Terraform refreshes the result and plans it against the configuration next. Anything that has no
+    /// counterpart here must be refused with an error naming the source attribute, never dropped.
+    fn move_state(&self, source: &SourceState) -> Result<Self::Model, Diagnostics> {
+        Err(Diagnostic::error(
+            "Move not supported",
+            format!("{} cannot take over the state of {}.", self.name(), source.type_name),
+        )
+        .into())
+    }
+
     /// Builds a minimal state from an import id; `read` completes it.
     async fn import(&self, _ctx: Ctx<'_, Self::Data>, _id: &str) -> Result<Self::Model, Diagnostics> {
         Err(Diagnostic::error(
@@ -120,8 +187,11 @@ pub trait AnyResource<D>: Send + Sync {
     fn validate(&self, config: &Value) -> Diagnostics;
     async fn plan(&self, ctx: Ctx<'_, D>, prior: &Value, proposed: &Value, config: &Value) -> PlannedChange;
     async fn apply(&self, ctx: Ctx<'_, D>, prior: &Value, planned: &Value, config: &Value) -> AppliedChange;
-    async fn read(&self, ctx: Ctx<'_, D>, state: &Value) -> Result<Value, Diagnostics>;
+    /// The refreshed state (null when gone) and warnings.
+    async fn read(&self, ctx: Ctx<'_, D>, state: &Value) -> Result<(Value, Diagnostics), Diagnostics>;
     async fn import(&self, ctx: Ctx<'_, D>, id: &str) -> Result<Value, Diagnostics>;
+    fn move_sources(&self) -> &'static [MoveSource];
+    fn move_state(&self, source: &SourceState) -> Result<Value, Diagnostics>;
 }
 
 /// Wraps a typed [`Resource`] for registration with a provider.
@@ -248,16 +318,28 @@ impl<R: Resource> AnyResource<R::Data> for Typed<R> {
         }
     }
 
-    async fn read(&self, ctx: Ctx<'_, R::Data>, state: &Value) -> Result<Value, Diagnostics> {
+    async fn read(&self, ctx: Ctx<'_, R::Data>, state: &Value) -> Result<(Value, Diagnostics), Diagnostics> {
         let model: R::Model = decode_model("state", state)?;
-        match self.inner.read(ctx, model).await? {
-            None => Ok(Value::Null),
+        let Refreshed { state, warnings } = self.inner.refresh(ctx, model).await?;
+        match state {
+            None => Ok((Value::Null, warnings)),
             Some(model) => {
                 let mut value = self.encode(&model)?;
                 crate::plan::clear_write_only(&self.schema.block, &mut value);
-                Ok(value)
+                Ok((value, warnings))
             }
         }
+    }
+
+    fn move_sources(&self) -> &'static [MoveSource] {
+        self.inner.move_sources()
+    }
+
+    fn move_state(&self, source: &SourceState) -> Result<Value, Diagnostics> {
+        let model = self.inner.move_state(source)?;
+        let mut value = self.encode(&model)?;
+        crate::plan::clear_write_only(&self.schema.block, &mut value);
+        Ok(value)
     }
 
     async fn import(&self, ctx: Ctx<'_, R::Data>, id: &str) -> Result<Value, Diagnostics> {

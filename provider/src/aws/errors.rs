@@ -25,6 +25,13 @@ where
     Diagnostic::error(format!("AWS error: {action}"), detail)
 }
 
+/// True when IAM refused the call (no allowing policy, or an explicit deny): JSON protocols (SSM, ACM)
+/// answer `AccessDeniedException`, query and REST XML ones (STS, Route53) `AccessDenied`
+/// (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html).
+pub fn is_access_denied<E: ProvideErrorMetadata>(err: &E) -> bool {
+    matches!(err.code(), Some("AccessDeniedException" | "AccessDenied"))
+}
+
 /// Why no credentials could be had (a role that cannot be assumed, an unknown
 /// profile, ...) when that is why a request never left, without the SDK's debug dump.
 fn credentials_problem(err: &(dyn Error + 'static)) -> Option<String> {

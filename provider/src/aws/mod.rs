@@ -7,6 +7,6 @@ mod tags;
 mod target;
 
 pub use clients::{AssumeRole, Aws, AwsSettings, Clients};
-pub use errors::aws_error;
+pub use errors::{aws_error, is_access_denied};
 pub use tags::{common as common_tags, observed as observed_tags, TagChanges};
 pub use target::Target;

@@ -1,6 +1,6 @@
 //! The tfplugin6 `Provider` service: decodes requests, dispatches to the
 //! registered resources and encodes their answers. RPCs not implemented here
-//! (list resources, actions, state stores, identity upgrades, moves, config
+//! (list resources, actions, state stores, identity upgrades, config
 //! generation) fall back to the generated stubs, which answer `Unimplemented`;
 //! they are never advertised.
 
@@ -23,7 +23,7 @@ use crate::function::Function;
 use crate::json::to_model;
 use crate::proto::tfplugin6 as pb;
 use crate::provider::Provider;
-use crate::resource::AnyResource;
+use crate::resource::{AnyResource, MoveSource, SourceState};
 use crate::schema::{Block, Schema};
 use crate::value::{Type, Value};
 
@@ -149,7 +149,8 @@ impl<P: Provider> ProviderService<P> {
         pb::ServerCapabilities {
             plan_destroy: false,
             get_provider_schema_optional: false,
-            move_resource_state: false,
+            // Only when some resource takes over another type's state; Terraform < 1.8 ignores the field.
+            move_resource_state: self.resources.values().any(|r| !r.handler.move_sources().is_empty()),
             generate_resource_config: false,
         }
     }
@@ -169,6 +170,18 @@ impl<P: Provider> ProviderService<P> {
     fn resource(&self, name: &str) -> Result<&Registered<dyn AnyResource<P::Data>>, Diagnostics> {
         self.resources.get(name).ok_or_else(|| unknown_type("resource", name))
     }
+}
+
+/// "hashicorp/aws aws_acm_certificate, ..." for an error that says what a move may start from.
+fn accepted(sources: &[MoveSource]) -> String {
+    if sources.is_empty() {
+        return "no other resource type".to_string();
+    }
+    sources
+        .iter()
+        .map(|s| format!("{} {}", s.provider, s.type_name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Decodes a configuration for a registered type and runs `validate` on it;
@@ -413,19 +426,20 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let r = self.resource(&req.type_name)?;
             let state = decode_value(req.current_state.as_ref(), &r.ty)?;
             if state.is_null() {
-                return Ok(Some(encode_value(&Value::Null, &r.ty)));
+                return Ok((Some(encode_value(&Value::Null, &r.ty)), Diagnostics::new()));
             }
             let configured = self.configured()?;
             tracing::debug!("reading resource");
-            let new_state = r.handler.read(configured.ctx(), &state).await?;
-            Ok::<_, Diagnostics>(Some(encode_value(&new_state, &r.ty)))
+            let (new_state, warnings) = r.handler.read(configured.ctx(), &state).await?;
+            Ok::<_, Diagnostics>((Some(encode_value(&new_state, &r.ty)), warnings))
         }
         .instrument(span)
         .await;
         ok!(match result {
-            Ok(new_state) => pb::read_resource::Response {
+            Ok((new_state, warnings)) => pb::read_resource::Response {
                 new_state,
                 private: req.private,
+                diagnostics: diagnostics(&warnings),
                 ..Default::default()
             },
             Err(d) => pb::read_resource::Response {
@@ -521,6 +535,60 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 ..Default::default()
             },
             Err(d) => pb::import_resource_state::Response {
+                diagnostics: diagnostics(&d),
+                ..Default::default()
+            },
+        })
+    }
+
+    async fn move_resource_state(
+        &self,
+        req: Request<pb::move_resource_state::Request>,
+    ) -> Result<Response<pb::move_resource_state::Response>, Status> {
+        let req = req.into_inner();
+        let span = self.span("MoveResourceState", &req.target_type_name);
+        let result = span.in_scope(|| {
+            let r = self.resource(&req.target_type_name)?;
+            if !r
+                .handler
+                .move_sources()
+                .iter()
+                .any(|s| s.matches(&req.source_provider_address, &req.source_type_name))
+            {
+                return Err(Diagnostics::from(Diagnostic::error(
+                    "Move not supported",
+                    format!(
+                        "{} cannot take over the state of {} from {}; it accepts: {}.",
+                        req.target_type_name,
+                        req.source_type_name,
+                        req.source_provider_address,
+                        accepted(r.handler.move_sources())
+                    ),
+                )));
+            }
+            let raw = req.source_state.unwrap_or_default();
+            let state: serde_json::Value = serde_json::from_slice(&raw.json).map_err(|e| {
+                Diagnostics::from(Diagnostic::error(
+                    "Malformed source state",
+                    format!("The state of {} is not JSON: {e}.", req.source_type_name),
+                ))
+            })?;
+            let source = SourceState {
+                provider_address: req.source_provider_address.clone(),
+                type_name: req.source_type_name.clone(),
+                schema_version: req.source_schema_version,
+                state,
+            };
+            tracing::debug!(source = source.type_name, "moving resource state");
+            let moved = r.handler.move_state(&source)?;
+            Ok::<_, Diagnostics>(encode_value(&moved, &r.ty))
+        });
+        ok!(match result {
+            Ok(state) => pb::move_resource_state::Response {
+                target_state: Some(state),
+                ..Default::default()
+            },
+            Err(d) => pb::move_resource_state::Response {
                 diagnostics: diagnostics(&d),
                 ..Default::default()
             },

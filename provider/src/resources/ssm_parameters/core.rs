@@ -7,7 +7,7 @@ use aws_sdk_ssm::types::ParameterType;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use tfplugin_framework::Diagnostic;
 
-use crate::aws::{aws_error, Clients};
+use crate::aws::{aws_error, is_access_denied, Clients};
 
 /// GetParameters and DeleteParameters take at most ten names per call.
 pub const BATCH: usize = 10;
@@ -205,8 +205,35 @@ pub async fn tag(clients: &Clients, name: &str, tags: &BTreeMap<String, String>)
         .map_err(|e| aws_error(&format!("tagging SSM parameter {name} in {}", clients.place()), &e))
 }
 
+/// Why the tags of the parameters could not all be read.
+pub enum TagsUnread {
+    /// IAM refused `ssm:ListTagsForResource` on `name`; `detail` is AWS's answer.
+    Denied {
+        name: String,
+        detail: String,
+    },
+    Failed(Diagnostic),
+}
+
+impl From<TagsUnread> for Diagnostic {
+    fn from(e: TagsUnread) -> Diagnostic {
+        match e {
+            TagsUnread::Failed(d) => d,
+            TagsUnread::Denied { name, detail } => Diagnostic::error(
+                format!("AWS error: reading the tags of SSM parameter {name}"),
+                format!("ssm:ListTagsForResource was denied: {detail}"),
+            ),
+        }
+    }
+}
+
 /// The tags of each named parameter, several reads at once, in `names` order.
 pub async fn list_tags(clients: &Clients, names: &[String]) -> Result<Vec<BTreeMap<String, String>>, Diagnostic> {
+    read_tags(clients, names).await.map_err(Diagnostic::from)
+}
+
+/// [`list_tags`], telling a denied read (which a refresh can live with) from other failures.
+pub async fn read_tags(clients: &Clients, names: &[String]) -> Result<Vec<BTreeMap<String, String>>, TagsUnread> {
     let ssm = clients.ssm();
     // Owned names: a closure over borrowed ones is not `Send`-general enough for async_trait.
     stream::iter(names.to_vec())
@@ -218,10 +245,18 @@ pub async fn list_tags(clients: &Clients, names: &[String]) -> Result<Vec<BTreeM
                 .send()
                 .await
                 .map_err(|e| {
-                    aws_error(
+                    let d = aws_error(
                         &format!("reading the tags of SSM parameter {name} in {}", clients.place()),
                         &e,
-                    )
+                    );
+                    if is_access_denied(&e) {
+                        TagsUnread::Denied {
+                            name: name.clone(),
+                            detail: d.detail,
+                        }
+                    } else {
+                        TagsUnread::Failed(d)
+                    }
                 })?;
             Ok(out
                 .tag_list()

@@ -8,14 +8,15 @@ use async_trait::async_trait;
 use aws_sdk_ssm::types::ParameterType;
 use serde::{Deserialize, Serialize};
 use tfplugin_framework::{
-    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, Plan, Resource, Schema, Type,
-    Value,
+    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, Plan, Refreshed, Resource,
+    Schema, Type, Value,
 };
 
 use futures::stream::{self, StreamExt};
 
 use super::core::{
-    delete_all, get_by_names, get_by_path, list_tags, put_all, split_values, tag, untag, Put, CONCURRENCY,
+    delete_all, get_by_names, get_by_path, list_tags, put_all, read_tags, split_values, tag, untag, Put, TagsUnread,
+    CONCURRENCY,
 };
 use crate::aws::{common_tags, observed_tags, Aws, Clients, TagChanges, Target};
 use crate::resources::{import_id, role_arn};
@@ -260,11 +261,19 @@ impl Resource for SsmParametersResource {
         })
     }
 
-    async fn read(&self, ctx: Ctx<'_, Aws>, mut state: Model) -> Result<Option<Model>, Diagnostics> {
+    async fn read(&self, ctx: Ctx<'_, Aws>, state: Model) -> Result<Option<Model>, Diagnostics> {
+        Ok(self.refresh(ctx, state).await?.state)
+    }
+
+    async fn refresh(&self, ctx: Ctx<'_, Aws>, mut state: Model) -> Result<Refreshed<Model>, Diagnostics> {
+        let mut warnings = Diagnostics::new();
         let clients = ctx.data.clients(&state.target).await?;
         let names: Vec<String> = state.names.iter().flatten().cloned().collect();
         if names.is_empty() {
-            return Ok(Some(state));
+            return Ok(Refreshed {
+                state: Some(state),
+                warnings,
+            });
         }
         let found = get_by_names(&clients, &names, true).await?;
         let actual: BTreeMap<&str, &super::core::Parameter> =
@@ -290,13 +299,31 @@ impl Resource for SsmParametersResource {
         refresh(&mut state.values, false);
         refresh(&mut state.secure_values, true);
         let present: Vec<String> = actual.keys().map(|n| n.to_string()).collect();
-        // A tag changed or added on any one parameter shows as drift of `tags`.
-        let tags = observed_tags(&state.tags(), &list_tags(&clients, &present).await?);
-        if tags != state.tags() {
-            state.tags = Some(tags);
+        // A tag changed or added on any one parameter shows as drift of `tags`. A role allowed to read the
+        // values but not the tags (ssm:ListTagsForResource is a separate IAM action) still refreshes: the
+        // values are what the stack depends on, and the state's tags stay as they were, with a warning.
+        match read_tags(&clients, &present).await {
+            Ok(all) => {
+                let tags = observed_tags(&state.tags(), &all);
+                if tags != state.tags() {
+                    state.tags = Some(tags);
+                }
+            }
+            Err(TagsUnread::Denied { name, detail }) => warnings.push(Diagnostic::warning(
+                "Tags of SSM parameters not refreshed",
+                format!(
+                    "ssm:ListTagsForResource was denied on SSM parameter {name} in {} ({detail}). The tags in state \
+                     are kept, so tags changed outside Terraform are not seen until the role may read them.",
+                    clients.place()
+                ),
+            )),
+            Err(TagsUnread::Failed(d)) => return Err(d.into()),
         }
         state.names = Some(present.into_iter().collect());
-        Ok(Some(state))
+        Ok(Refreshed {
+            state: Some(state),
+            warnings,
+        })
     }
 
     async fn update(&self, ctx: Ctx<'_, Aws>, change: Change<Model>) -> Result<Model, ApplyError<Model>> {
