@@ -258,6 +258,21 @@ def test_a_bad_build_dir_fails_at_plan_naming_the_path(terraform, nextjs_builds,
     assert not (tmp_path / "zips").exists(), "nothing is zipped from a build that cannot be read"
 
 
+def test_a_standalone_build_is_refused_saying_what_it_is(terraform, tmp_path):
+    """A standalone Next.js build (no OpenNext) has no functions or behaviours: the plan fails at build_dir,
+    saying it is a Next.js app directory and what publishes it."""
+    app = tmp_path / "app"
+    shutil.copytree(builds.standalone_build("s1") / ".next", app / ".next", ignore=shutil.ignore_patterns("standalone"))
+    tf = terraform(aws=False)
+    tf.write(config(app, tmp_path / "zips"))
+    result = tf.plan_fails(
+        contains="%s: not found: this is the app directory of a Next.js build, not an OpenNext build directory"
+        % (app / "open-next.output.json")
+    )
+    assert "nextstack_nextjs_site publishes a standalone Next.js build" in " ".join(result.stderr.replace("│", " ").split())
+    assert_at_build_dir(result)
+
+
 def test_a_bundle_with_native_code_for_both_architectures_fails_at_plan_naming_the_function_and_files(
     terraform, nextjs_builds, tmp_path
 ):

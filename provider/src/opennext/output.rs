@@ -135,10 +135,12 @@ impl BuildOutput {
         let text = match std::fs::read_to_string(&file) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(BuildError::new(
-                    &file,
-                    "not found: this is not an OpenNext build directory (OpenNext 3 or later writes it)",
-                ))
+                let problem = if dir.join(super::standalone::BUILD_ID_FILE).is_file() {
+                    "not found: this is the app directory of a Next.js build, not an OpenNext build directory (nextstack_nextjs_site publishes a standalone Next.js build with build_kind \"standalone\"; nextstack_nextjs_build reads OpenNext builds only)"
+                } else {
+                    "not found: this is not an OpenNext build directory (OpenNext 3 or later writes it)"
+                };
+                return Err(BuildError::new(&file, problem));
             }
             Err(e) => return Err(BuildError::new(&file, format!("cannot be read: {e}"))),
         };
