@@ -10,6 +10,16 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
+  # Every standard-logging-v2 field of a CloudFront access log but cs(Cookie): session cookies stay out of the logs
+  # (the legacy logging's include_cookies = false), as a delivery without record_fields would include them.
+  access_log_fields = [
+    "date", "time", "x-edge-location", "sc-bytes", "c-ip", "cs-method", "cs(Host)", "cs-uri-stem", "sc-status",
+    "cs(Referer)", "cs(User-Agent)", "cs-uri-query", "x-edge-result-type", "x-edge-request-id", "x-host-header",
+    "cs-protocol", "cs-bytes", "time-taken", "x-forwarded-for", "ssl-protocol", "ssl-cipher",
+    "x-edge-response-result-type", "cs-protocol-version", "fle-status", "fle-encrypted-fields", "c-port",
+    "time-to-first-byte", "x-edge-detailed-result-type", "sc-content-type", "sc-content-len", "sc-range-start",
+    "sc-range-end",
+  ]
   create_log_bucket = var.access_logs_enabled && var.access_logs_destination_arn == null
   log_destination   = var.access_logs_destination_arn != null ? var.access_logs_destination_arn : one(aws_s3_bucket.access_logs[*].arn)
 }
@@ -41,6 +51,7 @@ resource "aws_cloudwatch_log_delivery" "cloudfront" {
 
   delivery_source_name     = aws_cloudwatch_log_delivery_source.cloudfront[0].name
   delivery_destination_arn = aws_cloudwatch_log_delivery_destination.cloudfront[0].arn
+  record_fields            = local.access_log_fields
   tags                     = local.tags
 }
 

@@ -203,6 +203,7 @@ def check_access_logs(aws):
     logs = c("logs", six_stack.EDGE_REGION)
     dist = c("cloudfront", six_stack.EDGE_REGION).list_distributions()["DistributionList"]["Items"][0]
     [delivery] = logs.describe_deliveries()["deliveries"]
+    assert "cs(Cookie)" not in delivery["recordFields"] and "c-ip" in delivery["recordFields"], delivery
     source = logs.get_delivery_source(name=delivery["deliverySourceName"])["deliverySource"]
     assert source["resourceArns"] == [dist["ARN"]] and source["logType"] == "ACCESS_LOGS", source
     destination = logs.get_delivery_destination(name=delivery["deliveryDestinationArn"].rsplit(":", 1)[-1])["deliveryDestination"]
