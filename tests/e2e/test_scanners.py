@@ -91,7 +91,7 @@ def _run_checkov(tree: Path, directory: str, config: Path) -> Scan:
         "--download-external-modules", "false",
         "--skip-download",
         "--output", "json",
-    ]  # fmt: skip
+    ]
     try:
         proc = subprocess.run(
             cmd, cwd=tree, env=_checkov_env(), capture_output=True, text=True, timeout=CHECKOV_TIMEOUT, check=False
@@ -128,8 +128,9 @@ def _run_checkov(tree: Path, directory: str, config: Path) -> Scan:
             for r in report["results"].get(kind, [])
         ]
 
-    scan = Scan(directory, report["summary"], findings("failed_checks"), findings("skipped_checks"),
-                findings("passed_checks"))  # fmt: skip
+    scan = Scan(
+        directory, report["summary"], findings("failed_checks"), findings("skipped_checks"), findings("passed_checks")
+    )
     if proc.returncode != (1 if scan.failed else 0):
         pytest.fail("checkov exited %d with %d failed checks" % (proc.returncode, len(scan.failed)), pytrace=False)
     return scan
@@ -154,12 +155,15 @@ class Scans(NamedTuple):
 @pytest.fixture(scope="module")
 def scans(tmp_path_factory) -> Scans:
     if not CHECKOV.is_file():
-        pytest.fail("%s is missing: run tests/toolchain.sh (it installs checkov %s)" % (CHECKOV, CHECKOV_VERSION),
-                    pytrace=False)  # fmt: skip
+        pytest.fail(
+            "%s is missing: run tests/toolchain.sh (it installs checkov %s)" % (CHECKOV, CHECKOV_VERSION), pytrace=False
+        )
     version = subprocess.run([str(CHECKOV), "--version"], capture_output=True, text=True, check=False).stdout.strip()
     if version != CHECKOV_VERSION:
-        pytest.fail("%s is checkov %r, not the pinned %s: run tests/toolchain.sh" % (CHECKOV, version, CHECKOV_VERSION),
-                    pytrace=False)  # fmt: skip
+        pytest.fail(
+            "%s is checkov %r, not the pinned %s: run tests/toolchain.sh" % (CHECKOV, version, CHECKOV_VERSION),
+            pytrace=False,
+        )
     work = tmp_path_factory.mktemp("checkov")
     config = work / "checkov.yaml"  # an explicit, neutral config: no .checkov.yaml of the user's is read
     config.write_text("compact: true\n")
