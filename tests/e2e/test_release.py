@@ -5,7 +5,9 @@ throwaway GPG key, then served to Terraform 1.15.5 and 1.0.3 two ways:
   - a filesystem mirror in the packed layout (the zip itself under registry.terraform.io/nextstack/nextstack/);
   - a network mirror (index.json + <version>.json listing the zip with its zh: hash) behind a local HTTPS server,
     since Terraform accepts only https:// network mirror URLs; its self-signed certificate is trusted through
-    SSL_CERT_FILE, which Go's TLS stack reads on Linux.
+    SSL_CERT_FILE, which Go's TLS stack reads on Linux;
+  - and, to see the signature checked and zh: hashes locked, as a provider registry at localhost:PORT serves it
+    (service discovery, versions, download document with SHA256SUMS, its signature and the public key).
 The lock file's hashes are checked against hashes computed here (zh: = sha256 of the zip, as listed in SHA256SUMS;
 h1: = Go's dirhash "Hash1" of the unpacked zip), then `terraform plan` runs the installed provider against moto.
 
@@ -62,11 +64,11 @@ def h1_hash(zip_path: Path) -> str:
     return "h1:" + base64.b64encode(hashlib.sha256("".join(lines).encode()).digest()).decode()
 
 
-def locked_hashes(workdir: Path) -> tuple[str, list[str]]:
-    """(version, hashes) of nextstack/nextstack in the working directory's .terraform.lock.hcl."""
+def locked_hashes(workdir: Path, source: str = harness.PROVIDER_SOURCE) -> tuple[str, list[str]]:
+    """(version, hashes) of the provider `source` in the working directory's .terraform.lock.hcl."""
     text = (workdir / ".terraform.lock.hcl").read_text()
-    block = re.search(r'provider "%s" \{(.*?)\n\}' % re.escape(harness.PROVIDER_SOURCE), text, re.S)
-    assert block, "no %s block in the lock file:\n%s" % (harness.PROVIDER_SOURCE, text)
+    block = re.search(r'provider "%s" \{(.*?)\n\}' % re.escape(source), text, re.S)
+    assert block, "no %s block in the lock file:\n%s" % (source, text)
     version = re.search(r'version\s*=\s*"([^"]+)"', block.group(1)).group(1)
     hashes = re.findall(r'"((?:h1|zh):[^"]+)"', block.group(1))
     return version, hashes
@@ -177,7 +179,7 @@ def network_mirror_tree(release: Release, root: Path) -> Path:
 
 
 def self_signed_cert(directory: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 (an IP SAN: Go checks SANs only) and its key, as PEM files."""
+    """A certificate for 127.0.0.1 and localhost (SANs: Go checks SANs only) and its key, as PEM files."""
     import ipaddress
 
     from cryptography import x509
@@ -196,7 +198,9 @@ def self_signed_cert(directory: Path) -> tuple[Path, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+        ), False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
         .sign(key, hashes.SHA256())
     )
@@ -243,7 +247,7 @@ CONFIG = """
 terraform {
   required_providers {
     nextstack = {
-      source  = "nextstack/nextstack"
+      source  = "%(source)s"
       version = "%(version)s"
     }
   }
@@ -264,25 +268,27 @@ resource "nextstack_ssm_parameters" "copy" {
 """
 
 
-def install_and_plan(version: str, workdir: Path, config: Path, release: Release, aws, extra_env=None):
+def install_and_plan(version: str, workdir: Path, config: Path, release: Release, aws, extra_env=None,
+                     source: str = harness.PROVIDER_SOURCE):
     """`terraform init` from the mirror `config` names, the lock file's hashes checked; then a plan against moto
     that reads a parameter through the installed provider. Returns the locked hashes."""
     env = harness.terraform_env(config, aws.endpoint)
     env.update(extra_env or {})
     tf = harness.Terraform(version, workdir, env)
-    tf.write(CONFIG % {"version": release.version})
+    tf.write(CONFIG % {"version": release.version, "source": source})
     result = tf.init()
     assert result.rc == 0, "terraform init failed:\n%s\n%s" % (result.stdout, result.stderr)
 
-    locked_version, hashes = locked_hashes(workdir)
+    locked_version, hashes = locked_hashes(workdir, source)
     assert locked_version == release.version
     expected_zh = "zh:" + release.sums_table()[release.zip.name]
     assert zh_hash(release.zip) == expected_zh, "SHA256SUMS does not list the zip's own sha256"
     assert h1_hash(release.zip) in hashes, "lock file %s lacks the package's h1: %s" % (hashes, h1_hash(release.zip))
+    listed = ["zh:" + digest for digest in release.sums_table().values()]
     for h in hashes:
-        assert h in (h1_hash(release.zip), expected_zh), "lock file holds a hash of something else: %s" % h
+        assert h == h1_hash(release.zip) or h in listed, "lock file holds a hash of something else: %s" % h
 
-    installed = workdir / ".terraform" / "providers" / harness.PROVIDER_SOURCE / release.version / PLATFORM
+    installed = workdir / ".terraform" / "providers" / source / release.version / PLATFORM
     with zipfile.ZipFile(release.zip) as z:
         packaged = z.read("%s_v%s" % (NAME, release.version))
     binary = installed / ("%s_v%s" % (NAME, release.version))
@@ -389,6 +395,59 @@ def test_init_installs_from_an_https_network_mirror(version, release, aws, tmp_p
     assert pkg + "index.json" in server.requested and pkg + release.zip.name in server.requested, server.requested
 
 
+def registry_tree(release: Release, root: Path, host: str) -> Path:
+    """The provider registry protocol's answers for this release, as static files (one version, one platform):
+    service discovery, the version list, and the download document pointing at the release's own SHA256SUMS, its
+    signature and the public half of the key that made it."""
+    env = {**os.environ, "GNUPGHOME": str(release.gnupghome)}
+    colons = subprocess.run(["gpg", "--batch", "--with-colons", "--list-keys"], env=env, check=True,
+                            capture_output=True, text=True).stdout
+    key_id = next(line.split(":")[4] for line in colons.splitlines() if line.startswith("pub:"))
+    armor = subprocess.run(["gpg", "--batch", "--armor", "--export", key_id], env=env, check=True,
+                           capture_output=True, text=True).stdout
+    base = "https://%s" % host
+    (root / ".well-known").mkdir(parents=True)
+    (root / ".well-known" / "terraform.json").write_text(json.dumps({"providers.v1": "/v1/providers/"}))
+    api = root / "v1" / "providers" / "nextstack" / "nextstack"
+    (api / release.version / "download" / "linux").mkdir(parents=True)
+    (api / "versions").write_text(json.dumps({"versions": [
+        {"version": release.version, "protocols": ["6.0"], "platforms": [{"os": "linux", "arch": "amd64"}]}]}))
+    (api / release.version / "download" / "linux" / "amd64").write_text(json.dumps({
+        "protocols": ["6.0"], "os": "linux", "arch": "amd64", "filename": release.zip.name,
+        "download_url": "%s/files/%s" % (base, release.zip.name),
+        "shasums_url": "%s/files/%s" % (base, release.sums.name),
+        "shasums_signature_url": "%s/files/%s.sig" % (base, release.sums.name),
+        "shasum": release.sums_table()[release.zip.name],
+        "signing_keys": {"gpg_public_keys": [{"key_id": key_id, "ascii_armor": armor}]},
+    }))
+    files = root / "files"
+    files.mkdir()
+    for f in (release.zip, release.sums, release.dir / (release.sums.name + ".sig")):
+        (files / f.name).write_bytes(f.read_bytes())
+    return root
+
+
+@pytest.mark.parametrize("version", harness.TF_VERSIONS)
+def test_init_from_a_registry_verifies_the_signature_and_locks_zh(version, release, aws, tmp_path):
+    """Served as a registry serves it, Terraform checks SHA256SUMS.sig against the published key and records the
+    zh: hashes SHA256SUMS lists beside the h1: it computes."""
+    cert, key = self_signed_cert(tmp_path)
+    (tmp_path / "registry").mkdir()
+    server = HttpsMirror(tmp_path / "registry", cert, key)
+    host = "localhost:%d" % server.server.server_address[1]
+    try:
+        registry_tree(release, tmp_path / "registry", host)
+        config = cli_config(tmp_path / "terraformrc", "  direct {}")
+        hashes = install_and_plan(version, tmp_path / "work", config, release, aws, {"SSL_CERT_FILE": str(cert)},
+                                  source="%s/nextstack/nextstack" % host)
+    finally:
+        server.stop()
+    # Terraform takes every line of the signed SHA256SUMS (the zip's and the manifest's), unfiltered.
+    listed = ["zh:" + digest for digest in release.sums_table().values()]
+    assert "zh:" + release.sums_table()[release.zip.name] == zh_hash(release.zip)
+    assert sorted(hashes) == sorted([h1_hash(release.zip)] + listed)
+
+
 def test_network_mirror_with_a_wrong_zh_hash_is_refused(release, aws, tmp_path):
     """The zh: a network mirror lists is checked against the zip it serves (so the hash above is a real one)."""
     tree = network_mirror_tree(release, tmp_path / "mirror")
@@ -405,7 +464,7 @@ def test_network_mirror_with_a_wrong_zh_hash_is_refused(release, aws, tmp_path):
         env = harness.terraform_env(config, aws.endpoint)
         env["SSL_CERT_FILE"] = str(cert)
         tf = harness.Terraform(harness.TF_LATEST, tmp_path / "work", env)
-        tf.write(CONFIG % {"version": release.version})
+        tf.write(CONFIG % {"version": release.version, "source": "nextstack/nextstack"})
         result = tf.init()
     finally:
         server.stop()
@@ -421,7 +480,7 @@ def test_network_mirror_over_plain_http_is_refused(release, aws, tmp_path):
         '  network_mirror {\n    url = "http://127.0.0.1:9/"\n  }',
     )
     tf = harness.Terraform(harness.TF_LATEST, tmp_path / "work", harness.terraform_env(config, aws.endpoint))
-    tf.write(CONFIG % {"version": release.version})
+    tf.write(CONFIG % {"version": release.version, "source": "nextstack/nextstack"})
     result = tf.init()
     output = result.stdout + result.stderr
     assert result.rc != 0
