@@ -527,3 +527,148 @@ def test_example_applies_as_documented(terraform, aws, tmp_path):
     tf.destroy_ok(*args)
     assert certificates(aws) == {}
     assert zone_records(aws, zone) == empty_zone
+
+
+AWS_AND_NEXTSTACK = """
+terraform {
+  required_providers {
+    aws       = { source = "hashicorp/aws", version = "5.100.0" }
+    nextstack = { source = "nextstack/nextstack" }
+  }
+}
+
+provider "aws" {
+  region = "us-east-1"
+}
+
+provider "nextstack" {
+  region = "eu-west-1"
+}
+"""
+
+HASHICORP_CERTIFICATE = """
+resource "aws_acm_certificate" "site" {
+  domain_name               = "example.com"
+  subject_alternative_names = ["www.example.com"]
+  validation_method         = "DNS"
+  tags                      = { team = "web" }
+}
+
+resource "aws_route53_record" "validation" {
+  for_each = { for o in aws_acm_certificate.site.domain_validation_options : o.domain_name => o }
+
+  zone_id         = "%(zone)s"
+  name            = each.value.resource_record_name
+  type            = each.value.resource_record_type
+  records         = [each.value.resource_record_value]
+  ttl             = 300
+  allow_overwrite = true
+}
+
+resource "aws_acm_certificate_validation" "site" {
+  certificate_arn         = aws_acm_certificate.site.arn
+  validation_record_fqdns = [for r in aws_route53_record.validation : r.fqdn]
+}
+"""
+
+MOVED_CERTIFICATE = """
+resource "nextstack_acm_certificate" "site" {
+  domain_name               = "example.com"
+  subject_alternative_names = ["www.example.com"]
+  region                    = "us-east-1"
+  tags                      = { team = "web" }
+  validation {
+    hosted_zone_id = "%(zone)s"
+  }
+}
+
+moved {
+  from = aws_acm_certificate.site
+  to   = nextstack_acm_certificate.site
+}
+
+# The records and the validation have no resource of their own here: forgotten, not destroyed.
+removed {
+  from = aws_route53_record.validation
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = aws_acm_certificate_validation.site
+  lifecycle {
+    destroy = false
+  }
+}
+"""
+
+
+def test_a_hashicorp_aws_certificate_moves_without_replacement(terraform_latest, aws):
+    """aws_acm_certificate (hashicorp/aws 5.100.0) -> nextstack_acm_certificate with a `moved` block: the plan
+    only adopts the validation zone in place (hashicorp/aws's state does not know it), the apply writes nothing
+    to Route53, and the certificate is the same one."""
+    zone = make_zone(aws, account=WORKLOAD_ACCOUNT)
+    tf = terraform_latest()
+    tf.write(AWS_AND_NEXTSTACK + HASHICORP_CERTIFICATE % {"zone": zone})
+    tf.apply_ok()
+    arn = tf.resource("aws_acm_certificate.site")["arn"]
+    records = zone_records(aws, zone, account=WORKLOAD_ACCOUNT)
+    assert len([r for r in records if r[1] == "CNAME"]) == 2, records
+
+    tf.write(AWS_AND_NEXTSTACK + MOVED_CERTIFICATE % {"zone": zone})
+    plan = tf.plan_ok()
+    text = " ".join(plan.stdout.split())
+    assert "nextstack_acm_certificate.site will be updated in-place # (moved from aws_acm_certificate.site)" in text, text
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in text, text
+    assert "+ validation {" in plan.stdout and "must be replaced" not in text, plan.stdout
+    tf.apply_ok()
+    state = tf.resource("nextstack_acm_certificate.site")
+    assert state["arn"] == arn and state["status"] == "ISSUED"
+    assert state["validation"]["hosted_zone_id"] == zone
+    assert sorted(r["name"] for r in state["validation_records"]) == sorted(r[0] for r in records if r[1] == "CNAME")
+    tf.assert_no_changes()
+    assert list(certificates(aws)) == [arn], "the same certificate, not a new one"
+    assert zone_records(aws, zone, account=WORKLOAD_ACCOUNT) == records, "no record rewritten or removed"
+    assert set(tf.resources()) == {"nextstack_acm_certificate.site"}
+
+
+def test_an_imported_certificate_cannot_be_moved(terraform_latest, aws, tmp_path):
+    """An aws_acm_certificate made from a certificate body has no counterpart: the move names the attribute and
+    changes nothing."""
+    zone = make_zone(aws, account=WORKLOAD_ACCOUNT)
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "example.com")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    tf = terraform_latest()
+    imported = """
+resource "aws_acm_certificate" "site" {
+  certificate_body = file("%s")
+  private_key      = file("%s")
+}
+""" % (tmp_path / "cert.pem", tmp_path / "key.pem")
+    tf.write(AWS_AND_NEXTSTACK + imported)
+    tf.apply_ok()
+    arn = tf.resource("aws_acm_certificate.site")["arn"]
+    moved = MOVED_CERTIFICATE.split("# The records")[0] % {"zone": zone}
+    tf.write(AWS_AND_NEXTSTACK + moved)
+    result = tf.plan_fails(contains="aws_acm_certificate.certificate_body is set: this is an imported certificate.")
+    assert "BEGIN" not in result.stdout + result.stderr, "no key or certificate text in the error"
+    assert tf.resource("aws_acm_certificate.site")["arn"] == arn
+    assert list(certificates(aws)) == [arn]

@@ -192,3 +192,51 @@ def test_example_applies_as_documented(terraform, aws, tmp_path):
     tf.assert_no_changes(*args)
     tf.destroy_ok(*args)
     assert zone_records(aws, zone) == empty_zone
+
+
+def test_a_hashicorp_aws_alias_record_moves_without_rewriting(terraform_latest, aws):
+    """An alias A record of hashicorp/aws 5.100.0 -> nextstack_dns_alias (one name, ipv6 = false) with a `moved`
+    block: no changes planned, nothing written to Route53. Its AAAA twin cannot move (the error names `type`)."""
+    from test_acm_certificate import AWS_AND_NEXTSTACK, WORKLOAD_ACCOUNT
+
+    zone = make_zone(aws, account=WORKLOAD_ACCOUNT)
+    record = """
+resource "aws_route53_record" "%(name)s" {
+  zone_id = "%(zone)s"
+  name    = "www.example.com"
+  type    = "%(type)s"
+  alias {
+    name                   = "%(dist)s"
+    zone_id                = "%(cf)s"
+    evaluate_target_health = false
+  }
+}
+"""
+    both = "".join(record % {"name": n, "type": t, "zone": zone, "dist": DIST, "cf": CLOUDFRONT_ZONE} for n, t in (("www", "A"), ("www_v6", "AAAA")))
+    tf = terraform_latest()
+    tf.write(AWS_AND_NEXTSTACK + both)
+    tf.apply_ok()
+    before = zone_records(aws, zone, account=WORKLOAD_ACCOUNT)
+
+    moved = alias(zone, names=["www.example.com"], role=None, name="www", extra="  ipv6 = false\n")
+    moved += "\nmoved {\n  from = aws_route53_record.www\n  to   = nextstack_dns_alias.www\n}\n"
+    v6 = record % {"name": "www_v6", "type": "AAAA", "zone": zone, "dist": DIST, "cf": CLOUDFRONT_ZONE}
+    tf.write(AWS_AND_NEXTSTACK + moved + v6)
+    plan = tf.plan_ok()
+    text = " ".join(plan.stdout.split())
+    assert "aws_route53_record.www has moved to nextstack_dns_alias.www" in text, text
+    assert "0 to add, 0 to change, 0 to destroy" in text or "No changes." in text, text
+    assert "will be updated" not in text and "must be replaced" not in text, text
+    tf.apply_ok()
+    tf.assert_no_changes()
+    state = tf.resource("nextstack_dns_alias.www")
+    assert state["records"] == ["www.example.com. A"] and state["id"] == "%s:www.example.com" % zone
+    assert zone_records(aws, zone, account=WORKLOAD_ACCOUNT) == before, "nothing rewritten"
+    assert aliases(aws, zone, account=WORKLOAD_ACCOUNT)[("www.example.com.", "A")] == DIST
+
+    # The AAAA record alone has no counterpart (nextstack_dns_alias always writes A).
+    refused = alias(zone, names=["www.example.com"], role=None, name="v6")
+    refused += "\nmoved {\n  from = aws_route53_record.www_v6\n  to   = nextstack_dns_alias.v6\n}\n"
+    tf.write(AWS_AND_NEXTSTACK + moved + refused)
+    tf.plan_fails(contains='aws_route53_record.type is "AAAA"')
+    assert zone_records(aws, zone, account=WORKLOAD_ACCOUNT) == before

@@ -10,11 +10,13 @@ use async_trait::async_trait;
 use aws_sdk_route53::types::{ChangeAction, ResourceRecordSet, RrType};
 use serde::{Deserialize, Serialize};
 use tfplugin_framework::{
-    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, NestedBlock, Nesting, Plan,
-    Resource, Schema, Type, Value,
+    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, MoveSource, NestedBlock,
+    Nesting, Plan, Resource, Schema, SourceState, Type, Value,
 };
 
 use crate::aws::Aws;
+
+mod moved;
 use crate::resources::route53::{self, bare_zone_id, fqdn, ZoneAccess};
 use crate::resources::{import_id, role_arn};
 
@@ -476,6 +478,14 @@ impl Resource for DnsAliasResource {
 
     /// Import id: `ZONE_ID:NAME[,NAME...]`, optionally followed by `@ROLE_ARN`
     /// (and `|EXTERNAL_ID`) when the zone is in another account.
+    fn move_sources(&self) -> &'static [MoveSource] {
+        moved::SOURCES
+    }
+
+    fn move_state(&self, source: &SourceState) -> Result<Model, Diagnostics> {
+        moved::from_aws(source)
+    }
+
     async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
         let (head, role_arn, external_id) = import_id::split(id);
         let bad = || {
