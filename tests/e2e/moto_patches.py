@@ -1105,6 +1105,29 @@ def cloudfront_origin_vpc_origin_config():
     _wrap(Origin, "__init__", make)
 
 
+def kms_aws_managed_keys():
+    """KMS: the AWS managed keys moto makes for a service (alias/aws/dynamodb, alias/aws/ebs) say KeyManager CUSTOMER.
+
+    AWS: a key that a service creates for itself on first use (alias/aws/<service>) is an AWS managed key:
+    DescribeKey returns KeyManager AWS; it cannot be deleted and is no customer's to clean up. moto creates these
+    keys with its generic create_key, which always says CUSTOMER, so an inventory of customer-managed keys (the
+    six-stack's leftovers check) counts the keys of the DynamoDB table's default encryption and of the instances'
+    encrypted volumes as left behind. Fix: a key that gets an alias/aws/ alias is AWS managed.
+    """
+    from moto.kms.models import KmsBackend
+
+    def make(original):
+        def create_alias(self, target_key_id, alias_name):
+            result = original(self, target_key_id, alias_name)
+            if alias_name.startswith("alias/aws/"):
+                self.describe_key(target_key_id).key_manager = "AWS"
+            return result
+
+        return create_alias
+
+    _wrap(KmsBackend, "create_alias", make)
+
+
 # AWS managed cache policies as documented (Developer Guide, "Use managed cache policies"): id -> (name, MinTTL,
 # DefaultTTL, MaxTTL, headers in the key, CookieBehavior, QueryStringBehavior, gzip and brotli).
 _ORIGIN_CACHE_CONTROL_HEADERS = ("host", "origin", "x-http-method-override", "x-http-method", "x-method-override")
@@ -1379,6 +1402,35 @@ def dynamodb_default_key_aws_managed():
     _wrap(Table, "_get_default_encryption_key", make)
 
 
+def route53_recreate_deleted_record_set():
+    """Route 53's ChangeResourceRecordSets refuses a CREATE only when a record set of that name and type exists
+    now; a record set deleted earlier can be created again. moto refuses a CREATE identical to any earlier change in
+    its journal whenever ListResourceRecordSets starting at that name returns anything, i.e. whenever any record
+    set sorts at or after it, so writing back a record removed moments ago fails with "already exists". Fixed:
+    such a CREATE is refused only when a record set of that name and type exists; otherwise its stale journal
+    entries are dropped before moto's own checks run."""
+    from moto.route53.exceptions import ResourceRecordAlreadyExists
+    from moto.route53.models import Route53Backend
+
+    def make(original):
+        def change_resource_record_sets(self, zoneid, change_list):
+            zone = self.get_hosted_zone(zoneid)
+            for value in change_list:
+                if value["Action"] != "CREATE":
+                    continue
+                rrset = value["ResourceRecordSet"]
+                name = rrset["Name"].strip(".").lower()
+                if any(r.name.strip(".").lower() == name and r.type == rrset["Type"] for r in zone.rrsets):
+                    raise ResourceRecordAlreadyExists(name=name + ".", _type=rrset["Type"])
+                while value in zone.rr_changes:
+                    zone.rr_changes.remove(value)
+            return original(self, zoneid, change_list)
+
+        return change_resource_record_sets
+
+    _wrap(Route53Backend, "change_resource_record_sets", make)
+
+
 PATCHES = [
     ec2_create_launch_template_tag_specifications,
     ec2_security_group_rule_description,
@@ -1402,12 +1454,14 @@ PATCHES = [
     cloudfront_cache_policies,
     cloudfront_vpc_origins,
     cloudfront_origin_vpc_origin_config,
+    kms_aws_managed_keys,
     lambda_get_function_code_location,
     lambda_function_url_qualifier,
     sqs_redrive_policy_compact_json,
     rds_describe_db_parameters_source,
     ecs_run_task_without_container_memory,
     dynamodb_default_key_aws_managed,
+    route53_recreate_deleted_record_set,
 ]
 
 _applied = False

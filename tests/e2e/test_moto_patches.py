@@ -6,7 +6,7 @@ Patched: Lambda GetFunction's Code.Location (lambda_get_function_code_location),
 (lambda_function_url_qualifier), CloudFront LambdaFunctionAssociations, S3OriginConfig,
 GetOriginAccessControlConfig, the LIVE stage of CloudFront Functions and cache policies (cloudfront_cache_policies,
 also through Terraform 1.15.5 and the real hashicorp/aws provider), CloudFront VPC origins and an origin's
-VpcOriginConfig. As-is: the rest of
+VpcOriginConfig, the KeyManager of AWS managed KMS keys. As-is: the rest of
 GetDistributionConfig, invalidations, GetOriginAccessControl, ListFunctions, GetFunctionUrlConfig, GetPolicy,
 ListEventSourceMappings, S3 GetBucketPolicy, SQS FIFO through the JSON protocol, DynamoDB Query on a GSI.
 
@@ -687,3 +687,45 @@ def test_cloudfront_vpc_origins(aws):
     cf.delete_vpc_origin(Id=origin["Id"], IfMatch=updated["ETag"])
     assert _error(cf.get_vpc_origin, Id=origin["Id"]) == ("EntityNotFound", 404)
     assert cf.list_vpc_origins()["VpcOriginList"]["Quantity"] == 0
+
+
+def test_route53_a_deleted_record_set_can_be_created_again(aws):
+    """route53_recreate_deleted_record_set: a CNAME created, deleted and created again while another record set
+    sorts after it (what nextstack_acm_certificate does when it writes back a validation record)."""
+    import botocore.exceptions
+
+    r53 = aws.client("route53")
+    zone = r53.create_hosted_zone(Name="example.com", CallerReference="recreate")["HostedZone"]["Id"]
+
+    def change(action, name):
+        rrset = {"Name": name, "Type": "CNAME", "TTL": 300, "ResourceRecords": [{"Value": "v.example.net."}]}
+        r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{"Action": action, "ResourceRecordSet": rrset}]})
+
+    change("CREATE", "_a.example.com.")
+    change("CREATE", "_a.www.example.com.")  # sorts after _a.example.com.
+    change("DELETE", "_a.example.com.")
+    change("CREATE", "_a.example.com.")
+    names = [r["Name"] for r in r53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"] if r["Type"] == "CNAME"]
+    assert sorted(names) == ["_a.example.com.", "_a.www.example.com."]
+    try:
+        change("CREATE", "_a.example.com.")
+    except botocore.exceptions.ClientError as e:
+        assert e.response["Error"]["Code"] == "InvalidChangeBatch", e.response
+    else:
+        raise AssertionError("a CREATE of an existing record set must still be refused")
+
+
+def test_kms_aws_managed_keys(aws):
+    """kms_aws_managed_keys: the key DynamoDB makes for its default encryption (alias/aws/dynamodb) is AWS managed;
+    a key of one's own stays customer managed."""
+    ddb = aws.client("dynamodb", "eu-west-1")
+    ddb.create_table(TableName="sse-default", BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     SSESpecification={"Enabled": True, "SSEType": "KMS"})
+    kms = aws.client("kms", "eu-west-1")
+    assert kms.describe_key(KeyId="alias/aws/dynamodb")["KeyMetadata"]["KeyManager"] == "AWS"
+    own = kms.create_key(Description="mine")["KeyMetadata"]
+    assert own["KeyManager"] == "CUSTOMER"
+    kms.create_alias(AliasName="alias/mine", TargetKeyId=own["KeyId"])
+    assert kms.describe_key(KeyId="alias/mine")["KeyMetadata"]["KeyManager"] == "CUSTOMER"
