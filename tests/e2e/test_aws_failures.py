@@ -301,3 +301,75 @@ def test_a_denied_tag_read_on_refresh_warns_and_keeps_the_tags(terraform, aws_fa
     aws_faults.clear_faults()
     # With the permission back, the drift shows again.
     assert tf.plan_detailed_exitcode() == 2
+
+
+def hide_certificate(domain, looks):
+    """A ListCertificates rewrite that leaves the certificate for `domain` out of the first `looks` listings that
+    name it, as ListCertificates does for a while after RequestCertificate (it is eventually consistent).
+    Returns (rewrite, hidden) where hidden[0] counts the listings it was left out of."""
+    hidden = [0]
+
+    def rewrite(listing):
+        summaries = listing.get("CertificateSummaryList", [])
+        kept = [s for s in summaries if s.get("DomainName") != domain]
+        if len(kept) != len(summaries) and hidden[0] < looks:
+            hidden[0] += 1
+            listing["CertificateSummaryList"] = kept
+        return listing
+
+    return rewrite, hidden
+
+
+def shared_record_setup(terraform_latest, aws_faults, aws):
+    """Two certificates sharing example.com's validation record; returns (tf, zone, the shared record)."""
+    zone = make_zone(aws)
+    tf = through(terraform_latest, aws_faults)
+    tf.write(
+        PROVIDERS
+        + certificate("site", sans=("www.example.com",), zone=zone)
+        + certificate("api", domain="api.example.com", sans=("example.com",), zone=zone)
+    )
+    tf.apply_ok()
+    records = cnames(aws, zone)
+    assert len(records) == 3, records
+    api_arn = tf.resource("nextstack_acm_certificate.api")["arn"]
+    api = certificates(aws)[api_arn]
+    shared = [o["ResourceRecord"]["Name"].lower() for o in api["DomainValidationOptions"] if o["DomainName"] == "example.com"]
+    return tf, zone, shared[0]
+
+
+def test_a_certificate_listed_late_keeps_the_shared_record(terraform_latest, aws_faults, aws):
+    """The first listing misses the other certificate (ListCertificates lags behind RequestCertificate); the
+    second one, two seconds later, names it: the shared record is never deleted."""
+    tf, zone, shared = shared_record_setup(terraform_latest, aws_faults, aws)
+    rewrite, hidden = hide_certificate("api.example.com", looks=1)
+    aws_faults.inject(Fault.rewrite("CertificateManager.ListCertificates", rewrite))
+    aws_faults.reset()
+    tf.write(PROVIDERS + certificate("api", domain="api.example.com", sans=("example.com",), zone=zone))
+    tf.apply_ok()
+    assert hidden[0] == 1, "the fault applied"
+    assert [r[0] for r in cnames(aws, zone) if r[0] == shared] == [shared], "the shared record stays"
+    assert len(cnames(aws, zone)) == 2, "www's record went with its certificate"
+    changes = sum(n for k, n in aws_faults.snapshot().items() if k.startswith("route53 POST") and k.rstrip("/").endswith("rrset"))
+    assert changes == 1, "one change batch (www's record): the shared record was never deleted"
+    tf.assert_no_changes()
+
+
+def test_a_certificate_listed_only_after_the_removal_gets_the_record_back(terraform_latest, aws_faults, aws):
+    """Both listings before the removal miss the other certificate; the listing after it names the
+    certificate, and the record it needs is written back."""
+    tf, zone, shared = shared_record_setup(terraform_latest, aws_faults, aws)
+    before = cnames(aws, zone)
+    rewrite, hidden = hide_certificate("api.example.com", looks=2)
+    aws_faults.inject(Fault.rewrite("CertificateManager.ListCertificates", rewrite))
+    aws_faults.reset()
+    tf.write(PROVIDERS + certificate("api", domain="api.example.com", sans=("example.com",), zone=zone))
+    tf.apply_ok()
+    assert hidden[0] == 2, "the fault applied"
+    assert [r for r in cnames(aws, zone) if r[0] == shared] == [r for r in before if r[0] == shared], "written back"
+    assert len(cnames(aws, zone)) == 2
+    changes = sum(n for k, n in aws_faults.snapshot().items() if k.startswith("route53 POST") and k.rstrip("/").endswith("rrset"))
+    assert changes == 2, "the removal, then the write-back"
+    tf.assert_no_changes()
+    tf.destroy_ok()
+    assert cnames(aws, zone) == []

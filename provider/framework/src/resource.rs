@@ -347,3 +347,21 @@ impl<R: Resource> AnyResource<R::Data> for Typed<R> {
         self.encode(&model)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MoveSource;
+
+    #[test]
+    fn a_move_source_matches_its_provider_from_any_host() {
+        let s = MoveSource {
+            provider: "hashicorp/aws",
+            type_name: "aws_acm_certificate",
+        };
+        assert!(s.matches("registry.terraform.io/hashicorp/aws", "aws_acm_certificate"));
+        assert!(s.matches("registry.opentofu.org/hashicorp/aws", "aws_acm_certificate"));
+        assert!(!s.matches("registry.terraform.io/someone/aws", "aws_acm_certificate"));
+        assert!(!s.matches("registry.terraform.io/hashicorp/aws", "aws_route53_record"));
+        assert!(!s.matches("aws", "aws_acm_certificate"));
+    }
+}

@@ -496,49 +496,98 @@ pub async fn retag(
     Ok(())
 }
 
+/// How many ListCertificates listings a decision rests on, and how far apart.
+///
+/// ListCertificates is eventually consistent: a certificate requested moments ago (by another state, another
+/// pipeline, the console) can be missing from a listing for a while, and deciding from one listing could delete
+/// the validation record that certificate is about to be validated with (ACM gives every certificate of an
+/// account the same record for a name). Route53 records carry no tags, so ownership cannot be written on the
+/// record; instead the decision takes several listings spread over a few seconds and keeps a record if any of
+/// them names a certificate that needs it, confirmed by DescribeCertificate of that ARN (its actual records and
+/// status, not names in a summary). After the records are removed, [`Looks::RECHECK`] lists once more and the
+/// caller writes back any record a certificate that appeared meanwhile needs: a record is at worst missing for
+/// seconds, which ACM's validation (it retries for up to 72 hours) tolerates.
+/// https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html
+#[derive(Clone, Copy, Debug)]
+pub struct Looks {
+    pub count: u32,
+    pub apart: Duration,
+}
+
+impl Looks {
+    /// Before deleting: two listings, two seconds apart.
+    pub const BEFORE_DELETE: Looks = Looks {
+        count: 2,
+        apart: Duration::from_secs(2),
+    };
+    /// After deleting: one more listing, two seconds after the last.
+    pub const RECHECK: Looks = Looks {
+        count: 1,
+        apart: Duration::from_secs(2),
+    };
+}
+
 /// Names (in [`fqdn`] form) of those `records` that a certificate other than
-/// `arn` still needs. ACM hands out the same record for the same name to every
-/// certificate of an account, so a shared record must outlive this certificate.
+/// `arn` still needs, by every certificate any of `looks` listings names (see [`Looks`]).
 /// Only certificates that can use a validation record count: ACM-issued ones
 /// that are PENDING_VALIDATION or ISSUED (and so may renew); an imported,
 /// failed, expired or revoked certificate never asks for it again.
 /// `regions[0]` is the certificate's own region and must answer; the others are
 /// checked as well as permissions allow, and a region that cannot be listed
 /// keeps every record (a stray CNAME is harmless, a missing one breaks renewal).
-pub async fn still_needed(regions: &[Certs], arn: &str, records: &[Record]) -> Result<BTreeSet<String>, Diagnostic> {
+pub async fn still_needed(
+    regions: &[Certs],
+    arn: &str,
+    records: &[Record],
+    looks: Looks,
+) -> Result<BTreeSet<String>, Diagnostic> {
     let ours: BTreeMap<String, String> = records
         .iter()
         .map(|r| (r.domain_name.to_ascii_lowercase(), fqdn(&r.name)))
         .collect();
     let our_names: BTreeSet<String> = ours.values().cloned().collect();
-    let mut needed = BTreeSet::new();
-    for (i, certs) in regions.iter().enumerate() {
-        let summaries = match list_users(certs).await {
-            Ok(s) => s,
-            Err(e) if i == 0 => return Err(e),
-            Err(e) => {
-                tracing::warn!(region = certs.region(), error = %e.detail, "cannot list certificates; keeping shared validation records");
-                return Ok(our_names);
-            }
-        };
-        for s in summaries.iter().filter(|s| s.certificate_arn() != Some(arn)) {
-            let Some(other) = s.certificate_arn() else { continue };
-            let sans = s.subject_alternative_name_summaries();
-            if sans.is_empty() || s.has_additional_subject_alternative_names().unwrap_or(false) {
-                // The summary does not list every name: compare the records themselves.
-                if let Some(cert) = describe(certs, other).await? {
-                    needed.extend(
-                        cert.records
-                            .iter()
-                            .map(|r| fqdn(&r.name))
-                            .filter(|n| our_names.contains(n)),
-                    );
+    // (region index, ARN) of every certificate a listing named that may share a record, over all looks.
+    let mut candidates: BTreeSet<(usize, String)> = BTreeSet::new();
+    for look in 0..looks.count {
+        if look > 0 || looks.count == 1 {
+            tokio::time::sleep(looks.apart).await;
+        }
+        for (i, certs) in regions.iter().enumerate() {
+            let summaries = match list_users(certs).await {
+                Ok(s) => s,
+                Err(e) if i == 0 => return Err(e),
+                Err(e) => {
+                    tracing::warn!(region = certs.region(), error = %e.detail, "cannot list certificates; keeping shared validation records");
+                    return Ok(our_names);
                 }
-            } else {
-                let names = sans.iter().map(String::as_str).chain(s.domain_name());
-                needed.extend(names.filter_map(|n| ours.get(&validation_domain(n)).cloned()));
+            };
+            for s in summaries.iter().filter(|s| s.certificate_arn() != Some(arn)) {
+                let Some(other) = s.certificate_arn() else { continue };
+                let sans = s.subject_alternative_name_summaries();
+                let complete = !sans.is_empty() && !s.has_additional_subject_alternative_names().unwrap_or(false);
+                let mut names = sans.iter().map(String::as_str).chain(s.domain_name());
+                // A summary that lists every name and none of ours cannot need our records.
+                if !complete || names.any(|n| ours.contains_key(&validation_domain(n))) {
+                    candidates.insert((i, other.to_string()));
+                }
             }
         }
+    }
+    let mut needed = BTreeSet::new();
+    for (i, other) in &candidates {
+        // DescribeCertificate of the ARN: the records it really has, and whether it still uses them.
+        let Some(cert) = describe(&regions[*i], other).await? else {
+            continue;
+        };
+        if !cert.status.is_empty() && !USING_RECORDS.iter().any(|s| s.as_str() == cert.status) {
+            continue;
+        }
+        needed.extend(
+            cert.records
+                .iter()
+                .map(|r| fqdn(&r.name))
+                .filter(|n| our_names.contains(n)),
+        );
     }
     Ok(needed)
 }

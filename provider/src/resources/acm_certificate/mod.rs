@@ -2,6 +2,7 @@
 //! through records in another account's hosted zone.
 
 mod acm;
+mod moved;
 mod names;
 mod records;
 mod resource;

@@ -220,3 +220,65 @@ fn records(options: Vec<ValidationOption>) -> Vec<Record> {
     out.dedup_by(|a, b| fqdn(&a.name) == fqdn(&b.name));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(state: serde_json::Value) -> SourceState {
+        SourceState {
+            provider_address: "registry.terraform.io/hashicorp/aws".into(),
+            type_name: "aws_acm_certificate".into(),
+            schema_version: 0,
+            state,
+        }
+    }
+
+    #[test]
+    fn a_dns_validated_certificate_maps_one_to_one() {
+        let model = from_aws(&source(serde_json::json!({
+            "arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+            "domain_name": "example.com",
+            "subject_alternative_names": ["example.com", "www.example.com"],
+            "key_algorithm": "EC_prime256v1",
+            "validation_method": "DNS",
+            "status": "ISSUED",
+            "tags": {},
+            "domain_validation_options": [
+                {"domain_name": "*.example.com", "resource_record_name": "_a.example.com.", "resource_record_type": "CNAME", "resource_record_value": "_v.acm-validations.aws."},
+                {"domain_name": "example.com", "resource_record_name": "_a.example.com.", "resource_record_type": "CNAME", "resource_record_value": "_v.acm-validations.aws."}
+            ]
+        })))
+        .unwrap();
+        assert_eq!(model.target.region.as_deref(), Some("us-east-1"));
+        assert_eq!(
+            model.subject_alternative_names,
+            Some(["www.example.com".to_string()].into())
+        );
+        assert_eq!(model.key_algorithm.as_deref(), Some("EC_prime256v1"));
+        assert_eq!(model.tags, None);
+        assert_eq!(
+            model.validation_records.unwrap().len(),
+            1,
+            "a wildcard and its apex share one record"
+        );
+        assert!(model.validation.is_none());
+    }
+
+    #[test]
+    fn an_imported_certificate_is_refused_by_attribute_without_its_secret() {
+        let err = from_aws(&source(serde_json::json!({
+            "arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+            "domain_name": "example.com",
+            "certificate_body": "-----BEGIN CERTIFICATE-----x",
+            "private_key": "-----BEGIN PRIVATE KEY-----secret",
+            "validation_method": "NONE"
+        })))
+        .unwrap_err();
+        let text: String = err.0.iter().map(|d| format!("{} {}\n", d.summary, d.detail)).collect();
+        assert!(text.contains("aws_acm_certificate.certificate_body is set"), "{text}");
+        assert!(text.contains("aws_acm_certificate.private_key is set"), "{text}");
+        assert!(text.contains("aws_acm_certificate.validation_method is NONE"), "{text}");
+        assert!(!text.contains("secret") && !text.contains("BEGIN"), "{text}");
+    }
+}

@@ -23,6 +23,10 @@ fn existing_value(found: &route53::Found, record: &Record) -> Option<Option<Stri
 /// error naming it, since overwriting it would break whoever owns it.
 pub async fn ensure(dns: &ZoneAccess, zone: &Zone, records: &[Record]) -> Result<Vec<Record>, Diagnostic> {
     let _guard = route53::lock_zone(&zone.id).await;
+    ensure_locked(dns, zone, records).await
+}
+
+async fn ensure_locked(dns: &ZoneAccess, zone: &Zone, records: &[Record]) -> Result<Vec<Record>, Diagnostic> {
     let names: Vec<String> = records.iter().map(|r| r.name.clone()).collect();
     let found = dns.records_at(&names).await?;
     if found.is_none() {
@@ -70,6 +74,11 @@ pub async fn ensure(dns: &ZoneAccess, zone: &Zone, records: &[Record]) -> Result
     dns.apply(changes, "nextstack_acm_certificate validation records", None)
         .await?;
     Ok(missing)
+}
+
+/// [`ensure`] for a caller that already holds the zone's lock ([`route53::lock_zone`]).
+pub async fn write_back(dns: &ZoneAccess, zone: &Zone, records: &[Record]) -> Result<Vec<Record>, Diagnostic> {
+    ensure_locked(dns, zone, records).await
 }
 
 /// Which of `records` exist in the zone with their value; `None` when the zone is gone.

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tfplugin_framework::{
-    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, NestedBlock, Nesting, Plan,
-    Resource, Schema, Type, Value,
+    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, MoveSource, NestedBlock,
+    Nesting, Plan, Resource, Schema, SourceState, Type, Value,
 };
 use tokio::time::Instant;
 
@@ -21,9 +21,9 @@ use crate::aws::{Aws, Target};
 use crate::resources::route53::{self, fqdn, Zone, ZoneAccess};
 use crate::resources::{import_id, role_arn};
 
-const DEFAULT_KEY_ALGORITHM: &str = "RSA_2048";
+pub const DEFAULT_KEY_ALGORITHM: &str = "RSA_2048";
 /// The key types RequestCertificate accepts (the others exist only for imported certificates).
-const KEY_ALGORITHMS: [&str; 3] = ["RSA_2048", "EC_prime256v1", "EC_secp384r1"];
+pub const KEY_ALGORITHMS: [&str; 3] = ["RSA_2048", "EC_prime256v1", "EC_secp384r1"];
 /// CloudFront only uses certificates from this region.
 const CLOUDFRONT_REGION: &str = "us-east-1";
 /// How long the cleanup after a failed create may take, and how messages name that limit.
@@ -137,7 +137,10 @@ async fn sibling_regions(aws: &Aws, certs: &Certs, target: &Target) -> Result<Ve
 
 /// Removes those of `records` that no certificate other than `arn` needs. The
 /// check runs under the zone's lock, so a certificate this process is creating
-/// meanwhile keeps the records it found in place. Returns the records removed.
+/// meanwhile keeps the records it found in place. ListCertificates may not yet
+/// show a certificate requested elsewhere moments ago, so the decision rests on
+/// several listings and is checked once more after the removal, writing back
+/// what a newly listed certificate needs ([`acm::Looks`]). Returns the records removed.
 async fn release(
     aws: &Aws,
     certs: &Certs,
@@ -152,14 +155,28 @@ async fn release(
     let dns = validation.access(aws).await?;
     let regions = sibling_regions(aws, certs, target).await?;
     let _guard = route53::lock_zone(&dns.id).await;
-    let needed = acm::still_needed(&regions, arn, records).await?;
+    let needed = acm::still_needed(&regions, arn, records, acm::Looks::BEFORE_DELETE).await?;
     let unneeded: Vec<Record> = records
         .iter()
         .filter(|r| !needed.contains(&fqdn(&r.name)))
         .cloned()
         .collect();
     let removed = records::remove(&dns, &unneeded).await?;
-    Ok(unneeded.into_iter().filter(|r| removed.contains(&r.name)).collect())
+    let removed: Vec<Record> = unneeded.into_iter().filter(|r| removed.contains(&r.name)).collect();
+    if removed.is_empty() {
+        return Ok(removed);
+    }
+    let late = acm::still_needed(&regions, arn, &removed, acm::Looks::RECHECK).await?;
+    let (back, gone): (Vec<Record>, Vec<Record>) = removed.into_iter().partition(|r| late.contains(&fqdn(&r.name)));
+    if !back.is_empty() {
+        tracing::warn!(
+            records = back.len(),
+            "a certificate that ListCertificates showed late needs validation records just removed; writing them back"
+        );
+        let zone = dns.zone().await?;
+        records::write_back(&dns, &zone, &back).await?;
+    }
+    Ok(gone)
 }
 
 /// Writes back the validation records of a certificate that could not be
@@ -744,6 +761,14 @@ impl Resource for AcmCertificateResource {
     /// Import id: the certificate's ARN, optionally followed by `@ROLE_ARN` (and
     /// `|EXTERNAL_ID`) when it lives in another account. The `validation` block
     /// cannot be derived; the first apply after import adopts it in place.
+    fn move_sources(&self) -> &'static [MoveSource] {
+        super::moved::SOURCES
+    }
+
+    fn move_state(&self, source: &SourceState) -> Result<Model, Diagnostics> {
+        super::moved::from_aws(source)
+    }
+
     async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
         let (arn, role_arn, external_id) = import_id::split(id);
         let arn = arn.to_string();
