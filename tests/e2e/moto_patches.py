@@ -1376,32 +1376,6 @@ def rds_describe_db_parameters_source():
     _wrap(RDSResponse, "describe_db_parameters", make)
 
 
-# --------------------------------------------------------------------------------------------- DynamoDB
-
-
-def dynamodb_default_key_aws_managed():
-    """A table encrypted with the AWS-managed key: moto makes that key a customer-managed one.
-
-    AWS: `SSESpecification {Enabled: true}` without a key encrypts with the AWS managed key `aws/dynamodb`, which
-    AWS creates in the account on first use, reports with KeyManager `AWS`, and nobody deletes. moto creates it
-    with alias/aws/dynamodb but KeyManager `CUSTOMER`, so a check for customer keys left behind after a destroy
-    finds it. Fix: the key moto makes for that alias is AWS-managed.
-    """
-    from moto.dynamodb.models.table import Table
-
-    def make(original):
-        def default_key(self, account_id, region):
-            arn = original(self, account_id, region)
-            from moto.kms import kms_backends
-
-            kms_backends[account_id][region].describe_key(arn).key_manager = "AWS"
-            return arn
-
-        return default_key
-
-    _wrap(Table, "_get_default_encryption_key", make)
-
-
 def route53_recreate_deleted_record_set():
     """Route 53's ChangeResourceRecordSets refuses a CREATE only when a record set of that name and type exists
     now; a record set deleted earlier can be created again. moto refuses a CREATE identical to any earlier change in
@@ -1460,7 +1434,6 @@ PATCHES = [
     sqs_redrive_policy_compact_json,
     rds_describe_db_parameters_source,
     ecs_run_task_without_container_memory,
-    dynamodb_default_key_aws_managed,
     route53_recreate_deleted_record_set,
 ]
 

@@ -629,19 +629,6 @@ def test_dynamodb_query_on_a_gsi(aws):
     assert got["LastEvaluatedKey"] == {"tag": {"S": "b/t2"}, "path": {"S": "b/a"}, "revalidatedAt": {"N": "5"}}
 
 
-def test_dynamodb_default_encryption_key_is_aws_managed(aws):
-    """A table encrypted without a key of its own uses aws/dynamodb, an AWS-managed key that outlives it."""
-    ddb, kms = aws.client("dynamodb"), aws.client("kms")
-    ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST", SSESpecification={"Enabled": True},
-                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
-    sse = ddb.describe_table(TableName="t")["Table"]["SSEDescription"]
-    key = kms.describe_key(KeyId="alias/aws/dynamodb")["KeyMetadata"]
-    assert (sse["SSEType"], sse["KMSMasterKeyArn"], key["KeyManager"]) == ("KMS", key["Arn"], "AWS")
-    ddb.delete_table(TableName="t")
-    assert [kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyManager"] for k in kms.list_keys()["Keys"]] == ["AWS"]
-
-
 def test_cloudfront_vpc_origins(aws):
     """cloudfront_vpc_origins and cloudfront_origin_vpc_origin_config: a VPC origin for an internal ALB is created,
     read, listed, replaced (If-Match), named by a distribution's origin (which keeps its VpcOriginConfig), refused
