@@ -34,7 +34,6 @@ locals {
 
 resource "aws_ecr_repository" "this" {
   #checkov:skip=CKV_AWS_136:Images are encrypted at rest with ECR's AES-256 default; they hold the application's code and no secret (secrets reach the containers as ECS secrets when a task starts)
-  #checkov:skip=CKV_AWS_51:MUTABLE by default for the seed's pipeline (re-push latest, then force a new deployment); image_tag_mutability = IMMUTABLE with one tag per build is the safer choice, and docs/security.md flags it
   name                 = local.name_prefix
   image_tag_mutability = var.image_tag_mutability
   force_delete         = !var.deletion_protection

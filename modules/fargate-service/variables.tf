@@ -179,9 +179,9 @@ variable "image_tag" {
 }
 
 variable "image_tag_mutability" {
-  description = "ECR tag mutability. `MUTABLE` lets CI re-push the tag the service runs (`latest` + `aws ecs update-service --force-new-deployment`, the seed's pipeline); `IMMUTABLE` when every build gets its own tag."
+  description = "ECR tag mutability. `IMMUTABLE` (default): a tag, once pushed, always names the same image, so what the task definition names is what runs; give each build its own tag and deploy it by setting `image_tag` (a new task definition revision). `MUTABLE` allows the seed's pipeline (re-push `latest`, then `aws ecs update-service --force-new-deployment`), where whoever can push `latest` changes production without a deploy."
   type        = string
-  default     = "MUTABLE"
+  default     = "IMMUTABLE"
 
   validation {
     condition     = contains(["MUTABLE", "IMMUTABLE"], var.image_tag_mutability)
