@@ -146,7 +146,7 @@ if [[ "$mode" == moto ]]; then
 else
     export TF_CLI_CONFIG_FILE="$CLI_CONFIG" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
     for v in TF_VAR_domain_name TF_VAR_hosted_zone_id; do
-        [[ -n "${!v:-}" ]] || die "$v is not set (the edge stack needs it)"
+        [[ -n "${!v:-}" ]] || die "$v is not set (the networking and edge stacks need it)"
     done
     echo "target: ${AWS_ENDPOINT_URL:-real AWS}; state in $LAYOUT/<stack>/terraform.tfstate, Terraform's settings in $KEEP"
 fi
