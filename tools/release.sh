@@ -132,17 +132,23 @@ build_target() {
 		echo "$cached"
 		return
 	fi
-	rustup target list --installed | grep -qx "$triple" || rustup target add "$triple" >&2
 	host_os=$(uname -s)
 	host_triple=$(rustc -vV | sed -n 's/^host: //p')
 	if [[ $triple == "$host_triple" || $host_os == Darwin ]]; then
 		tool=(build)
 	elif [[ $host_os == Linux ]]; then
+		# The darwin binaries link Apple's Security and CoreFoundation frameworks (rustls-native-certs, under the
+		# AWS SDK's HTTPS client, reads the keychain's trust settings). zig ships no macOS SDK and no package
+		# registry may carry one (Apple's licence), so fail now rather than after a full compile.
+		if [[ $target == darwin_* && -z ${SDKROOT:-} ]]; then
+			die "$target: cross-linking for macOS needs Apple's SDK (frameworks Security, CoreFoundation): build on macOS, or set SDKROOT to a MacOSX.sdk"
+		fi
 		zig_toolchain
 		tool=(zigbuild)
 	else
 		die "$target: cannot cross-compile from $host_os"
 	fi
+	rustup target list --installed | grep -qx "$triple" || rustup target add "$triple" >&2
 	echo "release.sh: $target: cargo ${tool[*]} --release --target $triple" >&2
 	(
 		cd "$repo"
