@@ -24,6 +24,8 @@ module "network" {
   environment = var.environment
   name        = var.name
   nat_gateway = var.nat_gateway
+
+  flow_logs_force_destroy = !var.deletion_protection # a throw-away environment's flow logs go with it
 }
 
 # ------------------------------------------------------------------------------------------------ data
