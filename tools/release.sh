@@ -13,6 +13,10 @@
 #   --no-build  build nothing: only write SHA256SUMS, signature and manifest for the zips already in OUT_DIR
 #               (the release workflow builds on several runners, then signs once)
 #   --no-sign   write SHA256SUMS but no signature (a build job that never sees the key)
+#   --binary TARGET=PATH
+#               package PATH as TARGET's binary instead of building it (repeatable): a binary built elsewhere,
+#               or, in tests/e2e/test_release.py, the debug build the other tests use, since what it checks
+#               (the files, their hashes, the signature, terraform init) does not depend on the build profile
 #
 # Signing: NEXTSTACK_GPG_KEY names the key (fingerprint or id) in the keyring GNUPGHOME points at (gpg's default
 # keyring when unset); NEXTSTACK_GPG_PASSPHRASE, if set, unlocks it without a pinentry. A missing key is an error.
@@ -52,10 +56,17 @@ usage() {
 
 build=1
 sign=1
+declare -A given_binary=()
 while [[ $# -gt 0 && $1 == --* ]]; do
 	case $1 in
 	--no-build) build=0 ;;
 	--no-sign) sign=0 ;;
+	--binary)
+		[[ $# -ge 2 && $2 == *=* ]] || die "--binary needs TARGET=PATH"
+		[[ -x ${2#*=} ]] || die "--binary ${2%%=*}: ${2#*=} is not an executable file"
+		given_binary[${2%%=*}]=$(cd "$(dirname "${2#*=}")" && pwd)/$(basename "${2#*=}")
+		shift
+		;;
 	--help) usage ;;
 	*) die "unknown option $1" ;;
 	esac
@@ -124,6 +135,11 @@ zig_toolchain() {
 
 build_target() {
 	local target=$1 triple host_os host_triple tool key bin cached
+	if [[ -n ${given_binary[$target]:-} ]]; then
+		echo "release.sh: $target: packaging the given binary ${given_binary[$target]}" >&2
+		echo "${given_binary[$target]}"
+		return
+	fi
 	triple=$(rust_triple "$target")
 	key=$(source_key "$triple") || die "$target: cannot hash the sources under $repo"
 	cached=$cache/release-bin/$key/$NAME
