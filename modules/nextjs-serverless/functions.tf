@@ -249,8 +249,8 @@ resource "aws_lambda_function" "function" {
       each.value.kind == "server" ? local.secret_environment : {},
       each.value.kind == "image_optimization" ? local.image_environment : {},
       each.value.kind == "warmer" ? {
-        FUNCTION_NAME = local.function_names[local.main_server]
-        CONCURRENCY   = tostring(var.warmer_concurrency)
+        # OpenNext 3+'s warmer (overrides/warmer/aws-lambda) reads one JSON list of the functions to keep warm.
+        WARM_PARAMS = jsonencode([{ function = local.function_names[local.main_server], concurrency = var.warmer_concurrency }])
       } : {},
     )
   }

@@ -218,7 +218,7 @@ variable "secrets_kms_key_arn" {
 }
 
 variable "warmer_concurrency" {
-  description = "How many server function instances the warmer keeps warm (its CONCURRENCY). 0: no warmer."
+  description = "How many server function instances the warmer keeps warm (the `concurrency` in its `WARM_PARAMS`). 0: no warmer."
   type        = number
   default     = 1
 

@@ -21,6 +21,7 @@ fixture FAILS the test, never skips it), naming what to install.
 from __future__ import annotations
 
 import os
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,8 +159,21 @@ class RecordingPage:
         return response
 
     def settle(self, timeout: float = 30_000) -> None:
-        """Wait until no request has been in flight for 500 ms (Playwright's `networkidle`)."""
+        """Wait until no request has been in flight for 500 ms: Playwright's `networkidle` for the document, then
+        the same over every request this page recorded, since a client-side navigation or a link prefetch starts
+        requests after the document's load state was reached (and leaving the page would cancel them). Gives up
+        quietly after `timeout` ms: a request still open then shows in problems()."""
         self.page.wait_for_load_state("networkidle", timeout=timeout)
+        deadline = time.monotonic() + timeout / 1000
+        quiet_since = None
+        while time.monotonic() < deadline:
+            if any(not e.finished and e.failure is None for e in self.exchanges):
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= 0.5:
+                return
+            self.page.wait_for_timeout(100)  # Playwright delivers the request events while it waits
 
     def clear(self) -> None:
         """Forget what was recorded so far (e.g. before the next navigation)."""

@@ -283,7 +283,7 @@ def test_lambda_django_rds_end_to_end(terraform_latest, nextjs_builds, lambda_wi
         assert not any(a.startswith(("secretsmanager:", "ec2:")) for s in statements(aws, names[key] + "-role") for a in as_list(s["Action"])), key
     # The warmer keeps the configured number of instances warm, every 5 minutes.
     warmer = lam.get_function(FunctionName=names["warmer"])["Configuration"]["Environment"]["Variables"]
-    assert warmer["CONCURRENCY"] == str(WARM) and warmer["FUNCTION_NAME"] == names["default"]
+    assert json.loads(warmer["WARM_PARAMS"]) == [{"concurrency": WARM, "function": names["default"]}]
     assert [r["ScheduleExpression"] for r in c("events").list_rules(NamePrefix="shop-site-%s" % ENV)["Rules"]] == ["rate(5 minutes)"]
 
     # The migration function: RunTask of the Django family in its cluster with the migrate command in the private

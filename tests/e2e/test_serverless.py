@@ -132,7 +132,8 @@ def test_serverless_end_to_end(terraform_latest, nextjs_builds, aws, tmp_path):
     assert set(image["Environment"]["Variables"]) == {"BUCKET_NAME", "BUCKET_KEY_PREFIX", "NODE_ENV"}
     assert image["Environment"]["Variables"]["BUCKET_KEY_PREFIX"] == "_assets"
     warmer = conf["warmer"]["Configuration"]["Environment"]["Variables"]
-    assert warmer == {"FUNCTION_NAME": names["default"], "CONCURRENCY": "1", "NODE_ENV": "production"}
+    assert warmer == {"WARM_PARAMS": json.dumps([{"concurrency": 1, "function": names["default"]}], separators=(",", ":")),
+                      "NODE_ENV": "production"}
     for key, c in conf.items():
         cfg = c["Configuration"]
         assert cfg["Handler"] == "index.handler", key

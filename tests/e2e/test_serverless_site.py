@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import shutil
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import NamedTuple
 
@@ -67,7 +69,8 @@ def site(request, tmp_path_factory):
     tf.init_ok()
     tf.apply_ok()
     outputs = tf.outputs()
-    edge = EdgeServer(edge_binary, moto.endpoint, outputs["distribution_id"], env=edge_env())
+    edge = EdgeServer(edge_binary, moto.endpoint, outputs["distribution_id"], extra_args=["--control", "127.0.0.1:0"],
+                      env=edge_env())
     try:
         edge.start()
     except harness.HarnessError as exc:
@@ -296,6 +299,49 @@ def test_on_demand_revalidation_needs_an_invalidation(site, browser, what, path,
     assert after > "2026-", after
 
 
+def control(site, path: str, method: str = "GET"):
+    """A request to the edge's control API (docs/edge.md, "Control API"): (status, JSON)."""
+    request = urllib.request.Request(site.edge.control_url + path, method=method, data=b"" if method == "POST" else None)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def test_the_warmer_fired_on_demand_warms_the_server_function(site):
+    """The module's warmer schedule, fired on demand through the edge (the edge runs no clock): EventBridge's
+    scheduled event reaches OpenNext's warmer function, whose Lambda Invoke calls reach the server function's
+    environments in the edge, the same ones its function URL uses; a page served next starts none."""
+    status, listed = control(site, "/events/rules?region=%s" % REGION)
+    assert status == 200, listed
+    (rule,) = [r for r in listed["rules"] if r["name"].endswith("-warmer")]
+    assert rule["schedule"].startswith("rate(") and rule["state"] == "ENABLED", rule
+
+    status, fired = control(site, "/events/rules/%s/fire?region=%s" % (rule["name"], REGION), method="POST")
+    assert status == 200, (fired, site.edge.stderr()[-3000:])
+    assert [t["status"] for t in fired["targets"]] == ["succeeded"], (fired, site.edge.stderr()[-3000:])
+    assert fired["event"]["detail-type"] == "Scheduled Event" and fired["event"]["resources"] == [rule["arn"]]
+
+    def server_function():
+        _, report = control(site, "/functions")
+        servers = [f for f in report["functions"] if f["name"].endswith("-server-default")]
+        assert len(servers) == 1, report
+        return servers[0]
+
+    warmed = server_function()
+    assert warmed["environments"] >= 1 and warmed["invocations"] >= 1, warmed
+    warmers = [f for f in control(site, "/functions")[1]["functions"] if f["name"].endswith("-warmer")]
+    assert [w["invocations"] for w in warmers] == [1], warmers
+
+    # A dynamic route answered next runs in a warm environment: no cold start.
+    status, _, body = site.edge.get("/api/echo?warm=%d" % time.time_ns())
+    assert status == 200, body[:500]
+    after = server_function()
+    assert after["cold_starts"] == warmed["cold_starts"], (warmed, after)
+    assert after["invocations"] == warmed["invocations"] + 1, (warmed, after)
+
+
 def test_zz_a_new_build_keeps_an_open_page_working(site, browser):
     """Runs last (it deploys a second build). A visitor who loaded /about from the first build keeps navigating
     without a failed request while the second build is applied (the first build's files stay, the server
@@ -316,6 +362,9 @@ def test_zz_a_new_build_keeps_an_open_page_working(site, browser):
 
         page.click("[data-testid=nav-posts]")
         page.wait_for_function("document.querySelector('h1').innerText.includes('Posts')")
+        # Let the posts' link prefetches finish: leaving the page first would cancel them (ERR_ABORTED), which is
+        # the browser's doing, not a failed request.
+        page.settle()
         page.click("[data-testid=nav-gallery]")
         page.wait_for_function("document.querySelector('h1').innerText.includes('Gallery')")
         page.settle()
