@@ -15,6 +15,7 @@ nothing outside the assets served as a file.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import re
@@ -25,6 +26,7 @@ import zipfile
 from pathlib import Path
 
 import harness
+from nextjs_builds import CACHE_ROOT as NEXTJS_CACHE
 
 OPENNEXT_CONFIG = harness.REPO_ROOT / "modules" / "lambda-previews" / "opennext"
 INVOKE = Path(__file__).with_name("alb_invoke.mjs")
@@ -240,15 +242,23 @@ def test_the_client_address_is_the_entry_the_alb_appended(nextjs_builds, tmp_pat
     """The converter takes the client's address from the LAST X-Forwarded-For entry: the ALB appends the address
     it saw (its default `append` mode); anything before it came from the client and can be forged.
     https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html"""
-    nextjs_builds.get("p1", config=OPENNEXT_CONFIG)  # the app's node_modules (OpenNext and its esbuild) in place
+    nextjs_builds.get("p1", config=OPENNEXT_CONFIG)  # the app's npm install (OpenNext and its esbuild) is cached
+    node = shutil.which("node")
+    assert node, "node not found on PATH"
+    # tests/nextjs-app/build.sh installs node_modules once per package-lock.json and platform, outside the clone
+    # (a cached build does not link them into the app): use that install.
     app = harness.REPO_ROOT / "tests" / "nextjs-app"
-    esbuild = app / "node_modules" / ".bin" / "esbuild"
-    assert esbuild.is_file(), "%s missing: the OpenNext install of tests/nextjs-app brings it" % esbuild
+    platform = subprocess.run([node, "-p", 'process.platform + "-" + process.arch'], check=True, capture_output=True,
+                              text=True).stdout.strip()
+    install = NEXTJS_CACHE / ("nextjs-app-%s-%s" % (
+        hashlib.sha256((app / "package-lock.json").read_bytes()).hexdigest(), platform))
+    esbuild = install / "node_modules" / ".bin" / "esbuild"
+    assert esbuild.is_file(), "%s missing: tests/nextjs-app/build.sh's npm install brings it" % esbuild
     bundle = tmp_path / "alb-converter.mjs"
     subprocess.run(
         [str(esbuild), str(OPENNEXT_CONFIG / "alb-converter.ts"), "--bundle", "--platform=node", "--format=esm",
          "--log-level=warning", "--outfile=%s" % bundle, "--alias:@opennextjs/aws=./node_modules/@opennextjs/aws/dist"],
-        cwd=app, check=True, capture_output=True, text=True, timeout=120,
+        cwd=install, check=True, capture_output=True, text=True, timeout=120,
     )
     cases = [
         ["198.51.100.66, 203.0.113.9"],  # a forged entry, then the ALB's
@@ -262,8 +272,6 @@ def test_the_client_address_is_the_entry_the_alb_appended(nextjs_builds, tmp_pat
         "console.log(JSON.stringify(cases.map((h) => m.fromAlbEvent("
         "{ multiValueHeaders: h ? { 'x-forwarded-for': h } : {}, requestContext: {} }).requestContext.identity.sourceIp)));"
     )
-    node = shutil.which("node")
-    assert node, "node not found on PATH"
     out = subprocess.run([node, "--input-type=module", "-e", script, str(bundle), json.dumps(cases)],
                          check=True, capture_output=True, text=True, timeout=60).stdout
     assert json.loads(out) == ["203.0.113.9", "203.0.113.9", "203.0.113.9", ""]

@@ -10,7 +10,6 @@ import base64
 import hashlib
 import json
 import os
-import re
 import shutil
 import stat
 import zipfile
@@ -309,39 +308,6 @@ def assert_at_build_dir(result) -> None:
     text = result.stdout + result.stderr
     assert "Unusable OpenNext build" in text, text
     assert 'data "nextstack_nextjs_build" "site"' in text and "build_dir =" in text, text
-
-
-DOCS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "data-sources" / "nextjs_build.md"
-
-
-def documented(text: str, section: str) -> set:
-    """Top-level `* `name` - ...` items of one `## section` of a docs page."""
-    body = text.split("## " + section, 1)[1].split("\n## ", 1)[0]
-    return {m.group(1) for m in re.finditer(r"^\* `([a-z_]+)` - ", body, re.M)}
-
-
-def test_docs_page_matches_the_schema_and_its_examples_are_formatted(terraform_latest, tmp_path):
-    tf = terraform_latest(aws=False)
-    tf.write(PROVIDERS)
-    tf.init_ok()
-    schemas = json.loads(tf.check(tf.run("providers", "schema", "-json")).stdout)["provider_schemas"]
-    (schema,) = [s["data_source_schemas"]["nextstack_nextjs_build"]["block"] for s in schemas.values()]
-    text = DOCS_PAGE.read_text()
-    settable = {n for n, a in schema["attributes"].items() if a.get("required") or a.get("optional")}
-    computed = {n for n, a in schema["attributes"].items() if a.get("computed")}
-    assert documented(text, "Argument Reference") == settable
-    assert documented(text, "Attribute Reference") == computed
-    for heading in ("## Example Usage", "## Determinism and the zip cache"):
-        assert heading in text
-
-    snippets = tmp_path / "snippets"
-    snippets.mkdir()
-    blocks = re.findall(r"```terraform\n(.*?)```", text, re.S)
-    assert len(blocks) >= 3
-    for i, block in enumerate(blocks):
-        (snippets / ("example_%02d.tf" % i)).write_text(block)
-    result = tf.run("fmt", "-check", "-diff", str(snippets))
-    assert result.rc == 0, "terraform fmt -check of the docs page's examples:\n%s%s" % (result.stdout, result.stderr)
 
 
 MOVABLE = """

@@ -137,9 +137,12 @@ def throwaway_key(gnupghome: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory, provider_binary) -> Release:
+def release(request, tmp_path_factory, provider_binary) -> Release:
     root = tmp_path_factory.mktemp("release")
     gnupghome = root / "gnupg"
+    # gpg starts an agent for the keyring that outlives it: stop it with the module's tests.
+    request.addfinalizer(lambda: subprocess.run(["gpgconf", "--homedir", str(gnupghome), "--kill", "all"],
+                                                capture_output=True, timeout=30))
     try:
         fingerprint = throwaway_key(gnupghome)
     except FileNotFoundError:
