@@ -675,7 +675,7 @@ def test_cloudfront_functions_on_viewer_request(aws, cf, edge_binary):
             assert status == 503 and CLOUDFRONT_ERROR_TITLE in body, (status, body)
             assert echo.count("/old/page") == 0 and echo.count("/broken/page") == 0
             deadline = time.monotonic() + 5
-            while "function says no" not in edge.stderr() and time.monotonic() < deadline:
+            while "CloudFront Function throws failed" not in edge.stderr() and time.monotonic() < deadline:
                 time.sleep(0.1)
             assert re.search(r"CloudFront Function throws failed: .*function says no", edge.stderr())
 
@@ -783,7 +783,7 @@ def test_lambda_edge_viewer_request(aws, cf, edge_binary):
             assert status == 503 and CLOUDFRONT_ERROR_TITLE in body, (status, body)
             assert x_cache(headers) == "Error from cloudfront"
             assert re.search(r"Lambda@Edge function viewer-request \(viewer-request\) failed: .*viewer-request says no",
-                             wait_for(edge, "viewer-request says no"))
+                             wait_for(edge, "Lambda@Edge function viewer-request (viewer-request) failed"))
             assert echo.count("/readonly") == 0 and echo.count("/rewritten/readonly") == 0
             # The control API reports the function version's environments: one, reused for every request.
             function = functions_report(edge)["viewer-request"]
