@@ -12,3 +12,4 @@ pub mod origins;
 pub mod runtime;
 pub mod server;
 pub mod sigv4;
+pub mod targets;
