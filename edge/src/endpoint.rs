@@ -46,6 +46,10 @@ impl Aws {
         aws_sdk_s3::Client::from_conf(config)
     }
 
+    pub fn apigateway(&self, region: &str) -> aws_sdk_apigateway::Client {
+        aws_sdk_apigateway::Client::new(&self.in_region(region))
+    }
+
     pub fn sqs(&self, region: &str) -> aws_sdk_sqs::Client {
         aws_sdk_sqs::Client::new(&self.in_region(region))
     }

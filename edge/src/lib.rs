@@ -2,6 +2,7 @@
 //! See docs/edge.md for what is modelled and what is not.
 
 pub mod access_log;
+pub mod apigateway;
 pub mod cloudfront;
 pub mod control;
 pub mod endpoint;

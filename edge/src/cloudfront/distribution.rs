@@ -15,6 +15,7 @@ use super::policies::{
     managed_cache_policy, managed_origin_request_policy, managed_response_headers_policy, CachePolicy,
     OriginRequestPolicy, ResponseHeadersPolicy, Selection,
 };
+use crate::apigateway::{self, RestApiOrigin};
 use crate::endpoint::aws_message;
 use crate::endpoint::Aws;
 use crate::lambda::deployed;
@@ -51,6 +52,7 @@ pub enum OriginKind {
     S3(S3Origin),
     FunctionUrl(FunctionUrlOrigin),
     Http(HttpServerOrigin),
+    RestApi(RestApiOrigin),
 }
 
 pub struct Behavior {
@@ -98,9 +100,10 @@ impl Distribution {
     pub fn function_regions(&self) -> Vec<String> {
         self.origins
             .values()
-            .filter_map(|o| match &o.kind {
-                OriginKind::FunctionUrl(f) => Some(f.pool().spec().region.clone()),
-                _ => None,
+            .flat_map(|o| match &o.kind {
+                OriginKind::FunctionUrl(f) => vec![f.pool().spec().region.clone()],
+                OriginKind::RestApi(a) => a.api.functions.values().map(|t| t.pool.spec().region.clone()).collect(),
+                _ => Vec::new(),
             })
             .collect()
     }
@@ -279,12 +282,18 @@ async fn load_origin(
             }),
             account: account.to_string(),
         })
+    } else if let Some((api_id, region)) = apigateway::execute_api_domain(&domain) {
+        // The origin path names the stage ("/prod"); requests arrive under it.
+        let api = apigateway::model::load(aws, &region, &api_id, launcher, code_cache)
+            .await
+            .map_err(|e| format!("origin {id}: {e}"))?;
+        OriginKind::RestApi(RestApiOrigin { api: Arc::new(api) })
     } else if is_loopback(&domain) {
         let port = o.custom_origin_config().map(|c| c.http_port()).unwrap_or(80);
         OriginKind::Http(HttpServerOrigin::new(format!("{domain}:{port}")))
     } else {
         return Err(format!(
-            "origin {id} ({domain}) is not modelled: nextstack-edge reaches S3 buckets, Lambda function URLs and HTTP servers on loopback"
+            "origin {id} ({domain}) is not modelled: nextstack-edge reaches S3 buckets, Lambda function URLs, API Gateway REST APIs and HTTP servers on loopback"
         ));
     };
     Ok(Origin {

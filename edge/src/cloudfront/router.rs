@@ -341,6 +341,8 @@ impl Edge {
             None => match &origin.kind {
                 OriginKind::S3(s3) => s3.fetch(&origin_request, &dist.arn, &dist.account).await,
                 OriginKind::Http(server) => server.fetch(origin_request).await,
+                // API Gateway sees CloudFront's address as the caller's: loopback here.
+                OriginKind::RestApi(api) => api.fetch(origin_request, "127.0.0.1").await,
                 OriginKind::FunctionUrl(url) => {
                     let signed = origin.origin_access_control.then_some(dist.arn.as_str());
                     match url.fetch(origin_request, signed).await {

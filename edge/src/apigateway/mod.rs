@@ -1,0 +1,182 @@
+//! API Gateway REST APIs: a stage's resources and methods, served the way API Gateway serves them, behind a
+//! CloudFront origin (`{api-id}.execute-api.{region}.amazonaws.com` with the stage as origin path) or directly.
+//!
+//! AWS: API Gateway Developer Guide, "Invoke REST APIs in API Gateway" (`https://{api-id}.execute-api.{region}.
+//! amazonaws.com/{stage}/{resource-path}`: the first path segment names the stage; an unknown stage, resource
+//! or method gets the 403 `Missing Authentication Token`), "Control and manage access to REST APIs"
+//! (authorization types `NONE`, `AWS_IAM`, `COGNITO_USER_POOLS`, `CUSTOM`; API keys), "Set up integrations".
+
+pub mod http_proxy;
+pub mod lambda_proxy;
+pub mod mock;
+pub mod model;
+pub mod proxy_event;
+pub mod proxy_response;
+pub mod responses;
+pub mod routing;
+
+use std::sync::Arc;
+
+use http::HeaderValue;
+
+use crate::origins::{OriginRequest, OriginResponse};
+use model::RestApi;
+
+/// `{api-id}.execute-api.{region}.amazonaws.com` -> (api id, region).
+pub fn execute_api_domain(domain: &str) -> Option<(String, String)> {
+    let rest = domain.strip_suffix(".amazonaws.com")?;
+    let (id, region) = rest.split_once(".execute-api.")?;
+    (!id.is_empty() && !id.contains('.') && !region.contains('.')).then(|| (id.to_string(), region.to_string()))
+}
+
+/// A REST API as an origin or a front door.
+pub struct RestApiOrigin {
+    pub api: Arc<RestApi>,
+}
+
+impl RestApiOrigin {
+    /// The API's default endpoint (`{api-id}.execute-api.{region}.amazonaws.com`).
+    pub fn domain(&self) -> String {
+        format!("{}.execute-api.{}.amazonaws.com", self.api.id, self.api.region)
+    }
+
+    /// Serves a request whose path starts with the stage (`/prod/articles/1`).
+    pub async fn fetch(&self, request: OriginRequest, source_ip: &str) -> OriginResponse {
+        let path = request.path.clone();
+        let (stage_name, below) = match path.trim_start_matches('/').split_once('/') {
+            Some((stage, rest)) => (stage.to_string(), format!("/{rest}")),
+            None => (path.trim_start_matches('/').to_string(), "/".to_string()),
+        };
+        self.fetch_stage(request, &stage_name, &below, &path, source_ip).await
+    }
+
+    /// Serves a request for a stage, `below` being the path under it (a base path mapping strips its own part).
+    pub async fn fetch_stage(
+        &self,
+        request: OriginRequest,
+        stage_name: &str,
+        below: &str,
+        full_path: &str,
+        source_ip: &str,
+    ) -> OriginResponse {
+        let request_id = uuid_like();
+        let mut response = self
+            .answer(request, stage_name, below, full_path, source_ip, &request_id)
+            .await;
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            response.headers.insert("x-amzn-requestid", v);
+        }
+        response
+    }
+
+    async fn answer(
+        &self,
+        request: OriginRequest,
+        stage_name: &str,
+        below: &str,
+        full_path: &str,
+        source_ip: &str,
+        request_id: &str,
+    ) -> OriginResponse {
+        let api = &self.api;
+        let Some(stage) = api.stages.get(stage_name) else {
+            return responses::missing_authentication_token();
+        };
+        let Some(route) = routing::route(api, below, request.method.as_str()) else {
+            return responses::missing_authentication_token();
+        };
+        let label = format!(
+            "{} {} {} (stage {stage_name})",
+            api.label(),
+            route.method.http_method,
+            route.resource.path
+        );
+        if route.method.authorization_type != "NONE" {
+            return responses::not_modelled(&format!(
+                "authorization type {} on {label}",
+                route.method.authorization_type
+            ));
+        }
+        if route.method.api_key_required {
+            return responses::not_modelled(&format!("API keys (apiKeyRequired) on {label}"));
+        }
+        let Some(integration) = &route.method.integration else {
+            eprintln!("nextstack-edge: {label} has no integration");
+            return responses::internal_server_error();
+        };
+        match integration.kind.as_str() {
+            "AWS_PROXY" => {
+                let Some(function_arn) = model::lambda_function_arn(&integration.uri) else {
+                    return responses::not_modelled(&format!(
+                        "the AWS_PROXY integration {} on {label}",
+                        integration.uri
+                    ));
+                };
+                let Some(target) = api.functions.get(&function_arn) else {
+                    return responses::internal_server_error();
+                };
+                // The method's ARN as Lambda sees it: the request's own path below the stage.
+                let source_arn = format!(
+                    "arn:aws:execute-api:{}:{}:{}/{stage_name}/{}/{}",
+                    api.region,
+                    api.account,
+                    api.id,
+                    request.method.as_str(),
+                    below.trim_start_matches('/')
+                );
+                if !lambda_proxy::permitted(target, &function_arn, &source_arn, &api.account) {
+                    eprintln!(
+                        "nextstack-edge: {label}: Execution failed due to configuration error: Invalid permissions on Lambda function ({} does not allow apigateway.amazonaws.com to invoke it for {source_arn})",
+                        target.pool.spec().name
+                    );
+                    return responses::internal_server_error();
+                }
+                let domain = format!("{}.execute-api.{}.amazonaws.com", api.id, api.region);
+                let ctx = proxy_event::Context {
+                    api,
+                    stage,
+                    path: below,
+                    full_path,
+                    source_ip,
+                    request_id,
+                    domain: &domain,
+                };
+                let event = proxy_event::event(&ctx, &route, &request);
+                let accept = request
+                    .headers
+                    .get(http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .split(',')
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                lambda_proxy::invoke(target, event, &api.binary_media_types, &accept, &label).await
+            }
+            "MOCK" => mock::answer(integration, &label),
+            "HTTP_PROXY" => http_proxy::forward(integration, &route, request, &label).await,
+            other => responses::not_modelled(&format!("the {other} integration on {label}")),
+        }
+    }
+}
+
+/// A request id in the form API Gateway gives them (a UUID).
+fn uuid_like() -> String {
+    let h = format!("{:032x}", fastrand::u128(..));
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn execute_api_domains() {
+        assert_eq!(
+            execute_api_domain("a1b2c3.execute-api.eu-west-1.amazonaws.com"),
+            Some(("a1b2c3".into(), "eu-west-1".into()))
+        );
+        assert!(execute_api_domain("x.lambda-url.eu-west-1.on.aws").is_none());
+        assert!(execute_api_domain("bucket.s3.eu-west-1.amazonaws.com").is_none());
+    }
+}
