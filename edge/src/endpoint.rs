@@ -46,6 +46,18 @@ impl Aws {
         aws_sdk_s3::Client::from_conf(config)
     }
 
+    pub fn ecs(&self, region: &str) -> aws_sdk_ecs::Client {
+        aws_sdk_ecs::Client::new(&self.in_region(region))
+    }
+
+    pub fn ssm(&self, region: &str) -> aws_sdk_ssm::Client {
+        aws_sdk_ssm::Client::new(&self.in_region(region))
+    }
+
+    pub fn secrets_manager(&self, region: &str) -> aws_sdk_secretsmanager::Client {
+        aws_sdk_secretsmanager::Client::new(&self.in_region(region))
+    }
+
     pub fn apigateway(&self, region: &str) -> aws_sdk_apigateway::Client {
         aws_sdk_apigateway::Client::new(&self.in_region(region))
     }

@@ -5,6 +5,7 @@ pub mod access_log;
 pub mod apigateway;
 pub mod cloudfront;
 pub mod control;
+pub mod ecs;
 pub mod endpoint;
 pub mod events;
 pub mod iam;

@@ -1,0 +1,241 @@
+//! One task: each of its containers a process started from the task definition and the image that stands for the
+//! container's image, in the sandbox its definition asks for (`sandbox.rs`), with its `secrets` resolved at start.
+//!
+//! The process's command is what Docker would run: the task definition's `entryPoint` (else the image's
+//! ENTRYPOINT) followed by its `command` (else the image's CMD). Its environment: `PATH` and the edge's AWS
+//! settings (the endpoint, the edge's credentials standing for the task role's, `AWS_REGION` and
+//! `AWS_DEFAULT_REGION` as Fargate sets them), then the container's `environment`, then its `secrets`. Each
+//! `containerPort` is served on a free loopback port (tasks share this machine's network, where `awsvpc` gives each
+//! task its own address); the program is told it in `PORT` (see `port_environment`).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::process::Stdio;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use super::definition::{ContainerSpec, ServiceSpec};
+use super::images::Images;
+use super::sandbox::{self, Layout};
+use super::secrets;
+use crate::endpoint::Aws;
+use crate::lambda::pool::Credentials;
+
+/// What every task gets from the edge.
+pub struct Launcher {
+    pub aws: Aws,
+    pub images: Images,
+    pub credentials: Credentials,
+}
+
+/// A started task.
+pub struct Task {
+    /// A task id of ECS's shape (32 hex digits).
+    pub id: String,
+    /// (container name, container port) -> where it is served here.
+    pub ports: HashMap<(String, u16), SocketAddr>,
+    containers: Vec<(String, bool, Child)>,
+}
+
+impl Launcher {
+    /// Checks, before any task starts, that every container of `service` can run here.
+    pub fn check(&self, service: &ServiceSpec) -> Result<(), String> {
+        for c in &service.task_definition.containers {
+            self.images.find(&c.image).ok_or_else(|| unmapped(service, c))?;
+            for (path, volume) in &c.mount_points {
+                if !service.task_definition.volumes.contains(volume) {
+                    return Err(format!(
+                        "ECS service {}: container {}: mount point {path} names volume {volume:?}, which the task \
+                         definition does not declare",
+                        service.name, c.name
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts one task of `service`: every container, or none (a container that cannot start stops the task).
+    pub async fn start(&self, service: &ServiceSpec) -> Result<Task, String> {
+        let id = task_id();
+        let mut task = Task {
+            id,
+            ports: HashMap::new(),
+            containers: Vec::new(),
+        };
+        for c in &service.task_definition.containers {
+            let mut ports = Vec::new();
+            for &container_port in &c.container_ports {
+                let addr = free_port().await?;
+                task.ports.insert((c.name.clone(), container_port), addr);
+                ports.push((container_port, addr.port()));
+            }
+            let child = self.spawn(service, c, &ports).await?;
+            task.containers.push((c.name.clone(), c.essential, child));
+        }
+        Ok(task)
+    }
+
+    async fn spawn(&self, service: &ServiceSpec, c: &ContainerSpec, ports: &[(u16, u16)]) -> Result<Child, String> {
+        let image = self.images.find(&c.image).ok_or_else(|| unmapped(service, c))?;
+        // ECS fails a task whose secrets cannot be read before its containers start (ResourceInitializationError).
+        let secret_values = secrets::resolve(&self.aws, &service.region, &c.secrets)
+            .await
+            .map_err(|e| format!("ResourceInitializationError: container {}: {e}", c.name))?;
+        let workdir_base = image
+            .workdir
+            .clone()
+            .unwrap_or_else(|| image.directory.display().to_string());
+        let layout = Layout {
+            directory: image.directory.clone(),
+            workdir: image.workdir.clone(),
+            readonly_root: c.readonly_root,
+            writable: c.writable_paths(),
+            cwd: c.working_directory.clone().unwrap_or(workdir_base),
+        };
+        layout.prepare()?;
+        let mut argv: Vec<String> = c.entry_point.clone().unwrap_or_else(|| image.command.clone());
+        argv.extend(c.command.clone().unwrap_or_else(|| image.args.clone()));
+        let mut cmd = Command::new(sandbox::BWRAP);
+        cmd.args(layout.bwrap_args()?).arg("--").args(&argv);
+        cmd.env_clear();
+        for (k, v) in self.environment(service, c, &secret_values, ports) {
+            cmd.env(k, v);
+        }
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("container {}: cannot start {}: {e}", c.name, sandbox::BWRAP))?;
+        let out = child.stdout.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>);
+        let err = child.stderr.take().map(|s| Box::new(s) as _);
+        for stream in [out, err].into_iter().flatten() {
+            let name = c.name.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stream).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    eprintln!("[{name}] {line}");
+                }
+            });
+        }
+        Ok(child)
+    }
+
+    fn environment(
+        &self,
+        service: &ServiceSpec,
+        c: &ContainerSpec,
+        secret_values: &[(String, String)],
+        ports: &[(u16, u16)],
+    ) -> Vec<(String, String)> {
+        let mut env: Vec<(String, String)> = Vec::new();
+        if let Ok(path) = std::env::var("PATH") {
+            env.push(("PATH".into(), path));
+        }
+        env.push(("AWS_REGION".into(), service.region.clone()));
+        env.push(("AWS_DEFAULT_REGION".into(), service.region.clone()));
+        env.push(("AWS_ENDPOINT_URL".into(), self.aws.endpoint.clone()));
+        env.push(("AWS_ACCESS_KEY_ID".into(), self.credentials.access_key_id.clone()));
+        env.push(("AWS_SECRET_ACCESS_KEY".into(), self.credentials.secret_access_key.clone()));
+        if let Some(token) = &self.credentials.session_token {
+            env.push(("AWS_SESSION_TOKEN".into(), token.clone()));
+        }
+        env.extend(c.environment.iter().cloned());
+        env.extend(secret_values.iter().cloned());
+        port_environment(&mut env, ports);
+        env
+    }
+}
+
+/// `PORT` as the program must see it to listen where the edge serves its container port: unset, it is the first
+/// mapping's local port; set to one of the container ports (`PORT=3000` beside `containerPort = 3000`, how Next.js
+/// and most servers are told their port), it becomes that mapping's local port; set to anything else, it is left.
+pub fn port_environment(env: &mut Vec<(String, String)>, ports: &[(u16, u16)]) {
+    let Some(&(_, first)) = ports.first() else { return };
+    match env.iter_mut().rev().find(|(k, _)| k == "PORT") {
+        None => env.push(("PORT".into(), first.to_string())),
+        Some((_, value)) => {
+            if let Some((_, local)) = ports.iter().find(|(container, _)| value.as_str() == container.to_string()) {
+                *value = local.to_string();
+            }
+        }
+    }
+}
+
+impl Task {
+    /// Waits until an essential container exits ("If the essential parameter of a container is marked as true, and
+    /// that container fails or stops for any reason, all other containers that are part of the task are
+    /// stopped"); returns ECS's stopped reason.
+    pub async fn wait_essential_exit(&mut self) -> String {
+        let waits: Vec<_> = self
+            .containers
+            .iter_mut()
+            .filter(|(_, essential, _)| *essential)
+            .map(|(name, _, child)| {
+                Box::pin(async move {
+                    let status = child.wait().await;
+                    let status = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+                    format!("Essential container in task exited (container {name}: {status})")
+                })
+            })
+            .collect();
+        if waits.is_empty() {
+            return futures::future::pending().await;
+        }
+        futures::future::select_all(waits).await.0
+    }
+
+    /// Stops every container (SIGKILL; a stopped task's processes get no grace period here).
+    pub async fn stop(&mut self) {
+        for (_, _, child) in &mut self.containers {
+            let _ = child.kill().await;
+        }
+    }
+}
+
+fn unmapped(service: &ServiceSpec, c: &ContainerSpec) -> String {
+    format!(
+        "ECS service {}: container {}: image {} is not in the images file (--images): images cannot be pulled here; \
+         map the image to a directory and command (docs/edge.md, \"ECS tasks\")",
+        service.name, c.name, c.image
+    )
+}
+
+async fn free_port() -> Result<SocketAddr, String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("finding a free loopback port: {e}"))?;
+    listener.local_addr().map_err(|e| e.to_string())
+}
+
+fn task_id() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn port(env: &[(String, String)]) -> Option<&str> {
+        env.iter().rev().find(|(k, _)| k == "PORT").map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn port_is_the_local_port_of_the_mapping_it_names() {
+        let mut env = vec![];
+        port_environment(&mut env, &[(3000, 41000), (9000, 41001)]);
+        assert_eq!(port(&env), Some("41000"));
+        let mut env = vec![("PORT".to_string(), "9000".to_string())];
+        port_environment(&mut env, &[(3000, 41000), (9000, 41001)]);
+        assert_eq!(port(&env), Some("41001"));
+        let mut env = vec![("PORT".to_string(), "8080".to_string())];
+        port_environment(&mut env, &[(3000, 41000)]);
+        assert_eq!(port(&env), Some("8080"));
+        let mut env = vec![];
+        port_environment(&mut env, &[]);
+        assert_eq!(port(&env), None);
+    }
+}
