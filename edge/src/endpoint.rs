@@ -46,6 +46,10 @@ impl Aws {
         aws_sdk_s3::Client::from_conf(config)
     }
 
+    pub fn elbv2(&self, region: &str) -> aws_sdk_elasticloadbalancingv2::Client {
+        aws_sdk_elasticloadbalancingv2::Client::new(&self.in_region(region))
+    }
+
     pub fn ecs(&self, region: &str) -> aws_sdk_ecs::Client {
         aws_sdk_ecs::Client::new(&self.in_region(region))
     }

@@ -6,6 +6,7 @@ pub mod apigateway;
 pub mod cloudfront;
 pub mod control;
 pub mod ecs;
+pub mod elb;
 pub mod endpoint;
 pub mod events;
 pub mod iam;

@@ -1,5 +1,6 @@
-//! `nextstack-edge serve --distribution-id ID [--endpoint URL] [--listen ADDR]`
+//! `nextstack-edge serve [--distribution-id ID] [--load-balancer NAME_OR_ARN]... [--endpoint URL] [--listen ADDR]`
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,7 +16,8 @@ use nextstack_edge::endpoint::Aws;
 use nextstack_edge::events::eventbridge::EventBridge;
 use nextstack_edge::lambda::pool::Launcher;
 use nextstack_edge::lambda::registry::Registry;
-use nextstack_edge::{access_log::AccessLog, events, lambda, runtime, server};
+use nextstack_edge::targets::TargetGroups;
+use nextstack_edge::{access_log::AccessLog, elb, events, lambda, runtime, server};
 
 #[derive(Parser)]
 #[command(
@@ -30,11 +32,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve one CloudFront distribution.
+    /// Serve a CloudFront distribution and/or Application Load Balancers (at least one front door).
     Serve {
         /// The distribution's id.
         #[arg(long)]
-        distribution_id: String,
+        distribution_id: Option<String>,
+        /// An Application Load Balancer to serve (name in the default region, or ARN), each listener on its own
+        /// loopback port; repeatable.
+        #[arg(long = "load-balancer", value_name = "NAME_OR_ARN")]
+        load_balancers: Vec<String>,
+        /// Replaces every target group's health check interval (e.g. 200ms), so that tests need not wait 30 s.
+        #[arg(long, value_parser = parse_duration)]
+        health_check_interval: Option<Duration>,
         /// The AWS endpoint holding the deployment (an emulator's URL).
         #[arg(long, env = "AWS_ENDPOINT_URL")]
         endpoint: String,
@@ -78,6 +87,8 @@ async fn main() {
     let cli = Cli::parse();
     let Command::Serve {
         distribution_id,
+        load_balancers,
+        health_check_interval,
         endpoint,
         listen,
         node,
@@ -88,6 +99,8 @@ async fn main() {
     } = cli.command;
     let options = Options {
         distribution_id,
+        load_balancers,
+        health_check_interval,
         endpoint,
         listen,
         node,
@@ -103,7 +116,9 @@ async fn main() {
 }
 
 struct Options {
-    distribution_id: String,
+    distribution_id: Option<String>,
+    load_balancers: Vec<String>,
+    health_check_interval: Option<Duration>,
     endpoint: String,
     listen: SocketAddr,
     node: String,
@@ -116,6 +131,8 @@ struct Options {
 async fn serve(options: Options) -> Result<(), String> {
     let Options {
         distribution_id,
+        load_balancers,
+        health_check_interval,
         endpoint,
         listen,
         node,
@@ -124,6 +141,9 @@ async fn serve(options: Options) -> Result<(), String> {
         invalidation_poll,
         control,
     } = options;
+    if distribution_id.is_none() && load_balancers.is_empty() {
+        return Err("nothing to serve: give --distribution-id ID and/or --load-balancer NAME_OR_ARN".into());
+    }
     if !listen.ip().is_loopback() {
         return Err(format!(
             "--listen {listen}: nextstack-edge serves on loopback addresses only"
@@ -160,7 +180,112 @@ async fn serve(options: Options) -> Result<(), String> {
         max_environments: max_environments.max(1),
         lambda_endpoint: control_addr.map(|a| format!("http://{a}")),
     });
-    let dist = distribution::load(&aws, &distribution_id, launcher.clone(), &cache_dir.join("code")).await?;
+    let env_region = std::env::var("AWS_REGION")
+        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|_| "us-east-1".into());
+    let mut registry = Registry::new(
+        aws.clone(),
+        launcher.clone(),
+        cache_dir.join("code"),
+        env_region.clone(),
+    );
+    // Targets of the load balancers' ip/instance target groups (ECS tasks the edge runs register here too).
+    let targets = Arc::new(TargetGroups::new());
+    let alb_origins = match &distribution_id {
+        Some(id) => elb::cloudfront_origins::find(&aws, id).await?,
+        None => Vec::new(),
+    };
+    let albs = {
+        let ctx = elb::load::Context {
+            aws: &aws,
+            registry: &registry,
+            targets: &targets,
+            default_region: &env_region,
+        };
+        let reached: Vec<String> = alb_origins.iter().map(|o| o.load_balancer_arn.clone()).collect();
+        elb::serve::start(&ctx, &load_balancers, &reached, health_check_interval).await?
+    };
+    let mut alb_addresses = HashMap::new();
+    for o in &alb_origins {
+        let addr = albs
+            .address(&o.load_balancer_arn, o.port)
+            .map_err(|e| format!("distribution origin {}: {e}", o.origin_id))?;
+        alb_addresses.insert(o.origin_id.clone(), addr);
+    }
+    let front_door = match &distribution_id {
+        Some(id) => {
+            let setup = DistributionSetup {
+                id,
+                aws: &aws,
+                launcher: &launcher,
+                node: &node,
+                function_worker: &rt.function_worker,
+                cache_dir: &cache_dir,
+                listen,
+                invalidation_poll,
+                alb_origins: &alb_addresses,
+            };
+            Some(start_distribution(setup, &mut registry).await?)
+        }
+        None => None,
+    };
+    let registry = Arc::new(registry);
+    if let Some((_, edge, addr)) = &front_door {
+        println!("nextstack-edge: serving http://{addr} ({})", edge.distribution.id);
+    }
+    for line in &albs.lines {
+        println!("{line}");
+    }
+    if let (Some(listener), Some(control_addr)) = (control_listener, control_addr) {
+        let events = EventBridge::new(&aws.endpoint, launcher.credentials.clone())?;
+        tokio::spawn(control::serve(listener, Arc::new(Control { registry, events })));
+        println!("nextstack-edge: control http://{control_addr}");
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    match front_door {
+        Some((listener, edge, _)) => tokio::select! {
+            _ = server::serve(listener, edge) => Ok(()),
+            _ = shutdown() => Ok(()),
+        },
+        None => {
+            shutdown().await;
+            Ok(())
+        }
+    }
+}
+
+/// What serving a distribution needs from `serve`.
+struct DistributionSetup<'a> {
+    id: &'a str,
+    aws: &'a Aws,
+    launcher: &'a Arc<Launcher>,
+    node: &'a str,
+    function_worker: &'a std::path::Path,
+    cache_dir: &'a std::path::Path,
+    listen: SocketAddr,
+    invalidation_poll: Duration,
+    alb_origins: &'a HashMap<String, SocketAddr>,
+}
+
+/// Loads the distribution, starts what it runs (functions, SQS mappings, invalidations) and binds its listener.
+async fn start_distribution(
+    s: DistributionSetup<'_>,
+    registry: &mut Registry,
+) -> Result<(tokio::net::TcpListener, Arc<Edge>, SocketAddr), String> {
+    let DistributionSetup {
+        id,
+        aws,
+        launcher,
+        node,
+        function_worker,
+        cache_dir,
+        listen,
+        invalidation_poll,
+        alb_origins,
+    } = s;
+    let code = cache_dir.join("code");
+    let dist = distribution::load(aws, id, launcher.clone(), &code, alb_origins).await?;
     if let Some(acl) = &dist.web_acl_id {
         eprintln!("nextstack-edge: note: web ACL {acl} is not evaluated (AWS WAF is not modelled; see docs/edge.md)");
     }
@@ -170,7 +295,7 @@ async fn serve(options: Options) -> Result<(), String> {
         .any(|b| b.viewer_request.is_some() || b.viewer_response.is_some());
     let functions = if uses_functions {
         Some(
-            FunctionWorker::start(&node, &rt.function_worker)
+            FunctionWorker::start(node, function_worker)
                 .map_err(|e| format!("starting {node} for CloudFront Functions: {e}"))?,
         )
     } else {
@@ -179,14 +304,10 @@ async fn serve(options: Options) -> Result<(), String> {
     let mut regions: Vec<String> = dist.function_regions();
     regions.sort();
     regions.dedup();
-    let mappings = events::sqs_mappings(&aws, &regions, &launcher, &cache_dir.join("code")).await?;
-    let default_region = regions
-        .first()
-        .cloned()
-        .or_else(|| std::env::var("AWS_REGION").ok())
-        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
-        .unwrap_or_else(|| "us-east-1".into());
-    let mut registry = Registry::new(aws.clone(), launcher.clone(), cache_dir.join("code"), default_region);
+    let mappings = events::sqs_mappings(aws, &regions, launcher, &code).await?;
+    if let Some(region) = regions.first() {
+        registry.default_region = region.clone();
+    }
     for origin in dist.origins.values() {
         registry.add_origin(origin.clone());
     }
@@ -198,7 +319,6 @@ async fn serve(options: Options) -> Result<(), String> {
             registry.add_pool(function.pool.clone());
         }
     }
-    let registry = Arc::new(registry);
     for mapping in mappings {
         eprintln!(
             "nextstack-edge: polling {} for function {} (event source mapping {})",
@@ -209,7 +329,7 @@ async fn serve(options: Options) -> Result<(), String> {
         tokio::spawn(events::sqs::poll(aws.clone(), mapping));
     }
     for origin in dist.origins.values() {
-        let (aws, origin, launcher, code) = (aws.clone(), origin.clone(), launcher.clone(), cache_dir.join("code"));
+        let (aws, origin, launcher, code) = (aws.clone(), origin.clone(), launcher.clone(), code.clone());
         tokio::spawn(lambda::updates::follow(
             aws,
             origin,
@@ -225,7 +345,7 @@ async fn serve(options: Options) -> Result<(), String> {
     let cache = Arc::new(Cache::default());
     tokio::spawn(invalidations::follow(
         aws.cloudfront(),
-        distribution_id.clone(),
+        id.to_string(),
         cache.clone(),
         invalidation_poll,
     ));
@@ -235,18 +355,7 @@ async fn serve(options: Options) -> Result<(), String> {
         functions,
         log: AccessLog::default(),
     });
-    println!("nextstack-edge: serving http://{addr} ({distribution_id})");
-    if let (Some(listener), Some(control_addr)) = (control_listener, control_addr) {
-        let events = EventBridge::new(&aws.endpoint, launcher.credentials.clone())?;
-        tokio::spawn(control::serve(listener, Arc::new(Control { registry, events })));
-        println!("nextstack-edge: control http://{control_addr}");
-    }
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
-    tokio::select! {
-        _ = server::serve(listener, edge) => Ok(()),
-        _ = shutdown() => Ok(()),
-    }
+    Ok((listener, edge, addr))
 }
 
 async fn shutdown() {

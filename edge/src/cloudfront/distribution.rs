@@ -3,6 +3,7 @@
 //! start, naming the feature and where it is set, never a silent difference later.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -128,7 +129,15 @@ impl Distribution {
 
 type Cf = aws_sdk_cloudfront::Client;
 
-pub async fn load(aws: &Aws, id: &str, launcher: Arc<Launcher>, code_cache: &Path) -> Result<Distribution, String> {
+/// `alb_origins`: the loopback address of the load balancer listener each origin that is an Application Load
+/// Balancer reaches (`elb::cloudfront_origins`), by origin id.
+pub async fn load(
+    aws: &Aws,
+    id: &str,
+    launcher: Arc<Launcher>,
+    code_cache: &Path,
+    alb_origins: &HashMap<String, SocketAddr>,
+) -> Result<Distribution, String> {
     let cf = aws.cloudfront();
     let out = cf
         .get_distribution()
@@ -159,7 +168,10 @@ pub async fn load(aws: &Aws, id: &str, launcher: Arc<Launcher>, code_cache: &Pat
 
     let mut origins = HashMap::new();
     for o in config.origins().map(|o| o.items()).unwrap_or_default() {
-        let origin = load_origin(aws, o, &launcher, code_cache, &account).await?;
+        let origin = match alb_origins.get(o.id()) {
+            Some(addr) => alb_origin(o, *addr),
+            None => load_origin(aws, o, &launcher, code_cache, &account).await?,
+        };
         origins.insert(origin.id.clone(), Arc::new(origin));
     }
 
@@ -231,6 +243,28 @@ pub async fn load(aws: &Aws, id: &str, launcher: Arc<Launcher>, code_cache: &Pat
         custom_errors,
         web_acl_id: config.web_acl_id().filter(|s| !s.is_empty()).map(str::to_string),
     })
+}
+
+/// An origin that is a load balancer: its listener on loopback (served by `elb`).
+fn alb_origin(o: &aws_sdk_cloudfront::types::Origin, addr: SocketAddr) -> Origin {
+    let custom_headers = o
+        .custom_headers()
+        .map(|c| c.items())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|h| {
+            let name = HeaderName::from_bytes(h.header_name().to_ascii_lowercase().as_bytes()).ok()?;
+            Some((name, HeaderValue::from_str(h.header_value()).ok()?))
+        })
+        .collect();
+    Origin {
+        id: o.id().to_string(),
+        domain: o.domain_name().to_string(),
+        path: o.origin_path().unwrap_or_default().trim_end_matches('/').to_string(),
+        custom_headers,
+        origin_access_control: false,
+        kind: OriginKind::Http(HttpServerOrigin::new(addr.to_string())),
+    }
 }
 
 async fn load_origin(
