@@ -12,10 +12,12 @@ use nextstack_edge::cloudfront::functions::FunctionWorker;
 use nextstack_edge::cloudfront::router::Edge;
 use nextstack_edge::cloudfront::{distribution, invalidations};
 use nextstack_edge::control::{self, Control};
+use nextstack_edge::ecs;
 use nextstack_edge::endpoint::Aws;
 use nextstack_edge::events::eventbridge::EventBridge;
 use nextstack_edge::lambda::pool::Launcher;
 use nextstack_edge::lambda::registry::Registry;
+use nextstack_edge::targets::TargetGroups;
 use nextstack_edge::targets::TargetGroups;
 use nextstack_edge::{access_log::AccessLog, elb, events, lambda, runtime, server};
 
@@ -67,6 +69,13 @@ enum Command {
         /// edge runs, scheduled EventBridge rules fired on demand, a report of the functions' environments.
         #[arg(long)]
         control: Option<SocketAddr>,
+        /// Run the tasks of every ECS service in this cluster as local processes (repeatable; docs/edge.md, "ECS
+        /// tasks").
+        #[arg(long = "cluster", value_name = "NAME")]
+        clusters: Vec<String>,
+        /// The images file: the local directory and command that stand for each container image.
+        #[arg(long, value_name = "FILE")]
+        images: Option<PathBuf>,
     },
 }
 
@@ -96,6 +105,8 @@ async fn main() {
         max_environments,
         invalidation_poll,
         control,
+        clusters,
+        images,
     } = cli.command;
     let options = Options {
         distribution_id,
@@ -108,6 +119,8 @@ async fn main() {
         max_environments,
         invalidation_poll,
         control,
+        clusters,
+        images,
     };
     if let Err(e) = serve(options).await {
         eprintln!("nextstack-edge: error: {e}");
@@ -126,6 +139,8 @@ struct Options {
     max_environments: usize,
     invalidation_poll: Duration,
     control: Option<SocketAddr>,
+    clusters: Vec<String>,
+    images: Option<PathBuf>,
 }
 
 async fn serve(options: Options) -> Result<(), String> {
@@ -140,6 +155,8 @@ async fn serve(options: Options) -> Result<(), String> {
         max_environments,
         invalidation_poll,
         control,
+        clusters,
+        images,
     } = options;
     if distribution_id.is_none() && load_balancers.is_empty() {
         return Err("nothing to serve: give --distribution-id ID and/or --load-balancer NAME_OR_ARN".into());
@@ -285,6 +302,9 @@ async fn start_distribution(
         alb_origins,
     } = s;
     let code = cache_dir.join("code");
+    // Targets of the load balancers' target groups: the ECS tasks the edge runs register here.
+    let targets = Arc::new(TargetGroups::new());
+    let _services = start_services(&aws, &launcher, &targets, clusters, images).await?;
     let dist = distribution::load(aws, id, launcher.clone(), &code, alb_origins).await?;
     if let Some(acl) = &dist.web_acl_id {
         eprintln!("nextstack-edge: note: web ACL {acl} is not evaluated (AWS WAF is not modelled; see docs/edge.md)");
@@ -356,6 +376,33 @@ async fn start_distribution(
         log: AccessLog::default(),
     });
     Ok((listener, edge, addr))
+}
+
+/// The tasks of the `--cluster`s' ECS services, run here until the edge stops (dropping the handle stops them).
+async fn start_services(
+    aws: &Aws,
+    launcher: &Launcher,
+    targets: &Arc<TargetGroups>,
+    clusters: Vec<String>,
+    images: Option<PathBuf>,
+) -> Result<Option<ecs::Services>, String> {
+    if clusters.is_empty() {
+        return Ok(None);
+    }
+    let images = match images {
+        Some(path) => ecs::images::Images::load(&path)?,
+        None => ecs::images::Images::default(),
+    };
+    let region = std::env::var("AWS_REGION")
+        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|_| "us-east-1".into());
+    let options = ecs::Options {
+        clusters,
+        target_groups: Vec::new(),
+        region,
+    };
+    let services = ecs::Services::start(aws, launcher.credentials.clone(), targets.clone(), images, &options).await?;
+    Ok(Some(services))
 }
 
 async fn shutdown() {
