@@ -18,7 +18,6 @@ use nextstack_edge::events::eventbridge::EventBridge;
 use nextstack_edge::lambda::pool::Launcher;
 use nextstack_edge::lambda::registry::Registry;
 use nextstack_edge::targets::TargetGroups;
-use nextstack_edge::targets::TargetGroups;
 use nextstack_edge::{access_log::AccessLog, elb, events, lambda, runtime, server};
 
 #[derive(Parser)]
@@ -158,8 +157,10 @@ async fn serve(options: Options) -> Result<(), String> {
         clusters,
         images,
     } = options;
-    if distribution_id.is_none() && load_balancers.is_empty() {
-        return Err("nothing to serve: give --distribution-id ID and/or --load-balancer NAME_OR_ARN".into());
+    if distribution_id.is_none() && load_balancers.is_empty() && clusters.is_empty() {
+        return Err(
+            "nothing to serve: give --distribution-id ID, --load-balancer NAME_OR_ARN and/or --cluster NAME".into(),
+        );
     }
     if !listen.ip().is_loopback() {
         return Err(format!(
@@ -208,6 +209,7 @@ async fn serve(options: Options) -> Result<(), String> {
     );
     // Targets of the load balancers' ip/instance target groups (ECS tasks the edge runs register here too).
     let targets = Arc::new(TargetGroups::new());
+    let _services = start_services(&aws, &launcher, &targets, clusters, images).await?;
     let alb_origins = match &distribution_id {
         Some(id) => elb::cloudfront_origins::find(&aws, id).await?,
         None => Vec::new(),
@@ -302,9 +304,6 @@ async fn start_distribution(
         alb_origins,
     } = s;
     let code = cache_dir.join("code");
-    // Targets of the load balancers' target groups: the ECS tasks the edge runs register here.
-    let targets = Arc::new(TargetGroups::new());
-    let _services = start_services(&aws, &launcher, &targets, clusters, images).await?;
     let dist = distribution::load(aws, id, launcher.clone(), &code, alb_origins).await?;
     if let Some(acl) = &dist.web_acl_id {
         eprintln!("nextstack-edge: note: web ACL {acl} is not evaluated (AWS WAF is not modelled; see docs/edge.md)");
