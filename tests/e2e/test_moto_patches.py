@@ -716,3 +716,44 @@ def test_kms_aws_managed_keys(aws):
     assert own["KeyManager"] == "CUSTOMER"
     kms.create_alias(AliasName="alias/mine", TargetKeyId=own["KeyId"])
     assert kms.describe_key(KeyId="alias/mine")["KeyMetadata"]["KeyManager"] == "CUSTOMER"
+
+
+# --------------------------------------------------------------------------------------------- API Gateway
+
+
+def test_apigateway_rest_api_keeps_its_binary_media_types(aws):
+    """apigateway_create_rest_api_binary_media_types: CreateRestApi's binaryMediaTypes come back from GetRestApi."""
+    apigw = aws.client("apigateway")
+    created = apigw.create_rest_api(name="binary", binaryMediaTypes=["image/png", "application/octet-stream"])
+    assert created["binaryMediaTypes"] == ["image/png", "application/octet-stream"]
+    assert apigw.get_rest_api(restApiId=created["id"])["binaryMediaTypes"] == ["image/png", "application/octet-stream"]
+    text = apigw.create_rest_api(name="text")["id"]
+    assert apigw.get_rest_api(restApiId=text).get("binaryMediaTypes", []) == []
+
+
+def test_apigateway_reads_that_work_as_is(aws):
+    """What nextstack-edge reads of a REST API: GetResources with each method's integration embedded, GetStages with
+    the stage variables, and the function's grant to apigateway.amazonaws.com with its AWS:SourceArn."""
+    apigw = aws.client("apigateway")
+    api = apigw.create_rest_api(name="reads")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    proxy = apigw.create_resource(restApiId=api, parentId=root, pathPart="{proxy+}")["id"]
+    uri = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:%s:function:f/invocations" % ACCOUNT
+    apigw.put_method(restApiId=api, resourceId=proxy, httpMethod="ANY", authorizationType="NONE")
+    apigw.put_integration(restApiId=api, resourceId=proxy, httpMethod="ANY", type="AWS_PROXY",
+                          integrationHttpMethod="POST", uri=uri)
+    apigw.create_deployment(restApiId=api, stageName="prod", variables={"color": "blue"})
+    resources = {r["path"]: r for r in apigw.get_resources(restApiId=api, embed=["methods"])["items"]}
+    method = resources["/{proxy+}"]["resourceMethods"]["ANY"]
+    assert method["authorizationType"] == "NONE"
+    assert method["methodIntegration"]["type"] == "AWS_PROXY" and method["methodIntegration"]["uri"] == uri
+    (stage,) = apigw.get_stages(restApiId=api)["item"]
+    assert (stage["stageName"], stage["variables"]) == ("prod", {"color": "blue"})
+
+    _function(aws, "f", {"ZipFile": _zip(index_js="x")})
+    source = "arn:aws:execute-api:eu-west-1:%s:%s/prod/*/*" % (ACCOUNT, api)
+    aws.client("lambda").add_permission(FunctionName="f", StatementId="api", Action="lambda:InvokeFunction",
+                                        Principal="apigateway.amazonaws.com", SourceArn=source)
+    (statement,) = json.loads(aws.client("lambda").get_policy(FunctionName="f")["Policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert statement["Condition"] == {"ArnLike": {"AWS:SourceArn": source}}

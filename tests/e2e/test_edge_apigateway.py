@@ -1,0 +1,281 @@
+"""nextstack-edge end to end: API Gateway REST APIs behind a CloudFront distribution, made directly with boto3 against
+the patched moto server (no Terraform), served by the real binary; one moto reset per test.
+
+The distribution's origin is the API's default endpoint, {api-id}.execute-api.{region}.amazonaws.com, with the stage
+as origin path, as modules that put an API behind CloudFront make it. Each test names the API Gateway Developer Guide
+section its behaviour comes from.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+
+import pytest
+
+import harness
+from edge_fixtures import (ALL_METHODS, ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, REGION, behavior,
+                           create_distribution, edge_server, node_function)
+
+ACCOUNT = harness.MOTO_DEFAULT_ACCOUNT
+MISSING_TOKEN = {"message": "Missing Authentication Token"}
+INTERNAL_ERROR = {"message": "Internal server error"}
+
+# Echoes the event it got as the body of a proxy response, with single- and multi-value headers. ?status=N answers N,
+# ?binary=1 a base64 PNG-typed body; the /malformed resource answers a body that is not a string.
+ECHO = """
+export const handler = async (event) => {
+  const q = event.queryStringParameters || {};
+  if (event.resource === "/malformed") return { statusCode: 200, body: { not: "a string" } };
+  if (q.binary) {
+    return { statusCode: 200, headers: { "content-type": "image/png" },
+             body: Buffer.from("PNG-BYTES").toString("base64"), isBase64Encoded: true };
+  }
+  return {
+    statusCode: Number(q.status || 200),
+    headers: { "content-type": "application/json", "x-single": "one", "set-cookie": "dropped=1" },
+    multiValueHeaders: { "set-cookie": ["a=1", "b=2"], "x-multi": ["m1", "m2"] },
+    body: JSON.stringify(event),
+  };
+};
+"""
+
+
+@pytest.fixture(scope="session")
+def edge_binary():
+    """nextstack-edge, built once per session (NEXTSTACK_EDGE_BINARY=/path uses that file)."""
+    try:
+        return harness.build_edge()
+    except harness.HarnessError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+def call(edge, path: str, method: str = "GET", headers=(), body: bytes | None = None):
+    """One request to the edge with exactly these headers (pairs; a name may repeat): (status, headers, body)."""
+    host, port = edge.url.split("//", 1)[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        for name, value in headers:
+            conn.putheader(name, value)
+        if body is not None:
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        response = conn.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        conn.close()
+
+
+class RestApi:
+    """A REST API in moto: resources by path, methods with their integrations, deployed to stages."""
+
+    def __init__(self, aws, name: str = "edge-api", binary_media_types=("image/png",)):
+        self.client = aws.client("apigateway", REGION)
+        self.id = self.client.create_rest_api(name=name, binaryMediaTypes=list(binary_media_types),
+                                              endpointConfiguration={"types": ["REGIONAL"]})["id"]
+        self.resources = {r["path"]: r["id"] for r in self.client.get_resources(restApiId=self.id)["items"]}
+
+    @property
+    def domain(self) -> str:
+        return "%s.execute-api.%s.amazonaws.com" % (self.id, REGION)
+
+    def resource(self, path: str) -> str:
+        """The resource at this path, made with its parents when missing."""
+        if path not in self.resources:
+            parent, _, part = path.rpartition("/")
+            parent_id = self.resource(parent or "/")
+            self.resources[path] = self.client.create_resource(restApiId=self.id, parentId=parent_id,
+                                                               pathPart=part)["id"]
+        return self.resources[path]
+
+    def method(self, path: str, verb: str, integration: dict, authorization: str = "NONE") -> None:
+        rid = self.resource(path)
+        self.client.put_method(restApiId=self.id, resourceId=rid, httpMethod=verb, authorizationType=authorization)
+        self.client.put_integration(restApiId=self.id, resourceId=rid, httpMethod=verb, **integration)
+
+    def lambda_proxy(self, path: str, verb: str, function_arn: str, authorization: str = "NONE") -> None:
+        uri = "arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations" % (REGION, function_arn)
+        self.method(path, verb, {"type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": uri}, authorization)
+
+    def deploy(self, stage: str, variables: dict | None = None) -> str:
+        return self.client.create_deployment(restApiId=self.id, stageName=stage, variables=variables or {})["id"]
+
+    def stage(self, stage: str, deployment_id: str) -> None:
+        self.client.create_stage(restApiId=self.id, stageName=stage, deploymentId=deployment_id)
+
+    def source_arn(self, rest: str) -> str:
+        return "arn:aws:execute-api:%s:%s:%s/%s" % (REGION, ACCOUNT, self.id, rest)
+
+
+def function(aws, name: str, code: str = ECHO) -> str:
+    """A Node.js function; its ARN."""
+    node_function(aws, name, code)
+    return aws.client("lambda", REGION).get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+
+
+def allow_api(aws, name: str, source_arn: str, sid: str = "AllowApiGateway") -> None:
+    """The grant API Gateway needs ("Set up Lambda proxy integrations in API Gateway")."""
+    aws.client("lambda", REGION).add_permission(FunctionName=name, StatementId=sid, Action="lambda:InvokeFunction",
+                                                Principal="apigateway.amazonaws.com", SourceArn=source_arn)
+
+
+def api_origin(origin_id: str, api: RestApi, stage: str) -> dict:
+    """The API's default endpoint as a custom origin (HTTPS only), the stage as origin path."""
+    return {"Id": origin_id, "DomainName": api.domain, "OriginPath": "/" + stage,
+            "CustomHeaders": {"Quantity": 0, "Items": []},
+            "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only",
+                                   "OriginSslProtocols": {"Quantity": 1, "Items": ["TLSv1.2"]},
+                                   "OriginReadTimeout": 30, "OriginKeepaliveTimeout": 5}}
+
+
+def api_distribution(aws, api: RestApi, stage: str = "prod"):
+    cf = aws.client("cloudfront", "us-east-1")
+    return create_distribution(cf, [api_origin("api", api, stage)],
+                               behavior("api", cache=CACHING_DISABLED, origin_request=ALL_VIEWER_EXCEPT_HOST,
+                                        methods=ALL_METHODS))
+
+
+@pytest.fixture
+def site(aws):
+    """An API with the echo function on /items/{id} (GET), /files/{proxy+} (ANY) and /malformed (GET); /items has no
+    method; deployed to prod (stage variable color=blue) and test; the function's permission covers prod only."""
+    api = RestApi(aws)
+    echo = function(aws, "echo")
+    api.resource("/items")
+    api.lambda_proxy("/items/{id}", "GET", echo)
+    api.lambda_proxy("/files/{proxy+}", "ANY", echo)
+    api.lambda_proxy("/malformed", "GET", echo)
+    deployment = api.deploy("prod", {"color": "blue"})
+    api.stage("test", deployment)
+    allow_api(aws, "echo", api.source_arn("prod/*/*"))
+    return api
+
+
+def test_proxy_event_has_the_route_the_query_and_the_stage(aws, edge_binary, site):
+    """"Input format of a Lambda function for proxy integration": resource, path (below the stage), pathParameters,
+    the last value of repeated query names and headers beside all their values, stageVariables, requestContext."""
+    with edge_server(edge_binary, aws, api_distribution(aws, site)) as edge:
+        status, headers, body = call(edge, "/items/a%20b?tag=x&tag=y&one=1",
+                                     headers=[("X-Repeat", "r1"), ("X-Repeat", "r2")])
+        assert status == 200, (status, body[:500], edge.stderr()[-2000:])
+        event = json.loads(body)
+        assert event["resource"] == "/items/{id}"
+        assert event["path"] == "/items/a%20b"
+        assert event["httpMethod"] == "GET"
+        assert event["pathParameters"] == {"id": "a b"}
+        assert event["queryStringParameters"] == {"tag": "y", "one": "1"}
+        assert event["multiValueQueryStringParameters"] == {"tag": ["x", "y"], "one": ["1"]}
+        assert event["stageVariables"] == {"color": "blue"}
+        repeated = {k.lower(): v for k, v in event["multiValueHeaders"].items()}["x-repeat"]
+        assert repeated[-1] == {k.lower(): v for k, v in event["headers"].items()}["x-repeat"]
+        assert "r1" in ",".join(repeated) and "r2" in ",".join(repeated), repeated
+        ctx = event["requestContext"]
+        assert ctx["stage"] == "prod" and ctx["resourcePath"] == "/items/{id}" and ctx["httpMethod"] == "GET"
+        assert ctx["apiId"] == site.id and ctx["path"] == "/prod/items/a%20b"
+        assert ctx["identity"]["sourceIp"] == "127.0.0.1"
+        assert ctx["requestId"] and headers["x-amzn-RequestId"] == ctx["requestId"]
+        assert event["body"] is None and event["isBase64Encoded"] is False
+
+
+def test_greedy_proxy_any_method_and_bodies(aws, edge_binary, site):
+    """"Set up a proxy integration with a proxy resource": {proxy+} takes every segment below it, ANY every method;
+    "Working with binary media types for REST APIs": a body of a binary media type arrives base64-encoded."""
+    with edge_server(edge_binary, aws, api_distribution(aws, site)) as edge:
+        status, _, body = call(edge, "/files/a/b/c.txt", method="POST", headers=[("Content-Type", "text/plain")],
+                               body=b"hello")
+        assert status == 200, body[:500]
+        event = json.loads(body)
+        assert event["resource"] == "/files/{proxy+}" and event["pathParameters"] == {"proxy": "a/b/c.txt"}
+        assert event["httpMethod"] == "POST" and event["body"] == "hello" and event["isBase64Encoded"] is False
+        png = bytes(range(256))
+        status, _, body = call(edge, "/files/x.png", method="PUT", headers=[("Content-Type", "image/png")], body=png)
+        event = json.loads(body)
+        assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == png
+
+
+def test_proxy_response_mapping(aws, edge_binary, site):
+    """"Output format of a Lambda function for proxy integration": statusCode, headers merged with multiValueHeaders
+    (multiValueHeaders win for a name in both), body; "Return binary media from a Lambda proxy integration": a base64
+    body is decoded when the request's Accept is a binary media type, else sent as the text it is."""
+    with edge_server(edge_binary, aws, api_distribution(aws, site)) as edge:
+        status, headers, body = call(edge, "/items/1?status=201")
+        assert status == 201
+        assert headers.get_all("Set-Cookie") == ["a=1", "b=2"]
+        assert headers["x-single"] == "one" and headers.get_all("x-multi") == ["m1", "m2"]
+        assert json.loads(body)["pathParameters"] == {"id": "1"}
+        status, _, body = call(edge, "/items/1?binary=1", headers=[("Accept", "image/png")])
+        assert (status, body) == (200, b"PNG-BYTES")
+        status, _, body = call(edge, "/items/1?binary=1", headers=[("Accept", "text/html")])
+        assert (status, body) == (200, base64.b64encode(b"PNG-BYTES"))
+
+
+def test_missing_resource_method_or_stage_is_missing_authentication_token(aws, edge_binary, site):
+    """"Invoke REST APIs" / "Gateway response types": no resource, no method for the verb (nor ANY) and a resource
+    without methods all get the 403 MISSING_AUTHENTICATION_TOKEN response."""
+    with edge_server(edge_binary, aws, api_distribution(aws, site)) as edge:
+        for path, method in (("/nothing", "GET"), ("/items/1", "POST"), ("/items", "GET"), ("/", "GET")):
+            status, headers, body = call(edge, path, method=method)
+            assert (status, json.loads(body)) == (403, MISSING_TOKEN), (path, method)
+            assert headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+    with edge_server(edge_binary, aws, api_distribution(aws, site, stage="nostage")) as edge:
+        status, _, body = call(edge, "/items/1")
+        assert (status, json.loads(body)) == (403, MISSING_TOKEN)
+
+
+def test_malformed_proxy_response_is_502(aws, edge_binary, site):
+    """"Handle Lambda errors in API Gateway": a response that is not a proxy response object is a 502."""
+    with edge_server(edge_binary, aws, api_distribution(aws, site)) as edge:
+        status, _, body = call(edge, "/malformed")
+        assert (status, json.loads(body)) == (502, INTERNAL_ERROR)
+        assert "malformed Lambda proxy response: body is not a string" in edge.stderr()
+
+
+def test_function_permission_is_checked_by_method_arn(aws, edge_binary, site):
+    """"Set up Lambda proxy integrations": API Gateway invokes the function only if its resource policy allows
+    apigateway.amazonaws.com for the method's ARN (API/STAGE/METHOD/PATH); otherwise 500 and "Invalid permissions"."""
+    # The echo function's grant covers prod only: through the test stage it is refused.
+    with edge_server(edge_binary, aws, api_distribution(aws, site, stage="test")) as edge:
+        status, _, body = call(edge, "/items/1")
+        assert (status, json.loads(body)) == (500, INTERNAL_ERROR)
+        assert "Invalid permissions on Lambda function" in edge.stderr()
+        assert site.source_arn("test/GET/items/1") in edge.stderr()
+    # A grant for one method and path: that one is served, another path is not.
+    api = RestApi(aws, name="narrow")
+    narrow = function(aws, "narrow")
+    api.lambda_proxy("/a/{proxy+}", "ANY", narrow)
+    api.deploy("prod")
+    allow_api(aws, "narrow", api.source_arn("prod/GET/a/open/*"))
+    with edge_server(edge_binary, aws, api_distribution(aws, api)) as edge:
+        assert call(edge, "/a/open/1")[0] == 200
+        assert call(edge, "/a/open/1", method="DELETE")[0] == 500
+        assert call(edge, "/a/closed")[0] == 500
+
+
+def test_mock_integration_and_what_is_not_modelled(aws, edge_binary):
+    """"Set up an integration response": a MOCK integration answers the integration response its request template's
+    statusCode selects, with static header mappings and its template as body. Authorizers other than NONE and the
+    integrations not modelled answer 501 naming the method."""
+    api = RestApi(aws, name="mocked")
+    api.method("/mock", "GET", {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 201}'}})
+    rid = api.resource("/mock")
+    api.client.put_method_response(restApiId=api.id, resourceId=rid, httpMethod="GET", statusCode="201",
+                                   responseParameters={"method.response.header.X-Mock": True})
+    api.client.put_integration_response(restApiId=api.id, resourceId=rid, httpMethod="GET", statusCode="201",
+                                        selectionPattern="2\\d\\d",
+                                        responseParameters={"method.response.header.X-Mock": "'yes'"},
+                                        responseTemplates={"application/json": '{"mocked": true}'})
+    echo = function(aws, "echo")
+    api.lambda_proxy("/iam", "GET", echo, authorization="AWS_IAM")
+    api.method("/http", "GET", {"type": "HTTP", "integrationHttpMethod": "GET", "uri": "http://example.com/"})
+    api.deploy("prod")
+    allow_api(aws, "echo", api.source_arn("*/*/*"))
+    with edge_server(edge_binary, aws, api_distribution(aws, api)) as edge:
+        status, headers, body = call(edge, "/mock")
+        assert (status, json.loads(body), headers["X-Mock"]) == (201, {"mocked": True}, "yes")
+        status, _, body = call(edge, "/iam")
+        assert status == 501 and "authorization type AWS_IAM" in json.loads(body)["message"]
+        assert "GET /iam" in json.loads(body)["message"] and api.id in json.loads(body)["message"]
+        status, _, body = call(edge, "/http")
+        assert status == 501 and "the HTTP integration" in json.loads(body)["message"]
