@@ -1,0 +1,248 @@
+"""nextstack-edge running ECS services' tasks as local processes (edge/src/ecs/): services and task definitions made
+directly with boto3 in the patched moto server, the real edge binary with `serve --cluster NAME --images FILE`, and a
+small Python HTTP server as the task's program (the image's stand-in, mapped in the images file).
+
+AWS: Amazon ECS Developer Guide, "Amazon ECS task definition parameters" (entryPoint, command, environment, secrets,
+portMappings, readonlyRootFilesystem, linuxParameters.tmpfs, mountPoints), "Pass Systems Manager parameters / Secrets
+Manager secrets as Amazon ECS environment variables", "How the Amazon ECS deployment circuit breaker detects failures".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import threading
+import time
+import urllib.request
+
+import pytest
+
+import harness
+
+REGION = "us-east-1"
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ecs-test-app:v1"
+STARTED = re.compile(r"^nextstack-edge: ECS service (\S+): task (\w+) started \(\S+\) (.*)$")
+
+# The task's program: answers GET /env (the variables it was given), /write?path=P (a write attempt: "ok" or the
+# errno's name) and /exit (exits with 3, as a crashing container would).
+SERVER = r'''
+import errno, json, os, sys, urllib.parse
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        url = urllib.parse.urlparse(self.path)
+        if url.path == "/exit":
+            os._exit(3)
+        if url.path == "/env":
+            body = json.dumps({k: os.environ.get(k) for k in ("GREETING", "DB_PASSWORD", "API_TOKEN", "WHOLE", "PORT")})
+        elif url.path == "/write":
+            path = urllib.parse.parse_qs(url.query)["path"][0]
+            try:
+                with open(path, "w") as f:
+                    f.write("x")
+                body = "ok"
+            except OSError as e:
+                body = errno.errorcode.get(e.errno, str(e.errno))
+                print("write %s failed: %s" % (path, e), file=sys.stderr, flush=True)
+        else:
+            body = "cwd=" + os.getcwd()
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+print("listening on", os.environ["PORT"], flush=True)
+HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+'''
+
+
+@pytest.fixture(scope="session")
+def edge_binary():
+    try:
+        return harness.build_edge()
+    except harness.HarnessError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+class EcsEdge:
+    """The edge running one cluster's services; its stderr collected line by line."""
+
+    def __init__(self, binary, endpoint: str, cluster: str, images):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION=REGION,
+                   AWS_EC2_METADATA_DISABLED="true")
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen([str(binary), "serve", "--endpoint", endpoint, "--cluster", cluster,
+                                      "--images", str(images)], env=env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                     preexec_fn=harness._die_with_parent)
+        threading.Thread(target=lambda: [self.lines.append(l.rstrip("\n")) for l in self.proc.stderr],
+                         daemon=True).start()
+
+    def stderr(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for(self, pattern: str, count: int = 1, timeout: float = 60.0) -> list[re.Match]:
+        """The first `count` stderr lines matching `pattern`, waiting for them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [m for m in (re.search(pattern, l) for l in list(self.lines)) if m]
+            if len(found) >= count:
+                return found[:count]
+            if self.proc.poll() is not None:
+                time.sleep(0.3)
+                raise AssertionError("the edge exited (%s):\n%s" % (self.proc.returncode, self.stderr()))
+            time.sleep(0.1)
+        raise AssertionError("no %d lines matching %r within %ss:\n%s" % (count, pattern, timeout, self.stderr()))
+
+    def task_urls(self, count: int = 1, timeout: float = 60.0) -> list[tuple[str, str]]:
+        """(task id, URL of its first container port) of the first `count` tasks started."""
+        found = self.wait_for(STARTED.pattern, count, timeout)
+        return [(m.group(2), m.group(3).split()[0].split("=", 1)[1]) for m in found]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def get(url: str, timeout: float = 30.0) -> str:
+    """GET, retried while the task's server is still starting."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                return resp.read().decode()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def images_file(tmp_path, program: str = SERVER):
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "server.py").write_text(program)
+    path = tmp_path / "images.json"
+    path.write_text(json.dumps({"images": {IMAGE.rsplit(":", 1)[0]: {
+        "directory": str(app), "workdir": "/app", "command": ["python3"], "args": ["server.py"]}}}))
+    return path
+
+
+def service(ecs, cluster: str, name: str, container: dict, desired: int = 1, breaker: bool = True,
+            volumes=()) -> None:
+    ecs.create_cluster(clusterName=cluster)
+    td = ecs.register_task_definition(family=name, containerDefinitions=[dict({"name": "web", "image": IMAGE,
+                                      "essential": True, "memory": 256, "portMappings": [{"containerPort": 8080}]}, **container)],
+                                      volumes=[{"name": v} for v in volumes])
+    ecs.create_service(cluster=cluster, serviceName=name, desiredCount=desired,
+                       taskDefinition=td["taskDefinition"]["taskDefinitionArn"],
+                       deploymentConfiguration={"deploymentCircuitBreaker": {"enable": breaker, "rollback": False}})
+
+
+def test_task_gets_environment_secrets_and_a_read_only_root_with_writable_mounts(aws, edge_binary, tmp_path):
+    ssm, sm, ecs = aws.client("ssm", REGION), aws.client("secretsmanager", REGION), aws.client("ecs", REGION)
+    password = harness.watch_secret("ssm parameter", "pw-" + os.urandom(8).hex())
+    token = harness.watch_secret("secret json key", "tok-" + os.urandom(8).hex())
+    ssm.put_parameter(Name="/app/db-password", Value=password, Type="SecureString")
+    param_arn = ssm.get_parameter(Name="/app/db-password")["Parameter"]["ARN"]
+    secret_arn = sm.create_secret(Name="app/api", SecretString=json.dumps({"token": token, "n": 1}))["ARN"]
+    service(ecs, "c1", "web", {
+        "environment": [{"name": "GREETING", "value": "hello"}],
+        "secrets": [{"name": "DB_PASSWORD", "valueFrom": param_arn},
+                    {"name": "API_TOKEN", "valueFrom": secret_arn + ":token::"},
+                    {"name": "WHOLE", "valueFrom": secret_arn}],
+        "readonlyRootFilesystem": True,
+        "linuxParameters": {"tmpfs": [{"containerPath": "/app/cache", "size": 16}]},
+        "mountPoints": [{"sourceVolume": "scratch", "containerPath": "/scratch"}],
+    }, volumes=["scratch"])
+    edge = EcsEdge(edge_binary, aws.endpoint, "c1", images_file(tmp_path))
+    try:
+        (_, url), = edge.task_urls()
+        env = json.loads(get(url + "/env"))
+        assert env["GREETING"] == "hello"
+        assert env["DB_PASSWORD"] == password, "the SSM parameter (by ARN, decrypted) reaches the process"
+        assert env["API_TOKEN"] == token, "the secret's json-key reaches the process"
+        assert json.loads(env["WHOLE"]) == {"token": token, "n": 1}
+        assert env["PORT"] == url.rsplit(":", 1)[1], "PORT is the local port standing for containerPort 8080"
+        assert get(url + "/") == "cwd=/app", "the image's directory is at its WORKDIR"
+        # Read-only root: EROFS outside the declared tmpfs and volume, writes inside them work.
+        assert get(url + "/write?path=/app/cache/x") == "ok"
+        assert get(url + "/write?path=/scratch/x") == "ok"
+        assert get(url + "/write?path=/app/x") == "EROFS"
+        assert get(url + "/write?path=/tmp/x") == "EROFS"
+        assert get(url + "/write?path=/x") == "EROFS"
+        edge.wait_for(r"^\[web\] write /app/x failed: .*Read-only file system")
+        assert edge.wait_for(r"^\[web\] listening on \d+$")
+        assert not (tmp_path / "app" / "x").exists()
+    finally:
+        edge.stop()
+    assert harness.secrets_found_in(edge.stderr()) == [], "a secret value reached the edge's stderr"
+
+
+def test_without_a_read_only_root_the_image_and_tmp_are_writable(aws, edge_binary, tmp_path):
+    service(aws.client("ecs", REGION), "c2", "web", {"readonlyRootFilesystem": False})
+    edge = EcsEdge(edge_binary, aws.endpoint, "c2", images_file(tmp_path))
+    try:
+        (_, url), = edge.task_urls()
+        assert get(url + "/write?path=/tmp/x") == "ok"
+        assert get(url + "/write?path=/app/x") == "ok"
+        assert get(url + "/write?path=/usr/x") == "EROFS", "the machine's own directories are never written"
+    finally:
+        edge.stop()
+
+
+def test_an_exiting_task_is_replaced(aws, edge_binary, tmp_path):
+    service(aws.client("ecs", REGION), "c3", "web", {})
+    edge = EcsEdge(edge_binary, aws.endpoint, "c3", images_file(tmp_path))
+    try:
+        (first, url), = edge.task_urls()
+        get(url + "/env")
+        try:
+            get(url + "/exit", timeout=1)
+        except OSError:
+            pass  # the connection closes without an answer
+        edge.wait_for(r"task %s stopped: Essential container in task exited \(container web: exit status: 3\)" % first)
+        (_, _), (second, url2) = edge.task_urls(2)
+        assert second != first
+        assert json.loads(get(url2 + "/env"))["PORT"] == url2.rsplit(":", 1)[1]
+    finally:
+        edge.stop()
+
+
+def test_the_circuit_breaker_fails_a_service_whose_tasks_keep_failing(aws, edge_binary, tmp_path):
+    crash = "import sys\nprint('cannot start: no DATABASE_URL', file=sys.stderr, flush=True)\nsys.exit(1)\n"
+    service(aws.client("ecs", REGION), "c4", "crashing", {}, desired=1)
+    edge = EcsEdge(edge_binary, aws.endpoint, "c4", images_file(tmp_path, crash))
+    try:
+        failed, = edge.wait_for(r"ECS service crashing: deployment failed: .* after (\d+) failed tasks \(threshold "
+                                r"(\d+)\).*last stopped reason: (.*)$")
+        assert failed.group(1) == failed.group(2) == "3", "max(3, min(200, ceil(0.5 * 1))) = 3"
+        assert "Essential container in task exited" in failed.group(3) and "exit status: 1" in failed.group(3)
+        assert len(edge.wait_for(STARTED.pattern, 3)) == 3
+        time.sleep(3)
+        assert len([l for l in edge.lines if STARTED.search(l)]) == 3, "no task is launched after the failure"
+        assert "[web] cannot start: no DATABASE_URL" in edge.stderr()
+    finally:
+        edge.stop()
+
+
+def test_an_unmapped_image_is_a_clear_error(aws, edge_binary, tmp_path):
+    service(aws.client("ecs", REGION), "c5", "web", {"image": "public.ecr.aws/other/app:1"})
+    edge = EcsEdge(edge_binary, aws.endpoint, "c5", images_file(tmp_path))
+    try:
+        assert edge.proc.wait(60) == 1
+        assert ("ECS service web: container web: image public.ecr.aws/other/app:1 is not in the images file"
+                in edge.stderr())
+    finally:
+        edge.stop()
