@@ -146,7 +146,12 @@ async fn service_spec(aws: &Aws, region: &str, cluster: &str, service: &Service)
         .task_definition(td_arn)
         .send()
         .await
-        .map_err(|e| format!("ECS service {name}: DescribeTaskDefinition {td_arn}: {}", aws_message(&e)))?;
+        .map_err(|e| {
+            format!(
+                "ECS service {name}: DescribeTaskDefinition {td_arn}: {}",
+                aws_message(&e)
+            )
+        })?;
     let td = td
         .task_definition()
         .ok_or_else(|| format!("ECS service {name}: task definition {td_arn} not found"))?;
@@ -182,7 +187,11 @@ fn task_spec(arn: &str, td: &TaskDefinition) -> TaskSpec {
     TaskSpec {
         arn: arn.to_string(),
         containers: td.container_definitions().iter().map(container_spec).collect(),
-        volumes: td.volumes().iter().filter_map(|v| v.name().map(str::to_string)).collect(),
+        volumes: td
+            .volumes()
+            .iter()
+            .filter_map(|v| v.name().map(str::to_string))
+            .collect(),
     }
 }
 

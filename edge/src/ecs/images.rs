@@ -59,11 +59,15 @@ impl Images {
         let mut by_key = HashMap::new();
         for (key, mut image) in file.images {
             if image.command.is_empty() {
-                return Err(format!("image {key}: `command` is empty (it stands for the image's ENTRYPOINT)"));
+                return Err(format!(
+                    "image {key}: `command` is empty (it stands for the image's ENTRYPOINT)"
+                ));
             }
             if let Some(w) = &image.workdir {
                 if !w.starts_with('/') || w == "/" {
-                    return Err(format!("image {key}: `workdir` {w:?} must be an absolute path other than /"));
+                    return Err(format!(
+                        "image {key}: `workdir` {w:?} must be an absolute path other than /"
+                    ));
                 }
             }
             if image.directory.is_relative() {
@@ -127,7 +131,11 @@ mod tests {
 
     #[test]
     fn refuses_an_empty_command_and_a_missing_directory() {
-        let e = Images::parse(r#"{"images": {"x": {"directory": "/", "command": []}}}"#, Path::new("/")).unwrap_err();
+        let e = Images::parse(
+            r#"{"images": {"x": {"directory": "/", "command": []}}}"#,
+            Path::new("/"),
+        )
+        .unwrap_err();
         assert!(e.contains("image x") && e.contains("command"), "{e}");
         let e = Images::parse(
             r#"{"images": {"x": {"directory": "/no/such/dir", "command": ["a"]}}}"#,

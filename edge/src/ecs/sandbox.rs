@@ -29,7 +29,10 @@ pub struct Layout {
 impl Layout {
     /// The host path a container path lies at inside the image's directory, if it does.
     fn in_image(&self, container_path: &str) -> Option<PathBuf> {
-        let base = self.workdir.clone().unwrap_or_else(|| self.directory.display().to_string());
+        let base = self
+            .workdir
+            .clone()
+            .unwrap_or_else(|| self.directory.display().to_string());
         let rest = container_path.strip_prefix(base.trim_end_matches('/'))?;
         if !rest.is_empty() && !rest.starts_with('/') {
             return None;
@@ -122,7 +125,10 @@ mod tests {
     }
 
     fn after<'a>(args: &'a [String], flag: &str) -> Vec<&'a str> {
-        args.windows(2).filter(|w| w[0] == flag).map(|w| w[1].as_str()).collect()
+        args.windows(2)
+            .filter(|w| w[0] == flag)
+            .map(|w| w[1].as_str())
+            .collect()
     }
 
     #[test]
@@ -131,7 +137,9 @@ mod tests {
         assert_eq!(after(&args, "--tmpfs"), ["/tmp", "/app/.next/cache"]);
         assert!(after(&args, "--bind").is_empty(), "{args:?}");
         assert!(args.windows(3).any(|w| w == ["--ro-bind", "/srv/build", "/app"]));
-        assert!(args.windows(2).any(|w| w == ["--ro-bind", "/usr"] || w[0] == "--symlink"));
+        assert!(args
+            .windows(2)
+            .any(|w| w == ["--ro-bind", "/usr"] || w[0] == "--symlink"));
         assert_eq!(after(&args, "--remount-ro"), ["/"]);
         assert_eq!(after(&args, "--chdir"), ["/app"]);
     }
@@ -149,7 +157,10 @@ mod tests {
     #[test]
     fn mount_points_inside_the_image_map_to_its_directory() {
         let l = layout(true);
-        assert_eq!(l.in_image("/app/.next/cache"), Some(PathBuf::from("/srv/build/.next/cache")));
+        assert_eq!(
+            l.in_image("/app/.next/cache"),
+            Some(PathBuf::from("/srv/build/.next/cache"))
+        );
         assert_eq!(l.in_image("/application"), None);
         assert_eq!(l.in_image("/tmp"), None);
     }

@@ -45,7 +45,11 @@ pub fn parse(value_from: &str, region: &str) -> Result<Source, String> {
             let name = resource
                 .strip_prefix("parameter/")
                 .ok_or_else(|| format!("{value_from} is not a Systems Manager parameter ARN"))?;
-            let name = if name.contains('/') { format!("/{name}") } else { name.to_string() };
+            let name = if name.contains('/') {
+                format!("/{name}")
+            } else {
+                name.to_string()
+            };
             Ok(Source::Parameter {
                 region: arn_region,
                 name,
@@ -123,7 +127,7 @@ async fn fetch(aws: &Aws, source: &Source) -> Result<String, String> {
                 .map_err(|e| aws_message(&e))?;
             let text = out
                 .secret_string()
-                .ok_or_else(|| "the secret has no SecretString (binary secrets cannot be environment variables)")?;
+                .ok_or("the secret has no SecretString (binary secrets cannot be environment variables)")?;
             match json_key {
                 None => Ok(text.to_string()),
                 Some(key) => json_field(text, key),
@@ -151,15 +155,24 @@ mod tests {
     fn parameter_names_and_arns() {
         assert_eq!(
             parse("/app/db-password", "eu-west-1").unwrap(),
-            Source::Parameter { region: "eu-west-1".into(), name: "/app/db-password".into() }
+            Source::Parameter {
+                region: "eu-west-1".into(),
+                name: "/app/db-password".into()
+            }
         );
         assert_eq!(
             parse("arn:aws:ssm:us-east-2:123456789012:parameter/app/key", "eu-west-1").unwrap(),
-            Source::Parameter { region: "us-east-2".into(), name: "/app/key".into() }
+            Source::Parameter {
+                region: "us-east-2".into(),
+                name: "/app/key".into()
+            }
         );
         assert_eq!(
             parse("arn:aws:ssm:us-east-2:123456789012:parameter/key", "eu-west-1").unwrap(),
-            Source::Parameter { region: "us-east-2".into(), name: "key".into() }
+            Source::Parameter {
+                region: "us-east-2".into(),
+                name: "key".into()
+            }
         );
     }
 
@@ -174,12 +187,18 @@ mod tests {
             version_id: v.map(Into::into),
         };
         assert_eq!(parse(arn, "x").unwrap(), secret(None, None, None));
-        assert_eq!(parse(&format!("{arn}:password::"), "x").unwrap(), secret(Some("password"), None, None));
+        assert_eq!(
+            parse(&format!("{arn}:password::"), "x").unwrap(),
+            secret(Some("password"), None, None)
+        );
         assert_eq!(
             parse(&format!("{arn}:password:AWSPREVIOUS:"), "x").unwrap(),
             secret(Some("password"), Some("AWSPREVIOUS"), None)
         );
-        assert_eq!(parse(&format!("{arn}:::v-1"), "x").unwrap(), secret(None, None, Some("v-1")));
+        assert_eq!(
+            parse(&format!("{arn}:::v-1"), "x").unwrap(),
+            secret(None, None, Some("v-1"))
+        );
         assert!(parse("arn:aws:s3:::bucket/key", "x").unwrap_err().contains("not s3"));
     }
 

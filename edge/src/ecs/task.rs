@@ -110,7 +110,10 @@ impl Launcher {
         let mut child = cmd
             .spawn()
             .map_err(|e| format!("container {}: cannot start {}: {e}", c.name, sandbox::BWRAP))?;
-        let out = child.stdout.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>);
+        let out = child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>);
         let err = child.stderr.take().map(|s| Box::new(s) as _);
         for stream in [out, err].into_iter().flatten() {
             let name = c.name.clone();
@@ -139,7 +142,10 @@ impl Launcher {
         env.push(("AWS_DEFAULT_REGION".into(), service.region.clone()));
         env.push(("AWS_ENDPOINT_URL".into(), self.aws.endpoint.clone()));
         env.push(("AWS_ACCESS_KEY_ID".into(), self.credentials.access_key_id.clone()));
-        env.push(("AWS_SECRET_ACCESS_KEY".into(), self.credentials.secret_access_key.clone()));
+        env.push((
+            "AWS_SECRET_ACCESS_KEY".into(),
+            self.credentials.secret_access_key.clone(),
+        ));
         if let Some(token) = &self.credentials.session_token {
             env.push(("AWS_SESSION_TOKEN".into(), token.clone()));
         }
@@ -158,7 +164,10 @@ pub fn port_environment(env: &mut Vec<(String, String)>, ports: &[(u16, u16)]) {
     match env.iter_mut().rev().find(|(k, _)| k == "PORT") {
         None => env.push(("PORT".into(), first.to_string())),
         Some((_, value)) => {
-            if let Some((_, local)) = ports.iter().find(|(container, _)| value.as_str() == container.to_string()) {
+            if let Some((_, local)) = ports
+                .iter()
+                .find(|(container, _)| value.as_str() == container.to_string())
+            {
                 *value = local.to_string();
             }
         }
