@@ -18,7 +18,7 @@ use nextstack_edge::events::eventbridge::EventBridge;
 use nextstack_edge::lambda::pool::Launcher;
 use nextstack_edge::lambda::registry::Registry;
 use nextstack_edge::targets::TargetGroups;
-use nextstack_edge::{access_log::AccessLog, elb, events, lambda, runtime, server};
+use nextstack_edge::{access_log::AccessLog, apigateway, elb, events, lambda, runtime, server};
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +42,10 @@ enum Command {
         /// loopback port; repeatable.
         #[arg(long = "load-balancer", value_name = "NAME_OR_ARN")]
         load_balancers: Vec<String>,
+        /// An API Gateway REST API to serve directly (its id in the default region, its execute-api host name, or a
+        /// custom domain name with base path mappings), on its own loopback port; repeatable.
+        #[arg(long = "rest-api", value_name = "ID_OR_DOMAIN")]
+        rest_apis: Vec<String>,
         /// Replaces every target group's health check interval (e.g. 200ms), so that tests need not wait 30 s.
         #[arg(long, value_parser = parse_duration)]
         health_check_interval: Option<Duration>,
@@ -96,6 +100,7 @@ async fn main() {
     let Command::Serve {
         distribution_id,
         load_balancers,
+        rest_apis,
         health_check_interval,
         endpoint,
         listen,
@@ -110,6 +115,7 @@ async fn main() {
     let options = Options {
         distribution_id,
         load_balancers,
+        rest_apis,
         health_check_interval,
         endpoint,
         listen,
@@ -130,6 +136,7 @@ async fn main() {
 struct Options {
     distribution_id: Option<String>,
     load_balancers: Vec<String>,
+    rest_apis: Vec<String>,
     health_check_interval: Option<Duration>,
     endpoint: String,
     listen: SocketAddr,
@@ -146,6 +153,7 @@ async fn serve(options: Options) -> Result<(), String> {
     let Options {
         distribution_id,
         load_balancers,
+        rest_apis,
         health_check_interval,
         endpoint,
         listen,
@@ -157,9 +165,9 @@ async fn serve(options: Options) -> Result<(), String> {
         clusters,
         images,
     } = options;
-    if distribution_id.is_none() && load_balancers.is_empty() && clusters.is_empty() {
+    if distribution_id.is_none() && load_balancers.is_empty() && clusters.is_empty() && rest_apis.is_empty() {
         return Err(
-            "nothing to serve: give --distribution-id ID, --load-balancer NAME_OR_ARN and/or --cluster NAME".into(),
+            "nothing to serve: give --distribution-id ID, --load-balancer NAME_OR_ARN, --rest-api ID_OR_DOMAIN and/or --cluster NAME".into(),
         );
     }
     if !listen.ip().is_loopback() {
@@ -248,11 +256,20 @@ async fn serve(options: Options) -> Result<(), String> {
         }
         None => None,
     };
+    let api_lines = apigateway::front_door::start(
+        &aws,
+        &launcher,
+        &cache_dir.join("code"),
+        &registry,
+        &rest_apis,
+        &env_region,
+    )
+    .await?;
     let registry = Arc::new(registry);
     if let Some((_, edge, addr)) = &front_door {
         println!("nextstack-edge: serving http://{addr} ({})", edge.distribution.id);
     }
-    for line in &albs.lines {
+    for line in albs.lines.iter().chain(&api_lines) {
         println!("{line}");
     }
     if let (Some(listener), Some(control_addr)) = (control_listener, control_addr) {

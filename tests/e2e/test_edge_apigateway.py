@@ -11,6 +11,11 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import os
+import subprocess
+import threading
+import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -71,15 +76,16 @@ def call(edge, path: str, method: str = "GET", headers=(), body: bytes | None = 
 class RestApi:
     """A REST API in moto: resources by path, methods with their integrations, deployed to stages."""
 
-    def __init__(self, aws, name: str = "edge-api", binary_media_types=("image/png",)):
-        self.client = aws.client("apigateway", REGION)
+    def __init__(self, aws, name: str = "edge-api", binary_media_types=("image/png",), region: str = REGION):
+        self.region = region
+        self.client = aws.client("apigateway", region)
         self.id = self.client.create_rest_api(name=name, binaryMediaTypes=list(binary_media_types),
                                               endpointConfiguration={"types": ["REGIONAL"]})["id"]
         self.resources = {r["path"]: r["id"] for r in self.client.get_resources(restApiId=self.id)["items"]}
 
     @property
     def domain(self) -> str:
-        return "%s.execute-api.%s.amazonaws.com" % (self.id, REGION)
+        return "%s.execute-api.%s.amazonaws.com" % (self.id, self.region)
 
     def resource(self, path: str) -> str:
         """The resource at this path, made with its parents when missing."""
@@ -96,7 +102,7 @@ class RestApi:
         self.client.put_integration(restApiId=self.id, resourceId=rid, httpMethod=verb, **integration)
 
     def lambda_proxy(self, path: str, verb: str, function_arn: str, authorization: str = "NONE") -> None:
-        uri = "arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations" % (REGION, function_arn)
+        uri = "arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations" % (self.region, function_arn)
         self.method(path, verb, {"type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": uri}, authorization)
 
     def deploy(self, stage: str, variables: dict | None = None) -> str:
@@ -106,18 +112,18 @@ class RestApi:
         self.client.create_stage(restApiId=self.id, stageName=stage, deploymentId=deployment_id)
 
     def source_arn(self, rest: str) -> str:
-        return "arn:aws:execute-api:%s:%s:%s/%s" % (REGION, ACCOUNT, self.id, rest)
+        return "arn:aws:execute-api:%s:%s:%s/%s" % (self.region, ACCOUNT, self.id, rest)
 
 
-def function(aws, name: str, code: str = ECHO) -> str:
+def function(aws, name: str, code: str = ECHO, region: str = REGION) -> str:
     """A Node.js function; its ARN."""
-    node_function(aws, name, code)
-    return aws.client("lambda", REGION).get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    node_function(aws, name, code, region=region)
+    return aws.client("lambda", region).get_function(FunctionName=name)["Configuration"]["FunctionArn"]
 
 
-def allow_api(aws, name: str, source_arn: str, sid: str = "AllowApiGateway") -> None:
+def allow_api(aws, name: str, source_arn: str, sid: str = "AllowApiGateway", region: str = REGION) -> None:
     """The grant API Gateway needs ("Set up Lambda proxy integrations in API Gateway")."""
-    aws.client("lambda", REGION).add_permission(FunctionName=name, StatementId=sid, Action="lambda:InvokeFunction",
+    aws.client("lambda", region).add_permission(FunctionName=name, StatementId=sid, Action="lambda:InvokeFunction",
                                                 Principal="apigateway.amazonaws.com", SourceArn=source_arn)
 
 
@@ -279,3 +285,98 @@ def test_mock_integration_and_what_is_not_modelled(aws, edge_binary):
         assert "GET /iam" in json.loads(body)["message"] and api.id in json.loads(body)["message"]
         status, _, body = call(edge, "/http")
         assert status == 501 and "the HTTP integration" in json.loads(body)["message"]
+
+
+# --------------------------------------------------------------------------------------------- serve --rest-api
+
+
+class Served:
+    """What `serve --rest-api ...` printed: .url (of the first front door), .stderr()."""
+
+    def __init__(self, url: str, err: list[str]):
+        self.url, self._err = url, err
+
+    def stderr(self) -> str:
+        return "\n".join(self._err)
+
+
+@contextmanager
+def rest_api_server(binary, aws, *names: str, region: str = REGION):
+    """nextstack-edge serve --rest-api NAME ... (no distribution) in REGION; yields a Served per front door."""
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION=region,
+               AWS_EC2_METADATA_DISABLED="true")
+    cmd = [str(binary), "serve", "--endpoint", aws.endpoint]
+    for name in names:
+        cmd += ["--rest-api", name]
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, preexec_fn=harness._die_with_parent)
+    out: list[str] = []
+    err: list[str] = []
+    for stream, sink in ((proc.stdout, out), (proc.stderr, err)):
+        threading.Thread(target=lambda st=stream, sk=sink: [sk.append(line.rstrip("\n")) for line in st],
+                         daemon=True).start()
+    try:
+        deadline = time.monotonic() + 60
+        while len(out) < len(names):
+            assert proc.poll() is None, "nextstack-edge exited:\n" + "\n".join(err)
+            assert time.monotonic() < deadline, "no serving lines:\n" + "\n".join(err)
+            time.sleep(0.05)
+        served = []
+        for line, name in zip(out, names):
+            assert line.startswith("nextstack-edge: serving http://127.0.0.1:"), line
+            served.append(Served(line.split()[2], err))
+        yield served
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        print("--- nextstack-edge stderr (last lines) ---\n" + harness._tail("\n".join(err), 60))
+
+
+def test_serve_rest_api_directly(aws, edge_binary, site):
+    """`serve --rest-api ID`: the API's execute-api endpoint on loopback; "Invoke REST APIs": the first path segment
+    is the stage, the Host the API's own name, the caller's address its sourceIp."""
+    with rest_api_server(edge_binary, aws, site.id) as (api,):
+        status, headers, body = call(api, "/prod/items/9?x=1", headers=[("Host", "elsewhere.example")])
+        assert status == 200, (status, body[:500], api.stderr()[-2000:])
+        event = json.loads(body)
+        assert event["path"] == "/items/9" and event["requestContext"]["path"] == "/prod/items/9"
+        assert event["headers"]["host"] == site.domain
+        assert event["requestContext"]["identity"]["sourceIp"] == "127.0.0.1"
+        assert call(api, "/items/9")[0] == 403  # no stage named "items"
+        assert call(api, "/test/items/9")[0] == 500  # the function's grant covers prod only
+
+
+def test_custom_domain_base_path_mappings(aws, edge_binary):
+    """"Map API stages to a custom domain name for REST APIs": /BASE_PATH/... reaches the mapped stage (or, for a
+    mapping without a stage, the stage named next in the path); paths no mapping takes are 403 Forbidden. Served
+    directly (`--rest-api DOMAIN`) and as a CloudFront origin whose domain is the custom domain name."""
+    region = "us-east-1"
+    api = RestApi(aws, name="mapped", region=region)
+    echo = function(aws, "echo", region=region)
+    api.lambda_proxy("/items/{id}", "GET", echo)
+    api.deploy("prod")
+    allow_api(aws, "echo", api.source_arn("*/*/*"), region=region)
+    api.client.create_domain_name(domainName="api.example.com", regionalCertificateArn="arn:aws:acm:%s:%s:certificate/x"
+                                  % (region, ACCOUNT), endpointConfiguration={"types": ["REGIONAL"]})
+    api.client.create_base_path_mapping(domainName="api.example.com", restApiId=api.id, basePath="v1", stage="prod")
+    api.client.create_base_path_mapping(domainName="api.example.com", restApiId=api.id, basePath="any")
+    with rest_api_server(edge_binary, aws, "api.example.com", region=region) as (domain,):
+        status, _, body = call(domain, "/v1/items/3")
+        assert status == 200, (status, body[:500], domain.stderr()[-2000:])
+        event = json.loads(body)
+        assert (event["path"], event["requestContext"]["stage"]) == ("/items/3", "prod")
+        assert json.loads(call(domain, "/any/prod/items/4")[2])["pathParameters"] == {"id": "4"}
+        status, _, body = call(domain, "/v2/items/3")
+        assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
+    cf = aws.client("cloudfront", "us-east-1")
+    origin = dict(api_origin("api", api, "prod"), DomainName="api.example.com", OriginPath="")
+    dist = create_distribution(cf, [origin], behavior("api", cache=CACHING_DISABLED,
+                                                     origin_request=ALL_VIEWER_EXCEPT_HOST))
+    with edge_server(edge_binary, aws, dist) as edge:
+        status, _, body = call(edge, "/v1/items/5")
+        assert status == 200, body[:500]
+        assert json.loads(body)["pathParameters"] == {"id": "5"}

@@ -6,6 +6,8 @@
 //! or method gets the 403 `Missing Authentication Token`), "Control and manage access to REST APIs"
 //! (authorization types `NONE`, `AWS_IAM`, `COGNITO_USER_POOLS`, `CUSTOM`; API keys), "Set up integrations".
 
+pub mod custom_domain;
+pub mod front_door;
 pub mod http_proxy;
 pub mod lambda_proxy;
 pub mod mock;
@@ -27,6 +29,38 @@ pub fn execute_api_domain(domain: &str) -> Option<(String, String)> {
     let rest = domain.strip_suffix(".amazonaws.com")?;
     let (id, region) = rest.split_once(".execute-api.")?;
     (!id.is_empty() && !id.contains('.') && !region.contains('.')).then(|| (id.to_string(), region.to_string()))
+}
+
+/// What a CloudFront origin or a `--rest-api` front door reaches: a REST API's default endpoint (the stage is the
+/// first path segment) or a custom domain name (its base path mappings choose the API and stage).
+pub enum ApiGatewayOrigin {
+    Api(Arc<RestApiOrigin>),
+    Domain(custom_domain::CustomDomain),
+}
+
+impl ApiGatewayOrigin {
+    pub async fn fetch(&self, request: OriginRequest, source_ip: &str) -> OriginResponse {
+        match self {
+            Self::Api(a) => a.fetch(request, source_ip).await,
+            Self::Domain(d) => d.fetch(request, source_ip).await,
+        }
+    }
+
+    /// The REST APIs it reaches.
+    pub fn apis(&self) -> Vec<Arc<RestApiOrigin>> {
+        match self {
+            Self::Api(a) => vec![a.clone()],
+            Self::Domain(d) => d.apis(),
+        }
+    }
+
+    /// The host name it answers as.
+    pub fn host(&self) -> String {
+        match self {
+            Self::Api(a) => a.domain(),
+            Self::Domain(d) => d.name.clone(),
+        }
+    }
 }
 
 /// A REST API as an origin or a front door.

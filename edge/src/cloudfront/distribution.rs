@@ -16,7 +16,7 @@ use super::policies::{
     managed_cache_policy, managed_origin_request_policy, managed_response_headers_policy, CachePolicy,
     OriginRequestPolicy, ResponseHeadersPolicy, Selection,
 };
-use crate::apigateway::{self, RestApiOrigin};
+use crate::apigateway::{self, ApiGatewayOrigin, RestApiOrigin};
 use crate::endpoint::aws_message;
 use crate::endpoint::Aws;
 use crate::lambda::deployed;
@@ -53,7 +53,7 @@ pub enum OriginKind {
     S3(S3Origin),
     FunctionUrl(FunctionUrlOrigin),
     Http(HttpServerOrigin),
-    RestApi(RestApiOrigin),
+    RestApi(ApiGatewayOrigin),
 }
 
 pub struct Behavior {
@@ -103,7 +103,11 @@ impl Distribution {
             .values()
             .flat_map(|o| match &o.kind {
                 OriginKind::FunctionUrl(f) => vec![f.pool().spec().region.clone()],
-                OriginKind::RestApi(a) => a.api.functions.values().map(|t| t.pool.spec().region.clone()).collect(),
+                OriginKind::RestApi(door) => door
+                    .apis()
+                    .iter()
+                    .flat_map(|a| a.api.functions.values().map(|t| t.pool.spec().region.clone()))
+                    .collect(),
                 _ => Vec::new(),
             })
             .collect()
@@ -321,10 +325,13 @@ async fn load_origin(
         let api = apigateway::model::load(aws, &region, &api_id, launcher, code_cache)
             .await
             .map_err(|e| format!("origin {id}: {e}"))?;
-        OriginKind::RestApi(RestApiOrigin { api: Arc::new(api) })
+        apigateway::front_door::note_web_acls(&api);
+        OriginKind::RestApi(ApiGatewayOrigin::Api(Arc::new(RestApiOrigin { api: Arc::new(api) })))
     } else if is_loopback(&domain) {
         let port = o.custom_origin_config().map(|c| c.http_port()).unwrap_or(80);
         OriginKind::Http(HttpServerOrigin::new(format!("{domain}:{port}")))
+    } else if let Some(door) = api_gateway_custom_domain(aws, &domain, launcher, code_cache).await? {
+        OriginKind::RestApi(door)
     } else {
         return Err(format!(
             "origin {id} ({domain}) is not modelled: nextstack-edge reaches S3 buckets, Lambda function URLs, API Gateway REST APIs and HTTP servers on loopback"
@@ -338,6 +345,33 @@ async fn load_origin(
         origin_access_control: oac,
         kind,
     })
+}
+
+/// An API Gateway custom domain name (in the edge's region) with its base path mappings, if the origin's domain is
+/// one; an error only when it is one and cannot be loaded.
+async fn api_gateway_custom_domain(
+    aws: &Aws,
+    domain: &str,
+    launcher: &Arc<Launcher>,
+    code_cache: &Path,
+) -> Result<Option<ApiGatewayOrigin>, String> {
+    let region = std::env::var("AWS_REGION")
+        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|_| "us-east-1".into());
+    let found = aws
+        .apigateway(&region)
+        .get_domain_name()
+        .domain_name(domain)
+        .send()
+        .await;
+    if found.is_err() {
+        return Ok(None);
+    }
+    let d = apigateway::custom_domain::load(aws, &region, domain, launcher, code_cache).await?;
+    for a in d.apis() {
+        apigateway::front_door::note_web_acls(&a.api);
+    }
+    Ok(Some(ApiGatewayOrigin::Domain(d)))
 }
 
 /// `BUCKET.s3.REGION.amazonaws.com`, `BUCKET.s3-REGION.amazonaws.com` or `BUCKET.s3.amazonaws.com`.

@@ -84,9 +84,11 @@ impl Registry {
 
     /// The distribution's function URL origins (their pools follow deployments: see `lambda::updates`).
     pub fn add_origin(&mut self, origin: Arc<Origin>) {
-        if let OriginKind::RestApi(api) = &origin.kind {
-            for target in api.api.functions.values() {
-                self.add_pool(target.pool.clone());
+        if let OriginKind::RestApi(door) = &origin.kind {
+            for api in door.apis() {
+                for target in api.api.functions.values() {
+                    self.add_pool(target.pool.clone());
+                }
             }
         }
         if matches!(origin.kind, OriginKind::FunctionUrl(_)) {

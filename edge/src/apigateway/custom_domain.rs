@@ -1,0 +1,136 @@
+//! A custom domain name and its base path mappings: which API and stage a request to the domain reaches.
+//!
+//! AWS: API Gateway Developer Guide, "Custom domain names for public REST APIs" and "Map API stages to a custom
+//! domain name for REST APIs" (a base path mapping sends `https://DOMAIN/BASE_PATH/...` to a stage of an API; the
+//! base path `(none)` takes every request the other mappings do not; a base path may have several segments and
+//! the longest that matches wins; a mapping without a stage leaves the stage to the path's next segment; a
+//! request no mapping takes is refused with 403 `{"message":"Forbidden"}`).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use http::{HeaderValue, StatusCode};
+
+use super::{model, RestApiOrigin};
+use crate::endpoint::{aws_message, Aws};
+use crate::lambda::pool::Launcher;
+use crate::origins::{OriginRequest, OriginResponse};
+
+pub struct CustomDomain {
+    pub name: String,
+    pub mappings: Vec<Mapping>,
+}
+
+pub struct Mapping {
+    /// Without slashes at either end; empty for `(none)`.
+    pub base_path: String,
+    pub api: Arc<RestApiOrigin>,
+    /// None: the stage is the next path segment.
+    pub stage: Option<String>,
+}
+
+pub async fn load(
+    aws: &Aws,
+    region: &str,
+    name: &str,
+    launcher: &Arc<Launcher>,
+    code_cache: &Path,
+) -> Result<CustomDomain, String> {
+    let client = aws.apigateway(region);
+    client
+        .get_domain_name()
+        .domain_name(name)
+        .send()
+        .await
+        .map_err(|e| format!("custom domain name {name} in {region}: {}", aws_message(&e)))?;
+    let out = client
+        .get_base_path_mappings()
+        .domain_name(name)
+        .limit(500)
+        .send()
+        .await
+        .map_err(|e| format!("custom domain name {name}: GetBasePathMappings: {}", aws_message(&e)))?;
+    let mut apis: HashMap<String, Arc<RestApiOrigin>> = HashMap::new();
+    let mut mappings = Vec::new();
+    for m in out.items() {
+        let Some(api_id) = m.rest_api_id() else { continue };
+        let api = match apis.get(api_id) {
+            Some(a) => a.clone(),
+            None => {
+                let loaded = model::load(aws, region, api_id, launcher, code_cache)
+                    .await
+                    .map_err(|e| format!("custom domain name {name}: {e}"))?;
+                let origin = Arc::new(RestApiOrigin { api: Arc::new(loaded) });
+                apis.insert(api_id.to_string(), origin.clone());
+                origin
+            }
+        };
+        let base = m.base_path().unwrap_or("(none)");
+        mappings.push(Mapping {
+            base_path: if base == "(none)" {
+                String::new()
+            } else {
+                base.trim_matches('/').to_string()
+            },
+            api,
+            stage: m.stage().filter(|s| !s.is_empty()).map(str::to_string),
+        });
+    }
+    // Longest base path first: the most specific mapping wins.
+    mappings.sort_by(|a, b| b.base_path.len().cmp(&a.base_path.len()));
+    Ok(CustomDomain {
+        name: name.to_string(),
+        mappings,
+    })
+}
+
+impl CustomDomain {
+    /// The REST APIs behind the mappings (each once).
+    pub fn apis(&self) -> Vec<Arc<RestApiOrigin>> {
+        let mut out: Vec<Arc<RestApiOrigin>> = Vec::new();
+        for m in &self.mappings {
+            if !out.iter().any(|a| a.api.id == m.api.api.id) {
+                out.push(m.api.clone());
+            }
+        }
+        out
+    }
+
+    pub async fn fetch(&self, request: OriginRequest, source_ip: &str) -> OriginResponse {
+        let path = request.path.clone();
+        let Some((mapping, below)) = self.mapping(&path) else {
+            let mut r = OriginResponse::new(StatusCode::FORBIDDEN, "application/json", r#"{"message":"Forbidden"}"#);
+            r.headers
+                .insert("x-amzn-errortype", HeaderValue::from_static("ForbiddenException"));
+            return r;
+        };
+        let (stage, below) = match &mapping.stage {
+            Some(s) => (s.clone(), below),
+            None => {
+                let rest = below.trim_start_matches('/');
+                match rest.split_once('/') {
+                    Some((stage, tail)) => (stage.to_string(), format!("/{tail}")),
+                    None => (rest.to_string(), "/".to_string()),
+                }
+            }
+        };
+        mapping.api.fetch_stage(request, &stage, &below, &path, source_ip).await
+    }
+
+    /// The mapping that takes a path, and the path below its base path.
+    fn mapping(&self, path: &str) -> Option<(&Mapping, String)> {
+        let trimmed = path.trim_start_matches('/');
+        self.mappings.iter().find_map(|m| {
+            if m.base_path.is_empty() {
+                return Some((m, format!("/{trimmed}")));
+            }
+            let rest = trimmed.strip_prefix(m.base_path.as_str())?;
+            if rest.is_empty() {
+                Some((m, "/".to_string()))
+            } else {
+                rest.starts_with('/').then(|| (m, rest.to_string()))
+            }
+        })
+    }
+}
