@@ -78,7 +78,7 @@ pub async fn load(
         });
     }
     // Longest base path first: the most specific mapping wins.
-    mappings.sort_by(|a, b| b.base_path.len().cmp(&a.base_path.len()));
+    mappings.sort_by_key(|m| std::cmp::Reverse(m.base_path.len()));
     Ok(CustomDomain {
         name: name.to_string(),
         mappings,

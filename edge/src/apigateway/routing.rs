@@ -42,9 +42,12 @@ pub fn route<'a>(api: &'a RestApi, path: &str, method: &str) -> Option<Route<'a>
     })
 }
 
+/// Path parameters bound by a match: (name, decoded value).
+type Bound = Vec<(String, String)>;
+
 /// Whether a resource path template matches the segments: a rank (per segment: 2 literal, 1 `{param}`, 0
 /// greedy) for choosing the most specific, and the parameters bound.
-fn matches(template: &str, segments: &[String]) -> Option<(Vec<u8>, Vec<(String, String)>)> {
+fn matches(template: &str, segments: &[String]) -> Option<(Vec<u8>, Bound)> {
     let parts: Vec<&str> = template.split('/').filter(|s| !s.is_empty()).collect();
     let mut rank = Vec::new();
     let mut params = Vec::new();
