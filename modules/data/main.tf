@@ -114,7 +114,6 @@ resource "aws_dynamodb_table" "app" {
 resource "aws_s3_bucket" "assets" {
   #checkov:skip=CKV_AWS_144:Cross-region replication doubles storage for content that is rebuilt anyway: the Next.js build's static files, uploaded again by every deploy
   #checkov:skip=CKV2_AWS_62:Nothing needs to react to writes in this bucket: the deploy uploads the build's static files and CloudFront serves them; S3 event notifications are an integration feature, not a control
-  #checkov:skip=CKV_AWS_18:Only CloudFront reads this bucket (origin access control), and the edge stack's standard logs, on by default, record every request; writes come from the deploy, which CloudTrail data events record where enabled
   bucket        = "${local.name_prefix}-assets-${data.aws_caller_identity.current.account_id}"
   force_destroy = !var.protect_from_deletion
   tags          = local.tags

@@ -21,8 +21,11 @@ module "access_logs" {
   tags           = local.tags
 
   writers = [{
-    sid        = "ElbLogDelivery"
-    principal  = { type = "AWS", identifiers = [data.aws_elb_service_account.this.arn] }
-    key_prefix = "alb/AWSLogs/${data.aws_caller_identity.current.account_id}/"
+    sid              = "ElbLogDelivery"
+    principal        = { type = "AWS", identifiers = [data.aws_elb_service_account.this.arn] }
+    key_prefix       = "alb/AWSLogs/${data.aws_caller_identity.current.account_id}/"
+    source_account   = null # the ELB User Guide's grant to the region's ELB account carries no conditions
+    source_arns      = []
+    bucket_acl_check = false
   }]
 }

@@ -2,7 +2,10 @@
 # access blocked, objects owned by the bucket owner, no ACLs), encrypted with SSE-S3 (the only encryption ELB
 # log delivery supports, and what vended-log delivery uses without a key policy), objects expiring after
 # retention_days, writable only by the given delivering services for the given sources, readable only over TLS.
-# Used by the layouts' modules for CloudFront, ALB and other logs when the caller gives no destination of their own.
+# Used by the layouts' modules for CloudFront, ALB, VPC flow and S3 server access logs when the caller gives no
+# destination of their own. It suits S3 server access logging as a target: SSE-S3 (a target under SSE-KMS gets no
+# logs), BucketOwnerEnforced with a bucket policy for logging.s3.amazonaws.com instead of ACL grants, no Object
+# Lock ("Enabling Amazon S3 server access logging", Amazon S3 User Guide).
 
 resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV_AWS_145:SSE-S3 at rest: Elastic Load Balancing delivers access logs only to SSE-S3 buckets, and SSE-KMS for vended logs needs a key policy for the delivery service; a caller who needs KMS gives a destination of their own
@@ -61,6 +64,37 @@ data "aws_iam_policy_document" "this" {
       sid       = statement.value.sid
       actions   = ["s3:PutObject"]
       resources = ["${aws_s3_bucket.this.arn}/${statement.value.key_prefix}*"]
+      principals {
+        type        = statement.value.principal.type
+        identifiers = statement.value.principal.identifiers
+      }
+      dynamic "condition" {
+        for_each = statement.value.source_account == null ? [] : [statement.value.source_account]
+        content {
+          test     = "StringEquals"
+          variable = "aws:SourceAccount"
+          values   = [condition.value]
+        }
+      }
+      dynamic "condition" {
+        for_each = length(statement.value.source_arns) == 0 ? [] : [statement.value.source_arns]
+        content {
+          test     = "ArnLike"
+          variable = "aws:SourceArn"
+          values   = condition.value
+        }
+      }
+    }
+  }
+
+  # Some delivery services also read the bucket's ACL before they write (VPC flow logs: "Flow logs: S3 bucket
+  # permissions", Amazon VPC User Guide); the same principal and conditions, on the bucket itself.
+  dynamic "statement" {
+    for_each = [for w in var.writers : w if w.bucket_acl_check]
+    content {
+      sid       = "${statement.value.sid}AclCheck"
+      actions   = ["s3:GetBucketAcl"]
+      resources = [aws_s3_bucket.this.arn]
       principals {
         type        = statement.value.principal.type
         identifiers = statement.value.principal.identifiers

@@ -9,18 +9,26 @@ variable "name_prefix" {
 }
 
 variable "writers" {
-  description = "Who may write logs, one policy statement each: `principal` (`{ type = \"Service\" | \"AWS\", identifiers = [...] }`), the `key_prefix` its objects go under (e.g. `alb/AWSLogs/<account>/`), and optional `source_account` / `source_arns` conditions (aws:SourceAccount, aws:SourceArn with ArnLike), which every service principal should have."
+  description = "Who may write logs, one policy statement each: `principal` (`{ type = \"Service\" | \"AWS\", identifiers = [...] }`), the `key_prefix` its objects go under (e.g. `alb/AWSLogs/<account>/`), the `source_account` / `source_arns` conditions (aws:SourceAccount, aws:SourceArn with ArnLike; `null` / `[]` for none), which every service principal should have, and `bucket_acl_check`, to also grant s3:GetBucketAcl on the bucket (VPC flow-log delivery checks it). S3 server access logs: principal `logging.s3.amazonaws.com`, `source_arns` the source buckets' ARNs."
+  # Every attribute is required (no optional()): Terraform 1.0 then still parses the modules that call this one
+  # and refuses them with the version they need rather than an "experimental feature" error.
   type = list(object({
-    sid            = string
-    principal      = object({ type = string, identifiers = list(string) })
-    key_prefix     = string
-    source_account = optional(string)
-    source_arns    = optional(list(string), [])
+    sid              = string
+    principal        = object({ type = string, identifiers = list(string) })
+    key_prefix       = string
+    source_account   = string
+    source_arns      = list(string)
+    bucket_acl_check = bool
   }))
 
   validation {
     condition     = length(var.writers) > 0 && alltrue([for w in var.writers : contains(["Service", "AWS"], w.principal.type) && length(w.principal.identifiers) > 0])
     error_message = "The writers must name at least one writer, each with principal.type Service or AWS and at least one identifier."
+  }
+
+  validation {
+    condition     = alltrue([for w in var.writers : can(regex("^[A-Za-z0-9]+$", w.sid)) && w.source_arns != null && w.bucket_acl_check != null])
+    error_message = "Each writer needs a sid of letters and digits, source_arns (a list, [] for none) and bucket_acl_check (true or false)."
   }
 }
 

@@ -114,7 +114,7 @@ resource "aws_lb" "this" {
   }
 
   # ELB checks that it may write to the bucket when logging is turned on.
-  depends_on = [aws_s3_bucket_policy.access_logs]
+  depends_on = [module.access_logs]
 
   lifecycle {
     precondition {

@@ -48,7 +48,6 @@ resource "aws_s3_bucket" "assets" {
   #checkov:skip=CKV2_AWS_62:Nothing needs to react to writes in this bucket: publishing uploads the build's static files and CloudFront serves them; S3 event notifications are an integration feature, not a control
   #checkov:skip=CKV_AWS_144:Cross-region replication doubles storage for content that is rebuilt anyway: every file comes from the build directory and is uploaded again by a publish
   #checkov:skip=CKV_AWS_145:SSE-S3 (AES-256) at rest for public static files; SSE-KMS would need a key policy for CloudFront's origin access control and a KMS request per object CloudFront fetches
-  #checkov:skip=CKV_AWS_18:Only CloudFront reads this bucket (origin access control), and this module's standard logs, on by default, record every request; writes come from publishing, which CloudTrail data events record where enabled
   bucket_prefix = "${local.name_prefix}-assets-"
   force_destroy = var.force_destroy
   tags          = local.tags
@@ -60,7 +59,6 @@ resource "aws_s3_bucket" "cache" {
   #checkov:skip=CKV_AWS_144:Cross-region replication doubles storage for content that is rebuilt anyway: the server re-renders any cache entry that is missing
   #checkov:skip=CKV_AWS_145:SSE-S3 (AES-256) at rest for rendered pages and fetch results that are served publicly anyway; SSE-KMS would add a KMS request to every cache read and write of the server
   #checkov:skip=CKV_AWS_21:The incremental cache is rewritten on every revalidation and regenerated on a miss; versioning would keep a copy of every page at every revalidation for nothing
-  #checkov:skip=CKV_AWS_18:Only the server functions read and write this cache, through their IAM roles; CloudTrail data events record those object calls where the account enables them, and server access logs would add nothing else
   bucket_prefix = "${local.name_prefix}-cache-"
   force_destroy = var.force_destroy
   tags          = local.tags

@@ -72,3 +72,8 @@ output "server_role_names" {
   description = "IAM role names of the server functions, by the build's function name (attach the app's own grants here)."
   value       = { for k, f in local.functions : k => aws_iam_role.function[k].name if f.kind == "server" }
 }
+
+output "s3_access_logs_bucket" {
+  description = "Bucket receiving the S3 server access logs of the module's buckets (under `s3_access_logs_prefix`), or `null` when they are off."
+  value       = var.s3_access_logs_enabled ? local.s3_access_logs_target : null
+}

@@ -23,11 +23,12 @@ module "access_logs" {
 
   # Delivery rights per "Enable logging from AWS services: Logs sent to Amazon S3" (CloudWatch Logs User Guide).
   writers = [{
-    sid            = "CloudFrontLogDelivery"
-    principal      = { type = "Service", identifiers = ["delivery.logs.amazonaws.com"] }
-    key_prefix     = "AWSLogs/${data.aws_caller_identity.current.account_id}/"
-    source_account = data.aws_caller_identity.current.account_id
-    source_arns    = ["arn:${data.aws_partition.current.partition}:logs:us-east-1:${data.aws_caller_identity.current.account_id}:delivery-source:*"]
+    sid              = "CloudFrontLogDelivery"
+    principal        = { type = "Service", identifiers = ["delivery.logs.amazonaws.com"] }
+    key_prefix       = "AWSLogs/${data.aws_caller_identity.current.account_id}/"
+    source_account   = data.aws_caller_identity.current.account_id
+    source_arns      = ["arn:${data.aws_partition.current.partition}:logs:us-east-1:${data.aws_caller_identity.current.account_id}:delivery-source:*"]
+    bucket_acl_check = false
   }]
 }
 

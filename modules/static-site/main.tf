@@ -26,7 +26,6 @@ locals {
 resource "aws_s3_bucket" "site" {
   #checkov:skip=CKV_AWS_144:Cross-region replication doubles storage for content that is rebuilt anyway: the static export, uploaded again by every deploy
   #checkov:skip=CKV2_AWS_62:Nothing needs to react to writes in this bucket: the deploy uploads the static export and CloudFront serves it; S3 event notifications are an integration feature, not a control
-  #checkov:skip=CKV_AWS_18:Only CloudFront reads this bucket (origin access control), and this module's standard logs, on by default, record every request; writes come from the deploy, which CloudTrail data events record where enabled
   bucket        = "${local.name_prefix}-site-${data.aws_caller_identity.current.account_id}"
   force_destroy = var.force_destroy
   tags          = local.tags

@@ -52,3 +52,8 @@ output "ssm_parameter_names" {
   description = "Full names of the SSM parameters this module publishes (in its region, us-east-1)."
   value       = nextstack_ssm_parameters.published.names
 }
+
+output "s3_access_logs_bucket" {
+  description = "Bucket receiving the S3 server access logs of the module's buckets (under `s3_access_logs_prefix`), or `null` when they are off."
+  value       = var.s3_access_logs_enabled ? local.s3_access_logs_target : null
+}

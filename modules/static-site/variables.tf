@@ -169,3 +169,42 @@ variable "access_logs_retention_days" {
     error_message = "The access_logs_retention_days must be a whole number of days, at least 1."
   }
 }
+
+variable "s3_access_logs_enabled" {
+  description = "S3 server access logs of the site bucket to `s3_access_logs_bucket`, or to an S3 bucket this module makes with an expiry (modules/log-bucket). On by default: the cost is the S3 storage of the logs."
+  type        = bool
+  default     = true
+}
+
+variable "s3_access_logs_bucket" {
+  description = "Name of an existing bucket for the S3 server access logs, in the same region and account as the site bucket; SSE-S3, not SSE-KMS, and a policy letting `logging.s3.amazonaws.com` put objects under `<s3_access_logs_prefix>site/`. `null`: the module makes one."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.s3_access_logs_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.s3_access_logs_bucket))
+    error_message = "The s3_access_logs_bucket must be an S3 bucket name (3 to 63 lower-case letters, digits, dots or hyphens), not an ARN."
+  }
+}
+
+variable "s3_access_logs_prefix" {
+  description = "Start of the log objects' keys in the log bucket; each bucket's logs go under `<prefix>site/`."
+  type        = string
+  default     = "s3-access/"
+
+  validation {
+    condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)*$", var.s3_access_logs_prefix))
+    error_message = "The s3_access_logs_prefix must be empty or path segments each ending in a slash (e.g. \"s3-access/\")."
+  }
+}
+
+variable "s3_access_logs_retention_days" {
+  description = "Days the module's S3 access-log bucket keeps the logs."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.s3_access_logs_retention_days >= 1 && floor(var.s3_access_logs_retention_days) == var.s3_access_logs_retention_days
+    error_message = "The s3_access_logs_retention_days must be a whole number of days, at least 1."
+  }
+}

@@ -1,6 +1,6 @@
 """Checks of the access logging the layouts' modules turn on, read back through boto3 (shared by the layouts'
 tests): the log bucket modules/log-bucket makes, CloudFront standard logging v2 through CloudWatch Logs
-delivery, ALB access logs."""
+delivery, ALB access logs, S3 server access logs."""
 
 from __future__ import annotations
 
@@ -55,3 +55,25 @@ def check_alb_logging(aws, region: str, load_balancer_arn: str) -> str:
     assert grant["Action"] == "s3:PutObject" and grant["Resource"] == "arn:aws:s3:::%s/alb/AWSLogs/%s/*" % (bucket, account), grant
     assert set(grant["Principal"]) == {"AWS"} and ":root" in str(grant["Principal"]["AWS"]), grant
     return bucket
+
+
+def check_s3_access_logging(aws, region: str, bucket: str, prefix: str) -> str:
+    """The bucket's S3 server access logs: on, under `prefix`, to another bucket, a log bucket as
+    modules/log-bucket makes it (which does not log itself) where only the S3 logging service may write, each
+    statement for one source bucket of this account and its own prefix ("Enabling Amazon S3 server access
+    logging", Amazon S3 User Guide). Returns the log bucket's name."""
+    s3 = aws.client("s3", region)
+    enabled = s3.get_bucket_logging(Bucket=bucket).get("LoggingEnabled")
+    assert enabled and enabled["TargetPrefix"] == prefix and enabled["TargetBucket"] != bucket, (bucket, enabled)
+    target = enabled["TargetBucket"]
+    assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=target), target
+    account = aws.client("sts", region).get_caller_identity()["Account"]
+    grants = log_bucket_grants(s3, target)
+    assert all(g["Principal"] == {"Service": "logging.s3.amazonaws.com"} and g["Action"] == "s3:PutObject" for g in grants), grants
+    (grant,) = [g for g in grants if g["Condition"]["ArnLike"]["aws:SourceArn"] == "arn:aws:s3:::%s" % bucket]
+    assert grant["Resource"] == "arn:aws:s3:::%s/%s*" % (target, prefix), grant
+    assert grant["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": account},
+        "ArnLike": {"aws:SourceArn": "arn:aws:s3:::%s" % bucket},
+    }, grant
+    return target

@@ -230,6 +230,10 @@ def test_serverless_end_to_end(terraform_latest, nextjs_builds, aws, tmp_path):
     assert [st for st in cache_policy["Statement"] if st["Effect"] == "Allow"] == []
     # CloudFront's access logs (standard logging v2) go to a log bucket of the module's own.
     access_logs.check_cloudfront_logging(aws, dist["ARN"])
+    # The assets and cache buckets' S3 server access logs, both to one log bucket of the module's own, in their region.
+    s3_logs = {access_logs.check_s3_access_logging(aws, REGION, b, "s3-access/%s/" % role)
+               for role, b in (("assets", assets), ("cache", cache))}
+    assert len(s3_logs) == 1, s3_logs
     rows = aws.client("dynamodb", REGION).scan(TableName="%s-revalidation" % NAME)["Items"]
     seed = json.loads((b1 / "dynamodb-provider" / "dynamodb-cache.json").read_text())
     assert len(rows) == len(seed)

@@ -260,7 +260,9 @@ def check_site(aws, out, zone_id):
     denies = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
     assert [d["Condition"] for d in denies] == [{"Bool": {"aws:SecureTransport": "false"}}]
     # CloudFront's access logs (standard logging v2) go to a log bucket of the module's own.
-    access_logs.check_cloudfront_logging(aws, value("distribution_arn"))
+    cdn_logs = access_logs.check_cloudfront_logging(aws, value("distribution_arn"))
+    # The bucket's own S3 server access logs go to another log bucket of the module's (same region, its own writer).
+    assert access_logs.check_s3_access_logging(aws, SITE_REGION, bucket, "s3-access/site/") != cdn_logs
 
     # The distribution: the apex and www, the bucket as its only origin through origin access control (no origin
     # access identity, no custom origin), the function on viewer-request of the default (only) behaviour.
