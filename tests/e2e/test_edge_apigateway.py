@@ -380,3 +380,18 @@ def test_custom_domain_base_path_mappings(aws, edge_binary):
         status, _, body = call(edge, "/v1/items/5")
         assert status == 200, body[:500]
         assert json.loads(body)["pathParameters"] == {"id": "5"}
+
+
+def test_an_api_that_is_not_there_stops_the_edge_at_start(aws, edge_binary):
+    """The edge contract (docs/edge.md): an origin on an execute-api domain whose API does not exist stops the edge at
+    start (exit 1) with a message naming the origin and the API."""
+    cf = aws.client("cloudfront", "us-east-1")
+    origin = dict(api_origin("api", RestApi(aws, name="unused"), "prod"),
+                  DomainName="nosuchapi.execute-api.%s.amazonaws.com" % REGION)
+    dist = create_distribution(cf, [origin], behavior("api"))
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION="us-east-1",
+               AWS_EC2_METADATA_DISABLED="true")
+    proc = subprocess.run([str(edge_binary), "serve", "--distribution-id", dist.id, "--endpoint", aws.endpoint],
+                          env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and proc.stdout == "", (proc.returncode, proc.stdout, proc.stderr)
+    assert "origin api: REST API nosuchapi in %s" % REGION in proc.stderr, proc.stderr
