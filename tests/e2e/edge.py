@@ -1,7 +1,10 @@
-"""nextstack-edge for the tests: the real binary, serving a distribution that an apply left in moto.
+"""nextstack-edge for the tests: the real binary, serving a distribution and/or load balancers that an apply left in
+moto.
 
     with EdgeServer(binary, endpoint, distribution_id) as edge:
         edge.url                      # http://127.0.0.1:PORT (what it printed on its first line)
+        edge.listeners                # with load_balancers=[ARN, ...]: {(load balancer name, listener port): URL}, one
+                                      # per listener line (`nextstack-edge: serving URL (NAME PROTOCOL:PORT)`)
         edge.control_url              # with --control: http://127.0.0.1:PORT (its second line), else None
         edge.get("/about")            # urllib: (status, headers, body) without following redirects
         edge.access_log()             # the access-log lines so far (CloudFront's standard fields, tab-separated)
@@ -25,6 +28,7 @@ from pathlib import Path
 import harness
 
 SERVING = re.compile(r"^nextstack-edge: serving (http://127\.0\.0\.1:\d+) \((\S+)\)$")
+LISTENER = re.compile(r"^nextstack-edge: serving (http://127\.0\.0\.1:\d+) \((\S+) (HTTPS?):(\d+)\)$")
 CONTROL = re.compile(r"^nextstack-edge: control (http://127\.0\.0\.1:\d+)$")
 
 # CloudFront's standard log fields (1-based), as nextstack-edge writes them.
@@ -32,50 +36,86 @@ LOG_FIELDS = {"status": 9, "method": 6, "uri": 8, "query": 12, "result": 14, "ti
 
 
 class EdgeServer:
-    def __init__(self, binary: Path, endpoint: str, distribution_id: str, extra_args=(), env=None, timeout=120.0):
+    def __init__(self, binary: Path, endpoint: str, distribution_id: str | None, extra_args=(), env=None,
+                 timeout=120.0, load_balancers=()):
         self.binary, self.endpoint, self.distribution_id = binary, endpoint, distribution_id
         self.extra_args, self.env, self.timeout = list(extra_args), env or {}, timeout
+        self.load_balancers = list(load_balancers)
         self.url = None
         self.control_url = None
+        self.listeners: dict[tuple[str, int], str] = {}
+        self._header_lines = 0
         self._out: list[str] = []
         self._err: list[str] = []
         self.proc = None
+
+    def _listener_count(self) -> int:
+        """How many listener lines the edge will print: the load balancers' listeners, as the endpoint holds them."""
+        import boto3
+
+        count = 0
+        for arn in self.load_balancers:
+            region = arn.split(":")[3]
+            elb = boto3.client("elbv2", region, endpoint_url=self.endpoint, aws_access_key_id="test",
+                               aws_secret_access_key="test")
+            count += len(elb.describe_listeners(LoadBalancerArn=arn)["Listeners"])
+        return count
 
     def start(self) -> "EdgeServer":
         env = dict(os.environ)
         env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1",
                     "AWS_EC2_METADATA_DISABLED": "true"})
         env.update(self.env)
-        cmd = [str(self.binary), "serve", "--distribution-id", self.distribution_id, "--endpoint", self.endpoint,
-               *self.extra_args]
+        cmd = [str(self.binary), "serve", "--endpoint", self.endpoint]
+        if self.distribution_id:
+            cmd += ["--distribution-id", self.distribution_id]
+        for arn in self.load_balancers:
+            cmd += ["--load-balancer", arn]
+        cmd += self.extra_args
+        control = "--control" in self.extra_args
+        expected = (1 if self.distribution_id else 0) + self._listener_count() + (1 if control else 0)
         self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, preexec_fn=harness._die_with_parent)
         for stream, sink in ((self.proc.stdout, self._out), (self.proc.stderr, self._err)):
             threading.Thread(target=self._pump, args=(stream, sink), daemon=True).start()
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
-            if self._out:
-                match = SERVING.match(self._out[0])
-                if not match:
-                    self.stop()
-                    raise harness.HarnessError("nextstack-edge's first line is not the serving line: %r" % self._out[0])
-                self.url = match.group(1)
-                if "--control" not in self.extra_args:
-                    return self
-                if len(self._out) > 1:
-                    control = CONTROL.match(self._out[1])
-                    if not control:
-                        self.stop()
-                        raise harness.HarnessError("nextstack-edge's second line is not the control line: %r"
-                                                   % self._out[1])
-                    self.control_url = control.group(1)
-                    return self
+            if len(self._out) >= expected:
+                self._parse_header(self._out[:expected], control)
+                self._header_lines = expected
+                return self
             if self.proc.poll() is not None:
                 time.sleep(0.2)
                 raise harness.HarnessError("nextstack-edge exited with %s:\n%s" % (self.proc.returncode, self.stderr()))
             time.sleep(0.05)
         self.stop()
         raise harness.HarnessError("nextstack-edge printed no serving line within %ss:\n%s" % (self.timeout, self.stderr()))
+
+    def _parse_header(self, lines: list[str], control: bool) -> None:
+        """The distribution's serving line (first), one line per listener, the control line (last)."""
+        lines = list(lines)
+        if self.distribution_id:
+            match = SERVING.match(lines[0])
+            if not match:
+                self.stop()
+                raise harness.HarnessError("nextstack-edge's first line is not the serving line: %r" % lines[0])
+            self.url = match.group(1)
+            lines.pop(0)
+        if control:
+            match = CONTROL.match(lines[-1])
+            if not match:
+                self.stop()
+                raise harness.HarnessError("nextstack-edge's last header line is not the control line: %r" % lines[-1])
+            self.control_url = match.group(1)
+            lines.pop()
+        for line in lines:
+            match = LISTENER.match(line)
+            if not match:
+                self.stop()
+                raise harness.HarnessError("nextstack-edge printed %r where a listener line was expected" % line)
+            self.listeners[(match.group(2), int(match.group(4)))] = match.group(1)
+        if self.url is None and self.listeners:
+            self.url = next(iter(self.listeners.values()))
 
     @staticmethod
     def _pump(stream, sink):
@@ -101,7 +141,7 @@ class EdgeServer:
         return "\n".join(self._err)
 
     def access_log(self) -> list[list[str]]:
-        lines = self._out[2:] if self.control_url else self._out[1:]
+        lines = self._out[self._header_lines:]
         return [line.split("\t") for line in lines]
 
     def get(self, path: str, method: str = "GET", headers=None, body: bytes | None = None):

@@ -328,12 +328,17 @@ async fn target_group(client: &Client, ctx: &Context<'_>, arn: &str) -> Result<T
                 ));
             }
             let port = tg.port().unwrap_or(80) as u16;
-            // Targets the emulator holds at 127.0.0.1 are servers on this machine: the edge routes to them as
-            // registered (ECS tasks the edge runs register themselves; see targets.rs).
+            // Targets the emulator holds at a loopback address (127.0.0.1, 127.0.0.2, ...) are servers on this
+            // machine: the edge routes to them as registered (ECS tasks the edge runs register themselves; see
+            // targets.rs).
             for (id, target_port) in &registered {
-                if id == "127.0.0.1" {
-                    let port = target_port.map(|p| p as u16).unwrap_or(port);
-                    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+                if let Ok(ip) = id
+                    .parse::<std::net::Ipv4Addr>()
+                    .ok()
+                    .filter(|ip| ip.is_loopback())
+                    .ok_or(())
+                {
+                    let addr = SocketAddr::from((ip, target_port.map(|p| p as u16).unwrap_or(port)));
                     ctx.targets.register(arn, &addr.to_string(), addr);
                 }
             }
