@@ -246,3 +246,79 @@ def test_an_unmapped_image_is_a_clear_error(aws, edge_binary, tmp_path):
                 in edge.stderr())
     finally:
         edge.stop()
+
+
+# ------------------------------------------------------------------------------------------------ the EROFS incident
+# The seed's incident (issue 18): a Next.js standalone server in a container with a read-only root and no writable
+# .next/cache could not write what ISR regenerates. Reproduced with the real standalone build of tests/nextjs-app
+# run as an ECS task through the edge, with a container definition shaped like modules/application's (read-only
+# root, PORT/HOSTNAME/NODE_ENV, its default tmpfs_mounts /tmp and /app/.next/cache): once with the .next/cache tmpfs
+# removed, once with the module's default.
+NEXT_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/site:standalone"
+
+
+def next_image(tmp_path):
+    """An images file mapping NEXT_IMAGE to a private copy of the standalone build's server directory at /app, run
+    with `node server.js` as the official Next.js Dockerfile does. The copy carries an empty .next/cache, as an image
+    built for the module (its tmpfs mount point created in the image) does."""
+    import nextjs_builds
+
+    app = nextjs_builds.copy_build(nextjs_builds.standalone_build("s1") / ".next" / "standalone", tmp_path / "app")
+    (app / ".next" / "cache").mkdir(exist_ok=True)
+    path = tmp_path / "images.json"
+    path.write_text(json.dumps({"images": {NEXT_IMAGE: {"directory": str(app), "workdir": "/app",
+                                                        "command": ["node"], "args": ["server.js"]}}}))
+    return path
+
+
+def next_service(ecs, cluster: str, tmpfs: dict) -> None:
+    ecs.create_cluster(clusterName=cluster)
+    td = ecs.register_task_definition(family=cluster, containerDefinitions=[{
+        "name": "app", "image": NEXT_IMAGE, "essential": True, "memory": 512, "readonlyRootFilesystem": True,
+        "portMappings": [{"containerPort": 3000}],
+        "environment": [{"name": "NODE_ENV", "value": "production"}, {"name": "PORT", "value": "3000"},
+                        {"name": "HOSTNAME", "value": "127.0.0.1"}],
+        "linuxParameters": {"initProcessEnabled": True, "tmpfs": [
+            {"containerPath": p, "size": s, "mountOptions": ["rw", "noexec", "nosuid"]} for p, s in tmpfs.items()]},
+    }])
+    ecs.create_service(cluster=cluster, serviceName="app", desiredCount=1,
+                       taskDefinition=td["taskDefinition"]["taskDefinitionArn"])
+
+
+def regenerate_tagged(url: str) -> tuple[str, str]:
+    """The /tagged page's generated-at time before and after its tag is revalidated on demand."""
+    stamp = re.compile(r'data-testid="tagged-generated-at"[^>]*dateTime="([^"]+)"')
+    before = stamp.search(get(url + "/tagged", timeout=60)).group(1)
+    req = urllib.request.Request(url + "/api/revalidate", data=json.dumps({"tag": "tagged-time"}).encode(),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert json.loads(resp.read())["revalidated"] is True
+    after = stamp.search(get(url + "/tagged")).group(1)
+    return before, after
+
+
+@pytest.mark.parametrize("scratch", ["removed", "module-default"])
+def test_isr_under_a_read_only_root_needs_a_writable_next_cache(aws, edge_binary, tmp_path, scratch):
+    tmpfs = {"/tmp": 64, "/app/.next/cache": 256}  # modules/application's default tmpfs_mounts
+    if scratch == "removed":
+        del tmpfs["/app/.next/cache"]
+    next_service(aws.client("ecs", REGION), "erofs", tmpfs)
+    edge = EcsEdge(edge_binary, aws.endpoint, "erofs", next_image(tmp_path))
+    try:
+        (_, url), = edge.task_urls()
+        before, after = regenerate_tagged(url)
+        assert after != before, "the revalidated page was rendered again"
+        time.sleep(1)  # the cache write follows the response
+        cache_failures = [l for l in edge.lines if l.startswith("[app] ") and "'/app/.next/cache" in l]
+        if scratch == "removed":
+            # Next.js creates its cache directories with a recursive mkdir, and Node's recursive mkdir reports the
+            # kernel's EROFS as ENOENT (measured: under a read-only root fs.mkdirSync(p, {recursive: true}) throws
+            # ENOENT where a plain mkdir throws EROFS). Either way the write under .next/cache was refused.
+            assert any(re.search(r"Failed to update prerender cache .*(EROFS|ENOENT).*mkdir '/app/\.next/cache", l)
+                       for l in cache_failures), (
+                "the regenerated data could not be written to .next/cache under the read-only root:\n"
+                + edge.stderr())
+        else:
+            assert cache_failures == [], "with the module's .next/cache tmpfs, the cache writes succeed"
+    finally:
+        edge.stop()
