@@ -271,3 +271,34 @@ def test_cloudfront_origins_that_are_load_balancers(aws, edge_binary):
             assert seen["headers"]["x-forwarded-proto"] == "http"
             assert body_of(edge.url, "/plain/x") == "403 missing origin header"
             assert body_of(edge.url, "/internal/x") == "200 through the VPC origin"
+
+
+# --------------------------------------------------------------------------------------------- the command line
+
+
+def test_front_doors_are_required_and_named(aws, edge_binary):
+    """`serve` needs a distribution or a load balancer, and a load balancer that is not there, or uses what is not
+    modelled, is an error at start naming it (docs/edge.md)."""
+    import os
+    import subprocess
+
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION="eu-west-1",
+               AWS_EC2_METADATA_DISABLED="true")
+
+    def serve(*args):
+        run = subprocess.run([str(edge_binary), "serve", "--endpoint", aws.endpoint, *args], env=env,
+                             capture_output=True, text=True, timeout=60)
+        return run.returncode, run.stderr.strip()
+
+    code, err = serve()
+    assert code == 1 and "nothing to serve: give --distribution-id ID, --load-balancer NAME_OR_ARN" in err, err
+    code, err = serve("--load-balancer", "missing")
+    assert code == 1 and "load balancer missing" in err, err
+    alb = Alb.create(aws, "oidc")
+    alb.listener(80, [{"Type": "authenticate-oidc", "Order": 1, "AuthenticateOidcConfig": {
+        "Issuer": "https://idp.example.com", "AuthorizationEndpoint": "https://idp.example.com/auth",
+        "TokenEndpoint": "https://idp.example.com/token", "UserInfoEndpoint": "https://idp.example.com/user",
+        "ClientId": "c", "ClientSecret": "s"}}, {"Type": "fixed-response", "Order": 2,
+                                                  "FixedResponseConfig": {"StatusCode": "200"}}])
+    code, err = serve("--load-balancer", "oidc")
+    assert code == 1 and "load balancer oidc, listener 80: the authenticate-oidc action is not modelled" in err, err
