@@ -20,8 +20,8 @@ from contextlib import contextmanager
 import pytest
 
 import harness
-from edge_fixtures import (ALL_METHODS, ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, REGION, behavior,
-                           create_distribution, edge_server, node_function)
+from edge_fixtures import (ALL_METHODS, ALL_VIEWER, ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, REGION, EchoOrigin,
+                           behavior, create_distribution, edge_server, node_function)
 
 ACCOUNT = harness.MOTO_DEFAULT_ACCOUNT
 MISSING_TOKEN = {"message": "Missing Authentication Token"}
@@ -136,10 +136,10 @@ def api_origin(origin_id: str, api: RestApi, stage: str) -> dict:
                                    "OriginReadTimeout": 30, "OriginKeepaliveTimeout": 5}}
 
 
-def api_distribution(aws, api: RestApi, stage: str = "prod"):
+def api_distribution(aws, api: RestApi, stage: str = "prod", origin_request: str = ALL_VIEWER_EXCEPT_HOST):
     cf = aws.client("cloudfront", "us-east-1")
     return create_distribution(cf, [api_origin("api", api, stage)],
-                               behavior("api", cache=CACHING_DISABLED, origin_request=ALL_VIEWER_EXCEPT_HOST,
+                               behavior("api", cache=CACHING_DISABLED, origin_request=origin_request,
                                         methods=ALL_METHODS))
 
 
@@ -395,3 +395,30 @@ def test_an_api_that_is_not_there_stops_the_edge_at_start(aws, edge_binary):
                           env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and proc.stdout == "", (proc.returncode, proc.stdout, proc.stderr)
     assert "origin api: REST API nosuchapi in %s" % REGION in proc.stderr, proc.stderr
+
+
+def test_http_proxy_integration(aws, edge_binary):
+    """"Set up HTTP proxy integrations in API Gateway": the integration URI's {proxy} is filled from the method's
+    greedy path parameter as requestParameters map it; method, query string, headers and body pass through."""
+    with EchoOrigin("backend") as backend:
+        api = RestApi(aws, name="proxied")
+        api.method("/svc/{proxy+}", "ANY", {
+            "type": "HTTP_PROXY", "integrationHttpMethod": "ANY",
+            "uri": "http://127.0.0.1:%d/base/{proxy}" % backend.port,
+            "requestParameters": {"integration.request.path.proxy": "method.request.path.proxy"}})
+        api.deploy("prod")
+        with edge_server(edge_binary, aws, api_distribution(aws, api)) as edge:
+            status, _, body = call(edge, "/svc/a/b?q=1", method="POST", headers=[("X-Test", "t")], body=b"payload")
+            assert status == 200, (status, body[:500], edge.stderr()[-2000:])
+            seen = json.loads(body)
+            assert (seen["method"], seen["path"], seen["query"]) == ("POST", "/base/a/b", "q=1")
+            assert seen["headers"]["x-test"] == "t" and seen["body"] == "payload"
+
+
+def test_the_viewers_host_header_is_not_the_apis(aws, edge_binary, site):
+    """CloudFront Developer Guide, "Use managed origin request policies": API Gateway expects the Host header to be
+    its own domain (hence AllViewerExceptHostHeader); forwarding the viewer's Host (AllViewer) reaches no API: 403."""
+    with edge_server(edge_binary, aws, api_distribution(aws, site, origin_request=ALL_VIEWER)) as edge:
+        status, headers, body = call(edge, "/items/1", headers=[("Host", "www.example.com")])
+        assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
+        assert headers["x-amzn-ErrorType"] == "ForbiddenException"

@@ -10,8 +10,6 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use http::{HeaderValue, StatusCode};
-
 use super::{model, RestApiOrigin};
 use crate::endpoint::{aws_message, Aws};
 use crate::lambda::pool::Launcher;
@@ -100,10 +98,7 @@ impl CustomDomain {
     pub async fn fetch(&self, request: OriginRequest, source_ip: &str) -> OriginResponse {
         let path = request.path.clone();
         let Some((mapping, below)) = self.mapping(&path) else {
-            let mut r = OriginResponse::new(StatusCode::FORBIDDEN, "application/json", r#"{"message":"Forbidden"}"#);
-            r.headers
-                .insert("x-amzn-errortype", HeaderValue::from_static("ForbiddenException"));
-            return r;
+            return super::responses::forbidden();
         };
         let (stage, below) = match &mapping.stage {
             Some(s) => (s.clone(), below),

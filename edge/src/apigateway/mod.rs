@@ -40,6 +40,17 @@ pub enum ApiGatewayOrigin {
 
 impl ApiGatewayOrigin {
     pub async fn fetch(&self, request: OriginRequest, source_ip: &str) -> OriginResponse {
+        // API Gateway finds the API (or custom domain) by the Host header: another name is not this API. CloudFront
+        // Developer Guide, "Use managed origin request policies": AllViewerExceptHostHeader exists for API Gateway
+        // and Lambda function URL origins, "which expect the Host header to contain the origin domain name".
+        let host = request
+            .headers
+            .get(http::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .map(|h| h.rsplit_once(':').map_or(h, |(name, _)| name).to_ascii_lowercase());
+        if host.is_some_and(|h| h != self.host().to_ascii_lowercase()) {
+            return responses::forbidden();
+        }
         match self {
             Self::Api(a) => a.fetch(request, source_ip).await,
             Self::Domain(d) => d.fetch(request, source_ip).await,

@@ -26,6 +26,15 @@ pub fn missing_authentication_token() -> OriginResponse {
     )
 }
 
+/// The request's host name is not the API's (or the custom domain's); also a path no base path mapping takes.
+pub fn forbidden() -> OriginResponse {
+    gateway(
+        StatusCode::FORBIDDEN,
+        "ForbiddenException",
+        r#"{"message":"Forbidden"}"#.into(),
+    )
+}
+
 /// The function failed, or its answer is not a Lambda proxy response.
 pub fn bad_gateway() -> OriginResponse {
     gateway(
