@@ -129,3 +129,55 @@ impl CustomDomain {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apigateway::model::RestApi;
+
+    fn api(id: &str) -> Arc<RestApiOrigin> {
+        Arc::new(RestApiOrigin {
+            api: Arc::new(RestApi {
+                id: id.into(),
+                name: id.into(),
+                region: "eu-west-1".into(),
+                account: "123456789012".into(),
+                binary_media_types: vec![],
+                resources: vec![],
+                stages: HashMap::new(),
+                functions: HashMap::new(),
+            }),
+        })
+    }
+
+    #[test]
+    fn the_longest_base_path_wins_and_none_takes_the_rest() {
+        let mut mappings = vec![
+            Mapping {
+                base_path: String::new(),
+                api: api("root"),
+                stage: Some("prod".into()),
+            },
+            Mapping {
+                base_path: "v1".into(),
+                api: api("v1"),
+                stage: Some("prod".into()),
+            },
+            Mapping {
+                base_path: "v1/orders".into(),
+                api: api("orders"),
+                stage: None,
+            },
+        ];
+        mappings.sort_by_key(|m| std::cmp::Reverse(m.base_path.len()));
+        let d = CustomDomain {
+            name: "api.example.com".into(),
+            mappings,
+        };
+        let pick = |p: &str| d.mapping(p).map(|(m, below)| (m.api.api.id.clone(), below));
+        assert_eq!(pick("/v1/orders/7"), Some(("orders".into(), "/7".into())));
+        assert_eq!(pick("/v1/items"), Some(("v1".into(), "/items".into())));
+        assert_eq!(pick("/v1"), Some(("v1".into(), "/".into())));
+        assert_eq!(pick("/v10/x"), Some(("root".into(), "/v10/x".into())));
+    }
+}
