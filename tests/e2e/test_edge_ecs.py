@@ -26,16 +26,23 @@ IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ecs-test-app:v1"
 STARTED = re.compile(r"^nextstack-edge: ECS service (\S+): task (\w+) started \(\S+\) (.*)$")
 
 # The task's program: answers GET /env (the variables it was given), /write?path=P (a write attempt: "ok" or the
-# errno's name) and /exit (exits with 3, as a crashing container would).
+# errno's name), /exit (exits with 3, as a crashing container would), /health (200, or 500 once /sick was asked).
 SERVER = r'''
 import errno, json, os, sys, urllib.parse
 from http.server import BaseHTTPRequestHandler, HTTPServer
+
+SICK = []
 
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         url = urllib.parse.urlparse(self.path)
         if url.path == "/exit":
             os._exit(3)
+        status = 200
+        if url.path == "/sick":
+            SICK.append(1)
+        if url.path == "/health" and SICK:
+            status = 500
         if url.path == "/env":
             body = json.dumps({k: os.environ.get(k) for k in ("GREETING", "DB_PASSWORD", "API_TOKEN", "WHOLE", "PORT")})
         elif url.path == "/write":
@@ -50,7 +57,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             body = "cwd=" + os.getcwd()
         data = body.encode()
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -84,6 +91,13 @@ class EcsEdge:
                                      preexec_fn=harness._die_with_parent)
         threading.Thread(target=lambda: [self.lines.append(l.rstrip("\n")) for l in self.proc.stderr],
                          daemon=True).start()
+
+    @classmethod
+    def watching(cls, server) -> "EcsEdge":
+        """The waits below over an EdgeServer (tests/e2e/edge.py) started with --cluster."""
+        watch = cls.__new__(cls)
+        watch.proc, watch.lines = server.proc, server._err
+        return watch
 
     def stderr(self) -> str:
         return "\n".join(self.lines)
@@ -140,13 +154,14 @@ def images_file(tmp_path, program: str = SERVER):
 
 
 def service(ecs, cluster: str, name: str, container: dict, desired: int = 1, breaker: bool = True,
-            volumes=()) -> None:
+            volumes=(), load_balancers=()) -> None:
     ecs.create_cluster(clusterName=cluster)
     td = ecs.register_task_definition(family=name, containerDefinitions=[dict({"name": "web", "image": IMAGE,
                                       "essential": True, "memory": 256, "portMappings": [{"containerPort": 8080}]}, **container)],
                                       volumes=[{"name": v} for v in volumes])
     ecs.create_service(cluster=cluster, serviceName=name, desiredCount=desired,
                        taskDefinition=td["taskDefinition"]["taskDefinitionArn"],
+                       loadBalancers=list(load_balancers),
                        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": breaker, "rollback": False}})
 
 
@@ -218,6 +233,31 @@ def test_an_exiting_task_is_replaced(aws, edge_binary, tmp_path):
         assert json.loads(get(url2 + "/env"))["PORT"] == url2.rsplit(":", 1)[1]
     finally:
         edge.stop()
+
+
+def test_tasks_register_in_the_target_group_and_an_unhealthy_one_is_replaced(aws, edge_binary, tmp_path):
+    """The service's tasks register in its load balancer's target group (the ALB model health-checks them and
+    forwards to the healthy ones); a task the health check marks unhealthy is stopped, deregistered and replaced."""
+    from alb_fixtures import Alb, alb_edge, forward
+
+    alb = Alb.create(aws, "ecs-web")
+    tg = alb.ip_group("ecs-web", path="/health", healthy=2, unhealthy=2)
+    alb.listener(80, forward(tg))
+    service(aws.client("ecs", REGION), "c6", "web", {}, load_balancers=[
+        {"targetGroupArn": tg, "containerName": "web", "containerPort": 8080}])
+    with alb_edge(edge_binary, aws, [alb.arn], extra_args=["--cluster", "c6", "--images",
+                                                          str(images_file(tmp_path))]) as edge:
+        watch = EcsEdge.watching(edge)
+        (first, url), = watch.task_urls()
+        watch.wait_for(r"target group ecs-web: target %s is healthy" % first)
+        front = edge.listeners[("ecs-web", 80)]
+        assert json.loads(get(front + "/env"))["PORT"] == url.rsplit(":", 1)[1], "the ALB forwards to the task"
+        get(url + "/sick")
+        watch.wait_for(r"task %s stopped: Task failed ELB health checks in \(target-group %s\)"
+                       % (first, re.escape(tg)))
+        (_, _), (second, url2) = watch.task_urls(2)
+        watch.wait_for(r"target group ecs-web: target %s is healthy" % second)
+        assert json.loads(get(front + "/env"))["PORT"] == url2.rsplit(":", 1)[1], "the replacement gets the traffic"
 
 
 def test_the_circuit_breaker_fails_a_service_whose_tasks_keep_failing(aws, edge_binary, tmp_path):
