@@ -384,7 +384,12 @@ async fn lambda_target(
         .map_err(|e| format!("target group {tg_name}: {e}"))?;
     let account = tg_arn.split(':').nth(4).unwrap_or_default();
     let context = [("AWS:SourceArn", tg_arn), ("AWS:SourceAccount", account)];
-    let resource = pool.spec().arn.clone();
+    // Lambda evaluates the policy of what was invoked: the registered ARN (an alias's own policy for an alias).
+    let resource = if function_arn.starts_with("arn:") {
+        function_arn.to_string()
+    } else {
+        pool.spec().arn.clone()
+    };
     let permitted = ctx.registry.resource_policy(&f).await.is_some_and(|p| {
         iam::allows(
             &p,
