@@ -170,7 +170,7 @@ def test_proxy_event_has_the_route_the_query_and_the_stage(aws, edge_binary, sit
         assert event["resource"] == "/items/{id}"
         assert event["path"] == "/items/a%20b"
         assert event["httpMethod"] == "GET"
-        assert event["pathParameters"] == {"id": "a b"}
+        assert event["pathParameters"] == {"id": "a%20b"}  # as sent, like `path`
         assert event["queryStringParameters"] == {"tag": "y", "one": "1"}
         assert event["multiValueQueryStringParameters"] == {"tag": ["x", "y"], "one": ["1"]}
         assert event["stageVariables"] == {"color": "blue"}

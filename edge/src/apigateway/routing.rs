@@ -3,13 +3,15 @@
 //! AWS: API Gateway Developer Guide, "Set up a proxy integration with a proxy resource" (`{proxy+}` is greedy:
 //! it matches one or more path segments, and more specific resources take precedence over it) and "Set up
 //! a method" (`ANY` stands for every HTTP method; a method defined for the verb itself is used first). Path
-//! parameters (`{name}`) match one whole segment; a literal segment beats a parameter at the same place.
+//! parameters (`{name}`) match one whole segment; a literal segment beats a parameter at the same place. The values
+//! bound are the path's own text, still percent-encoded: the guide does not say, and deployed REST APIs hand
+//! `pathParameters` (as `path`) to the function as the client sent them.
 
 use percent_encoding::percent_decode_str;
 
 use super::model::{Method, Resource, RestApi};
 
-/// A matched resource and method, with the path parameters it binds (decoded).
+/// A matched resource and method, with the path parameters it binds (as sent).
 pub struct Route<'a> {
     pub resource: &'a Resource,
     pub method: &'a Method,
@@ -23,7 +25,7 @@ pub fn route<'a>(api: &'a RestApi, path: &str, method: &str) -> Option<Route<'a>
         .split('/')
         .skip(1)
         .filter(|s| !s.is_empty())
-        .map(|s| percent_decode_str(s).decode_utf8_lossy().to_string())
+        .map(str::to_string)
         .collect();
     let (resource, path_parameters) = api
         .resources
@@ -42,7 +44,7 @@ pub fn route<'a>(api: &'a RestApi, path: &str, method: &str) -> Option<Route<'a>
     })
 }
 
-/// Path parameters bound by a match: (name, decoded value).
+/// Path parameters bound by a match: (name, value as sent).
 type Bound = Vec<(String, String)>;
 
 /// Whether a resource path template matches the segments: a rank (per segment: 2 literal, 1 `{param}`, 0
@@ -65,7 +67,7 @@ fn matches(template: &str, segments: &[String]) -> Option<(Vec<u8>, Bound)> {
         if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
             params.push((name.to_string(), segment.clone()));
             rank.push(1);
-        } else if part == segment {
+        } else if *part == percent_decode_str(segment).decode_utf8_lossy() {
             rank.push(2);
         } else {
             return None;
@@ -126,7 +128,7 @@ mod tests {
         assert_eq!(r("/articles/latest", "GET").unwrap().0, "/articles/latest");
         assert_eq!(
             r("/articles/a%20b", "GET").unwrap(),
-            ("/articles/{id}".into(), vec![("id".into(), "a b".into())])
+            ("/articles/{id}".into(), vec![("id".into(), "a%20b".into())])
         );
         assert_eq!(
             r("/articles/a/b/c", "DELETE").unwrap(),
