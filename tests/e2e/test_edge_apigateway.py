@@ -12,6 +12,7 @@ import base64
 import http.client
 import json
 import os
+import re
 import subprocess
 import threading
 import time
@@ -177,6 +178,10 @@ def test_proxy_event_has_the_route_the_query_and_the_stage(aws, edge_binary, sit
         repeated = {k.lower(): v for k, v in event["multiValueHeaders"].items()}["x-repeat"]
         assert repeated[-1] == {k.lower(): v for k, v in event["headers"].items()}["x-repeat"]
         assert "r1" in ",".join(repeated) and "r2" in ",".join(repeated), repeated
+        lower = {k.lower(): v for k, v in event["headers"].items()}
+        assert lower["x-forwarded-proto"] == "https" and lower["x-forwarded-port"] == "443"
+        assert lower["x-forwarded-for"].endswith(", 127.0.0.1"), lower  # the viewer's, then CloudFront's
+        assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", lower["x-amzn-trace-id"]), lower
         ctx = event["requestContext"]
         assert ctx["stage"] == "prod" and ctx["resourcePath"] == "/items/{id}" and ctx["httpMethod"] == "GET"
         assert ctx["apiId"] == site.id and ctx["path"] == "/prod/items/a%20b"

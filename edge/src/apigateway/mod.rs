@@ -123,6 +123,8 @@ impl RestApiOrigin {
         source_ip: &str,
         request_id: &str,
     ) -> OriginResponse {
+        let mut request = request;
+        forwarding_headers(&mut request.headers, source_ip);
         let api = &self.api;
         let Some(stage) = api.stages.get(stage_name) else {
             return responses::missing_authentication_token();
@@ -201,6 +203,31 @@ impl RestApiOrigin {
             "MOCK" => mock::answer(integration, &label),
             "HTTP_PROXY" => http_proxy::forward(integration, &route, request, &label).await,
             other => responses::not_modelled(&format!("the {other} integration on {label}")),
+        }
+    }
+}
+
+/// The headers API Gateway adds to what it passes on ("Input format of a Lambda function for proxy integration",
+/// its example event): the caller's address appended to `X-Forwarded-For`, `X-Forwarded-Port: 443`,
+/// `X-Forwarded-Proto: https` (the endpoint is HTTPS only), and an `X-Amzn-Trace-Id` (X-Ray's `Root=1-TIME-ID`).
+fn forwarding_headers(headers: &mut http::HeaderMap, source_ip: &str) {
+    let forwarded = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        Some(before) if !before.is_empty() => format!("{before}, {source_ip}"),
+        _ => source_ip.to_string(),
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let trace = format!("Root=1-{now:08x}-{:024x}", fastrand::u128(..) >> 32);
+    for (name, value) in [
+        ("x-forwarded-for", forwarded),
+        ("x-forwarded-port", "443".to_string()),
+        ("x-forwarded-proto", "https".to_string()),
+        ("x-amzn-trace-id", trace),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(name, v);
         }
     }
 }
