@@ -20,6 +20,8 @@ import urllib.request
 import pytest
 
 import harness
+import nextjs_builds
+from alb_fixtures import Alb, alb_edge, forward
 
 REGION = "us-east-1"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ecs-test-app:v1"
@@ -154,14 +156,15 @@ def images_file(tmp_path, program: str = SERVER):
 
 
 def service(ecs, cluster: str, name: str, container: dict, desired: int = 1, breaker: bool = True,
-            volumes=(), load_balancers=()) -> None:
+            volumes=(), load_balancers=(), grace: int = 0) -> None:
     ecs.create_cluster(clusterName=cluster)
-    td = ecs.register_task_definition(family=name, containerDefinitions=[dict({"name": "web", "image": IMAGE,
-                                      "essential": True, "memory": 256, "portMappings": [{"containerPort": 8080}]}, **container)],
+    definition = {"name": "web", "image": IMAGE, "essential": True, "memory": 256,
+                  "portMappings": [{"containerPort": 8080}]}
+    td = ecs.register_task_definition(family=name, containerDefinitions=[dict(definition, **container)],
                                       volumes=[{"name": v} for v in volumes])
     ecs.create_service(cluster=cluster, serviceName=name, desiredCount=desired,
                        taskDefinition=td["taskDefinition"]["taskDefinitionArn"],
-                       loadBalancers=list(load_balancers),
+                       loadBalancers=list(load_balancers), healthCheckGracePeriodSeconds=grace,
                        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": breaker, "rollback": False}})
 
 
@@ -237,14 +240,16 @@ def test_an_exiting_task_is_replaced(aws, edge_binary, tmp_path):
 
 def test_tasks_register_in_the_target_group_and_an_unhealthy_one_is_replaced(aws, edge_binary, tmp_path):
     """The service's tasks register in its load balancer's target group (the ALB model health-checks them and
-    forwards to the healthy ones); a task the health check marks unhealthy is stopped, deregistered and replaced."""
-    from alb_fixtures import Alb, alb_edge, forward
-
+    forwards to the healthy ones); a task the health check marks unhealthy is stopped, deregistered and replaced.
+    Health checks run every 200 ms here, so the service's grace period covers the program's start (a task marked
+    unhealthy before its server listens is not stopped within it)."""
     alb = Alb.create(aws, "ecs-web")
     tg = alb.ip_group("ecs-web", path="/health", healthy=2, unhealthy=2)
     alb.listener(80, forward(tg))
     service(aws.client("ecs", REGION), "c6", "web", {}, load_balancers=[
-        {"targetGroupArn": tg, "containerName": "web", "containerPort": 8080}])
+        {"targetGroupArn": tg, "containerName": "web", "containerPort": 8080}], grace=5)
+    described = aws.client("ecs", REGION).describe_services(cluster="c6", services=["web"])["services"][0]
+    assert described["healthCheckGracePeriodSeconds"] == 5 and described["loadBalancers"][0]["targetGroupArn"] == tg
     with alb_edge(edge_binary, aws, [alb.arn], extra_args=["--cluster", "c6", "--images",
                                                           str(images_file(tmp_path))]) as edge:
         watch = EcsEdge.watching(edge)
@@ -301,8 +306,6 @@ def next_image(tmp_path):
     """An images file mapping NEXT_IMAGE to a private copy of the standalone build's server directory at /app, run
     with `node server.js` as the official Next.js Dockerfile does. The copy carries an empty .next/cache, as an image
     built for the module (its tmpfs mount point created in the image) does."""
-    import nextjs_builds
-
     app = nextjs_builds.copy_build(nextjs_builds.standalone_build("s1") / ".next" / "standalone", tmp_path / "app")
     (app / ".next" / "cache").mkdir(exist_ok=True)
     path = tmp_path / "images.json"

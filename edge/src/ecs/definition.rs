@@ -21,6 +21,9 @@ pub struct ServiceSpec {
     pub load_balancers: Vec<(String, String, u16)>,
     /// The deployment circuit breaker (`deploymentConfiguration.deploymentCircuitBreaker`): on, and with rollback.
     pub circuit_breaker: Option<CircuitBreakerSpec>,
+    /// `healthCheckGracePeriodSeconds`: how long after a task starts the scheduler ignores its unhealthy load
+    /// balancer health checks.
+    pub health_check_grace: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,6 +183,9 @@ async fn service_spec(aws: &Aws, region: &str, cluster: &str, service: &Service)
         task_definition,
         load_balancers,
         circuit_breaker,
+        health_check_grace: std::time::Duration::from_secs(
+            service.health_check_grace_period_seconds().unwrap_or(0).max(0) as u64,
+        ),
     })
 }
 

@@ -4,6 +4,7 @@
 //! A task stops when an essential container exits, or, for a service with load balancers, when a target group's
 //! health check marks it unhealthy ("If a task fails the load balancer health check, the task is stopped and a
 //! new one started", Amazon ECS Developer Guide, "Use load balancing to distribute Amazon ECS service traffic").
+//! Unhealthy checks within the service's `healthCheckGracePeriodSeconds` after a task starts are ignored.
 //! Each stopped task is deregistered from its target groups at once and replaced. Until the deployment reaches a
 //! steady state (every desired task running and, with load balancers, healthy in each of its target groups;
 //! without them, running for `STEADY`), a service with the deployment circuit breaker counts stopped tasks, and at
@@ -157,7 +158,12 @@ async fn supervise(
             let mut all_healthy = true;
             for tg in &targets {
                 match groups.health(tg, &id) {
-                    Some(Health::Unhealthy) => return format!("Task failed ELB health checks in (target-group {tg})"),
+                    // "The period of time ... that the Amazon ECS service scheduler ignores unhealthy Elastic Load
+                    // Balancing ... target health checks after a task has first started" (CreateService,
+                    // healthCheckGracePeriodSeconds).
+                    Some(Health::Unhealthy) if started.elapsed() >= spec.health_check_grace => {
+                        return format!("Task failed ELB health checks in (target-group {tg})")
+                    }
                     Some(Health::Healthy) => {}
                     _ => all_healthy = false,
                 }
