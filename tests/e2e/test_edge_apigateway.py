@@ -97,9 +97,11 @@ class RestApi:
                                                                pathPart=part)["id"]
         return self.resources[path]
 
-    def method(self, path: str, verb: str, integration: dict, authorization: str = "NONE") -> None:
+    def method(self, path: str, verb: str, integration: dict, authorization: str = "NONE",
+               api_key_required: bool = False) -> None:
         rid = self.resource(path)
-        self.client.put_method(restApiId=self.id, resourceId=rid, httpMethod=verb, authorizationType=authorization)
+        self.client.put_method(restApiId=self.id, resourceId=rid, httpMethod=verb, authorizationType=authorization,
+                               apiKeyRequired=api_key_required)
         self.client.put_integration(restApiId=self.id, resourceId=rid, httpMethod=verb, **integration)
 
     def lambda_proxy(self, path: str, verb: str, function_arn: str, authorization: str = "NONE") -> None:
@@ -427,3 +429,27 @@ def test_the_viewers_host_header_is_not_the_apis(aws, edge_binary, site):
         status, headers, body = call(edge, "/items/1", headers=[("Host", "www.example.com")])
         assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
         assert headers["x-amzn-ErrorType"] == "ForbiddenException"
+
+
+def test_api_keys_from_the_header(aws, edge_binary):
+    """"Choose an API key source" and "Usage plans and API keys for REST APIs": a method that requires an API key
+    takes the x-api-key header; only an enabled key of a usage plan that includes the API's stage passes, anything
+    else is 403 Forbidden."""
+    api = RestApi(aws, name="keyed")
+    api.method("/keyed", "GET", {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}},
+               api_key_required=True)
+    rid = api.resource("/keyed")
+    api.client.put_integration_response(restApiId=api.id, resourceId=rid, httpMethod="GET", statusCode="200",
+                                        responseTemplates={"application/json": '{"ok": true}'})
+    api.deploy("prod")
+    plan = api.client.create_usage_plan(name="plan", apiStages=[{"apiId": api.id, "stage": "prod"}])["id"]
+    for name, enabled, in_plan in (("good", True, True), ("off", False, True), ("stray", True, False)):
+        key = api.client.create_api_key(name=name, value="key-%s-0123456789abcdef" % name, enabled=enabled)["id"]
+        if in_plan:
+            api.client.create_usage_plan_key(usagePlanId=plan, keyId=key, keyType="API_KEY")
+    with edge_server(edge_binary, aws, api_distribution(aws, api)) as edge:
+        status, _, body = call(edge, "/keyed", headers=[("x-api-key", "key-good-0123456789abcdef")])
+        assert (status, json.loads(body)) == (200, {"ok": True}), edge.stderr()[-2000:]
+        for headers in ([], [("x-api-key", "key-off-0123456789abcdef")], [("x-api-key", "key-stray-0123456789abcdef")]):
+            status, _, body = call(edge, "/keyed", headers=headers)
+            assert (status, json.loads(body)) == (403, {"message": "Forbidden"}), headers

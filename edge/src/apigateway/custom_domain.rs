@@ -143,6 +143,8 @@ mod tests {
                 region: "eu-west-1".into(),
                 account: "123456789012".into(),
                 binary_media_types: vec![],
+                api_key_source: "HEADER".into(),
+                api_keys: HashMap::new(),
                 resources: vec![],
                 stages: HashMap::new(),
                 functions: HashMap::new(),

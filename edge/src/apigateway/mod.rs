@@ -144,8 +144,17 @@ impl RestApiOrigin {
                 route.method.authorization_type
             ));
         }
+        // "Choose an API key source": with HEADER the key is the x-api-key header; a missing key, or one that is not an
+        // enabled key of a usage plan for this stage, is 403 Forbidden.
         if route.method.api_key_required {
-            return responses::not_modelled(&format!("API keys (apiKeyRequired) on {label}"));
+            if api.api_key_source != "HEADER" {
+                return responses::not_modelled(&format!("API keys from a Lambda authorizer (AUTHORIZER) on {label}"));
+            }
+            let sent = request.headers.get("x-api-key").and_then(|v| v.to_str().ok());
+            let valid = api.api_keys.get(stage_name);
+            if !sent.is_some_and(|k| valid.is_some_and(|v| v.contains(k))) {
+                return responses::forbidden();
+            }
         }
         let Some(integration) = &route.method.integration else {
             eprintln!("nextstack-edge: {label} has no integration");

@@ -6,7 +6,7 @@
 //! integrations" (`AWS_PROXY`, `HTTP_PROXY`, `MOCK`, `AWS`, `HTTP`), "Working with binary media types for REST
 //! APIs" (the API's `binaryMediaTypes`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -20,6 +20,11 @@ pub struct RestApi {
     pub region: String,
     pub account: String,
     pub binary_media_types: Vec<String>,
+    /// Where API keys come from: `HEADER` (`x-api-key`) or `AUTHORIZER`.
+    pub api_key_source: String,
+    /// Stage -> the values of the enabled API keys of the usage plans that include this API's stage (read only when
+    /// a method requires an API key).
+    pub api_keys: HashMap<String, HashSet<String>>,
     pub resources: Vec<Resource>,
     pub stages: HashMap<String, Stage>,
     /// The functions the `AWS_PROXY` integrations invoke, by function ARN (unqualified or qualified as the URI
@@ -169,6 +174,12 @@ pub async fn load(
             );
         }
     }
+    let needs_keys = resources.iter().any(|r| r.methods.values().any(|m| m.api_key_required));
+    let api_keys = if needs_keys {
+        api_keys(&client, id).await?
+    } else {
+        HashMap::new()
+    };
     let account = functions
         .keys()
         .next()
@@ -181,10 +192,69 @@ pub async fn load(
         region: region.to_string(),
         account,
         binary_media_types: api.binary_media_types().to_vec(),
+        api_key_source: api
+            .api_key_source()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|| "HEADER".into()),
+        api_keys,
         resources,
         stages,
         functions,
     })
+}
+
+/// The enabled API keys usable on each stage of the API: those in a usage plan whose API stages include it
+/// ("Usage plans and API keys for REST APIs": a key works on the stages of the usage plans it belongs to).
+async fn api_keys(client: &aws_sdk_apigateway::Client, id: &str) -> Result<HashMap<String, HashSet<String>>, String> {
+    let at = |what: &str, e: String| format!("REST API {id}: {what}: {e}");
+    let keys = client
+        .get_api_keys()
+        .include_values(true)
+        .limit(500)
+        .send()
+        .await
+        .map_err(|e| at("GetApiKeys", aws_message(&e)))?;
+    let enabled: HashMap<String, String> = keys
+        .items()
+        .iter()
+        .filter(|k| k.enabled())
+        .filter_map(|k| Some((k.id()?.to_string(), k.value()?.to_string())))
+        .collect();
+    let plans = client
+        .get_usage_plans()
+        .limit(500)
+        .send()
+        .await
+        .map_err(|e| at("GetUsagePlans", aws_message(&e)))?;
+    let mut out: HashMap<String, HashSet<String>> = HashMap::new();
+    for plan in plans.items() {
+        let stages: Vec<String> = plan
+            .api_stages()
+            .iter()
+            .filter(|s| s.api_id() == Some(id))
+            .filter_map(|s| s.stage().map(str::to_string))
+            .collect();
+        if stages.is_empty() {
+            continue;
+        }
+        let plan_id = plan.id().unwrap_or_default();
+        let members = client
+            .get_usage_plan_keys()
+            .usage_plan_id(plan_id)
+            .limit(500)
+            .send()
+            .await
+            .map_err(|e| at(&format!("GetUsagePlanKeys {plan_id}"), aws_message(&e)))?;
+        for member in members.items() {
+            let Some(value) = member.id().and_then(|k| enabled.get(k)) else {
+                continue;
+            };
+            for stage in &stages {
+                out.entry(stage.clone()).or_default().insert(value.clone());
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn resource(r: &aws_sdk_apigateway::types::Resource) -> Resource {
