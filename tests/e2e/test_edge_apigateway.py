@@ -74,6 +74,17 @@ def call(edge, path: str, method: str = "GET", headers=(), body: bytes | None = 
         conn.close()
 
 
+def stderr_has(edge, text: str, timeout: float = 10.0) -> bool:
+    """Whether the edge's stderr shows `text` within the timeout (its lines reach the test through a reader thread,
+    possibly after the response that followed them)."""
+    deadline = time.monotonic() + timeout
+    while text not in edge.stderr():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 class RestApi:
     """A REST API in moto: resources by path, methods with their integrations, deployed to stages."""
 
@@ -242,7 +253,7 @@ def test_malformed_proxy_response_is_502(aws, edge_binary, site):
     with edge_server(edge_binary, aws, api_distribution(aws, site)) as edge:
         status, _, body = call(edge, "/malformed")
         assert (status, json.loads(body)) == (502, INTERNAL_ERROR)
-        assert "malformed Lambda proxy response: body is not a string" in edge.stderr()
+        assert stderr_has(edge, "malformed Lambda proxy response: body is not a string"), edge.stderr()
 
 
 def test_function_permission_is_checked_by_method_arn(aws, edge_binary, site):
@@ -252,8 +263,8 @@ def test_function_permission_is_checked_by_method_arn(aws, edge_binary, site):
     with edge_server(edge_binary, aws, api_distribution(aws, site, stage="test")) as edge:
         status, _, body = call(edge, "/items/1")
         assert (status, json.loads(body)) == (500, INTERNAL_ERROR)
-        assert "Invalid permissions on Lambda function" in edge.stderr()
-        assert site.source_arn("test/GET/items/1") in edge.stderr()
+        assert stderr_has(edge, "Invalid permissions on Lambda function"), edge.stderr()
+        assert stderr_has(edge, site.source_arn("test/GET/items/1")), edge.stderr()
     # A grant for one method and path: that one is served, another path is not.
     api = RestApi(aws, name="narrow")
     narrow = function(aws, "narrow")
