@@ -1432,6 +1432,40 @@ def apigateway_create_rest_api_binary_media_types():
     _wrap(APIGatewayResponse, "create_rest_api", make)
 
 
+def s3_delete_version_in_suspended_bucket():
+    """S3: a version deleted by id from a bucket whose versioning is suspended.
+
+    AWS ("Deleting object versions from a versioning-suspended bucket"): a DELETE with a versionId permanently
+    removes that one version, object or delete marker, whatever the bucket's versioning state. moto treats a
+    suspended bucket as unversioned: it ignores the versionId, drops every version of the key, and fails with a
+    500 when one of them is a delete marker (FakeDeleteMarker has no dispose()). hashicorp/aws destroys a bucket's
+    aws_s3_bucket_versioning first (which suspends versioning) and then empties the bucket version by version for
+    force_destroy, so a bucket that ever held a deleted object could not be destroyed: the provider retried the
+    500 until Terraform's timeout. Fix: with a versionId and versioning suspended, only that version is removed."""
+    from moto.s3.models import S3Backend
+
+    def make(original):
+        def delete_object(self, bucket_name, key_name, version_id=None, bypass=False):
+            bucket = self.get_bucket(bucket_name)
+            if version_id is None or getattr(bucket, "versioning_status", None) != "Suspended":
+                return original(self, bucket_name, key_name, version_id, bypass)
+            versions = bucket.keys.getlist(key_name, [])
+            keep = [v for v in versions if str(v.version_id) != str(version_id)]
+            if len(keep) == len(versions):
+                return False, {"version-id": version_id}
+            for removed in versions:
+                if removed not in keep and hasattr(removed, "dispose"):
+                    removed.dispose()
+            bucket.keys.setlist(key_name, keep)
+            if not keep:
+                bucket.keys.pop(key_name)  # disposes nothing: the list is empty
+            return True, {"version-id": version_id}
+
+        return delete_object
+
+    _wrap(S3Backend, "delete_object", make)
+
+
 PATCHES = [
     ec2_create_launch_template_tag_specifications,
     ec2_security_group_rule_description,
@@ -1463,6 +1497,7 @@ PATCHES = [
     ecs_run_task_without_container_memory,
     route53_recreate_deleted_record_set,
     apigateway_create_rest_api_binary_media_types,
+    s3_delete_version_in_suspended_bucket,
 ]
 
 _applied = False

@@ -6,7 +6,8 @@ Patched: Lambda GetFunction's Code.Location (lambda_get_function_code_location),
 (lambda_function_url_qualifier), CloudFront LambdaFunctionAssociations, S3OriginConfig,
 GetOriginAccessControlConfig, the LIVE stage of CloudFront Functions and cache policies (cloudfront_cache_policies,
 also through Terraform 1.15.5 and the real hashicorp/aws provider), CloudFront VPC origins and an origin's
-VpcOriginConfig, the KeyManager of AWS managed KMS keys. As-is: the rest of
+VpcOriginConfig, the KeyManager of AWS managed KMS keys, a version deleted by id from a versioning-suspended S3
+bucket. As-is: the rest of
 GetDistributionConfig, invalidations, GetOriginAccessControl, ListFunctions, GetFunctionUrlConfig, GetPolicy,
 ListEventSourceMappings, S3 GetBucketPolicy, SQS FIFO through the JSON protocol, DynamoDB Query on a GSI.
 
@@ -757,3 +758,32 @@ def test_apigateway_reads_that_work_as_is(aws):
     (statement,) = json.loads(aws.client("lambda").get_policy(FunctionName="f")["Policy"])["Statement"]
     assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
     assert statement["Condition"] == {"ArnLike": {"AWS:SourceArn": source}}
+
+
+def test_a_version_deleted_from_a_suspended_bucket_is_that_version_only(aws):
+    """s3_delete_version_in_suspended_bucket: with versioning suspended (as hashicorp/aws leaves a bucket before
+    emptying it for force_destroy), deleting a version by id removes that version, delete markers included, and
+    the bucket can then be emptied and deleted."""
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="suspended", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_versioning(Bucket="suspended", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket="suspended", Key="a.txt", Body=b"one")
+    s3.put_object(Bucket="suspended", Key="a.txt", Body=b"two")
+    s3.delete_object(Bucket="suspended", Key="a.txt")  # a delete marker on top
+    s3.put_bucket_versioning(Bucket="suspended", VersioningConfiguration={"Status": "Suspended"})
+    listed = s3.list_object_versions(Bucket="suspended")
+    versions = [v["VersionId"] for v in listed["Versions"]]
+    (marker,) = [m["VersionId"] for m in listed["DeleteMarkers"]]
+    assert len(versions) == 2
+
+    s3.delete_object(Bucket="suspended", Key="a.txt", VersionId=versions[0])
+    listed = s3.list_object_versions(Bucket="suspended")
+    assert [v["VersionId"] for v in listed["Versions"]] == versions[1:]
+    assert [m["VersionId"] for m in listed["DeleteMarkers"]] == [marker]
+
+    result = s3.delete_objects(Bucket="suspended", Delete={"Objects": [
+        {"Key": "a.txt", "VersionId": marker}, {"Key": "a.txt", "VersionId": versions[1]}]})
+    assert not result.get("Errors"), result
+    listed = s3.list_object_versions(Bucket="suspended")
+    assert not listed.get("Versions") and not listed.get("DeleteMarkers"), listed
+    s3.delete_bucket(Bucket="suspended")
