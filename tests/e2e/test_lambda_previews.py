@@ -7,7 +7,8 @@ server with the domain's hosted zone in a second account, and real OpenNext buil
         1 to 4 applied with keep_deployments = 3, each with other code: after each one the function's published
         versions, the aliases deployment-<m> of the kept window (older ones never moved, the one that fell out
         gone), per kept deployment a Lambda target group with the alias registered, the ELB permission on that
-        alias and the host rule; the listeners (404 by default, HTTP -> HTTPS), the wildcard certificate ISSUED
+        alias and the host rule; the listeners (404 by default, HTTP -> HTTPS); served through nextstack-edge
+        (--load-balancer), each kept deployment's host its own build and a removed one's 404; the wildcard certificate ISSUED
         with its record only in the DNS account's zone, the `*.` alias, the function in the private subnets, log
         retention, what is published in SSM; a second plan is empty; new code under a deployment number already
         deployed is refused at plan, naming the variable, and changes nothing; destroyed, leaving nothing.
@@ -20,6 +21,7 @@ zip, is shown by running its handler with Node in test_lambda_previews_function.
 
 from __future__ import annotations
 
+import http.client
 import json
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +31,7 @@ import access_logs
 import harness
 import nextjs_builds
 import six_stack
+from edge import EdgeServer
 
 REGION = "eu-west-1"
 ENV = "dev"
@@ -142,6 +145,7 @@ def test_lambda_previews_end_to_end(terraform_latest, nextjs_builds, aws, tmp_pa
     check_load_balancer(aws, out, zone_id)
     check_published(aws, out, versions[4])
     tf.assert_no_changes()
+    check_served(aws, {2: "p2", 3: "p3", 4: "p1"}, removed=[1])
 
     # ---- new code under a deployment number already deployed: refused at plan, naming the variable, and
     # nothing changes (no new version, no alias moved, the code in place).
@@ -182,6 +186,40 @@ def test_lambda_previews_end_to_end(terraform_latest, nextjs_builds, aws, tmp_pa
     # ---- destroy: nothing left in any service.
     signed_in.destroy_ok()
     assert leftovers(aws, zone_id) == []
+
+
+def check_served(aws, kept_builds: dict, removed: list):
+    """Through nextstack-edge serving the load balancer (its HTTPS listener, plain HTTP on loopback): each kept
+    deployment's host serves its own build (the page carries that build's BUILD_ID; deployment 4 is a changed copy of
+    the first build), the current host the newest one, and a removed deployment's host is the listener's 404."""
+    elb = aws.client("elbv2", REGION)
+    (lb,) = elb.describe_load_balancers()["LoadBalancers"]
+    with EdgeServer(harness.build_edge(), aws.endpoint, None, load_balancers=[lb["LoadBalancerArn"]],
+                    env={"AWS_REGION": REGION}, timeout=120) as edge:
+        url = edge.listeners[(lb["LoadBalancerName"], 443)]
+        try:
+            for m, name in kept_builds.items():
+                status, _, body = fetch(url, "/", host(m))
+                assert status == 200 and nextjs_builds.build_id_for(name) in body.decode(), (m, status, body[:300])
+            newest = max(kept_builds)
+            status, _, body = fetch(url, "/", "%s.%s" % (NAME, DOMAIN))
+            assert status == 200 and nextjs_builds.build_id_for(kept_builds[newest]) in body.decode()
+            for m in removed:
+                assert fetch(url, "/", host(m))[0] == 404, m
+        finally:
+            print("--- nextstack-edge stderr (last lines) ---\n" + harness._tail(edge.stderr(), 60))
+
+
+def fetch(url: str, path: str, host_name: str):
+    """(status, headers, body) of a GET with this Host header."""
+    hostport = url.split("//", 1)[1]
+    conn = http.client.HTTPConnection(hostport, timeout=120)
+    try:
+        conn.request("GET", path, headers={"Host": host_name})
+        response = conn.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        conn.close()
 
 
 def list_versions(lam) -> list:
