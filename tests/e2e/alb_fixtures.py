@@ -1,6 +1,6 @@
 """Small Application Load Balancers for tests/e2e/test_edge_alb.py, made directly with boto3 against moto (no
 Terraform), and what they forward to: HTTP backends on loopback registered as `ip` targets at their loopback address
-(127.0.0.1, 127.0.0.2, ...: one address each, as moto keeps one target per IP; their health switchable), and Node.js Lambda functions registered in `lambda` target groups.
+and port (127.0.0.1, 127.0.0.2, ...; their health switchable), and Node.js Lambda functions registered in `lambda` target groups.
 
     alb = Alb.create(aws, "web")                       # the load balancer in a fresh VPC's two subnets
     tg = alb.ip_group("api", backend)                  # an ip target group with the backend's address registered

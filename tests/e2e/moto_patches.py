@@ -296,6 +296,67 @@ def elbv2_create_load_balancer_default_scheme():
     _wrap(FakeLoadBalancer, "__init__", make)
 
 
+def elbv2_targets_by_id_and_port():
+    """ELBv2: a target group keeps one target per Id, whatever the ports.
+
+    AWS ("Register targets with your target group"): "you can register each EC2 instance or IP address with the same
+    target group multiple times using different ports"; a target is its Id and Port (RegisterTargets,
+    DeregisterTargets and DescribeTargetHealth name both). moto keys a group's targets by Id alone, so registering
+    127.0.0.1:8001 and 127.0.0.1:8002 leaves only the second. Fix: the group's targets keyed by Id and Port (the
+    group's port when none is given) for register, deregister and health; deregistered and terminated targets stay
+    keyed by Id as moto keeps them.
+    """
+    from moto.elbv2.models import FakeTargetGroup
+
+    def key(group, target):
+        return "%s|%s" % (target["Id"], target.get("Port") or group.port)
+
+    def register(original):
+        def wrapper(self, targets):
+            for target in targets:
+                original(self, [target])
+                entry = self.targets.pop(target["Id"])
+                self.targets[key(self, target)] = entry
+
+        return wrapper
+
+    def deregister(original):
+        def wrapper(self, targets):
+            for target in targets:
+                entry = self.targets.get(key(self, target))
+                if entry is None:
+                    return original(self, [target])  # moto's InvalidTargetError
+                self.targets = {k: v for k, v in self.targets.items() if k != key(self, target)} | {target["Id"]: entry}
+                original(self, [target])
+
+        return wrapper
+
+    def health_for(original):
+        def wrapper(self, target, ec2_backend):
+            entry = self.targets.get(key(self, target))
+            if entry is None:
+                return original(self, target, ec2_backend)
+            saved, self.targets = self.targets, {target["Id"]: entry}
+            try:
+                return original(self, target, ec2_backend)
+            finally:
+                self.targets = saved
+
+        return wrapper
+
+    def deregister_terminated_instances(original):
+        def wrapper(self, instance_ids):
+            for k in [k for k, v in self.targets.items() if v["Id"] in instance_ids]:
+                self.terminated_targets[self.targets[k]["Id"]] = self.targets.pop(k)
+
+        return wrapper
+
+    _wrap(FakeTargetGroup, "register", register)
+    _wrap(FakeTargetGroup, "deregister", deregister)
+    _wrap(FakeTargetGroup, "health_for", health_for)
+    _wrap(FakeTargetGroup, "deregister_terminated_instances", deregister_terminated_instances)
+
+
 # --------------------------------------------------------------------------------------------- Lambda
 
 
@@ -1472,6 +1533,7 @@ PATCHES = [
     ecs_create_service_parameters,
     elbv2_certificate_in_use_by,
     elbv2_create_load_balancer_default_scheme,
+    elbv2_targets_by_id_and_port,
     lambda_dead_letter_config,
     cloudfront_origin_access_control_id,
     cloudfront_cache_policy_forwarded_values,

@@ -211,8 +211,10 @@ def test_health_checks_decide_the_targets(aws, edge_binary):
     target is healthy the load balancer routes to all of them (fail open); a target group with no registered targets
     answers 503 ("Troubleshoot your Application Load Balancers")."""
     alb = Alb.create(aws, "health")
-    with Backend("blue", healthy=True) as blue, Backend("green", healthy=False, host="127.0.0.2") as green:
-        tg = alb.ip_group("app", blue, green, healthy=2, unhealthy=2)
+    # Two targets at one IP (moto_patches.elbv2_targets_by_id_and_port) and one at another loopback address.
+    with Backend("blue", healthy=True) as blue, Backend("green", healthy=False, host="127.0.0.2") as green, \
+            Backend("cyan", healthy=False) as cyan:
+        tg = alb.ip_group("app", blue, green, cyan, healthy=2, unhealthy=2)
         nobody = alb.ip_group("nobody")
         listener = alb.listener(80, forward(tg))
         alb.rule(listener, 1, [path_pattern("/nobody")], forward(nobody))
@@ -230,7 +232,7 @@ def test_health_checks_decide_the_targets(aws, edge_binary):
             green.healthy = False
             went_down = "target 127.0.0.2:%d is unhealthy" % green.port  # once at the start, then again now
             wait_for(lambda: edge.stderr().count(went_down) == 2, "green unhealthy again")
-            assert backends() == {"blue", "green"}, "no healthy target: fail open to all"
+            assert backends() == {"blue", "green", "cyan"}, "no healthy target: fail open to all"
             status, _, headers, body = call(url, "/nobody")
             assert status == 503 and headers["Server"] == "awselb/2.0", body
 

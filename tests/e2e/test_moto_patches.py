@@ -787,3 +787,26 @@ def test_a_version_deleted_from_a_suspended_bucket_is_that_version_only(aws):
     listed = s3.list_object_versions(Bucket="suspended")
     assert not listed.get("Versions") and not listed.get("DeleteMarkers"), listed
     s3.delete_bucket(Bucket="suspended")
+
+
+def test_elbv2_targets_by_id_and_port(aws):
+    """elbv2_targets_by_id_and_port: one IP registered twice with different ports is two targets; each is
+    deregistered on its own (the other stays); a target registered without a port takes the group's."""
+    ec2, elb = aws.client("ec2", "eu-west-1"), aws.client("elbv2", "eu-west-1")
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    tg = elb.create_target_group(Name="ports", TargetType="ip", Protocol="HTTP", Port=80,
+                                 VpcId=vpc)["TargetGroups"][0]["TargetGroupArn"]
+
+    def registered():
+        return sorted((d["Target"]["Id"], d["Target"]["Port"])
+                      for d in elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"])
+
+    elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "10.8.0.5", "Port": 8001}, {"Id": "10.8.0.5", "Port": 8002},
+                                                     {"Id": "10.8.0.6"}])
+    assert registered() == [("10.8.0.5", 8001), ("10.8.0.5", 8002), ("10.8.0.6", 80)]
+    one = elb.describe_target_health(TargetGroupArn=tg, Targets=[{"Id": "10.8.0.5", "Port": 8002}])
+    assert [d["Target"] for d in one["TargetHealthDescriptions"]] == [{"Id": "10.8.0.5", "Port": 8002}]
+    elb.deregister_targets(TargetGroupArn=tg, Targets=[{"Id": "10.8.0.5", "Port": 8001}])
+    assert registered() == [("10.8.0.5", 8002), ("10.8.0.6", 80)]
+    elb.deregister_targets(TargetGroupArn=tg, Targets=[{"Id": "10.8.0.6"}])
+    assert registered() == [("10.8.0.5", 8002)]
