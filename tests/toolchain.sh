@@ -17,6 +17,12 @@
 #                                with sharp's linux-arm64 build) run under it. Measured: a 43 MB download (npm pack,
 #                                about 2 s), 99 MB on disk; `require('sharp')` takes about 1 s under qemu, a whole
 #                                process that loads sharp and resizes a small PNG about 2.5 s.
+#   ~/.cache/nextstack/edge/aws-sdk/<lock digest>/node_modules
+#                                the AWS SDK for JavaScript v3 packages that nextstack-edge gives Node.js functions
+#                                (standing for the SDK Lambda's Node.js runtimes include), `npm ci` from
+#                                edge/runtime/node/aws-sdk/package-lock.json into the edge's cache
+#                                ($NEXTSTACK_EDGE_CACHE, else $XDG_CACHE_HOME/nextstack/edge), outside the clone;
+#                                the directory is named by the lock's SHA-256 (16 hex digits) as the edge names it.
 #
 # and, from Debian's packages with apt-get (as root) when they are missing:
 #
@@ -346,6 +352,24 @@ if [[ "$(cat "$TOOLS/node-arm64" 2>/dev/null || true)" != "$node_arm64_cmd" ]]; 
     echo "$node_arm64_cmd" >"$TOOLS/node-arm64"
 fi
 
+# ---------------------------------------------------------------- the runtime's AWS SDK for nextstack-edge (npm ci)
+# The edge looks for it at the same path (edge/src/runtime.rs, aws_sdk_dir) and writes the same two files there.
+sdk_src="$ROOT/edge/runtime/node/aws-sdk"
+edge_cache="${NEXTSTACK_EDGE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/nextstack/edge}"
+sdk_dir="$edge_cache/aws-sdk/$(sha256sum "$sdk_src/package-lock.json" | cut -c1-16)"
+if [[ ! -f "$sdk_dir/node_modules/.package-lock.json" ]]; then
+    say "installing the AWS SDK for JavaScript v3 packages for nextstack-edge's functions into $sdk_dir (npm ci)"
+    mkdir -p "$sdk_dir"
+    cp "$sdk_src/package.json" "$sdk_src/package-lock.json" "$sdk_dir/"
+    (cd "$sdk_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) >"$sdk_dir/npm.log" 2>&1 || {
+        tail -n 25 "$sdk_dir/npm.log" >&2
+        rm -rf "$sdk_dir/node_modules"
+        die "'npm ci' of $sdk_src/package-lock.json into $sdk_dir failed (is the npm registry reachable?)"
+    }
+fi
+sdk_version="$(node -p "require('$sdk_dir/node_modules/@aws-sdk/client-dynamodb/package.json').version")" ||
+    die "$sdk_dir lacks @aws-sdk/client-dynamodb: delete $sdk_dir and run this script again"
+
 # ---------------------------------------------------------------- verify
 empty_rc="$TOOLS/empty.tfrc"
 : >"$empty_rc"
@@ -389,7 +413,7 @@ mid_note="no terraform $TF_MID_VERSION on this machine"
 [[ -x "$tf_mid" ]] && mid_note="terraform $TF_MID_VERSION ($tf_mid)"
 aws_note="hashicorp/aws $AWS_PROVIDER_VERSION from the registry (no mirror on this machine)"
 [[ "$aws_source" != registry ]] && aws_note="hashicorp/aws $AWS_PROVIDER_VERSION from the mirror $aws_source"
-say "ok: terraform $TF_NEW_VERSION ($tf_new), terraform $TF_OLD_VERSION ($tf_old), $mid_note, $aws_note, $("$VENV/bin/python" --version), $(cargo --version), $chromium_version (/usr/bin/chromium), playwright $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("playwright"))'), $(/usr/bin/bwrap --version), $(/usr/bin/qemu-aarch64 --version | head -n1 | sed 's/ version / /; s/ (.*//'), arm64 Node.js $node_arm64_version under qemu-user (command line in $TOOLS/node-arm64), checkov $checkov_version ($checkov_venv/bin/checkov)"
+say "ok: terraform $TF_NEW_VERSION ($tf_new), terraform $TF_OLD_VERSION ($tf_old), $mid_note, $aws_note, $("$VENV/bin/python" --version), $(cargo --version), $chromium_version (/usr/bin/chromium), playwright $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("playwright"))'), $(/usr/bin/bwrap --version), $(/usr/bin/qemu-aarch64 --version | head -n1 | sed 's/ version / /; s/ (.*//'), arm64 Node.js $node_arm64_version under qemu-user (command line in $TOOLS/node-arm64), checkov $checkov_version ($checkov_venv/bin/checkov), AWS SDK for JavaScript $sdk_version for the edge's functions ($sdk_dir)"
 
 # ---------------------------------------------------------------- release (tools/release.sh, tests/e2e/test_release.py) BEGIN
 # gpg signs SHA256SUMS (Debian's gnupg). cargo-zigbuild + zig for cross targets are installed by tools/release.sh

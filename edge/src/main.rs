@@ -201,6 +201,7 @@ async fn serve(options: Options) -> Result<(), String> {
         node: vec![node.clone()],
         node_arm64: node_arm64.map(|c| c.split_whitespace().map(str::to_string).collect()),
         bootstrap: rt.bootstrap,
+        aws_sdk: rt.aws_sdk,
         endpoint: aws.endpoint.clone(),
         credentials: aws.credentials().await,
         max_environments: max_environments.max(1),

@@ -38,6 +38,7 @@
 // #97, which contradicts the documented behaviour); no X-Ray error cause header.
 
 import "./aws-endpoint.mjs";
+import "./runtime-modules.mjs";
 
 import fs from "node:fs";
 import http from "node:http";

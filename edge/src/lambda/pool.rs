@@ -30,6 +30,8 @@ pub struct Launcher {
     pub node_arm64: Option<Vec<String>>,
     /// The runtime client (`edge/runtime/node/bootstrap.mjs`, written out at start).
     pub bootstrap: PathBuf,
+    /// Where the AWS SDK that Lambda's Node.js runtimes include is installed (`runtime::aws_sdk_dir`).
+    pub aws_sdk: PathBuf,
     pub endpoint: String,
     pub credentials: Credentials,
     /// Environments per function at most (Lambda's account limit is 1,000; a laptop's is lower).
@@ -396,6 +398,9 @@ fn runtime_environment(spec: &FunctionSpec, launcher: &Launcher, runtime_api: &s
     set("AWS_LAMBDA_LOG_STREAM_NAME", "nextstack-edge".into());
     set("AWS_REGION", spec.region.clone());
     set("AWS_DEFAULT_REGION", spec.region.clone());
+    // Lambda's NODE_PATH reaches the runtime's own node_modules (the SDK); a function may set its own.
+    set("NODE_PATH", launcher.aws_sdk.join("node_modules").display().to_string());
+    set("NEXTSTACK_EDGE_AWS_SDK", launcher.aws_sdk.display().to_string());
     for (k, v) in &spec.environment {
         set(k, v.clone());
     }
@@ -440,6 +445,7 @@ mod tests {
             node: vec!["node".into()],
             node_arm64: arm64.then(|| vec!["qemu-aarch64".into(), "node-arm64".into()]),
             bootstrap: PathBuf::from("bootstrap.mjs"),
+            aws_sdk: PathBuf::from("/cache/aws-sdk/0123456789abcdef"),
             endpoint: "http://127.0.0.1:1".into(),
             credentials: Credentials::default(),
             max_environments: 4,
@@ -491,5 +497,20 @@ mod tests {
         assert_eq!(last("CACHE_BUCKET_NAME").unwrap(), "b");
         assert_eq!(last("_HANDLER").unwrap(), "index.handler");
         assert_eq!(last("NEXTSTACK_LAMBDA_ENDPOINT").unwrap(), "http://127.0.0.1:2");
+    }
+
+    #[test]
+    fn node_path_reaches_the_runtimes_sdk_unless_the_function_sets_its_own() {
+        let s = spec(Architecture::host(), None);
+        let vars = runtime_environment(&s, &launcher(false), "127.0.0.1:9");
+        let last = |vars: &[(String, String)], k: &str| vars.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        assert_eq!(
+            last(&vars, "NODE_PATH").unwrap(),
+            "/cache/aws-sdk/0123456789abcdef/node_modules"
+        );
+        let mut own = spec(Architecture::host(), None);
+        own.environment.insert("NODE_PATH".into(), "/opt/mine".into());
+        let vars = runtime_environment(&own, &launcher(false), "127.0.0.1:9");
+        assert_eq!(last(&vars, "NODE_PATH").unwrap(), "/opt/mine");
     }
 }
