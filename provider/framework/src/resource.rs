@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use crate::context::Ctx;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::json::{decode_model, encode_model};
+use crate::identity::IdentitySchema;
+use crate::json::{decode_model, encode_model, from_model};
 use crate::plan::{align_with_plan, plan_resource, Plan};
 use crate::schema::Schema;
 use crate::value::Value;
@@ -98,6 +99,9 @@ pub struct Change<M> {
 pub trait Resource: Send + Sync + 'static {
     type Model: Serialize + DeserializeOwned + Send + Sync + 'static;
     type Data: Send + Sync + 'static;
+    /// The typed identity (see [`crate::identity`]), a struct shaped like [`Resource::identity_schema`];
+    /// `()` for a resource without one.
+    type Identity: Serialize + DeserializeOwned + Send + Sync + 'static;
 
     /// The type name without the provider prefix, e.g. `ssm_parameters`.
     fn name(&self) -> &'static str;
@@ -157,6 +161,31 @@ pub trait Resource: Send + Sync + 'static {
         .into())
     }
 
+    /// The identity's schema; `None` (the default) for a resource without identity.
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// The identity of the object a state describes, from the state alone (no cloud call: Terraform asks at
+    /// every read, plan and apply). `None` while something it needs is still unknown (a plan to create).
+    fn identity(&self, _state: &Self::Model) -> Option<Self::Identity> {
+        None
+    }
+
+    /// Builds a minimal state from an identity given in an `import { identity = {...} }` block (Terraform >=
+    /// 1.12); `read` completes it.
+    async fn import_by_identity(
+        &self,
+        _ctx: Ctx<'_, Self::Data>,
+        _identity: Self::Identity,
+    ) -> Result<Self::Model, Diagnostics> {
+        Err(Diagnostic::error(
+            "Import by identity not supported",
+            format!("The resource type {} cannot be imported by identity.", self.name()),
+        )
+        .into())
+    }
+
     /// Builds a minimal state from an import id; `read` completes it.
     async fn import(&self, _ctx: Ctx<'_, Self::Data>, _id: &str) -> Result<Self::Model, Diagnostics> {
         Err(Diagnostic::error(
@@ -190,6 +219,12 @@ pub trait AnyResource<D>: Send + Sync {
     /// The refreshed state (null when gone) and warnings.
     async fn read(&self, ctx: Ctx<'_, D>, state: &Value) -> Result<(Value, Diagnostics), Diagnostics>;
     async fn import(&self, ctx: Ctx<'_, D>, id: &str) -> Result<Value, Diagnostics>;
+    fn identity_schema(&self) -> Option<IdentitySchema>;
+    /// The identity of the object `state` describes, a value of the identity schema's type; `None` without an
+    /// identity schema, for a null state, or while the state lacks what the identity needs.
+    fn identity_of(&self, state: &Value) -> Result<Option<Value>, Diagnostics>;
+    /// `identity` is a value of the identity schema's type.
+    async fn import_by_identity(&self, ctx: Ctx<'_, D>, identity: &Value) -> Result<Value, Diagnostics>;
     fn move_sources(&self) -> &'static [MoveSource];
     fn move_state(&self, source: &SourceState) -> Result<Value, Diagnostics>;
 }
@@ -198,6 +233,7 @@ pub trait AnyResource<D>: Send + Sync {
 pub fn resource<R: Resource>(r: R) -> Box<dyn AnyResource<R::Data>> {
     Box::new(Typed {
         schema: r.schema(),
+        identity_schema: r.identity_schema(),
         inner: r,
     })
 }
@@ -205,6 +241,7 @@ pub fn resource<R: Resource>(r: R) -> Box<dyn AnyResource<R::Data>> {
 struct Typed<R: Resource> {
     inner: R,
     schema: Schema,
+    identity_schema: Option<IdentitySchema>,
 }
 
 impl<R: Resource> Typed<R> {
@@ -344,6 +381,47 @@ impl<R: Resource> AnyResource<R::Data> for Typed<R> {
 
     async fn import(&self, ctx: Ctx<'_, R::Data>, id: &str) -> Result<Value, Diagnostics> {
         let model = self.inner.import(ctx, id).await?;
+        self.encode(&model)
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        self.identity_schema.clone()
+    }
+
+    fn identity_of(&self, state: &Value) -> Result<Option<Value>, Diagnostics> {
+        let Some(schema) = &self.identity_schema else {
+            return Ok(None);
+        };
+        if state.is_null() {
+            return Ok(None);
+        }
+        // A planned state may lack required values (unknown until apply): no identity yet, not an error.
+        let Ok(model) = crate::json::to_model::<R::Model>(state) else {
+            return Ok(None);
+        };
+        let Some(identity) = self.inner.identity(&model) else {
+            return Ok(None);
+        };
+        from_model(&identity, &schema.value_type()).map(Some).map_err(|e| {
+            Diagnostic::error(
+                "Provider produced an invalid identity",
+                format!("{e}. This is a bug in the provider."),
+            )
+            .into()
+        })
+    }
+
+    async fn import_by_identity(&self, ctx: Ctx<'_, R::Data>, identity: &Value) -> Result<Value, Diagnostics> {
+        let typed: R::Identity = crate::json::to_model(identity).map_err(|e| {
+            Diagnostics::from(Diagnostic::error(
+                "Invalid import identity",
+                format!(
+                    "The identity given for {} does not fit its identity schema: {e}.",
+                    self.inner.name()
+                ),
+            ))
+        })?;
+        let model = self.inner.import_by_identity(ctx, typed).await?;
         self.encode(&model)
     }
 }

@@ -4,6 +4,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::diagnostics::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 use crate::function::{Parameter, Signature};
+use crate::identity::IdentitySchema;
 use crate::proto::google::protobuf::Timestamp;
 use crate::proto::tfplugin6 as pb;
 use crate::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
@@ -59,6 +60,30 @@ pub fn diagnostics(d: &Diagnostics) -> Vec<pb::Diagnostic> {
             attribute: d.attribute.as_ref().map(path),
         })
         .collect()
+}
+
+pub fn identity_schema(s: &IdentitySchema) -> pb::ResourceIdentitySchema {
+    pb::ResourceIdentitySchema {
+        version: s.version,
+        identity_attributes: s
+            .attributes
+            .iter()
+            .map(|a| pb::resource_identity_schema::IdentityAttribute {
+                name: a.name.clone(),
+                r#type: a.ty.to_json_bytes(),
+                required_for_import: a.required_for_import,
+                optional_for_import: a.optional_for_import,
+                description: a.description.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// An identity value on the wire.
+pub fn identity_data(value: &Value, ty: &Type) -> pb::ResourceIdentityData {
+    pb::ResourceIdentityData {
+        identity_data: Some(encode_value(value, ty)),
+    }
 }
 
 pub fn schema(s: &Schema) -> pb::Schema {

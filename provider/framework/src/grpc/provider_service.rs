@@ -1,7 +1,6 @@
 //! The tfplugin6 `Provider` service: decodes requests, dispatches to the
 //! registered resources and encodes their answers. RPCs not implemented here
-//! (list resources, actions, state stores, identity upgrades, config
-//! generation) fall back to the generated stubs, which answer `Unimplemented`;
+//! (actions, state stores, config generation) fall back to the generated stubs, which answer `Unimplemented`;
 //! they are never advertised.
 
 use std::collections::HashMap;
@@ -13,7 +12,8 @@ use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
 use super::convert::{
-    decode_value, diagnostics, encode_value, function as function_pb, path, schema as schema_pb, timestamp,
+    decode_value, diagnostics, encode_value, function as function_pb, identity_data,
+    identity_schema as identity_schema_pb, path, schema as schema_pb, timestamp,
 };
 use crate::context::{Ctx, StopSignal};
 use crate::data_source::AnyDataSource;
@@ -31,6 +31,22 @@ struct Registered<T: ?Sized> {
     handler: Box<T>,
     schema: Schema,
     ty: Type,
+}
+
+/// A resource's identity on the wire: the identity of `state` if the resource has one and the state gives it,
+/// else `fallback` (what Terraform sent, kept as it was).
+fn identity_answer<D>(
+    r: &Registered<dyn AnyResource<D>>,
+    state: &Value,
+    fallback: Option<pb::ResourceIdentityData>,
+) -> Result<Option<pb::ResourceIdentityData>, Diagnostics> {
+    let Some(schema) = r.handler.identity_schema() else {
+        return Ok(None);
+    };
+    Ok(match r.handler.identity_of(state)? {
+        Some(identity) => Some(identity_data(&identity, &schema.value_type())),
+        None => fallback,
+    })
 }
 
 /// What a call receives once the provider is configured; lends out the `Ctx`.
@@ -296,8 +312,59 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         _req: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
-        // No resource declares an identity; an empty answer tells Terraform >= 1.12 so.
-        ok!(pb::get_resource_identity_schemas::Response::default())
+        ok!(pb::get_resource_identity_schemas::Response {
+            identity_schemas: self
+                .resources
+                .iter()
+                .filter_map(|(n, r)| Some((n.clone(), identity_schema_pb(&r.handler.identity_schema()?))))
+                .collect(),
+            diagnostics: vec![],
+        })
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        req: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
+        let req = req.into_inner();
+        let result = (|| {
+            let r = self.resource(&req.type_name)?;
+            let schema = r.handler.identity_schema().ok_or_else(|| {
+                Diagnostics::from(Diagnostic::error(
+                    "No identity",
+                    format!("The resource type {} has no identity to upgrade.", req.type_name),
+                ))
+            })?;
+            // Every identity is still at its first version: a stored one is read as it is.
+            if req.version != schema.version {
+                return Err(Diagnostic::error(
+                    "Identity from another provider version",
+                    format!(
+                        "The stored identity of this {} has version {}; this provider knows version {}.",
+                        req.type_name, req.version, schema.version
+                    ),
+                )
+                .into());
+            }
+            let raw = req.raw_identity.unwrap_or_default();
+            let json: serde_json::Value = serde_json::from_slice(&raw.json)
+                .map_err(|e| Diagnostics::from(Diagnostic::error("Malformed identity", e.to_string())))?;
+            let ty = schema.value_type();
+            let value = crate::json::from_json(&json, &ty).map_err(|e| {
+                Diagnostics::from(Diagnostic::error("Identity does not match the schema", e.to_string()))
+            })?;
+            Ok::<_, Diagnostics>(identity_data(&value, &ty))
+        })();
+        ok!(match result {
+            Ok(identity) => pb::upgrade_resource_identity::Response {
+                upgraded_identity: Some(identity),
+                diagnostics: vec![]
+            },
+            Err(d) => pb::upgrade_resource_identity::Response {
+                upgraded_identity: None,
+                diagnostics: diagnostics(&d)
+            },
+        })
     }
 
     async fn validate_provider_config(
@@ -426,18 +493,20 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let r = self.resource(&req.type_name)?;
             let state = decode_value(req.current_state.as_ref(), &r.ty)?;
             if state.is_null() {
-                return Ok((Some(encode_value(&Value::Null, &r.ty)), Diagnostics::new()));
+                return Ok((Some(encode_value(&Value::Null, &r.ty)), None, Diagnostics::new()));
             }
             let configured = self.configured()?;
             tracing::debug!("reading resource");
             let (new_state, warnings) = r.handler.read(configured.ctx(), &state).await?;
-            Ok::<_, Diagnostics>((Some(encode_value(&new_state, &r.ty)), warnings))
+            let identity = identity_answer(r, &new_state, req.current_identity.clone())?;
+            Ok::<_, Diagnostics>((Some(encode_value(&new_state, &r.ty)), identity, warnings))
         }
         .instrument(span)
         .await;
         ok!(match result {
-            Ok((new_state, warnings)) => pb::read_resource::Response {
+            Ok((new_state, new_identity, warnings)) => pb::read_resource::Response {
                 new_state,
+                new_identity,
                 private: req.private,
                 diagnostics: diagnostics(&warnings),
                 ..Default::default()
@@ -465,8 +534,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let configured = self.configured()?;
             tracing::debug!("planning resource change");
             let planned = r.handler.plan(configured.ctx(), &prior, &proposed, &config).await;
+            // Known once everything it comes from is (the prior identity on an update); null until apply for a
+            // create: Terraform cannot render a plan holding an unknown identity ("value is not known").
+            let fallback = req.prior_identity.clone().filter(|_| !prior.is_null());
+            let planned_identity = identity_answer(r, &planned.planned, fallback)?;
             Ok::<_, Diagnostics>(pb::plan_resource_change::Response {
                 planned_state: Some(encode_value(&planned.planned, &r.ty)),
+                planned_identity,
                 requires_replace: planned.requires_replace.iter().map(path).collect(),
                 planned_private: req.prior_private.clone(),
                 diagnostics: diagnostics(&planned.diagnostics),
@@ -495,8 +569,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let configured = self.configured()?;
             tracing::debug!("applying resource change");
             let applied = r.handler.apply(configured.ctx(), &prior, &planned, &config).await;
+            let new_identity = identity_answer(r, &applied.new_state, None)?;
             Ok::<_, Diagnostics>(pb::apply_resource_change::Response {
                 new_state: Some(encode_value(&applied.new_state, &r.ty)),
+                new_identity,
                 private: req.planned_private.clone(),
                 diagnostics: diagnostics(&applied.diagnostics),
                 ..Default::default()
@@ -520,10 +596,20 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let result = async {
             let r = self.resource(&req.type_name)?;
             let configured = self.configured()?;
-            let state = r.handler.import(configured.ctx(), &req.id).await?;
+            // Terraform >= 1.12 sends an identity instead of an id for `import { identity = {...} }`.
+            let state = match (&req.identity, r.handler.identity_schema()) {
+                (Some(given), Some(schema)) if req.id.is_empty() => {
+                    let identity = decode_value(given.identity_data.as_ref(), &schema.value_type())?;
+                    tracing::debug!("importing by identity");
+                    r.handler.import_by_identity(configured.ctx(), &identity).await?
+                }
+                _ => r.handler.import(configured.ctx(), &req.id).await?,
+            };
+            let identity = identity_answer(r, &state, req.identity.clone())?;
             Ok::<_, Diagnostics>(pb::import_resource_state::ImportedResource {
                 type_name: req.type_name.clone(),
                 state: Some(encode_value(&state, &r.ty)),
+                identity,
                 ..Default::default()
             })
         }
@@ -581,11 +667,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             };
             tracing::debug!(source = source.type_name, "moving resource state");
             let moved = r.handler.move_state(&source)?;
-            Ok::<_, Diagnostics>(encode_value(&moved, &r.ty))
+            let identity = identity_answer(r, &moved, None)?;
+            Ok::<_, Diagnostics>((encode_value(&moved, &r.ty), identity))
         });
         ok!(match result {
-            Ok(state) => pb::move_resource_state::Response {
+            Ok((state, target_identity)) => pb::move_resource_state::Response {
                 target_state: Some(state),
+                target_identity,
                 ..Default::default()
             },
             Err(d) => pb::move_resource_state::Response {

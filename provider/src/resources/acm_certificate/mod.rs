@@ -2,6 +2,7 @@
 //! through records in another account's hosted zone.
 
 mod acm;
+mod identity;
 mod moved;
 mod names;
 mod records;

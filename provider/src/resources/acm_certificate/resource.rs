@@ -8,12 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tfplugin_framework::{
-    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, MoveSource, NestedBlock,
-    Nesting, Plan, Resource, Schema, SourceState, Type, Value,
+    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, IdentitySchema, MoveSource,
+    NestedBlock, Nesting, Plan, Resource, Schema, SourceState, Type, Value,
 };
 use tokio::time::Instant;
 
 use super::acm::{self, Cert, Certs, Record, WaitError};
+use super::identity::{identity_schema, AcmCertificateIdentity};
 use super::names::{self, key, validation_domain};
 use super::records;
 use super::timeouts::{self, Timeouts};
@@ -292,6 +293,7 @@ pub struct AcmCertificateResource;
 #[async_trait]
 impl Resource for AcmCertificateResource {
     type Model = Model;
+    type Identity = AcmCertificateIdentity;
     type Data = Aws;
 
     fn name(&self) -> &'static str {
@@ -771,56 +773,85 @@ impl Resource for AcmCertificateResource {
 
     async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
         let (arn, role_arn, external_id) = import_id::split(id);
-        let arn = arn.to_string();
-        let fields: Vec<&str> = arn.splitn(6, ':').collect();
-        let region = match fields.as_slice() {
-            ["arn", _, "acm", region, _, resource] if !region.is_empty() && resource.starts_with("certificate/") => region.to_string(),
-            _ => {
-                return Err(Diagnostic::error(
-                    "Invalid import id",
-                    format!("Expected a certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID), optionally followed by @ROLE_ARN; got {id:?}."),
-                )
-                .into())
-            }
-        };
-        if let Some(Err(e)) = role_arn.as_deref().map(role_arn::check) {
-            return Err(Diagnostic::error("Invalid import id", e).into());
-        }
-        let target = Target {
-            region: Some(region),
-            role_arn,
-            external_id,
-        };
-        let certs = Certs::open(ctx.data, &target).await?;
-        let cert = acm::describe(&certs, &arn).await?.ok_or_else(|| {
-            Diagnostic::error(
-                "Certificate not found",
-                format!("No certificate {arn} in {}.", certs.place()),
-            )
-        })?;
-        let tags = acm::tags(&certs, &arn).await?;
-        let domain = key(&cert.domain_name);
-        let sans: BTreeSet<String> = cert.names.iter().filter(|n| key(n) != domain).cloned().collect();
-        let model = Model {
-            id: None,
-            arn: None,
-            domain_name: cert.domain_name.clone(),
-            subject_alternative_names: Some(sans).filter(|s| !s.is_empty()),
-            key_algorithm: Some(
-                cert.key_algorithm
-                    .clone()
-                    .unwrap_or_else(|| DEFAULT_KEY_ALGORITHM.into()),
-            ),
-            target,
-            validation: None,
-            wait_for_issuance: Some(true),
-            tags: Some(tags).filter(|t| !t.is_empty()),
-            timeouts: None,
-            status: None,
-            validation_records: None,
-            not_before: None,
-            not_after: None,
-        };
-        Ok(model.with_cert(&cert))
+        import_at(ctx, arn.to_string(), role_arn, external_id, "import id").await
     }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity_schema())
+    }
+
+    fn identity(&self, state: &Model) -> Option<AcmCertificateIdentity> {
+        Some(AcmCertificateIdentity {
+            arn: state.arn.clone()?,
+            role_arn: state.target.role_arn.clone(),
+        })
+    }
+
+    async fn import_by_identity(
+        &self,
+        ctx: Ctx<'_, Aws>,
+        identity: AcmCertificateIdentity,
+    ) -> Result<Model, Diagnostics> {
+        import_at(ctx, identity.arn, identity.role_arn, None, "import identity").await
+    }
+}
+
+/// The certificate `arn` names, as state; `given` names what the ARN and role came from, for errors.
+async fn import_at(
+    ctx: Ctx<'_, Aws>,
+    arn: String,
+    role_arn: Option<String>,
+    external_id: Option<String>,
+    given: &str,
+) -> Result<Model, Diagnostics> {
+    let fields: Vec<&str> = arn.splitn(6, ':').collect();
+    let region = match fields.as_slice() {
+        ["arn", _, "acm", region, _, resource] if !region.is_empty() && resource.starts_with("certificate/") => region.to_string(),
+        _ => {
+            return Err(Diagnostic::error(
+                format!("Invalid {given}"),
+                format!("Expected a certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID), optionally followed by @ROLE_ARN; got {arn:?}."),
+            )
+            .into())
+        }
+    };
+    if let Some(Err(e)) = role_arn.as_deref().map(role_arn::check) {
+        return Err(Diagnostic::error(format!("Invalid {given}"), e).into());
+    }
+    let target = Target {
+        region: Some(region),
+        role_arn,
+        external_id,
+    };
+    let certs = Certs::open(ctx.data, &target).await?;
+    let cert = acm::describe(&certs, &arn).await?.ok_or_else(|| {
+        Diagnostic::error(
+            "Certificate not found",
+            format!("No certificate {arn} in {}.", certs.place()),
+        )
+    })?;
+    let tags = acm::tags(&certs, &arn).await?;
+    let domain = key(&cert.domain_name);
+    let sans: BTreeSet<String> = cert.names.iter().filter(|n| key(n) != domain).cloned().collect();
+    let model = Model {
+        id: None,
+        arn: None,
+        domain_name: cert.domain_name.clone(),
+        subject_alternative_names: Some(sans).filter(|s| !s.is_empty()),
+        key_algorithm: Some(
+            cert.key_algorithm
+                .clone()
+                .unwrap_or_else(|| DEFAULT_KEY_ALGORITHM.into()),
+        ),
+        target,
+        validation: None,
+        wait_for_issuance: Some(true),
+        tags: Some(tags).filter(|t| !t.is_empty()),
+        timeouts: None,
+        status: None,
+        validation_records: None,
+        not_before: None,
+        not_after: None,
+    };
+    Ok(model.with_cert(&cert))
 }

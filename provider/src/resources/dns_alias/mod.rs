@@ -10,15 +10,17 @@ use async_trait::async_trait;
 use aws_sdk_route53::types::{ChangeAction, ResourceRecordSet, RrType};
 use serde::{Deserialize, Serialize};
 use tfplugin_framework::{
-    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, MoveSource, NestedBlock,
-    Nesting, Plan, Resource, Schema, SourceState, Type, Value,
+    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, IdentitySchema, MoveSource,
+    NestedBlock, Nesting, Plan, Resource, Schema, SourceState, Type, Value,
 };
 
 use crate::aws::Aws;
 
+mod identity;
 mod moved;
 use crate::resources::route53::{self, bare_zone_id, fqdn, ZoneAccess};
 use crate::resources::{import_id, role_arn};
+use identity::DnsAliasIdentity;
 
 /// `target { dns_name, hosted_zone_id, evaluate_target_health }`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -260,6 +262,7 @@ pub struct DnsAliasResource;
 #[async_trait]
 impl Resource for DnsAliasResource {
     type Model = Model;
+    type Identity = DnsAliasIdentity;
     type Data = Aws;
 
     fn name(&self) -> &'static str {
@@ -504,44 +507,88 @@ impl Resource for DnsAliasResource {
         if zone_id.is_empty() || names.is_empty() {
             return Err(bad().into());
         }
-        if let Some(Err(e)) = role_arn.as_deref().map(role_arn::check) {
-            return Err(Diagnostic::error("Invalid import id", e).into());
-        }
-        let mut model = Model {
-            id: Some(resource_id(zone_id, &names)),
-            hosted_zone_id: zone_id.to_string(),
-            role_arn,
-            external_id,
-            names,
-            target: None,
-            ipv6: Some(true),
-            allow_overwrite: Some(false),
-            records: None,
-        };
-        let dns = model.access(ctx.data).await?;
-        let lookup: Vec<String> = model.names.iter().map(|n| fqdn(n)).collect();
-        let found = dns.records_at(&lookup).await?.ok_or_else(|| zone_gone(&dns))?;
-        let mut records = BTreeSet::new();
-        for name in &lookup {
-            let sets = found.get(name).map(Vec::as_slice).unwrap_or(&[]);
-            let Some(a) = route53::of_type(sets, &RrType::A).filter(|s| s.alias_target().is_some()) else {
-                return Err(Diagnostic::error(
-                    "Nothing to import",
-                    format!("No alias A record {name} in {}.", dns.describe()),
-                )
-                .into());
-            };
-            model.target.get_or_insert_with(|| AliasTarget::of(a));
-            records.insert(record_key(name, &RrType::A));
-            if route53::of_type(sets, &RrType::Aaaa).is_some() {
-                records.insert(record_key(name, &RrType::Aaaa));
-            }
-        }
-        // Any AAAA record means IPv6 is wanted; the next apply adds those missing.
-        model.ipv6 = Some(records.iter().any(|r| r.ends_with(" AAAA")));
-        model.records = Some(records);
-        Ok(model)
+        import_at(ctx, zone_id, names, role_arn, external_id, "import id").await
     }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity::identity_schema())
+    }
+
+    fn identity(&self, state: &Model) -> Option<DnsAliasIdentity> {
+        Some(DnsAliasIdentity {
+            hosted_zone_id: state.hosted_zone_id.clone(),
+            names: state.names.iter().cloned().collect(),
+            role_arn: state.role_arn.clone(),
+        })
+    }
+
+    async fn import_by_identity(&self, ctx: Ctx<'_, Aws>, identity: DnsAliasIdentity) -> Result<Model, Diagnostics> {
+        let names: BTreeSet<String> = identity.names.into_iter().filter(|n| !n.trim().is_empty()).collect();
+        if identity.hosted_zone_id.is_empty() || names.is_empty() {
+            return Err(Diagnostic::error(
+                "Invalid import identity",
+                "A dns_alias identity needs a hosted_zone_id and at least one name.",
+            )
+            .into());
+        }
+        import_at(
+            ctx,
+            &identity.hosted_zone_id,
+            names,
+            identity.role_arn,
+            None,
+            "import identity",
+        )
+        .await
+    }
+}
+
+/// The alias records for `names` in a zone, as state; `given` names what they came from, for errors.
+async fn import_at(
+    ctx: Ctx<'_, Aws>,
+    zone_id: &str,
+    names: BTreeSet<String>,
+    role_arn: Option<String>,
+    external_id: Option<String>,
+    given: &str,
+) -> Result<Model, Diagnostics> {
+    if let Some(Err(e)) = role_arn.as_deref().map(role_arn::check) {
+        return Err(Diagnostic::error(format!("Invalid {given}"), e).into());
+    }
+    let mut model = Model {
+        id: Some(resource_id(zone_id, &names)),
+        hosted_zone_id: zone_id.to_string(),
+        role_arn,
+        external_id,
+        names,
+        target: None,
+        ipv6: Some(true),
+        allow_overwrite: Some(false),
+        records: None,
+    };
+    let dns = model.access(ctx.data).await?;
+    let lookup: Vec<String> = model.names.iter().map(|n| fqdn(n)).collect();
+    let found = dns.records_at(&lookup).await?.ok_or_else(|| zone_gone(&dns))?;
+    let mut records = BTreeSet::new();
+    for name in &lookup {
+        let sets = found.get(name).map(Vec::as_slice).unwrap_or(&[]);
+        let Some(a) = route53::of_type(sets, &RrType::A).filter(|s| s.alias_target().is_some()) else {
+            return Err(Diagnostic::error(
+                "Nothing to import",
+                format!("No alias A record {name} in {}.", dns.describe()),
+            )
+            .into());
+        };
+        model.target.get_or_insert_with(|| AliasTarget::of(a));
+        records.insert(record_key(name, &RrType::A));
+        if route53::of_type(sets, &RrType::Aaaa).is_some() {
+            records.insert(record_key(name, &RrType::Aaaa));
+        }
+    }
+    // Any AAAA record means IPv6 is wanted; the next apply adds those missing.
+    model.ipv6 = Some(records.iter().any(|r| r.ends_with(" AAAA")));
+    model.records = Some(records);
+    Ok(model)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 mod deploy;
 mod diff;
+mod identity;
 mod invalidation;
 mod local;
 mod manifest;

@@ -6,11 +6,12 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tfplugin_framework::{
-    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, Plan, Resource, Schema, Type,
-    Value,
+    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, IdentitySchema, Plan, Resource,
+    Schema, Type, Value,
 };
 
 use super::deploy::{self, Failed, Request};
+use super::identity::{identity_schema, NextjsSiteIdentity};
 use super::local::LocalBuild;
 use super::manifest::{Destination, Manifest, Settings};
 use super::objects;
@@ -90,6 +91,7 @@ pub struct NextjsSiteResource;
 #[async_trait]
 impl Resource for NextjsSiteResource {
     type Model = Model;
+    type Identity = NextjsSiteIdentity;
     type Data = Aws;
 
     fn name(&self) -> &'static str {
@@ -424,56 +426,86 @@ impl Resource for NextjsSiteResource {
             role_arn,
             external_id,
         };
-        let clients = ctx.data.clients(&target).await?;
-        let probe = Destination {
-            assets_bucket: bucket.to_string(),
-            assets_prefix: prefix.trim_matches('/').to_string(),
-            cache_bucket: bucket.to_string(),
-            cache_prefix: String::new(),
-            revalidation_table: None,
-        };
-        let ids = objects::manifest_ids(&clients, &probe).await?;
-        let mut found = manifests(&clients, &probe, &ids).await?;
-        found.sort_by_key(|m| std::cmp::Reverse(m.sequence));
-        let Some(newest) = found.first() else {
-            return Err(Diagnostic::error(
-                "Nothing to import",
-                format!(
-                    "s3://{bucket}/{} holds no build published by nextstack_nextjs_site.",
-                    probe.manifest_dir()
-                ),
-            )
-            .into());
-        };
-        let (dest, settings) = (&newest.destination, &newest.settings);
-        let kind = settings
-            .build_kind
-            .clone()
-            .unwrap_or_else(|| BuildKind::OpenNext.as_str().to_string());
-        let standalone = BuildKind::parse(&kind) == Some(BuildKind::Standalone);
-        Ok(Model {
-            id: Some(format!("{}/{}", dest.assets_bucket, dest.assets_prefix)),
-            build_dir: newest.build_dir.clone(),
-            build_kind: Some(kind),
-            assets_bucket: dest.assets_bucket.clone(),
-            assets_prefix: Some(dest.assets_prefix.clone()),
-            cache_bucket: Some(dest.cache_bucket.clone()),
-            cache_prefix: (!standalone).then(|| dest.cache_prefix.clone()),
-            revalidation_table: dest.revalidation_table.clone(),
-            distribution_id: settings.distribution_id.clone(),
-            invalidation: Some(settings.invalidation.clone()),
-            wait_for_invalidation: Some(settings.wait_for_invalidation),
-            keep_previous_builds: Some(settings.keep_previous_builds as i64),
-            target: Target {
-                region: Some(clients.region.clone()),
-                ..target
-            },
-            build_id: Some(newest.build_id.clone()),
-            content_hash: Some(newest.content_hash.clone()),
-            builds: Some(found.iter().map(|m| m.build_id.clone()).collect()),
-            invalidation_id: None,
+        import_at(ctx, bucket, prefix, target).await
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity_schema())
+    }
+
+    fn identity(&self, state: &Model) -> Option<NextjsSiteIdentity> {
+        Some(NextjsSiteIdentity {
+            assets_bucket: state.assets_bucket.clone(),
+            assets_prefix: state.assets_prefix.clone().unwrap_or_default(),
+            region: Some(state.target.region.clone()?),
+            role_arn: state.target.role_arn.clone(),
         })
     }
+
+    async fn import_by_identity(&self, ctx: Ctx<'_, Aws>, identity: NextjsSiteIdentity) -> Result<Model, Diagnostics> {
+        if identity.assets_bucket.is_empty() {
+            return Err(Diagnostic::error("Invalid import identity", "assets_bucket must not be empty.").into());
+        }
+        let target = Target {
+            region: identity.region,
+            role_arn: identity.role_arn,
+            external_id: None,
+        };
+        import_at(ctx, &identity.assets_bucket, &identity.assets_prefix, target).await
+    }
+}
+
+/// The newest build published under a bucket and prefix, as state.
+async fn import_at(ctx: Ctx<'_, Aws>, bucket: &str, prefix: &str, target: Target) -> Result<Model, Diagnostics> {
+    let clients = ctx.data.clients(&target).await?;
+    let probe = Destination {
+        assets_bucket: bucket.to_string(),
+        assets_prefix: prefix.trim_matches('/').to_string(),
+        cache_bucket: bucket.to_string(),
+        cache_prefix: String::new(),
+        revalidation_table: None,
+    };
+    let ids = objects::manifest_ids(&clients, &probe).await?;
+    let mut found = manifests(&clients, &probe, &ids).await?;
+    found.sort_by_key(|m| std::cmp::Reverse(m.sequence));
+    let Some(newest) = found.first() else {
+        return Err(Diagnostic::error(
+            "Nothing to import",
+            format!(
+                "s3://{bucket}/{} holds no build published by nextstack_nextjs_site.",
+                probe.manifest_dir()
+            ),
+        )
+        .into());
+    };
+    let (dest, settings) = (&newest.destination, &newest.settings);
+    let kind = settings
+        .build_kind
+        .clone()
+        .unwrap_or_else(|| BuildKind::OpenNext.as_str().to_string());
+    let standalone = BuildKind::parse(&kind) == Some(BuildKind::Standalone);
+    Ok(Model {
+        id: Some(format!("{}/{}", dest.assets_bucket, dest.assets_prefix)),
+        build_dir: newest.build_dir.clone(),
+        build_kind: Some(kind),
+        assets_bucket: dest.assets_bucket.clone(),
+        assets_prefix: Some(dest.assets_prefix.clone()),
+        cache_bucket: Some(dest.cache_bucket.clone()),
+        cache_prefix: (!standalone).then(|| dest.cache_prefix.clone()),
+        revalidation_table: dest.revalidation_table.clone(),
+        distribution_id: settings.distribution_id.clone(),
+        invalidation: Some(settings.invalidation.clone()),
+        wait_for_invalidation: Some(settings.wait_for_invalidation),
+        keep_previous_builds: Some(settings.keep_previous_builds as i64),
+        target: Target {
+            region: Some(clients.region.clone()),
+            ..target
+        },
+        build_id: Some(newest.build_id.clone()),
+        content_hash: Some(newest.content_hash.clone()),
+        builds: Some(found.iter().map(|m| m.build_id.clone()).collect()),
+        invalidation_id: None,
+    })
 }
 
 /// The build, read again at apply; it must be what was planned.

@@ -3,6 +3,7 @@
 mod core;
 mod data_source;
 mod ephemeral;
+mod identity;
 mod query;
 mod resource;
 

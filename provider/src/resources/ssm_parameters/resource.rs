@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use aws_sdk_ssm::types::ParameterType;
 use serde::{Deserialize, Serialize};
 use tfplugin_framework::{
-    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, Plan, Refreshed, Resource,
-    Schema, Type, Value,
+    ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, IdentitySchema, Plan, Refreshed,
+    Resource, Schema, Type, Value,
 };
 
 use futures::stream::{self, StreamExt};
@@ -18,6 +18,7 @@ use super::core::{
     delete_all, get_by_names, get_by_path, list_tags, put_all, read_tags, split_values, tag, untag, Put, TagsUnread,
     CONCURRENCY,
 };
+use super::identity::{identity_schema, SsmParametersIdentity};
 use crate::aws::{common_tags, observed_tags, Aws, Clients, TagChanges, Target};
 use crate::resources::{import_id, role_arn};
 
@@ -103,6 +104,7 @@ pub struct SsmParametersResource;
 #[async_trait]
 impl Resource for SsmParametersResource {
     type Model = Model;
+    type Identity = SsmParametersIdentity;
     type Data = Aws;
 
     fn name(&self) -> &'static str {
@@ -409,55 +411,85 @@ impl Resource for SsmParametersResource {
             Some((region, prefix)) => (Some(region.to_string()), prefix.to_string()),
             None => (None, location.to_string()),
         };
-        if !prefix.starts_with('/') || !prefix.ends_with('/') {
-            return Err(Diagnostic::error(
-                "Invalid import id",
-                format!(
-                    "Expected [REGION:]PATH_PREFIX[@ROLE_ARN[|EXTERNAL_ID]] with a prefix that starts and ends with \"/\", got {id:?}."
-                ),
-            )
-            .into());
-        }
-        if let Some(Err(e)) = role_arn.as_deref().map(role_arn::check) {
-            return Err(Diagnostic::error("Invalid import id", e).into());
-        }
         let target = Target {
             region,
             role_arn,
             external_id,
         };
-        let clients = ctx.data.clients(&target).await?;
-        let parameters = get_by_path(&clients, &prefix, true, true).await?;
-        if parameters.is_empty() {
-            return Err(Diagnostic::error(
-                "Nothing to import",
-                format!("No SSM parameters exist under {prefix} in {}.", clients.place()),
-            )
-            .into());
-        }
-        let (values, secure) = split_values(&parameters, |name| {
-            name.strip_prefix(prefix.as_str()).unwrap_or(name).to_string()
-        });
-        let names: Vec<String> = parameters.iter().map(|p| p.name.clone()).collect();
-        // Only the tags all parameters share: a configured tag that some lack shows in the first plan.
-        let tags = common_tags(&list_tags(&clients, &names).await?);
-        Ok(Model {
-            id: Some(prefix.clone()),
-            names: Some(names.into_iter().collect()),
-            path_prefix: prefix,
-            values: Some(values).filter(|m| !m.is_empty()),
-            secure_values: Some(secure).filter(|m| !m.is_empty()),
-            secure_values_wo: None,
-            secure_values_wo_version: None,
-            kms_key_id: None,
-            tags: Some(tags).filter(|t| !t.is_empty()),
-            overwrite: Some(false),
-            target: Target {
-                region: Some(clients.region.clone()),
-                ..target
-            },
+        import_at(ctx, prefix, target, "import id").await
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity_schema())
+    }
+
+    fn identity(&self, state: &Model) -> Option<SsmParametersIdentity> {
+        Some(SsmParametersIdentity {
+            path_prefix: state.path_prefix.clone(),
+            region: Some(state.target.region.clone()?),
+            role_arn: state.target.role_arn.clone(),
         })
     }
+
+    async fn import_by_identity(
+        &self,
+        ctx: Ctx<'_, Aws>,
+        identity: SsmParametersIdentity,
+    ) -> Result<Model, Diagnostics> {
+        let target = Target {
+            region: identity.region,
+            role_arn: identity.role_arn,
+            external_id: None,
+        };
+        import_at(ctx, identity.path_prefix, target, "import identity").await
+    }
+}
+
+/// The parameters under a prefix, as state; `given` names what the prefix and target came from, for errors.
+async fn import_at(ctx: Ctx<'_, Aws>, prefix: String, target: Target, given: &str) -> Result<Model, Diagnostics> {
+    if !prefix.starts_with('/') || !prefix.ends_with('/') {
+        return Err(Diagnostic::error(
+            format!("Invalid {given}"),
+            format!(
+                "Expected [REGION:]PATH_PREFIX[@ROLE_ARN[|EXTERNAL_ID]] with a prefix that starts and ends with \"/\", got {prefix:?}."
+            ),
+        )
+        .into());
+    }
+    if let Some(Err(e)) = target.role_arn.as_deref().map(role_arn::check) {
+        return Err(Diagnostic::error(format!("Invalid {given}"), e).into());
+    }
+    let clients = ctx.data.clients(&target).await?;
+    let parameters = get_by_path(&clients, &prefix, true, true).await?;
+    if parameters.is_empty() {
+        return Err(Diagnostic::error(
+            "Nothing to import",
+            format!("No SSM parameters exist under {prefix} in {}.", clients.place()),
+        )
+        .into());
+    }
+    let (values, secure) = split_values(&parameters, |name| {
+        name.strip_prefix(prefix.as_str()).unwrap_or(name).to_string()
+    });
+    let names: Vec<String> = parameters.iter().map(|p| p.name.clone()).collect();
+    // Only the tags all parameters share: a configured tag that some lack shows in the first plan.
+    let tags = common_tags(&list_tags(&clients, &names).await?);
+    Ok(Model {
+        id: Some(prefix.clone()),
+        names: Some(names.into_iter().collect()),
+        path_prefix: prefix,
+        values: Some(values).filter(|m| !m.is_empty()),
+        secure_values: Some(secure).filter(|m| !m.is_empty()),
+        secure_values_wo: None,
+        secure_values_wo_version: None,
+        kms_key_id: None,
+        tags: Some(tags).filter(|t| !t.is_empty()),
+        overwrite: Some(false),
+        target: Target {
+            region: Some(clients.region.clone()),
+            ..target
+        },
+    })
 }
 
 /// Applies a tag change to every parameter in `names`, several at a time.
