@@ -21,8 +21,8 @@ from contextlib import contextmanager
 import pytest
 
 import harness
-from edge_fixtures import (ALL_METHODS, ALL_VIEWER, ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, REGION, EchoOrigin,
-                           behavior, create_distribution, edge_server, node_function)
+from edge_fixtures import (ALL_METHODS, ALL_VIEWER, ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, LAMBDA_TRUST, REGION,
+                           EchoOrigin, behavior, create_distribution, edge_server, node_function, zip_of)
 
 ACCOUNT = harness.MOTO_DEFAULT_ACCOUNT
 MISSING_TOKEN = {"message": "Missing Authentication Token"}
@@ -319,10 +319,11 @@ class Served:
 
 
 @contextmanager
-def rest_api_server(binary, aws, *names: str, region: str = REGION):
-    """nextstack-edge serve --rest-api NAME ... (no distribution) in REGION; yields a Served per front door."""
+def rest_api_server(binary, aws, *names: str, region: str = REGION, env: dict | None = None):
+    """nextstack-edge serve --rest-api NAME ... (no distribution) in REGION, with these environment variables
+    added; yields a Served per front door."""
     env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION=region,
-               AWS_EC2_METADATA_DISABLED="true")
+               AWS_EC2_METADATA_DISABLED="true", **(env or {}))
     cmd = [str(binary), "serve", "--endpoint", aws.endpoint]
     for name in names:
         cmd += ["--rest-api", name]
@@ -464,3 +465,184 @@ def test_api_keys_from_the_header(aws, edge_binary):
         for headers in ([], [("x-api-key", "key-off-0123456789abcdef")], [("x-api-key", "key-stray-0123456789abcdef")]):
             status, _, body = call(edge, "/keyed", headers=headers)
             assert (status, json.loads(body)) == (403, {"message": "Forbidden"}), headers
+
+
+# --------------------------------------------------------------------------------------------- the runtime's AWS SDK
+# Lambda's Node.js runtimes include the AWS SDK for JavaScript v3 ("Building Lambda functions with Node.js",
+# "Runtime-included SDK versions"); the edge gives functions the packages edge/runtime/node/aws-sdk pins (installed by
+# tests/toolchain.sh), through NODE_PATH for require and for import as nodejs18.x+ does.
+
+SIX_STACK_FUNCTIONS = harness.REPO_ROOT / "examples" / "six-stack" / "api" / "functions"
+SDK_PACKAGE = json.loads((harness.REPO_ROOT / "edge/runtime/node/aws-sdk/package.json").read_text())
+SDK_VERSION = SDK_PACKAGE["dependencies"]["@aws-sdk/client-dynamodb"]
+
+# ES module import of the runtime's @aws-sdk/client-sqs: sends the request body to the queue the path names.
+SQS_ESM = """
+import { SQSClient, SendMessageCommand, GetQueueUrlCommand } from "@aws-sdk/client-sqs";
+const sqs = new SQSClient({});
+export const handler = async (event) => {
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: event.pathParameters.proxy }));
+  const out = await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: event.body }));
+  return { statusCode: 200, body: JSON.stringify({ messageId: out.MessageId }) };
+};
+"""
+
+# CommonJS require of the runtime's @aws-sdk/client-ssm: reads the parameter the path names, and says which SDK
+# version it got.
+SSM_CJS = """
+const { SSMClient, GetParameterCommand } = require("@aws-sdk/client-ssm");
+const ssm = new SSMClient({});
+exports.handler = async (event) => {
+  const out = await ssm.send(new GetParameterCommand({ Name: "/" + event.pathParameters.proxy }));
+  const version = require("@aws-sdk/client-ssm/package.json").version;
+  return { statusCode: 200, body: JSON.stringify({ value: out.Parameter.Value, version }) };
+};
+"""
+
+# An SDK package the edge does not provide.
+KINESIS_ESM = """
+import { KinesisClient } from "@aws-sdk/client-kinesis";
+export const handler = async () => ({ statusCode: 200, body: String(typeof KinesisClient) });
+"""
+
+
+def six_stack_table(aws, name: str = "portfolio-table") -> str:
+    """The data stack's single table as modules/data makes it: pk/sk, GSI1 (gsi1pk/gsi1sk), GSI2 (gsi2pk/gsi2sk)."""
+    keys = lambda h, r: [{"AttributeName": h, "KeyType": "HASH"}, {"AttributeName": r, "KeyType": "RANGE"}]
+    aws.client("dynamodb", REGION).create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=keys("pk", "sk"),
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"}
+                              for a in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")],
+        GlobalSecondaryIndexes=[{"IndexName": i, "KeySchema": keys(i.lower() + "pk", i.lower() + "sk"),
+                                 "Projection": {"ProjectionType": "ALL"}} for i in ("GSI1", "GSI2")])
+    return name
+
+
+def zipped_function(aws, name: str, zip_bytes: bytes, runtime: str = "nodejs22.x", environment=None) -> str:
+    """A function from this zip (handler index.handler, modules/api's default runtime); its ARN."""
+    role = aws.client("iam", REGION).create_role(RoleName=name + "-role", AssumeRolePolicyDocument=LAMBDA_TRUST)
+    return aws.client("lambda", REGION).create_function(
+        FunctionName=name, Runtime=runtime, Role=role["Role"]["Arn"], Handler="index.handler", Timeout=10,
+        MemorySize=256, Code={"ZipFile": zip_bytes},
+        Environment={"Variables": environment or {}})["FunctionArn"]
+
+
+def routed(api: RestApi, path: str, methods, arn: str) -> None:
+    """modules/api's routes: /PATH and /PATH/{proxy+}, each method a Lambda proxy integration."""
+    for verb in methods:
+        api.lambda_proxy("/" + path, verb, arn)
+        api.lambda_proxy("/%s/{proxy+}" % path, verb, arn)
+
+
+@pytest.fixture
+def six_stack_api(aws):
+    """modules/api's layout for the six-stack example, made with boto3: its three functions from their committed zips
+    (tools/function_zips.py), with the variables modules/api gives them, behind one REST API at the example's paths
+    and methods (articles GET, contact POST, portfolio GET), deployed to prod; the data stack's table, seeded."""
+    table = six_stack_table(aws)
+    ddb = aws.client("dynamodb", REGION)
+    for item in (
+        {"pk": "ARTICLE", "sk": "hello-edge", "title": "Hello, edge"},
+        {"pk": "ARTICLE", "sk": "six-stacks", "title": "Six stacks"},
+        {"pk": "PROJECT#site", "sk": "META", "gsi1pk": "KIND#project", "gsi1sk": "2026", "name": "The site"},
+        {"pk": "TALK#cdk", "sk": "META", "gsi1pk": "KIND#talk", "gsi1sk": "2025", "name": "CDK talk"},
+    ):
+        ddb.put_item(TableName=table, Item={k: {"S": v} for k, v in item.items()})
+    api = RestApi(aws, name="six-stack-api")
+    env = {"TABLE_NAME": table, "GSI1_NAME": "GSI1", "GSI2_NAME": "GSI2"}
+    for name, methods in (("articles", ["GET"]), ("contact", ["POST"]), ("portfolio", ["GET"])):
+        arn = zipped_function(aws, "six-stack-" + name, (SIX_STACK_FUNCTIONS / (name + ".zip")).read_bytes(),
+                              environment=env)
+        routed(api, name, methods, arn)
+        allow_api(aws, "six-stack-" + name, api.source_arn("*/*"))
+    api.deploy("prod")
+    return api, table
+
+
+def sdk_failure_hint(served) -> str:
+    return "(is the runtime's SDK installed? tests/toolchain.sh installs it)\n" + served.stderr()[-3000:]
+
+
+def test_six_stack_api_functions_use_the_runtimes_sdk(aws, edge_binary, six_stack_api):
+    """The six-stack API's real functions (ES modules importing @aws-sdk/client-dynamodb and @aws-sdk/lib-dynamodb,
+    which they do not bundle) answer at their paths through `serve --rest-api`, reading and writing the table in the
+    emulator with the runtime's SDK."""
+    api, table = six_stack_api
+    with rest_api_server(edge_binary, aws, api.id) as (served,):
+        status, _, body = call(served, "/prod/articles")
+        assert status == 200, (status, body[:500], sdk_failure_hint(served))
+        assert sorted((a["sk"], a["title"]) for a in json.loads(body)["articles"]) == [
+            ("hello-edge", "Hello, edge"), ("six-stacks", "Six stacks")]
+        status, _, body = call(served, "/prod/articles/six-stacks")
+        assert (status, json.loads(body)["title"]) == (200, "Six stacks"), body
+        status, _, body = call(served, "/prod/articles/none-such")
+        assert (status, json.loads(body)) == (404, {"message": "no article none-such"})
+
+        status, _, body = call(served, "/prod/portfolio")
+        assert status == 200, (status, body[:500], sdk_failure_hint(served))
+        got = json.loads(body)
+        assert got["kind"] == "project" and [i["name"] for i in got["items"]] == ["The site"], got
+        status, _, body = call(served, "/prod/portfolio/talk")
+        assert [i["name"] for i in json.loads(body)["items"]] == ["CDK talk"], body
+
+        form = {"name": "Ada", "email": "ada@example.com", "message": "Hello from the edge"}
+        status, _, body = call(served, "/prod/contact", "POST", [("Content-Type", "application/json")],
+                               json.dumps(form).encode())
+        assert status == 202, (status, body[:500], sdk_failure_hint(served))
+        message_id = json.loads(body)["id"]
+        stored = aws.client("dynamodb", REGION).query(
+            TableName=table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "CONTACT"}})
+        assert [({k: v["S"] for k, v in i.items() if k in form}, i["sk"]["S"].endswith("#" + message_id))
+                for i in stored["Items"]] == [(form, True)], stored["Items"]
+        status, _, body = call(served, "/prod/contact", "POST", [("Content-Type", "application/json")], b"{}")
+        assert (status, json.loads(body)) == (400, {"message": "name, email and message are required"})
+        assert call(served, "/prod/contact")[0] == 403  # GET is not a method of /contact: Missing Authentication Token
+
+
+def test_runtime_sdk_from_import_and_require_and_a_package_it_lacks(aws, edge_binary):
+    """An ES module `import` and a CommonJS `require` of SDK packages the function does not bundle both get the
+    pinned runtime SDK; an SDK package the edge does not provide fails the function with a message naming it and
+    the file that lists what is provided (API Gateway's 502 to the caller), never silently."""
+    sqs = aws.client("sqs", REGION)
+    queue_url = sqs.create_queue(QueueName="from-esm")["QueueUrl"]
+    aws.client("ssm", REGION).put_parameter(Name="/app/greeting", Value="hello from ssm", Type="String")
+    api = RestApi(aws, name="sdk-api")
+    for name, files in (("sqs-esm", {"index.mjs": SQS_ESM}), ("ssm-cjs", {"index.js": SSM_CJS}),
+                        ("kinesis-esm", {"index.mjs": KINESIS_ESM})):
+        routed(api, name, ["POST"], zipped_function(aws, name, zip_of(files), runtime="nodejs20.x"))
+        allow_api(aws, name, api.source_arn("*/*"))
+    api.deploy("prod")
+    with rest_api_server(edge_binary, aws, api.id) as (served,):
+        status, _, body = call(served, "/prod/sqs-esm/from-esm", "POST", body=b"sent with client-sqs")
+        assert status == 200, (status, body[:500], sdk_failure_hint(served))
+        received = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1)["Messages"]
+        assert [(m["MessageId"], m["Body"]) for m in received] == [
+            (json.loads(body)["messageId"], "sent with client-sqs")]
+
+        status, _, body = call(served, "/prod/ssm-cjs/app/greeting", "POST", body=b"")
+        assert status == 200, (status, body[:500], sdk_failure_hint(served))
+        assert json.loads(body) == {"value": "hello from ssm", "version": SDK_VERSION}
+
+        status, _, body = call(served, "/prod/kinesis-esm", "POST", body=b"")
+        assert (status, json.loads(body)) == (502, INTERNAL_ERROR)
+        assert stderr_has(served, "@aws-sdk/client-kinesis is not among the AWS SDK packages the edge provides"), \
+            served.stderr()[-3000:]
+        assert stderr_has(served, "edge/runtime/node/aws-sdk/package.json"), served.stderr()[-3000:]
+
+
+def test_a_missing_runtime_sdk_is_an_error_saying_how_to_install_it(aws, edge_binary, tmp_path):
+    """With an edge cache where the SDK was never installed, a function importing it fails with the not-found error
+    naming the package and the command that installs it."""
+    arn = zipped_function(aws, "needs-sdk", zip_of({"index.mjs": SQS_ESM}), runtime="nodejs20.x")
+    api = RestApi(aws, name="no-sdk")
+    routed(api, "q", ["POST"], arn)
+    allow_api(aws, "needs-sdk", api.source_arn("*/*"))
+    api.deploy("prod")
+    with rest_api_server(edge_binary, aws, api.id, env={"NEXTSTACK_EDGE_CACHE": str(tmp_path)}) as (served,):
+        status, _, body = call(served, "/prod/q/any", "POST", body=b"x")
+        assert (status, json.loads(body)) == (502, INTERNAL_ERROR)
+        sdk_dir = next((tmp_path / "aws-sdk").iterdir())
+        assert stderr_has(served, "Cannot find package '@aws-sdk/client-sqs'"), served.stderr()[-3000:]
+        assert stderr_has(served, "not installed in %s: run tests/toolchain.sh, or `npm ci --prefix %s`"
+                          % (sdk_dir, sdk_dir)), served.stderr()[-3000:]
+        assert sorted(p.name for p in sdk_dir.iterdir()) == ["package-lock.json", "package.json"]
