@@ -18,7 +18,7 @@ module "s3_access_logs" {
 
   name_prefix    = "${substr(local.name_prefix, 0, 29)}-s3-logs" # at most 37 characters
   retention_days = var.s3_access_logs_retention_days
-  force_destroy  = var.force_destroy
+  force_destroy  = var.s3_access_logs_force_destroy
   tags           = local.tags
 
   writers = [

@@ -396,3 +396,9 @@ variable "s3_access_logs_retention_days" {
     error_message = "The s3_access_logs_retention_days must be a whole number of days, at least 1."
   }
 }
+
+variable "s3_access_logs_force_destroy" {
+  description = "Let a destroy delete the module's S3 access-log bucket with the logs in it (throw-away environments). S3 writes these logs itself while the buckets are used, so without it a destroy stops at that bucket."
+  type        = bool
+  default     = false
+}

@@ -149,4 +149,6 @@ module "site" {
 
   wait_for_deployment = var.wait_for_deployment
   force_destroy       = !var.deletion_protection
+
+  s3_access_logs_force_destroy = !var.deletion_protection # a throw-away environment's logs go with it
 }

@@ -34,4 +34,7 @@ module "site" {
   dns_role_arn        = var.dns_role_arn
   wait_for_deployment = var.wait_for_deployment
   force_destroy       = var.force_destroy
+
+  # S3 writes the buckets' access logs itself while the site is served; the example's destroy takes them along.
+  s3_access_logs_force_destroy = true
 }

@@ -18,4 +18,6 @@ module "site" {
   hosted_zone_id = var.hosted_zone_id
   dns_role_arn   = var.dns_role_arn
   force_destroy  = var.force_destroy
+
+  s3_access_logs_force_destroy = var.force_destroy # the bucket's access logs go with it
 }
