@@ -367,7 +367,8 @@ if [[ ! -f "$sdk_dir/node_modules/.package-lock.json" ]]; then
         die "'npm ci' of $sdk_src/package-lock.json into $sdk_dir failed (is the npm registry reachable?)"
     }
 fi
-sdk_version="$(node -p "require('$sdk_dir/node_modules/@aws-sdk/client-dynamodb/package.json').version")" ||
+sdk_version="$(SDK_PACKAGE="$sdk_dir/node_modules/@aws-sdk/client-dynamodb/package.json" \
+    node -p 'require(process.env.SDK_PACKAGE).version' 2>/dev/null)" ||
     die "$sdk_dir lacks @aws-sdk/client-dynamodb: delete $sdk_dir and run this script again"
 
 # ---------------------------------------------------------------- verify
