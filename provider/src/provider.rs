@@ -4,16 +4,20 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use tfplugin_framework::data_source::AnyDataSource;
 use tfplugin_framework::ephemeral::AnyEphemeralResource;
+use tfplugin_framework::list::AnyListResource;
 use tfplugin_framework::resource::AnyResource;
 use tfplugin_framework::Function;
 use tfplugin_framework::{
-    data_source, ephemeral_resource, resource, Attribute, Block, Diagnostics, NestedBlock, Nesting, Provider, Schema,
-    Type,
+    data_source, ephemeral_resource, list_resource, resource, Attribute, Block, Diagnostics, NestedBlock, Nesting,
+    Provider, Schema, Type,
 };
 
 use crate::aws::{AssumeRole, Aws, AwsSettings};
 use crate::functions::ParseArn;
-use crate::resources::ssm_parameters::{SsmParametersDataSource, SsmParametersEphemeral, SsmParametersResource};
+use crate::resources::dns_alias::DnsAliasList;
+use crate::resources::ssm_parameters::{
+    SsmParametersDataSource, SsmParametersEphemeral, SsmParametersList, SsmParametersResource,
+};
 
 pub struct NextstackProvider;
 
@@ -98,5 +102,11 @@ impl Provider for NextstackProvider {
 
     fn ephemeral_resources(&self) -> Vec<Box<dyn AnyEphemeralResource<Aws>>> {
         vec![ephemeral_resource(SsmParametersEphemeral)]
+    }
+
+    /// No list for certificates: an import cannot recover the validation zone, which the configuration
+    /// `terraform query -generate-config-out` writes must hold, so it would not plan cleanly.
+    fn list_resources(&self) -> Vec<Box<dyn AnyListResource<Aws>>> {
+        vec![list_resource(SsmParametersList), list_resource(DnsAliasList)]
     }
 }

@@ -8,6 +8,7 @@ use crate::data_source::AnyDataSource;
 use crate::diagnostics::Diagnostics;
 use crate::ephemeral::AnyEphemeralResource;
 use crate::function::Function;
+use crate::list::AnyListResource;
 use crate::resource::AnyResource;
 use crate::schema::Schema;
 use crate::value::Value;
@@ -36,6 +37,10 @@ pub trait Provider: Send + Sync + 'static {
         Vec::new()
     }
     fn ephemeral_resources(&self) -> Vec<Box<dyn AnyEphemeralResource<Self::Data>>> {
+        Vec::new()
+    }
+    /// List resources for `terraform query`, each named like the managed resource it lists.
+    fn list_resources(&self) -> Vec<Box<dyn AnyListResource<Self::Data>>> {
         Vec::new()
     }
     fn functions(&self) -> Vec<Box<dyn Function>> {

@@ -268,6 +268,27 @@ impl ZoneAccess {
         let wanted: std::collections::BTreeSet<&str> = names.iter().map(String::as_str).collect();
         let mut found: BTreeMap<String, Vec<ResourceRecordSet>> =
             names.iter().map(|n| (n.clone(), Vec::new())).collect();
+        for set in self.every_set().await? {
+            let name = fqdn(set.name());
+            if wanted.contains(name.as_str()) {
+                found.entry(name).or_default().push(set);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Every record set of the zone (for `terraform query`); `None` when the zone is gone.
+    pub async fn all_sets(&self) -> Result<Option<Vec<ResourceRecordSet>>, Diagnostic> {
+        match self.every_set().await {
+            Ok(sets) => Ok(Some(sets)),
+            Err(LookupError::ZoneGone) => Ok(None),
+            Err(LookupError::Failed(d)) => Err(d),
+        }
+    }
+
+    /// The whole zone, page by page (300 record sets a page).
+    async fn every_set(&self) -> Result<Vec<ResourceRecordSet>, LookupError> {
+        let mut out = Vec::new();
         let mut start: Option<(String, Option<RrType>)> = None;
         loop {
             let (start_name, start_type) = start.take().unzip();
@@ -288,15 +309,10 @@ impl ZoneAccess {
                         &format!("listing the records of {}", self.describe()),
                     )
                 })?;
-            for set in page.resource_record_sets() {
-                let name = fqdn(set.name());
-                if wanted.contains(name.as_str()) {
-                    found.entry(name).or_default().push(set.clone());
-                }
-            }
+            out.extend(page.resource_record_sets().iter().cloned());
             match page.next_record_name() {
                 Some(next) if page.is_truncated() => start = Some((next.to_string(), page.next_record_type().cloned())),
-                _ => return Ok(found),
+                _ => return Ok(out),
             }
         }
     }

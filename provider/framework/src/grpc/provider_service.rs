@@ -21,6 +21,7 @@ use crate::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::ephemeral::AnyEphemeralResource;
 use crate::function::Function;
 use crate::json::to_model;
+use crate::list::AnyListResource;
 use crate::proto::tfplugin6 as pb;
 use crate::provider::Provider;
 use crate::resource::{AnyResource, MoveSource, SourceState};
@@ -93,6 +94,7 @@ pub struct ProviderService<P: Provider> {
     resources: HashMap<String, Registered<dyn AnyResource<P::Data>>>,
     data_sources: HashMap<String, Registered<dyn AnyDataSource<P::Data>>>,
     ephemerals: HashMap<String, Registered<dyn AnyEphemeralResource<P::Data>>>,
+    lists: HashMap<String, Registered<dyn AnyListResource<P::Data>>>,
     functions: HashMap<String, Box<dyn Function>>,
     data: OnceCell<Arc<P::Data>>,
     stop_tx: watch::Sender<bool>,
@@ -122,6 +124,20 @@ impl<P: Provider> ProviderService<P> {
         let resources = register(prefix, provider.resources(), |r| r.name(), |r| r.schema());
         let data_sources = register(prefix, provider.data_sources(), |r| r.name(), |r| r.schema());
         let ephemerals = register(prefix, provider.ephemeral_resources(), |r| r.name(), |r| r.schema());
+        let mut lists = register(prefix, provider.list_resources(), |r| r.name(), |r| r.schema());
+        // A list answers with its managed resource's identities: without one it cannot work, so it is not offered.
+        lists.retain(|name, _| {
+            let usable = resources
+                .get(name)
+                .is_some_and(|r| r.handler.identity_schema().is_some());
+            if !usable {
+                tracing::warn!(
+                    list = name.as_str(),
+                    "list resource without a managed resource that has an identity; not offered"
+                );
+            }
+            usable
+        });
         let functions = provider
             .functions()
             .into_iter()
@@ -134,6 +150,7 @@ impl<P: Provider> ProviderService<P> {
             resources,
             data_sources,
             ephemerals,
+            lists,
             functions,
             data: OnceCell::new(),
             stop_tx,
@@ -185,6 +202,73 @@ impl<P: Provider> ProviderService<P> {
 
     fn resource(&self, name: &str) -> Result<&Registered<dyn AnyResource<P::Data>>, Diagnostics> {
         self.resources.get(name).ok_or_else(|| unknown_type("resource", name))
+    }
+
+    fn list(&self, name: &str) -> Result<&Registered<dyn AnyListResource<P::Data>>, Diagnostics> {
+        self.lists.get(name).ok_or_else(|| unknown_type("list resource", name))
+    }
+
+    /// The events of a `ListResource` call; a failure of the whole listing is one event with its diagnostics.
+    async fn list_events(
+        &self,
+        req: &pb::list_resource::Request,
+    ) -> Result<Vec<pb::list_resource::Event>, Diagnostics> {
+        let l = self.list(&req.type_name)?;
+        let r = self.resource(&req.type_name)?;
+        let identity_ty = r
+            .handler
+            .identity_schema()
+            .map(|s| s.value_type())
+            .unwrap_or(Type::Dynamic);
+        let config = decode_value(req.config.as_ref(), &l.ty)?;
+        let configured = self.configured()?;
+        // Terraform always sends its limit (default 100); 0 would be an older client's "no limit".
+        let limit = usize::try_from(req.limit).ok().filter(|n| *n > 0).unwrap_or(usize::MAX);
+        tracing::debug!(limit, include_resource = req.include_resource_object, "listing");
+        let found = l.handler.list(configured.ctx(), &config, limit).await?;
+        let mut events = Vec::with_capacity(found.len());
+        for item in found {
+            let identity = crate::json::from_json(&item.identity, &identity_ty).map_err(|e| {
+                Diagnostics::from(Diagnostic::error(
+                    "Provider produced an invalid identity",
+                    format!("{e}. This is a bug in the provider."),
+                ))
+            })?;
+            let mut event = pb::list_resource::Event {
+                identity: Some(identity_data(&identity, &identity_ty)),
+                display_name: item.display_name,
+                ..Default::default()
+            };
+            if req.include_resource_object {
+                // The object exactly as an import by this identity would store it.
+                let fetched = async {
+                    let state = r.handler.import_by_identity(configured.ctx(), &identity).await?;
+                    r.handler.read(configured.ctx(), &state).await
+                }
+                .await;
+                match fetched {
+                    // Gone since it was listed: leave it out.
+                    Ok((state, _)) if state.is_null() => continue,
+                    Ok((state, warnings)) => {
+                        event.resource_object = Some(encode_value(&state, &r.ty));
+                        event.diagnostic = diagnostics(&warnings);
+                    }
+                    // One unreadable object must not hide the others: Terraform stops at the first error.
+                    Err(d) => {
+                        let text = d.to_string();
+                        event.diagnostic = diagnostics(
+                            &Diagnostic::warning(
+                                format!("Could not read {}", event.display_name),
+                                format!("Listed, but reading it failed: {text}"),
+                            )
+                            .into(),
+                        );
+                    }
+                }
+            }
+            events.push(event);
+        }
+        Ok(events)
     }
 }
 
@@ -268,6 +352,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .keys()
                 .map(|n| m::EphemeralMetadata { type_name: n.clone() })
                 .collect(),
+            list_resources: self
+                .lists
+                .keys()
+                .map(|n| m::ListResourceMetadata { type_name: n.clone() })
+                .collect(),
             functions: self
                 .functions
                 .keys()
@@ -295,6 +384,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .collect(),
             ephemeral_resource_schemas: self
                 .ephemerals
+                .iter()
+                .map(|(n, r)| (n.clone(), schema_pb(&r.schema)))
+                .collect(),
+            list_resource_schemas: self
+                .lists
                 .iter()
                 .map(|(n, r)| (n.clone(), schema_pb(&r.schema)))
                 .collect(),
@@ -441,6 +535,35 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .handler
                 .validate(config))
         })
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        req: Request<pb::validate_list_resource_config::Request>,
+    ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
+        let req = req.into_inner();
+        ok!(pb::validate_list_resource_config::Response {
+            diagnostics: validate_config(self.list(&req.type_name), req.config.as_ref(), |r, config| r
+                .handler
+                .validate(config))
+        })
+    }
+
+    async fn list_resource(
+        &self,
+        req: Request<pb::list_resource::Request>,
+    ) -> Result<Response<tonic::codegen::BoxStream<pb::list_resource::Event>>, Status> {
+        let req = req.into_inner();
+        let span = self.span("ListResource", &req.type_name);
+        let events = self.list_events(&req).instrument(span).await.unwrap_or_else(|d| {
+            vec![pb::list_resource::Event {
+                diagnostic: diagnostics(&d),
+                ..Default::default()
+            }]
+        });
+        Ok(Response::new(Box::pin(futures::stream::iter(
+            events.into_iter().map(Ok),
+        ))))
     }
 
     async fn upgrade_resource_state(

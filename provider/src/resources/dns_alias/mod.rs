@@ -17,10 +17,12 @@ use tfplugin_framework::{
 use crate::aws::Aws;
 
 mod identity;
+mod list;
 mod moved;
 use crate::resources::route53::{self, bare_zone_id, fqdn, ZoneAccess};
 use crate::resources::{import_id, role_arn};
 use identity::DnsAliasIdentity;
+pub use list::DnsAliasList;
 
 /// `target { dns_name, hosted_zone_id, evaluate_target_health }`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
