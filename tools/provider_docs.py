@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the provider's registry docs (docs/index.md, docs/resources, docs/data-sources, docs/ephemeral-resources,
-docs/functions) from the schema the built provider serves, the files under examples/ and one template per page.
+docs/list-resources, docs/functions) from the schema the built provider serves, the files under examples/ and one template per page.
 
     tools/provider_docs.py                     build the provider, rewrite every stale page
     tools/provider_docs.py --check             exit 1 naming every page that is stale, missing or has no schema
@@ -16,10 +16,11 @@ the same JSON's `functions` (`terraform metadata functions -json` lists only Ter
 The pages follow the layout of the public registry (the one tfplugindocs writes): front matter with page_title,
 subcategory and description; `# name (Type)`; the description; `## Example Usage`; `## Schema` with
 `### Required`, `### Optional`, `### Read-Only` and a `### Nested Schema for \\`x\\`` section (with an anchor) per
-block or object-typed attribute; functions get `## Signature` and `## Arguments`.
+block or object-typed attribute; a resource with an identity (Terraform >= 1.12) gets `## Identity Schema` after
+its schema; a list resource's schema is its `config` block; functions get `## Signature` and `## Arguments`.
 
 Templates (templates/resources/<name>.md.tmpl, templates/data-sources/..., templates/ephemeral-resources/...,
-templates/functions/<name>.md.tmpl, templates/index.md.tmpl; <name> without the `nextstack_` prefix) hold the
+templates/list-resources/..., templates/functions/<name>.md.tmpl, templates/index.md.tmpl; <name> without the `nextstack_` prefix) hold the
 prose that is not in the schema. A page without a template gets the default layout. In a template:
 
     {{ .Name }}  {{ .Type }}  {{ .ProviderName }}  {{ .Description }}  {{ .Summary }}
@@ -59,6 +60,7 @@ KINDS = (
     ("resource_schemas", "resources", "Resource"),
     ("data_source_schemas", "data-sources", "Data Source"),
     ("ephemeral_resource_schemas", "ephemeral-resources", "Ephemeral Resource"),
+    ("list_resource_schemas", "list-resources", "List Resource"),
 )
 FUNCTIONS_DIR = "functions"
 DOC_DIRS = tuple(kind[1] for kind in KINDS) + (FUNCTIONS_DIR,)
@@ -288,6 +290,27 @@ def schema_markdown(block: dict) -> str:
     return SchemaWriter().render(block)
 
 
+def identity_markdown(identity: dict) -> str:
+    """`## Identity Schema`: the attributes an `import { identity = {...} }` block takes, as Terraform reports
+    them (`resource_identity_schemas`), grouped like a schema's."""
+    groups: dict[str, list[str]] = {"Required": [], "Optional": []}
+    for name, attr in sorted(identity.get("attributes", {}).items()):
+        group = "Required" if attr.get("required_for_import") else "Optional"
+        line = "- `%s` (%s)" % (name, type_name(attr["type"]))
+        if attr.get("description", "").strip():
+            line += " " + attr["description"].strip()
+        groups[group].append(line)
+    parts = [
+        '<a id="identity-schema"></a>\n## Identity Schema',
+        "What identifies the remote object. Terraform >= 1.12 stores it beside the state, and an `import` block may "
+        "give it in `identity = { ... }` instead of an `id`.",
+    ]
+    for group, lines in groups.items():
+        if lines:
+            parts.append("### %s\n\n%s" % (group, "\n".join(lines)))
+    return "\n\n".join(parts)
+
+
 def function_signature(name: str, function: dict) -> str:
     params = ["%s %s" % (p["name"], terraform_type(p["type"])) for p in function.get("parameters", [])]
     variadic = function.get("variadic_parameter")
@@ -439,9 +462,13 @@ def pages(schema: dict, root: Path) -> dict[str, str]:
             "SchemaMarkdown": schema_markdown(provider_block),
         },
     )
+    identities = schema.get("resource_identity_schemas", {})
     for key, folder, title in KINDS:
         for name, entry in sorted(schema.get(key, {}).items()):
             short = short_name(name)
+            markdown = schema_markdown(entry["block"])
+            if key == "resource_schemas" and name in identities:
+                markdown += "\n\n" + identity_markdown(identities[name])
             out["docs/%s/%s.md" % (folder, short)] = render_page(
                 root,
                 "templates/%s/%s.md.tmpl" % (folder, short),
@@ -451,7 +478,7 @@ def pages(schema: dict, root: Path) -> dict[str, str]:
                     "Type": title,
                     "ProviderName": PROVIDER_NAME,
                     "Description": entry["block"].get("description", ""),
-                    "SchemaMarkdown": schema_markdown(entry["block"]),
+                    "SchemaMarkdown": markdown,
                 },
             )
     for name, function in sorted(schema.get("functions", {}).items()):
@@ -509,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     extra = orphans(root, generated)
     unused = unused_templates(root, generated)
     for rel in unused:
-        print("provider_docs: %s matches no resource, data source, ephemeral resource or function" % rel, file=sys.stderr)
+        print("provider_docs: %s matches no resource, data source, ephemeral resource, list resource or function" % rel, file=sys.stderr)
     if args.check:
         for rel in stale:
             print("stale: %s (run tools/provider_docs.py)" % rel, file=sys.stderr)
