@@ -9,6 +9,7 @@
     terraform         function factory, parametrized over Terraform 1.15.5 / 1.0.3 (ids tf1.15 / tf1.0)
     terraform_latest  function the same factory for Terraform 1.15.5 only
     terraform_legacy  function the same factory for Terraform 1.0.3 only
+    terraform_mid     function the same factory for Terraform 1.11.4 (the machine image's) only
     nextjs_builds     session  NextjsBuilds: .get(name, variant=1) -> Path of a real OpenNext build of tests/nextjs-app
     browser           session  browser.Chromium (Debian's Chromium under Playwright): .new_page() -> RecordingPage
                                (a fresh context; .goto(url), any Page method, .exchanges, .assert_all_ok())
@@ -165,6 +166,11 @@ def terraform_latest(request, tmp_path) -> TerraformFactory:
 @pytest.fixture
 def terraform_legacy(request, tmp_path) -> TerraformFactory:
     return TerraformFactory(request, harness.TF_LEGACY, tmp_path)
+
+
+@pytest.fixture
+def terraform_mid(request, tmp_path) -> TerraformFactory:
+    return TerraformFactory(request, harness.TF_MID, tmp_path)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -99,3 +99,31 @@ import {
     )
     tf.init_ok()
     tf.fails("plan", "-no-color", "-input=false", contains="No SSM parameters exist under /nothing/ in eu-west-1")
+
+
+def test_a_state_written_without_identity_gains_one_on_refresh(terraform_mid, terraform_latest, aws):
+    # Terraform 1.11.4 knows no identities (protocol 6.9 came with 1.12): it stores none and the provider works
+    # as before. Terraform 1.15.5 then refreshes the same state, finds the identity, and plans no change.
+    old = terraform_mid()
+    old.write(
+        PROVIDERS
+        + """
+resource "nextstack_ssm_parameters" "p" {
+  path_prefix = "/before/"
+  values      = { a = "1" }
+}
+"""
+    )
+    old.apply_ok()
+    old.assert_no_changes()
+    state = json.loads((old.workdir / "terraform.tfstate").read_text())
+    assert "identity" not in state["resources"][0]["instances"][0], state
+    new = terraform_latest(old.workdir)
+    new.init_ok("-upgrade")
+    new.assert_no_changes()
+    new.apply_ok("-refresh-only")
+    assert identities(new) == {
+        "nextstack_ssm_parameters.p": {"path_prefix": "/before/", "region": "eu-west-1", "role_arn": None}
+    }
+    new.assert_no_changes()
+    new.destroy_ok()
