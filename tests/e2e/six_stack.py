@@ -59,12 +59,15 @@ def deploy_order(directory: Path, lint: Path | None = None) -> list[Path]:
     return [d for stage in deploy_stages(directory, lint) for d in stage]
 
 
-def deploy_stages(directory: Path, lint: Path | None = None) -> list[list[Path]]:
+def deploy_stages(directory: Path, lint: Path | None = None, var_files=()) -> list[list[Path]]:
     """The stacks under `directory` in stages: each stage reads only from the stages before it, so the stacks of
-    one stage can be applied in parallel (and destroyed in parallel, in reverse)."""
+    one stage can be applied in parallel (and destroyed in parallel, in reverse). var_files: `--var-file`s for the
+    graph (what a variable turns on may add a read)."""
     lint = lint or lint_binary()
+    extra = [arg for f in var_files for arg in ("--var-file", str(f))]
     proc = subprocess.run(
-        [str(lint), "graph", "--format", "json", "."], cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [str(lint), "graph", "--format", "json", *extra, "."], cwd=directory, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True
     )
     if proc.returncode != 0:
         raise harness.HarnessError("nextstack-lint graph failed (exit %d):\n%s" % (proc.returncode, proc.stderr))

@@ -1,0 +1,177 @@
+"""The six-stack site served by nextstack-edge after an apply: the edge stack's distribution, the application's ECS
+service run as local processes (`--cluster`, with an images file standing for the image nobody can pull here), and
+the networking stack's ALB as a second front door (`--load-balancer`).
+
+    images = write_images_file(tmp_path, repository_url, app_dir)   # the repository -> the standalone server
+    with serve(aws_endpoint, distribution_id, cluster, lb_arn, images) as edge:
+        wait_until_serving(edge)                                     # the task started and /api/health answers
+
+The images file maps the data stack's ECR repository (the task definition's image is that repository with a tag) to
+a private copy of the standalone build's server directory, run as `node server.js` at /app, as the official
+Next.js Dockerfile runs it. Its .next/static and public/ are not in it: the edge stack routes those paths to the data
+bucket, where the application stack published them. Everything else (PORT, HOSTNAME, the read-only root and its
+tmpfs mounts) comes from the application module's task definition.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import harness
+import nextjs_builds
+import six_stack
+from edge import EdgeServer
+
+TASK_STARTED = re.compile(r"nextstack-edge: ECS service (\S+): task (\w+) started ")
+
+
+def write_images_file(dest: Path, repository_url: str, app_dir: Path) -> Path:
+    """images.json in dest: the repository (any tag) -> a copy of app_dir's .next/standalone at /app. The copy has
+    an empty .next/cache, the mount point of the module's tmpfs, as an image built for the module has."""
+    image = nextjs_builds.copy_build(app_dir / ".next" / "standalone", dest / "image")
+    (image / ".next" / "cache").mkdir(exist_ok=True)
+    path = dest / "images.json"
+    path.write_text(json.dumps({"images": {repository_url: {
+        "directory": str(image), "workdir": "/app", "command": ["node"], "args": ["server.js"]}}}, indent=2))
+    return path
+
+
+def serve(endpoint: str, distribution_id: str, cluster: str, load_balancer_arn: str, images: Path) -> EdgeServer:
+    """The edge for the whole site; AWS_REGION is the origin stacks' region, where the cluster is."""
+    return EdgeServer(harness.build_edge(), endpoint, distribution_id, load_balancers=[load_balancer_arn],
+                      extra_args=["--cluster", cluster, "--images", str(images)],
+                      env={"AWS_REGION": six_stack.ORIGIN_REGION}, timeout=120)
+
+
+def wait_until_serving(edge: EdgeServer, timeout: float = 90.0) -> None:
+    """Until a task of the service started and the site's health route answers 200 through the distribution (the
+    ALB forwards to a task once its target group has it)."""
+    deadline = time.monotonic() + timeout
+    status = None
+    while time.monotonic() < deadline:
+        if TASK_STARTED.search(edge.stderr()):
+            try:
+                status = edge.get("/api/health")[0]
+            except OSError:
+                status = None
+            if status == 200:
+                return
+        if edge.proc.poll() is not None:
+            break
+        time.sleep(0.5)
+    raise AssertionError("the site did not answer /api/health with 200 within %ss (last %s):\n%s"
+                         % (timeout, status, edge.stderr()[-6000:]))
+
+
+def generated_at(edge: EdgeServer, path: str, testid: str) -> str:
+    status, _, body = edge.get(path)
+    assert status == 200, (path, status, body[:300])
+    match = re.search(r'data-testid="%s"[^>]*>([^<]+)<' % re.escape(testid), body.decode())
+    assert match, (path, body[:2000])
+    return match.group(1)
+
+
+def wait_for_change(edge: EdgeServer, path: str, testid: str, old: str, seconds: float) -> str:
+    deadline = time.monotonic() + seconds
+    seen = old
+    while time.monotonic() < deadline:
+        seen = generated_at(edge, path, testid)
+        if seen != old:
+            return seen
+        time.sleep(1)
+    return seen
+
+
+# ------------------------------------------------------------------------------------------------ for run.sh
+
+
+def _distribution_id(endpoint: str) -> str:
+    import boto3
+
+    cf = boto3.client("cloudfront", "us-east-1", endpoint_url=endpoint, aws_access_key_id="test",
+                      aws_secret_access_key="test")
+    items = cf.list_distributions()["DistributionList"].get("Items", [])
+    if len(items) != 1:
+        raise harness.HarnessError("expected the edge stack's one distribution at %s, found %d" % (endpoint, len(items)))
+    return items[0]["Id"]
+
+
+def _fetch(url: str, timeout: float = 30.0) -> tuple[int, str, bytes]:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status, resp.headers.get("content-type", ""), resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers.get("content-type", ""), err.read()
+
+
+def load_home_page(site: str, timeout: float = 120.0) -> bool:
+    """What run.sh shows once the edge serves: the home page (once the task answers its health route) and the first
+    /_next/static script it names, each with its status. True if both answered 200."""
+    deadline = time.monotonic() + timeout
+    status = None
+    while time.monotonic() < deadline:
+        try:
+            status = _fetch(site + "/api/health", 10)[0]
+        except OSError:
+            status = None
+        if status == 200:
+            break
+        time.sleep(0.5)
+    else:
+        print("site: /api/health did not answer 200 within %.0f s (last: %s)" % (timeout, status))
+        return False
+    status, ctype, body = _fetch(site + "/")
+    title = re.search(rb"<h1[^>]*>(.*?)</h1>", body, re.S)
+    print("home page: %d %s, h1 %r" % (status, ctype, title.group(1).decode() if title else None))
+    asset = re.search(rb'src="(/_next/static/[^"]+\.js)"', body)
+    if not asset:
+        print("home page: names no /_next/static script")
+        return False
+    a_status, a_type, a_body = _fetch(site + asset.group(1).decode())
+    print("static asset %s: %d %s, %d bytes" % (asset.group(1).decode(), a_status, a_type, len(a_body)))
+    return status == 200 and a_status == 200
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="six_stack_site.py", description="examples/six-stack/run.sh's site steps")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("app-dir", help="the test app's standalone build (cached); print its app directory")
+    sub.add_parser("edge", help="build nextstack-edge; print its path")
+    p = sub.add_parser("images", help="write DEST/images.json (and DEST/image); print the file's path")
+    p.add_argument("--repository", required=True)
+    p.add_argument("--app-dir", required=True, type=Path)
+    p.add_argument("--dest", required=True, type=Path)
+    p = sub.add_parser("distribution-id", help="the edge stack's distribution in the emulator")
+    p.add_argument("--endpoint", required=True)
+    p = sub.add_parser("load", help="load the served home page and one of its /_next/static scripts")
+    p.add_argument("site")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "app-dir":
+            print(nextjs_builds.standalone_build("six-stack"))
+        elif args.command == "edge":
+            print(harness.build_edge(live=True))
+        elif args.command == "images":
+            args.dest.mkdir(parents=True, exist_ok=True)
+            print(write_images_file(args.dest, args.repository, args.app_dir))
+        elif args.command == "distribution-id":
+            print(_distribution_id(args.endpoint))
+        else:
+            return 0 if load_home_page(args.site) else 1
+    except harness.HarnessError as exc:
+        print("six_stack_site: ERROR: %s" % exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
