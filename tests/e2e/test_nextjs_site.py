@@ -669,10 +669,22 @@ def test_a_standalone_build_publishes_where_the_edge_routes_incrementally_and_sk
     assert {u[1:] for u in page_asset_paths(s1)} <= set(objects(aws, DATA)), "s1's open pages still load their assets"
     tf.assert_no_changes()
 
-    # -- import by bucket and the root's empty prefix reproduces the state
+    # -- import by bucket and the root's empty prefix reproduces the state (Terraform >= 1.12: by identity, in an
+    # import block; the id form is tested above on both versions)
     before = tf.resource("nextstack_nextjs_site.site")
     tf.check(tf.run("state", "rm", "nextstack_nextjs_site.site"))
-    tf.check(tf.import_("nextstack_nextjs_site.site", "%s/" % DATA))
+    if tf.legacy:
+        tf.check(tf.import_("nextstack_nextjs_site.site", "%s/" % DATA))
+    else:
+        identity = {"assets_bucket": DATA, "assets_prefix": "", "region": REGION, "role_arn": None}
+        tf.write(
+            'import {\n  to       = nextstack_nextjs_site.site\n  identity = { assets_bucket = "%s", assets_prefix = "" }\n}\n' % DATA,
+            name="import.tf",
+        )
+        tf.apply_ok()
+        (tf.workdir / "import.tf").unlink()
+        shown = json.loads(tf.check(tf.show_json()).stdout)["values"]["root_module"]["resources"]
+        assert [r.get("identity") for r in shown if r["address"] == "nextstack_nextjs_site.site"] == [identity], shown
     after = tf.resource("nextstack_nextjs_site.site")
     for attr in ("build_id", "build_kind", "builds", "content_hash", "assets_prefix", "cache_prefix", "distribution_id"):
         assert after[attr] == before[attr], attr
