@@ -428,11 +428,139 @@ impl<R: Resource> AnyResource<R::Data> for Typed<R> {
 
 #[cfg(test)]
 mod tests {
-    use super::MoveSource;
+    use super::*;
+    use crate::context::StopSignal;
+    use crate::identity::IdentityAttribute;
+    use crate::schema::{Attribute, Block};
+    use crate::value::Type;
+    use serde::Deserialize;
+    use std::collections::BTreeMap;
+
+    /// A resource whose identity is its computed `id` and its `zone`.
+    struct Record;
+
+    #[derive(Serialize, Deserialize)]
+    struct RecordModel {
+        id: Option<String>,
+        zone: String,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    struct RecordIdentity {
+        id: String,
+        zone: Option<String>,
+    }
+
+    #[async_trait]
+    impl Resource for Record {
+        type Model = RecordModel;
+        type Data = ();
+        type Identity = RecordIdentity;
+
+        fn name(&self) -> &'static str {
+            "record"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(
+                Block::new("")
+                    .attribute(Attribute::new("id", Type::String).computed())
+                    .attribute(Attribute::new("zone", Type::String).required()),
+            )
+        }
+        fn identity_schema(&self) -> Option<IdentitySchema> {
+            Some(
+                IdentitySchema::new()
+                    .attribute(IdentityAttribute::required("id", Type::String))
+                    .attribute(IdentityAttribute::optional("zone", Type::String)),
+            )
+        }
+        fn identity(&self, state: &RecordModel) -> Option<RecordIdentity> {
+            Some(RecordIdentity {
+                id: state.id.clone()?,
+                zone: Some(state.zone.clone()),
+            })
+        }
+        async fn import_by_identity(
+            &self,
+            _ctx: Ctx<'_, ()>,
+            identity: RecordIdentity,
+        ) -> Result<RecordModel, Diagnostics> {
+            Ok(RecordModel {
+                id: Some(identity.id),
+                zone: identity.zone.unwrap_or_else(|| "default".into()),
+            })
+        }
+        async fn create(
+            &self,
+            _: Ctx<'_, ()>,
+            planned: RecordModel,
+            _: RecordModel,
+        ) -> Result<RecordModel, ApplyError<RecordModel>> {
+            Ok(planned)
+        }
+        async fn read(&self, _: Ctx<'_, ()>, state: RecordModel) -> Result<Option<RecordModel>, Diagnostics> {
+            Ok(Some(state))
+        }
+        async fn update(
+            &self,
+            _: Ctx<'_, ()>,
+            change: Change<RecordModel>,
+        ) -> Result<RecordModel, ApplyError<RecordModel>> {
+            Ok(change.planned)
+        }
+        async fn delete(&self, _: Ctx<'_, ()>, _: RecordModel) -> Result<(), Diagnostics> {
+            Ok(())
+        }
+    }
+
+    fn object(pairs: &[(&str, Value)]) -> Value {
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect::<BTreeMap<_, _>>(),
+        )
+    }
+
+    #[test]
+    fn an_identity_comes_from_a_state_that_has_what_it_needs() {
+        let r = resource(Record);
+        assert!(r.identity_of(&Value::Null).unwrap().is_none(), "no state, no identity");
+        let planned = object(&[("id", Value::unknown()), ("zone", Value::string("z"))]);
+        assert!(
+            r.identity_of(&planned).unwrap().is_none(),
+            "an id unknown until apply: no identity yet"
+        );
+        let state = object(&[("id", Value::string("r-1")), ("zone", Value::string("z"))]);
+        assert_eq!(
+            r.identity_of(&state).unwrap(),
+            Some(object(&[("id", Value::string("r-1")), ("zone", Value::string("z"))]))
+        );
+    }
+
+    #[tokio::test]
+    async fn an_import_by_identity_builds_state_and_refuses_an_identity_that_does_not_fit() {
+        let r = resource(Record);
+        let (_tx, stop) = StopSignal::new();
+        let ctx = Ctx { data: &(), stop: &stop };
+        let state = r
+            .import_by_identity(ctx, &object(&[("id", Value::string("r-2")), ("zone", Value::Null)]))
+            .await
+            .unwrap();
+        assert_eq!(
+            state,
+            object(&[("id", Value::string("r-2")), ("zone", Value::string("default"))])
+        );
+        let err = r
+            .import_by_identity(ctx, &object(&[("id", Value::Null), ("zone", Value::Null)]))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("Invalid import identity"), "{err}");
+    }
 
     #[test]
     fn a_move_source_matches_its_provider_from_any_host() {
-        let s = MoveSource {
+        let s = super::MoveSource {
             provider: "hashicorp/aws",
             type_name: "aws_acm_certificate",
         };
