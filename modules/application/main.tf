@@ -44,6 +44,7 @@ data "nextstack_ssm_parameters" "upstream" {
     local.data["ecr_repository_name"],
     local.data["dynamodb_table_name"],
     local.data["dynamodb_table_arn"],
+    local.data["assets_bucket_name"],
     local.compute["cluster_name"],
     local.compute["cluster_arn"],
     local.compute["capacity_provider_name"],
@@ -263,6 +264,9 @@ resource "aws_ecs_service" "app" {
 
   tags = local.tags
 
+  # The pages the new tasks render name chunks that must already be published.
+  depends_on = [nextstack_nextjs_site.static]
+
   lifecycle {
     ignore_changes = [task_definition]
   }
@@ -304,6 +308,9 @@ resource "aws_ecs_service" "terraform_deployed" {
   }
 
   tags = local.tags
+
+  # The pages the new tasks render name chunks that must already be published.
+  depends_on = [nextstack_nextjs_site.static]
 }
 
 locals {

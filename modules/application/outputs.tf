@@ -22,3 +22,8 @@ output "ssm_parameter_names" {
   description = "Full names of the SSM parameters this stack publishes."
   value       = nextstack_ssm_parameters.published.names
 }
+
+output "static_build_id" {
+  description = "Build id of the standalone Next.js build whose static files are live in the assets bucket (null when `static_build_dir` is not set)."
+  value       = one(nextstack_nextjs_site.static[*].build_id)
+}

@@ -138,3 +138,36 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "static_build_dir" {
+  description = "App directory of the standalone Next.js build (`output: \"standalone\"`) the image runs: the directory holding `.next/` and `public/`. Its `.next/static/` and `public/` files are published to the data stack's assets bucket (with `nextstack_nextjs_site`) before the service rolls, and the edge stack's distribution is invalidated once it exists. Null: publish nothing (the files are published some other way)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.static_build_dir == null || try(length(trimspace(var.static_build_dir)) > 0, false)
+    error_message = "The static_build_dir must be a directory path, or null to publish nothing."
+  }
+}
+
+variable "static_keep_previous_builds" {
+  description = "How many previous builds' static files stay published beside the live one, for visitors whose open pages still load the old chunks."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.static_keep_previous_builds >= 0 && var.static_keep_previous_builds <= 50 && floor(var.static_keep_previous_builds) == var.static_keep_previous_builds
+    error_message = "The static_keep_previous_builds must be a whole number from 0 to 50."
+  }
+}
+
+variable "edge_region" {
+  description = "Region of the edge stack, where it publishes its distribution's id (CloudFront's region, us-east-1, in the reference layout). Read only with `static_build_dir`."
+  type        = string
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.edge_region))
+    error_message = "The edge_region must be an AWS region name such as us-east-1."
+  }
+}

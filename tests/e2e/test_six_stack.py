@@ -14,13 +14,19 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+import access_logs
 import harness
+import nextjs_builds
 import six_stack
+import six_stack_site
 from conftest import TerraformFactory
 
 ENV = "dev"
@@ -57,11 +63,16 @@ def ssm_names(aws, region, path):
 def test_six_stack_end_to_end(request, aws, tmp_path, version):
     terraform = TerraformFactory(request, version, tmp_path)
     layout = copy_layout(tmp_path / "layout")
+    # The application stack publishes the standalone build's static files (as the example's README shows); it then
+    # reads the edge stack's distribution, so nextstack-lint orders it after edge.
+    app_dir = nextjs_builds.standalone_build("six-stack")
+    (layout / "application" / "terraform.tfvars").write_text('static_build_dir = "%s"\n' % app_dir)
     stages = six_stack.deploy_stages(layout)
     order = [d.name for stage in stages for d in stage]
     assert set(order) == ALL_STACKS, order
     for before, after in [("data", "application"), ("compute", "networking"), ("networking", "application"),
-                          ("data", "api"), ("networking", "edge"), ("data", "edge")]:
+                          ("data", "api"), ("networking", "edge"), ("data", "edge"),
+                          ("edge", "application")]:
         assert order.index(before) < order.index(after), (before, after, order)
 
     request.getfixturevalue("provider_mirror")  # before any thread asks for it
@@ -96,7 +107,7 @@ def test_six_stack_end_to_end(request, aws, tmp_path, version):
     # ---- a stack planned before the stacks it reads from: every missing name, grouped by the stack publishing it.
     early = stacks["application"].plan_fails(contains="SSM parameters not found")
     text = " ".join((early.stdout + early.stderr).replace("│", " ").split())
-    assert "12 of 12 parameters do not exist in eu-west-1" in text, text
+    assert "13 of 13 parameters do not exist in eu-west-1" in text, text
     for stack, keys in {
         "data": ["ecr_repository_url", "dynamodb_table_arn"],
         "compute": ["cluster_arn", "subnet_ids", "vpc_id"],
@@ -113,6 +124,7 @@ def test_six_stack_end_to_end(request, aws, tmp_path, version):
 
     secret = check_architecture(aws, stacks, zone_id)
     check_access_logs(aws)
+    check_static_files_published(aws, stacks, app_dir)
     # The origin secret is never printed: not by the stack that makes it, nor by the one that reads it.
     for name in ("networking", "edge"):
         for argv, result in stacks[name].history:
@@ -122,12 +134,112 @@ def test_six_stack_end_to_end(request, aws, tmp_path, version):
     run_parallel(lambda tf: tf.assert_no_changes(), list(stacks.values()))
 
     if version == harness.TF_LATEST:
+        serve_the_site(aws, stacks, app_dir, tmp_path, request.getfixturevalue("browser"), secret)
         stacks["networking"] = rotate_origin_secret(aws, terraform, stacks, edge_vars)
 
     # ---- destroy in reverse order; nothing is left anywhere.
     for stage in reversed(stages):
         run_parallel(lambda d: stacks[d.name].destroy_ok(), stage)
     assert six_stack.leftovers(aws, zone_id) == []
+
+
+def check_static_files_published(aws, stacks, app_dir: Path) -> None:
+    """Every file of the build's .next/static/ is in the data stack's bucket under _next/static/, and every public
+    file at its own path: the paths the edge stack's behaviours send to that bucket with no origin path."""
+    bucket = stacks["data"].outputs()["assets_bucket_name"]
+    s3 = aws.client("s3", six_stack.ORIGIN_REGION)
+    keys = set()
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        keys.update(o["Key"] for o in page.get("Contents", []))
+    static = app_dir / ".next" / "static"
+    expected = {"_next/static/" + p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file()}
+    public = app_dir / "public"
+    expected |= {p.relative_to(public).as_posix() for p in public.rglob("*") if p.is_file()}
+    assert expected and expected <= keys, sorted(expected - keys)[:20]
+    build_id = (app_dir / ".next" / "BUILD_ID").read_text().strip()
+    assert stacks["application"].outputs()["static_build_id"] == build_id
+    head = s3.head_object(Bucket=bucket, Key="images/logo.png")
+    assert head["ContentType"] == "image/png" and "must-revalidate" in head["CacheControl"], head
+
+
+def serve_the_site(aws, stacks, app_dir: Path, tmp_path: Path, browser, secret: str) -> None:
+    """The applied site in Chromium through nextstack-edge: the distribution in front, the ALB behind its VPC origin
+    forwarding to the application's ECS task (the standalone Next.js server, run from the module's task definition),
+    the static files from the data bucket. The ALB as a second front door refuses a request without the
+    origin-verification header that CloudFront adds."""
+    cf = aws.client("cloudfront", six_stack.EDGE_REGION)
+    [dist] = cf.list_distributions()["DistributionList"]["Items"]
+    [lb] = aws.client("elbv2", six_stack.ORIGIN_REGION).describe_load_balancers()["LoadBalancers"]
+    images = six_stack_site.write_images_file(tmp_path / "image", stacks["data"].outputs()["ecr_repository_url"], app_dir)
+    started = time.monotonic()
+    with six_stack_site.serve(aws.endpoint, dist["Id"], stacks["compute"].outputs()["cluster_name"],
+                              lb["LoadBalancerArn"], images) as edge:
+        six_stack_site.wait_until_serving(edge)
+        report = lambda: edge.stderr()[-6000:]  # noqa: E731
+
+        # A page with all its assets: scripts and styles from /_next/static (in the data bucket only: the task's
+        # image has no .next/static), hydrated (a client-side navigation keeps the window), no failed request.
+        with browser.new_page() as page:
+            assert page.goto(edge.url + "/").status == 200, report()
+            page.settle()
+            assert page.locator("h1").first.inner_text() == "nextstack test app"
+            statics = [e for e in page.exchanges if "/_next/static/" in e.url]
+            assert statics and all(e.status == 200 for e in statics), statics
+            page.evaluate("window.__nextstackMarker = 'still here'")
+            page.click("[data-testid=nav-about]")
+            page.wait_for_url("**/about")
+            page.wait_for_function("document.querySelector('h1').innerText.includes('About')")
+            assert page.evaluate("window.__nextstackMarker") == "still here", "a client-side navigation, no reload"
+            logo = page.evaluate("""async () => { const r = await fetch('/images/logo.png');
+                                     return {status: r.status, type: r.headers.get('content-type')}; }""")
+            assert logo == {"status": 200, "type": "image/png"}, logo
+            page.settle()
+            page.assert_all_ok()
+
+        # A Server Action: a POST to the page, answered by the task.
+        with browser.new_page() as page:
+            page.goto(edge.url + "/guestbook")
+            page.settle()
+            page.fill("[data-testid=guestbook-name]", "Ada")
+            page.click("[data-testid=guestbook-submit]")
+            page.wait_for_selector("[data-testid=guestbook-result]", timeout=30_000)
+            assert page.inner_text("[data-testid=guestbook-result]") == "Thanks for signing, Ada!"
+            page.settle()
+            # React's Flight client may cancel the action's fetch once it parsed the result (net::ERR_ABORTED after
+            # a 200; see test_serverless_site.py); anything else fails.
+            problems = [p for p in page.problems() if not ("POST " in p and "/guestbook" in p and "-> 200 (net::ERR_ABORTED)" in p)]
+            assert not problems, problems
+
+        # ISR: after its 10 s revalidate period the page is regenerated by the task and served.
+        first = six_stack_site.generated_at(edge, "/isr", "isr-generated-at")
+        newer = six_stack_site.wait_for_change(edge, "/isr", "isr-generated-at", first, 60)
+        assert newer != first, "the ISR page was regenerated:\n" + report()
+        with browser.new_page() as page:
+            page.goto(edge.url + "/isr")
+            page.settle()
+            assert page.inner_text("[data-testid=isr-generated-at]") >= newer
+            page.assert_all_ok()
+        # The read-only root: what Next.js writes under .next/cache goes to the module's tmpfs; the only writes
+        # refused are the regenerated pages under .next/server/, served from memory (modules/application/README.md,
+        # "The Next.js image").
+        refused = [line for line in edge.stderr().splitlines() if "Failed to update prerender cache" in line]
+        assert all("'/app/.next/server/" in line for line in refused), refused
+
+        # The ALB straight: without the origin-verification header the listener's default action refuses; with
+        # the header CloudFront sends, the same request reaches the task.
+        listener_url = edge.listeners[(lb["LoadBalancerName"], 443)]
+        header = aws.client("ssm", six_stack.ORIGIN_REGION).get_parameter(
+            Name="%s/networking/origin_verify_header" % PREFIX)["Parameter"]["Value"]
+        for headers, expected in (({}, 403), ({header: "not-the-secret"}, 403), ({header: secret}, 200)):
+            req = urllib.request.Request(listener_url + "/api/health", headers=headers)
+            try:
+                with urllib.request.urlopen(req, timeout=30) as resp:
+                    status = resp.status
+            except urllib.error.HTTPError as err:
+                status = err.code
+            assert status == expected, (sorted(headers), status, report())
+        assert secret not in edge.stderr() and all(secret not in "\t".join(line) for line in edge.access_log())
+        print("six-stack site served through nextstack-edge: %.0f s" % (time.monotonic() - started))
 
 
 def rotate_origin_secret(aws, terraform, stacks, site_vars):
@@ -291,6 +403,7 @@ def check_architecture(aws, stacks, zone_id):
     assert rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 7, rule
     sse = c("s3").get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert sse["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    access_logs.check_s3_access_logging(aws, six_stack.ORIGIN_REGION, bucket, "s3-access/assets/")
 
     # compute: a capacity provider with managed scaling on the cluster, IMDSv2-only instances.
     cluster = c("ecs").describe_clusters(clusters=[outputs["compute"]["cluster_name"]])["clusters"][0]
@@ -436,32 +549,78 @@ def check_architecture(aws, stacks, zone_id):
     return secret
 
 
-def test_run_sh_builds_shows_and_destroys_the_six_stacks(provider_binary, tmp_path):
-    """examples/six-stack/run.sh as a user runs it, the README's main command: its own moto, DNS account and
-    scratch copy; the order from nextstack-lint; outputs shown; an empty second plan; nothing left after destroy."""
+def test_run_sh_builds_shows_serves_and_destroys_the_six_stacks(provider_binary, tmp_path):
+    """examples/six-stack/run.sh --serve as a user runs it, the README's main command: its own moto, DNS account and
+    scratch copy; the order from nextstack-lint (application after edge: it publishes the standalone build's static
+    files); outputs shown; an empty second plan; the site served through nextstack-edge, whose page and one of its
+    /_next/static scripts this test fetches through the printed serving line; SIGTERM; nothing left after destroy."""
     import os
+    import re
+    import signal
     import subprocess
+    import threading
+    import urllib.request
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_VAR_", "NEXTSTACK_REAL_AWS"))}
     env.update({"NEXTSTACK_PROVIDER_BINARY": str(provider_binary), "TMPDIR": str(tmp_path)})
     env.pop("KEEP_SCRATCH", None)
+    env.pop("NEXTSTACK_APP_DIR", None)
     run_sh = harness.REPO_ROOT / "examples" / "six-stack" / "run.sh"
-    proc = subprocess.run(["bash", str(run_sh)], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=1500)
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, harness._tail(output, 200)
-    stages = six_stack.deploy_stages(harness.REPO_ROOT / "examples" / "six-stack")
+    proc = subprocess.Popen(["bash", str(run_sh), "--serve"], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=harness._die_with_parent)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: [lines.append(l) for l in proc.stdout], daemon=True)
+    reader.start()
+    output = lambda: "".join(lines)  # noqa: E731
+    deadline = time.monotonic() + 1500
+    waiting = re.compile(r"^==> serving (http://127\.0\.0\.1:\d+) until Ctrl-C", re.M)
+    while not waiting.search(output()) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(1)
+    found = waiting.search(output())
+    if not found:
+        proc.kill()
+        proc.wait()
+        reader.join(10)
+        pytest.fail("run.sh --serve did not reach serving:\n" + harness._tail(output(), 200), pytrace=False)
+    site = found.group(1)
+    try:
+        assert re.search(r"^nextstack-edge: serving %s \(\S+\)$" % re.escape(site), output(), re.M), output()
+        assert re.search(r"^endpoint: http://127\.0\.0\.1:\d+$", output(), re.M), "the emulator's endpoint line"
+        assert re.search(r"^home page: 200 text/html", output(), re.M), harness._tail(output(), 80)
+        with urllib.request.urlopen(site + "/", timeout=60) as resp:
+            html = resp.read().decode()
+        assert "nextstack test app" in html, html[:2000]
+        script = re.search(r'src="(/_next/static/[^"]+\.js)"', html).group(1)
+        with urllib.request.urlopen(site + script, timeout=60) as resp:
+            assert resp.status == 200 and "javascript" in resp.headers["content-type"], dict(resp.headers)
+            assert resp.read(), script
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(900)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        reader.join(10)
+    out = output()
+    assert proc.returncode == 0, harness._tail(out, 200)
+    var_file = tmp_path / "graph.tfvars"
+    var_file.write_text('static_build_dir = "%s"\n' % nextjs_builds.standalone_build("six-stack"))
+    stages = six_stack.deploy_stages(harness.REPO_ROOT / "examples" / "six-stack", var_files=[var_file])
     names = [" ".join(d.name for d in stage) for stage in stages]
+    assert names.index("edge") < next(i for i, n in enumerate(names) if "application" in n.split()), names
     steps = ["==> apply: %s" % s for s in names] + ["==> plan: %s" % s for s in names]
-    steps += ["==> destroy: %s" % s for s in reversed(names)]
-    positions = [output.index(step) for step in steps]
-    assert positions == sorted(positions), "stages ran out of order:\n" + harness._tail(output, 200)
-    shown = output[output.index("==> what was built"):output.index("==> plan: ")]
+    steps += ["==> serving the site with nextstack-edge"] + ["==> destroy: %s" % s for s in reversed(names)]
+    positions = [out.index(step) for step in steps]
+    assert positions == sorted(positions), "stages ran out of order:\n" + harness._tail(out, 200)
+    shown = out[out.index("==> what was built"):out.index("==> plan: ")]
     for line in ['--- edge', 'site_urls = [', '"https://www.example.test/"', "distribution_domain_name =",
                  '--- data', 'ecr_repository_url = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/nextjs-dev"']:
         assert line in shown, (line, shown)
-    assert "second plan: no changes in any stack" in output
-    assert "nothing left: every service in eu-west-1, us-east-1 is empty" in output
+    assert "second plan: no changes in any stack" in out
+    assert "stopping: destroying the stacks" in out and "nextstack-edge stopped" in out, harness._tail(out, 80)
+    assert "nothing left: every service in eu-west-1, us-east-1 is empty" in out
     assert list(tmp_path.glob("nextstack-six-stack.*")) == [], "run.sh left its scratch directory behind"
     example = harness.REPO_ROOT / "examples" / "six-stack"
     assert list(example.rglob("terraform.tfstate*")) == [], "run.sh wrote state into the repository"

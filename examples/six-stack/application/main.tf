@@ -14,4 +14,6 @@ module "application" {
 
   environment = var.environment
   image_tag   = var.image_tag
+
+  static_build_dir = var.static_build_dir
 }

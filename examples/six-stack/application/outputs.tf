@@ -12,3 +12,8 @@ output "ssm_parameter_names" {
   description = "What this stack published for the others."
   value       = module.application.ssm_parameter_names
 }
+
+output "static_build_id" {
+  description = "Build id of the static files live in the data stack's bucket (null when none are published)."
+  value       = module.application.static_build_id
+}

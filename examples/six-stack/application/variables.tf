@@ -15,3 +15,9 @@ variable "image_tag" {
   type        = string
   default     = "latest"
 }
+
+variable "static_build_dir" {
+  description = "App directory of the standalone Next.js build the image runs (holding .next/ and public/); its static files are published to the data stack's bucket. Null: publish nothing."
+  type        = string
+  default     = null
+}
