@@ -83,3 +83,21 @@ def test_query_finds_prefixes_and_aliases_and_its_generated_configuration_import
     assert aliases(aws, zone) == {}
     names = [p["Name"] for p in ssm.describe_parameters()["Parameters"]]
     assert names == ["/elsewhere/c"], "only what the query found was imported and destroyed"
+
+
+def test_a_bad_list_configuration_is_refused_naming_the_attribute(terraform_latest, aws):
+    tf = terraform_latest()
+    tf.write(PROVIDERS)
+    tf.write(
+        """
+list "nextstack_ssm_parameters" "bad" {
+  provider = nextstack
+  config {
+    path = "app"
+  }
+}
+""",
+        name="bad.tfquery.hcl",
+    )
+    tf.init_ok()
+    tf.fails("query", "-no-color", contains='path "app" must start and end with "/"')
