@@ -23,6 +23,10 @@
 #                                edge/runtime/node/aws-sdk/package-lock.json into the edge's cache
 #                                ($NEXTSTACK_EDGE_CACHE, else $XDG_CACHE_HOME/nextstack/edge), outside the clone;
 #                                the directory is named by the lock's SHA-256 (16 hex digits) as the edge names it.
+#   ~/.cache/nextstack/django-venv/<digest>
+#                                the Django API's venv (tests/django-app/requirements.txt: Django, psycopg, gunicorn,
+#                                pinned), outside the clone, named by the requirements' and Python's SHA-256 (16 hex
+#                                digits); its path is written to .tools/django-venv
 #
 # and, from Debian's packages with apt-get (as root) when they are missing:
 #
@@ -33,6 +37,8 @@
 #   /usr/aarch64-linux-gnu/      libc6-arm64-cross, libstdc++6-arm64-cross: the arm64 glibc 2.36 and libstdc++
 #                                the arm64 node needs, given to qemu with -L (4 packages with their dependencies:
 #                                a 1.6 MB download, 6 MB on disk, about 3 s after apt-get update)
+#   /usr/lib/postgresql/V/bin/   postgresql: the server (initdb, pg_ctl, postgres) that the lambda-django-rds test
+#                                starts as an unprivileged user in a temporary directory, standing for the RDS instance
 #
 # They are installed without Recommends: those pull systemd, udev, avahi-daemon, CUPS helpers and a Perl upgrade
 # (132 packages instead of 29); fonts-liberation, the one recommendation a page's text needs, is named instead.
@@ -136,7 +142,14 @@ if ! venv_ok; then
     rm -f "$TOOLS/venv-error.log"
 fi
 
-# ---------------------------------------------------------------- system packages (Debian): chromium, bubblewrap, qemu-user, arm64 sysroot
+# The PostgreSQL server's programs (initdb, pg_ctl, postgres) of the newest version Debian's postgresql installed.
+pg_bin_dir() {
+    local d
+    d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+    [[ -n "$d" && -x "$d/initdb" && -x "$d/pg_ctl" && -x "$d/postgres" ]] && echo "$d"
+}
+
+# ---------------------------------------------------------------- system packages (Debian): chromium, bubblewrap, qemu-user, arm64 sysroot, postgresql
 # Installed in the background while pip works (apt-get's output goes to .tools/apt.log).
 apt_packages=()
 [[ -x /usr/bin/chromium ]] || apt_packages+=(chromium fonts-liberation)
@@ -144,6 +157,8 @@ apt_packages=()
 [[ -x /usr/bin/qemu-aarch64 ]] || apt_packages+=(qemu-user)
 [[ -e "$ARM64_SYSROOT/lib/ld-linux-aarch64.so.1" && -e "$ARM64_SYSROOT/lib/libstdc++.so.6" ]] ||
     apt_packages+=(libc6-arm64-cross libstdc++6-arm64-cross)
+pg_bin="$(pg_bin_dir || true)"
+[[ -n "$pg_bin" ]] || apt_packages+=(postgresql)
 install_system_packages() {
     local log="$TOOLS/apt.log"
     export DEBIAN_FRONTEND=noninteractive
@@ -371,6 +386,24 @@ sdk_version="$(SDK_PACKAGE="$sdk_dir/node_modules/@aws-sdk/client-dynamodb/packa
     node -p 'require(process.env.SDK_PACKAGE).version' 2>/dev/null)" ||
     die "$sdk_dir lacks @aws-sdk/client-dynamodb: delete $sdk_dir and run this script again"
 
+# ---------------------------------------------------------------- the Django API's venv (outside the clone)
+# The lambda-django-rds layout's Django container program (tests/django-app) runs from this venv, as its image would
+# carry its packages; named by the digest of tests/django-app/requirements.txt and the Python, like the edge's SDK.
+django_reqs="$ROOT/tests/django-app/requirements.txt"
+django_base="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/nextstack/django-venv"
+django_venv="$django_base/$({ cat "$django_reqs"; "$VENV/bin/python" -VV; } | sha256sum | cut -c1-16)"
+if [[ ! -f "$django_venv/.complete" ]]; then
+    say "installing the Django API's packages (tests/django-app/requirements.txt) into $django_venv (about 10 s)"
+    rm -rf "$django_venv"
+    mkdir -p "$django_base"
+    py_real="$("$VENV/bin/python" -c 'import sys; print(sys._base_executable)')"
+    "$py_real" -m venv "$django_venv" || die "'python -m venv $django_venv' failed"
+    "$django_venv/bin/python" -m pip install --disable-pip-version-check --no-input -q -r "$django_reqs" ||
+        die "pip install -r tests/django-app/requirements.txt (into $django_venv) failed"
+    : >"$django_venv/.complete"
+fi
+echo "$django_venv" >"$TOOLS/django-venv"
+
 # ---------------------------------------------------------------- verify
 empty_rc="$TOOLS/empty.tfrc"
 : >"$empty_rc"
@@ -393,6 +426,10 @@ checkov_version="$("$checkov_venv/bin/python" -c 'import importlib.metadata as m
 [[ -x "$checkov_venv/bin/checkov" && "$checkov_version" == "$CHECKOV_VERSION" ]] ||
     die "$checkov_venv/bin/checkov is not checkov $CHECKOV_VERSION ($checkov_version): delete $checkov_venv and run this script again"
 [[ -x /usr/bin/bwrap ]] || die "/usr/bin/bwrap (Debian package bubblewrap) is missing"
+pg_bin="$(pg_bin_dir)" || die "/usr/lib/postgresql/*/bin/initdb, pg_ctl, postgres (Debian package postgresql) are missing"
+pg_version="$("$pg_bin/postgres" --version)" || die "'$pg_bin/postgres --version' failed: reinstall the Debian package postgresql"
+django_version="$("$django_venv/bin/python" -c 'import django, psycopg, gunicorn; print("Django %s, psycopg %s (libpq %s), gunicorn %s" % (django.get_version(), psycopg.__version__, psycopg.pq.version(), gunicorn.__version__))' 2>&1)" ||
+    die "$django_venv lacks Django, psycopg or gunicorn (delete it and run this script again):"$'\n'"$django_version"
 [[ -x /usr/bin/qemu-aarch64 ]] || die "/usr/bin/qemu-aarch64 (Debian package qemu-user) is missing"
 for lib in ld-linux-aarch64.so.1 libstdc++.so.6; do
     [[ -e "$ARM64_SYSROOT/lib/$lib" ]] ||
@@ -414,7 +451,7 @@ mid_note="no terraform $TF_MID_VERSION on this machine"
 [[ -x "$tf_mid" ]] && mid_note="terraform $TF_MID_VERSION ($tf_mid)"
 aws_note="hashicorp/aws $AWS_PROVIDER_VERSION from the registry (no mirror on this machine)"
 [[ "$aws_source" != registry ]] && aws_note="hashicorp/aws $AWS_PROVIDER_VERSION from the mirror $aws_source"
-say "ok: terraform $TF_NEW_VERSION ($tf_new), terraform $TF_OLD_VERSION ($tf_old), $mid_note, $aws_note, $("$VENV/bin/python" --version), $(cargo --version), $chromium_version (/usr/bin/chromium), playwright $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("playwright"))'), $(/usr/bin/bwrap --version), $(/usr/bin/qemu-aarch64 --version | head -n1 | sed 's/ version / /; s/ (.*//'), arm64 Node.js $node_arm64_version under qemu-user (command line in $TOOLS/node-arm64), checkov $checkov_version ($checkov_venv/bin/checkov), AWS SDK for JavaScript $sdk_version for the edge's functions ($sdk_dir)"
+say "ok: terraform $TF_NEW_VERSION ($tf_new), terraform $TF_OLD_VERSION ($tf_old), $mid_note, $aws_note, $("$VENV/bin/python" --version), $(cargo --version), $chromium_version (/usr/bin/chromium), playwright $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("playwright"))'), $(/usr/bin/bwrap --version), $(/usr/bin/qemu-aarch64 --version | head -n1 | sed 's/ version / /; s/ (.*//'), arm64 Node.js $node_arm64_version under qemu-user (command line in $TOOLS/node-arm64), checkov $checkov_version ($checkov_venv/bin/checkov), AWS SDK for JavaScript $sdk_version for the edge's functions ($sdk_dir), $pg_version ($pg_bin), $django_version ($django_venv)"
 
 # ---------------------------------------------------------------- release (tools/release.sh, tests/e2e/test_release.py) BEGIN
 # gpg signs SHA256SUMS (Debian's gnupg). cargo-zigbuild + zig for cross targets are installed by tools/release.sh
