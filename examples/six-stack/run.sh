@@ -5,7 +5,10 @@
 #
 #   examples/six-stack/run.sh                 local emulator: starts moto with a DNS account (111111111111) and
 #                                             its zone, applies all six, shows what was built, checks that a second
-#                                             plan is empty, destroys in reverse order and checks nothing is left
+#                                             plan is empty, serves the site with nextstack-edge (the distribution,
+#                                             the ALB, the application's ECS task as a local process) and loads its
+#                                             home page once, destroys in reverse order and checks nothing is left
+#   examples/six-stack/run.sh --serve         the same, but keeps serving until Ctrl-C (or SIGTERM), then destroys
 #   examples/six-stack/run.sh apply|plan|destroy
 #                                             one step, against an emulator that is already running
 #                                             (AWS_ENDPOINT_URL set) or real AWS (NEXTSTACK_REAL_AWS=1); each step
@@ -27,6 +30,15 @@
 # resources. NEXTSTACK_TF_VERSION=1.11.4 runs the machine's Terraform 1.11.4 instead of 1.15.5; KEEP_SCRATCH=1
 # keeps the emulator run's scratch directory. Built binaries are found wherever cargo puts them
 # (CARGO_TARGET_DIR); NEXTSTACK_PROVIDER_BINARY and NEXTSTACK_LINT_BINARY use given files instead.
+#
+# The application stack publishes the static files of the standalone Next.js build its image runs: the test app
+# (tests/nextjs-app built with output: "standalone", cached under ~/.cache/nextstack/standalone, NEXTSTACK_CACHE),
+# or NEXTSTACK_APP_DIR=DIR, your build's app directory (holding .next/ and public/). Its path goes to the
+# application stack (and to nextstack-lint's graph, so that application comes after edge) in a var file kept in
+# .nextstack/application.tfvars; every step must see the same build. To serve the site, nextstack-edge runs the
+# service's task from its task definition, with the image (nobody built one here) standing for the build's
+# .next/standalone run as `node server.js` at /app: the images file (docs/edge.md, "ECS tasks") in the scratch
+# directory. It prints `endpoint: URL` (the emulator) and `nextstack-edge: serving URL (DISTRIBUTION_ID)`, the site.
 set -euo pipefail
 
 EXAMPLE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -34,16 +46,27 @@ ROOT="$(cd "$EXAMPLE/../.." && pwd)"
 PY="$ROOT/.tools/venv/bin/python"
 HARNESS="$ROOT/tests/e2e/harness.py"
 SIX="$ROOT/tests/e2e/six_stack.py"
-COMMAND="${1:-up}"
+SITE_PY="$ROOT/tests/e2e/six_stack_site.py"
 started=$SECONDS
 
 step() { printf '\n==> %s\n' "$*"; }
 die() { printf 'run.sh: %s\n' "$*" >&2; exit 2; }
 
-case "$COMMAND" in
-up | apply | plan | destroy) ;;
-*) die "usage: run.sh [apply|plan|destroy] (no argument: the whole cycle against a local emulator)" ;;
-esac
+COMMAND=up
+SERVE=0
+for arg in "$@"; do
+    case "$arg" in
+    apply | plan | destroy)
+        [[ "$COMMAND" == up ]] || die "one step at a time: $COMMAND and $arg"
+        COMMAND="$arg"
+        ;;
+    --serve) SERVE=1 ;;
+    *) die "usage: run.sh [--serve] | run.sh apply|plan|destroy (no argument: the whole cycle against a local emulator)" ;;
+    esac
+done
+if ((SERVE)) && [[ "$COMMAND" != up ]]; then
+    die "--serve belongs to the whole cycle (no step argument): it serves what that cycle applied"
+fi
 mode=moto
 if [[ "${NEXTSTACK_REAL_AWS:-}" == 1 ]]; then
     mode=aws
@@ -55,6 +78,7 @@ if [[ "$mode" == moto && "$COMMAND" != up ]]; then
     die "'$COMMAND' alone needs a running emulator (AWS_ENDPOINT_URL) or NEXTSTACK_REAL_AWS=1: an emulator this script starts lives only as long as the script"
 fi
 if [[ "$mode" != moto && "$COMMAND" == up ]]; then
+    ((!SERVE)) || die "--serve needs the local emulator this script starts (no AWS_ENDPOINT_URL, no NEXTSTACK_REAL_AWS)"
     COMMAND=apply
 fi
 
@@ -73,11 +97,58 @@ step "building the provider and the linter"
 PROVIDER="$(cd "$ROOT" && "$PY" "$HARNESS" build-provider)"
 NEXTSTACK_LINT_BINARY="$(cd "$ROOT" && "$PY" "$HARNESS" build-lint)"
 export NEXTSTACK_LINT_BINARY
+EDGE=""
+if [[ "$mode" == moto ]]; then
+    EDGE="$("$PY" "$SITE_PY" edge)"
+    echo "nextstack-edge: $EDGE"
+fi
+
+if [[ -n "${NEXTSTACK_APP_DIR:-}" ]]; then
+    step "your standalone Next.js build"
+    [[ -f "$NEXTSTACK_APP_DIR/.next/BUILD_ID" && -d "$NEXTSTACK_APP_DIR/.next/standalone" ]] ||
+        die "NEXTSTACK_APP_DIR=$NEXTSTACK_APP_DIR is not the app directory of a standalone Next.js build (no .next/BUILD_ID and .next/standalone/)"
+    APP_DIR="$(cd "$NEXTSTACK_APP_DIR" && pwd)"
+else
+    step "building the test app, standalone (tests/nextjs-app; cached: only a first run or a changed app builds)"
+    t0=$SECONDS
+    APP_DIR="$("$PY" "$SITE_PY" app-dir)"
+    echo "($((SECONDS - t0)) s)"
+fi
+echo "app directory: $APP_DIR"
 
 SCRATCH=""
 MOTO_PID=""
+EDGE_PID=""
+TAIL_PID=""
+# moto and the edge run in their own sessions, so that a Ctrl-C at the terminal reaches this script (and the
+# Terraform it runs) but not them: the destroy that follows a served site still has its emulator. If this script is
+# killed outright, the kernel sends them SIGTERM (setpriv --pdeathsig). A plain command, so `cmd &` execs it and $!
+# is its pid.
+DETACHED=(setsid)
+if setpriv --help 2>/dev/null | grep -q -- --pdeathsig; then DETACHED=(setsid setpriv --pdeathsig TERM --); fi
+stop_pid() { # stop_pid PID: SIGTERM, then SIGKILL after 10 s
+    local pid="$1" i
+    [[ -n "$pid" ]] || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+stop_edge() {
+    stop_pid "$TAIL_PID"
+    TAIL_PID=""
+    if [[ -n "$EDGE_PID" ]]; then
+        stop_pid "$EDGE_PID"
+        EDGE_PID=""
+        echo "nextstack-edge stopped"
+    fi
+}
 cleanup() {
     local rc=$?
+    stop_edge
     if [[ -n "$MOTO_PID" ]]; then
         kill -TERM "$MOTO_PID" 2>/dev/null || true
         wait "$MOTO_PID" 2>/dev/null || true
@@ -124,11 +195,14 @@ MODULES="$LAYOUT/../../modules"
 # What a later step needs to read this step's state again lives beside it, not in a scratch directory.
 KEEP="$LAYOUT/.nextstack"
 CLI_CONFIG="$("$PY" "$HARNESS" setup --provider "$PROVIDER" --dir "$KEEP")"
+# The application stack's build, for Terraform and for nextstack-lint's graph alike (a JSON string is an HCL string).
+APP_VARS="$KEEP/application.tfvars"
+"$PY" -c 'import json, sys; print("static_build_dir = %s" % json.dumps(sys.argv[1]))' "$APP_DIR" >"$APP_VARS"
 PROVIDER_SHA="$(sha256sum <"$PROVIDER" | cut -d' ' -f1)"
 
 if [[ "$mode" == moto ]]; then
     step "starting moto (local AWS) with a DNS account and its zone"
-    "$PY" "$HARNESS" moto --endpoint-file "$SCRATCH/moto.endpoint" --log-dir "$SCRATCH" &
+    "${DETACHED[@]}" "$PY" "$HARNESS" moto --endpoint-file "$SCRATCH/moto.endpoint" --log-dir "$SCRATCH" </dev/null &
     MOTO_PID=$!
     for _ in $(seq 1 600); do
         [[ -s "$SCRATCH/moto.endpoint" ]] && break
@@ -143,6 +217,7 @@ if [[ "$mode" == moto ]]; then
     TF_VAR_hosted_zone_id="$("$PY" "$SIX" dns-zone --endpoint "$ENDPOINT" --domain "$TF_VAR_domain_name")"
     export TF_VAR_hosted_zone_id
     echo "moto: $ENDPOINT; DNS account 111111111111, zone $TF_VAR_hosted_zone_id ($TF_VAR_domain_name)"
+    echo "endpoint: $ENDPOINT"
 else
     export TF_CLI_CONFIG_FILE="$CLI_CONFIG" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
     for v in TF_VAR_domain_name TF_VAR_hosted_zone_id; do
@@ -152,11 +227,11 @@ else
 fi
 
 step "deploy order (nextstack-lint graph --format json)"
-STAGES_JSON="$("$NEXTSTACK_LINT_BINARY" graph --format json "$LAYOUT")"
+STAGES_JSON="$("$NEXTSTACK_LINT_BINARY" graph --format json --var-file "$APP_VARS" "$LAYOUT")"
 mapfile -t STAGES < <("$PY" -c 'import json, sys
 for stage in json.load(sys.stdin)["stages"]:
     print(" ".join(stage))' <<<"$STAGES_JSON")
-"$NEXTSTACK_LINT_BINARY" graph "$LAYOUT" | tail -n1
+"$NEXTSTACK_LINT_BINARY" graph --var-file "$APP_VARS" "$LAYOUT" | tail -n1
 
 tf() { "$TF" -chdir="$LAYOUT/$1" "${@:2}"; }
 region_of() { [[ "$1" == edge ]] && echo us-east-1 || echo "${TF_VAR_region:-eu-west-1}"; }
@@ -213,7 +288,11 @@ run_stage() {
                         exit 0
                     fi
                 fi
-                tf "$stack" "$@"
+                if [[ "$stack" == application ]]; then
+                    tf "$stack" "$@" -var-file="$APP_VARS"
+                else
+                    tf "$stack" "$@"
+                fi
             } 2>&1 | sed -u "s/^/[$stack] /"
             exit "${PIPESTATUS[0]}"
         ) &
@@ -274,6 +353,60 @@ plan_verdict() {
     esac
 }
 
+# The applied site through nextstack-edge: the edge stack's distribution (its VPC origin reaches the networking
+# stack's ALB, which forwards to the application's ECS task) and the compute stack's cluster, whose service's task
+# runs from its task definition with the image standing for the standalone build (the images file). Loads the home
+# page and one of its /_next/static scripts (from the data bucket) once; with --serve, serves until Ctrl-C/SIGTERM.
+serve_site() {
+    local images dist cluster serving site ok=1
+    step "serving the site with nextstack-edge"
+    images="$("$PY" "$SITE_PY" images --repository "$(tf data output -raw ecr_repository_url)" --app-dir "$APP_DIR" --dest "$SCRATCH/image")"
+    dist="$("$PY" "$SITE_PY" distribution-id --endpoint "$ENDPOINT")"
+    cluster="$(tf compute output -raw cluster_name)"
+    echo "images file: $images"
+    AWS_REGION="${TF_VAR_region:-eu-west-1}" AWS_DEFAULT_REGION="${TF_VAR_region:-eu-west-1}" \
+        "${DETACHED[@]}" "$EDGE" serve --endpoint "$ENDPOINT" --distribution-id "$dist" --cluster "$cluster" --images "$images" \
+        </dev/null >"$SCRATCH/edge.log" 2>"$SCRATCH/edge.err" &
+    EDGE_PID=$!
+    for _ in $(seq 1 1200); do
+        [[ -s "$SCRATCH/edge.log" ]] && break
+        kill -0 "$EDGE_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    serving="$(head -n1 "$SCRATCH/edge.log")"
+    if [[ ! "$serving" =~ ^nextstack-edge:\ serving\ (http://127\.0\.0\.1:[0-9]+)\  ]]; then
+        tail -n 40 "$SCRATCH/edge.err" >&2
+        die "nextstack-edge did not start (its stderr above; stdout: ${serving:-nothing})"
+    fi
+    site="${BASH_REMATCH[1]}"
+    echo "$serving"
+    "$PY" "$SITE_PY" load "$site" || ok=0
+    if ((!ok)); then
+        echo "--- nextstack-edge's stderr (last 40 lines):" >&2
+        tail -n 40 "$SCRATCH/edge.err" >&2
+    fi
+    if ((SERVE)); then
+        ((ok)) || echo "run.sh: the home page did not load (above): serving anyway" >&2
+        step "serving $site until Ctrl-C (or SIGTERM); then the stacks are destroyed"
+        echo "the site:     $site"
+        echo "the emulator: AWS_ENDPOINT_URL=$ENDPOINT AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test"
+        tail -q -n 0 -F "$SCRATCH/edge.log" "$SCRATCH/edge.err" 2>/dev/null &
+        TAIL_PID=$!
+        local stopping=0
+        trap 'stopping=1' INT TERM
+        while ((!stopping)) && kill -0 "$EDGE_PID" 2>/dev/null; do
+            wait "$EDGE_PID" 2>/dev/null || true
+        done
+        trap 'exit 130' INT
+        trap 'exit 143' TERM
+        ((stopping)) || die "nextstack-edge exited on its own (its output is above)"
+        echo
+        echo "stopping: destroying the stacks"
+    fi
+    stop_edge
+    ((ok)) || die "the site did not load (see above)"
+}
+
 rc=0
 case "$COMMAND" in
 apply) apply_all && show_outputs || rc=1 ;;
@@ -287,6 +420,7 @@ up)
     show_outputs
     plan_all || die "a second plan shows changes (exit 2) or failed (exit 1): see above"
     echo "second plan: no changes in any stack"
+    serve_site
     destroy_all
     step "checking that nothing is left in moto"
     "$PY" "$SIX" leftovers --endpoint "$ENDPOINT" --dns-zone-id "$TF_VAR_hosted_zone_id"
