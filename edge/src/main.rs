@@ -79,6 +79,10 @@ enum Command {
         /// The images file: the local directory and command that stand for each container image.
         #[arg(long, value_name = "FILE")]
         images: Option<PathBuf>,
+        /// A private endpoint the tasks name (e.g. an RDS instance's address and port) served here by a local
+        /// server: ADDRESS:PORT=127.0.0.1:PORT (repeatable; docs/edge.md, "ECS tasks").
+        #[arg(long = "endpoint-map", value_name = "ADDRESS:PORT=HOST:PORT", value_parser = ecs::endpoints::parse)]
+        endpoint_maps: Vec<ecs::endpoints::EndpointMap>,
     },
 }
 
@@ -111,6 +115,7 @@ async fn main() {
         control,
         clusters,
         images,
+        endpoint_maps,
     } = cli.command;
     let options = Options {
         distribution_id,
@@ -126,6 +131,7 @@ async fn main() {
         control,
         clusters,
         images,
+        endpoint_maps,
     };
     if let Err(e) = serve(options).await {
         eprintln!("nextstack-edge: error: {e}");
@@ -147,6 +153,7 @@ struct Options {
     control: Option<SocketAddr>,
     clusters: Vec<String>,
     images: Option<PathBuf>,
+    endpoint_maps: Vec<ecs::endpoints::EndpointMap>,
 }
 
 async fn serve(options: Options) -> Result<(), String> {
@@ -164,6 +171,7 @@ async fn serve(options: Options) -> Result<(), String> {
         control,
         clusters,
         images,
+        endpoint_maps,
     } = options;
     if distribution_id.is_none() && load_balancers.is_empty() && clusters.is_empty() && rest_apis.is_empty() {
         return Err(
@@ -218,7 +226,7 @@ async fn serve(options: Options) -> Result<(), String> {
     );
     // Targets of the load balancers' ip/instance target groups (ECS tasks the edge runs register here too).
     let targets = Arc::new(TargetGroups::new());
-    let _services = start_services(&aws, &launcher, &targets, clusters, images).await?;
+    let _services = start_services(&aws, &launcher, &targets, clusters, images, endpoint_maps).await?;
     let alb_origins = match &distribution_id {
         Some(id) => elb::cloudfront_origins::find(&aws, id).await?,
         None => Vec::new(),
@@ -402,8 +410,15 @@ async fn start_services(
     targets: &Arc<TargetGroups>,
     clusters: Vec<String>,
     images: Option<PathBuf>,
+    endpoint_maps: Vec<ecs::endpoints::EndpointMap>,
 ) -> Result<Option<ecs::Services>, String> {
     if clusters.is_empty() {
+        if let Some(m) = endpoint_maps.first() {
+            return Err(format!(
+                "--endpoint-map {}:{}: only ECS tasks use it; give --cluster NAME",
+                m.address, m.port
+            ));
+        }
         return Ok(None);
     }
     let images = match images {
@@ -417,6 +432,7 @@ async fn start_services(
         clusters,
         target_groups: Vec::new(),
         region,
+        endpoint_maps,
     };
     let services = ecs::Services::start(aws, launcher.credentials.clone(), targets.clone(), images, &options).await?;
     Ok(Some(services))

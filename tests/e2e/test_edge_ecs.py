@@ -83,12 +83,12 @@ def edge_binary():
 class EcsEdge:
     """The edge running one cluster's services; its stderr collected line by line."""
 
-    def __init__(self, binary, endpoint: str, cluster: str, images):
+    def __init__(self, binary, endpoint: str, cluster: str, images, extra_args=()):
         env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION=REGION,
                    AWS_EC2_METADATA_DISABLED="true")
         self.lines: list[str] = []
         self.proc = subprocess.Popen([str(binary), "serve", "--endpoint", endpoint, "--cluster", cluster,
-                                      "--images", str(images)], env=env, stdin=subprocess.DEVNULL,
+                                      "--images", str(images), *extra_args], env=env, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                      preexec_fn=harness._die_with_parent)
         threading.Thread(target=lambda: [self.lines.append(l.rstrip("\n")) for l in self.proc.stderr],
@@ -365,3 +365,77 @@ def test_isr_under_a_read_only_root_needs_a_writable_next_cache(aws, edge_binary
             assert cache_failures == [], "with the module's .next/cache tmpfs, the cache writes succeed"
     finally:
         edge.stop()
+
+
+# The task's program for --endpoint-map: GET / connects to DB_HOST:DB_PORT as the task definition names them and
+# answers with the address the name resolved to and the first line the server there sent.
+CLIENT = r'''
+import os, socket
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        host, port = os.environ["DB_HOST"], int(os.environ["DB_PORT"])
+        with socket.create_connection((host, port), timeout=10) as conn:
+            peer = conn.getpeername()[0]
+            conn.sendall(b"hello\n")
+            line = conn.makefile().readline().strip()
+        data = ("%s %s" % (peer, line)).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+'''
+
+
+def test_task_reaches_a_mapped_private_endpoint_by_its_name(aws, edge_binary, tmp_path):
+    """--endpoint-map: the RDS-style name in the task's environment resolves, inside the task's sandbox only, to a
+    loopback address of the edge's, which forwards each connection unchanged to the local server standing for it."""
+    import socket
+    import socketserver
+
+    name = "shop-dev.c9akciq32.us-east-1.rds.amazonaws.com"
+    secret = os.urandom(6).hex()
+
+    class Banner(socketserver.StreamRequestHandler):
+        def handle(self):
+            got = self.rfile.readline().strip().decode()
+            self.wfile.write(("%s from %s said %s\n" % (secret, self.client_address[0], got)).encode())
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Banner)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hosts_before = open("/etc/hosts").read()
+    service(aws.client("ecs", REGION), "c9", "api", {
+        "environment": [{"name": "DB_HOST", "value": name}, {"name": "DB_PORT", "value": "5432"}]})
+    edge = EcsEdge(edge_binary, aws.endpoint, "c9", images_file(tmp_path, CLIENT),
+                   extra_args=["--endpoint-map", "%s:5432=127.0.0.1:%d" % (name, server.server_address[1])])
+    try:
+        (mapped,) = edge.wait_for(r"endpoint %s:5432 is (127\.77\.\d+\.\d+):5432 in the tasks, forwarded to 127\.0\.0\.1:%d"
+                                  % (re.escape(name), server.server_address[1]))
+        (_, url), = edge.task_urls()
+        peer, answer = get(url + "/").split(" ", 1)
+        assert peer == mapped.group(1), "the name resolves to the edge's loopback address inside the task"
+        assert answer == "%s from 127.0.0.1 said hello" % secret, "the bytes reach the server and come back unchanged"
+        # Only the tasks see the name: the machine's own /etc/hosts is untouched and the name resolves nowhere here.
+        assert open("/etc/hosts").read() == hosts_before
+        with pytest.raises(socket.gaierror):
+            socket.getaddrinfo(name, 5432)
+    finally:
+        edge.stop()
+        server.shutdown()
+
+
+@pytest.mark.parametrize("arg, message", [
+    ("db.example:5432", "--endpoint-map 'db.example:5432': no '=' (expected ADDRESS:PORT=127.0.0.1:PORT)"),
+    ("db.example:5432=10.0.0.5:5432", "the target must be a loopback address"),
+])
+def test_endpoint_map_refuses_bad_input_naming_it(edge_binary, arg, message):
+    done = subprocess.run([str(edge_binary), "serve", "--cluster", "c", "--endpoint-map", arg],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0 and message in done.stderr, done.stderr
+

@@ -6,6 +6,7 @@
 
 pub mod circuit_breaker;
 pub mod definition;
+pub mod endpoints;
 pub mod images;
 pub mod sandbox;
 pub mod secrets;
@@ -32,12 +33,15 @@ pub struct Options {
     pub target_groups: Vec<String>,
     /// The Region the services are in.
     pub region: String,
+    /// Private endpoints the tasks reach at local servers (`--endpoint-map`).
+    pub endpoint_maps: Vec<endpoints::EndpointMap>,
 }
 
 /// The running services; dropping it stops their tasks.
 pub struct Services {
     pub services: Vec<Arc<ServiceSpec>>,
     handles: Vec<JoinHandle<()>>,
+    _endpoints: Option<endpoints::Mapped>,
 }
 
 impl Services {
@@ -55,13 +59,16 @@ impl Services {
             return Ok(Self {
                 services: Vec::new(),
                 handles: Vec::new(),
+                _endpoints: None,
             });
         }
         sandbox::check()?;
+        let mapped = endpoints::start(&options.endpoint_maps).await?;
         let launcher = Arc::new(Launcher {
             aws: aws.clone(),
             images,
             credentials,
+            hosts: mapped.as_ref().map(|m| m.hosts_file.clone()),
         });
         for spec in &specs {
             launcher.check(spec)?;
@@ -77,7 +84,11 @@ impl Services {
                 tokio::spawn(service::run(spec.clone(), launcher.clone(), groups.clone()))
             })
             .collect();
-        Ok(Self { services, handles })
+        Ok(Self {
+            services,
+            handles,
+            _endpoints: mapped,
+        })
     }
 }
 

@@ -24,6 +24,8 @@ pub struct Layout {
     pub writable: Vec<String>,
     /// The process's working directory (a container path).
     pub cwd: String,
+    /// A hosts file mounted at /etc/hosts (the `--endpoint-map` names; see `endpoints.rs`).
+    pub hosts: Option<PathBuf>,
 }
 
 impl Layout {
@@ -74,6 +76,9 @@ impl Layout {
             }
         }
         args.extend(["--dev", "/dev", "--proc", "/proc"].map(String::from));
+        if let Some(hosts) = &self.hosts {
+            args.extend(["--ro-bind".into(), hosts.display().to_string(), "/etc/hosts".into()]);
+        }
         if let Some(workdir) = &self.workdir {
             let bind = if self.readonly_root { "--ro-bind" } else { "--bind" };
             args.extend([bind.into(), self.directory.display().to_string(), workdir.clone()]);
@@ -121,6 +126,7 @@ mod tests {
             readonly_root,
             writable: vec!["/app/.next/cache".into(), "/tmp".into()],
             cwd: "/app".into(),
+            hosts: None,
         }
     }
 

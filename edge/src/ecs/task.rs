@@ -27,6 +27,8 @@ pub struct Launcher {
     pub aws: Aws,
     pub images: Images,
     pub credentials: Credentials,
+    /// The hosts file of the `--endpoint-map` names, mounted at each task's /etc/hosts.
+    pub hosts: Option<std::path::PathBuf>,
 }
 
 /// A started task.
@@ -93,6 +95,7 @@ impl Launcher {
             readonly_root: c.readonly_root,
             writable: c.writable_paths(),
             cwd: c.working_directory.clone().unwrap_or(workdir_base),
+            hosts: self.hosts.clone(),
         };
         layout.prepare()?;
         let mut argv: Vec<String> = c.entry_point.clone().unwrap_or_else(|| image.command.clone());
