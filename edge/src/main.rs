@@ -1,4 +1,5 @@
 //! `nextstack-edge serve [--distribution-id ID] [--load-balancer NAME_OR_ARN]... [--endpoint URL] [--listen ADDR]`
+//! `nextstack-edge run-task --task-definition ARN --images FILE [--container NAME --command JSON]`
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -84,6 +85,28 @@ enum Command {
         #[arg(long = "endpoint-map", value_name = "ADDRESS:PORT=HOST:PORT", value_parser = ecs::endpoints::parse)]
         endpoint_maps: Vec<ecs::endpoints::EndpointMap>,
     },
+    /// Run one standalone task of a task definition here to its end, as ECS RunTask would start it (docs/edge.md,
+    /// "ECS tasks"); exits with the container's exit code.
+    RunTask {
+        /// The task definition's ARN or family[:revision].
+        #[arg(long, value_name = "ARN")]
+        task_definition: String,
+        /// The container whose command --command overrides.
+        #[arg(long, value_name = "NAME", requires = "command")]
+        container: Option<String>,
+        /// The command override, a JSON array of strings (containerOverrides' command).
+        #[arg(long, value_name = "JSON", requires = "container")]
+        command: Option<String>,
+        /// The images file (as for serve).
+        #[arg(long, value_name = "FILE")]
+        images: PathBuf,
+        /// As for serve.
+        #[arg(long = "endpoint-map", value_name = "ADDRESS:PORT=HOST:PORT", value_parser = ecs::endpoints::parse)]
+        endpoint_maps: Vec<ecs::endpoints::EndpointMap>,
+        /// The AWS endpoint holding the task definition (an emulator's URL).
+        #[arg(long, env = "AWS_ENDPOINT_URL")]
+        endpoint: String,
+    },
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -101,6 +124,23 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
+    if let Command::RunTask {
+        task_definition,
+        container,
+        command,
+        images,
+        endpoint_maps,
+        endpoint,
+    } = cli.command
+    {
+        match run_task(task_definition, container, command, images, endpoint_maps, endpoint).await {
+            Ok(code) => std::process::exit(code),
+            Err(e) => {
+                eprintln!("nextstack-edge: error: {e}");
+                std::process::exit(2);
+            }
+        }
+    }
     let Command::Serve {
         distribution_id,
         load_balancers,
@@ -116,7 +156,10 @@ async fn main() {
         clusters,
         images,
         endpoint_maps,
-    } = cli.command;
+    } = cli.command
+    else {
+        unreachable!("run-task exits above")
+    };
     let options = Options {
         distribution_id,
         load_balancers,
@@ -436,6 +479,36 @@ async fn start_services(
     };
     let services = ecs::Services::start(aws, launcher.credentials.clone(), targets.clone(), images, &options).await?;
     Ok(Some(services))
+}
+
+async fn run_task(
+    task_definition: String,
+    container: Option<String>,
+    command: Option<String>,
+    images: PathBuf,
+    endpoint_maps: Vec<ecs::endpoints::EndpointMap>,
+    endpoint: String,
+) -> Result<i32, String> {
+    let command_override = match (container, command) {
+        (Some(name), Some(json)) => {
+            let argv: Vec<String> = serde_json::from_str(&json)
+                .map_err(|e| format!("--command '{json}': not a JSON array of strings: {e}"))?;
+            Some((name, argv))
+        }
+        _ => None,
+    };
+    let images = ecs::images::Images::load(&images)?;
+    let region = std::env::var("AWS_REGION")
+        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|_| "us-east-1".into());
+    let aws = Aws::connect(&endpoint).await;
+    let run = ecs::run_task::RunTask {
+        task_definition,
+        region,
+        command_override,
+        endpoint_maps,
+    };
+    ecs::run_task::run(&aws, images, run).await
 }
 
 async fn shutdown() {

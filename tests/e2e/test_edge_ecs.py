@@ -439,3 +439,34 @@ def test_endpoint_map_refuses_bad_input_naming_it(edge_binary, arg, message):
                           capture_output=True, text=True, timeout=30)
     assert done.returncode != 0 and message in done.stderr, done.stderr
 
+
+
+def test_run_task_runs_a_one_off_task_with_a_command_override_and_returns_its_exit_code(aws, edge_binary, tmp_path):
+    """run-task: one standalone task of the task definition (as RunTask with containerOverrides), its container's
+    exit code the edge's; environment and secrets as for a service's tasks; a container it lacks refused by name."""
+    sm, ecs = aws.client("secretsmanager", REGION), aws.client("ecs", REGION)
+    token = harness.watch_secret("run-task secret", "tok-" + os.urandom(8).hex())
+    secret_arn = sm.create_secret(Name="job/token", SecretString=token)["ARN"]
+    td = ecs.register_task_definition(family="job", containerDefinitions=[{
+        "name": "web", "image": IMAGE, "essential": True, "memory": 256, "command": ["server.py"],
+        "environment": [{"name": "GREETING", "value": "hello"}],
+        "secrets": [{"name": "TOKEN", "valueFrom": secret_arn}], "readonlyRootFilesystem": True,
+    }])["taskDefinition"]["taskDefinitionArn"]
+    images = images_file(tmp_path)
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION=REGION)
+    script = ("import os, sys; print(os.environ['GREETING'], os.getcwd(), len(os.environ['TOKEN']) == %d); "
+              "sys.exit(int(sys.argv[1]))" % len(token))
+
+    def run_task(*args):
+        return subprocess.run([str(edge_binary), "run-task", "--endpoint", aws.endpoint, "--task-definition", td,
+                               "--images", str(images), *args], env=env, capture_output=True, text=True, timeout=60)
+
+    for code in (0, 7):
+        done = run_task("--container", "web", "--command", json.dumps(["-c", script, str(code)]))
+        assert done.returncode == code, done.stderr
+        assert "[web] hello /app True" in done.stderr, done.stderr
+        assert re.search(r"ECS task \w+ stopped: Essential container in task exited \(container web: exit status: %d\)" % code,
+                         done.stderr), done.stderr
+        assert token not in done.stderr
+    missing = run_task("--container", "worker", "--command", "[]")
+    assert missing.returncode == 2 and "has no container named worker" in missing.stderr, missing.stderr

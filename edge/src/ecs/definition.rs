@@ -189,6 +189,21 @@ async fn service_spec(aws: &Aws, region: &str, cluster: &str, service: &Service)
     })
 }
 
+/// One task definition (an ARN or `family[:revision]`), for a standalone task.
+pub async fn task_definition(aws: &Aws, region: &str, name: &str) -> Result<TaskSpec, String> {
+    let out = aws
+        .ecs(region)
+        .describe_task_definition()
+        .task_definition(name)
+        .send()
+        .await
+        .map_err(|e| format!("DescribeTaskDefinition {name}: {}", aws_message(&e)))?;
+    let td = out
+        .task_definition()
+        .ok_or_else(|| format!("task definition {name} not found"))?;
+    Ok(task_spec(td.task_definition_arn().unwrap_or(name), td))
+}
+
 fn task_spec(arn: &str, td: &TaskDefinition) -> TaskSpec {
     TaskSpec {
         arn: arn.to_string(),

@@ -8,6 +8,7 @@ pub mod circuit_breaker;
 pub mod definition;
 pub mod endpoints;
 pub mod images;
+pub mod run_task;
 pub mod sandbox;
 pub mod secrets;
 pub mod service;

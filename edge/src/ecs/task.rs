@@ -200,6 +200,20 @@ impl Task {
         futures::future::select_all(waits).await.0
     }
 
+    /// The exit code of the container `name`, once it has exited by itself (None: running, killed, or no such one).
+    pub fn exit_code(&mut self, name: &str) -> Option<i32> {
+        let (_, _, child) = self.containers.iter_mut().find(|(n, _, _)| n == name)?;
+        child.try_wait().ok().flatten().and_then(|s| s.code())
+    }
+
+    /// The exit code of the first essential container that has exited by itself.
+    pub fn first_exit_code(&mut self) -> Option<i32> {
+        self.containers
+            .iter_mut()
+            .filter(|(_, essential, _)| *essential)
+            .find_map(|(_, _, child)| child.try_wait().ok().flatten().and_then(|s| s.code()))
+    }
+
     /// Stops every container (SIGKILL; a stopped task's processes get no grace period here).
     pub async fn stop(&mut self) {
         for (_, _, child) in &mut self.containers {
