@@ -72,11 +72,12 @@ variable "environment_variables" {
 }
 
 variable "tmpfs_mounts" {
-  description = "Writable RAM-backed mounts of the Next.js container (its root filesystem is read-only): container path => size in MiB. Next.js writes its ISR cache and temporary files here."
+  description = "Writable RAM-backed mounts of the Next.js container (its root filesystem is read-only): container path => size in MiB. Next.js writes temporary files to /tmp, its fetch and image caches to .next/cache and the pages it regenerates (ISR, revalidatePath, revalidateTag) to .next/server/route-cache (Next.js 15.5)."
   type        = map(number)
   default = {
-    "/tmp"             = 64
-    "/app/.next/cache" = 256
+    "/tmp"                          = 64
+    "/app/.next/cache"              = 256
+    "/app/.next/server/route-cache" = 128
   }
 
   validation {
