@@ -11,16 +11,21 @@ moto_patches.py) moto server with the domain's hosted zone in a second account.
         bad input refused at plan; the api stack planned before the site names the parameter it lacks; both stacks
         applied in the order nextstack-lint derives; what the seed promises checked through boto3; a secret value
         set outside Terraform causes no change and never reaches the state; a second plan of each stack is empty;
+        the layout served by nextstack-edge (a static export published to the bucket, the API's task run from the
+        module's task definition with a small stand-in program, static_fargate_site.py) and loaded in Chromium;
         the secret moved from Secrets Manager to SSM; destroyed in reverse order, leaving nothing in any service.
 
-Fargate runs no containers in moto: image pulls, health checks and secret injection at task start are not shown.
+Fargate runs no containers in moto: nextstack-edge runs the service's task as a local process (docs/edge.md, "ECS
+tasks"), so the image is a stand-in (static_fargate_api_app/api/server.py), not the FastAPI app nobody built here.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -28,6 +33,7 @@ from urllib.parse import parse_qsl, urlsplit
 import access_logs
 import harness
 import six_stack
+import static_fargate_site
 from conftest import TerraformFactory
 
 ENV = "dev"
@@ -198,6 +204,9 @@ def test_static_fargate_api_end_to_end(request, aws, tmp_path):
     api.refresh_ok()
     assert key not in (api.workdir / "terraform.tfstate").read_text()
 
+    # ---- served: the site through its distribution, the API through its ALB to the task, in Chromium.
+    serve_the_layout(aws, site_out, api_out, key, tmp_path / "edge", request.getfixturevalue("browser"))
+
     # ---- the same secret from SSM Parameter Store: a variable chooses.
     api_ssm = terraform(api.workdir, region=API_REGION, env=dict(dns, TF_VAR_secret_store="ssm"))
     api_ssm.apply_ok()
@@ -217,6 +226,91 @@ def test_static_fargate_api_end_to_end(request, aws, tmp_path):
     api_ssm.destroy_ok()
     site.destroy_ok()
     assert leftovers(aws, zone_id) == []
+
+
+def serve_the_layout(aws, site_out, api_out, key, dest, browser):
+    """The applied layout through nextstack-edge: the static export (published as CI's `aws s3 sync` would) from the
+    distribution's S3 origin, the www -> apex redirect by the CloudFront Function, the API at the ALB's listeners
+    forwarding to the Fargate task run from the module's task definition, the key from its `secrets`; a browser at
+    the site's origin calling the API across origins as the page's script does. The www redirect is checked over
+    plain HTTP only: it points at https://DOMAIN, which Chromium reaches here only through Playwright's routing, and
+    Playwright does not route the request that follows a redirect."""
+    started = time.monotonic()
+    site, api_origin = "https://" + DOMAIN, "https://" + API_HOST
+    s3 = aws.client("s3", SITE_REGION)
+    keys = static_fargate_site.publish_export(s3, site_out["bucket_name"], api_origin)
+    [lb] = aws.client("elbv2", API_REGION).describe_load_balancers()["LoadBalancers"]
+    images = static_fargate_site.write_images_file(dest, api_out["repository_url"])
+    with static_fargate_site.serve(aws.endpoint, site_out["distribution_id"], api_out["cluster_name"],
+                                   lb["LoadBalancerArn"], images, API_REGION) as edge:
+        report = lambda: edge.stderr()[-6000:]  # noqa: E731
+        https = edge.listeners[(lb["LoadBalancerName"], 443)]
+        static_fargate_site.wait_until_serving(edge, https, API_HOST)
+        http = static_fargate_site.http
+
+        # Plain HTTP, the site: every published file through CloudFront from the private bucket (the edge signs
+        # with the OAC as CloudFront does; the bucket policy admits only this distribution), directories from
+        # their index.html by the function, an unknown path the custom 404 page.
+        for key_name in keys:
+            path = "/" + key_name.replace("index.html", "")
+            status, _, _ = http(edge.url + path, {"Host": DOMAIN})
+            assert status == 200, (path, status, report())
+        status, headers, body = http(edge.url + "/no/such/page/", {"Host": DOMAIN})
+        assert status == 404 and b"could not be found" in body, (status, body[:300])
+        # www: a 301 to the apex, path and query as they were (the module's CloudFront Function on viewer-request).
+        query = "utm_source=news&tag=a%20b&tag=c&flag"
+        status, headers, _ = http(edge.url + "/about/?" + query, {"Host": "www." + DOMAIN})
+        # (nextstack-edge hands the function the parameters in name order, a repeated one's values in viewer order;
+        # CloudFront documents no order, so only that every parameter, value and spelling is kept is asserted.)
+        location = urlsplit(headers["Location"] or "")
+        assert status == 301 and (location.scheme, location.netloc, location.path) == ("https", DOMAIN, "/about/"), (
+            status, dict(headers))
+        assert sorted(location.query.split("&")) == sorted(query.split("&")), location
+        assert [v for k, v in parse_qsl(location.query, keep_blank_values=True) if k == "tag"] == ["a b", "c"], location
+
+        # Plain HTTP, the API: port 80 answers a 301 to HTTPS with path and query; 443 forwards to the task, which
+        # got the key from the task definition's `secrets` (it answers the key's SHA-256, never the key), may write
+        # /tmp and nothing else (read-only root), and allows CORS for the site's origin only.
+        http_listener = edge.listeners[(lb["LoadBalancerName"], 80)]
+        status, headers, _ = http(http_listener + "/api/hello?x=1", {"Host": API_HOST})
+        assert (status, headers["Location"]) == (301, "https://%s/api/hello?x=1" % API_HOST), (status, dict(headers))
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        status, headers, body = http(https + "/api/hello", {"Host": API_HOST, "Origin": site})
+        hello = json.loads(body)
+        assert status == 200 and hello["openai_key_sha256"] == digest, (status, body, report())
+        assert (hello["write_tmp"], hello["write_app"]) == ("ok", "Read-only file system"), hello
+        assert headers["Access-Control-Allow-Origin"] == site
+        status, headers, _ = http(https + "/api/hello", {"Host": API_HOST, "Origin": "https://evil.test"})
+        assert status == 200 and headers["Access-Control-Allow-Origin"] is None
+
+        # Chromium at the real origins (requests re-addressed to the edge's loopback ports with their Host): the
+        # home page with its stylesheet and script, the script's cross-origin call to the API allowed by CORS and
+        # answered by the task with the key's hash; a link to a directory page; no failed request.
+        origins = {site: edge.url, api_origin: https}
+        with static_fargate_site.new_site_page(browser, origins) as page:
+            assert page.goto(site + "/").status == 200, report()
+            page.wait_for_function("!document.querySelector('[data-testid=api-result]').innerText.includes('loading')")
+            assert page.inner_text("[data-testid=api-result]") == "200 hello from the Fargate task key=" + digest
+            assert page.evaluate("getComputedStyle(document.querySelector('h1')).color") == "rgb(20, 80, 160)"
+            kinds = sorted((e.resource_type, urlsplit(e.url).netloc) for e in page.exchanges)
+            expected = [("document", DOMAIN), ("fetch", API_HOST), ("script", DOMAIN), ("stylesheet", DOMAIN)]
+            assert kinds == expected, kinds
+            page.click("[data-testid=nav-about]")
+            page.wait_for_url(site + "/about/")
+            assert page.inner_text("h1") == "About"
+            page.assert_all_ok()
+        # Playwright's routing answers the intercepted requests itself, so Chromium's CORS check is not what let
+        # the call above through (the plain-HTTP checks above show the task's Access-Control-Allow-Origin). Without
+        # routing, at the edge's own loopback origin (not the site's), Chromium refuses the task's answer.
+        with browser.new_page() as page:
+            assert page.goto(edge.url + "/about/").status == 200
+            call = "fetch('%s/api/hello').then((r) => 'allowed ' + r.status, (e) => 'refused: ' + e)" % https
+            refused = page.evaluate(call)
+            assert refused == "refused: TypeError: Failed to fetch", refused
+            assert any("blocked by CORS policy" in e for e in page.console_errors), page.console_errors
+
+        assert key not in edge.stderr() and all(key not in "\t".join(line) for line in edge.access_log())
+        print("static-fargate-api served through nextstack-edge: %.0f s" % (time.monotonic() - started))
 
 
 def check_site(aws, out, zone_id):
