@@ -5,8 +5,8 @@ service's task run from its task definition (`--cluster`, with an images file st
     publish_export(aws, bucket, api_url)              # what CI's `aws s3 sync out/ s3://BUCKET` puts there
     images = write_images_file(tmp_path, repository_url)
     with serve(aws.endpoint, distribution_id, cluster, lb_arn, images) as edge:
-        wait_until_serving(edge, listener_url)        # the task started and the ALB forwards /health to it
-        page = new_site_page(browser, edge, {"https://example.test": edge.url, ...})
+        wait_until_serving(edge, https_listener_url, "api.example.test")   # a task answers /health through it
+        page = new_site_page(browser, {"https://example.test": edge.url, "https://api.example.test": ...})
 
 The fixtures are in static_fargate_api_app/: out/ is a static export (pages as dir/index.html, assets under
 /_next/static, a script that calls the API at the URL the build inlined), api/server.py the API's stand-in (Python's
@@ -102,7 +102,9 @@ def wait_until_serving(edge: EdgeServer, listener_url: str, host: str, timeout: 
 def new_site_page(browser, origins: dict[str, str]):
     """A browser page whose requests to each public origin (`https://example.test`, ...) go to the loopback URL that
     serves it, with the public Host header, redirects handed back to the browser: the browser sees the site at its
-    real origins (so CORS and redirects between them are what a visitor gets), the edge sees the Host it would."""
+    real origins (the page's Origin header is the site's), the edge sees the Host it would. Two limits of Playwright's
+    routing: Chromium does not check CORS on a response the route supplies, and the request that follows a redirect
+    is not routed (so a redirect to another routed origin fails to resolve)."""
     page = browser.new_page()
 
     def forward(route):
