@@ -15,27 +15,37 @@ with the domain's hosted zone in a second account.
         secret managed by RDS; the Django container's secrets from that secret and the app's, never plain; the
         Next.js server in the private subnets with <NAME>_SECRET_ARN variables and a grant on exactly those ARNs;
         the warm count; the migration function, least privilege, invoked on deploy); secret values put outside
-        Terraform cause no change and are not in the state; a second plan is empty; destroyed, leaving nothing.
+        Terraform cause no change and are not in the state; a second plan is empty; the migration task run through
+        nextstack-edge migrates a real PostgreSQL standing for the instance; destroyed, leaving nothing.
 
 moto runs Lambda code in Docker unless told otherwise, and Docker is not here: the end-to-end test sets moto's
 `lambda.use_docker = false` (POST /moto-api/config), so an invoke answers without running the code (moto's
 "simple" Lambda backend echoes the payload). The apply's aws_lambda_invocation is real; the code it would run is
-shown by the first test. Fargate runs no containers in moto: a real `migrate` against Postgres is not shown.
+shown by the first test. Fargate runs no containers in moto; after the apply the migration task the function asks
+for (its TASK_DEFINITION, CONTAINER and COMMAND) is run by `nextstack-edge run-task`: the Django program of
+tests/django-app with the task definition's environment and secrets, migrating a real PostgreSQL (tests/e2e/postgres.py)
+that stands for the RDS instance and is reached by the instance's endpoint name and port (`--endpoint-map`).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import re
 import shutil
+import subprocess
+import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+import django_app
 import harness
 import six_stack
+from postgres import PostgresServer
 
 REGION = "eu-west-1"
 ENV = "dev"
@@ -326,6 +336,33 @@ def test_lambda_django_rds_end_to_end(terraform_latest, nextjs_builds, lambda_wi
     for value in (stripe, django_key, password):
         assert value not in state
     assert json.dumps(password) not in json.dumps(taskdef) and stripe not in json.dumps(server)
+
+    # ---- the migration task, run as the migration function asks ECS to (its TASK_DEFINITION, CONTAINER and
+    # COMMAND), through nextstack-edge's ECS code: the Django program (tests/django-app) with the task definition's
+    # environment and secrets from Secrets Manager, against a real PostgreSQL standing for the RDS instance (its
+    # master user and password from the RDS-managed secret, TLS only), reached at the endpoint's own name and port.
+    username = json.loads(sm.get_secret_value(SecretId=master_arn)["SecretString"])["username"]
+    with PostgresServer(user=username, password=password, database=environment["DB_NAME"]) as pg:
+        images = tmp_path / "images.json"
+        # The image's stand-in: the project at its WORKDIR, the venv's bin first on PATH as the image's ENV would put it.
+        images.write_text(json.dumps({"images": {container["image"].rsplit(":", 1)[0]: {
+            "directory": str(django_app.APP_DIR), "workdir": "/app",
+            "command": ["/usr/bin/env", "PATH=%s:/usr/bin:/bin" % django_app.venv_bin()]}}}))
+        endpoint_map = "%s:%d=127.0.0.1:%d" % (db["Endpoint"]["Address"], db["Endpoint"]["Port"], pg.port)
+        edge_env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION=REGION,
+                        AWS_EC2_METADATA_DISABLED="true")
+        started = time.monotonic()
+        migration = subprocess.run([str(harness.build_edge()), "run-task", "--endpoint", aws.endpoint,
+                                    "--task-definition", menv["TASK_DEFINITION"], "--container", menv["CONTAINER"],
+                                    "--command", menv["COMMAND"], "--images", str(images), "--endpoint-map", endpoint_map],
+                                   env=edge_env, capture_output=True, text=True, timeout=180)
+        assert migration.returncode == 0, migration.stderr
+        assert re.search(r"^\[django\] +Applying notes.0001_initial... OK$", migration.stderr, re.M), migration.stderr
+        assert pg.psql("SELECT app, name FROM django_migrations WHERE app = 'notes'") == "notes|0001_initial\n"
+        assert pg.psql("SELECT count(*) FROM notes_note") == "0\n"
+        for value in (password, django_key):
+            assert value not in migration.stderr
+        print("migration task: %.1f s" % (time.monotonic() - started))
 
     # ---- destroy: nothing left in any service.
     tf.destroy_ok("-parallelism=10")
