@@ -12,7 +12,6 @@ and port (127.0.0.1, 127.0.0.2, ...; their health switchable), and Node.js Lambd
 
 from __future__ import annotations
 
-import http.client
 import json
 import threading
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import harness
 from edge import EdgeServer
+from edge import request as edge_request
 from edge_fixtures import LAMBDA_TRUST, REGION, zip_of
 
 
@@ -192,23 +192,7 @@ class Backend:
 # --------------------------------------------------------------------------------------------- the edge
 
 
-def call(url: str, path: str, method: str = "GET", headers=(), body: bytes | None = None):
-    """One request with exactly these headers (pairs or a dict; a name may repeat): (status, reason, headers, body)."""
-    headers = list(headers.items()) if isinstance(headers, dict) else list(headers)
-    host, port = url.split("//", 1)[1].split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=60)
-    try:
-        conn.putrequest(method, path, skip_host=any(k.lower() == "host" for k, _ in headers),
-                        skip_accept_encoding=True)
-        for name, value in headers:
-            conn.putheader(name, value)
-        if body is not None:
-            conn.putheader("Content-Length", str(len(body)))
-        conn.endheaders(body)
-        response = conn.getresponse()
-        return response.status, response.reason, response.headers, response.read()
-    finally:
-        conn.close()
+call = edge_request  # (url, path, method, headers, body) -> (status, reason, headers, body)
 
 
 @contextmanager

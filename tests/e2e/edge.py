@@ -16,6 +16,7 @@ its stderr.
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import subprocess
@@ -158,3 +159,23 @@ class EdgeServer:
                 return resp.status, resp.headers, resp.read()
         except urllib.error.HTTPError as err:
             return err.code, err.headers, err.read()
+
+
+def request(url: str, path: str, method: str = "GET", headers=(), body: bytes | None = None):
+    """One request to a server the edge runs (`url` is one of its serving URLs), with exactly these headers (pairs or a
+    dict; a name may repeat; a Host given replaces the default one): (status, reason, headers, body)."""
+    headers = list(headers.items()) if isinstance(headers, dict) else list(headers)
+    host, port = url.split("//", 1)[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    try:
+        conn.putrequest(method, path, skip_host=any(k.lower() == "host" for k, _ in headers),
+                        skip_accept_encoding=True)
+        for name, value in headers:
+            conn.putheader(name, value)
+        if body is not None:
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        response = conn.getresponse()
+        return response.status, response.reason, response.headers, response.read()
+    finally:
+        conn.close()

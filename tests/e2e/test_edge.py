@@ -23,6 +23,7 @@ import boto3
 import pytest
 
 import harness
+from edge import request as edge_request
 from edge_fixtures import (ALL_METHODS, ALL_VIEWER, ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, CACHING_OPTIMIZED,
                            GET_HEAD, REGION, USE_ORIGIN_CACHE_CONTROL, USE_ORIGIN_CACHE_CONTROL_QS, EchoOrigin,
                            allow_distribution, behavior, cloudfront_function, create_distribution, custom_origin,
@@ -48,21 +49,8 @@ def cf(aws):
 
 def call(edge, path: str, method: str = "GET", headers=(), body: bytes | None = None):
     """One request to the edge with exactly these headers (pairs; a name may repeat): (status, headers, body)."""
-    headers = list(headers.items()) if isinstance(headers, dict) else list(headers)
-    host, port = edge.url.split("//", 1)[1].split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=60)
-    try:
-        conn.putrequest(method, path, skip_host=any(k.lower() == "host" for k, _ in headers),
-                        skip_accept_encoding=True)
-        for name, value in headers:
-            conn.putheader(name, value)
-        if body is not None:
-            conn.putheader("Content-Length", str(len(body)))
-        conn.endheaders(body)
-        response = conn.getresponse()
-        return response.status, response.headers, response.read()
-    finally:
-        conn.close()
+    status, _, response_headers, response_body = edge_request(edge.url, path, method, headers, body)
+    return status, response_headers, response_body
 
 
 def echoed(edge, path: str, **kwargs) -> dict:

@@ -9,7 +9,6 @@ section its behaviour comes from.
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import os
 import re
@@ -21,6 +20,7 @@ from contextlib import contextmanager
 import pytest
 
 import harness
+from edge import request as edge_request
 from edge_fixtures import (ALL_METHODS, ALL_VIEWER, ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, LAMBDA_TRUST, REGION,
                            EchoOrigin, behavior, create_distribution, edge_server, node_function, zip_of)
 
@@ -59,19 +59,8 @@ def edge_binary():
 
 def call(edge, path: str, method: str = "GET", headers=(), body: bytes | None = None):
     """One request to the edge with exactly these headers (pairs; a name may repeat): (status, headers, body)."""
-    host, port = edge.url.split("//", 1)[1].split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=60)
-    try:
-        conn.putrequest(method, path, skip_accept_encoding=True)
-        for name, value in headers:
-            conn.putheader(name, value)
-        if body is not None:
-            conn.putheader("Content-Length", str(len(body)))
-        conn.endheaders(body)
-        response = conn.getresponse()
-        return response.status, response.headers, response.read()
-    finally:
-        conn.close()
+    status, _, response_headers, response_body = edge_request(edge.url, path, method, headers, body)
+    return status, response_headers, response_body
 
 
 def stderr_has(edge, text: str, timeout: float = 10.0) -> bool:
