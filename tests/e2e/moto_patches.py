@@ -167,6 +167,39 @@ def ec2_security_group_rule_description():
     SecurityGroupRule.description = property(description, doc=ec2_security_group_rule_description.__doc__)
 
 
+def ec2_create_flow_logs_client_token():
+    """CreateFlowLogs: a retried request with the same ClientToken fails with FlowLogAlreadyExists.
+
+    AWS: CreateFlowLogs takes a ClientToken and is idempotent on it ("Ensuring idempotency in Amazon EC2 API
+    requests", EC2 API reference): a request repeated with the token of one that succeeded returns that request's
+    result (its ClientToken and FlowLogIds) and creates nothing. hashicorp/aws sends a fresh token per
+    aws_flow_log and its SDK repeats the same request, token included, after a transient failure (a reset
+    connection, a 5xx). moto ignores the token, so the repeat finds the flow log the first attempt made and
+    answers FlowLogAlreadyExists: an apply on a loaded machine failed that way. Fix: remember each successful
+    request's result by (account, region, token) and answer a repeat with it.
+    """
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses.flow_logs import FlowLogs
+
+    answered: dict[tuple[str, str, str], dict] = {}
+
+    def make(original):
+        def create_flow_logs(self):
+            token = self._get_param("ClientToken")
+            key = (self.current_account, self.region, token)
+            if token and key in answered:
+                return ActionResult(dict(answered[key]))
+            result = original(self)
+            if token:
+                answered[key] = {**result.result, "ClientToken": token}
+                return ActionResult(dict(answered[key]))
+            return result
+
+        return create_flow_logs
+
+    _wrap(FlowLogs, "create_flow_logs", make)
+
+
 # --------------------------------------------------------------------------------------------- ECS
 
 
@@ -1530,6 +1563,7 @@ def s3_delete_version_in_suspended_bucket():
 PATCHES = [
     ec2_create_launch_template_tag_specifications,
     ec2_security_group_rule_description,
+    ec2_create_flow_logs_client_token,
     ecs_create_service_parameters,
     elbv2_certificate_in_use_by,
     elbv2_create_load_balancer_default_scheme,

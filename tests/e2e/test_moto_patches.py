@@ -810,3 +810,24 @@ def test_elbv2_targets_by_id_and_port(aws):
     assert registered() == [("10.8.0.5", 8002), ("10.8.0.6", 80)]
     elb.deregister_targets(TargetGroupArn=tg, Targets=[{"Id": "10.8.0.6"}])
     assert registered() == [("10.8.0.5", 8002)]
+
+
+def test_ec2_create_flow_logs_is_idempotent_on_its_client_token(aws):
+    """ec2_create_flow_logs_client_token: the same CreateFlowLogs request sent twice with one ClientToken (as an
+    SDK retry does) answers the first result and creates one flow log; a new token for the same VPC and
+    destination is still refused as a duplicate."""
+    ec2, s3 = aws.client("ec2", "eu-west-1"), aws.client("s3", "eu-west-1")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    s3.create_bucket(Bucket="flow-log-retry", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    request = dict(ResourceType="VPC", ResourceIds=[vpc], TrafficType="ALL", LogDestinationType="s3",
+                   LogDestination="arn:aws:s3:::flow-log-retry")
+    first = ec2.create_flow_logs(ClientToken="retry-token-1", **request)
+    again = ec2.create_flow_logs(ClientToken="retry-token-1", **request)
+    assert first["FlowLogIds"] and again["FlowLogIds"] == first["FlowLogIds"]
+    assert again["ClientToken"] == "retry-token-1"
+    logs = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc]}])["FlowLogs"]
+    assert [log["FlowLogId"] for log in logs] == first["FlowLogIds"]
+    with pytest.raises(ec2.exceptions.ClientError, match="FlowLogAlreadyExists"):
+        ec2.create_flow_logs(ClientToken="retry-token-2", **request)
+    ec2.delete_flow_logs(FlowLogIds=first["FlowLogIds"])
+    s3.delete_bucket(Bucket="flow-log-retry")
