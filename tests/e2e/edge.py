@@ -5,6 +5,8 @@ moto.
         edge.url                      # http://127.0.0.1:PORT (what it printed on its first line)
         edge.listeners                # with load_balancers=[ARN, ...]: {(load balancer name, listener port): URL}, one
                                       # per listener line (`nextstack-edge: serving URL (NAME PROTOCOL:PORT)`)
+        edge.rest_apis                # with rest_apis=[ID_OR_DOMAIN, ...]: {ID_OR_DOMAIN: URL}, one per REST API line
+                                      # (`nextstack-edge: serving URL (REST API ID)`), in the order given
         edge.control_url              # with --control: http://127.0.0.1:PORT (its second line), else None
         edge.get("/about")            # urllib: (status, headers, body) without following redirects
         edge.access_log()             # the access-log lines so far (CloudFront's standard fields, tab-separated)
@@ -30,6 +32,7 @@ import harness
 
 SERVING = re.compile(r"^nextstack-edge: serving (http://127\.0\.0\.1:\d+) \((\S+)\)$")
 LISTENER = re.compile(r"^nextstack-edge: serving (http://127\.0\.0\.1:\d+) \((\S+) (HTTPS?):(\d+)\)$")
+REST_API = re.compile(r"^nextstack-edge: serving (http://127\.0\.0\.1:\d+) \((?:REST API|custom domain) (\S+)\)$")
 CONTROL = re.compile(r"^nextstack-edge: control (http://127\.0\.0\.1:\d+)$")
 
 # CloudFront's standard log fields (1-based), as nextstack-edge writes them.
@@ -38,10 +41,12 @@ LOG_FIELDS = {"status": 9, "method": 6, "uri": 8, "query": 12, "result": 14, "ti
 
 class EdgeServer:
     def __init__(self, binary: Path, endpoint: str, distribution_id: str | None, extra_args=(), env=None,
-                 timeout=120.0, load_balancers=()):
+                 timeout=120.0, load_balancers=(), rest_apis=()):
         self.binary, self.endpoint, self.distribution_id = binary, endpoint, distribution_id
         self.extra_args, self.env, self.timeout = list(extra_args), env or {}, timeout
         self.load_balancers = list(load_balancers)
+        self.rest_api_names = list(rest_apis)
+        self.rest_apis: dict[str, str] = {}
         self.url = None
         self.control_url = None
         self.listeners: dict[tuple[str, int], str] = {}
@@ -72,9 +77,12 @@ class EdgeServer:
             cmd += ["--distribution-id", self.distribution_id]
         for arn in self.load_balancers:
             cmd += ["--load-balancer", arn]
+        for name in self.rest_api_names:
+            cmd += ["--rest-api", name]
         cmd += self.extra_args
         control = "--control" in self.extra_args
-        expected = (1 if self.distribution_id else 0) + self._listener_count() + (1 if control else 0)
+        expected = ((1 if self.distribution_id else 0) + self._listener_count() + len(self.rest_api_names)
+                    + (1 if control else 0))
         self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, preexec_fn=harness._die_with_parent)
         for stream, sink in ((self.proc.stdout, self._out), (self.proc.stderr, self._err)):
@@ -93,7 +101,7 @@ class EdgeServer:
         raise harness.HarnessError("nextstack-edge printed no serving line within %ss:\n%s" % (self.timeout, self.stderr()))
 
     def _parse_header(self, lines: list[str], control: bool) -> None:
-        """The distribution's serving line (first), one line per listener, the control line (last)."""
+        """The distribution's serving line (first), one line per listener, one per REST API, the control line (last)."""
         lines = list(lines)
         if self.distribution_id:
             match = SERVING.match(lines[0])
@@ -109,6 +117,14 @@ class EdgeServer:
                 raise harness.HarnessError("nextstack-edge's last header line is not the control line: %r" % lines[-1])
             self.control_url = match.group(1)
             lines.pop()
+        if self.rest_api_names:
+            for name, line in zip(self.rest_api_names, lines[-len(self.rest_api_names):]):
+                match = REST_API.match(line)
+                if not match:
+                    self.stop()
+                    raise harness.HarnessError("nextstack-edge printed %r where a REST API line was expected" % line)
+                self.rest_apis[name] = match.group(1)
+            del lines[-len(self.rest_api_names):]
         for line in lines:
             match = LISTENER.match(line)
             if not match:

@@ -1,16 +1,26 @@
 """The six-stack site served by nextstack-edge after an apply: the edge stack's distribution, the application's ECS
-service run as local processes (`--cluster`, with an images file standing for the image nobody can pull here), and
-the networking stack's ALB as a second front door (`--load-balancer`).
+service run as local processes (`--cluster`, with an images file standing for the image nobody can pull here), the
+networking stack's ALB as a second front door (`--load-balancer`) and, optionally, the api stack's REST API at its
+execute-api endpoint (`--rest-api`).
 
     images = write_images_file(tmp_path, repository_url, app_dir)   # the repository -> the standalone server
-    with serve(aws_endpoint, distribution_id, cluster, lb_arn, images) as edge:
+    with serve(aws_endpoint, distribution_id, cluster, lb_arn, images, rest_apis=[api_id]) as edge:
         wait_until_serving(edge)                                     # the task started and /api/health answers
+        edge.rest_apis[api_id]                                       # the API's URL (paths start with the stage)
 
 The images file maps the data stack's ECR repository (the task definition's image is that repository with a tag) to
-a private copy of the standalone build's server directory, run as `node server.js` at /app, as the official
-Next.js Dockerfile runs it. Its .next/static and public/ are not in it: the edge stack routes those paths to the data
-bucket, where the application stack published them. Everything else (PORT, HOSTNAME, the read-only root and its
-tmpfs mounts) comes from the application module's task definition.
+a private copy of what the image holds, run as `node server.js` at /app: the standalone build's server directory
+with `public/` and `.next/static/` beside server.js, as the official Next.js Dockerfile (with-docker) copies them
+(`next build` leaves both out of .next/standalone). The server needs public/ itself: its image optimizer
+(`/_next/image`, on the default behaviour, so through the ALB) reads the source image from it in-process. The edge
+stack still sends /_next/static/* and /images/* to the data bucket, where the application stack published them.
+Everything else (PORT, HOSTNAME, the read-only root and its tmpfs mounts) comes from the application module's task
+definition.
+
+    failing = write_failing_images_file(tmp_path, repository_url, "exits")    # or "unhealthy"
+
+maps the repository to a program that cannot serve: one that exits at once, or one that listens on PORT and answers
+500 to everything (the health check path included), for the circuit breaker and the health check.
 """
 
 from __future__ import annotations
@@ -29,20 +39,45 @@ TASK_STARTED = re.compile(r"nextstack-edge: ECS service (\S+): task (\w+) starte
 
 
 def write_images_file(dest: Path, repository_url: str, app_dir: Path) -> Path:
-    """images.json in dest: the repository (any tag) -> a copy of app_dir's .next/standalone at /app. The copy has
-    an empty .next/cache, the mount point of the module's tmpfs, as an image built for the module has."""
+    """images.json in dest: the repository (any tag) -> the image's files at /app: a copy of app_dir's
+    .next/standalone with app_dir's public/ and .next/static/ beside server.js (the Dockerfile's three COPY lines),
+    and an empty .next/cache, the mount point of the module's tmpfs, as an image built for the module has."""
     image = nextjs_builds.copy_build(app_dir / ".next" / "standalone", dest / "image")
+    if (app_dir / "public").is_dir():
+        nextjs_builds.copy_build(app_dir / "public", image / "public")
+    nextjs_builds.copy_build(app_dir / ".next" / "static", image / ".next" / "static")
     (image / ".next" / "cache").mkdir(exist_ok=True)
-    path = dest / "images.json"
+    return _images_json(dest / "images.json", repository_url, image, ["node"], ["server.js"])
+
+
+# Programs that stand for an image that cannot serve: "exits" stops at once with status 1 (a missing module, a bad
+# entry point); "unhealthy" starts and listens on PORT but answers 500 to every request, the health check path too.
+FAILING_PROGRAMS = {
+    "exits": ["-e", "console.error('cannot start: exiting'); process.exit(1)"],
+    "unhealthy": ["-e", "require('http').createServer((req, res) => { res.statusCode = 500; res.end('broken'); })"
+                        ".listen(Number(process.env.PORT), process.env.HOSTNAME)"],
+}
+
+
+def write_failing_images_file(dest: Path, repository_url: str, kind: str) -> Path:
+    """images-KIND.json in dest: the repository -> an (empty) image whose program is FAILING_PROGRAMS[kind], run by node."""
+    image = dest / ("image-" + kind)
+    (image / ".next" / "cache").mkdir(parents=True, exist_ok=True)
+    return _images_json(dest / ("images-%s.json" % kind), repository_url, image, ["node"], FAILING_PROGRAMS[kind])
+
+
+def _images_json(path: Path, repository_url: str, image: Path, command: list, args: list) -> Path:
     path.write_text(json.dumps({"images": {repository_url: {
-        "directory": str(image), "workdir": "/app", "command": ["node"], "args": ["server.js"]}}}, indent=2))
+        "directory": str(image), "workdir": "/app", "command": command, "args": args}}}, indent=2))
     return path
 
 
-def serve(endpoint: str, distribution_id: str, cluster: str, load_balancer_arn: str, images: Path) -> EdgeServer:
-    """The edge for the whole site; AWS_REGION is the origin stacks' region, where the cluster is."""
+def serve(endpoint: str, distribution_id: str | None, cluster: str, load_balancer_arn: str, images: Path,
+          rest_apis=(), extra_args=()) -> EdgeServer:
+    """The edge for the whole site (distribution_id None: the ALB and the cluster only); AWS_REGION is the origin
+    stacks' region, where the cluster and the REST API are."""
     return EdgeServer(harness.build_edge(), endpoint, distribution_id, load_balancers=[load_balancer_arn],
-                      extra_args=["--cluster", cluster, "--images", str(images)],
+                      rest_apis=rest_apis, extra_args=["--cluster", cluster, "--images", str(images), *extra_args],
                       env={"AWS_REGION": six_stack.ORIGIN_REGION}, timeout=120)
 
 
