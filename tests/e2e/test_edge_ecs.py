@@ -27,10 +27,13 @@ REGION = "us-east-1"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ecs-test-app:v1"
 STARTED = re.compile(r"^nextstack-edge: ECS service (\S+): task (\w+) started \(\S+\) (.*)$")
 
-# The task's program: answers GET /env (the variables it was given), /write?path=P (a write attempt: "ok" or the
-# errno's name), /exit (exits with 3, as a crashing container would), /health (200, or 500 once /sick was asked).
+# The task's program: listens on 0.0.0.0:8080 (the container port the task definitions below map) in the task's own
+# network namespace; answers GET /env (the variables it was given, and `ADDRESS`: the address it was reached at),
+# /write?path=P (a write attempt: "ok" or the errno's name), /connect?to=HOST:PORT (a TCP connection attempt from the
+# task: "ok" or the errno's name), /exit (exits with 3, as a crashing container would),
+# /health (200, or 500 once /sick was asked).
 SERVER = r'''
-import errno, json, os, sys, urllib.parse
+import errno, json, os, socket, sys, urllib.parse
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 SICK = []
@@ -46,7 +49,15 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/health" and SICK:
             status = 500
         if url.path == "/env":
-            body = json.dumps({k: os.environ.get(k) for k in ("GREETING", "DB_PASSWORD", "API_TOKEN", "WHOLE", "PORT")})
+            body = json.dumps(dict({k: os.environ.get(k) for k in ("GREETING", "DB_PASSWORD", "API_TOKEN", "WHOLE", "PORT")},
+                                   ADDRESS=self.connection.getsockname()[0]))
+        elif url.path == "/connect":
+            host, port = urllib.parse.parse_qs(url.query)["to"][0].rsplit(":", 1)
+            try:
+                socket.create_connection((host, int(port)), timeout=5).close()
+                body = "ok"
+            except OSError as e:
+                body = errno.errorcode.get(e.errno, str(e))
         elif url.path == "/write":
             path = urllib.parse.parse_qs(url.query)["path"][0]
             try:
@@ -67,8 +78,8 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-print("listening on", os.environ["PORT"], flush=True)
-HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+print("listening on", 8080, flush=True)
+HTTPServer(("0.0.0.0", 8080), Handler).serve_forever()
 '''
 
 
@@ -132,6 +143,11 @@ class EcsEdge:
                 self.proc.wait()
 
 
+def address(url: str) -> str:
+    """The task address of a task URL (http://127.78.0.N:PORT)."""
+    return url.split("//", 1)[1].rsplit(":", 1)[0]
+
+
 def get(url: str, timeout: float = 30.0) -> str:
     """GET, retried while the task's server is still starting."""
     deadline = time.monotonic() + timeout
@@ -192,7 +208,10 @@ def test_task_gets_environment_secrets_and_a_read_only_root_with_writable_mounts
         assert env["DB_PASSWORD"] == password, "the SSM parameter (by ARN, decrypted) reaches the process"
         assert env["API_TOKEN"] == token, "the secret's json-key reaches the process"
         assert json.loads(env["WHOLE"]) == {"token": token, "n": 1}
-        assert env["PORT"] == url.rsplit(":", 1)[1], "PORT is the local port standing for containerPort 8080"
+        # awsvpc: the task is reached at an address of its own on its container port; ECS sets no PORT.
+        host, port = url.split("//", 1)[1].rsplit(":", 1)
+        assert port == "8080" and host.startswith("127.78.") and env["ADDRESS"] == host, (url, env)
+        assert env["PORT"] is None
         assert get(url + "/") == "cwd=/app", "the image's directory is at its WORKDIR"
         # Read-only root: EROFS outside the declared tmpfs and volume, writes inside them work.
         assert get(url + "/write?path=/app/cache/x") == "ok"
@@ -233,9 +252,32 @@ def test_an_exiting_task_is_replaced(aws, edge_binary, tmp_path):
         edge.wait_for(r"task %s stopped: Essential container in task exited \(container web: exit status: 3\)" % first)
         (_, _), (second, url2) = edge.task_urls(2)
         assert second != first
-        assert json.loads(get(url2 + "/env"))["PORT"] == url2.rsplit(":", 1)[1]
+        assert json.loads(get(url2 + "/env"))["ADDRESS"] == address(url2)
     finally:
         edge.stop()
+
+
+def test_each_task_has_its_own_network(aws, edge_binary, tmp_path):
+    """awsvpc ("each task gets its own elastic network interface"): two tasks of a service both listen on the
+    container port 8080, each in its own network namespace, each reached at an address of its own; out of the task,
+    the AWS endpoint is reachable and nothing else on this machine is."""
+    import socket
+
+    service(aws.client("ecs", REGION), "c7", "web", {}, desired=2)
+    outside = socket.create_server(("127.0.0.1", 0))
+    edge = EcsEdge(edge_binary, aws.endpoint, "c7", images_file(tmp_path))
+    try:
+        (_, first), (_, second) = edge.task_urls(2)
+        assert address(first) != address(second), (first, second)
+        for url in (first, second):
+            assert url.endswith(":8080") and json.loads(get(url + "/env"))["ADDRESS"] == address(url)
+        endpoint = aws.endpoint.split("//", 1)[1].rstrip("/")
+        assert get(first + "/connect?to=" + endpoint) == "ok", "the task reaches the AWS endpoint"
+        assert get(first + "/connect?to=127.0.0.1:%d" % outside.getsockname()[1]) == "ECONNREFUSED", (
+            "a server on this machine's loopback is not in the task's network")
+    finally:
+        edge.stop()
+        outside.close()
 
 
 def test_tasks_register_in_the_target_group_and_an_unhealthy_one_is_replaced(aws, edge_binary, tmp_path):
@@ -256,13 +298,13 @@ def test_tasks_register_in_the_target_group_and_an_unhealthy_one_is_replaced(aws
         (first, url), = watch.task_urls()
         watch.wait_for(r"target group ecs-web: target %s is healthy" % first)
         front = edge.listeners[("ecs-web", 80)]
-        assert json.loads(get(front + "/env"))["PORT"] == url.rsplit(":", 1)[1], "the ALB forwards to the task"
+        assert json.loads(get(front + "/env"))["ADDRESS"] == address(url), "the ALB forwards to the task"
         get(url + "/sick")
         watch.wait_for(r"task %s stopped: Task failed ELB health checks in \(target-group %s\)"
                        % (first, re.escape(tg)))
         (_, _), (second, url2) = watch.task_urls(2)
         watch.wait_for(r"target group ecs-web: target %s is healthy" % second)
-        assert json.loads(get(front + "/env"))["PORT"] == url2.rsplit(":", 1)[1], "the replacement gets the traffic"
+        assert json.loads(get(front + "/env"))["ADDRESS"] == address(url2), "the replacement gets the traffic"
 
 
 def test_the_circuit_breaker_fails_a_service_whose_tasks_keep_failing(aws, edge_binary, tmp_path):
@@ -320,7 +362,7 @@ def next_service(ecs, cluster: str, tmpfs: dict) -> None:
         "name": "app", "image": NEXT_IMAGE, "essential": True, "memory": 512, "readonlyRootFilesystem": True,
         "portMappings": [{"containerPort": 3000}],
         "environment": [{"name": "NODE_ENV", "value": "production"}, {"name": "PORT", "value": "3000"},
-                        {"name": "HOSTNAME", "value": "127.0.0.1"}],
+                        {"name": "HOSTNAME", "value": "0.0.0.0"}],
         "linuxParameters": {"initProcessEnabled": True, "tmpfs": [
             {"containerPath": p, "size": s, "mountOptions": ["rw", "noexec", "nosuid"]} for p, s in tmpfs.items()]},
     }])
@@ -391,7 +433,7 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+HTTPServer(("0.0.0.0", 8080), Handler).serve_forever()
 '''
 
 

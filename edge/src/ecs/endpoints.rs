@@ -1,17 +1,16 @@
 //! `--endpoint-map ADDRESS:PORT=HOST:PORT`: a private endpoint in the VPC that a task definition names by its DNS
-//! name (an RDS instance's `Endpoint.Address`, in `DB_HOST`), reached here at a local server standing for it. The
-//! edge does not model `awsvpc` networking, so the name resolves nowhere on this machine; in the VPC it resolves to
-//! the instance's private address through the Route 53 Resolver. Here each mapped name gets a loopback address of
-//! its own (127.77.0.1 onwards, the first one free on that port), written into the `/etc/hosts` the tasks' sandboxes see, and the edge listens there on the
-//! endpoint's own port and forwards each TCP connection, unchanged, to HOST:PORT. So the program connects to the
-//! name and port its task definition gives, and the bytes (TLS included) are the server's. Nothing is rewritten in
-//! the task's environment or in the machine's own `/etc/hosts`.
+//! name (an RDS instance's `Endpoint.Address`, in `DB_HOST`), reached here at a local server standing for it. In the
+//! VPC the name resolves to the instance's private address through the Route 53 Resolver; here each mapped name gets
+//! an address of its own (127.77.0.1 onwards), written into the `/etc/hosts` the tasks' sandboxes see, and in each
+//! task's network namespace (`network.rs`) the edge listens there on the endpoint's own port and forwards each TCP
+//! connection, unchanged, to HOST:PORT. So the program connects to the name and port its task definition gives, and
+//! the bytes (TLS included) are the server's. Nothing is rewritten in the task's environment or in the machine's own
+//! `/etc/hosts`.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use super::network::Egress;
 
 /// One `--endpoint-map`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,50 +47,22 @@ pub fn parse(s: &str) -> Result<EndpointMap, String> {
     })
 }
 
-/// The forwarders and the hosts file; dropping it stops them and removes the file.
+/// The hosts file and the connections out of each task; dropping it removes the file.
 pub struct Mapped {
     pub hosts_file: PathBuf,
-    handles: Vec<JoinHandle<()>>,
+    /// Where each task's namespace listens (the name's address, the endpoint's port) and what it forwards to.
+    pub egress: Vec<Egress>,
 }
 
 impl Drop for Mapped {
     fn drop(&mut self) {
-        for h in &self.handles {
-            h.abort();
-        }
         let _ = std::fs::remove_file(&self.hosts_file);
     }
 }
 
-/// The loopback addresses names are given (127.77.0.1 onwards; 127.0.0.0/8 is all loopback on Linux).
+/// The addresses names are given (127.77.0.1 onwards; 127.0.0.0/8 is all loopback on Linux).
 fn candidates() -> impl Iterator<Item = IpAddr> {
     (1u32..=0xfffe).map(|n| IpAddr::V4(Ipv4Addr::new(127, 77, (n >> 8) as u8, (n & 0xff) as u8)))
-}
-
-/// Listens on the first address another process (another edge, say) is not already using on `port`, for a name
-/// not yet given one; a name seen before keeps its address.
-async fn bind(m: &EndpointMap, names: &[(String, IpAddr)]) -> Result<(IpAddr, TcpListener), String> {
-    let known = names.iter().find(|(n, _)| *n == m.address).map(|(_, ip)| *ip);
-    let mut last = String::new();
-    for ip in known
-        .into_iter()
-        .chain(candidates().filter(|ip| !names.iter().any(|(_, t)| t == ip)))
-    {
-        match TcpListener::bind((ip, m.port)).await {
-            Ok(listener) => return Ok((ip, listener)),
-            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && known.is_none() => last = e.to_string(),
-            Err(e) => {
-                return Err(format!(
-                    "--endpoint-map {}:{}: listening on {ip}:{}: {e}",
-                    m.address, m.port, m.port
-                ))
-            }
-        }
-    }
-    Err(format!(
-        "--endpoint-map {}:{}: no free loopback address in 127.77.0.0/16 ({last})",
-        m.address, m.port
-    ))
 }
 
 /// The machine's hosts file with one line per mapped name.
@@ -107,50 +78,44 @@ fn hosts_text(base: &str, names: &[(String, IpAddr)]) -> String {
     text
 }
 
-/// Starts a forwarder per mapping and writes the hosts file (None when there is no mapping).
-pub async fn start(maps: &[EndpointMap]) -> Result<Option<Mapped>, String> {
+/// Gives each mapped name its address and writes the hosts file (None when there is no mapping). A name mapped on
+/// two ports keeps one address; the same name and port mapped twice is an error.
+pub fn start(maps: &[EndpointMap]) -> Result<Option<Mapped>, String> {
     if maps.is_empty() {
         return Ok(None);
     }
     let mut names: Vec<(String, IpAddr)> = Vec::new();
-    let mut handles = Vec::new();
+    let mut egress: Vec<Egress> = Vec::new();
+    let mut fresh = candidates();
     for m in maps {
-        let (ip, listener) = bind(m, &names).await?;
-        if !names.iter().any(|(n, _)| *n == m.address) {
-            names.push((m.address.clone(), ip));
+        let ip = match names.iter().find(|(n, _)| *n == m.address) {
+            Some((_, ip)) => *ip,
+            None => {
+                let ip = fresh
+                    .next()
+                    .ok_or("--endpoint-map: more names than addresses in 127.77.0.0/16")?;
+                names.push((m.address.clone(), ip));
+                ip
+            }
+        };
+        let inside = SocketAddr::new(ip, m.port);
+        if egress.iter().any(|e| e.inside == inside) {
+            return Err(format!("--endpoint-map {}:{} is given twice", m.address, m.port));
         }
+        egress.push(Egress {
+            inside,
+            target: m.target,
+        });
         eprintln!(
             "nextstack-edge: endpoint {}:{} is {ip}:{} in the tasks, forwarded to {}",
             m.address, m.port, m.port, m.target
         );
-        handles.push(tokio::spawn(forward(listener, m.clone())));
     }
     let base = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
     let hosts_file = std::env::temp_dir().join(format!("nextstack-edge-hosts-{}", std::process::id()));
     std::fs::write(&hosts_file, hosts_text(&base, &names))
         .map_err(|e| format!("writing {}: {e}", hosts_file.display()))?;
-    Ok(Some(Mapped { hosts_file, handles }))
-}
-
-async fn forward(listener: TcpListener, map: EndpointMap) {
-    loop {
-        let Ok((mut inbound, _)) = listener.accept().await else {
-            continue;
-        };
-        let map = map.clone();
-        tokio::spawn(async move {
-            match TcpStream::connect(map.target).await {
-                Ok(mut outbound) => {
-                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                }
-                // The client sees its connection closed, as when the instance is not reachable.
-                Err(e) => eprintln!(
-                    "nextstack-edge: endpoint {}:{}: connecting to {}: {e}",
-                    map.address, map.port, map.target
-                ),
-            }
-        });
-    }
+    Ok(Some(Mapped { hosts_file, egress }))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod circuit_breaker;
 pub mod definition;
 pub mod endpoints;
 pub mod images;
+pub mod network;
 pub mod run_task;
 pub mod sandbox;
 pub mod secrets;
@@ -64,12 +65,13 @@ impl Services {
             });
         }
         sandbox::check()?;
-        let mapped = endpoints::start(&options.endpoint_maps).await?;
+        let mapped = endpoints::start(&options.endpoint_maps)?;
         let launcher = Arc::new(Launcher {
             aws: aws.clone(),
             images,
             credentials,
             hosts: mapped.as_ref().map(|m| m.hosts_file.clone()),
+            egress: egress(aws, mapped.as_ref()),
         });
         for spec in &specs {
             launcher.check(spec)?;
@@ -99,6 +101,14 @@ impl Drop for Services {
             handle.abort();
         }
     }
+}
+
+/// What every task reaches out of its network namespace: the AWS endpoint (an emulator on this machine's loopback;
+/// in AWS through the NAT gateway or VPC endpoints) and the `--endpoint-map` endpoints.
+fn egress(aws: &Aws, mapped: Option<&endpoints::Mapped>) -> Vec<network::Egress> {
+    let mut egress: Vec<network::Egress> = network::endpoint_egress(&aws.endpoint).into_iter().collect();
+    egress.extend(mapped.map(|m| m.egress.clone()).unwrap_or_default());
+    egress
 }
 
 async fn find(aws: &Aws, options: &Options) -> Result<Vec<ServiceSpec>, String> {

@@ -56,12 +56,13 @@ pub async fn run(aws: &Aws, images: Images, run: RunTask) -> Result<i32, String>
         health_check_grace: std::time::Duration::ZERO,
     };
     sandbox::check()?;
-    let mapped = endpoints::start(&run.endpoint_maps).await?;
+    let mapped = endpoints::start(&run.endpoint_maps)?;
     let launcher = Launcher {
         aws: aws.clone(),
         images,
         credentials: aws.credentials().await,
         hosts: mapped.as_ref().map(|m| m.hosts_file.clone()),
+        egress: super::egress(aws, mapped.as_ref()),
     };
     launcher.check(&spec)?;
     let mut task = launcher.start(&spec).await?;

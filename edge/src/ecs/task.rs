@@ -4,12 +4,12 @@
 //! The process's command is what Docker would run: the task definition's `entryPoint` (else the image's
 //! ENTRYPOINT) followed by its `command` (else the image's CMD). Its environment: `PATH` and the edge's AWS
 //! settings (the endpoint, the edge's credentials standing for the task role's, `AWS_REGION` and
-//! `AWS_DEFAULT_REGION` as Fargate sets them), then the container's `environment`, then its `secrets`. Each
-//! `containerPort` is served on a free loopback port (tasks share this machine's network, where `awsvpc` gives each
-//! task its own address); the program is told it in `PORT` (see `port_environment`).
+//! `AWS_DEFAULT_REGION` as Fargate sets them), then the container's `environment`, then its `secrets`; nothing else
+//! (ECS sets no `PORT`). The task's containers share a network namespace of the task's own (`network.rs`, the
+//! `awsvpc` network mode), where each listens on its `containerPort`; the task is reached at its own address.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::process::Stdio;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -17,6 +17,7 @@ use tokio::process::{Child, Command};
 
 use super::definition::{ContainerSpec, ServiceSpec};
 use super::images::Images;
+use super::network::{self, Egress, TaskNetwork};
 use super::sandbox::{self, Layout};
 use super::secrets;
 use crate::endpoint::Aws;
@@ -29,15 +30,19 @@ pub struct Launcher {
     pub credentials: Credentials,
     /// The hosts file of the `--endpoint-map` names, mounted at each task's /etc/hosts.
     pub hosts: Option<std::path::PathBuf>,
+    /// What the tasks reach out of their namespaces: the AWS endpoint and the `--endpoint-map` endpoints.
+    pub egress: Vec<Egress>,
 }
 
 /// A started task.
 pub struct Task {
     /// A task id of ECS's shape (32 hex digits).
     pub id: String,
-    /// (container name, container port) -> where it is served here.
+    /// (container name, container port) -> where it is reached: the task's address and the container port.
     pub ports: HashMap<(String, u16), SocketAddr>,
     containers: Vec<(String, bool, Child)>,
+    /// Dropped after the containers (fields drop in order): the forwarders stop with the task.
+    _network: TaskNetwork,
 }
 
 impl Launcher {
@@ -58,28 +63,41 @@ impl Launcher {
         Ok(())
     }
 
-    /// Starts one task of `service`: every container, or none (a container that cannot start stops the task).
+    /// Starts one task of `service`: its network, then every container, or none (a container that cannot start
+    /// stops the task).
     pub async fn start(&self, service: &ServiceSpec) -> Result<Task, String> {
-        let id = task_id();
+        let containers = &service.task_definition.containers;
+        let ports: Vec<u16> = containers
+            .iter()
+            .flat_map(|c| c.container_ports.iter().copied())
+            .collect();
+        let network = TaskNetwork::create(&ports, &self.egress).await?;
+        let address = IpAddr::V4(network.address);
         let mut task = Task {
-            id,
+            id: task_id(),
             ports: HashMap::new(),
             containers: Vec::new(),
+            _network: network,
         };
-        for c in &service.task_definition.containers {
-            let mut ports = Vec::new();
+        for c in containers {
             for &container_port in &c.container_ports {
-                let addr = free_port().await?;
-                task.ports.insert((c.name.clone(), container_port), addr);
-                ports.push((container_port, addr.port()));
+                task.ports.insert(
+                    (c.name.clone(), container_port),
+                    SocketAddr::new(address, container_port),
+                );
             }
-            let child = self.spawn(service, c, &ports).await?;
+            let child = self.spawn(service, c, task._network.fd()).await?;
             task.containers.push((c.name.clone(), c.essential, child));
         }
         Ok(task)
     }
 
-    async fn spawn(&self, service: &ServiceSpec, c: &ContainerSpec, ports: &[(u16, u16)]) -> Result<Child, String> {
+    async fn spawn(
+        &self,
+        service: &ServiceSpec,
+        c: &ContainerSpec,
+        netns: std::os::fd::RawFd,
+    ) -> Result<Child, String> {
         let image = self.images.find(&c.image).ok_or_else(|| unmapped(service, c))?;
         // ECS fails a task whose secrets cannot be read before its containers start (ResourceInitializationError).
         let secret_values = secrets::resolve(&self.aws, &service.region, &c.secrets)
@@ -103,8 +121,12 @@ impl Launcher {
         let mut cmd = Command::new(sandbox::BWRAP);
         cmd.args(layout.bwrap_args()?).arg("--").args(&argv);
         cmd.env_clear();
-        for (k, v) in self.environment(service, c, &secret_values, ports) {
+        for (k, v) in self.environment(service, c, &secret_values) {
             cmd.env(k, v);
+        }
+        // SAFETY: the hook runs in the forked child before exec and makes one system call (setns).
+        unsafe {
+            cmd.pre_exec(move || network::join(netns));
         }
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -135,7 +157,6 @@ impl Launcher {
         service: &ServiceSpec,
         c: &ContainerSpec,
         secret_values: &[(String, String)],
-        ports: &[(u16, u16)],
     ) -> Vec<(String, String)> {
         let mut env: Vec<(String, String)> = Vec::new();
         if let Ok(path) = std::env::var("PATH") {
@@ -154,26 +175,7 @@ impl Launcher {
         }
         env.extend(c.environment.iter().cloned());
         env.extend(secret_values.iter().cloned());
-        port_environment(&mut env, ports);
         env
-    }
-}
-
-/// `PORT` as the program must see it to listen where the edge serves its container port: unset, it is the first
-/// mapping's local port; set to one of the container ports (`PORT=3000` beside `containerPort = 3000`, how Next.js
-/// and most servers are told their port), it becomes that mapping's local port; set to anything else, it is left.
-pub fn port_environment(env: &mut Vec<(String, String)>, ports: &[(u16, u16)]) {
-    let Some(&(_, first)) = ports.first() else { return };
-    match env.iter_mut().rev().find(|(k, _)| k == "PORT") {
-        None => env.push(("PORT".into(), first.to_string())),
-        Some((_, value)) => {
-            if let Some((_, local)) = ports
-                .iter()
-                .find(|(container, _)| value.as_str() == container.to_string())
-            {
-                *value = local.to_string();
-            }
-        }
     }
 }
 
@@ -230,38 +232,6 @@ fn unmapped(service: &ServiceSpec, c: &ContainerSpec) -> String {
     )
 }
 
-async fn free_port() -> Result<SocketAddr, String> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| format!("finding a free loopback port: {e}"))?;
-    listener.local_addr().map_err(|e| e.to_string())
-}
-
 fn task_id() -> String {
     format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn port(env: &[(String, String)]) -> Option<&str> {
-        env.iter().rev().find(|(k, _)| k == "PORT").map(|(_, v)| v.as_str())
-    }
-
-    #[test]
-    fn port_is_the_local_port_of_the_mapping_it_names() {
-        let mut env = vec![];
-        port_environment(&mut env, &[(3000, 41000), (9000, 41001)]);
-        assert_eq!(port(&env), Some("41000"));
-        let mut env = vec![("PORT".to_string(), "9000".to_string())];
-        port_environment(&mut env, &[(3000, 41000), (9000, 41001)]);
-        assert_eq!(port(&env), Some("41001"));
-        let mut env = vec![("PORT".to_string(), "8080".to_string())];
-        port_environment(&mut env, &[(3000, 41000)]);
-        assert_eq!(port(&env), Some("8080"));
-        let mut env = vec![];
-        port_environment(&mut env, &[]);
-        assert_eq!(port(&env), None);
-    }
 }

@@ -1,5 +1,5 @@
 """The static-fargate-api layout's API as the test runs it: a stand-in for the FastAPI image, on Python's standard
-library only. What the README asks of the real one: listen on the port ECS maps (the edge says which in PORT),
+library only. What the README asks of the real one: listen on all interfaces on the container port its task definition maps (8000, uvicorn's `--host 0.0.0.0 --port 8000`),
 answer GET /health, read OPENAI_API_KEY (from the task definition's `secrets`), allow the origins in
 CORS_ALLOW_ORIGINS, write only to /tmp.
 
@@ -70,5 +70,7 @@ class Handler(BaseHTTPRequestHandler):
         print("api: " + fmt % args, file=sys.stderr, flush=True)
 
 
-print("api listening on", os.environ["PORT"], flush=True)
-ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+# The task's own network (awsvpc): the load balancer reaches the task at its address, not at 127.0.0.1.
+PORT = 8000
+print("api listening on", PORT, flush=True)
+ThreadingHTTPServer(("0.0.0.0", PORT), Handler).serve_forever()
