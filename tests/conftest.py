@@ -27,8 +27,7 @@ from typing import NamedTuple
 
 import pytest
 
-import aws_proxy
-import harness
+from nextstack_lab import aws_proxy, harness
 
 
 def _fail(exc: Exception):
@@ -206,7 +205,7 @@ class NextjsBuilds:
     (config: a directory with the open-next.config.ts to build with)."""
 
     def get(self, name: str, variant: int = 1, config: Path | None = None) -> Path:
-        import nextjs_builds
+        from nextstack_lab import nextjs_builds
 
         try:
             return nextjs_builds.build(name, variant, config)
@@ -223,7 +222,7 @@ def nextjs_builds() -> NextjsBuilds:
 def browser():
     """Debian's Chromium (/usr/bin/chromium) under Playwright, headless, started once per session (tests/e2e/browser.py).
     Each browser.new_page() is a new browser context recording every request; close it (or use `with`)."""
-    import browser as browser_module
+    from nextstack_lab import browser as browser_module
 
     try:
         with browser_module.launch_chromium() as chromium:

@@ -46,9 +46,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+sys.path.insert(0, str(ROOT / "tests" / "lab"))
 
-import harness  # noqa: E402 - the e2e harness builds the provider and writes Terraform's CLI config
+from nextstack_lab import harness  # noqa: E402 - builds the provider and writes Terraform's CLI config
 
 PROVIDER_NAME = "nextstack"
 TYPE_PREFIX = PROVIDER_NAME + "_"

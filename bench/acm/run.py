@@ -8,7 +8,7 @@ For a certificate with 1, 10 and 50 names (example.com, *.example.com, n1.exampl
 workload account, validated through a hosted zone in a second account reached with `validation.role_arn`, it
 measures the wall time of `terraform apply` and `terraform destroy` (each a whole Terraform run: start-up,
 provider start, refresh where there is state, the work) and the AWS requests the provider made, counted by
-tests/e2e/aws_proxy.py, a reverse proxy between the provider (AWS_ENDPOINT_URL) and moto. Requests are
+tests/lab/nextstack_lab/aws_proxy.py, a reverse proxy between the provider (AWS_ENDPOINT_URL) and moto. Requests are
 broken down by operation for the largest case.
 
 moto issues a certificate MOTO_ACM_VALIDATION_WAIT seconds after it was requested (--wait, default 1: moto
@@ -38,8 +38,7 @@ import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-import harness  # noqa: E402
-import aws_proxy  # noqa: E402
+from nextstack_lab import aws_proxy, harness  # noqa: E402
 
 DNS_ACCOUNT = "111111111111"
 DNS_ROLE = "arn:aws:iam::%s:role/dns" % DNS_ACCOUNT

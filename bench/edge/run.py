@@ -7,9 +7,9 @@ be made). See bench/edge/README.md.
                       [--json FILE] [--keep]
 
 Runs itself with .tools/venv/bin/python. One run serves the same app, tests/nextjs-app, two ways:
-  * edge: its OpenNext build (tests/e2e/nextjs_builds.py; --build streaming, the default, is the browser tests'
-    build with tests/nextjs-app/opennext-streaming, RESPONSE_STREAM function URLs; --build default is OpenNext's
-    defaults, BUFFERED) deployed with examples/serverless/site against the patched moto (Terraform 1.15.5, as
+  * edge: its OpenNext build (tests/lab/nextstack_lab/nextjs_builds.py; --build streaming, the default, is the
+    browser tests' build with tests/nextjs-app/opennext-streaming, RESPONSE_STREAM function URLs; --build default is
+    OpenNext's defaults, BUFFERED) deployed with examples/serverless/site against the patched moto (Terraform 1.15.5, as
     tests/e2e/test_serverless_site.py does) and served by nextstack-edge, built with each of --edge-profiles
     (harness.build_edge: `cargo build [--release] -p nextstack-edge`) and any --edge-binary;
   * next: `next build` of a temporary copy of tests/nextjs-app (its tracked files, node_modules hard-linked from
@@ -60,8 +60,7 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-import harness  # noqa: E402
-import nextjs_builds  # noqa: E402
+from nextstack_lab import harness, nextjs_builds  # noqa: E402
 
 REGION = "eu-west-1"
 APP = REPO_ROOT / "tests" / "nextjs-app"

@@ -6,15 +6,15 @@
 
 Runs itself with .tools/venv/bin/python; the provider is harness.build_provider()'s (debug unless
 NEXTSTACK_PROFILE=release, or the binary NEXTSTACK_PROVIDER_BINARY names). Against the (patched) moto server,
-through tests/e2e/aws_proxy.py (a reverse proxy that counts every AWS request and the bytes of request and response
-bodies), it publishes a Next.js build with
+through tests/lab/nextstack_lab/aws_proxy.py (a reverse proxy that counts every AWS request and the bytes of
+request and response bodies), it publishes a Next.js build with
   * nextstack_nextjs_site (Terraform 1.15.5, `terraform apply`), with a tag table and a CloudFront distribution;
   * `aws s3 sync` (AWS CLI v1 from tests/requirements.txt) the usual way: two passes over assets/ for the
     Cache-Control split and one over cache/, without --delete;
   * one aws_s3_object per file (hashicorp/aws 5.100.0), on the real build only (--objects-on-synthetic: on the
     synthetic one too; its first apply alone runs for much longer than everything else together);
 each on a fresh bucket, on two builds:
-  * real: the OpenNext builds of tests/nextjs-app (tests/e2e/nextjs_builds.py), b1 then b2 (/about changed);
+  * real: the OpenNext builds of tests/nextjs-app (tests/lab/nextstack_lab/nextjs_builds.py), b1 then b2 (/about changed);
   * synthetic: the same builds plus --files small hashed chunks under assets/_next/static/chunks/synthetic/ and
     --public-files un-hashed public files under assets/media/; its second build renames one chunk (new content)
     and changes one public file.
@@ -49,9 +49,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
 
-import aws_proxy  # noqa: E402
-import harness  # noqa: E402
-import nextjs_builds  # noqa: E402
+from nextstack_lab import aws_proxy, harness, nextjs_builds  # noqa: E402
 
 REGION = "eu-west-1"
 IMMUTABLE = "public,max-age=31536000,immutable"

@@ -14,7 +14,7 @@ Runs itself with .tools/venv/bin/python (re-executes if started with another int
   4. --params parameters read by (a) ONE data "nextstack_ssm_parameters" with names = [all of them] versus
      (b) one data source per parameter (for_each, names = [each.key]: the shape of aws_ssm_parameter): wall time,
      CPU time and AWS requests of `terraform plan` and of `terraform apply -auto-approve`, for Terraform 1.15.5
-     and (unless --no-legacy) 1.0.3. Requests are counted by tests/e2e/aws_proxy.py, a reverse proxy
+     and (unless --no-legacy) 1.0.3. Requests are counted by tests/lab/nextstack_lab/aws_proxy.py, a reverse proxy
      between the provider (AWS_ENDPOINT_URL) and moto.
 """
 
@@ -42,8 +42,7 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-import harness  # noqa: E402
-import aws_proxy  # noqa: E402
+from nextstack_lab import aws_proxy, harness  # noqa: E402
 import procwatch  # noqa: E402
 
 MAGIC_COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
@@ -398,7 +397,7 @@ def report(meta, bins, hs, cert_how, overhead, sbs, rss, versions, n_params) -> 
     p("nextstack provider benchmark  %s" % meta["date"])
     p("  host: %s, %d CPUs, load average %s at start / %s at end (other work on the machine shows up as noise)"
       % (meta["host"], meta["cpus"], meta["load_start"], meta["load_end"]))
-    p("  commit %s; Terraform %s; moto %s on 127.0.0.1 behind tests/e2e/aws_proxy.py"
+    p("  commit %s; Terraform %s; moto %s on 127.0.0.1 behind tests/lab/nextstack_lab/aws_proxy.py"
       % (meta["commit"], " + ".join(versions), meta["moto"]))
     p("")
     p("1. Binary size")

@@ -3,8 +3,8 @@
 
     bench/six-stack/run.py [--json FILE] [--keep]
 
-Runs itself with .tools/venv/bin/python. Against the (patched) moto server, through tests/e2e/aws_proxy.py
-(a reverse proxy that counts every AWS request the providers make), with Terraform 1.15.5:
+Runs itself with .tools/venv/bin/python. Against the (patched) moto server, through
+tests/lab/nextstack_lab/aws_proxy.py (a reverse proxy that counts every AWS request the providers make), with Terraform 1.15.5:
   1. each stack of examples/six-stack applied alone, in the order nextstack-lint derives: wall time and requests;
   2. a no-change `terraform plan` of each stack: wall time and requests;
   3. the same resources as ONE root module (bench/six-stack/mono: the six module calls; the six states moved into
@@ -29,8 +29,7 @@ import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-import aws_proxy  # noqa: E402
-import harness  # noqa: E402
+from nextstack_lab import aws_proxy, harness  # noqa: E402
 import six_stack  # noqa: E402
 
 

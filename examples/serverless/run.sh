@@ -28,9 +28,9 @@ set -euo pipefail
 EXAMPLE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$EXAMPLE/../.." && pwd)"
 PY="$ROOT/.tools/venv/bin/python"
-E2E="$ROOT/tests/e2e"
-HARNESS="$E2E/harness.py"
-SIX="$E2E/six_stack.py"
+LAB="$ROOT/tests/lab"  # the test lab's package, nextstack_lab
+HARNESS="$LAB/nextstack_lab/harness.py"
+SIX="$ROOT/tests/e2e/six_stack.py"
 REGION=eu-west-1
 started=$SECONDS
 
@@ -84,11 +84,11 @@ NODE_ARM64="$(cat "$ROOT/.tools/node-arm64")"
 
 step "building the provider and nextstack-edge"
 PROVIDER="$(cd "$ROOT" && "$PY" "$HARNESS" build-provider)"
-EDGE="$("$PY" -c 'import sys; sys.path.insert(0, sys.argv[1]); import harness
+EDGE="$("$PY" -c 'import sys; sys.path.insert(0, sys.argv[1]); from nextstack_lab import harness
 try:
     print(harness.build_edge(live=True))
 except harness.HarnessError as exc:
-    sys.exit("run.sh: %s" % exc)' "$E2E")"
+    sys.exit("run.sh: %s" % exc)' "$LAB")"
 echo "provider: $PROVIDER"
 echo "nextstack-edge: $EDGE"
 
@@ -99,12 +99,12 @@ else
     step "building the test app with OpenNext (tests/nextjs-app; cached: only a first run or a changed app builds)"
     t0=$SECONDS
     # The build the browser tests serve (OpenNext's streaming wrapper), from the same cache.
-    BUILD_DIR="$("$PY" -c 'import sys; sys.path.insert(0, sys.argv[1]); import harness, nextjs_builds
+    BUILD_DIR="$("$PY" -c 'import sys; sys.path.insert(0, sys.argv[1]); from nextstack_lab import harness, nextjs_builds
 from pathlib import Path
 try:
     print(nextjs_builds.build("s1", config=Path(sys.argv[2])))
 except harness.HarnessError as exc:
-    sys.exit("run.sh: %s" % exc)' "$E2E" "$ROOT/tests/nextjs-app/opennext-streaming")"
+    sys.exit("run.sh: %s" % exc)' "$LAB" "$ROOT/tests/nextjs-app/opennext-streaming")"
     echo "build: $BUILD_DIR ($((SECONDS - t0)) s)"
 fi
 

@@ -44,7 +44,7 @@ set -euo pipefail
 EXAMPLE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$EXAMPLE/../.." && pwd)"
 PY="$ROOT/.tools/venv/bin/python"
-HARNESS="$ROOT/tests/e2e/harness.py"
+HARNESS="$ROOT/tests/lab/nextstack_lab/harness.py"
 SIX="$ROOT/tests/e2e/six_stack.py"
 SITE_PY="$ROOT/tests/e2e/six_stack_site.py"
 started=$SECONDS

@@ -5,76 +5,15 @@ account (111111111111), reached through `validation.role_arn`. moto issues a cer
 seconds after the request and never looks at DNS, so every test checks the Route53 records itself.
 """
 
-import json
 import os
-import shutil
 import signal
 import subprocess
 import time
 
-import harness
-
-WORKLOAD_ACCOUNT = "123456789012"
-DNS_ACCOUNT = "111111111111"
-DNS_ROLE = "arn:aws:iam::%s:role/dns" % DNS_ACCOUNT
-CERT_REGION = "us-east-1"  # CloudFront's
-DOMAIN = "example.com"
-
-PROVIDERS = """
-terraform {
-  required_providers {
-    nextstack = { source = "nextstack/nextstack" }
-  }
-}
-
-provider "nextstack" {
-  region = "eu-west-1"
-}
-"""
-
-
-def certificate(name="site", domain=DOMAIN, sans=("*.example.com", "www.example.com"), zone="ZONE", role=DNS_ROLE, extra=""):
-    """HCL for one certificate in us-east-1 validated through the DNS account's zone."""
-    sans_hcl = json.dumps(list(sans))
-    role_hcl = '    role_arn       = "%s"\n' % role if role else ""
-    return """
-resource "nextstack_acm_certificate" "%s" {
-  domain_name               = "%s"
-  subject_alternative_names = %s
-  region                    = "%s"
-  validation {
-    hosted_zone_id = "%s"
-%s  }
-%s}
-""" % (name, domain, sans_hcl, CERT_REGION, zone, role_hcl, extra)
-
-
-def make_zone(aws, name=DOMAIN, account=DNS_ACCOUNT, ref="1"):
-    r53 = aws.client("route53", account=account)
-    zone = r53.create_hosted_zone(Name=name, CallerReference="test-%s-%s-%s" % (name, account, ref))
-    return zone["HostedZone"]["Id"].split("/")[-1]
-
-
-def zone_records(aws, zone_id, account=DNS_ACCOUNT):
-    """Every record set of the zone as (name, type, sorted values), sorted."""
-    r53 = aws.client("route53", account=account)
-    out = []
-    for page in r53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id):
-        for rr in page["ResourceRecordSets"]:
-            values = sorted(v["Value"] for v in rr.get("ResourceRecords", []))
-            out.append((rr["Name"].lower(), rr["Type"], tuple(values)))
-    return sorted(out)
-
-
-def cnames(aws, zone_id, account=DNS_ACCOUNT):
-    return [r for r in zone_records(aws, zone_id, account) if r[1] == "CNAME"]
-
-
-def certificates(aws, region=CERT_REGION, account=None):
-    """{arn: description} of every certificate in the region and account."""
-    acm = aws.client("acm", region, account=account)
-    arns = [c["CertificateArn"] for c in acm.list_certificates()["CertificateSummaryList"]]
-    return {arn: acm.describe_certificate(CertificateArn=arn)["Certificate"] for arn in arns}
+from nextstack_lab.acm_and_alias import (AWS_AND_NEXTSTACK, CERT_REGION, DNS_ROLE, PROVIDERS, certificate, certificates,
+                                         make_zone)
+from nextstack_lab.dns_account import DNS_ACCOUNT, WORKLOAD_ACCOUNT, cnames, zone_records
+from nextstack_lab.layout import copy_example
 
 
 def names_of(cert):
@@ -507,12 +446,6 @@ def test_ctrl_c_while_the_certificate_is_in_use_deletes_nothing(terraform, aws):
     assert "nextstack_acm_certificate.site" in tf.resources()
 
 
-def copy_example(name, dest):
-    """examples/NAME without any local state, copied to dest (nothing is written into the repository)."""
-    ignore = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "terraform.tfstate*")
-    return shutil.copytree(harness.REPO_ROOT / "examples" / name, dest, ignore=ignore)
-
-
 def test_example_applies_as_documented(terraform, aws, tmp_path):
     zone = make_zone(aws)
     empty_zone = zone_records(aws, zone)
@@ -528,23 +461,6 @@ def test_example_applies_as_documented(terraform, aws, tmp_path):
     assert certificates(aws) == {}
     assert zone_records(aws, zone) == empty_zone
 
-
-AWS_AND_NEXTSTACK = """
-terraform {
-  required_providers {
-    aws       = { source = "hashicorp/aws", version = "5.100.0" }
-    nextstack = { source = "nextstack/nextstack" }
-  }
-}
-
-provider "aws" {
-  region = "us-east-1"
-}
-
-provider "nextstack" {
-  region = "eu-west-1"
-}
-"""
 
 HASHICORP_CERTIFICATE = """
 resource "aws_acm_certificate" "site" {

@@ -5,8 +5,9 @@ nothing is left behind in AWS or in the state.
 
 import json
 
-from aws_proxy import Fault
-from test_acm_certificate import PROVIDERS, DNS_ACCOUNT, certificate, certificates, cnames, make_zone, zone_records
+from nextstack_lab.acm_and_alias import PROVIDERS, certificate, certificates, make_zone
+from nextstack_lab.aws_proxy import Fault
+from nextstack_lab.dns_account import DNS_ACCOUNT, cnames, zone_records
 
 DENIED_ROLE = "arn:aws:iam::%s:role/denied" % DNS_ACCOUNT
 

@@ -22,7 +22,7 @@ import urllib.error
 import urllib.request
 
 import django_app
-import harness
+from nextstack_lab import harness
 from postgres import PostgresServer
 
 HOST = "api.example.com"

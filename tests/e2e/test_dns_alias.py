@@ -4,48 +4,10 @@ The hosted zone lives in the DNS account (111111111111), reached through `role_a
 workload account (moto's default, 123456789012). Route53 is checked through boto3 after every step.
 """
 
-import json
-
-from test_acm_certificate import DNS_ACCOUNT, DNS_ROLE, PROVIDERS, certificate, certificates, cnames, copy_example, make_zone, zone_records
-
-CLOUDFRONT_ZONE = "Z2FDTNDATAQYW2"
-DIST = "d111111abcdef8.cloudfront.net"
-
-
-def alias(zone, names=("example.com", "www.example.com"), dns_name=DIST, extra="", role=DNS_ROLE, name="site"):
-    role_hcl = '  role_arn       = "%s"\n' % role if role else ""
-    return """
-resource "nextstack_dns_alias" "%s" {
-  hosted_zone_id = "%s"
-%s  names          = %s
-  target {
-    dns_name       = "%s"
-    hosted_zone_id = "%s"
-  }
-%s}
-""" % (name, zone, role_hcl, json.dumps(list(names)), dns_name, CLOUDFRONT_ZONE, extra)
-
-
-def aliases(aws, zone_id, account=DNS_ACCOUNT):
-    """{(name, type): alias dns name} of every alias record in the zone."""
-    r53 = aws.client("route53", account=account)
-    out = {}
-    for rr in r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]:
-        if "AliasTarget" in rr:
-            out[(rr["Name"].lower(), rr["Type"])] = rr["AliasTarget"]["DNSName"].lower().rstrip(".")
-    return out
-
-
-def change(aws, zone_id, action, name, rtype, target=None, values=None):
-    rrset = {"Name": name, "Type": rtype}
-    if target:
-        rrset["AliasTarget"] = {"DNSName": target, "HostedZoneId": CLOUDFRONT_ZONE, "EvaluateTargetHealth": False}
-    else:
-        rrset["TTL"] = 300
-        rrset["ResourceRecords"] = [{"Value": v} for v in values]
-    aws.client("route53", account=DNS_ACCOUNT).change_resource_record_sets(
-        HostedZoneId=zone_id, ChangeBatch={"Changes": [{"Action": action, "ResourceRecordSet": rrset}]}
-    )
+from nextstack_lab.acm_and_alias import (AWS_AND_NEXTSTACK, CLOUDFRONT_ZONE, DIST, DNS_ROLE, PROVIDERS, alias, aliases,
+                                         certificate, certificates, change, make_zone)
+from nextstack_lab.dns_account import WORKLOAD_ACCOUNT, cnames, zone_records
+from nextstack_lab.layout import copy_example
 
 
 def test_aliases_in_another_accounts_zone_lifecycle(terraform, aws):
@@ -197,8 +159,6 @@ def test_example_applies_as_documented(terraform, aws, tmp_path):
 def test_a_hashicorp_aws_alias_record_moves_without_rewriting(terraform_latest, aws):
     """An alias A record of hashicorp/aws 5.100.0 -> nextstack_dns_alias (one name, ipv6 = false) with a `moved`
     block: no changes planned, nothing written to Route53. Its AAAA twin cannot move (the error names `type`)."""
-    from test_acm_certificate import AWS_AND_NEXTSTACK, WORKLOAD_ACCOUNT
-
     zone = make_zone(aws, account=WORKLOAD_ACCOUNT)
     record = """
 resource "aws_route53_record" "%(name)s" {

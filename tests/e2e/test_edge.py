@@ -22,9 +22,9 @@ import urllib.request
 import boto3
 import pytest
 
-import harness
+from nextstack_lab import harness
 from edge import request as edge_request
-from edge_fixtures import (ALL_METHODS, ALL_VIEWER, ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, CACHING_OPTIMIZED,
+from nextstack_lab.edge_fixtures import (ALL_METHODS, ALL_VIEWER, ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, CACHING_OPTIMIZED,
                            GET_HEAD, REGION, USE_ORIGIN_CACHE_CONTROL, USE_ORIGIN_CACHE_CONTROL_QS, EchoOrigin,
                            allow_distribution, behavior, cloudfront_function, create_distribution, custom_origin,
                            edge_function, edge_server, function_url_origin, node_function, origin_access_control,

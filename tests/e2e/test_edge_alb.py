@@ -14,10 +14,10 @@ import time
 
 import pytest
 
-import harness
-from alb_fixtures import (Alb, Backend, alb_edge, call, fixed, forward, host_header, http_header, lambda_function,
+from nextstack_lab import harness
+from nextstack_lab.alb_fixtures import (Alb, Backend, alb_edge, call, fixed, forward, host_header, http_header, lambda_function,
                           method, path_pattern, query_string, redirect, source_ip)
-from edge_fixtures import ALL_VIEWER_EXCEPT_HOST, behavior, create_distribution, custom_origin
+from nextstack_lab.edge_fixtures import ALL_VIEWER_EXCEPT_HOST, behavior, create_distribution, custom_origin
 
 
 @pytest.fixture(scope="session")

@@ -26,8 +26,7 @@ import urllib.request
 
 import pytest
 
-import aws_proxy
-import harness
+from nextstack_lab import aws_proxy, harness
 import six_stack
 
 EXAMPLES = harness.REPO_ROOT / "examples"

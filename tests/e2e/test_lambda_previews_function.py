@@ -25,8 +25,8 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-import harness
-from nextjs_builds import CACHE_ROOT as NEXTJS_CACHE
+from nextstack_lab import harness
+from nextstack_lab.nextjs_builds import CACHE_ROOT as NEXTJS_CACHE
 
 OPENNEXT_CONFIG = harness.REPO_ROOT / "modules" / "lambda-previews" / "opennext"
 INVOKE = Path(__file__).with_name("alb_invoke.mjs")

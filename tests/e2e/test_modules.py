@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-import harness
+from nextstack_lab import harness
 import six_stack
 from conftest import TerraformFactory
 

@@ -15,7 +15,7 @@ import stat
 import zipfile
 from pathlib import Path
 
-import nextjs_builds as builds
+from nextstack_lab import nextjs_builds as builds
 
 PROVIDERS = """
 terraform {

@@ -302,7 +302,7 @@ def test_publish_update_prune_repair_import_destroy(terraform, nextjs_builds, aw
     assert invalidation_ids(aws, distribution) == invalidations, "a repair puts back what CloudFront has"
 
     # -- b3 again (same build id) with one public file changed: only that path is invalidated, not /*
-    import nextjs_builds as builds
+    from nextstack_lab import nextjs_builds as builds
 
     b3_again = builds.copy_build(b3, tmp_path / "b3-again")
     (b3_again / "assets" / "robots.txt").write_bytes(b"User-agent: *\nAllow: /\n# republished\n")
@@ -459,7 +459,7 @@ def test_what_the_server_writes_into_the_caches_is_not_drift(terraform, nextjs_b
     ],
 )
 def test_a_bad_build_dir_is_refused_at_plan_naming_the_path(terraform, nextjs_builds, aws, tmp_path, breakage, message):
-    import nextjs_builds as builds
+    from nextstack_lab import nextjs_builds as builds
 
     build = tmp_path / "broken" / ".open-next"
     if breakage != "missing":
@@ -599,8 +599,8 @@ def make_data_bucket(aws) -> str:
 
 
 def standalone_build(name: str, variant: int = 1) -> Path:
-    import harness
-    import nextjs_builds as builds
+    from nextstack_lab import harness
+    from nextstack_lab import nextjs_builds as builds
 
     try:
         return builds.standalone_build(name, variant)

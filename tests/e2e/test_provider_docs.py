@@ -19,7 +19,7 @@ import re
 import shutil
 import subprocess
 
-import harness
+from nextstack_lab import harness
 
 ROOT = harness.REPO_ROOT
 TOOL = ROOT / "tools" / "provider_docs.py"

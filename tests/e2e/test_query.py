@@ -4,9 +4,8 @@ and then plan no other change.
 """
 
 import json
-from test_acm_certificate import DNS_ROLE, PROVIDERS, make_zone
-from test_dns_alias import DIST, aliases, change
-from test_resource_identity import identities
+
+from nextstack_lab.acm_and_alias import DIST, DNS_ROLE, PROVIDERS, aliases, change, identities, make_zone
 
 OTHER_DIST = "d222222abcdef8.cloudfront.net"
 

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-import harness
+from nextstack_lab import harness
 
 NAME = "terraform-provider-nextstack"
 PLATFORM = "linux_amd64"

@@ -5,15 +5,8 @@ Terraform 1.0.3 and 1.11.4 never ask for identities; the other test files cover 
 
 import json
 
-from test_acm_certificate import CERT_REGION, DNS_ACCOUNT, DNS_ROLE, PROVIDERS, certificate, make_zone
-from test_dns_alias import DIST, alias, aliases, change
-
-
-def identities(tf) -> dict:
-    """{address: identity} of every resource in the state, from `terraform show -json`."""
-    shown = json.loads(tf.check(tf.show_json()).stdout)
-    resources = shown.get("values", {}).get("root_module", {}).get("resources", [])
-    return {r["address"]: r.get("identity") for r in resources}
+from nextstack_lab.acm_and_alias import (CERT_REGION, DIST, DNS_ROLE, PROVIDERS, alias, aliases, certificate, change,
+                                         identities, make_zone)
 
 
 def test_existing_objects_import_by_identity_and_new_ones_record_theirs(terraform_latest, aws):

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import pytest
 
-import harness
+from nextstack_lab import harness
 
 CHECKOV = harness.TOOLS_DIR / "checkov-venv" / "bin" / "checkov"
 CHECKOV_VERSION = "3.3.30"

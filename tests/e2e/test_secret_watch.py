@@ -4,7 +4,7 @@ The layouts' tests rely on it to show that no secret they set reaches a plan or 
 
 import pytest
 
-import harness
+from nextstack_lab import harness
 
 
 def test_a_watched_secret_in_the_state_fails_at_the_command_that_wrote_it(terraform_latest):

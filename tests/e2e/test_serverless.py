@@ -19,9 +19,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import access_logs
-import harness
-import nextjs_builds as builds
+from nextstack_lab import access_logs, harness
+from nextstack_lab import nextjs_builds as builds
 import six_stack
 
 MODULE = harness.REPO_ROOT / "modules" / "nextjs-serverless"

@@ -18,8 +18,7 @@ from typing import NamedTuple
 
 import pytest
 
-import harness
-import nextjs_builds
+from nextstack_lab import harness, nextjs_builds
 from edge import EdgeServer
 
 REGION = "eu-west-1"

@@ -14,8 +14,7 @@ import urllib.request
 
 import pytest
 
-import harness
-import nextjs_builds
+from nextstack_lab import harness, nextjs_builds
 import six_stack
 
 

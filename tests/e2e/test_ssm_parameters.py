@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-import harness
+from nextstack_lab import harness
 
 PROVIDERS = """
 terraform {

@@ -30,10 +30,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-import access_logs
-import harness
+from nextstack_lab import access_logs, harness
 import six_stack
-import static_fargate_site
+from nextstack_lab import static_fargate_site
 from conftest import TerraformFactory
 
 ENV = "dev"

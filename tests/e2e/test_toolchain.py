@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-import harness
+from nextstack_lab import harness
 
 SSM = "ssm"
 
@@ -347,7 +347,7 @@ def node_arm64():
 @pytest.fixture(scope="module")
 def image_function():
     """The image-optimization function of a real OpenNext build: arm64, with sharp's linux-arm64 binaries."""
-    import nextjs_builds
+    from nextstack_lab import nextjs_builds
 
     function = nextjs_builds.build("b1") / "image-optimization-function"
     assert (function / "node_modules" / "@img" / "sharp-linux-arm64").is_dir(), sorted(function.rglob("sharp-*"))

@@ -5,7 +5,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import harness
+from nextstack_lab import harness
 
 GOOD = """
 data "nextstack_ssm_parameters" "edge" {

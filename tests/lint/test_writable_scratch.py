@@ -10,7 +10,7 @@ import re
 import shutil
 import subprocess
 
-import harness
+from nextstack_lab import harness
 import six_stack
 
 RULE = "ecs-writable-scratch"

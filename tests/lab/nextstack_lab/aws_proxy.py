@@ -1,7 +1,7 @@
 """An HTTP reverse proxy to put between an AWS SDK and moto: it counts requests (benchmarks) and can answer
 chosen requests with AWS errors or altered responses (end-to-end tests of failures moto never produces).
 
-    from aws_proxy import start, Fault
+    from nextstack_lab.aws_proxy import start, Fault
 
     url, counter = start("http://127.0.0.1:5000")   # listens on 127.0.0.1:<free port>
     env["AWS_ENDPOINT_URL"] = url                   # every SDK request now goes through the proxy
@@ -37,7 +37,7 @@ body or path; it applies `times` times (None: until removed). The first matching
 
 Command line (prints the counts every time it gets SIGUSR1 and once more on exit):
 
-    python tests/e2e/aws_proxy.py --upstream http://127.0.0.1:5000 [--port 0] [--url-file F]
+    PYTHONPATH=tests/lab python -m nextstack_lab.aws_proxy --upstream http://127.0.0.1:5000 [--port 0] [--url-file F]
 
 Standard library only (http.server + http.client); threaded; HTTP/1.1 keep-alive on both sides.
 """

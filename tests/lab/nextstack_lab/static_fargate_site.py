@@ -8,7 +8,7 @@ service's task run from its task definition (`--cluster`, with an images file st
         wait_until_serving(edge, https_listener_url, "api.example.test")   # a task answers /health through it
         page = new_site_page(browser, {"https://example.test": edge.url, "https://api.example.test": ...})
 
-The fixtures are in static_fargate_api_app/: out/ is a static export (pages as dir/index.html, assets under
+The fixtures are in tests/e2e/static_fargate_api_app/: out/ is a static export (pages as dir/index.html, assets under
 /_next/static, a script that calls the API at the URL the build inlined), api/server.py the API's stand-in (Python's
 standard library only), run at /app with `python3 -B server.py`; everything else (the port, CORS_ALLOW_ORIGINS,
 OPENAI_API_KEY from `secrets`, the read-only root with /tmp writable) comes from the module's task definition.
@@ -26,10 +26,10 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import harness
-from edge import EdgeServer
+from nextstack_lab import harness
+from edge import EdgeServer  # tests/e2e/edge.py (on pytest's pythonpath) until it moves here
 
-APP = Path(__file__).resolve().parent / "static_fargate_api_app"
+APP = harness.REPO_ROOT / "tests" / "e2e" / "static_fargate_api_app"
 TASK_STARTED = re.compile(r"nextstack-edge: ECS service (\S+): task (\w+) started ")
 
 
