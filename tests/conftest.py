@@ -10,6 +10,7 @@
     terraform_latest  function the same factory for Terraform 1.15.5 only
     terraform_legacy  function the same factory for Terraform 1.0.3 only
     terraform_mid     function the same factory for Terraform 1.11.4 (the machine image's) only
+    terraform_for     function terraform_for(version) -> the factory for that version
     nextjs_builds     session  NextjsBuilds: .get(name, variant=1) -> Path of a real OpenNext build of tests/nextjs-app
     browser           session  browser.Chromium (Debian's Chromium under Playwright): .new_page() -> RecordingPage
                                (a fresh context; .goto(url), any Page method, .exchanges, .assert_all_ok())
@@ -170,6 +171,13 @@ def terraform_legacy(request, tmp_path) -> TerraformFactory:
 @pytest.fixture
 def terraform_mid(request, tmp_path) -> TerraformFactory:
     return TerraformFactory(request, harness.TF_MID, tmp_path)
+
+
+@pytest.fixture
+def terraform_for(request, tmp_path):
+    """terraform_for(version) -> the factory for that Terraform version, for tests parametrized over versions of
+    their own choosing (so that no test module imports this one)."""
+    return lambda version: TerraformFactory(request, version, tmp_path)
 
 
 @pytest.hookimpl(wrapper=True)

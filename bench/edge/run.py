@@ -61,6 +61,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 
 from nextstack_lab import harness, nextjs_builds  # noqa: E402
+from nextstack_lab.layout import copy_layout  # noqa: E402
 
 REGION = "eu-west-1"
 APP = REPO_ROOT / "tests" / "nextjs-app"
@@ -303,10 +304,8 @@ def next_server(app: Path, logs: Path) -> tuple[Server, int]:
 
 def deploy(work: Path, build: Path, moto: harness.MotoServer) -> dict:
     """examples/serverless/site applied against moto with `build` (as tests/e2e/test_serverless_site.py does)."""
-    ignore = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "terraform.tfstate*")
     layout = work / "layout"
-    shutil.copytree(REPO_ROOT / "modules", layout / "modules", ignore=ignore)
-    shutil.copytree(REPO_ROOT / "examples" / "serverless", layout / "examples" / "serverless", ignore=ignore)
+    copy_layout("serverless", layout)
     provider = harness.build_provider()
     mirror = harness.make_mirror(provider, work / "mirror")
     cli_config = harness.write_cli_config(work / "terraformrc", mirror)

@@ -30,6 +30,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 
 from nextstack_lab import aws_proxy, harness  # noqa: E402
+from nextstack_lab.layout import copy_layout  # noqa: E402
 import six_stack  # noqa: E402
 
 
@@ -73,8 +74,7 @@ def main() -> int:
     cli_config = harness.write_cli_config(work / "terraformrc", mirror)
     layout = work / "layout"
     ignore = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "terraform.tfstate*", "run.sh")
-    shutil.copytree(REPO_ROOT / "modules", layout / "modules", ignore=ignore)
-    shutil.copytree(REPO_ROOT / "examples" / "six-stack", layout / "examples" / "six-stack", ignore=ignore)
+    copy_layout("six-stack", layout, exclude=("run.sh",))
     mono_dir = layout / "bench" / "six-stack" / "mono"
     shutil.copytree(REPO_ROOT / "bench" / "six-stack" / "mono", mono_dir, ignore=ignore)
     shutil.copytree(layout / "examples" / "six-stack" / "api" / "functions", mono_dir / "functions")

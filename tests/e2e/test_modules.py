@@ -22,7 +22,6 @@ import pytest
 
 from nextstack_lab import harness
 import six_stack
-from conftest import TerraformFactory
 
 MODULES = sorted(p.parent for p in (harness.REPO_ROOT / "modules").glob("*/versions.tf"))
 # Root configurations of the layouts: examples/<layout>/<stack>/ (the provider's own examples have no versions.tf).
@@ -76,8 +75,8 @@ def _configure_aliases(module_dir):
 
 
 @pytest.mark.parametrize("version", [harness.TF_LATEST, harness.TF_MID], ids=["tf1.15", "tf1.11"])
-def test_terraform_validate(request, tmp_path, version):
-    factory = TerraformFactory(request, version, tmp_path)
+def test_terraform_validate(request, terraform_for, tmp_path, version):
+    factory = terraform_for(version)
     request.getfixturevalue("provider_mirror")  # built here: pytest fixtures must not be first requested from threads
     # Copies keep modules/ and examples/ side by side, as the examples' relative sources expect.
     _copy(harness.REPO_ROOT / "modules", tmp_path / "modules")

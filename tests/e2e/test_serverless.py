@@ -20,6 +20,7 @@ import subprocess
 from pathlib import Path
 
 from nextstack_lab import access_logs, harness
+from nextstack_lab.layout import copy_layout
 from nextstack_lab import nextjs_builds as builds
 import six_stack
 
@@ -43,13 +44,6 @@ SERVER_ENV = {
 APP_ENV = {"SITE_NAME": "nextstack test", "FEATURE_FLAGS": "a,b"}
 
 
-def copy_layout(dest: Path) -> Path:
-    ignore = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "terraform.tfstate*")
-    shutil.copytree(harness.REPO_ROOT / "modules", dest / "modules", ignore=ignore)
-    shutil.copytree(harness.REPO_ROOT / "examples" / "serverless", dest / "examples" / "serverless", ignore=ignore)
-    return dest / "examples" / "serverless" / "site"
-
-
 def role_actions(aws, role_name) -> set:
     iam = aws.client("iam", REGION)
     actions = set()
@@ -71,7 +65,7 @@ def cloudfront_functions(aws) -> list:
 def test_serverless_end_to_end(terraform_latest, nextjs_builds, aws, tmp_path):
     b1, b2 = nextjs_builds.get("b1"), nextjs_builds.get("b2", 2)
     output = json.loads((b1 / "open-next.output.json").read_text())
-    example = copy_layout(tmp_path / "layout")
+    example = copy_layout("serverless", tmp_path / "layout") / "site"
     zone_id = six_stack.create_dns_zone(aws)
     env = {
         "TF_VAR_build_dir": str(b1),

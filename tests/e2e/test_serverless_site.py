@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import time
 import urllib.error
 import urllib.request
@@ -19,6 +18,7 @@ from typing import NamedTuple
 import pytest
 
 from nextstack_lab import harness, nextjs_builds
+from nextstack_lab.layout import copy_layout
 from edge import EdgeServer
 
 REGION = "eu-west-1"
@@ -32,13 +32,6 @@ class Site(NamedTuple):
     outputs: dict
     build: Path
     moto: harness.MotoServer
-
-
-def copy_layout(dest: Path) -> Path:
-    ignore = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "terraform.tfstate*")
-    shutil.copytree(harness.REPO_ROOT / "modules", dest / "modules", ignore=ignore)
-    shutil.copytree(harness.REPO_ROOT / "examples" / "serverless", dest / "examples" / "serverless", ignore=ignore)
-    return dest / "examples" / "serverless" / "site"
 
 
 def edge_env() -> dict:
@@ -61,7 +54,7 @@ def site(request, tmp_path_factory):
     except harness.HarnessError as exc:
         pytest.fail(str(exc), pytrace=False)
     tmp = tmp_path_factory.mktemp("serverless-site")
-    example = copy_layout(tmp / "layout")
+    example = copy_layout("serverless", tmp / "layout") / "site"
     env = harness.terraform_env(mirror.cli_config, moto.endpoint, REGION)
     env.update({"TF_VAR_build_dir": str(build), "TF_VAR_zip_dir": str(tmp / "zips"), "TF_VAR_wait_for_deployment": "false"})
     tf = harness.Terraform(harness.TF_LATEST, example, env)

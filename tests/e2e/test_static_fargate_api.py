@@ -26,14 +26,11 @@ import json
 import shutil
 import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from nextstack_lab import access_logs, harness
 import six_stack
-from nextstack_lab import static_fargate_site
-from conftest import TerraformFactory
+from nextstack_lab import access_logs, harness, static_fargate_site
+from nextstack_lab.layout import copy_layout, run_parallel
 
 ENV = "dev"
 PREFIX = "/nextstack/%s" % ENV
@@ -139,19 +136,6 @@ def test_viewer_request_function_on_cloudfront_events():
 # ------------------------------------------------------------------------------------------------ end to end
 
 
-def copy_layout(dest: Path) -> Path:
-    """examples/static-fargate-api and modules/ side by side (the examples' sources are ../../../modules/...)."""
-    ignore = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "terraform.tfstate*")
-    shutil.copytree(harness.REPO_ROOT / "modules", dest / "modules", ignore=ignore)
-    shutil.copytree(EXAMPLE, dest / "examples" / "static-fargate-api", ignore=ignore)
-    return dest / "examples" / "static-fargate-api"
-
-
-def run_parallel(fn, items):
-    with ThreadPoolExecutor(max_workers=len(items)) as pool:
-        return list(pool.map(fn, items))
-
-
 def ssm_values(aws, region, path):
     out = {}
     for page in aws.client("ssm", region).get_paginator("get_parameters_by_path").paginate(
@@ -162,9 +146,9 @@ def ssm_values(aws, region, path):
     return out
 
 
-def test_static_fargate_api_end_to_end(request, aws, tmp_path):
-    terraform = TerraformFactory(request, harness.TF_LATEST, tmp_path)
-    layout = copy_layout(tmp_path / "layout")
+def test_static_fargate_api_end_to_end(request, terraform_latest, aws, tmp_path):
+    terraform = terraform_latest
+    layout = copy_layout("static-fargate-api", tmp_path / "layout")
     stages = six_stack.deploy_stages(layout)
     assert [[d.name for d in stage] for stage in stages] == [["site"], ["api"]]
 
