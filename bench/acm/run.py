@@ -38,10 +38,10 @@ import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-from nextstack_lab import aws_proxy, harness  # noqa: E402
+from nextstack_lab import aws_proxy, dns_account, harness  # noqa: E402
+from nextstack_lab.dns_account import DNS_ACCOUNT  # noqa: E402
 
-DNS_ACCOUNT = "111111111111"
-DNS_ROLE = "arn:aws:iam::%s:role/dns" % DNS_ACCOUNT
+DNS_ROLE = dns_account.role_arn("dns")
 DOMAIN = "example.com"
 
 # Loaded by moto's Python at start-up (PYTHONPATH): lifts the emulator's 10-SAN limit to AWS's maximum of 100.
@@ -122,7 +122,7 @@ def zone_counts(server, zone: str) -> tuple[int, int]:
 
 def run_case(server, counter, env, version: str, n: int, rep: int, work: Path) -> dict:
     r53 = server.client("route53", account=DNS_ACCOUNT)  # setup and checks go straight to moto: not counted
-    zone = r53.create_hosted_zone(Name=DOMAIN, CallerReference="bench-%d-%d-%s" % (n, rep, version))["HostedZone"]["Id"].split("/")[-1]
+    zone = dns_account.create_zone(server, DOMAIN, reference="bench-%d-%d-%s" % (n, rep, version))
     before, _ = zone_counts(server, zone)
     names = names_for(n)
     tf = harness.Terraform(version, work / ("tf-%s-%d-%d" % (version, n, rep)), env)

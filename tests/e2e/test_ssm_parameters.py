@@ -9,6 +9,7 @@ import json
 import pytest
 
 from nextstack_lab import harness
+from nextstack_lab.dns_account import DNS_ACCOUNT
 
 PROVIDERS = """
 terraform {
@@ -18,7 +19,6 @@ terraform {
 }
 """
 
-DNS_ACCOUNT = "111111111111"
 ROLE = "arn:aws:iam::%s:role/reader" % DNS_ACCOUNT
 
 
