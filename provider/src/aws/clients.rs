@@ -12,10 +12,9 @@ use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
-use tfplugin_framework::Diagnostic;
 use tokio::sync::OnceCell;
 
-use super::errors::aws_error;
+use super::errors::{Error, Kind};
 use super::target::Target;
 
 /// The provider block's AWS settings.
@@ -125,7 +124,7 @@ impl Clients {
     }
 
     /// The account these credentials act in (one STS call, then cached).
-    pub async fn account_id(&self) -> Result<String, Diagnostic> {
+    pub async fn account_id(&self) -> Result<String, Error> {
         self.account
             .get_or_try_init(|| async {
                 let identity = self
@@ -133,7 +132,7 @@ impl Clients {
                     .get_caller_identity()
                     .send()
                     .await
-                    .map_err(|e| aws_error("looking up the account (sts:GetCallerIdentity)", &e))?;
+                    .map_err(|e| Error::call("looking up the account (sts:GetCallerIdentity)", &e))?;
                 Ok(identity.account().unwrap_or("unknown").to_string())
             })
             .await
@@ -151,7 +150,7 @@ impl Aws {
     }
 
     /// The provider's own configuration: environment, profile, provider-level role.
-    async fn base(&self) -> Result<&SdkConfig, Diagnostic> {
+    async fn base(&self) -> Result<&SdkConfig, Error> {
         self.base
             .get_or_try_init(|| async {
                 let mut loader = aws_config::defaults(BehaviorVersion::latest())
@@ -174,7 +173,8 @@ impl Aws {
                 }
                 let config = loader.load().await;
                 if config.region().is_none() {
-                    return Err(Diagnostic::error(
+                    return Err(Error::new(
+                        Kind::NoRegion,
                         "No AWS region",
                         "Set `region` in the provider block or AWS_REGION in the environment.",
                     ));
@@ -195,7 +195,7 @@ impl Aws {
     }
 
     /// Clients for a resource's target; made once per (region, role) and shared.
-    pub async fn clients(&self, target: &Target) -> Result<Arc<Clients>, Diagnostic> {
+    pub async fn clients(&self, target: &Target) -> Result<Arc<Clients>, Error> {
         let key = CacheKey {
             region: target.region.clone().filter(|r| !r.is_empty()),
             role_arn: target.role_arn.clone().filter(|r| !r.is_empty()),

@@ -14,9 +14,9 @@ use tfplugin_framework::{Diagnostic, StopSignal};
 use tokio::time::Instant;
 
 use super::names::validation_domain;
-use crate::aws::{aws_error, Aws, Clients, TagChanges, Target};
-use crate::resources::poll::{Backoff, Ended};
-use crate::resources::route53::{fqdn, via};
+use crate::aws::poll::{Backoff, Ended};
+use crate::aws::route53::{fqdn, via};
+use crate::aws::{Aws, Clients, Error as AwsError, TagChanges, Target};
 
 /// ACM in one region of one account, and how it is reached: every call goes
 /// through one, so every error names the region and the role (or the provider's credentials).
@@ -102,12 +102,7 @@ pub async fn describe(certs: &Certs, arn: &str) -> Result<Option<Cert>, Diagnost
         {
             return Ok(None)
         }
-        Err(e) => {
-            return Err(aws_error(
-                &format!("reading certificate {arn} in {}", certs.place()),
-                &e,
-            ))
-        }
+        Err(e) => return Err(AwsError::call(&format!("reading certificate {arn} in {}", certs.place()), &e).into()),
     };
     let Some(detail) = out.certificate() else {
         return Ok(None);
@@ -192,7 +187,7 @@ pub async fn request(
         req = req.set_tags(Some(tag_list(tags)?));
     }
     let out = req.send().await.map_err(|e| {
-        aws_error(
+        AwsError::call(
             &format!("requesting a certificate for {domain_name} in {}", certs.place()),
             &e,
         )
@@ -408,10 +403,7 @@ pub async fn delete(
             Err(e) => e,
         };
         if !err.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) {
-            return Err(aws_error(
-                &format!("deleting certificate {arn} in {}", certs.place()),
-                &err,
-            ));
+            return Err(AwsError::call(&format!("deleting certificate {arn} in {}", certs.place()), &err).into());
         }
         tracing::info!(arn, "certificate in use; retrying delete");
         let ended = match backoff.pause().await {
@@ -448,7 +440,7 @@ pub async fn tags(certs: &Certs, arn: &str) -> Result<BTreeMap<String, String>, 
         .send()
         .await
         .map_err(|e| {
-            aws_error(
+            AwsError::call(
                 &format!("reading the tags of certificate {arn} in {}", certs.place()),
                 &e,
             )
@@ -477,7 +469,7 @@ pub async fn retag(
             .send()
             .await
             .map_err(|e| {
-                aws_error(
+                AwsError::call(
                     &format!("removing tags from certificate {arn} in {}", certs.place()),
                     &e,
                 )
@@ -491,7 +483,7 @@ pub async fn retag(
             .set_tags(Some(tag_list(&changed)?))
             .send()
             .await
-            .map_err(|e| aws_error(&format!("tagging certificate {arn} in {}", certs.place()), &e))?;
+            .map_err(|e| AwsError::call(&format!("tagging certificate {arn} in {}", certs.place()), &e))?;
     }
     Ok(())
 }
@@ -619,7 +611,7 @@ async fn list_users(certs: &Certs) -> Result<Vec<CertificateSummary>, Diagnostic
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| aws_error(&format!("listing certificates in {}", certs.place()), &e))?;
+            .map_err(|e| AwsError::call(&format!("listing certificates in {}", certs.place()), &e))?;
         out.extend(
             page.certificate_summary_list()
                 .iter()

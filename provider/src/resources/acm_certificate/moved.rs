@@ -17,8 +17,8 @@ use tfplugin_framework::{Diagnostic, Diagnostics, MoveSource, SourceState};
 use super::acm::Record;
 use super::names::{key, validation_domain};
 use super::resource::{Model, DEFAULT_KEY_ALGORITHM, KEY_ALGORITHMS};
+use crate::aws::route53::fqdn;
 use crate::aws::Target;
-use crate::resources::route53::fqdn;
 
 pub const SOURCES: &[MoveSource] = &[MoveSource {
     provider: "hashicorp/aws",

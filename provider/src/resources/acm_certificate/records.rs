@@ -5,7 +5,7 @@ use aws_sdk_route53::types::{ChangeAction, RrType};
 use tfplugin_framework::Diagnostic;
 
 use super::acm::Record;
-use crate::resources::route53::{self, fqdn, Zone, ZoneAccess};
+use crate::aws::route53::{self, fqdn, Zone, ZoneAccess};
 
 /// TTL of the validation CNAMEs; ACM only needs them to resolve.
 const TTL: i64 = 300;
@@ -71,7 +71,7 @@ async fn ensure_locked(dns: &ZoneAccess, zone: &Zone, records: &[Record]) -> Res
         .iter()
         .map(|r| route53::change(ChangeAction::Create, route53::cname(&r.name, &r.value, TTL)?))
         .collect::<Result<Vec<_>, _>>()?;
-    dns.apply(changes, "nextstack_acm_certificate validation records", None)
+    dns.apply(changes, "nextstack_acm_certificate validation records")
         .await?;
     Ok(missing)
 }
@@ -126,6 +126,6 @@ pub async fn remove(dns: &ZoneAccess, records: &[Record]) -> Result<Vec<String>,
             deleted.push(record.name.clone());
         }
     }
-    dns.apply(changes, "nextstack_acm_certificate cleanup", None).await?;
+    dns.apply(changes, "nextstack_acm_certificate cleanup").await?;
     Ok(deleted)
 }

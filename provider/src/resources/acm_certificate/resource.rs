@@ -18,9 +18,9 @@ use super::identity::{identity_schema, AcmCertificateIdentity};
 use super::names::{self, key, validation_domain};
 use super::records;
 use super::timeouts::{self, Timeouts};
+use crate::aws::route53::{self, fqdn, Zone, ZoneAccess};
 use crate::aws::{Aws, Target};
-use crate::resources::route53::{self, fqdn, Zone, ZoneAccess};
-use crate::resources::{import_id, role_arn};
+use crate::resources::target;
 
 pub const DEFAULT_KEY_ALGORITHM: &str = "RSA_2048";
 /// The key types RequestCertificate accepts (the others exist only for imported certificates).
@@ -50,6 +50,7 @@ impl Validation {
             self.external_id.as_deref(),
         )
         .await
+        .map_err(Diagnostic::from)
     }
     /// The same zone. Zone ids are unique across all accounts, so a new role or
     /// external id reaches the same records: nothing moves.
@@ -257,7 +258,10 @@ async fn remove_after_use(
 /// every name, and is public.
 async fn preflight(dns: &ZoneAccess, model: &Model) -> Result<Zone, Diagnostic> {
     let at = || validation_path("hosted_zone_id");
-    let zone = dns.covering(&model.names(), at(), at()).await?;
+    let zone = dns
+        .covering(&model.names())
+        .await
+        .map_err(|c| crate::resources::zone_problem_at(c, at(), at()))?;
     if zone.private {
         return Err(Diagnostic::error(
             "Hosted zone is private",
@@ -345,7 +349,7 @@ impl Resource for AcmCertificateResource {
         ))
         .attribute(computed("not_before", Type::String, "Start of the certificate's validity (RFC 3339), once issued."))
         .attribute(computed("not_after", Type::String, "End of the certificate's validity (RFC 3339), once issued."));
-        for a in Target::attributes(true) {
+        for a in target::attributes(true) {
             block = block.attribute(a);
         }
         block = block
@@ -444,7 +448,7 @@ impl Resource for AcmCertificateResource {
             (AttributePath::root("role_arn"), config.attr("role_arn")),
             (validation_path("role_arn"), config.attr("validation").attr("role_arn")),
         ] {
-            diags.extend(role_arn::validate(value, path));
+            diags.extend(target::validate_role_arn(value, path));
         }
         for which in ["create", "delete"] {
             if let Some(Err(e)) = config.attr("timeouts").attr(which).as_str().map(timeouts::parse) {
@@ -772,7 +776,7 @@ impl Resource for AcmCertificateResource {
     }
 
     async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
-        let (arn, role_arn, external_id) = import_id::split(id);
+        let (arn, role_arn, external_id) = target::split_import_id(id);
         import_at(ctx, arn.to_string(), role_arn, external_id, "import id").await
     }
 
@@ -815,7 +819,7 @@ async fn import_at(
             .into())
         }
     };
-    if let Some(Err(e)) = role_arn.as_deref().map(role_arn::check) {
+    if let Some(Err(e)) = role_arn.as_deref().map(target::check_role_arn) {
         return Err(Diagnostic::error(format!("Invalid {given}"), e).into());
     }
     let target = Target {

@@ -14,9 +14,9 @@ use tfplugin_framework::{
 
 use super::identity::DnsAliasIdentity;
 use super::{plain_dns_name, DnsAliasResource};
+use crate::aws::route53::{bare_zone_id, ZoneAccess};
 use crate::aws::Aws;
-use crate::resources::role_arn;
-use crate::resources::route53::{bare_zone_id, ZoneAccess};
+use crate::resources::target;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ListConfig {
@@ -53,7 +53,7 @@ impl ListResource for DnsAliasList {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        role_arn::validate(config.attr("role_arn"), AttributePath::root("role_arn"))
+        target::validate_role_arn(config.attr("role_arn"), AttributePath::root("role_arn"))
     }
 
     async fn list(

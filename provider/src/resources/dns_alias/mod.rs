@@ -14,13 +14,13 @@ use tfplugin_framework::{
     NestedBlock, Nesting, Plan, Resource, Schema, SourceState, Type, Value,
 };
 
-use crate::aws::Aws;
+use crate::aws::{Aws, Unfinished};
 
 mod identity;
 mod list;
 mod moved;
-use crate::resources::route53::{self, bare_zone_id, fqdn, ZoneAccess};
-use crate::resources::{import_id, role_arn};
+use crate::aws::route53::{self, bare_zone_id, fqdn, ZoneAccess};
+use crate::resources::{target, zone_problem_at};
 use identity::DnsAliasIdentity;
 pub use list::DnsAliasList;
 
@@ -98,6 +98,7 @@ impl Model {
             self.external_id.as_deref(),
         )
         .await
+        .map_err(Diagnostic::from)
     }
     fn alias_target(&self) -> Result<&AliasTarget, Diagnostic> {
         self.target.as_ref().ok_or_else(|| {
@@ -163,12 +164,9 @@ fn check_name(name: &str) -> Result<(), String> {
 /// The zone, reached through the role, checked to hold every name.
 async fn zone_for(dns: &ZoneAccess, model: &Model) -> Result<(), Diagnostic> {
     let names: Vec<String> = model.names.iter().cloned().collect();
-    dns.covering(
-        &names,
-        AttributePath::root("hosted_zone_id"),
-        AttributePath::root("names"),
-    )
-    .await?;
+    dns.covering(&names)
+        .await
+        .map_err(|c| zone_problem_at(c, AttributePath::root("hosted_zone_id"), AttributePath::root("names")))?;
     Ok(())
 }
 
@@ -217,7 +215,7 @@ fn writes(
             Some(_) => ChangeAction::Upsert,
             None => ChangeAction::Create,
         };
-        match alias_set(&name, ty, target).and_then(|set| route53::change(action, set)) {
+        match alias_set(&name, ty, target).and_then(|set| Ok(route53::change(action, set)?)) {
             Ok(change) => changes.push(change),
             Err(d) => diags.push(d),
         }
@@ -237,6 +235,7 @@ fn alias_set(name: &str, ty: RrType, target: &AliasTarget) -> Result<ResourceRec
         &target.hosted_zone_id,
         target.evaluate_target_health.unwrap_or(false),
     )
+    .map_err(Diagnostic::from)
 }
 
 /// Names (fqdn) of the records behind some keys.
@@ -252,10 +251,10 @@ fn zone_gone(dns: &ZoneAccess) -> Diagnostic {
 /// The state after a write Route53 accepted: an apply that succeeded, with a
 /// warning when the change was not confirmed INSYNC (the records are written all the same).
 #[allow(clippy::result_large_err)] // the type `Resource::create` and `update` return
-fn written(model: Model, unconfirmed: Option<Diagnostic>) -> Result<Model, ApplyError<Model>> {
+fn written(model: Model, unconfirmed: Option<Unfinished>) -> Result<Model, ApplyError<Model>> {
     match unconfirmed {
         None => Ok(model),
-        Some(warning) => Err(ApplyError::keep(model, warning)),
+        Some(unfinished) => Err(ApplyError::keep(model, Diagnostic::from(unfinished))),
     }
 }
 
@@ -325,7 +324,7 @@ impl Resource for DnsAliasResource {
                 Diagnostic::error("No names", "`names` needs at least one name.").at(AttributePath::root("names")),
             );
         }
-        diags.extend(role_arn::validate(
+        diags.extend(target::validate_role_arn(
             config.attr("role_arn"),
             AttributePath::root("role_arn"),
         ));
@@ -372,7 +371,7 @@ impl Resource for DnsAliasResource {
         let _guard = route53::lock_zone(&dns.id).await;
         let found = dns.records_at(&names_of(&want)).await?.ok_or_else(|| zone_gone(&dns))?;
         let changes = writes(&dns, &found, &want, target, planned.allow_overwrite.unwrap_or(false))?;
-        let unconfirmed = dns.apply(changes, "nextstack_dns_alias", Some(ctx.stop)).await?;
+        let unconfirmed = dns.apply_and_wait(changes, "nextstack_dns_alias", ctx.stop).await?;
         let model = Model {
             id: Some(resource_id(&planned.hosted_zone_id, &planned.names)),
             records: Some(want),
@@ -452,7 +451,7 @@ impl Resource for DnsAliasResource {
                 changes.push(route53::change(ChangeAction::Delete, set.clone())?);
             }
         }
-        let unconfirmed = dns.apply(changes, "nextstack_dns_alias", Some(ctx.stop)).await?;
+        let unconfirmed = dns.apply_and_wait(changes, "nextstack_dns_alias", ctx.stop).await?;
         let model = Model {
             id: Some(resource_id(&planned.hosted_zone_id, &planned.names)),
             records: Some(want),
@@ -477,7 +476,7 @@ impl Resource for DnsAliasResource {
                 changes.push(route53::change(ChangeAction::Delete, set.clone())?);
             }
         }
-        dns.apply(changes, "nextstack_dns_alias", None).await?;
+        dns.apply(changes, "nextstack_dns_alias").await?;
         Ok(())
     }
 
@@ -492,7 +491,7 @@ impl Resource for DnsAliasResource {
     }
 
     async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
-        let (head, role_arn, external_id) = import_id::split(id);
+        let (head, role_arn, external_id) = target::split_import_id(id);
         let bad = || {
             Diagnostic::error(
                 "Invalid import id",
@@ -554,7 +553,7 @@ async fn import_at(
     external_id: Option<String>,
     given: &str,
 ) -> Result<Model, Diagnostics> {
-    if let Some(Err(e)) = role_arn.as_deref().map(role_arn::check) {
+    if let Some(Err(e)) = role_arn.as_deref().map(target::check_role_arn) {
         return Err(Diagnostic::error(format!("Invalid {given}"), e).into());
     }
     let mut model = Model {
@@ -570,7 +569,11 @@ async fn import_at(
     };
     let dns = model.access(ctx.data).await?;
     let lookup: Vec<String> = model.names.iter().map(|n| fqdn(n)).collect();
-    let found = dns.records_at(&lookup).await?.ok_or_else(|| zone_gone(&dns))?;
+    let found = dns
+        .records_at(&lookup)
+        .await
+        .map_err(Diagnostic::from)?
+        .ok_or_else(|| zone_gone(&dns))?;
     let mut records = BTreeSet::new();
     for name in &lookup {
         let sets = found.get(name).map(Vec::as_slice).unwrap_or(&[]);

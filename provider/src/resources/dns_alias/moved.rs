@@ -10,7 +10,7 @@ use serde::Deserialize;
 use tfplugin_framework::{Diagnostic, Diagnostics, MoveSource, SourceState};
 
 use super::{record_key, resource_id, AliasTarget, Model};
-use crate::resources::route53::bare_zone_id;
+use crate::aws::route53::bare_zone_id;
 use aws_sdk_route53::types::RrType;
 
 pub const SOURCES: &[MoveSource] = &[MoveSource {

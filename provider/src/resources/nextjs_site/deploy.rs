@@ -12,12 +12,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use tfplugin_framework::{Diagnostic, Diagnostics, StopSignal};
 
 use super::diff::{self, Work};
-use super::invalidation;
 use super::local::LocalBuild;
 use super::manifest::{live, Destination, Entry, Manifest, Settings, FORMAT};
 use super::objects;
 use super::tag_table;
-use crate::aws::Clients;
+use crate::aws::{cloudfront, Clients, Error as AwsError};
 use crate::opennext::publish::{Area, PublishFile};
 
 pub struct Request<'a> {
@@ -128,7 +127,7 @@ pub async fn deploy(req: Request<'_>) -> Result<Deployed, Failed> {
                 .filter(|e| !existing.contains_key(&(e.area, e.rel.clone())))
                 .collect();
             if let Err(e) = delete_entries(req.clients, req.dest, added.into_iter()).await {
-                diags.push(e);
+                diags.push(e.into());
             }
             if rows_written {
                 if let Some(table) = &req.dest.revalidation_table {
@@ -216,7 +215,7 @@ async fn invalidate(req: &Request<'_>, work: &Work<'_>) -> Result<Option<String>
         req.build.build_id,
         &req.build.content_hash.trim_start_matches("sha256:")[..16]
     );
-    let id = invalidation::create(req.clients, distribution_id, &paths, &reference)
+    let id = cloudfront::create(req.clients, distribution_id, &paths, &reference)
         .await
         .map_err(|mut d| {
             let what = if paths == ["/*"] {
@@ -232,7 +231,10 @@ async fn invalidate(req: &Request<'_>, work: &Work<'_>) -> Result<Option<String>
         })?;
     tracing::info!(%id, paths = paths.len(), "created a CloudFront invalidation");
     if req.settings.wait_for_invalidation {
-        invalidation::wait(req.clients, distribution_id, &id, req.stop).await?;
+        // A wait that ended first comes back as a warning (the caller keeps the apply's result).
+        if let Err(unfinished) = cloudfront::wait(req.clients, distribution_id, &id, req.stop).await? {
+            return Err(unfinished.into());
+        }
     }
     Ok(Some(id))
 }
@@ -242,7 +244,7 @@ pub async fn delete_entries<'e>(
     clients: &Clients,
     dest: &Destination,
     entries: impl Iterator<Item = &'e Entry>,
-) -> Result<(), Diagnostic> {
+) -> Result<(), AwsError> {
     let mut by_bucket: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for e in entries {
         by_bucket

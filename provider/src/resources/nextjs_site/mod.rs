@@ -13,7 +13,6 @@
 mod deploy;
 mod diff;
 mod identity;
-mod invalidation;
 mod local;
 mod manifest;
 mod objects;

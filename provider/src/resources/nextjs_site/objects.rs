@@ -10,7 +10,7 @@ use futures::stream::{self, StreamExt};
 use tfplugin_framework::Diagnostic;
 
 use super::manifest::{Destination, Entry, Manifest};
-use crate::aws::{aws_error, Clients};
+use crate::aws::{Answer, Clients, Error as AwsError, Kind};
 use crate::opennext::publish::PublishFile;
 
 /// Uploads in flight at once: enough to hide S3's per-request latency, few enough for a CI runner's
@@ -76,7 +76,7 @@ async fn put(clients: &Clients, dest: &Destination, f: &PublishFile) -> Result<E
         .set_cache_control(f.cache_control.clone())
         .send()
         .await
-        .map_err(|e| aws_error(&format!("uploading s3://{bucket}/{key} (s3:PutObject)"), &e))?;
+        .map_err(|e| AwsError::call(&format!("uploading s3://{bucket}/{key} (s3:PutObject)"), &e))?;
     Ok(Entry {
         area: f.area,
         rel: f.rel.clone(),
@@ -89,18 +89,18 @@ async fn put(clients: &Clients, dest: &Destination, f: &PublishFile) -> Result<E
 }
 
 /// Deletes `keys` from `bucket`, 1,000 per request. Keys already gone are not an error.
-pub async fn delete(clients: &Clients, bucket: &str, keys: &[String]) -> Result<(), Diagnostic> {
+pub async fn delete(clients: &Clients, bucket: &str, keys: &[String]) -> Result<(), AwsError> {
     for chunk in keys.chunks(DELETE_BATCH) {
         let objects = chunk
             .iter()
             .map(|k| ObjectIdentifier::builder().key(k).build())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Diagnostic::error("Cannot build a delete request", e.to_string()))?;
+            .map_err(|e| AwsError::bug("Cannot build a delete request", e))?;
         let delete = Delete::builder()
             .set_objects(Some(objects))
             .quiet(true)
             .build()
-            .map_err(|e| Diagnostic::error("Cannot build a delete request", e.to_string()))?;
+            .map_err(|e| AwsError::bug("Cannot build a delete request", e))?;
         let out = clients
             .s3()
             .delete_objects()
@@ -109,25 +109,34 @@ pub async fn delete(clients: &Clients, bucket: &str, keys: &[String]) -> Result<
             .send()
             .await
             .map_err(|e| {
-                aws_error(
+                AwsError::call(
                     &format!("deleting {} objects from s3://{bucket} (s3:DeleteObjects)", chunk.len()),
                     &e,
                 )
             })?;
         if let Some(first) = out.errors().first() {
-            return Err(Diagnostic::error(
-                format!(
-                    "AWS error: deleting s3://{bucket}/{} (s3:DeleteObjects)",
-                    first.key().unwrap_or("?")
-                ),
-                format!(
-                    "{}: {} ({} of {} keys in this batch failed)",
-                    first.code().unwrap_or("Error"),
-                    first.message().unwrap_or(""),
-                    out.errors().len(),
-                    chunk.len()
-                ),
-            ));
+            return Err(AwsError {
+                answer: Some(Box::new(Answer {
+                    service: Some("s3"),
+                    operation: Some("DeleteObjects"),
+                    code: first.code().map(str::to_string),
+                    message: first.message().map(str::to_string),
+                })),
+                ..AwsError::new(
+                    Kind::Other,
+                    format!(
+                        "AWS error: deleting s3://{bucket}/{} (s3:DeleteObjects)",
+                        first.key().unwrap_or("?")
+                    ),
+                    format!(
+                        "{}: {} ({} of {} keys in this batch failed)",
+                        first.code().unwrap_or("Error"),
+                        first.message().unwrap_or(""),
+                        out.errors().len(),
+                        chunk.len()
+                    ),
+                )
+            });
         }
     }
     Ok(())
@@ -144,7 +153,8 @@ pub async fn list(clients: &Clients, bucket: &str, prefix: &str) -> Result<BTree
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| aws_error(&format!("listing s3://{bucket}/{prefix} (s3:ListObjectsV2)"), &e))?;
+        let page =
+            page.map_err(|e| AwsError::call(&format!("listing s3://{bucket}/{prefix} (s3:ListObjectsV2)"), &e))?;
         for o in page.contents() {
             if let Some(k) = o.key() {
                 out.insert(k.to_string(), o.e_tag().unwrap_or_default().to_string());
@@ -172,7 +182,7 @@ pub async fn put_manifest(clients: &Clients, m: &Manifest) -> Result<(), Diagnos
         .send()
         .await
         .map_err(|e| {
-            aws_error(
+            AwsError::call(
                 &format!("writing the build manifest s3://{bucket}/{key} (s3:PutObject)"),
                 &e,
             )
@@ -201,10 +211,11 @@ pub async fn get_manifest(
             if missing {
                 return Ok(None);
             }
-            return Err(aws_error(
+            return Err(AwsError::call(
                 &format!("reading the build manifest s3://{bucket}/{key} (s3:GetObject)"),
                 &e,
-            ));
+            )
+            .into());
         }
     };
     let bytes = out

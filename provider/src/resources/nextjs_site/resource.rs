@@ -15,9 +15,9 @@ use super::identity::{identity_schema, NextjsSiteIdentity};
 use super::local::LocalBuild;
 use super::manifest::{Destination, Manifest, Settings};
 use super::objects;
-use crate::aws::{Aws, Clients, Target};
+use crate::aws::{Aws, Clients, Error as AwsError, Target};
 use crate::opennext::{BuildError, BuildKind};
-use crate::resources::{import_id, role_arn};
+use crate::resources::target;
 
 const INVALIDATION_MODES: [&str; 3] = ["changed", "all", "none"];
 /// `content_hash` in state when the bucket no longer holds what was published: the next apply repairs it.
@@ -118,14 +118,14 @@ impl Resource for NextjsSiteResource {
         .attribute(Attribute::new("content_hash", Type::String).computed().description("sha256 of everything the build publishes (keys, contents, headers, tag rows). `drifted: ...` after published assets went missing or changed outside Terraform: the next apply repairs them. The ISR and fetch caches are not watched: after the seed they are the server function's, and an apply that does not change the build never writes over them. `incomplete: ...`: the last apply published the build but could not prune old builds; the next apply finishes the job."))
         .attribute(Attribute::new("builds", Type::list(Type::String)).computed().description("Build ids whose files are kept, newest (the published one) first."))
         .attribute(Attribute::new("invalidation_id", Type::String).computed().description("Id of the last CloudFront invalidation this resource created, if any."));
-        for a in Target::attributes(true) {
+        for a in target::attributes(true) {
             block = block.attribute(a);
         }
         Schema::new(block)
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = role_arn::validate(config.attr("role_arn"), AttributePath::root("role_arn"));
+        let mut diags = target::validate_role_arn(config.attr("role_arn"), AttributePath::root("role_arn"));
         if let Some(mode) = config.attr("invalidation").as_str() {
             if !INVALIDATION_MODES.contains(&mode) {
                 diags.push(
@@ -383,7 +383,7 @@ impl Resource for NextjsSiteResource {
         let mut diags = Diagnostics::new();
         let entries: Vec<&super::manifest::Entry> = previous.iter().flat_map(|m| m.files.iter()).collect();
         if let Err(e) = ignore_missing_bucket(deploy::delete_entries(&clients, &dest, entries.into_iter()).await) {
-            diags.push(e);
+            diags.push(e.into());
         }
         if let Some(table) = &dest.revalidation_table {
             let rows: Vec<(String, String)> = super::manifest::all_rows(&previous).into_iter().collect();
@@ -396,7 +396,7 @@ impl Resource for NextjsSiteResource {
         if !diags.has_errors() {
             let keys: Vec<String> = builds.iter().map(|id| dest.manifest_key(id)).collect();
             if let Err(e) = ignore_missing_bucket(objects::delete(&clients, &dest.assets_bucket, &keys).await) {
-                diags.push(e);
+                diags.push(e.into());
             }
         }
         if diags.has_errors() {
@@ -408,7 +408,7 @@ impl Resource for NextjsSiteResource {
 
     /// `[REGION:]BUCKET/ASSETS_PREFIX[@ROLE_ARN[|EXTERNAL_ID]]`, e.g. `site-assets/_assets`.
     async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
-        let (head, role_arn, external_id) = import_id::split(id);
+        let (head, role_arn, external_id) = target::split_import_id(id);
         let (region, rest) = match head.split_once(':') {
             Some((r, rest)) => (Some(r.to_string()), rest),
             None => (None, head),
@@ -457,7 +457,7 @@ impl Resource for NextjsSiteResource {
 
 /// The newest build published under a bucket and prefix, as state.
 async fn import_at(ctx: Ctx<'_, Aws>, bucket: &str, prefix: &str, target: Target) -> Result<Model, Diagnostics> {
-    let clients = ctx.data.clients(&target).await?;
+    let clients = ctx.data.clients(&target).await.map_err(Diagnostic::from)?;
     let probe = Destination {
         assets_bucket: bucket.to_string(),
         assets_prefix: prefix.trim_matches('/').to_string(),
@@ -552,8 +552,9 @@ async fn refuse_existing(clients: &Clients, dest: &Destination, build_id: &str) 
 async fn manifests(clients: &Clients, dest: &Destination, builds: &[String]) -> Result<Vec<Manifest>, Diagnostic> {
     let mut out = Vec::with_capacity(builds.len());
     for id in builds {
-        match ignore_missing_bucket(objects::get_manifest(clients, dest, id).await.map(Some))? {
-            Some(Some(m)) => out.push(m),
+        // `get_manifest` answers `None` for a manifest or bucket that is gone.
+        match objects::get_manifest(clients, dest, id).await? {
+            Some(m) => out.push(m),
             _ => {
                 tracing::warn!(build_id = %id, "the manifest of a kept build is gone; its files are no longer tracked")
             }
@@ -563,9 +564,9 @@ async fn manifests(clients: &Clients, dest: &Destination, builds: &[String]) -> 
 }
 
 /// A bucket that is gone holds nothing of ours: not an error when reading or deleting.
-fn ignore_missing_bucket<T: Default>(r: Result<T, Diagnostic>) -> Result<T, Diagnostic> {
+fn ignore_missing_bucket(r: Result<(), AwsError>) -> Result<(), AwsError> {
     match r {
-        Err(d) if d.detail.starts_with("NoSuchBucket") => Ok(T::default()),
+        Err(e) if e.has_code("NoSuchBucket") => Ok(()),
         other => other,
     }
 }

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRe
 use serde_json::Value as Json;
 use tfplugin_framework::Diagnostic;
 
-use crate::aws::{aws_error, Clients};
+use crate::aws::{Clients, Error as AwsError};
 use crate::opennext::tag_seed::TagRow;
 
 const BATCH: usize = 25;
@@ -61,7 +61,7 @@ async fn send(clients: &Clients, table: &str, requests: Vec<WriteRequest>, doing
                 .send()
                 .await
                 .map_err(|e| {
-                    aws_error(
+                    AwsError::call(
                         &format!("{doing} the revalidation table {table} (dynamodb:BatchWriteItem)"),
                         &e,
                     )

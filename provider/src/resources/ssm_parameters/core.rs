@@ -7,7 +7,7 @@ use aws_sdk_ssm::types::ParameterType;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use tfplugin_framework::Diagnostic;
 
-use crate::aws::{aws_error, is_access_denied, Clients};
+use crate::aws::{Clients, Error as AwsError};
 
 /// GetParameters and DeleteParameters take at most ten names per call.
 pub const BATCH: usize = 10;
@@ -52,7 +52,7 @@ pub async fn get_by_names(clients: &Clients, names: &[String], decrypt: bool) ->
                 .with_decryption(decrypt)
                 .send()
                 .await
-                .map_err(|e| aws_error(&format!("reading SSM parameters in {}", clients.place()), &e))
+                .map_err(|e| AwsError::call(&format!("reading SSM parameters in {}", clients.place()), &e))
         })
         .buffer_unordered(CONCURRENCY)
         .try_collect()
@@ -88,7 +88,7 @@ pub async fn get_by_path(
     let mut parameters = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| {
-            aws_error(
+            AwsError::call(
                 &format!("reading SSM parameters under {path} in {}", clients.place()),
                 &e,
             )
@@ -156,10 +156,10 @@ pub async fn put_all(
                 }
             }
             let mut result = request.send().await.map(|_| ()).map_err(|e| {
-                aws_error(
+                Diagnostic::from(AwsError::call(
                     &format!("writing SSM parameter {} in {}", put.name, clients.place()),
                     &e,
-                )
+                ))
             });
             if result.is_ok() && put.overwrite && !tags.is_empty() {
                 result = tag(clients, &put.name, tags).await;
@@ -202,7 +202,7 @@ pub async fn tag(clients: &Clients, name: &str, tags: &BTreeMap<String, String>)
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| aws_error(&format!("tagging SSM parameter {name} in {}", clients.place()), &e))
+        .map_err(|e| AwsError::call(&format!("tagging SSM parameter {name} in {}", clients.place()), &e).into())
 }
 
 /// Why the tags of the parameters could not all be read.
@@ -245,17 +245,17 @@ pub async fn read_tags(clients: &Clients, names: &[String]) -> Result<Vec<BTreeM
                 .send()
                 .await
                 .map_err(|e| {
-                    let d = aws_error(
+                    let error = AwsError::call(
                         &format!("reading the tags of SSM parameter {name} in {}", clients.place()),
                         &e,
                     );
-                    if is_access_denied(&e) {
+                    if error.is_access_denied() {
                         TagsUnread::Denied {
                             name: name.clone(),
-                            detail: d.detail,
+                            detail: error.detail,
                         }
                     } else {
-                        TagsUnread::Failed(d)
+                        TagsUnread::Failed(error.into())
                     }
                 })?;
             Ok(out
@@ -279,7 +279,7 @@ pub async fn untag(clients: &Clients, name: &str, keys: &[String]) -> Result<(),
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| aws_error(&format!("untagging SSM parameter {name} in {}", clients.place()), &e))
+        .map_err(|e| AwsError::call(&format!("untagging SSM parameter {name} in {}", clients.place()), &e).into())
 }
 
 /// Deletes parameters in batches of ten; names already gone are not an error.
@@ -292,10 +292,11 @@ pub async fn delete_all(clients: &Clients, names: &[String]) -> Result<(), Diagn
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(&format!("deleting SSM parameters in {}", clients.place()), &e))
+                .map_err(|e| AwsError::call(&format!("deleting SSM parameters in {}", clients.place()), &e))
         })
         .buffer_unordered(CONCURRENCY)
         .try_collect::<Vec<()>>()
         .await
         .map(|_| ())
+        .map_err(Diagnostic::from)
 }

@@ -15,7 +15,7 @@ use super::core::get_by_path;
 use super::identity::SsmParametersIdentity;
 use super::SsmParametersResource;
 use crate::aws::{Aws, Target};
-use crate::resources::role_arn;
+use crate::resources::target;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ListConfig {
@@ -44,7 +44,7 @@ impl ListResource for SsmParametersList {
                 .required()
                 .description("Where to look, e.g. `/app/`; `/` for the whole region. Must start and end with `/`."),
         );
-        for a in Target::attributes(false) {
+        for a in target::attributes(false) {
             block = block.attribute(a);
         }
         Schema::new(block)
@@ -60,7 +60,7 @@ impl ListResource for SsmParametersList {
                 );
             }
         }
-        diags.extend(role_arn::validate(
+        diags.extend(target::validate_role_arn(
             config.attr("role_arn"),
             AttributePath::root("role_arn"),
         ));

@@ -8,7 +8,7 @@ use tfplugin_framework::{Attribute, AttributePath, Block, Ctx, Diagnostic, Diagn
 
 use super::core::{get_by_names, get_by_path, split_values};
 use crate::aws::{Aws, Target};
-use crate::resources::role_arn;
+use crate::resources::target;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct QueryModel {
@@ -57,14 +57,14 @@ pub fn schema(description: &str) -> Schema {
                 .sensitive()
                 .description("Full parameter name to value, for the `SecureString` parameters read: plaintext with `with_decryption = true`, as stored otherwise."),
         );
-    for a in Target::attributes(false) {
+    for a in target::attributes(false) {
         block = block.attribute(a);
     }
     Schema::new(block)
 }
 
 pub fn validate(config: &Value) -> Diagnostics {
-    let mut diags = role_arn::validate(config.attr("role_arn"), AttributePath::root("role_arn"));
+    let mut diags = target::validate_role_arn(config.attr("role_arn"), AttributePath::root("role_arn"));
     let names = config.attr("names");
     let path = config.attr("path");
     if names.is_null() && path.is_null() {

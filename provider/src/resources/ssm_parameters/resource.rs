@@ -20,7 +20,7 @@ use super::core::{
 };
 use super::identity::{identity_schema, SsmParametersIdentity};
 use crate::aws::{common_tags, observed_tags, Aws, Clients, TagChanges, Target};
-use crate::resources::{import_id, role_arn};
+use crate::resources::target;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Model {
@@ -153,14 +153,14 @@ impl Resource for SsmParametersResource {
                 .computed()
                 .description("Full names of every parameter this resource manages. Known at plan time (whenever the keys are), so a consumer in the same configuration can use it, e.g. as the `names` of a data source."),
         );
-        for a in Target::attributes(true) {
+        for a in target::attributes(true) {
             block = block.attribute(a);
         }
         Schema::new(block)
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = role_arn::validate(config.attr("role_arn"), AttributePath::root("role_arn"));
+        let mut diags = target::validate_role_arn(config.attr("role_arn"), AttributePath::root("role_arn"));
         if let Some(prefix) = config.attr("path_prefix").as_str() {
             if !prefix.starts_with('/') || !prefix.ends_with('/') {
                 diags.push(
@@ -406,7 +406,7 @@ impl Resource for SsmParametersResource {
     /// Import id: `[REGION:]PATH_PREFIX[@ROLE_ARN[|EXTERNAL_ID]]`, e.g. `eu-west-1:/app/prod/data/` or
     /// `eu-west-1:/shared/@arn:aws:iam::111111111111:role/reader` for another account.
     async fn import(&self, ctx: Ctx<'_, Aws>, id: &str) -> Result<Model, Diagnostics> {
-        let (location, role_arn, external_id) = import_id::split(id);
+        let (location, role_arn, external_id) = target::split_import_id(id);
         let (region, prefix) = match location.split_once(':') {
             Some((region, prefix)) => (Some(region.to_string()), prefix.to_string()),
             None => (None, location.to_string()),
@@ -456,7 +456,7 @@ async fn import_at(ctx: Ctx<'_, Aws>, prefix: String, target: Target, given: &st
         )
         .into());
     }
-    if let Some(Err(e)) = target.role_arn.as_deref().map(role_arn::check) {
+    if let Some(Err(e)) = target.role_arn.as_deref().map(target::check_role_arn) {
         return Err(Diagnostic::error(format!("Invalid {given}"), e).into());
     }
     let clients = ctx.data.clients(&target).await?;

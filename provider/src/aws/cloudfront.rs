@@ -1,14 +1,13 @@
-//! CloudFront invalidations: one per apply that made another build live (`/*`) or changed un-hashed files,
-//! optionally waited for.
+//! CloudFront invalidations: `nextstack_nextjs_site` makes one per apply that made another build live (`/*`)
+//! or changed un-hashed files, optionally waited for.
 
 use std::time::Duration;
 
 use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
-use tfplugin_framework::{Diagnostic, StopSignal};
 use tokio::time::Instant;
 
-use crate::aws::{aws_error, Clients};
-use crate::resources::poll::{Backoff, Ended};
+use super::poll::{Backoff, Ended, Stop};
+use super::{Clients, Error, Kind, Unfinished};
 
 /// How long `wait_for_invalidation` waits: CloudFront usually completes in under a minute, at worst in 15.
 pub const WAIT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
@@ -18,18 +17,18 @@ pub async fn create(
     distribution_id: &str,
     paths: &[String],
     caller_reference: &str,
-) -> Result<String, Diagnostic> {
+) -> Result<String, Error> {
     let batch = InvalidationBatch::builder()
         .paths(
             Paths::builder()
                 .quantity(paths.len() as i32)
                 .set_items(Some(paths.to_vec()))
                 .build()
-                .map_err(|e| Diagnostic::error("Cannot build an invalidation", e.to_string()))?,
+                .map_err(|e| Error::bug("Cannot build an invalidation", e))?,
         )
         .caller_reference(caller_reference)
         .build()
-        .map_err(|e| Diagnostic::error("Cannot build an invalidation", e.to_string()))?;
+        .map_err(|e| Error::bug("Cannot build an invalidation", e))?;
     let out = clients
         .cloudfront()
         .create_invalidation()
@@ -38,20 +37,28 @@ pub async fn create(
         .send()
         .await
         .map_err(|e| {
-            aws_error(
+            Error::call(
                 &format!("invalidating {} paths of CloudFront distribution {distribution_id} (cloudfront:CreateInvalidation)", paths.len()),
                 &e,
             )
         })?;
     out.invalidation().map(|i| i.id().to_string()).ok_or_else(|| {
-        Diagnostic::error(
+        Error::new(
+            Kind::Unexpected,
             "CloudFront returned no invalidation",
             format!("distribution {distribution_id}"),
         )
     })
 }
 
-pub async fn wait(clients: &Clients, distribution_id: &str, id: &str, stop: &StopSignal) -> Result<(), Diagnostic> {
+/// Waits until CloudFront reports the invalidation completed. `Ok(Err(_))` when the wait ended first (timed
+/// out, or Terraform was interrupted): the files are published either way.
+pub async fn wait(
+    clients: &Clients,
+    distribution_id: &str,
+    id: &str,
+    stop: &impl Stop,
+) -> Result<Result<(), Unfinished>, Error> {
     let mut backoff = Backoff::new(
         Duration::from_secs(2),
         Duration::from_secs(20),
@@ -67,7 +74,7 @@ pub async fn wait(clients: &Clients, distribution_id: &str, id: &str, stop: &Sto
             .send()
             .await
             .map_err(|e| {
-                aws_error(
+                Error::call(
                     &format!(
                         "reading invalidation {id} of distribution {distribution_id} (cloudfront:GetInvalidation)"
                     ),
@@ -76,17 +83,17 @@ pub async fn wait(clients: &Clients, distribution_id: &str, id: &str, stop: &Sto
             })?;
         let status = out.invalidation().map(|i| i.status().to_string()).unwrap_or_default();
         if status.eq_ignore_ascii_case("Completed") {
-            return Ok(());
+            return Ok(Ok(()));
         }
         if let Err(ended) = backoff.pause().await {
             let why = match ended {
                 Ended::TimedOut => format!("did not complete within {} minutes", WAIT_TIMEOUT.as_secs() / 60),
                 Ended::Interrupted => "was still in progress when Terraform was interrupted".to_string(),
             };
-            return Err(Diagnostic::warning(
-                format!("CloudFront invalidation {id} {why}"),
-                format!("Status {status:?} after {} s. The files are published; CloudFront completes the invalidation on its own.", backoff.elapsed_secs()),
-            ));
+            return Ok(Err(Unfinished {
+                summary: format!("CloudFront invalidation {id} {why}"),
+                detail: format!("Status {status:?} after {} s. The files are published; CloudFront completes the invalidation on its own.", backoff.elapsed_secs()),
+            }));
         }
     }
 }

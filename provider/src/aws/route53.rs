@@ -9,14 +9,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use aws_sdk_route53::types::{
-    AliasTarget, Change, ChangeAction, ChangeBatch, ChangeStatus, ResourceRecord, ResourceRecordSet, RrType,
+    AliasTarget, Change, ChangeAction, ChangeBatch, ChangeInfo, ChangeStatus, ResourceRecord, ResourceRecordSet, RrType,
 };
 use futures::stream::{self, StreamExt, TryStreamExt};
-use tfplugin_framework::{AttributePath, Diagnostic, StopSignal};
 use tokio::time::Instant;
 
 use super::poll::{Backoff, Ended, Stop};
-use crate::aws::{aws_error, Aws, Clients, Target};
+use super::{Aws, Clients, Error, Kind, Target, Unfinished};
 
 /// Lookups in flight at once; Route53 allows five requests per second per account.
 const CONCURRENCY: usize = 4;
@@ -83,7 +82,7 @@ impl ZoneAccess {
         zone_id: &str,
         role_arn: Option<&str>,
         external_id: Option<&str>,
-    ) -> Result<ZoneAccess, Diagnostic> {
+    ) -> Result<ZoneAccess, Error> {
         Ok(ZoneAccess {
             clients: aws.clients(&target(role_arn, external_id)).await?,
             id: bare_zone_id(zone_id).to_string(),
@@ -101,23 +100,25 @@ impl ZoneAccess {
     }
 
     /// GetHostedZone: the zone must exist in the account reached.
-    pub async fn zone(&self) -> Result<Zone, Diagnostic> {
+    pub async fn zone(&self) -> Result<Zone, Error> {
         let (id, via) = (&self.id, &self.via);
         self.lookup_zone().await.map_err(|e| match e {
-            LookupError::ZoneGone => Diagnostic::error(
+            LookupError::ZoneGone => Error::new(
+                Kind::NotFound,
                 "Hosted zone not found",
                 format!(
                     "Hosted zone {id} does not exist in the account reached {via}. Check the zone id, and that the role \
                      belongs to the account that owns the zone."
                 ),
             ),
-            LookupError::Failed(d) => Diagnostic::error(
-                format!("Cannot reach hosted zone {id}"),
-                format!(
+            LookupError::Failed(e) => Error {
+                summary: format!("Cannot reach hosted zone {id}"),
+                detail: format!(
                     "{}: {}. Check that the role exists, trusts the provider's identity, and allows route53:GetHostedZone.",
-                    d.summary, d.detail
+                    e.summary, e.detail
                 ),
-            ),
+                ..e
+            },
         })
     }
 
@@ -136,7 +137,8 @@ impl ZoneAccess {
             .await
             .map_err(|e| lookup_error(e, |s| s.is_no_such_hosted_zone(), &action))?;
         let zone = out.hosted_zone().ok_or_else(|| {
-            LookupError::Failed(Diagnostic::error(
+            LookupError::Failed(Error::new(
+                Kind::Unexpected,
                 "Unexpected Route53 answer",
                 format!("GetHostedZone {} {} returned no zone.", self.id, self.via),
             ))
@@ -150,29 +152,33 @@ impl ZoneAccess {
         Ok(self.known.get_or_init(|| zone).clone())
     }
 
-    /// The zone, checked to hold every one of `names` (its apex or below). Errors
-    /// about the zone point at `zone_path`, names outside it at `names_path`.
-    pub async fn covering(
-        &self,
-        names: &[String],
-        zone_path: AttributePath,
-        names_path: AttributePath,
-    ) -> Result<Zone, Diagnostic> {
-        let zone = self.zone().await.map_err(|d| d.at(zone_path))?;
+    /// The zone, checked to hold every one of `names` (its apex or below). The error says whether the
+    /// zone or the names are at fault, so that the caller can point at the right setting.
+    pub async fn covering(&self, names: &[String]) -> Result<Zone, Covering> {
+        let zone = self.zone().await.map_err(Covering::Zone)?;
         let outside: Vec<&str> = names.iter().filter(|n| !zone.contains(n)).map(String::as_str).collect();
         if !outside.is_empty() {
-            return Err(Diagnostic::error(
+            return Err(Covering::Outside(Error::new(
+                Kind::Invalid,
                 "Names outside the hosted zone",
                 format!(
                     "{} not in {}: every name must be the zone's apex or a name below it.",
                     outside.join(", "),
                     self.describe()
                 ),
-            )
-            .at(names_path));
+            )));
         }
         Ok(zone)
     }
+}
+
+/// Why [`ZoneAccess::covering`] refused.
+#[derive(Debug)]
+pub enum Covering {
+    /// The zone could not be read (gone, or not reachable through the role).
+    Zone(Error),
+    /// Some names are not in the zone.
+    Outside(Error),
 }
 
 /// The canonical spelling of a DNS name for comparisons: lower case, with
@@ -234,7 +240,7 @@ impl ZoneAccess {
     /// allows: one ListResourceRecordSets call per name (a few at a time), or, when
     /// that is fewer calls, one sweep through the whole zone (300 records a page).
     /// The zone's size comes from GetHostedZone, asked only if no earlier call did.
-    pub async fn records_at(&self, names: &[String]) -> Result<Found, Diagnostic> {
+    pub async fn records_at(&self, names: &[String]) -> Result<Found, Error> {
         let mut unique: Vec<String> = names.iter().map(|n| fqdn(n)).collect();
         unique.sort();
         unique.dedup();
@@ -278,7 +284,7 @@ impl ZoneAccess {
     }
 
     /// Every record set of the zone (for `terraform query`); `None` when the zone is gone.
-    pub async fn all_sets(&self) -> Result<Option<Vec<ResourceRecordSet>>, Diagnostic> {
+    pub async fn all_sets(&self) -> Result<Option<Vec<ResourceRecordSet>>, Error> {
         match self.every_set().await {
             Ok(sets) => Ok(Some(sets)),
             Err(LookupError::ZoneGone) => Ok(None),
@@ -358,7 +364,7 @@ impl ZoneAccess {
 
 enum LookupError {
     ZoneGone,
-    Failed(Diagnostic),
+    Failed(Error),
 }
 
 /// Below this many names, per-name lookups never cost more than a sweep.
@@ -377,7 +383,7 @@ where
     if e.as_service_error().is_some_and(zone_is_gone) {
         LookupError::ZoneGone
     } else {
-        LookupError::Failed(aws_error(action, &e))
+        LookupError::Failed(Error::call(action, &e))
     }
 }
 
@@ -392,7 +398,7 @@ pub fn of_type<'a>(sets: &'a [ResourceRecordSet], ty: &RrType) -> Option<&'a Res
 }
 
 /// A simple CNAME record set.
-pub fn cname(name: &str, value: &str, ttl: i64) -> Result<ResourceRecordSet, Diagnostic> {
+pub fn cname(name: &str, value: &str, ttl: i64) -> Result<ResourceRecordSet, Error> {
     let record = ResourceRecord::builder().value(value).build().map_err(build_error)?;
     ResourceRecordSet::builder()
         .name(name)
@@ -410,7 +416,7 @@ pub fn alias(
     dns_name: &str,
     zone_id: &str,
     evaluate_target_health: bool,
-) -> Result<ResourceRecordSet, Diagnostic> {
+) -> Result<ResourceRecordSet, Error> {
     let target = AliasTarget::builder()
         .dns_name(dns_name)
         .hosted_zone_id(bare_zone_id(zone_id))
@@ -425,7 +431,7 @@ pub fn alias(
         .map_err(build_error)
 }
 
-pub fn change(action: ChangeAction, set: ResourceRecordSet) -> Result<Change, Diagnostic> {
+pub fn change(action: ChangeAction, set: ResourceRecordSet) -> Result<Change, Error> {
     Change::builder()
         .action(action)
         .resource_record_set(set)
@@ -433,11 +439,8 @@ pub fn change(action: ChangeAction, set: ResourceRecordSet) -> Result<Change, Di
         .map_err(build_error)
 }
 
-fn build_error(e: aws_smithy_types::error::operation::BuildError) -> Diagnostic {
-    Diagnostic::error(
-        "Provider built an invalid Route53 request",
-        format!("{e}. This is a bug in the provider."),
-    )
+fn build_error(e: aws_smithy_types::error::operation::BuildError) -> Error {
+    Error::bug("Provider built an invalid Route53 request", e)
 }
 
 /// "CREATE www.example.com. A, DELETE ...": what a batch changes, for messages.
@@ -458,16 +461,66 @@ pub fn describe_changes(changes: &[Change]) -> String {
 
 impl ZoneAccess {
     /// Applies `changes` as one batch (Route53 applies a batch entirely or not at
-    /// all; an error names every change) and, when given a stop signal to
-    /// listen to, waits until Route53 reports it INSYNC. Once Route53 has
-    /// accepted the batch the records are written, so a failed or unfinished
-    /// wait is never an error: it comes back as `Ok(Some(warning))`.
-    pub async fn apply(
+    /// all; an error names every change), without waiting for it to be INSYNC.
+    pub async fn apply(&self, changes: Vec<Change>, comment: &str) -> Result<(), Error> {
+        self.write(changes, comment).await.map(|_| ())
+    }
+
+    /// [`apply`](Self::apply), then waits until Route53 reports the batch INSYNC, listening to `stop`.
+    /// Once Route53 has accepted the batch the records are written, so a failed or unfinished
+    /// wait is never an error: it comes back as `Ok(Some(unfinished))`.
+    pub async fn apply_and_wait(
         &self,
         changes: Vec<Change>,
         comment: &str,
-        wait: Option<&StopSignal>,
-    ) -> Result<Option<Diagnostic>, Diagnostic> {
+        stop: &impl Stop,
+    ) -> Result<Option<Unfinished>, Error> {
+        let listed = describe_changes(&changes);
+        let Some(info) = self.write(changes, comment).await? else {
+            return Ok(None);
+        };
+        if *info.status() == ChangeStatus::Insync {
+            return Ok(None);
+        }
+        let change = info.id().to_string();
+        let insync = || async {
+            let status = self
+                .clients
+                .route53()
+                .get_change()
+                .id(&change)
+                .send()
+                .await
+                .map_err(|e| Error::call(&format!("checking Route53 change {change} {}", self.via), &e))?;
+            Ok(status
+                .change_info()
+                .is_some_and(|c| *c.status() == ChangeStatus::Insync))
+        };
+        let deadline = Instant::now() + INSYNC_WAIT;
+        Ok(wait_insync(insync, Duration::from_secs(2), deadline, stop)
+            .await
+            .err()
+            .map(|why| {
+                tracing::warn!(
+                    change,
+                    zone_id = self.id,
+                    why,
+                    "Route53 change not confirmed INSYNC; the records are written"
+                );
+                Unfinished {
+                    summary: "Route53 change not confirmed".to_string(),
+                    detail: format!(
+                        "Route53 accepted {listed} in {} (change {change}), so the records are written and in state, \
+                         but the change was not seen INSYNC: {why}. Route53 normally finishes it within a minute.",
+                        self.describe()
+                    ),
+                }
+            }))
+    }
+
+    /// Sends the batch. `Ok(None)` when there was nothing to send or a retried request turned out to
+    /// have been applied; otherwise Route53's record of the change, to wait on.
+    async fn write(&self, changes: Vec<Change>, comment: &str) -> Result<Option<ChangeInfo>, Error> {
         if changes.is_empty() {
             return Ok(None);
         }
@@ -488,7 +541,7 @@ impl ZoneAccess {
         let out = match sent {
             Ok(out) => out,
             Err(e) => {
-                let error = aws_error(&format!("writing {listed} to {}", self.describe()), &e);
+                let error = Error::call(&format!("writing {listed} to {}", self.describe()), &e);
                 // The SDK retries a request whose answer was lost (a 5xx, a dropped connection) even when
                 // Route53 had applied it, and the retry is then refused: the records a CREATE makes exist, those
                 // a DELETE removes are gone. If the zone shows the whole batch done, it was done.
@@ -505,46 +558,7 @@ impl ZoneAccess {
             }
         };
         tracing::debug!(zone_id = self.id, changes = listed, "route53 change batch applied");
-        let (Some(stop), Some(info)) = (wait, out.change_info()) else {
-            return Ok(None);
-        };
-        if *info.status() == ChangeStatus::Insync {
-            return Ok(None);
-        }
-        let change = info.id().to_string();
-        let insync = || async {
-            let status = self
-                .clients
-                .route53()
-                .get_change()
-                .id(&change)
-                .send()
-                .await
-                .map_err(|e| aws_error(&format!("checking Route53 change {change} {}", self.via), &e))?;
-            Ok(status
-                .change_info()
-                .is_some_and(|c| *c.status() == ChangeStatus::Insync))
-        };
-        let deadline = Instant::now() + INSYNC_WAIT;
-        Ok(wait_insync(insync, Duration::from_secs(2), deadline, stop)
-            .await
-            .err()
-            .map(|why| {
-                tracing::warn!(
-                    change,
-                    zone_id = self.id,
-                    why,
-                    "Route53 change not confirmed INSYNC; the records are written"
-                );
-                Diagnostic::warning(
-                    "Route53 change not confirmed",
-                    format!(
-                    "Route53 accepted {listed} in {} (change {change}), so the records are written and in state, but \
-                     the change was not seen INSYNC: {why}. Route53 normally finishes it within a minute.",
-                    self.describe()
-                ),
-                )
-            }))
+        Ok(out.change_info().cloned())
     }
 
     /// Whether the zone already holds the outcome of every change: a lookup that fails says no.
@@ -610,7 +624,7 @@ fn same_set(a: &ResourceRecordSet, b: &ResourceRecordSet) -> bool {
 async fn wait_insync<F, Fut>(mut insync: F, first: Duration, deadline: Instant, stop: &impl Stop) -> Result<(), String>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<bool, Diagnostic>>,
+    Fut: Future<Output = Result<bool, Error>>,
 {
     let mut backoff = Backoff::new(first, Duration::from_secs(15), deadline, stop);
     loop {
@@ -622,7 +636,7 @@ where
         match insync().await {
             Ok(true) => return Ok(()),
             Ok(false) => {}
-            Err(d) => return Err(format!("{}: {}", d.summary, d.detail)),
+            Err(e) => return Err(e.to_string()),
         }
     }
 }
@@ -661,7 +675,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_accepted_change_is_never_lost_to_its_insync_wait() {
-        use crate::resources::poll::tests::never;
+        use crate::aws::poll::tests::never;
         let (stop_tx, stop) = never();
         let ms = Duration::from_millis;
         let soon = || Instant::now() + Duration::from_secs(5);
@@ -675,7 +689,8 @@ mod tests {
         assert_eq!(wait_insync(insync, ms(1), soon(), &stop).await, Ok(()));
         // GetChange failing ends the wait with the reason; the caller turns it into a warning.
         let failing = || async {
-            Err(Diagnostic::error(
+            Err(Error::new(
+                Kind::Throttling,
                 "AWS error: checking Route53 change C",
                 "Throttling: slow down",
             ))

@@ -1,11 +1,11 @@
 //! Waiting on AWS: exponential backoff that never sleeps past a deadline and
-//! ends at once when Terraform asks the provider to stop (Ctrl-C). Every wait of
-//! `nextstack_acm_certificate` and `nextstack_dns_alias` polls through one.
+//! ends at once when Terraform asks the provider to stop (Ctrl-C; `resources/` gives
+//! the framework's stop signal this module's [`Stop`]). Every wait of the provider
+//! (certificate issuance, Route53 INSYNC, CloudFront invalidations) polls through one.
 
 use std::future::Future;
 use std::time::Duration;
 
-use tfplugin_framework::StopSignal;
 use tokio::time::Instant;
 
 /// Why a wait ended before what it waited for happened.
@@ -17,24 +17,15 @@ pub enum Ended {
     Interrupted,
 }
 
-/// What a wait listens to for Terraform's stop request: [`StopSignal`] in the provider.
+/// What a wait listens to for Terraform's stop request (the framework's stop signal in the provider).
 pub trait Stop: Sync {
     fn is_stopped(&self) -> bool;
     fn stopped(&self) -> impl Future<Output = ()> + Send;
 }
 
-impl Stop for StopSignal {
-    fn is_stopped(&self) -> bool {
-        StopSignal::is_stopped(self)
-    }
-    fn stopped(&self) -> impl Future<Output = ()> + Send {
-        StopSignal::stopped(self)
-    }
-}
-
 /// Pauses between polls: `first`, doubling up to `max`, each cut short at the
 /// deadline, so the last poll happens at the deadline rather than a delay before it.
-pub struct Backoff<'a, S: Stop = StopSignal> {
+pub struct Backoff<'a, S: Stop> {
     delay: Duration,
     max: Duration,
     deadline: Instant,
