@@ -1,4 +1,4 @@
-"""pytest fixtures for the end-to-end tests (the machinery lives in tests/e2e/harness.py).
+"""pytest fixtures for the end-to-end tests (the machinery lives in tests/lab/nextstack_lab).
 
     moto              session  MotoServer: .endpoint, .reset(), .client(service, region="eu-west-1", account=None)
     aws               function the same server, reset (wiped) before the test
@@ -208,7 +208,7 @@ def pytest_report_header(config):
 
 
 class NextjsBuilds:
-    """Real OpenNext builds of tests/nextjs-app (see tests/e2e/nextjs_builds.py), made on first use:
+    """Real OpenNext builds of tests/nextjs-app (see nextstack_lab/nextjs_builds.py), made on first use:
     .get(name, variant=1, config=None) -> Path of the .open-next directory, with BUILD_ID nextstack-<name>
     (config: a directory with the open-next.config.ts to build with)."""
 
@@ -228,7 +228,7 @@ def nextjs_builds() -> NextjsBuilds:
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium (/usr/bin/chromium) under Playwright, headless, started once per session (tests/e2e/browser.py).
+    """Debian's Chromium (/usr/bin/chromium) under Playwright, headless, started once per session (nextstack_lab/browser.py).
     Each browser.new_page() is a new browser context recording every request; close it (or use `with`)."""
     from nextstack_lab import browser as browser_module
 

@@ -1,4 +1,4 @@
-"""Failures moto never produces, injected by tests/e2e/aws_proxy.py between the provider and moto: a role that
+"""Failures moto never produces, injected by nextstack_lab.aws_proxy between the provider and moto: a role that
 cannot be assumed, throttling. Each test checks the error names the thing (role, zone, parameter) and that
 nothing is left behind in AWS or in the state.
 """

@@ -1,5 +1,5 @@
 """The moto patches that a local data plane (nextstack-edge) depends on, shown through boto3 against the harness's
-patched moto server (tests/e2e/moto_patches.py), and the other reads it makes, which moto 5.2.5 answers as AWS
+patched moto server (nextstack_lab/moto_patches), and the other reads it makes, which moto 5.2.5 answers as AWS
 does without a patch (so a moto upgrade that breaks one of them fails here, not in a browser test).
 
 Patched: Lambda GetFunction's Code.Location (lambda_get_function_code_location), function URLs per alias

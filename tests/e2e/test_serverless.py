@@ -1,6 +1,6 @@
 """The serverless layout (seed 004: examples/serverless/site over modules/nextjs-serverless) applied for real with a
 real OpenNext build of tests/nextjs-app: Terraform 1.15.5, the built nextstack provider, the real hashicorp/aws
-provider and the (patched, see moto_patches.py) moto server.
+provider and the (patched, see nextstack_lab/moto_patches) moto server.
 
     test_serverless_end_to_end   bad input refused at plan; applied with a domain in the DNS account; what seed 004
                                  promises checked through boto3 (functions, their settings, architectures from

@@ -1,6 +1,6 @@
 """Seed 003's layout (examples/static-fargate-api over modules/static-site and modules/fargate-service) applied for
 real: Terraform 1.15.5, the built nextstack provider, the real hashicorp/aws provider, the (patched, see
-moto_patches.py) moto server with the domain's hosted zone in a second account.
+nextstack_lab/moto_patches) moto server with the domain's hosted zone in a second account.
 
     test_viewer_request_function_on_cloudfront_events
         the static-site module's CloudFront Function (functions/viewer-request.js) run with Node, in a bare V8
