@@ -30,7 +30,7 @@
 #
 # and, from Debian's packages with apt-get (as root) when they are missing:
 #
-#   /usr/bin/chromium            the browser tests' Chromium, driven by Playwright (tests/e2e/browser.py) through
+#   /usr/bin/chromium            the browser tests' Chromium, driven by Playwright (nextstack_lab/browser.py) through
 #                                executable_path: Playwright's own browser download cannot be fetched here
 #   /usr/bin/bwrap               bubblewrap: ECS tasks run locally with a read-only root and writable tmpfs mounts
 #   /usr/bin/qemu-aarch64        qemu-user: arm64 Lambda code (e.g. sharp's linux-arm64 build) run on x86_64
