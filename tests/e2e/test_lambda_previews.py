@@ -8,7 +8,9 @@ server with the domain's hosted zone in a second account, and real OpenNext buil
         versions, the aliases deployment-<m> of the kept window (older ones never moved, the one that fell out
         gone), per kept deployment a Lambda target group with the alias registered, the ELB permission on that
         alias and the host rule; the listeners (404 by default, HTTP -> HTTPS); served through nextstack-edge
-        (--load-balancer), each kept deployment's host its own build and a removed one's 404; the wildcard certificate ISSUED
+        (--load-balancer) to Chromium at the deployments' own host names: each kept deployment's host loads with all
+        its assets, shows its own build and navigates on the client, the current host the newest build, and a
+        removed one's host the listener's 404; the wildcard certificate ISSUED
         with its record only in the DNS account's zone, the `*.` alias, the function in the private subnets, log
         retention, what is published in SSM; a second plan is empty; new code under a deployment number already
         deployed is refused at plan, naming the variable, and changes nothing; destroyed, leaving nothing.
@@ -21,17 +23,14 @@ zip, is shown by running its handler with Node in test_lambda_previews_function.
 
 from __future__ import annotations
 
-import http.client
 import json
-import shutil
-from concurrent.futures import ThreadPoolExecutor
+import time
 from pathlib import Path
 
-import access_logs
-import harness
-import nextjs_builds
 import six_stack
 from edge import EdgeServer
+from nextstack_lab import access_logs, browser, harness, nextjs_builds
+from nextstack_lab.layout import copy_layout, run_parallel
 
 REGION = "eu-west-1"
 ENV = "dev"
@@ -40,15 +39,11 @@ DOMAIN = "previews." + six_stack.DOMAIN  # under the DNS account's zone of examp
 PREFIX = "/nextstack/%s/lambda-previews/" % ENV
 KEEP = 3
 OFFICE = ["203.0.113.0/24", "198.51.100.0/24"]  # the networks the previews are limited to (allowed_cidr_blocks)
-EXAMPLE = harness.REPO_ROOT / "examples" / "lambda-previews"
 OPENNEXT_CONFIG = harness.REPO_ROOT / "modules" / "lambda-previews" / "opennext"
-
-
-def copy_layout(dest: Path) -> Path:
-    ignore = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "terraform.tfstate*")
-    shutil.copytree(harness.REPO_ROOT / "modules", dest / "modules", ignore=ignore)
-    shutil.copytree(EXAMPLE, dest / "examples" / "lambda-previews", ignore=ignore)
-    return dest / "examples" / "lambda-previews" / "previews"
+# The three builds (name => the test app's variant, nextjs_builds.build) and /about's text in each variant
+# (tests/nextjs-app/app/about/page.js).
+BUILD_VARIANTS = {"p1": 1, "p2": 2, "p3": 2}
+ABOUT_TEXT = {1: "About this app.", 2: "About this app, second edition."}
 
 
 def changed_build(src: Path, dest: Path, marker: str) -> Path:
@@ -62,20 +57,12 @@ def host(m: int) -> str:
     return "%s-%d.%s" % (NAME, m, DOMAIN)
 
 
-def run_parallel(fn, items):
-    with ThreadPoolExecutor(max_workers=len(items)) as pool:
-        return list(pool.map(fn, items))
-
-
 def test_lambda_previews_end_to_end(terraform_latest, nextjs_builds, aws, tmp_path):
     # Four different server bundles: three real builds (their BUILD_IDs differ) and a changed copy of the first.
-    builds = {
-        1: nextjs_builds.get("p1", config=OPENNEXT_CONFIG),
-        2: nextjs_builds.get("p2", 2, config=OPENNEXT_CONFIG),
-        3: nextjs_builds.get("p3", 2, config=OPENNEXT_CONFIG),
-    }
+    builds = {m: nextjs_builds.get(name, BUILD_VARIANTS[name], config=OPENNEXT_CONFIG)
+              for m, name in enumerate(BUILD_VARIANTS, start=1)}
     builds[4] = changed_build(builds[1], tmp_path / "build-4", "deployment 4")
-    example = copy_layout(tmp_path / "layout")
+    example = copy_layout("lambda-previews", tmp_path / "layout") / "previews"
     zone_id = six_stack.create_dns_zone(aws)
     env = {
         "TF_VAR_domain_name": DOMAIN,
@@ -189,37 +176,63 @@ def test_lambda_previews_end_to_end(terraform_latest, nextjs_builds, aws, tmp_pa
 
 
 def check_served(aws, kept_builds: dict, removed: list):
-    """Through nextstack-edge serving the load balancer (its HTTPS listener, plain HTTP on loopback): each kept
-    deployment's host serves its own build (the page carries that build's BUILD_ID; deployment 4 is a changed copy of
-    the first build), the current host the newest one, and a removed deployment's host is the listener's 404."""
+    """Through nextstack-edge serving the load balancer (its HTTPS listener, plain HTTP on loopback), in Chromium at
+    the deployments' own names (--host-resolver-rules maps *.DOMAIN to the loopback address, so each request's Host
+    is the deployment's name, with the edge's port, which host-header rules do not compare): each kept deployment's
+    host loads with every asset from that host, shows its own build (the page carries that build's BUILD_ID;
+    deployment 4 is a changed copy of the first build; /about's text is the build's variant) and navigates on the
+    client; the middleware's redirect stays on the host; the current host serves the newest build, and a removed
+    deployment's host is the listener's 404."""
     elb = aws.client("elbv2", REGION)
     (lb,) = elb.describe_load_balancers()["LoadBalancers"]
-    with EdgeServer(harness.build_edge(), aws.endpoint, None, load_balancers=[lb["LoadBalancerArn"]],
+    binary = harness.build_edge()
+    started = time.monotonic()
+    with EdgeServer(binary, aws.endpoint, None, load_balancers=[lb["LoadBalancerArn"]],
                     env={"AWS_REGION": REGION}, timeout=120) as edge:
-        url = edge.listeners[(lb["LoadBalancerName"], 443)]
+        port = int(edge.listeners[(lb["LoadBalancerName"], 443)].rsplit(":", 1)[1])
+        resolver = "--host-resolver-rules=MAP *.%s 127.0.0.1" % DOMAIN
         try:
-            for m, name in kept_builds.items():
-                status, _, body = fetch(url, "/", host(m))
-                assert status == 200 and nextjs_builds.build_id_for(name) in body.decode(), (m, status, body[:300])
-            newest = max(kept_builds)
-            status, _, body = fetch(url, "/", "%s.%s" % (NAME, DOMAIN))
-            assert status == 200 and nextjs_builds.build_id_for(kept_builds[newest]) in body.decode()
-            for m in removed:
-                assert fetch(url, "/", host(m))[0] == 404, m
+            with browser.launch_chromium(extra_args=[resolver]) as chromium:
+                for m, name in kept_builds.items():
+                    check_deployment_page(chromium, "http://%s:%d" % (host(m), port), name)
+                newest = max(kept_builds)
+                check_deployment_page(chromium, "http://%s.%s:%d" % (NAME, DOMAIN, port), kept_builds[newest])
+                for m in removed:
+                    with chromium.new_page() as page:
+                        response = page.goto("http://%s:%d/" % (host(m), port))
+                        assert response.status == 404, (m, response.status)
+                        assert page.inner_text("body") == "No deployment is served at this address.", m
+            print("lambda previews served to Chromium through nextstack-edge: %.0f s" % (time.monotonic() - started))
         finally:
             print("--- nextstack-edge stderr (last lines) ---\n" + harness._tail(edge.stderr(), 60))
 
 
-def fetch(url: str, path: str, host_name: str):
-    """(status, headers, body) of a GET with this Host header."""
-    hostport = url.split("//", 1)[1]
-    conn = http.client.HTTPConnection(hostport, timeout=120)
-    try:
-        conn.request("GET", path, headers={"Host": host_name})
-        response = conn.getresponse()
-        return response.status, response.headers, response.read()
-    finally:
-        conn.close()
+def check_deployment_page(chromium, origin: str, build: str):
+    """One deployment's host in Chromium: the home page with its scripts (200 and 304 only, nothing failed, nothing
+    from another host), that build's BUILD_ID in the page; a client-side navigation to /about (no full load) showing
+    the build variant's text; /old-about redirected by the middleware to /about on the same host."""
+    build_id = nextjs_builds.build_id_for(build)
+    about = ABOUT_TEXT[BUILD_VARIANTS[build]]
+    with chromium.new_page() as page:
+        response = page.goto(origin + "/")
+        assert response.status == 200, (origin, response.status)
+        assert page.inner_text("h1") == "nextstack test app", origin
+        assert build_id in page.content(), (origin, build_id)
+        scripts = [e for e in page.exchanges if e.resource_type == "script" and "/_next/static/" in e.url]
+        assert scripts, (origin, [str(e) for e in page.exchanges])
+        page.evaluate("window.__nextstackMarker = 'still here'")
+        page.click("[data-testid=nav-about]")
+        page.wait_for_url(origin + "/about")
+        page.wait_for_function("document.querySelector('h1').innerText === 'About'")
+        assert page.inner_text("[data-testid=about-text]") == about, origin
+        assert page.evaluate("window.__nextstackMarker") == "still here", "%s: a full page load, not client-side" % origin
+        page.assert_all_ok()
+        assert {e.url.split("/", 3)[2] for e in page.exchanges} == {origin.split("//", 1)[1]}, [str(e) for e in page.exchanges]
+    with chromium.new_page() as page:
+        response = page.goto(origin + "/old-about?from=test")
+        assert response.status == 200 and page.url == origin + "/about?from=test", (origin, page.url)
+        assert page.inner_text("[data-testid=about-text]") == about, origin
+        page.assert_all_ok(statuses=(200, 304, 307))
 
 
 def list_versions(lam) -> list:
