@@ -23,7 +23,7 @@ import boto3
 import pytest
 
 from nextstack_lab import harness
-from edge import request as edge_request
+from nextstack_lab.edge import request as edge_request
 from nextstack_lab.edge_fixtures import (ALL_METHODS, ALL_VIEWER, ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, CACHING_OPTIMIZED,
                            GET_HEAD, REGION, USE_ORIGIN_CACHE_CONTROL, USE_ORIGIN_CACHE_CONTROL_QS, EchoOrigin,
                            allow_distribution, behavior, cloudfront_function, create_distribution, custom_origin,

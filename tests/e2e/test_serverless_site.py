@@ -19,7 +19,7 @@ import pytest
 
 from nextstack_lab import harness, nextjs_builds
 from nextstack_lab.layout import copy_layout
-from edge import EdgeServer
+from nextstack_lab.edge import EdgeServer
 
 REGION = "eu-west-1"
 # OpenNext's defaults with the streaming wrapper (RESPONSE_STREAM function URLs).

@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from nextstack_lab import harness
-from edge import EdgeServer  # tests/e2e/edge.py (on pytest's pythonpath) until it moves here
-from edge import request as edge_request  # tests/e2e/edge.py (on pytest's pythonpath) until it moves here
+from nextstack_lab.edge import EdgeServer
+from nextstack_lab.edge import request as edge_request
 from nextstack_lab.edge_fixtures import LAMBDA_TRUST, REGION, zip_of
 
 

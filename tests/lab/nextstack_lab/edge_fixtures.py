@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
 from nextstack_lab import harness
-from edge import EdgeServer  # tests/e2e/edge.py (on pytest's pythonpath) until it moves here
+from nextstack_lab.edge import EdgeServer
 
 ACCOUNT = harness.MOTO_DEFAULT_ACCOUNT
 REGION = harness.DEFAULT_REGION

@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from nextstack_lab import harness
-from edge import EdgeServer  # tests/e2e/edge.py (on pytest's pythonpath) until it moves here
+from nextstack_lab.edge import EdgeServer
 
 APP = harness.REPO_ROOT / "tests" / "e2e" / "static_fargate_api_app"
 TASK_STARTED = re.compile(r"nextstack-edge: ECS service (\S+): task (\w+) started ")
