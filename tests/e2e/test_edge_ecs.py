@@ -19,9 +19,8 @@ import urllib.request
 
 import pytest
 
-import harness
-import nextjs_builds
-from alb_fixtures import Alb, alb_edge, forward
+from nextstack_lab import harness, nextjs_builds
+from nextstack_lab.alb_fixtures import Alb, alb_edge, forward
 
 REGION = "us-east-1"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ecs-test-app:v1"
