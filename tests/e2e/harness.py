@@ -1,7 +1,6 @@
 """Temporary shim: harness moved to tests/lab/nextstack_lab/harness.py. Remove when django_app.py, postgres.py,
-edge.py, six_stack.py, six_stack_site.py, test_lambda_django_rds.py, test_lambda_previews.py, test_six_stack.py,
-test_edge_ecs.py and test_edge_apigateway.py import nextstack_lab.harness instead of harness (they were being edited
-when it moved).
+six_stack.py, six_stack_site.py, test_six_stack.py and test_edge_apigateway.py import nextstack_lab.harness instead
+of harness (they were being edited when it moved).
 
 `import harness` gets the package's module itself (not a copy), private names and module state included; tests/lab is
 put on sys.path for scripts run by path from tests/e2e (six_stack.py, six_stack_site.py)."""

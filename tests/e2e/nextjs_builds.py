@@ -1,6 +1,6 @@
-"""Temporary shim: nextjs_builds moved to tests/lab/nextstack_lab/nextjs_builds.py. Remove when six_stack_site.py,
-test_lambda_previews.py, test_six_stack.py and test_edge_ecs.py import nextstack_lab.nextjs_builds instead of
-nextjs_builds (they were being edited when it moved).
+"""Temporary shim: nextjs_builds moved to tests/lab/nextstack_lab/nextjs_builds.py. Remove when six_stack_site.py and
+test_six_stack.py import nextstack_lab.nextjs_builds instead of nextjs_builds (they were being edited when it
+moved).
 
 `import nextjs_builds` gets the package's module itself (not a copy), private names and module state included; tests/lab is
 put on sys.path for scripts run by path from tests/e2e (six_stack.py, six_stack_site.py)."""
