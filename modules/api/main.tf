@@ -18,10 +18,15 @@ locals {
   table_name  = data.nextstack_ssm_parameters.data.values[local.data["dynamodb_table_name"]]
   table_arn   = data.nextstack_ssm_parameters.data.values[local.data["dynamodb_table_arn"]]
 
+  # With CORS on, each function also answers the browser's preflight (OPTIONS) on its resources, unless ANY already
+  # sends every method to it.
+  cors    = length(var.cors_allow_origins) > 0
+  methods = { for name, f in var.functions : name => local.cors && !contains(f.methods, "ANY") ? distinct(concat(f.methods, ["OPTIONS"])) : f.methods }
+
   # function => method, for the API's methods and integrations (each on /<path> and /<path>/{proxy+}).
   routes = merge([
     for name, f in var.functions : {
-      for pair in setproduct(f.methods, ["root", "proxy"]) : "${name} ${pair[0]} ${pair[1]}" => {
+      for pair in setproduct(local.methods[name], ["root", "proxy"]) : "${name} ${pair[0]} ${pair[1]}" => {
         function = name
         method   = pair[0]
         resource = pair[1]
@@ -120,8 +125,14 @@ resource "aws_lambda_function" "this" {
   timeout                        = each.value.timeout
   reserved_concurrent_executions = each.value.reserved_concurrency
 
+  # CORS_ALLOW_ORIGINS and CORS_ALLOW_METHODS only with CORS on: with a Lambda proxy integration the function itself
+  # returns the Access-Control-* headers ("Enabling CORS for a REST API resource", API Gateway Developer Guide).
   environment {
-    variables = merge({ TABLE_NAME = local.table_name, GSI1_NAME = "GSI1", GSI2_NAME = "GSI2" }, each.value.environment)
+    variables = merge(
+      { TABLE_NAME = local.table_name, GSI1_NAME = "GSI1", GSI2_NAME = "GSI2" },
+      local.cors ? { CORS_ALLOW_ORIGINS = join(",", var.cors_allow_origins), CORS_ALLOW_METHODS = join(", ", local.methods[each.key]) } : {},
+      each.value.environment,
+    )
   }
 
   dead_letter_config {

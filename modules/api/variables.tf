@@ -61,6 +61,24 @@ variable "functions" {
   }
 }
 
+variable "cors_allow_origins" {
+  description = <<-EOT
+    Origins of the site's pages that may call the API from the browser (CORS), e.g. `https://example.com` and
+    `https://www.example.com`: the execute-api endpoint is another origin than the site's. Each function then also
+    answers `OPTIONS` on its resources (the browser's preflight, with the function's methods, the `Content-Type`
+    request header and a 10-minute `Access-Control-Max-Age`), and every answer to a request from one of these
+    origins carries `Access-Control-Allow-Origin` for it; the functions read the list from `CORS_ALLOW_ORIGINS`.
+    Empty (default): no CORS, so pages on other origins cannot read the answers.
+  EOT
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for o in var.cors_allow_origins : can(regex("^https?://[a-z0-9.-]+(:[0-9]{1,5})?$", o))])
+    error_message = "Each of cors_allow_origins must be an origin: scheme, lower-case host and optional port, no path or trailing slash (e.g. https://example.com)."
+  }
+}
+
 variable "stage_name" {
   description = "Name of the API Gateway stage."
   type        = string

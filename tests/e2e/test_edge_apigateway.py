@@ -528,6 +528,12 @@ def six_stack_api(aws):
     """modules/api's layout for the six-stack example, made with boto3: its three functions from their committed zips
     (tools/function_zips.py), with the variables modules/api gives them, behind one REST API at the example's paths
     and methods (articles GET, contact POST, portfolio GET), deployed to prod; the data stack's table, seeded."""
+    return build_six_stack_api(aws)
+
+
+def build_six_stack_api(aws, cors_allow_origins=()):
+    """six_stack_api's layout; with cors_allow_origins, as modules/api makes it with its `cors_allow_origins`: each
+    function also on OPTIONS, CORS_ALLOW_ORIGINS and CORS_ALLOW_METHODS in its environment."""
     table = six_stack_table(aws)
     ddb = aws.client("dynamodb", REGION)
     for item in (
@@ -538,8 +544,11 @@ def six_stack_api(aws):
     ):
         ddb.put_item(TableName=table, Item={k: {"S": v} for k, v in item.items()})
     api = RestApi(aws, name="six-stack-api")
-    env = {"TABLE_NAME": table, "GSI1_NAME": "GSI1", "GSI2_NAME": "GSI2"}
     for name, methods in (("articles", ["GET"]), ("contact", ["POST"]), ("portfolio", ["GET"])):
+        env = {"TABLE_NAME": table, "GSI1_NAME": "GSI1", "GSI2_NAME": "GSI2"}
+        if cors_allow_origins:
+            methods = methods + ["OPTIONS"]
+            env.update(CORS_ALLOW_ORIGINS=",".join(cors_allow_origins), CORS_ALLOW_METHODS=", ".join(methods))
         arn = zipped_function(aws, "six-stack-" + name, (SIX_STACK_FUNCTIONS / (name + ".zip")).read_bytes(),
                               environment=env)
         routed(api, name, methods, arn)
@@ -635,3 +644,31 @@ def test_a_missing_runtime_sdk_is_an_error_saying_how_to_install_it(aws, edge_bi
         assert stderr_has(served, "not installed in %s: run tests/toolchain.sh, or `npm ci --prefix %s`"
                           % (sdk_dir, sdk_dir)), served.stderr()[-3000:]
         assert sorted(p.name for p in sdk_dir.iterdir()) == ["package-lock.json", "package.json"]
+
+
+def test_six_stack_api_cors_for_the_sites_origins(aws, edge_binary):
+    """modules/api's cors_allow_origins on the six-stack functions ("Enabling CORS for a REST API resource": with a
+    Lambda proxy integration the function returns the headers): the preflight (OPTIONS) from an allowed origin is
+    answered with that origin, the function's methods and Content-Type; the answers to that origin carry
+    Access-Control-Allow-Origin; another origin gets no Access-Control-Allow-Origin, so its pages cannot read them."""
+    site, www, other = "https://example.test", "https://www.example.test", "https://elsewhere.example"
+    api, _ = build_six_stack_api(aws, cors_allow_origins=[site, www])
+    with rest_api_server(edge_binary, aws, api.id) as (served,):
+        preflight = [("Origin", www), ("Access-Control-Request-Method", "POST"),
+                     ("Access-Control-Request-Headers", "content-type")]
+        status, headers, body = call(served, "/prod/contact", "OPTIONS", preflight)
+        assert status == 204, (status, body[:500], sdk_failure_hint(served))
+        assert (headers["access-control-allow-origin"], headers["access-control-allow-methods"],
+                headers["access-control-allow-headers"], headers["access-control-max-age"]) == (
+            www, "POST, OPTIONS", "content-type", "600"), dict(headers)
+        form = {"name": "Ada", "email": "ada@example.com", "message": "CORS"}
+        status, headers, body = call(served, "/prod/contact", "POST", [("Origin", site), ("Content-Type", "application/json")],
+                                     json.dumps(form).encode())
+        assert (status, headers["access-control-allow-origin"], headers["vary"]) == (202, site, "Origin"), body
+        status, headers, _ = call(served, "/prod/articles/six-stacks", headers=[("Origin", site)])
+        assert (status, headers["access-control-allow-origin"]) == (200, site)
+        for method, path in (("GET", "/prod/portfolio"), ("OPTIONS", "/prod/portfolio/talk")):
+            status, headers, _ = call(served, path, method, [("Origin", other), ("Access-Control-Request-Method", "GET")])
+            assert status in (200, 204) and "access-control-allow-origin" not in headers, (method, status, dict(headers))
+        assert call(served, "/prod/articles", "OPTIONS", [("Origin", site)])[1]["access-control-allow-methods"] == \
+            "GET, OPTIONS"

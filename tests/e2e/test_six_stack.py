@@ -4,8 +4,12 @@ built nextstack provider, the real hashicorp/aws provider, the (patched, see mot
 
     test_six_stack_end_to_end   bad input refused at plan; a stack applied before its producers names what is
                                 missing; all six applied in the order nextstack-lint derives; what the architecture
-                                promises checked through boto3; a second plan of every stack is empty; destroyed in
-                                reverse order, leaving nothing in any service.
+                                promises checked through boto3; a second plan of every stack is empty; on 1.15,
+                                the site served by nextstack-edge and loaded in Chromium (pages with their assets,
+                                next/image, a Server Action, ISR, the ALB refusing a request without the origin
+                                header, the api stack's three functions from a page with CORS) and the circuit
+                                breaker tripping for a task that exits and for one failing its health check; the
+                                origin secret rotated; destroyed in reverse order, leaving nothing in any service.
 
 Stacks of one deploy stage run in parallel, as a CI pipeline would run them.
 """
@@ -13,7 +17,9 @@ Stacks of one deploy stage run in parallel, as a CI pipeline would run them.
 from __future__ import annotations
 
 import json
+import random
 import shutil
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -67,6 +73,9 @@ def test_six_stack_end_to_end(request, aws, tmp_path, version):
     # reads the edge stack's distribution, so nextstack-lint orders it after edge.
     app_dir = nextjs_builds.standalone_build("six-stack")
     (layout / "application" / "terraform.tfvars").write_text('static_build_dir = "%s"\n' % app_dir)
+    # The api stack allows the site's origin (CORS): here the distribution's loopback address, a port picked now.
+    site_origin = "http://127.0.0.1:%d" % free_port()
+    (layout / "api" / "terraform.tfvars").write_text('cors_allow_origins = ["%s"]\n' % site_origin)
     stages = six_stack.deploy_stages(layout)
     order = [d.name for stage in stages for d in stage]
     assert set(order) == ALL_STACKS, order
@@ -134,7 +143,7 @@ def test_six_stack_end_to_end(request, aws, tmp_path, version):
     run_parallel(lambda tf: tf.assert_no_changes(), list(stacks.values()))
 
     if version == harness.TF_LATEST:
-        serve_the_site(aws, stacks, app_dir, tmp_path, request.getfixturevalue("browser"), secret)
+        serve_the_site(aws, stacks, app_dir, tmp_path, request.getfixturevalue("browser"), secret, site_origin)
         stacks["networking"] = rotate_origin_secret(aws, terraform, stacks, edge_vars)
 
     # ---- destroy in reverse order; nothing is left anywhere.
@@ -162,7 +171,21 @@ def check_static_files_published(aws, stacks, app_dir: Path) -> None:
     assert head["ContentType"] == "image/png" and "must-revalidate" in head["CacheControl"], head
 
 
-def serve_the_site(aws, stacks, app_dir: Path, tmp_path: Path, browser, secret: str) -> None:
+def free_port() -> int:
+    """A loopback port nothing listens on, outside Linux's ephemeral range (32768-60999), so that no connection takes
+    it before the edge does."""
+    for _ in range(200):
+        port = random.randint(20000, 29999)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free loopback port in 20000-29999")
+
+
+def serve_the_site(aws, stacks, app_dir: Path, tmp_path: Path, browser, secret: str, site_origin: str) -> None:
     """The applied site in Chromium through nextstack-edge: the distribution in front, the ALB behind its VPC origin
     forwarding to the application's ECS task (the standalone Next.js server, run from the module's task definition),
     the static files from the data bucket. The ALB as a second front door refuses a request without the
@@ -170,15 +193,19 @@ def serve_the_site(aws, stacks, app_dir: Path, tmp_path: Path, browser, secret: 
     cf = aws.client("cloudfront", six_stack.EDGE_REGION)
     [dist] = cf.list_distributions()["DistributionList"]["Items"]
     [lb] = aws.client("elbv2", six_stack.ORIGIN_REGION).describe_load_balancers()["LoadBalancers"]
-    images = six_stack_site.write_images_file(tmp_path / "image", stacks["data"].outputs()["ecr_repository_url"], app_dir)
+    repository = stacks["data"].outputs()["ecr_repository_url"]
+    cluster = stacks["compute"].outputs()["cluster_name"]
+    api_id = stacks["api"].outputs()["invoke_url"].split("//")[1].split(".")[0]
+    images = six_stack_site.write_images_file(tmp_path / "image", repository, app_dir)
     started = time.monotonic()
-    with six_stack_site.serve(aws.endpoint, dist["Id"], stacks["compute"].outputs()["cluster_name"],
-                              lb["LoadBalancerArn"], images) as edge:
+    with six_stack_site.serve(aws.endpoint, dist["Id"], cluster, lb["LoadBalancerArn"], images, rest_apis=[api_id],
+                              extra_args=["--listen", site_origin.split("//")[1]]) as edge:
+        assert edge.url == site_origin, edge.url
         six_stack_site.wait_until_serving(edge)
         report = lambda: edge.stderr()[-6000:]  # noqa: E731
 
-        # A page with all its assets: scripts and styles from /_next/static (in the data bucket only: the task's
-        # image has no .next/static), hydrated (a client-side navigation keeps the window), no failed request.
+        # A page with all its assets: scripts and styles from /_next/static (the distribution sends them to the
+        # data bucket, where the application stack published them), hydrated (a client-side navigation keeps the window), no failed request.
         with browser.new_page() as page:
             assert page.goto(edge.url + "/").status == 200, report()
             page.settle()
@@ -195,6 +222,41 @@ def serve_the_site(aws, stacks, app_dir: Path, tmp_path: Path, browser, secret: 
             assert logo == {"status": 200, "type": "image/png"}, logo
             page.settle()
             page.assert_all_ok()
+
+        # next/image: the <img> points at /_next/image (the default behaviour, so the ALB and the task), whose
+        # optimizer reads /images/logo.png from the image's public/ and writes its cache to the .next/cache tmpfs.
+        with browser.new_page() as page:
+            assert page.goto(edge.url + "/gallery").status == 200, report()
+            page.settle()
+            size = page.evaluate("""() => { const i = document.querySelector('[data-testid=gallery-image]');
+                                            return [i.complete, i.naturalWidth, i.currentSrc]; }""")
+            assert size[0] and size[1] > 0 and "/_next/image?url=%2Fimages%2Flogo.png" in size[2], size
+            optimized = [e for e in page.exchanges if "/_next/image?" in e.url]
+            assert optimized and all(e.status == 200 and e.resource_type == "image" for e in optimized), optimized
+            page.assert_all_ok()
+        status, headers, body = edge.get("/_next/image?url=%2Fimages%2Flogo.png&w=64&q=75",
+                                         headers={"Accept": "image/webp"})
+        assert status == 200 and headers["content-type"] in ("image/webp", "image/png") and body, (status, dict(headers))
+
+        # The api stack's functions at the execute-api endpoint (the seed: "directly reachable at their execute-api
+        # domain, bypassing CloudFront"), at the paths the api stack gives them below its stage: from the test, then
+        # from a page of the site in Chromium, another origin (CORS, the contact form's POST with its preflight).
+        check_api_functions(aws, stacks, edge.rest_apis[api_id], site_origin)
+        with browser.new_page() as page:
+            page.goto(edge.url + "/about")
+            got = page.evaluate("""async (api) => {
+                const articles = await (await fetch(api + '/v1/articles/six-stacks')).json();
+                const portfolio = await (await fetch(api + '/v1/portfolio')).json();
+                const posted = await fetch(api + '/v1/contact', {method: 'POST',
+                    headers: {'content-type': 'application/json'},
+                    body: JSON.stringify({name: 'Grace', email: 'grace@example.com', message: 'From the page'})});
+                return {article: articles.title, portfolio: portfolio.items.map(i => i.name),
+                        contact: [posted.status, typeof (await posted.json()).id]};
+            }""", edge.rest_apis[api_id])
+            assert got == {"article": "Six stacks", "portfolio": ["The site"], "contact": [202, "string"]}, got
+            calls = [e for e in page.exchanges if e.url.startswith(edge.rest_apis[api_id]) and e.method != "OPTIONS"]
+            assert [(e.method, e.status) for e in calls] == [("GET", 200), ("GET", 200), ("POST", 202)], calls
+            page.assert_all_ok(statuses=(200, 202, 304))
 
         # A Server Action: a POST to the page, answered by the task.
         with browser.new_page() as page:
@@ -239,6 +301,95 @@ def serve_the_site(aws, stacks, app_dir: Path, tmp_path: Path, browser, secret: 
             assert status == expected, (sorted(headers), status, report())
         assert secret not in edge.stderr() and all(secret not in "\t".join(line) for line in edge.access_log())
         print("six-stack site served through nextstack-edge: %.0f s" % (time.monotonic() - started))
+
+    started = time.monotonic()
+    for kind, stopped_reason in (("exits", "Essential container in task exited"),
+                                 ("unhealthy", "Task failed ELB health checks in (target-group ")):
+        check_circuit_breaker(aws, tmp_path, repository, cluster, lb, header, secret, kind, stopped_reason)
+    print("circuit breaker shown for a task that exits and one failing its health check: %.0f s"
+          % (time.monotonic() - started))
+
+
+def check_api_functions(aws, stacks, api_url: str, site_origin: str) -> None:
+    """The three functions through the applied REST API (stage v1) with the data stack's table: articles and
+    portfolio read what is there, the contact form's message is stored; the site's origin is allowed (CORS), another
+    is not."""
+    table = stacks["data"].outputs()["dynamodb_table_name"]
+    ddb = aws.client("dynamodb", six_stack.ORIGIN_REGION)
+    for item in ({"pk": "ARTICLE", "sk": "six-stacks", "title": "Six stacks"},
+                 {"pk": "PROJECT#site", "sk": "META", "gsi1pk": "KIND#project", "gsi1sk": "2026", "name": "The site"}):
+        ddb.put_item(TableName=table, Item={k: {"S": v} for k, v in item.items()})
+
+    def call(path, method="GET", body=None):
+        req = urllib.request.Request(api_url + path, method=method, data=body,
+                                     headers={"Content-Type": "application/json"} if body else {})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read() or b"null")
+
+    status, got = call("/v1/articles")
+    assert (status, [a["title"] for a in got.get("articles", [])]) == (200, ["Six stacks"]), got
+    assert call("/v1/articles/six-stacks") == (200, {"pk": "ARTICLE", "sk": "six-stacks", "title": "Six stacks"})
+    assert call("/v1/articles/none-such") == (404, {"message": "no article none-such"})
+    status, got = call("/v1/portfolio")
+    assert (status, got["kind"], [i["name"] for i in got["items"]]) == (200, "project", ["The site"]), got
+    form = {"name": "Ada", "email": "ada@example.com", "message": "Hello from the six stacks"}
+    status, got = call("/v1/contact", "POST", json.dumps(form).encode())
+    assert status == 202 and got["id"], (status, got)
+    stored = ddb.query(TableName=table, KeyConditionExpression="pk = :pk",
+                       ExpressionAttributeValues={":pk": {"S": "CONTACT"}})["Items"]
+    assert [{k: v["S"] for k, v in i.items() if k in form} for i in stored] == [form], stored
+    assert stored[0]["sk"]["S"].endswith("#" + got["id"]), stored
+    assert call("/v1/contact")[0] == 403  # GET is not a method of /contact: Missing Authentication Token
+    assert call("/v2/articles")[0] == 403  # no stage v2
+    for origin, allowed in ((site_origin, site_origin), ("https://elsewhere.example", None)):
+        req = urllib.request.Request(api_url + "/v1/contact", method="OPTIONS", headers={
+            "Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            assert (resp.status, resp.headers.get("access-control-allow-origin")) == (204, allowed), dict(resp.headers)
+            assert resp.headers["access-control-allow-methods"] == "POST, OPTIONS", dict(resp.headers)
+    # The contact form sends no mail: modules/api has no notification input (the seed's SES mail is not built).
+    contact = aws.client("lambda", six_stack.ORIGIN_REGION).get_function_configuration(
+        FunctionName=stacks["api"].outputs()["function_names"]["contact"])
+    assert contact["Environment"]["Variables"]["CORS_ALLOW_ORIGINS"] == site_origin, contact["Environment"]
+    assert set(contact["Environment"]["Variables"]) == {"TABLE_NAME", "GSI1_NAME", "GSI2_NAME", "CORS_ALLOW_ORIGINS",
+                                                         "CORS_ALLOW_METHODS"}, contact["Environment"]
+
+
+def check_circuit_breaker(aws, tmp_path, repository, cluster, lb, header, secret, kind, stopped_reason) -> None:
+    """The application's service run from an image whose program cannot serve (six_stack_site.FAILING_PROGRAMS):
+    each task stops (it exits, or the target group's health check of /api/health marks it unhealthy and ECS stops
+    it), is replaced, and at the module's circuit breaker threshold (3 for one task) the deployment fails and no task
+    is launched again; the ALB, with no registered target left, answers 503 itself."""
+    images = six_stack_site.write_failing_images_file(tmp_path / "failing", repository, kind)
+    with six_stack_site.serve(aws.endpoint, None, cluster, lb["LoadBalancerArn"], images,
+                              extra_args=["--health-check-interval", "200ms"]) as edge:
+        failed = "nextstack-edge: ECS service %s: deployment failed: the deployment circuit breaker tripped" \
+            % aws.client("ecs", six_stack.ORIGIN_REGION).list_services(cluster=cluster)["serviceArns"][0].rsplit("/", 1)[-1]
+        deadline = time.monotonic() + 60
+        while failed not in edge.stderr():
+            assert time.monotonic() < deadline and edge.proc.poll() is None, edge.stderr()[-6000:]
+            time.sleep(0.2)
+        log = edge.stderr()
+        line = [ln for ln in log.splitlines() if failed in ln][0]
+        assert "after 3 failed tasks (threshold 3); no more tasks are launched" in line, line
+        assert "(rollback is on, but the edge knows no earlier deployment to roll back to)" in line, line
+        stops = [ln for ln in log.splitlines() if ": task " in ln and " stopped: " in ln]
+        assert len(stops) == 3 and all(stopped_reason in ln for ln in stops), stops
+        if kind == "unhealthy":
+            assert log.count("is unhealthy (health check GET /api/health)") == 3, log[-6000:]
+        listener_url = edge.listeners[(lb["LoadBalancerName"], 443)]
+        req = urllib.request.Request(listener_url + "/api/health", headers={header: secret})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                status, body, server = resp.status, resp.read(), resp.headers.get("server")
+        except urllib.error.HTTPError as err:
+            status, body, server = err.code, err.read(), err.headers.get("server")
+        assert (status, server) == (503, "awselb/2.0") and b"503 Service Temporarily Unavailable" in body, (status, body)
+        time.sleep(1.5)  # no task is launched after the breaker tripped
+        assert edge.stderr().count(" started (") == 3, edge.stderr()[-6000:]
 
 
 def rotate_origin_secret(aws, terraform, stacks, site_vars):

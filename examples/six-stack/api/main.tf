@@ -12,8 +12,9 @@ provider "nextstack" {
 module "api" {
   source = "../../../modules/api"
 
-  environment = var.environment
-  alarm_email = var.alarm_email
+  environment        = var.environment
+  alarm_email        = var.alarm_email
+  cors_allow_origins = var.cors_allow_origins
 
   # The alarm topic's customer-managed key (CloudWatch may use it): the shortest wait before it is deleted, as
   # run.sh destroys what it builds.

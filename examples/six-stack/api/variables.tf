@@ -15,3 +15,9 @@ variable "alarm_email" {
   type        = string
   default     = null
 }
+
+variable "cors_allow_origins" {
+  description = "Origins of the site's pages that call the API from the browser (e.g. https://example.com and https://www.example.com); empty: no CORS."
+  type        = list(string)
+  default     = []
+}

@@ -4,13 +4,31 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 
 const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+
+// CORS (modules/api's cors_allow_origins): a Lambda proxy integration returns its own Access-Control-* headers. The
+// request's Origin is echoed when it is allowed; OPTIONS is the browser's preflight.
+const allowedOrigins = (process.env.CORS_ALLOW_ORIGINS ?? "").split(",").filter(Boolean);
+const cors = (event) => {
+  const origin = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === "origin")?.[1];
+  return allowedOrigins.includes(origin) ? { "access-control-allow-origin": origin, vary: "Origin" } : { vary: "Origin" };
+};
+const preflight = (event) => ({
+  statusCode: 204,
+  headers: {
+    ...cors(event),
+    "access-control-allow-methods": process.env.CORS_ALLOW_METHODS ?? "",
+    "access-control-allow-headers": "content-type",
+    "access-control-max-age": "600",
+  },
+  body: "",
+});
 const json = (statusCode, body) => ({
   statusCode,
   headers: { "content-type": "application/json", "cache-control": "no-store" },
   body: JSON.stringify(body),
 });
 
-export const handler = async (event) => {
+const respond = async (event) => {
   let form;
   try {
     form = JSON.parse(event.body ?? "");
@@ -29,4 +47,10 @@ export const handler = async (event) => {
     }),
   );
   return json(202, { id });
+};
+
+export const handler = async (event) => {
+  if (event.httpMethod === "OPTIONS") return preflight(event);
+  const response = await respond(event);
+  return { ...response, headers: { ...response.headers, ...cors(event) } };
 };
