@@ -98,6 +98,25 @@ def test_lambda_code_location_downloads_each_versions_zip(aws):
     assert _download(code["Location"]) == v_other
 
 
+def test_lambda_code_location_without_docker(aws):
+    """With moto's `lambda.use_docker = false` (its Docker-less backend keeps the functions), the URL still serves the
+    zip GetFunction names."""
+
+    def config(value):
+        request = urllib.request.Request(aws.endpoint + "/moto-api/config", data=json.dumps({"lambda": {"use_docker": value}}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=30).read()
+
+    config(False)
+    try:
+        package = _zip(index_js="no docker")
+        _function(aws, "simple", {"ZipFile": package})
+        code = aws.client("lambda").get_function(FunctionName="simple")["Code"]
+        assert _download(code["Location"]) == package
+    finally:
+        config(True)
+
+
 def test_lambda_code_location_of_a_function_created_from_s3(aws):
     package = _zip(index_js="from s3", lib_js="more")
     s3 = aws.client("s3")

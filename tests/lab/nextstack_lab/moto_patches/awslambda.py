@@ -192,11 +192,13 @@ def lambda_get_function_code_location():
     (version a number or $LATEST, percent-encoded), answered with the zip moto stored for that version
     (LambdaFunction.code_bytes; a published version keeps its own). moto keeps only the current code of $LATEST:
     a URL whose CodeSha256 no longer matches answers 404 (AWS would still serve the old package until the URL
-    expires), never other code.
+    expires), never other code. The function is looked up in the backend moto's own Lambda API uses (moto's
+    Docker-less backend when the server's config says `lambda.use_docker = false`).
     """
     from urllib.parse import quote, unquote
 
-    from moto.awslambda.models import LambdaFunction, lambda_backends
+    from moto.awslambda.models import LambdaFunction
+    from moto.awslambda.utils import get_backend
     from werkzeug.wrappers import Response
 
     def make(original):
@@ -221,7 +223,7 @@ def lambda_get_function_code_location():
             return not_found("usage: GET %s<account>/<region>/<function>/<version>" % LAMBDA_CODE_PATH)
         account, region, name, version = (unquote(part) for part in parts)
         try:
-            function = lambda_backends[account][region].get_function(name, None if version == "$LATEST" else version)
+            function = get_backend(account, region).get_function(name, None if version == "$LATEST" else version)
         except Exception:  # noqa: BLE001  (moto's UnknownFunctionException and friends)
             function = None
         if function is None or str(function.version) != version:
