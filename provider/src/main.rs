@@ -1,5 +1,9 @@
 //! terraform-provider-nextstack: started by Terraform, never by hand
 //! (except `--debug`, which prints a TF_REATTACH_PROVIDERS value).
+//!
+//! Layers (tests/layers.rs keeps them apart): `aws` knows AWS (clients, Route53, CloudFront invalidations,
+//! polling, typed errors), `opennext` knows the build, `resources` joins them with the plugin framework and
+//! holds only resources and `resources::target` (the region/role attributes and import ids they share).
 
 mod aws;
 mod functions;

@@ -39,6 +39,6 @@ pub use list::{list_resource, ListResource, Listed};
 pub use plan::Plan;
 pub use provider::Provider;
 pub use resource::{resource, ApplyError, Change, MoveSource, Refreshed, Resource, SourceState};
-pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema};
+pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema, Validator};
 pub use server::{serve, ServeOptions};
 pub use value::{Type, Value};

@@ -9,7 +9,20 @@
 //!     .attribute(Attribute::new("overwrite", Type::Bool).default_value(false)));
 //! ```
 
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use crate::diagnostics::{AttributePath, Diagnostics};
 use crate::value::{Type, Value};
+
+/// A reusable check of one attribute's configured value, attached to the attribute
+/// ([`Attribute::validator`]) rather than written again in each resource's `validate`. The framework runs
+/// it when Terraform validates a configuration (resources, data sources, ephemeral and list resources),
+/// at the attribute's path, before the type's own `validate`. Values may be null or unknown (a reference
+/// to something not yet created): a validator checks only what it can see.
+pub trait Validator: Send + Sync + Debug {
+    fn validate(&self, value: &Value, path: &AttributePath) -> Diagnostics;
+}
 
 /// How an attribute's planned value is derived beyond copying the configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +47,8 @@ pub struct Attribute {
     pub deprecated: bool,
     pub default: Option<Value>,
     pub plan_modifiers: Vec<PlanModifier>,
+    /// Checks of the configured value; see [`Validator`].
+    pub validators: Vec<Arc<dyn Validator>>,
 }
 
 impl Attribute {
@@ -50,6 +65,7 @@ impl Attribute {
             deprecated: false,
             default: None,
             plan_modifiers: Vec::new(),
+            validators: Vec::new(),
         }
     }
     pub fn required(mut self) -> Self {
@@ -98,6 +114,11 @@ impl Attribute {
     }
     pub fn use_state_for_unknown(mut self) -> Self {
         self.plan_modifiers.push(PlanModifier::UseStateForUnknown);
+        self
+    }
+    /// Adds a check of the configured value, run by the framework at validation.
+    pub fn validator(mut self, validator: impl Validator + 'static) -> Self {
+        self.validators.push(Arc::new(validator));
         self
     }
     pub fn has_modifier(&self, m: &PlanModifier) -> bool {
@@ -172,6 +193,44 @@ impl Block {
         self.attributes.iter().find(|a| a.name == name)
     }
 
+    /// Runs every attribute's validators on `value` (an object of this block, at `path`), nested blocks
+    /// included: a list block's elements at their index, a set block's at the block (set elements have
+    /// no index).
+    pub fn validate(&self, value: &Value, path: &AttributePath) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        if value.as_object().is_none() {
+            return diags;
+        }
+        let at = |name: &str| {
+            let mut p = path.clone();
+            p.0.push(crate::diagnostics::PathStep::Attribute(name.to_string()));
+            p
+        };
+        for a in &self.attributes {
+            let attr_path = at(&a.name);
+            for v in &a.validators {
+                diags.extend(v.validate(value.attr(&a.name), &attr_path));
+            }
+        }
+        for b in &self.blocks {
+            let inner = value.attr(&b.name);
+            let block_path = at(&b.name);
+            match b.nesting {
+                Nesting::Single => diags.extend(b.block.validate(inner, &block_path)),
+                Nesting::List | Nesting::Set => {
+                    for (i, element) in inner.as_elements().unwrap_or_default().iter().enumerate() {
+                        let element_path = match b.nesting {
+                            Nesting::List => block_path.clone().index(i as i64),
+                            _ => block_path.clone(),
+                        };
+                        diags.extend(b.block.validate(element, &element_path));
+                    }
+                }
+            }
+        }
+        diags
+    }
+
     /// The object type of a value of this block.
     pub fn value_type(&self) -> Type {
         let mut attrs: std::collections::BTreeMap<String, Type> =
@@ -228,6 +287,52 @@ mod tests {
             ty.to_json(),
             serde_json::json!(["object", {"id": "string", "validation": ["object", {"hosted_zone_id": "string"}], "rule": ["list", ["object", {}]]}])
         );
+    }
+
+    /// Refuses any known string that is not "ok".
+    #[derive(Debug)]
+    struct OnlyOk;
+
+    impl Validator for OnlyOk {
+        fn validate(&self, value: &Value, path: &AttributePath) -> Diagnostics {
+            let mut diags = Diagnostics::new();
+            if let Some(s) = value.as_str().filter(|s| *s != "ok") {
+                diags.push(crate::Diagnostic::error("Not ok", format!("{s:?}")).at(path.clone()));
+            }
+            diags
+        }
+    }
+
+    #[test]
+    fn validators_run_at_each_attributes_path() {
+        let block = Block::new("")
+            .attribute(Attribute::new("name", Type::String).optional().validator(OnlyOk))
+            .block(NestedBlock::new(
+                "rule",
+                Nesting::List,
+                Block::new("").attribute(Attribute::new("name", Type::String).optional().validator(OnlyOk)),
+            ));
+        let object =
+            |pairs: Vec<(&str, Value)>| Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect());
+        let config = object(vec![
+            ("name", Value::string("bad")),
+            (
+                "rule",
+                Value::List(vec![
+                    object(vec![("name", Value::string("ok"))]),
+                    object(vec![("name", Value::string("worse"))]),
+                    object(vec![("name", Value::unknown())]),
+                ]),
+            ),
+        ]);
+        let diags = block.validate(&config, &AttributePath::default());
+        let paths: Vec<String> = diags
+            .0
+            .iter()
+            .map(|d| d.attribute.as_ref().map(ToString::to_string).unwrap_or_default())
+            .collect();
+        assert_eq!(paths, ["name", "rule[1].name"]);
+        assert!(block.validate(&Value::Null, &AttributePath::default()).is_empty());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! after a plan that looked fine), and import ids that name another account: `HEAD@ROLE_ARN|EXTERNAL_ID`,
 //! where the head (a certificate ARN, a zone and names, a path prefix) identifies the object.
 
-use tfplugin_framework::{Attribute, AttributePath, Diagnostic, Diagnostics, Type, Value};
+use tfplugin_framework::{Attribute, AttributePath, Diagnostic, Diagnostics, Type, Validator, Value};
 
 /// The three schema attributes. Managed resources are replaced when the
 /// region or account changes, since their objects live there.
@@ -13,6 +13,7 @@ pub fn attributes(managed: bool) -> [Attribute; 3] {
         .description("AWS region to act in. Default: the provider's region. A managed resource records it in state even when not set, and a change replaces the resource (its objects live in that region).");
     let role_arn = Attribute::new("role_arn", Type::String)
         .optional()
+        .validator(RoleArn)
         .description("IAM role to assume, with the provider's credentials, to act in another account. A value that is not a role ARN (`arn:aws:iam::ACCOUNT:role/NAME`) fails at plan. On a managed resource a change replaces the resource.");
     let external_id = Attribute::new("external_id", Type::String)
         .optional()
@@ -48,6 +49,16 @@ pub fn check_role_arn(arn: &str) -> Result<(), String> {
         Err(format!(
             "{arn:?} is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)"
         ))
+    }
+}
+
+/// The check of a `role_arn` attribute, attached to it in the schema: the framework runs it at validation.
+#[derive(Debug)]
+pub struct RoleArn;
+
+impl Validator for RoleArn {
+    fn validate(&self, value: &Value, path: &AttributePath) -> Diagnostics {
+        validate_role_arn(value, path.clone())
     }
 }
 

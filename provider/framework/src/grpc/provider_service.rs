@@ -284,7 +284,7 @@ fn accepted(sources: &[MoveSource]) -> String {
         .join(", ")
 }
 
-/// Decodes a configuration for a registered type and runs `validate` on it;
+/// Decodes a configuration for a registered type and runs its attributes' validators and `validate` on it;
 /// a lookup or decoding failure is the answer's diagnostics.
 fn validate_config<T: ?Sized>(
     found: Result<&Registered<T>, Diagnostics>,
@@ -292,7 +292,13 @@ fn validate_config<T: ?Sized>(
     validate: impl FnOnce(&Registered<T>, &Value) -> Diagnostics,
 ) -> Vec<pb::Diagnostic> {
     let diags = found
-        .and_then(|r| Ok(validate(r, &decode_value(config, &r.ty)?)))
+        .and_then(|r| {
+            let config = decode_value(config, &r.ty)?;
+            // The validators attached to the schema's attributes first, then the type's own checks.
+            let mut diags = r.schema.block.validate(&config, &AttributePath::default());
+            diags.extend(validate(r, &config));
+            Ok(diags)
+        })
         .unwrap_or_else(|d| d);
     diagnostics(&diags)
 }

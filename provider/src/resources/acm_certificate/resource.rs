@@ -363,7 +363,7 @@ impl Resource for AcmCertificateResource {
                                 .required()
                                 .description("A public hosted zone that covers every name (its apex or below). Changing it moves the records in place: they are written into the new zone, then removed from the old one unless another certificate needs them there."),
                         )
-                        .attribute(Attribute::new("role_arn", Type::String).optional().description(
+                        .attribute(Attribute::new("role_arn", Type::String).optional().validator(target::RoleArn).description(
                             "Role to assume for Route53 in the zone's account. Default: the provider's credentials (the zone is in the \
                              provider's account). Changing it is an in-place update that touches no record: zone ids are unique \
                              across accounts, so the records are already where they belong; the new role is used from the next \
@@ -443,12 +443,6 @@ impl Resource for AcmCertificateResource {
                     .at(AttributePath::root("key_algorithm")),
                 );
             }
-        }
-        for (path, value) in [
-            (AttributePath::root("role_arn"), config.attr("role_arn")),
-            (validation_path("role_arn"), config.attr("validation").attr("role_arn")),
-        ] {
-            diags.extend(target::validate_role_arn(value, path));
         }
         for which in ["create", "delete"] {
             if let Some(Err(e)) = config.attr("timeouts").attr(which).as_str().map(timeouts::parse) {

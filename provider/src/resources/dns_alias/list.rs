@@ -8,9 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use async_trait::async_trait;
 use aws_sdk_route53::types::RrType;
 use serde::{Deserialize, Serialize};
-use tfplugin_framework::{
-    Attribute, AttributePath, Block, Ctx, Diagnostic, Diagnostics, ListResource, Listed, Schema, Type, Value,
-};
+use tfplugin_framework::{Attribute, Block, Ctx, Diagnostic, Diagnostics, ListResource, Listed, Schema, Type};
 
 use super::identity::DnsAliasIdentity;
 use super::{plain_dns_name, DnsAliasResource};
@@ -40,7 +38,7 @@ impl ListResource for DnsAliasList {
         Schema::new(
             Block::new("Finds the alias A record sets of a hosted zone, grouped by target: one `nextstack_dns_alias` per target.")
                 .attribute(Attribute::new("hosted_zone_id", Type::String).required().description("The hosted zone to look in."))
-                .attribute(Attribute::new("role_arn", Type::String).optional().description(
+                .attribute(Attribute::new("role_arn", Type::String).optional().validator(target::RoleArn).description(
                     "Role to assume for Route53 in the zone's account. Default: the provider's credentials.",
                 ))
                 .attribute(
@@ -50,10 +48,6 @@ impl ListResource for DnsAliasList {
                         .description("External ID that the trust policy of `role_arn` requires, if any (listing only: the results' identities do not carry it)."),
                 ),
         )
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        target::validate_role_arn(config.attr("role_arn"), AttributePath::root("role_arn"))
     }
 
     async fn list(

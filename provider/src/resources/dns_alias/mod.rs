@@ -278,7 +278,7 @@ impl Resource for DnsAliasResource {
             )
             .attribute(Attribute::new("id", Type::String).computed().description("`ZONE_ID:name,name` (names in lower case and sorted), the import id."))
             .attribute(Attribute::new("hosted_zone_id", Type::String).required().requires_replace().description("The hosted zone holding the names. Changing it replaces the resource."))
-            .attribute(Attribute::new("role_arn", Type::String).optional().description("Role to assume for Route53 in the zone's account. Default: the provider's credentials."))
+            .attribute(Attribute::new("role_arn", Type::String).optional().validator(target::RoleArn).description("Role to assume for Route53 in the zone's account. Default: the provider's credentials."))
             .attribute(Attribute::new("external_id", Type::String).optional().sensitive().description("External ID that the trust policy of `role_arn` requires."))
             .attribute(Attribute::new("names", Type::set(Type::String)).required().description("Names to point at the target, each the zone's apex or below it, e.g. `example.com`, `www.example.com`, `*.example.com`. Adding or removing a name adds or removes its records in place."))
             .attribute(Attribute::new("ipv6", Type::Bool).default_value(true).description("Also write AAAA records (default `true`)."))
@@ -324,10 +324,6 @@ impl Resource for DnsAliasResource {
                 Diagnostic::error("No names", "`names` needs at least one name.").at(AttributePath::root("names")),
             );
         }
-        diags.extend(target::validate_role_arn(
-            config.attr("role_arn"),
-            AttributePath::root("role_arn"),
-        ));
         if config.attr("target").attr("dns_name").as_str() == Some("") {
             diags.push(
                 Diagnostic::error("Empty target", "target.dns_name must not be empty.")

@@ -125,7 +125,7 @@ impl Resource for NextjsSiteResource {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = target::validate_role_arn(config.attr("role_arn"), AttributePath::root("role_arn"));
+        let mut diags = Diagnostics::new();
         if let Some(mode) = config.attr("invalidation").as_str() {
             if !INVALIDATION_MODES.contains(&mode) {
                 diags.push(

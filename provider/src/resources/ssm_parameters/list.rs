@@ -60,10 +60,6 @@ impl ListResource for SsmParametersList {
                 );
             }
         }
-        diags.extend(target::validate_role_arn(
-            config.attr("role_arn"),
-            AttributePath::root("role_arn"),
-        ));
         diags
     }
 

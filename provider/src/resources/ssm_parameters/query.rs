@@ -64,7 +64,7 @@ pub fn schema(description: &str) -> Schema {
 }
 
 pub fn validate(config: &Value) -> Diagnostics {
-    let mut diags = target::validate_role_arn(config.attr("role_arn"), AttributePath::root("role_arn"));
+    let mut diags = Diagnostics::new();
     let names = config.attr("names");
     let path = config.attr("path");
     if names.is_null() && path.is_null() {

@@ -160,7 +160,7 @@ impl Resource for SsmParametersResource {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = target::validate_role_arn(config.attr("role_arn"), AttributePath::root("role_arn"));
+        let mut diags = Diagnostics::new();
         if let Some(prefix) = config.attr("path_prefix").as_str() {
             if !prefix.starts_with('/') || !prefix.ends_with('/') {
                 diags.push(
