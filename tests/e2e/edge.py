@@ -1,6 +1,6 @@
 """Temporary shim: edge moved to tests/lab/nextstack_lab/edge.py. Remove when six_stack_site.py,
-test_lambda_previews.py, test_lambda_django_rds.py and test_edge_apigateway.py import nextstack_lab.edge instead of
-edge (they were being edited when it moved).
+test_lambda_previews.py and test_lambda_django_rds.py import nextstack_lab.edge instead of edge (they were being
+edited when it moved).
 
 `import edge` gets the package's module itself (not a copy), private names and module state included; tests/lab is
 put on sys.path for scripts run by path from tests/e2e (six_stack.py, six_stack_site.py)."""

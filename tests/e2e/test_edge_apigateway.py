@@ -19,10 +19,11 @@ from contextlib import contextmanager
 
 import pytest
 
-import harness
-from edge import request as edge_request
-from edge_fixtures import (ALL_METHODS, ALL_VIEWER, ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, LAMBDA_TRUST, REGION,
-                           EchoOrigin, behavior, create_distribution, edge_server, node_function, zip_of)
+from nextstack_lab import harness
+from nextstack_lab.edge import request as edge_request
+from nextstack_lab.edge_fixtures import (ALL_METHODS, ALL_VIEWER, ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, LAMBDA_TRUST,
+                                         REGION, EchoOrigin, behavior, create_distribution, edge_server, node_function,
+                                         zip_of)
 
 ACCOUNT = harness.MOTO_DEFAULT_ACCOUNT
 MISSING_TOKEN = {"message": "Missing Authentication Token"}
