@@ -268,6 +268,59 @@ impl Schema {
     }
 }
 
+/// Where a typed model (serialised to JSON, every field set) disagrees with a schema type: fields the type
+/// lacks (they would be dropped on the way to Terraform), attributes the model lacks, and values of another
+/// kind. Empty when they agree. For a unit test per resource, so that a nested object type written beside its
+/// model cannot silently lose a field. Null values, empty collections and dynamic types are not looked into.
+pub fn model_mismatches(ty: &Type, model: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    mismatches(ty, model, "", &mut out);
+    out
+}
+
+fn mismatches(ty: &Type, model: &serde_json::Value, at: &str, out: &mut Vec<String>) {
+    use serde_json::Value as J;
+    let here = |name: &str| {
+        if at.is_empty() {
+            name.to_string()
+        } else {
+            format!("{at}.{name}")
+        }
+    };
+    match (ty, model) {
+        (_, J::Null) | (Type::Dynamic, _) => {}
+        (Type::Object(attrs), J::Object(fields)) => {
+            for name in fields.keys().filter(|k| !attrs.contains_key(*k)) {
+                out.push(format!(
+                    "{}: a field of the model, missing from the schema type",
+                    here(name)
+                ));
+            }
+            for (name, attr_ty) in attrs {
+                match fields.get(name) {
+                    None => out.push(format!("{}: in the schema type, missing from the model", here(name))),
+                    Some(field) => mismatches(attr_ty, field, &here(name), out),
+                }
+            }
+        }
+        (Type::List(e) | Type::Set(e), J::Array(items)) => {
+            for item in items {
+                mismatches(e, item, &format!("{at}[]"), out);
+            }
+        }
+        (Type::Map(e), J::Object(entries)) => {
+            for item in entries.values() {
+                mismatches(e, item, &format!("{at}[*]"), out);
+            }
+        }
+        (Type::String, J::String(_)) | (Type::Number, J::Number(_)) | (Type::Bool, J::Bool(_)) => {}
+        (ty, model) => out.push(format!(
+            "{at}: the schema type is {}, the model gives {model}",
+            ty.to_json()
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,6 +386,29 @@ mod tests {
             .collect();
         assert_eq!(paths, ["name", "rule[1].name"]);
         assert!(block.validate(&Value::Null, &AttributePath::default()).is_empty());
+    }
+
+    #[test]
+    fn a_model_field_missing_from_the_type_is_found() {
+        let ty = Type::object([
+            ("name", Type::String),
+            ("rules", Type::list(Type::object([("port", Type::Number)]))),
+        ]);
+        let agrees = serde_json::json!({"name": "a", "rules": [{"port": 80}]});
+        assert!(model_mismatches(&ty, &agrees).is_empty());
+        let extra = serde_json::json!({"name": "a", "rules": [{"port": 80, "protocol": "tcp"}]});
+        assert_eq!(
+            model_mismatches(&ty, &extra),
+            ["rules[].protocol: a field of the model, missing from the schema type"]
+        );
+        let lacking = serde_json::json!({"rules": [{"port": "80"}]});
+        assert_eq!(
+            model_mismatches(&ty, &lacking),
+            [
+                "name: in the schema type, missing from the model",
+                "rules[].port: the schema type is \"number\", the model gives \"80\""
+            ]
+        );
     }
 
     #[test]

@@ -853,3 +853,50 @@ async fn import_at(
     };
     Ok(model.with_cert(&cert))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfplugin_framework::schema::model_mismatches;
+
+    /// The record object type and the `validation` and `timeouts` blocks are written beside their models:
+    /// a field on one side only is a failure here, not a value dropped on the way to Terraform.
+    #[test]
+    fn model_matches_schema() {
+        let model = Model {
+            id: Some("arn".into()),
+            arn: Some("arn".into()),
+            domain_name: "example.com".into(),
+            subject_alternative_names: Some(BTreeSet::from(["www.example.com".to_string()])),
+            key_algorithm: Some("RSA_2048".into()),
+            target: Target {
+                region: Some("us-east-1".into()),
+                role_arn: None,
+                external_id: None,
+            },
+            validation: Some(Validation {
+                hosted_zone_id: "Z1".into(),
+                role_arn: Some("arn:aws:iam::111111111111:role/dns".into()),
+                external_id: None,
+            }),
+            wait_for_issuance: Some(true),
+            tags: Some(BTreeMap::from([("env".to_string(), "prod".to_string())])),
+            timeouts: Some(Timeouts {
+                create: Some("45m".into()),
+                delete: None,
+            }),
+            status: Some("ISSUED".into()),
+            validation_records: Some(vec![Record {
+                domain_name: "example.com".into(),
+                name: "_x.example.com.".into(),
+                r#type: "CNAME".into(),
+                value: "_y.acm-validations.aws.".into(),
+            }]),
+            not_before: None,
+            not_after: None,
+        };
+        let json = serde_json::to_value(&model).unwrap();
+        let schema = AcmCertificateResource.schema();
+        assert_eq!(model_mismatches(&schema.value_type(), &json), Vec::<String>::new());
+    }
+}
