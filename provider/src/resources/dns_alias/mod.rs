@@ -595,6 +595,32 @@ async fn import_at(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tfplugin_framework::schema::model_mismatches;
+
+    /// The `target` block is written beside its model: a field on one side only fails here.
+    #[test]
+    fn model_matches_schema() {
+        let model = Model {
+            id: Some("Z1:example.com".into()),
+            hosted_zone_id: "Z1".into(),
+            role_arn: Some("arn:aws:iam::111111111111:role/dns".into()),
+            external_id: Some("x".into()),
+            names: BTreeSet::from(["example.com".to_string()]),
+            target: Some(AliasTarget {
+                dns_name: "d111.cloudfront.net".into(),
+                hosted_zone_id: "Z2FDTNDATAQYW2".into(),
+                evaluate_target_health: Some(false),
+            }),
+            ipv6: Some(true),
+            allow_overwrite: Some(false),
+            records: Some(BTreeSet::from(["example.com. A".to_string()])),
+        };
+        let json = serde_json::to_value(&model).unwrap();
+        assert_eq!(
+            model_mismatches(&DnsAliasResource.schema().value_type(), &json),
+            Vec::<String>::new()
+        );
+    }
 
     #[test]
     fn desired_records_cover_both_families() {
