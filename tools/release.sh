@@ -7,7 +7,7 @@
 #   terraform-provider-nextstack_<version>_SHA256SUMS.sig    detached binary GPG signature of SHA256SUMS
 #   terraform-provider-nextstack_<version>_manifest.json     the registry manifest (protocol 6.0)
 #
-# Usage: tools/release.sh [--no-build] [--no-sign] VERSION OUT_DIR [TARGET...]
+# Usage: tools/release.sh [--no-build] [--no-sign] [--binary TARGET=PATH]... VERSION OUT_DIR [TARGET...]
 #   VERSION   1.2.3 or v1.2.3 (a tag name); the leading v is dropped
 #   TARGET    linux_amd64 linux_arm64 darwin_amd64 darwin_arm64 (all four when none is given)
 #   --no-build  build nothing: only write SHA256SUMS, signature and manifest for the zips already in OUT_DIR
@@ -16,7 +16,8 @@
 #   --binary TARGET=PATH
 #               package PATH as TARGET's binary instead of building it (repeatable): a binary built elsewhere,
 #               or, in tests/e2e/test_release.py, the debug build the other tests use, since what it checks
-#               (the files, their hashes, the signature, terraform init) does not depend on the build profile
+#               (the files, their hashes, the signature, terraform init) does not depend on the build profile;
+#               PATH must be an executable of TARGET's os and arch (read from its ELF or Mach-O header)
 #
 # Signing: NEXTSTACK_GPG_KEY names the key (fingerprint or id) in the keyring GNUPGHOME points at (gpg's default
 # keyring when unset); NEXTSTACK_GPG_PASSPHRASE, if set, unlocks it without a pinentry. A missing key is an error.
@@ -24,6 +25,11 @@
 # Cross-compiling: on Linux, the host's own target is built with cargo; every other target with cargo-zigbuild and
 # zig from PyPI (`cargo-zigbuild`, `ziglang`), installed once into $NEXTSTACK_CACHE/zig-venv. On macOS, both darwin
 # targets are built with cargo and Apple's toolchain. rustup adds the Rust standard library of each target.
+# darwin from Linux: every crate compiles with cargo-zigbuild, but the link fails with "unable to find framework
+# 'Security'" (and 'CoreFoundation'): the AWS SDK's HTTPS client reads macOS's trust store through
+# rustls-native-certs -> security-framework, and zig ships no Apple frameworks (docs/release.md, "How the targets
+# are built"). So a darwin target on Linux is refused at once unless SDKROOT names a MacOSX.sdk.
+# glibc: zigbuild links linux_arm64 against zig's default glibc; the binary asks for GLIBC_2.30 at most.
 #
 # Caches, all outside the clone ($NEXTSTACK_CACHE, default ~/.cache/nextstack):
 #   zig-venv/         cargo-zigbuild + zig
@@ -50,7 +56,7 @@ die() {
 }
 
 usage() {
-	sed -n '11,18p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '10,20p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -179,6 +185,24 @@ build_target() {
 	echo "$cached"
 }
 
+# The os_arch an executable is for, from its header: ELF e_machine (EM_X86_64 0x3e, EM_AARCH64 0xb7) or 64-bit
+# Mach-O cputype (CPU_TYPE_X86_64 0x01000007, CPU_TYPE_ARM64 0x0100000c). Anything else is described, not named.
+binary_platform() {
+	python3 - "$1" <<'EOF'
+import sys
+with open(sys.argv[1], "rb") as f:
+    head = f.read(20)
+if head[:4] == b"\x7fELF" and len(head) == 20:
+    machine = int.from_bytes(head[18:20], "little" if head[5] == 1 else "big")
+    print("linux_" + {0x3E: "amd64", 0xB7: "arm64"}.get(machine, "machine-0x%x" % machine))
+elif head[:4] == b"\xcf\xfa\xed\xfe":
+    cpu = int.from_bytes(head[4:8], "little")
+    print("darwin_" + {0x01000007: "amd64", 0x0100000C: "arm64"}.get(cpu, "cputype-0x%x" % cpu))
+else:
+    print("neither ELF nor 64-bit Mach-O")
+EOF
+}
+
 # A zip holding one executable, byte-for-byte the same for the same binary (fixed timestamp, fixed order),
 # so the zip's zh: hash in users' lock files is reproducible.
 write_zip() {
@@ -199,6 +223,9 @@ EOF
 if [[ $build == 1 ]]; then
 	for target in "${targets[@]}"; do
 		bin=$(build_target "$target")
+		# A zip named for one platform holding another's binary would install, then fail with "exec format error".
+		platform=$(binary_platform "$bin")
+		[[ $platform == "$target" ]] || die "$target: $bin is a $platform executable, not $target"
 		zip=$out_dir/${NAME}_${version}_${target}.zip
 		write_zip "$bin" "${NAME}_v${version}" "$zip"
 		echo "release.sh: $target: $(basename "$zip") ($(wc -c <"$bin") byte binary)" >&2

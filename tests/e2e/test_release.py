@@ -350,13 +350,19 @@ def test_release_zip_is_reproducible(release, tmp_path, provider_binary):
     assert not (tmp_path / (release.sums.name + ".sig")).exists()
 
 
-def test_release_script_refuses_bad_input(release, tmp_path):
+def test_release_script_refuses_bad_input(release, tmp_path, provider_binary):
     bad_version = run_script("1.2", str(tmp_path))
     assert bad_version.returncode != 0 and "VERSION must look like 1.2.3" in bad_version.stderr
     bad_target = run_script(release.version, str(tmp_path), "windows_amd64")
     assert bad_target.returncode != 0 and "unknown target 'windows_amd64'" in bad_target.stderr
     no_binary = run_script("--binary", "linux_amd64=%s" % (tmp_path / "missing"), release.version, str(tmp_path))
     assert no_binary.returncode != 0 and "is not an executable file" in no_binary.stderr, no_binary.stderr
+    # This machine's binary offered as another platform's: refused from its ELF header, before any zip is named.
+    wrong_arch = run_script("--no-sign", "--binary", "linux_arm64=%s" % provider_binary, release.version,
+                            str(tmp_path / "wrong"), "linux_arm64")
+    assert wrong_arch.returncode != 0, wrong_arch.stderr
+    assert "is a %s executable, not linux_arm64" % PLATFORM in wrong_arch.stderr, wrong_arch.stderr
+    assert not list((tmp_path / "wrong").glob("*.zip"))
     # zig has no macOS SDK: a darwin target on Linux stops at once, saying what is missing, not after a full compile.
     darwin = run_script("--no-sign", release.version, str(tmp_path), "darwin_arm64", env={"SDKROOT": ""})
     assert darwin.returncode != 0 and "needs Apple's SDK" in darwin.stderr, darwin.stderr
