@@ -29,9 +29,8 @@ import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-from nextstack_lab import aws_proxy, harness  # noqa: E402
+from nextstack_lab import aws_proxy, harness, six_stack  # noqa: E402
 from nextstack_lab.layout import copy_layout  # noqa: E402
-import six_stack  # noqa: E402
 
 
 def say(msg: str) -> None:

@@ -30,7 +30,8 @@ ROOT="$(cd "$EXAMPLE/../.." && pwd)"
 PY="$ROOT/.tools/venv/bin/python"
 LAB="$ROOT/tests/lab"  # the test lab's package, nextstack_lab
 HARNESS="$LAB/nextstack_lab/harness.py"
-SIX="$ROOT/tests/e2e/six_stack.py"
+# The layout helpers import the package: they run as modules with tests/lab on the path.
+SIX=(env PYTHONPATH="$LAB" "$PY" -m nextstack_lab.six_stack)
 REGION=eu-west-1
 started=$SECONDS
 
@@ -176,7 +177,7 @@ teardown() {
     if tf_logged "$SCRATCH/destroy-plan.log" plan -destroy -input=false -no-color -out="$SCRATCH/destroy.tfplan" &&
         tf apply -input=false -no-color "$SCRATCH/destroy.tfplan" && ((INTERRUPTS == before)); then
         step "checking that nothing is left in moto"
-        TMPDIR="$SCRATCH" "$PY" "$SIX" leftovers --endpoint "$ENDPOINT"
+        TMPDIR="$SCRATCH" "${SIX[@]}" leftovers --endpoint "$ENDPOINT"
         return $? # explicit: a bare `return` in the EXIT trap would return the status the script exited with
     fi
     {
@@ -189,7 +190,7 @@ teardown() {
         echo "--- in Terraform's state ($LAYOUT/terraform.tfstate):"
         tf state list 2>/dev/null | grep -v -e '^data\.' -e '\.data\.' | sed 's/^/  /' || true
         echo "--- in the emulator:"
-        TMPDIR="$SCRATCH" "$PY" "$SIX" leftovers --endpoint "$ENDPOINT" 2>&1 | sed 's/^/  /' || true
+        TMPDIR="$SCRATCH" "${SIX[@]}" leftovers --endpoint "$ENDPOINT" 2>&1 | sed 's/^/  /' || true
         echo "run.sh: all of it lives only in the emulator, which stops now with this script: nothing of it survives."
     } >&2
     return 1

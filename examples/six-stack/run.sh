@@ -44,9 +44,11 @@ set -euo pipefail
 EXAMPLE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$EXAMPLE/../.." && pwd)"
 PY="$ROOT/.tools/venv/bin/python"
-HARNESS="$ROOT/tests/lab/nextstack_lab/harness.py"
-SIX="$ROOT/tests/e2e/six_stack.py"
-SITE_PY="$ROOT/tests/e2e/six_stack_site.py"
+LAB="$ROOT/tests/lab"  # the test lab's package, nextstack_lab
+HARNESS="$LAB/nextstack_lab/harness.py"
+# The layout's helpers import the package: they run as modules with tests/lab on the path.
+SIX=(env PYTHONPATH="$LAB" "$PY" -m nextstack_lab.six_stack)
+SITE=(env PYTHONPATH="$LAB" "$PY" -m nextstack_lab.six_stack_site)
 started=$SECONDS
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -99,7 +101,7 @@ NEXTSTACK_LINT_BINARY="$(cd "$ROOT" && "$PY" "$HARNESS" build-lint)"
 export NEXTSTACK_LINT_BINARY
 EDGE=""
 if [[ "$mode" == moto ]]; then
-    EDGE="$("$PY" "$SITE_PY" edge)"
+    EDGE="$("${SITE[@]}" edge)"
     echo "nextstack-edge: $EDGE"
 fi
 
@@ -111,7 +113,7 @@ if [[ -n "${NEXTSTACK_APP_DIR:-}" ]]; then
 else
     step "building the test app, standalone (tests/nextjs-app; cached: only a first run or a changed app builds)"
     t0=$SECONDS
-    APP_DIR="$("$PY" "$SITE_PY" app-dir)"
+    APP_DIR="$("${SITE[@]}" app-dir)"
     echo "($((SECONDS - t0)) s)"
 fi
 echo "app directory: $APP_DIR"
@@ -214,7 +216,7 @@ if [[ "$mode" == moto ]]; then
     eval "$("$PY" "$HARNESS" env --endpoint "$ENDPOINT" --cli-config "$CLI_CONFIG")"
     export TF_VAR_domain_name="${TF_VAR_domain_name:-example.test}"
     export TF_VAR_dns_role_arn="arn:aws:iam::111111111111:role/nextstack-dns"
-    TF_VAR_hosted_zone_id="$("$PY" "$SIX" dns-zone --endpoint "$ENDPOINT" --domain "$TF_VAR_domain_name")"
+    TF_VAR_hosted_zone_id="$("${SIX[@]}" dns-zone --endpoint "$ENDPOINT" --domain "$TF_VAR_domain_name")"
     export TF_VAR_hosted_zone_id
     echo "moto: $ENDPOINT; DNS account 111111111111, zone $TF_VAR_hosted_zone_id ($TF_VAR_domain_name)"
     echo "endpoint: $ENDPOINT"
@@ -360,8 +362,8 @@ plan_verdict() {
 serve_site() {
     local images dist cluster serving site ok=1
     step "serving the site with nextstack-edge"
-    images="$("$PY" "$SITE_PY" images --repository "$(tf data output -raw ecr_repository_url)" --app-dir "$APP_DIR" --dest "$SCRATCH/image")"
-    dist="$("$PY" "$SITE_PY" distribution-id --endpoint "$ENDPOINT")"
+    images="$("${SITE[@]}" images --repository "$(tf data output -raw ecr_repository_url)" --app-dir "$APP_DIR" --dest "$SCRATCH/image")"
+    dist="$("${SITE[@]}" distribution-id --endpoint "$ENDPOINT")"
     cluster="$(tf compute output -raw cluster_name)"
     echo "images file: $images"
     AWS_REGION="${TF_VAR_region:-eu-west-1}" AWS_DEFAULT_REGION="${TF_VAR_region:-eu-west-1}" \
@@ -380,7 +382,7 @@ serve_site() {
     fi
     site="${BASH_REMATCH[1]}"
     echo "$serving"
-    "$PY" "$SITE_PY" load "$site" || ok=0
+    "${SITE[@]}" load "$site" || ok=0
     if ((!ok)); then
         echo "--- nextstack-edge's stderr (last 40 lines):" >&2
         tail -n 40 "$SCRATCH/edge.err" >&2
@@ -423,7 +425,7 @@ up)
     serve_site
     destroy_all
     step "checking that nothing is left in moto"
-    "$PY" "$SIX" leftovers --endpoint "$ENDPOINT" --dns-zone-id "$TF_VAR_hosted_zone_id"
+    "${SIX[@]}" leftovers --endpoint "$ENDPOINT" --dns-zone-id "$TF_VAR_hosted_zone_id"
     ;;
 esac
 step "six-stack $COMMAND finished in $((SECONDS - started)) s$( ((rc == 0)) || echo " (exit $rc)")"

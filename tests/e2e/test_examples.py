@@ -26,8 +26,7 @@ import urllib.request
 
 import pytest
 
-from nextstack_lab import aws_proxy, harness
-import six_stack
+from nextstack_lab import aws_proxy, harness, six_stack
 
 EXAMPLES = harness.REPO_ROOT / "examples"
 SSM_EXAMPLES = EXAMPLES / "ssm_parameters"

@@ -28,9 +28,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import six_stack
-from edge import EdgeServer
-from nextstack_lab import access_logs, browser, harness, nextjs_builds
+from nextstack_lab import access_logs, browser, harness, nextjs_builds, six_stack
+from nextstack_lab.edge import EdgeServer
 from nextstack_lab.layout import copy_layout, run_parallel
 
 REGION = "eu-west-1"

@@ -20,8 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from nextstack_lab import harness
-import six_stack
+from nextstack_lab import harness, six_stack
 
 MODULES = sorted(p.parent for p in (harness.REPO_ROOT / "modules").glob("*/versions.tf"))
 # Root configurations of the layouts: examples/<layout>/<stack>/ (the provider's own examples have no versions.tf).

@@ -19,10 +19,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from nextstack_lab import access_logs, harness
-from nextstack_lab.layout import copy_layout
+from nextstack_lab import access_logs, harness, six_stack
 from nextstack_lab import nextjs_builds as builds
-import six_stack
+from nextstack_lab.layout import copy_layout
 
 MODULE = harness.REPO_ROOT / "modules" / "nextjs-serverless"
 REGION = "eu-west-1"

@@ -18,39 +18,20 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import socket
 import time
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-import access_logs
-import harness
-import nextjs_builds
-import six_stack
-import six_stack_site
-from conftest import TerraformFactory
+from nextstack_lab import access_logs, harness, nextjs_builds, six_stack, six_stack_site
+from nextstack_lab.layout import copy_layout, run_parallel
 
 ENV = "dev"
 PREFIX = "/nextstack/%s" % ENV
 ALL_STACKS = {"data", "compute", "networking", "application", "api", "edge"}
-
-
-def copy_layout(dest: Path) -> Path:
-    """examples/six-stack and modules/ side by side (the examples' module sources are ../../../modules/...)."""
-    ignore = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "terraform.tfstate*", "run.sh")
-    shutil.copytree(harness.REPO_ROOT / "modules", dest / "modules", ignore=ignore)
-    shutil.copytree(harness.REPO_ROOT / "examples" / "six-stack", dest / "examples" / "six-stack", ignore=ignore)
-    return dest / "examples" / "six-stack"
-
-
-def run_parallel(fn, items):
-    with ThreadPoolExecutor(max_workers=max(1, len(items))) as pool:
-        return list(pool.map(fn, items))
 
 
 def ssm_names(aws, region, path):
@@ -66,9 +47,9 @@ def ssm_names(aws, region, path):
 # The newest Terraform and the machine image's 1.11.4; 1.0.3 is refused by the modules' required_version
 # (test_modules.py shows how).
 @pytest.mark.parametrize("version", [harness.TF_LATEST, harness.TF_MID], ids=["tf1.15", "tf1.11"])
-def test_six_stack_end_to_end(request, aws, tmp_path, version):
-    terraform = TerraformFactory(request, version, tmp_path)
-    layout = copy_layout(tmp_path / "layout")
+def test_six_stack_end_to_end(request, aws, tmp_path, version, terraform_for):
+    terraform = terraform_for(version)
+    layout = copy_layout("six-stack", tmp_path / "layout", exclude=("run.sh",))
     # The application stack publishes the standalone build's static files (as the example's README shows); it then
     # reads the edge stack's distribution, so nextstack-lint orders it after edge.
     app_dir = nextjs_builds.standalone_build("six-stack")

@@ -14,8 +14,7 @@ import urllib.request
 
 import pytest
 
-from nextstack_lab import harness, nextjs_builds
-import six_stack
+from nextstack_lab import harness, nextjs_builds, six_stack
 
 
 def test_run_sh_builds_shows_serves_and_destroys_the_six_stacks(provider_binary, tmp_path):

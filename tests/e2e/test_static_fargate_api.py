@@ -28,8 +28,7 @@ import subprocess
 import time
 from urllib.parse import parse_qsl, urlsplit
 
-import six_stack
-from nextstack_lab import access_logs, harness, static_fargate_site
+from nextstack_lab import access_logs, harness, six_stack, static_fargate_site
 from nextstack_lab.layout import copy_layout, run_parallel
 
 ENV = "dev"

@@ -6,8 +6,7 @@ cloudfront-origin-over-http reports; the default (a CloudFront VPC origin over H
 import json
 import subprocess
 
-from nextstack_lab import harness
-import six_stack
+from nextstack_lab import harness, six_stack
 
 RULE = "cloudfront-origin-over-http"
 

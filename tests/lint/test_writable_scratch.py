@@ -10,8 +10,7 @@ import re
 import shutil
 import subprocess
 
-from nextstack_lab import harness
-import six_stack
+from nextstack_lab import harness, six_stack
 
 RULE = "ecs-writable-scratch"
 CACHE = "/app/.next/cache"

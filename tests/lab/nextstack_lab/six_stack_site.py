@@ -30,10 +30,8 @@ import re
 import time
 from pathlib import Path
 
-import harness
-import nextjs_builds
-import six_stack
-from edge import EdgeServer
+from nextstack_lab import harness, nextjs_builds, six_stack
+from nextstack_lab.edge import EdgeServer
 
 TASK_STARTED = re.compile(r"nextstack-edge: ECS service (\S+): task (\w+) started ")
 
@@ -177,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import sys
 
-    parser = argparse.ArgumentParser(prog="six_stack_site.py", description="examples/six-stack/run.sh's site steps")
+    parser = argparse.ArgumentParser(prog="python -m nextstack_lab.six_stack_site", description="examples/six-stack/run.sh's site steps")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("app-dir", help="the test app's standalone build (cached); print its app directory")
     sub.add_parser("edge", help="build nextstack-edge; print its path")
