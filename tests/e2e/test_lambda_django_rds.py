@@ -16,7 +16,9 @@ with the domain's hosted zone in a second account.
         Next.js server in the private subnets with <NAME>_SECRET_ARN variables and a grant on exactly those ARNs;
         the warm count; the migration function, least privilege, invoked on deploy); secret values put outside
         Terraform cause no change and are not in the state; a second plan is empty; the migration task run through
-        nextstack-edge migrates a real PostgreSQL standing for the instance; destroyed, leaving nothing.
+        nextstack-edge migrates a real PostgreSQL standing for the instance; the layout served by nextstack-edge
+        and shown in Chromium: the Next.js page through the distribution, the Django API through its ALB reading
+        and writing that PostgreSQL; destroyed, leaving nothing.
 
 moto runs Lambda code in Docker unless told otherwise, and Docker is not here: the end-to-end test sets moto's
 `lambda.use_docker = false` (POST /moto-api/config), so an invoke answers without running the code (moto's
@@ -24,7 +26,11 @@ moto runs Lambda code in Docker unless told otherwise, and Docker is not here: t
 shown by the first test. Fargate runs no containers in moto; after the apply the migration task the function asks
 for (its TASK_DEFINITION, CONTAINER and COMMAND) is run by `nextstack-edge run-task`: the Django program of
 tests/django-app with the task definition's environment and secrets, migrating a real PostgreSQL (tests/e2e/postgres.py)
-that stands for the RDS instance and is reached by the instance's endpoint name and port (`--endpoint-map`).
+that stands for the RDS instance and is reached by the instance's endpoint name and port (`--endpoint-map`). Then
+`nextstack-edge serve` runs the layout: the distribution (the OpenNext functions run by the edge, the assets from
+the bucket), the Django ALB's listeners, and the Django service's task from its task definition (gunicorn on
+0.0.0.0:8000 in the task's own network namespace, as awsvpc gives each task its own network interface, registered
+in the target group at the task's address), against the same PostgreSQL; Chromium loads both origins.
 """
 
 from __future__ import annotations
@@ -43,8 +49,9 @@ from pathlib import Path
 import pytest
 
 import django_app
-import harness
 import six_stack
+from edge import EdgeServer
+from nextstack_lab import harness, static_fargate_site
 from postgres import PostgresServer
 
 REGION = "eu-west-1"
@@ -178,7 +185,34 @@ def copy_layout(dest: Path) -> Path:
     return dest / "examples" / "lambda-django-rds"
 
 
-def test_lambda_django_rds_end_to_end(terraform_latest, nextjs_builds, lambda_without_docker, tmp_path):
+def serve_env() -> dict:
+    """The arm64 Node.js command tests/toolchain.sh installs (the image function carries arm64 sharp)."""
+    command_file = harness.TOOLS_DIR / "node-arm64"
+    if not command_file.is_file():
+        pytest.fail("%s is missing: run tests/toolchain.sh (it installs an arm64 Node.js under qemu-user)" % command_file,
+                    pytrace=False)
+    return {"NEXTSTACK_EDGE_NODE_ARM64": command_file.read_text().strip(), "AWS_REGION": REGION}
+
+
+def wait_for_api(edge: EdgeServer, api: str, host: str, timeout: float = 120.0) -> None:
+    """Until the ALB's HTTPS listener forwards the target group's health check path to a Django task with 200."""
+    deadline = time.monotonic() + timeout
+    status = None
+    while time.monotonic() < deadline:
+        try:
+            status = static_fargate_site.http(api + "/health/", {"Host": host})[0]
+        except OSError:
+            status = None
+        if status == 200:
+            return
+        if edge.proc.poll() is not None:
+            break
+        time.sleep(0.5)
+    raise AssertionError("Django did not answer /health/ through the ALB within %ss (last %s):\n%s"
+                         % (timeout, status, edge.stderr()[-6000:]))
+
+
+def test_lambda_django_rds_end_to_end(terraform_latest, nextjs_builds, lambda_without_docker, browser, tmp_path):
     aws = lambda_without_docker
     build = nextjs_builds.get("b1")
     layout = copy_layout(tmp_path / "layout")
@@ -363,6 +397,62 @@ def test_lambda_django_rds_end_to_end(terraform_latest, nextjs_builds, lambda_wi
         for value in (password, django_key):
             assert value not in migration.stderr
         print("migration task: %.1f s" % (time.monotonic() - started))
+
+        # ---- the layout served by nextstack-edge and shown in Chromium: the distribution (the Next.js functions
+        # run by the edge), the Django ALB's listeners forwarding to the service's task (the task definition's
+        # gunicorn on 0.0.0.0:8000 in the task's own network, awsvpc), which reads the PostgreSQL above through the
+        # instance's endpoint name. The browser sees both at their public origins (requests re-addressed to the
+        # edge's loopback ports with their Host header).
+        note = "written by the test " + os.urandom(4).hex()
+        pg.psql("INSERT INTO notes_note (text, created) VALUES ('%s', now())" % note)
+        (balancer,) = service["loadBalancers"]
+        assert (balancer["containerName"], balancer["containerPort"]) == ("django", 8000)
+        (group,) = c("elbv2").describe_target_groups(TargetGroupArns=[balancer["targetGroupArn"]])["TargetGroups"]
+        (lb_arn,) = group["LoadBalancerArns"]
+        lb_name = lb_arn.split("/")[-2]
+        api_host = "api." + DOMAIN
+        started = time.monotonic()
+        with EdgeServer(harness.build_edge(), aws.endpoint, out["distribution_id"], load_balancers=[lb_arn],
+                        extra_args=["--cluster", out["cluster_name"], "--images", str(images), "--endpoint-map", endpoint_map],
+                        env=serve_env(), timeout=180) as edge:
+            api = edge.listeners[(lb_name, 443)]
+            wait_for_api(edge, api, api_host)
+            # The task: its own address, gunicorn on the task definition's port, registered in the target group.
+            task = re.search(r"ECS service %s: task \w+ started \(\S+\) django:8000=http://(127\.78\.\d+\.\d+):8000$"
+                             % re.escape(out["service_name"]), edge.stderr(), re.M)
+            assert task, edge.stderr()[-4000:]
+            print("edge serving with the Django task healthy: %.1f s" % (time.monotonic() - started))
+
+            page = static_fargate_site.new_site_page(browser, {"https://" + DOMAIN: edge.url, "https://" + api_host: api})
+            try:
+                # The Next.js page from the server function, every asset from the assets bucket.
+                response = page.goto("https://%s/" % DOMAIN)
+                assert response.status == 200
+                assert page.get_by_test_id("page-title").inner_text() == "nextstack test app"
+                page.assert_all_ok()
+                assert any(e.url.startswith("https://%s/_next/static/" % DOMAIN) for e in page.exchanges), page.exchanges
+
+                # The Django API at its own origin: the row the test put in PostgreSQL, read over TLS.
+                page.clear()
+                response = page.goto("https://%s/api/notes/" % api_host)
+                assert response.status == 200
+                listed = json.loads(page.inner_text("body"))
+                assert [n["text"] for n in listed["notes"]] == [note], listed
+                assert listed["database"]["server"].startswith("PostgreSQL ") and listed["database"]["ssl"] is True, listed
+                # A note written from the page lands in the same database.
+                written = page.evaluate("""text => fetch("/api/notes/", {method: "POST", body: JSON.stringify({text})})
+                                                 .then(r => r.json().then(body => [r.status, body]))""", "from Chromium")
+                assert written[0] == 201 and written[1]["text"] == "from Chromium", written
+                assert [(e.method, e.url, e.status) for e in page.exchanges if e.resource_type in ("document", "fetch")] == [
+                    ("GET", "https://%s/api/notes/" % api_host, 200), ("POST", "https://%s/api/notes/" % api_host, 201)]
+                assert page.page_errors == []
+            finally:
+                page.close()
+            assert pg.psql("SELECT text FROM notes_note ORDER BY id") == "%s\nfrom Chromium\n" % note
+            # Django refuses a host it does not serve (ALLOWED_HOSTS from the task definition): 400.
+            assert static_fargate_site.http(api + "/api/notes/", {"Host": "evil.example"})[0] == 400
+            for value in (password, django_key):
+                assert value not in edge.stderr()
 
     # ---- destroy: nothing left in any service.
     tf.destroy_ok("-parallelism=10")
