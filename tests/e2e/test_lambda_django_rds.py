@@ -49,9 +49,8 @@ from pathlib import Path
 import pytest
 
 import django_app
-import six_stack
-from edge import EdgeServer
-from nextstack_lab import harness, static_fargate_site
+from nextstack_lab import harness, six_stack, static_fargate_site
+from nextstack_lab.edge import EdgeServer
 from postgres import PostgresServer
 
 REGION = "eu-west-1"
