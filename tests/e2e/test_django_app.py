@@ -1,4 +1,4 @@
-"""The Django API of the lambda-django-rds layout (tests/django-app) against a real PostgreSQL (tests/e2e/postgres.py,
+"""The Django API of the lambda-django-rds layout (tests/django-app) against a real PostgreSQL (nextstack_lab.postgres,
 Debian's server standing for the RDS instance: TLS only, the master user and password, the `app` database), run the
 way its task definition runs it: settings from the same environment variable names, `python manage.py migrate
 --noinput` (the migration task's command), then `gunicorn config.wsgi` (the service's command, bound to a free
@@ -21,9 +21,8 @@ import time
 import urllib.error
 import urllib.request
 
-import django_app
-from nextstack_lab import harness
-from postgres import PostgresServer
+from nextstack_lab import django_app, harness
+from nextstack_lab.postgres import PostgresServer
 
 HOST = "api.example.com"
 

@@ -106,7 +106,7 @@ class EcsEdge:
 
     @classmethod
     def watching(cls, server) -> "EcsEdge":
-        """The waits below over an EdgeServer (tests/e2e/edge.py) started with --cluster."""
+        """The waits below over an EdgeServer (nextstack_lab.edge) started with --cluster."""
         watch = cls.__new__(cls)
         watch.proc, watch.lines = server.proc, server._err
         return watch

@@ -25,7 +25,7 @@ moto runs Lambda code in Docker unless told otherwise, and Docker is not here: t
 "simple" Lambda backend echoes the payload). The apply's aws_lambda_invocation is real; the code it would run is
 shown by the first test. Fargate runs no containers in moto; after the apply the migration task the function asks
 for (its TASK_DEFINITION, CONTAINER and COMMAND) is run by `nextstack-edge run-task`: the Django program of
-tests/django-app with the task definition's environment and secrets, migrating a real PostgreSQL (tests/e2e/postgres.py)
+tests/django-app with the task definition's environment and secrets, migrating a real PostgreSQL (nextstack_lab.postgres)
 that stands for the RDS instance and is reached by the instance's endpoint name and port (`--endpoint-map`). Then
 `nextstack-edge serve` runs the layout: the distribution (the OpenNext functions run by the edge, the assets from
 the bucket), the Django ALB's listeners, and the Django service's task from its task definition (gunicorn on
@@ -48,10 +48,9 @@ from pathlib import Path
 
 import pytest
 
-import django_app
-from nextstack_lab import harness, six_stack, static_fargate_site
+from nextstack_lab import django_app, harness, six_stack, static_fargate_site
 from nextstack_lab.edge import EdgeServer
-from postgres import PostgresServer
+from nextstack_lab.postgres import PostgresServer
 
 REGION = "eu-west-1"
 ENV = "dev"

@@ -1,6 +1,6 @@
 """data "nextstack_nextjs_build" through real Terraform (1.15.5 and 1.0.3) on a real OpenNext build.
 
-The build comes from the session's nextjs_builds fixture (tests/e2e/nextjs_builds.py) and is read-only: every
+The build comes from the session's nextjs_builds fixture (nextstack_lab.nextjs_builds) and is read-only: every
 test writes its zips under its own tmp_path. What the data source returns is compared with open-next.output.json
 itself, and every zip is unzipped and compared, file by file, with the bundle directory it was made from. No AWS
 is involved (the data source makes no AWS call), so these tests run without moto.

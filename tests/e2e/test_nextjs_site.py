@@ -1,5 +1,5 @@
 """nextstack_nextjs_site through real Terraform (1.15.5 and 1.0.3) against moto, on real OpenNext builds of
-tests/nextjs-app (tests/e2e/nextjs_builds.py): three builds, b1, then b2 with /about changed, then b3, then b3
+tests/nextjs-app (nextstack_lab.nextjs_builds): three builds, b1, then b2 with /about changed, then b3, then b3
 again with one public file changed.
 
 Every expectation is derived from the build directories themselves (their files, digests and

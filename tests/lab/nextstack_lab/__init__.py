@@ -22,8 +22,7 @@ One job per module:
     six_stack        the six-stack layout: its deploy stages (from nextstack-lint graph), DNS zone, leftovers
     six_stack_site   the applied six-stack served by nextstack-edge: the images file, the serve, the checks
     static_fargate_site  the static-fargate-api layout's site and API served by nextstack-edge
+    postgres         a real PostgreSQL (Debian's packages) started for a test, TLS only
+    django_app       tests/django-app (Django, gunicorn) in its cached virtualenv
     access_logs      checks of the access logging the layouts turn on (log bucket, CloudFront, ALB, S3)
-
-Still in tests/e2e until the session editing them finishes: postgres.py, django_app.py. They, and tests being edited at the time, import moved modules by their old names through temporary
-shims in tests/e2e (harness.py, edge.py, ...: each names the files that still need them).
 """

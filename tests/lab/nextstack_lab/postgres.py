@@ -23,7 +23,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import harness
+from nextstack_lab import harness
 
 
 def bin_dir() -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import harness
+from nextstack_lab import harness
 
 APP_DIR = harness.REPO_ROOT / "tests" / "django-app"
 VENV_FILE = harness.TOOLS_DIR / "django-venv"
