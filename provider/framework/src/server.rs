@@ -4,6 +4,12 @@
 //! 127.0.0.1 with TCP_NODELAY, AutoMTLS, print the one handshake line on stdout.
 //! Debug mode (`--debug`): listen on a unix socket without TLS and print a
 //! `TF_REATTACH_PROVIDERS` value to point Terraform at this process.
+//!
+//! Beneath it, [`orchestrator`] runs each call in framework types, apart from the gRPC adapter that decodes and
+//! encodes the wire.
+
+pub mod dynamic_value;
+pub mod orchestrator;
 
 use std::io::Write;
 use std::pin::Pin;

@@ -8,26 +8,30 @@ use crate::identity::IdentitySchema;
 use crate::proto::google::protobuf::Timestamp;
 use crate::proto::tfplugin6 as pb;
 use crate::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
+use crate::server::dynamic_value::DynamicValue;
 use crate::value::{Type, Value};
-use crate::{json, msgpack};
 
 pub fn decode_value(dv: Option<&pb::DynamicValue>, ty: &Type) -> Result<Value, Diagnostics> {
-    let fail = |e: String| -> Diagnostics { Diagnostic::error("Malformed value from Terraform", e).into() };
-    match dv {
-        None => Ok(Value::Null),
-        Some(dv) if !dv.msgpack.is_empty() => msgpack::decode(&dv.msgpack, ty).map_err(|e| fail(e.to_string())),
-        Some(dv) if !dv.json.is_empty() => {
-            let parsed: serde_json::Value = serde_json::from_slice(&dv.json).map_err(|e| fail(e.to_string()))?;
-            json::from_json(&parsed, ty).map_err(|e| fail(e.to_string()))
-        }
-        Some(_) => Ok(Value::Null),
-    }
+    dv.map(dynamic).unwrap_or_default().decode(ty)
 }
 
 pub fn encode_value(value: &Value, ty: &Type) -> pb::DynamicValue {
+    dynamic_pb(DynamicValue::encode(value, ty))
+}
+
+/// A wire value in the framework's form.
+pub fn dynamic(dv: &pb::DynamicValue) -> DynamicValue {
+    DynamicValue {
+        msgpack: dv.msgpack.clone(),
+        json: dv.json.clone(),
+    }
+}
+
+/// A framework value on the wire.
+pub fn dynamic_pb(dv: DynamicValue) -> pb::DynamicValue {
     pb::DynamicValue {
-        msgpack: msgpack::encode(value, ty),
-        json: Vec::new(),
+        msgpack: dv.msgpack,
+        json: dv.json,
     }
 }
 

@@ -1,160 +1,50 @@
-//! The tfplugin6 `Provider` service: decodes requests, dispatches to the
-//! registered resources and encodes their answers. RPCs not implemented here
+//! The tfplugin6 `Provider` service: decodes requests into framework types, calls the orchestration in
+//! [`crate::server::orchestrator`] (validate, configure, plan, apply, read, import, data source reads) and
+//! encodes its answers; the remaining RPCs still do their small work here. RPCs not implemented here
 //! (actions, state stores, config generation) fall back to the generated stubs, which answer `Unimplemented`;
 //! they are never advertised.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
-use tokio::sync::{watch, OnceCell};
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
 use super::convert::{
-    decode_value, diagnostics, encode_value, function as function_pb, identity_data,
+    decode_value, diagnostics, dynamic, dynamic_pb, encode_value, function as function_pb, identity_data,
     identity_schema as identity_schema_pb, path, schema as schema_pb, timestamp,
 };
-use crate::context::{Ctx, StopSignal};
-use crate::data_source::AnyDataSource;
-use crate::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use crate::ephemeral::AnyEphemeralResource;
-use crate::function::Function;
-use crate::json::to_model;
-use crate::list::AnyListResource;
+use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::proto::tfplugin6 as pb;
 use crate::provider::Provider;
-use crate::resource::{AnyResource, MoveSource, SourceState};
-use crate::schema::{Block, Schema};
-use crate::value::{Type, Value};
+use crate::resource::{MoveSource, SourceState};
+use crate::server::orchestrator::{identity_answer, IdentityAnswer, Orchestrator};
+use crate::value::Type;
 
-struct Registered<T: ?Sized> {
-    handler: Box<T>,
-    schema: Schema,
-    ty: Type,
-}
-
-/// A resource's identity on the wire: the identity of `state` if the resource has one and the state gives it,
-/// else `fallback` (what Terraform sent, kept as it was).
-fn identity_answer<D>(
-    r: &Registered<dyn AnyResource<D>>,
-    state: &Value,
-    fallback: Option<pb::ResourceIdentityData>,
-) -> Result<Option<pb::ResourceIdentityData>, Diagnostics> {
-    let Some(schema) = r.handler.identity_schema() else {
-        return Ok(None);
-    };
-    Ok(match r.handler.identity_of(state)? {
-        Some(identity) => Some(identity_data(&identity, &schema.value_type())),
-        None => fallback,
-    })
-}
-
-/// What a call receives once the provider is configured; lends out the `Ctx`.
-struct Configured<D> {
-    data: Arc<D>,
-    stop: StopSignal,
-}
-
-impl<D> Configured<D> {
-    fn ctx(&self) -> Ctx<'_, D> {
-        Ctx {
-            data: &self.data,
-            stop: &self.stop,
-        }
+/// An identity answer on the wire; `given` is what Terraform sent, kept when the state gives none.
+fn identity_pb(answer: IdentityAnswer, given: Option<pb::ResourceIdentityData>) -> Option<pb::ResourceIdentityData> {
+    match answer {
+        IdentityAnswer::Absent => None,
+        IdentityAnswer::KeepGiven => given,
+        IdentityAnswer::Known(v) => Some(pb::ResourceIdentityData {
+            identity_data: Some(dynamic_pb(v)),
+        }),
     }
 }
 
-fn register<T: ?Sized>(
-    prefix: &str,
-    items: Vec<Box<T>>,
-    name: impl Fn(&T) -> &'static str,
-    schema: impl Fn(&T) -> Schema,
-) -> HashMap<String, Registered<T>> {
-    items
-        .into_iter()
-        .map(|handler| {
-            let s = schema(&handler);
-            let full_name = format!("{prefix}_{}", name(&handler));
-            (
-                full_name,
-                Registered {
-                    ty: s.value_type(),
-                    schema: s,
-                    handler,
-                },
-            )
-        })
-        .collect()
+/// A request's value in the framework's form; an absent one reads as null.
+fn value_of(dv: Option<&pb::DynamicValue>) -> crate::server::dynamic_value::DynamicValue {
+    dv.map(dynamic).unwrap_or_default()
 }
 
 pub struct ProviderService<P: Provider> {
-    provider: P,
-    provider_schema: Schema,
-    resources: HashMap<String, Registered<dyn AnyResource<P::Data>>>,
-    data_sources: HashMap<String, Registered<dyn AnyDataSource<P::Data>>>,
-    ephemerals: HashMap<String, Registered<dyn AnyEphemeralResource<P::Data>>>,
-    lists: HashMap<String, Registered<dyn AnyListResource<P::Data>>>,
-    functions: HashMap<String, Box<dyn Function>>,
-    data: OnceCell<Arc<P::Data>>,
-    stop_tx: watch::Sender<bool>,
-    stop: StopSignal,
+    core: Orchestrator<P>,
     request_counter: AtomicU64,
-}
-
-fn unknown_type(kind: &str, name: &str) -> Diagnostics {
-    Diagnostic::error(
-        format!("Unknown {kind} type"),
-        format!("This provider has no {kind} type named {name:?}."),
-    )
-    .into()
-}
-
-fn not_configured() -> Diagnostics {
-    Diagnostic::error(
-        "Provider not configured",
-        "Terraform called the provider before configuring it. This is a bug in Terraform or the provider.",
-    )
-    .into()
 }
 
 impl<P: Provider> ProviderService<P> {
     pub fn new(provider: P) -> Self {
-        let prefix = provider.type_name();
-        let resources = register(prefix, provider.resources(), |r| r.name(), |r| r.schema());
-        let data_sources = register(prefix, provider.data_sources(), |r| r.name(), |r| r.schema());
-        let ephemerals = register(prefix, provider.ephemeral_resources(), |r| r.name(), |r| r.schema());
-        let mut lists = register(prefix, provider.list_resources(), |r| r.name(), |r| r.schema());
-        // A list answers with its managed resource's identities: without one it cannot work, so it is not offered.
-        lists.retain(|name, _| {
-            let usable = resources
-                .get(name)
-                .is_some_and(|r| r.handler.identity_schema().is_some());
-            if !usable {
-                tracing::warn!(
-                    list = name.as_str(),
-                    "list resource without a managed resource that has an identity; not offered"
-                );
-            }
-            usable
-        });
-        let functions = provider
-            .functions()
-            .into_iter()
-            .map(|f| (f.name().to_string(), f))
-            .collect();
-        let (stop_tx, stop) = StopSignal::new();
         ProviderService {
-            provider_schema: provider.schema(),
-            provider,
-            resources,
-            data_sources,
-            ephemerals,
-            lists,
-            functions,
-            data: OnceCell::new(),
-            stop_tx,
-            stop,
+            core: Orchestrator::new(provider),
             request_counter: AtomicU64::new(0),
         }
     }
@@ -166,16 +56,8 @@ impl<P: Provider> ProviderService<P> {
             tf_rpc = rpc,
             tf_resource_type = type_name,
             tf_req_id = id,
-            tf_provider_addr = self.provider.type_name()
+            tf_provider_addr = self.core.provider.type_name()
         )
-    }
-
-    fn configured(&self) -> Result<Configured<P::Data>, Diagnostics> {
-        let data = self.data.get().cloned().ok_or_else(not_configured)?;
-        Ok(Configured {
-            data,
-            stop: self.stop.clone(),
-        })
     }
 
     fn capabilities(&self) -> pb::ServerCapabilities {
@@ -183,29 +65,9 @@ impl<P: Provider> ProviderService<P> {
             plan_destroy: false,
             get_provider_schema_optional: false,
             // Only when some resource takes over another type's state; Terraform < 1.8 ignores the field.
-            move_resource_state: self.resources.values().any(|r| !r.handler.move_sources().is_empty()),
+            move_resource_state: self.core.moves_state(),
             generate_resource_config: false,
         }
-    }
-
-    fn data_source(&self, name: &str) -> Result<&Registered<dyn AnyDataSource<P::Data>>, Diagnostics> {
-        self.data_sources
-            .get(name)
-            .ok_or_else(|| unknown_type("data source", name))
-    }
-
-    fn ephemeral(&self, name: &str) -> Result<&Registered<dyn AnyEphemeralResource<P::Data>>, Diagnostics> {
-        self.ephemerals
-            .get(name)
-            .ok_or_else(|| unknown_type("ephemeral resource", name))
-    }
-
-    fn resource(&self, name: &str) -> Result<&Registered<dyn AnyResource<P::Data>>, Diagnostics> {
-        self.resources.get(name).ok_or_else(|| unknown_type("resource", name))
-    }
-
-    fn list(&self, name: &str) -> Result<&Registered<dyn AnyListResource<P::Data>>, Diagnostics> {
-        self.lists.get(name).ok_or_else(|| unknown_type("list resource", name))
     }
 
     /// The events of a `ListResource` call; a failure of the whole listing is one event with its diagnostics.
@@ -213,15 +75,15 @@ impl<P: Provider> ProviderService<P> {
         &self,
         req: &pb::list_resource::Request,
     ) -> Result<Vec<pb::list_resource::Event>, Diagnostics> {
-        let l = self.list(&req.type_name)?;
-        let r = self.resource(&req.type_name)?;
+        let l = self.core.list(&req.type_name)?;
+        let r = self.core.resource(&req.type_name)?;
         let identity_ty = r
             .handler
             .identity_schema()
             .map(|s| s.value_type())
             .unwrap_or(Type::Dynamic);
         let config = decode_value(req.config.as_ref(), &l.ty)?;
-        let configured = self.configured()?;
+        let configured = self.core.configured()?;
         // Terraform always sends its limit (default 100); 0 would be an older client's "no limit".
         let limit = usize::try_from(req.limit).ok().filter(|n| *n > 0).unwrap_or(usize::MAX);
         tracing::debug!(limit, include_resource = req.include_resource_object, "listing");
@@ -284,50 +146,6 @@ fn accepted(sources: &[MoveSource]) -> String {
         .join(", ")
 }
 
-/// Decodes a configuration for a registered type and runs its attributes' validators and `validate` on it;
-/// a lookup or decoding failure is the answer's diagnostics.
-fn validate_config<T: ?Sized>(
-    found: Result<&Registered<T>, Diagnostics>,
-    config: Option<&pb::DynamicValue>,
-    validate: impl FnOnce(&Registered<T>, &Value) -> Diagnostics,
-) -> Vec<pb::Diagnostic> {
-    let diags = found
-        .and_then(|r| {
-            let config = decode_value(config, &r.ty)?;
-            // The validators attached to the schema's attributes first, then the type's own checks.
-            let mut diags = r.schema.block.validate(&config, &AttributePath::default());
-            diags.extend(validate(r, &config));
-            Ok(diags)
-        })
-        .unwrap_or_else(|d| d);
-    diagnostics(&diags)
-}
-
-/// Write-only attributes need a Terraform that keeps them out of state (>= 1.11).
-fn check_write_only(block: &Block, config: &Value, allowed: bool, at: &AttributePath, diags: &mut Diagnostics) {
-    if allowed {
-        return;
-    }
-    for a in block.attributes.iter().filter(|a| a.write_only) {
-        if !config.attr(&a.name).is_null() {
-            diags.push(
-                Diagnostic::error(
-                    "Write-only attribute needs Terraform 1.11 or later",
-                    format!("{} is write-only: this Terraform would store its value in state. Upgrade Terraform to 1.11+ or use the attribute's stored counterpart.", at.clone().attr(&a.name)),
-                )
-                .at(at.clone().attr(&a.name)),
-            );
-        }
-    }
-    for nb in &block.blocks {
-        if let Some(elements) = config.attr(&nb.name).as_object().map(|_| vec![config.attr(&nb.name)]) {
-            for e in elements {
-                check_write_only(&nb.block, e, allowed, &at.clone().attr(&nb.name), diags);
-            }
-        }
-    }
-}
-
 macro_rules! ok {
     ($e:expr) => {
         Ok(Response::new($e))
@@ -344,26 +162,31 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         ok!(m::Response {
             server_capabilities: Some(self.capabilities()),
             resources: self
+                .core
                 .resources
                 .keys()
                 .map(|n| m::ResourceMetadata { type_name: n.clone() })
                 .collect(),
             data_sources: self
+                .core
                 .data_sources
                 .keys()
                 .map(|n| m::DataSourceMetadata { type_name: n.clone() })
                 .collect(),
             ephemeral_resources: self
+                .core
                 .ephemerals
                 .keys()
                 .map(|n| m::EphemeralMetadata { type_name: n.clone() })
                 .collect(),
             list_resources: self
+                .core
                 .lists
                 .keys()
                 .map(|n| m::ListResourceMetadata { type_name: n.clone() })
                 .collect(),
             functions: self
+                .core
                 .functions
                 .keys()
                 .map(|n| m::FunctionMetadata { name: n.clone() })
@@ -377,28 +200,33 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         _req: Request<pb::get_provider_schema::Request>,
     ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
         ok!(pb::get_provider_schema::Response {
-            provider: Some(schema_pb(&self.provider_schema)),
+            provider: Some(schema_pb(&self.core.provider_schema)),
             resource_schemas: self
+                .core
                 .resources
                 .iter()
                 .map(|(n, r)| (n.clone(), schema_pb(&r.schema)))
                 .collect(),
             data_source_schemas: self
+                .core
                 .data_sources
                 .iter()
                 .map(|(n, r)| (n.clone(), schema_pb(&r.schema)))
                 .collect(),
             ephemeral_resource_schemas: self
+                .core
                 .ephemerals
                 .iter()
                 .map(|(n, r)| (n.clone(), schema_pb(&r.schema)))
                 .collect(),
             list_resource_schemas: self
+                .core
                 .lists
                 .iter()
                 .map(|(n, r)| (n.clone(), schema_pb(&r.schema)))
                 .collect(),
             functions: self
+                .core
                 .functions
                 .iter()
                 .map(|(n, f)| (n.clone(), function_pb(&f.signature())))
@@ -414,6 +242,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
         ok!(pb::get_resource_identity_schemas::Response {
             identity_schemas: self
+                .core
                 .resources
                 .iter()
                 .filter_map(|(n, r)| Some((n.clone(), identity_schema_pb(&r.handler.identity_schema()?))))
@@ -428,7 +257,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
         let req = req.into_inner();
         let result = (|| {
-            let r = self.resource(&req.type_name)?;
+            let r = self.core.resource(&req.type_name)?;
             let schema = r.handler.identity_schema().ok_or_else(|| {
                 Diagnostics::from(Diagnostic::error(
                     "No identity",
@@ -472,12 +301,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::validate_provider_config::Request>,
     ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
         let req = req.into_inner();
-        let diags = match decode_value(req.config.as_ref(), &self.provider_schema.value_type()) {
-            Ok(config) => self.provider.validate(&config),
-            Err(d) => d,
-        };
         ok!(pb::validate_provider_config::Response {
-            diagnostics: diagnostics(&diags)
+            diagnostics: diagnostics(&self.core.validate_provider_config(&value_of(req.config.as_ref())))
         })
     }
 
@@ -487,18 +312,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::configure_provider::Response>, Status> {
         let req = req.into_inner();
         let span = self.span("ConfigureProvider", "");
+        let config = value_of(req.config.as_ref());
         let diags = async {
             tracing::debug!(terraform_version = %req.terraform_version, "configuring provider");
-            let config = decode_value(req.config.as_ref(), &self.provider_schema.value_type())?;
-            let typed: P::Config = to_model(&config)
-                .map_err(|e| Diagnostics::from(Diagnostic::error("Invalid provider configuration", e.to_string())))?;
-            let data = self.provider.configure(typed).await?;
-            let _ = self.data.set(Arc::new(data));
-            Ok::<_, Diagnostics>(Diagnostics::new())
+            self.core.configure(&config).await
         }
         .instrument(span)
-        .await
-        .unwrap_or_else(|d| d);
+        .await;
         ok!(pb::configure_provider::Response {
             diagnostics: diagnostics(&diags)
         })
@@ -510,12 +330,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
         let req = req.into_inner();
         let allowed = req.client_capabilities.is_some_and(|c| c.write_only_attributes_allowed);
+        let diags = self
+            .core
+            .validate_resource_config(&req.type_name, &value_of(req.config.as_ref()), allowed);
         ok!(pb::validate_resource_config::Response {
-            diagnostics: validate_config(self.resource(&req.type_name), req.config.as_ref(), |r, config| {
-                let mut diags = r.handler.validate(config);
-                check_write_only(&r.schema.block, config, allowed, &AttributePath::default(), &mut diags);
-                diags
-            })
+            diagnostics: diagnostics(&diags)
         })
     }
 
@@ -524,10 +343,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::validate_data_resource_config::Request>,
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         let req = req.into_inner();
+        let diags = self
+            .core
+            .validate_data_resource_config(&req.type_name, &value_of(req.config.as_ref()));
         ok!(pb::validate_data_resource_config::Response {
-            diagnostics: validate_config(self.data_source(&req.type_name), req.config.as_ref(), |r, config| r
-                .handler
-                .validate(config))
+            diagnostics: diagnostics(&diags)
         })
     }
 
@@ -536,10 +356,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
         let req = req.into_inner();
+        let diags = self
+            .core
+            .validate_ephemeral_resource_config(&req.type_name, &value_of(req.config.as_ref()));
         ok!(pb::validate_ephemeral_resource_config::Response {
-            diagnostics: validate_config(self.ephemeral(&req.type_name), req.config.as_ref(), |r, config| r
-                .handler
-                .validate(config))
+            diagnostics: diagnostics(&diags)
         })
     }
 
@@ -548,10 +369,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::validate_list_resource_config::Request>,
     ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
         let req = req.into_inner();
+        let diags = self
+            .core
+            .validate_list_resource_config(&req.type_name, &value_of(req.config.as_ref()));
         ok!(pb::validate_list_resource_config::Response {
-            diagnostics: validate_config(self.list(&req.type_name), req.config.as_ref(), |r, config| r
-                .handler
-                .validate(config))
+            diagnostics: diagnostics(&diags)
         })
     }
 
@@ -578,7 +400,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
         let req = req.into_inner();
         let result = (|| {
-            let r = self.resource(&req.type_name)?;
+            let r = self.core.resource(&req.type_name)?;
             if req.version > r.schema.version {
                 return Err(Diagnostic::error(
                     "State from a newer provider",
@@ -618,26 +440,17 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::read_resource::Response>, Status> {
         let req = req.into_inner();
         let span = self.span("ReadResource", &req.type_name);
-        let result = async {
-            let r = self.resource(&req.type_name)?;
-            let state = decode_value(req.current_state.as_ref(), &r.ty)?;
-            if state.is_null() {
-                return Ok((Some(encode_value(&Value::Null, &r.ty)), None, Diagnostics::new()));
-            }
-            let configured = self.configured()?;
-            tracing::debug!("reading resource");
-            let (new_state, warnings) = r.handler.read(configured.ctx(), &state).await?;
-            let identity = identity_answer(r, &new_state, req.current_identity.clone())?;
-            Ok::<_, Diagnostics>((Some(encode_value(&new_state, &r.ty)), identity, warnings))
-        }
-        .instrument(span)
-        .await;
+        let result = self
+            .core
+            .read_resource(&req.type_name, &value_of(req.current_state.as_ref()))
+            .instrument(span)
+            .await;
         ok!(match result {
-            Ok((new_state, new_identity, warnings)) => pb::read_resource::Response {
-                new_state,
-                new_identity,
+            Ok(read) => pb::read_resource::Response {
+                new_state: Some(dynamic_pb(read.new_state)),
+                new_identity: identity_pb(read.identity, req.current_identity),
                 private: req.private,
-                diagnostics: diagnostics(&warnings),
+                diagnostics: diagnostics(&read.warnings),
                 ..Default::default()
             },
             Err(d) => pb::read_resource::Response {
@@ -655,33 +468,31 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
         let req = req.into_inner();
         let span = self.span("PlanResourceChange", &req.type_name);
-        let result = async {
-            let r = self.resource(&req.type_name)?;
-            let prior = decode_value(req.prior_state.as_ref(), &r.ty)?;
-            let proposed = decode_value(req.proposed_new_state.as_ref(), &r.ty)?;
-            let config = decode_value(req.config.as_ref(), &r.ty)?;
-            let configured = self.configured()?;
-            tracing::debug!("planning resource change");
-            let planned = r.handler.plan(configured.ctx(), &prior, &proposed, &config).await;
-            // Known once everything it comes from is (the prior identity on an update); null until apply for a
-            // create: Terraform cannot render a plan holding an unknown identity ("value is not known").
-            let fallback = req.prior_identity.clone().filter(|_| !prior.is_null());
-            let planned_identity = identity_answer(r, &planned.planned, fallback)?;
-            Ok::<_, Diagnostics>(pb::plan_resource_change::Response {
-                planned_state: Some(encode_value(&planned.planned, &r.ty)),
-                planned_identity,
+        let result = self
+            .core
+            .plan_resource_change(
+                &req.type_name,
+                &value_of(req.prior_state.as_ref()),
+                &value_of(req.proposed_new_state.as_ref()),
+                &value_of(req.config.as_ref()),
+            )
+            .instrument(span)
+            .await;
+        ok!(match result {
+            Ok(planned) => pb::plan_resource_change::Response {
+                planned_state: Some(dynamic_pb(planned.planned_state)),
+                planned_identity: identity_pb(planned.identity, req.prior_identity),
                 requires_replace: planned.requires_replace.iter().map(path).collect(),
-                planned_private: req.prior_private.clone(),
+                // Private state is the provider's own: passed through unchanged.
+                planned_private: req.prior_private,
                 diagnostics: diagnostics(&planned.diagnostics),
                 ..Default::default()
-            })
-        }
-        .instrument(span)
-        .await;
-        ok!(result.unwrap_or_else(|d| pb::plan_resource_change::Response {
-            diagnostics: diagnostics(&d),
-            ..Default::default()
-        }))
+            },
+            Err(d) => pb::plan_resource_change::Response {
+                diagnostics: diagnostics(&d),
+                ..Default::default()
+            },
+        })
     }
 
     async fn apply_resource_change(
@@ -690,30 +501,30 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let req = req.into_inner();
         let span = self.span("ApplyResourceChange", &req.type_name);
-        let result = async {
-            let r = self.resource(&req.type_name)?;
-            let prior = decode_value(req.prior_state.as_ref(), &r.ty)?;
-            let planned = decode_value(req.planned_state.as_ref(), &r.ty)?;
-            let config = decode_value(req.config.as_ref(), &r.ty)?;
-            let configured = self.configured()?;
-            tracing::debug!("applying resource change");
-            let applied = r.handler.apply(configured.ctx(), &prior, &planned, &config).await;
-            let new_identity = identity_answer(r, &applied.new_state, None)?;
-            Ok::<_, Diagnostics>(pb::apply_resource_change::Response {
-                new_state: Some(encode_value(&applied.new_state, &r.ty)),
-                new_identity,
-                private: req.planned_private.clone(),
+        let result = self
+            .core
+            .apply_resource_change(
+                &req.type_name,
+                &value_of(req.prior_state.as_ref()),
+                &value_of(req.planned_state.as_ref()),
+                &value_of(req.config.as_ref()),
+            )
+            .instrument(span)
+            .await;
+        ok!(match result {
+            Ok(applied) => pb::apply_resource_change::Response {
+                new_state: Some(dynamic_pb(applied.new_state)),
+                new_identity: identity_pb(applied.identity, None),
+                private: req.planned_private,
                 diagnostics: diagnostics(&applied.diagnostics),
                 ..Default::default()
-            })
-        }
-        .instrument(span)
-        .await;
-        ok!(result.unwrap_or_else(|d| pb::apply_resource_change::Response {
-            new_state: req.prior_state,
-            diagnostics: diagnostics(&d),
-            ..Default::default()
-        }))
+            },
+            Err(d) => pb::apply_resource_change::Response {
+                new_state: req.prior_state,
+                diagnostics: diagnostics(&d),
+                ..Default::default()
+            },
+        })
     }
 
     async fn import_resource_state(
@@ -722,31 +533,20 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
         let req = req.into_inner();
         let span = self.span("ImportResourceState", &req.type_name);
-        let result = async {
-            let r = self.resource(&req.type_name)?;
-            let configured = self.configured()?;
-            // Terraform >= 1.12 sends an identity instead of an id for `import { identity = {...} }`.
-            let state = match (&req.identity, r.handler.identity_schema()) {
-                (Some(given), Some(schema)) if req.id.is_empty() => {
-                    let identity = decode_value(given.identity_data.as_ref(), &schema.value_type())?;
-                    tracing::debug!("importing by identity");
-                    r.handler.import_by_identity(configured.ctx(), &identity).await?
-                }
-                _ => r.handler.import(configured.ctx(), &req.id).await?,
-            };
-            let identity = identity_answer(r, &state, req.identity.clone())?;
-            Ok::<_, Diagnostics>(pb::import_resource_state::ImportedResource {
-                type_name: req.type_name.clone(),
-                state: Some(encode_value(&state, &r.ty)),
-                identity,
-                ..Default::default()
-            })
-        }
-        .instrument(span)
-        .await;
+        let given = req.identity.as_ref().map(|g| value_of(g.identity_data.as_ref()));
+        let result = self
+            .core
+            .import_resource_state(&req.type_name, &req.id, given.as_ref())
+            .instrument(span)
+            .await;
         ok!(match result {
             Ok(imported) => pb::import_resource_state::Response {
-                imported_resources: vec![imported],
+                imported_resources: vec![pb::import_resource_state::ImportedResource {
+                    type_name: req.type_name,
+                    state: Some(dynamic_pb(imported.state)),
+                    identity: identity_pb(imported.identity, req.identity),
+                    ..Default::default()
+                }],
                 ..Default::default()
             },
             Err(d) => pb::import_resource_state::Response {
@@ -763,7 +563,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         let span = self.span("MoveResourceState", &req.target_type_name);
         let result = span.in_scope(|| {
-            let r = self.resource(&req.target_type_name)?;
+            let r = self.core.resource(&req.target_type_name)?;
             if !r
                 .handler
                 .move_sources()
@@ -796,8 +596,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             };
             tracing::debug!(source = source.type_name, "moving resource state");
             let moved = r.handler.move_state(&source)?;
-            let identity = identity_answer(r, &moved, None)?;
-            Ok::<_, Diagnostics>((encode_value(&moved, &r.ty), identity))
+            let identity = identity_answer(r, &moved, IdentityAnswer::Absent)?;
+            Ok::<_, Diagnostics>((encode_value(&moved, &r.ty), identity_pb(identity, None)))
         });
         ok!(match result {
             Ok((state, target_identity)) => pb::move_resource_state::Response {
@@ -818,19 +618,14 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
         let req = req.into_inner();
         let span = self.span("ReadDataSource", &req.type_name);
-        let result = async {
-            let r = self.data_source(&req.type_name)?;
-            let config = decode_value(req.config.as_ref(), &r.ty)?;
-            let configured = self.configured()?;
-            tracing::debug!("reading data source");
-            let state = r.handler.read(configured.ctx(), &config).await?;
-            Ok::<_, Diagnostics>(encode_value(&state, &r.ty))
-        }
-        .instrument(span)
-        .await;
+        let result = self
+            .core
+            .read_data_source(&req.type_name, &value_of(req.config.as_ref()))
+            .instrument(span)
+            .await;
         ok!(match result {
             Ok(state) => pb::read_data_source::Response {
-                state: Some(state),
+                state: Some(dynamic_pb(state)),
                 ..Default::default()
             },
             Err(d) => pb::read_data_source::Response {
@@ -847,9 +642,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         let span = self.span("OpenEphemeralResource", &req.type_name);
         let result = async {
-            let r = self.ephemeral(&req.type_name)?;
+            let r = self.core.ephemeral(&req.type_name)?;
             let config = decode_value(req.config.as_ref(), &r.ty)?;
-            let configured = self.configured()?;
+            let configured = self.core.configured()?;
             tracing::debug!("opening ephemeral resource");
             let opened = r.handler.open(configured.ctx(), &config).await?;
             Ok::<_, Diagnostics>(pb::open_ephemeral_resource::Response {
@@ -873,8 +668,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
         let req = req.into_inner();
         let result = async {
-            let r = self.ephemeral(&req.type_name)?;
-            let configured = self.configured()?;
+            let r = self.core.ephemeral(&req.type_name)?;
+            let configured = self.core.configured()?;
             r.handler.renew(configured.ctx(), req.private.unwrap_or_default()).await
         }
         .await;
@@ -897,8 +692,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
         let req = req.into_inner();
         let result = async {
-            let r = self.ephemeral(&req.type_name)?;
-            let configured = self.configured()?;
+            let r = self.core.ephemeral(&req.type_name)?;
+            let configured = self.core.configured()?;
             r.handler.close(configured.ctx(), req.private.unwrap_or_default()).await
         }
         .await;
@@ -913,6 +708,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::get_functions::Response>, Status> {
         ok!(pb::get_functions::Response {
             functions: self
+                .core
                 .functions
                 .iter()
                 .map(|(n, f)| (n.clone(), function_pb(&f.signature())))
@@ -933,7 +729,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 function_argument: argument,
             }),
         };
-        let Some(function) = self.functions.get(&req.name) else {
+        let Some(function) = self.core.functions.get(&req.name) else {
             return ok!(error(
                 format!("this provider has no function named {:?}", req.name),
                 None
@@ -967,7 +763,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         _req: Request<pb::stop_provider::Request>,
     ) -> Result<Response<pb::stop_provider::Response>, Status> {
         tracing::info!("stop requested");
-        let _ = self.stop_tx.send(true);
+        self.core.stop();
         ok!(pb::stop_provider::Response { error: String::new() })
     }
 }
