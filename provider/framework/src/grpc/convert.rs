@@ -84,9 +84,9 @@ pub fn identity_schema(s: &IdentitySchema) -> pb::ResourceIdentitySchema {
 }
 
 /// An identity value on the wire.
-pub fn identity_data(value: &Value, ty: &Type) -> pb::ResourceIdentityData {
+pub fn identity_data(identity: DynamicValue) -> pb::ResourceIdentityData {
     pb::ResourceIdentityData {
-        identity_data: Some(encode_value(value, ty)),
+        identity_data: Some(dynamic_pb(identity)),
     }
 }
 

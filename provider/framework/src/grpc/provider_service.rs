@@ -1,6 +1,6 @@
 //! The tfplugin6 `Provider` service: decodes requests into framework types, calls the orchestration in
-//! [`crate::server::orchestrator`] (validate, configure, plan, apply, read, import, data source reads) and
-//! encodes its answers; the remaining RPCs still do their small work here. RPCs not implemented here
+//! [`crate::server::orchestrator`] (every call on the provider's types) and encodes its answers; only the
+//! schema and metadata answers and provider functions are worked out here. RPCs not implemented here
 //! (actions, state stores, config generation) fall back to the generated stubs, which answer `Unimplemented`;
 //! they are never advertised.
 
@@ -13,11 +13,9 @@ use super::convert::{
     decode_value, diagnostics, dynamic, dynamic_pb, encode_value, function as function_pb, identity_data,
     identity_schema as identity_schema_pb, path, schema as schema_pb, timestamp,
 };
-use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::proto::tfplugin6 as pb;
 use crate::provider::Provider;
-use crate::resource::{MoveSource, SourceState};
-use crate::server::orchestrator::{identity_answer, IdentityAnswer, Orchestrator};
+use crate::server::orchestrator::{IdentityAnswer, Orchestrator};
 use crate::value::Type;
 
 /// An identity answer on the wire; `given` is what Terraform sent, kept when the state gives none.
@@ -25,9 +23,7 @@ fn identity_pb(answer: IdentityAnswer, given: Option<pb::ResourceIdentityData>) 
     match answer {
         IdentityAnswer::Absent => None,
         IdentityAnswer::KeepGiven => given,
-        IdentityAnswer::Known(v) => Some(pb::ResourceIdentityData {
-            identity_data: Some(dynamic_pb(v)),
-        }),
+        IdentityAnswer::Known(v) => Some(identity_data(v)),
     }
 }
 
@@ -69,81 +65,6 @@ impl<P: Provider> ProviderService<P> {
             generate_resource_config: false,
         }
     }
-
-    /// The events of a `ListResource` call; a failure of the whole listing is one event with its diagnostics.
-    async fn list_events(
-        &self,
-        req: &pb::list_resource::Request,
-    ) -> Result<Vec<pb::list_resource::Event>, Diagnostics> {
-        let l = self.core.list(&req.type_name)?;
-        let r = self.core.resource(&req.type_name)?;
-        let identity_ty = r
-            .handler
-            .identity_schema()
-            .map(|s| s.value_type())
-            .unwrap_or(Type::Dynamic);
-        let config = decode_value(req.config.as_ref(), &l.ty)?;
-        let configured = self.core.configured()?;
-        // Terraform always sends its limit (default 100); 0 would be an older client's "no limit".
-        let limit = usize::try_from(req.limit).ok().filter(|n| *n > 0).unwrap_or(usize::MAX);
-        tracing::debug!(limit, include_resource = req.include_resource_object, "listing");
-        let found = l.handler.list(configured.ctx(), &config, limit).await?;
-        let mut events = Vec::with_capacity(found.len());
-        for item in found {
-            let identity = crate::json::from_json(&item.identity, &identity_ty).map_err(|e| {
-                Diagnostics::from(Diagnostic::error(
-                    "Provider produced an invalid identity",
-                    format!("{e}. This is a bug in the provider."),
-                ))
-            })?;
-            let mut event = pb::list_resource::Event {
-                identity: Some(identity_data(&identity, &identity_ty)),
-                display_name: item.display_name,
-                ..Default::default()
-            };
-            if req.include_resource_object {
-                // The object exactly as an import by this identity would store it.
-                let fetched = async {
-                    let state = r.handler.import_by_identity(configured.ctx(), &identity).await?;
-                    r.handler.read(configured.ctx(), &state).await
-                }
-                .await;
-                match fetched {
-                    // Gone since it was listed: leave it out.
-                    Ok((state, _)) if state.is_null() => continue,
-                    Ok((state, warnings)) => {
-                        event.resource_object = Some(encode_value(&state, &r.ty));
-                        event.diagnostic = diagnostics(&warnings);
-                    }
-                    // One unreadable object must not hide the others: Terraform stops at the first error.
-                    Err(d) => {
-                        let text = d.to_string();
-                        event.diagnostic = diagnostics(
-                            &Diagnostic::warning(
-                                format!("Could not read {}", event.display_name),
-                                format!("Listed, but reading it failed: {text}"),
-                            )
-                            .into(),
-                        );
-                    }
-                }
-            }
-            events.push(event);
-        }
-        Ok(events)
-    }
-}
-
-/// "hashicorp/aws aws_acm_certificate, ..." for an error that says what a move may start from.
-fn accepted(sources: &[MoveSource]) -> String {
-    if sources.is_empty() {
-        return "no other resource type".to_string();
-    }
-    sources
-        .iter()
-        .map(|s| format!("{} {}", s.provider, s.type_name))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 macro_rules! ok {
@@ -256,44 +177,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::upgrade_resource_identity::Request>,
     ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
         let req = req.into_inner();
-        let result = (|| {
-            let r = self.core.resource(&req.type_name)?;
-            let schema = r.handler.identity_schema().ok_or_else(|| {
-                Diagnostics::from(Diagnostic::error(
-                    "No identity",
-                    format!("The resource type {} has no identity to upgrade.", req.type_name),
-                ))
-            })?;
-            // Every identity is still at its first version: a stored one is read as it is.
-            if req.version != schema.version {
-                return Err(Diagnostic::error(
-                    "Identity from another provider version",
-                    format!(
-                        "The stored identity of this {} has version {}; this provider knows version {}.",
-                        req.type_name, req.version, schema.version
-                    ),
-                )
-                .into());
+        let raw = req.raw_identity.map(|r| r.json).unwrap_or_default();
+        ok!(
+            match self.core.upgrade_resource_identity(&req.type_name, req.version, &raw) {
+                Ok(identity) => pb::upgrade_resource_identity::Response {
+                    upgraded_identity: Some(identity_data(identity)),
+                    diagnostics: vec![]
+                },
+                Err(d) => pb::upgrade_resource_identity::Response {
+                    upgraded_identity: None,
+                    diagnostics: diagnostics(&d)
+                },
             }
-            let raw = req.raw_identity.unwrap_or_default();
-            let json: serde_json::Value = serde_json::from_slice(&raw.json)
-                .map_err(|e| Diagnostics::from(Diagnostic::error("Malformed identity", e.to_string())))?;
-            let ty = schema.value_type();
-            let value = crate::json::from_json(&json, &ty).map_err(|e| {
-                Diagnostics::from(Diagnostic::error("Identity does not match the schema", e.to_string()))
-            })?;
-            Ok::<_, Diagnostics>(identity_data(&value, &ty))
-        })();
-        ok!(match result {
-            Ok(identity) => pb::upgrade_resource_identity::Response {
-                upgraded_identity: Some(identity),
-                diagnostics: vec![]
-            },
-            Err(d) => pb::upgrade_resource_identity::Response {
-                upgraded_identity: None,
-                diagnostics: diagnostics(&d)
-            },
-        })
+        )
     }
 
     async fn validate_provider_config(
@@ -383,12 +279,32 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<tonic::codegen::BoxStream<pb::list_resource::Event>>, Status> {
         let req = req.into_inner();
         let span = self.span("ListResource", &req.type_name);
-        let events = self.list_events(&req).instrument(span).await.unwrap_or_else(|d| {
-            vec![pb::list_resource::Event {
+        let listed = self
+            .core
+            .list_resource(
+                &req.type_name,
+                &value_of(req.config.as_ref()),
+                req.limit,
+                req.include_resource_object,
+            )
+            .instrument(span)
+            .await;
+        // A failure of the whole listing is one event with its diagnostics.
+        let events = match listed {
+            Ok(objects) => objects
+                .into_iter()
+                .map(|o| pb::list_resource::Event {
+                    identity: Some(identity_data(o.identity)),
+                    display_name: o.display_name,
+                    resource_object: o.resource_object.map(dynamic_pb),
+                    diagnostic: diagnostics(&o.diagnostics),
+                })
+                .collect(),
+            Err(d) => vec![pb::list_resource::Event {
                 diagnostic: diagnostics(&d),
                 ..Default::default()
-            }]
-        });
+            }],
+        };
         Ok(Response::new(Box::pin(futures::stream::iter(
             events.into_iter().map(Ok),
         ))))
@@ -399,39 +315,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::upgrade_resource_state::Request>,
     ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
         let req = req.into_inner();
-        let result = (|| {
-            let r = self.core.resource(&req.type_name)?;
-            if req.version > r.schema.version {
-                return Err(Diagnostic::error(
-                    "State from a newer provider",
-                    format!("The state of this {} was written by schema version {}; this provider knows version {}. Upgrade the provider.", req.type_name, req.version, r.schema.version),
-                )
-                .into());
+        let raw = req.raw_state.map(|r| r.json).unwrap_or_default();
+        ok!(
+            match self.core.upgrade_resource_state(&req.type_name, req.version, &raw) {
+                Ok(state) => pb::upgrade_resource_state::Response {
+                    upgraded_state: Some(dynamic_pb(state)),
+                    diagnostics: vec![]
+                },
+                Err(d) => pb::upgrade_resource_state::Response {
+                    upgraded_state: None,
+                    diagnostics: diagnostics(&d)
+                },
             }
-            let raw = req.raw_state.unwrap_or_default();
-            if raw.json.is_empty() {
-                return Err(Diagnostic::error(
-                    "Unsupported state format",
-                    "Only JSON state can be upgraded; flatmap state predates protocol 6.",
-                )
-                .into());
-            }
-            let json: serde_json::Value = serde_json::from_slice(&raw.json)
-                .map_err(|e| Diagnostics::from(Diagnostic::error("Malformed state", e.to_string())))?;
-            let value = crate::json::from_json(&json, &r.ty)
-                .map_err(|e| Diagnostics::from(Diagnostic::error("State does not match the schema", e.to_string())))?;
-            Ok::<_, Diagnostics>(encode_value(&value, &r.ty))
-        })();
-        ok!(match result {
-            Ok(state) => pb::upgrade_resource_state::Response {
-                upgraded_state: Some(state),
-                diagnostics: vec![]
-            },
-            Err(d) => pb::upgrade_resource_state::Response {
-                upgraded_state: None,
-                diagnostics: diagnostics(&d)
-            },
-        })
+        )
     }
 
     async fn read_resource(
@@ -562,47 +458,20 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::move_resource_state::Response>, Status> {
         let req = req.into_inner();
         let span = self.span("MoveResourceState", &req.target_type_name);
+        let raw = req.source_state.map(|r| r.json).unwrap_or_default();
         let result = span.in_scope(|| {
-            let r = self.core.resource(&req.target_type_name)?;
-            if !r
-                .handler
-                .move_sources()
-                .iter()
-                .any(|s| s.matches(&req.source_provider_address, &req.source_type_name))
-            {
-                return Err(Diagnostics::from(Diagnostic::error(
-                    "Move not supported",
-                    format!(
-                        "{} cannot take over the state of {} from {}; it accepts: {}.",
-                        req.target_type_name,
-                        req.source_type_name,
-                        req.source_provider_address,
-                        accepted(r.handler.move_sources())
-                    ),
-                )));
-            }
-            let raw = req.source_state.unwrap_or_default();
-            let state: serde_json::Value = serde_json::from_slice(&raw.json).map_err(|e| {
-                Diagnostics::from(Diagnostic::error(
-                    "Malformed source state",
-                    format!("The state of {} is not JSON: {e}.", req.source_type_name),
-                ))
-            })?;
-            let source = SourceState {
-                provider_address: req.source_provider_address.clone(),
-                type_name: req.source_type_name.clone(),
-                schema_version: req.source_schema_version,
-                state,
-            };
-            tracing::debug!(source = source.type_name, "moving resource state");
-            let moved = r.handler.move_state(&source)?;
-            let identity = identity_answer(r, &moved, IdentityAnswer::Absent)?;
-            Ok::<_, Diagnostics>((encode_value(&moved, &r.ty), identity_pb(identity, None)))
+            self.core.move_resource_state(
+                &req.target_type_name,
+                &req.source_provider_address,
+                &req.source_type_name,
+                req.source_schema_version,
+                &raw,
+            )
         });
         ok!(match result {
-            Ok((state, target_identity)) => pb::move_resource_state::Response {
-                target_state: Some(state),
-                target_identity,
+            Ok((state, identity)) => pb::move_resource_state::Response {
+                target_state: Some(dynamic_pb(state)),
+                target_identity: identity_pb(identity, None),
                 ..Default::default()
             },
             Err(d) => pb::move_resource_state::Response {
@@ -641,25 +510,23 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
         let req = req.into_inner();
         let span = self.span("OpenEphemeralResource", &req.type_name);
-        let result = async {
-            let r = self.core.ephemeral(&req.type_name)?;
-            let config = decode_value(req.config.as_ref(), &r.ty)?;
-            let configured = self.core.configured()?;
-            tracing::debug!("opening ephemeral resource");
-            let opened = r.handler.open(configured.ctx(), &config).await?;
-            Ok::<_, Diagnostics>(pb::open_ephemeral_resource::Response {
-                result: Some(encode_value(&opened.result, &r.ty)),
+        let result = self
+            .core
+            .open_ephemeral_resource(&req.type_name, &value_of(req.config.as_ref()))
+            .instrument(span)
+            .await;
+        ok!(match result {
+            Ok(opened) => pb::open_ephemeral_resource::Response {
+                result: Some(dynamic_pb(opened.result)),
                 renew_at: opened.renew_at.map(timestamp),
                 private: Some(opened.private),
                 ..Default::default()
-            })
-        }
-        .instrument(span)
-        .await;
-        ok!(result.unwrap_or_else(|d| pb::open_ephemeral_resource::Response {
-            diagnostics: diagnostics(&d),
-            ..Default::default()
-        }))
+            },
+            Err(d) => pb::open_ephemeral_resource::Response {
+                diagnostics: diagnostics(&d),
+                ..Default::default()
+            },
+        })
     }
 
     async fn renew_ephemeral_resource(
@@ -667,12 +534,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::renew_ephemeral_resource::Request>,
     ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
         let req = req.into_inner();
-        let result = async {
-            let r = self.core.ephemeral(&req.type_name)?;
-            let configured = self.core.configured()?;
-            r.handler.renew(configured.ctx(), req.private.unwrap_or_default()).await
-        }
-        .await;
+        let result = self
+            .core
+            .renew_ephemeral_resource(&req.type_name, req.private.unwrap_or_default())
+            .await;
         ok!(match result {
             Ok(renewed) => pb::renew_ephemeral_resource::Response {
                 renew_at: renewed.renew_at.map(timestamp),
@@ -691,12 +556,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::close_ephemeral_resource::Request>,
     ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
         let req = req.into_inner();
-        let result = async {
-            let r = self.core.ephemeral(&req.type_name)?;
-            let configured = self.core.configured()?;
-            r.handler.close(configured.ctx(), req.private.unwrap_or_default()).await
-        }
-        .await;
+        let result = self
+            .core
+            .close_ephemeral_resource(&req.type_name, req.private.unwrap_or_default())
+            .await;
         ok!(pb::close_ephemeral_resource::Response {
             diagnostics: result.err().map(|d| diagnostics(&d)).unwrap_or_default()
         })

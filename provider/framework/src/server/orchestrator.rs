@@ -1,5 +1,6 @@
 //! The provider as a server, apart from any wire: the registry of types, the configured state, and each call's
-//! orchestration (validate, configure, plan, apply, read, import, data source reads) in the framework's own types.
+//! orchestration (validate, configure, plan, apply, read, import, upgrade, move, list, data source reads and the
+//! ephemeral lifecycle) in the framework's own types.
 //! The gRPC adapter decodes a request into these types, calls here, and encodes the answer; nothing here knows
 //! protobuf, so the orchestration is tested with small fake resources in Rust.
 
@@ -13,11 +14,12 @@ use crate::context::{Ctx, StopSignal};
 use crate::data_source::AnyDataSource;
 use crate::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::ephemeral::AnyEphemeralResource;
+use crate::ephemeral::{Opened, Renewed};
 use crate::function::Function;
 use crate::json::to_model;
 use crate::list::AnyListResource;
 use crate::provider::Provider;
-use crate::resource::AnyResource;
+use crate::resource::{AnyResource, MoveSource, SourceState};
 use crate::schema::{Block, Schema};
 use crate::value::{Type, Value};
 
@@ -82,6 +84,16 @@ pub struct ReadResource {
     pub warnings: Diagnostics,
 }
 
+/// One object a list found: its identity, its display name, and, when asked for, its state and what reading
+/// it had to say.
+#[derive(Debug)]
+pub struct ListedObject {
+    pub identity: DynamicValue,
+    pub display_name: String,
+    pub resource_object: Option<DynamicValue>,
+    pub diagnostics: Diagnostics,
+}
+
 /// An imported resource's minimal state, which a read completes.
 #[derive(Debug)]
 pub struct ImportedResource {
@@ -130,7 +142,7 @@ fn not_configured() -> Diagnostics {
 
 /// A resource's identity: the identity of `state` if the resource has one and the state gives it, else
 /// `fallback` (keep what Terraform sent, or nothing).
-pub fn identity_answer<D>(
+fn identity_answer<D>(
     r: &Registered<dyn AnyResource<D>>,
     state: &Value,
     fallback: IdentityAnswer,
@@ -142,6 +154,18 @@ pub fn identity_answer<D>(
         Some(identity) => IdentityAnswer::Known(DynamicValue::encode(&identity, &schema.value_type())),
         None => fallback,
     })
+}
+
+/// "hashicorp/aws aws_acm_certificate, ..." for an error that says what a move may start from.
+fn accepted(sources: &[MoveSource]) -> String {
+    if sources.is_empty() {
+        return "no other resource type".to_string();
+    }
+    sources
+        .iter()
+        .map(|s| format!("{} {}", s.provider, s.type_name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Decodes a configuration for a registered type and runs its attributes' validators and `validate` on it;
@@ -445,5 +469,207 @@ impl<P: Provider> Orchestrator<P> {
         tracing::debug!("reading data source");
         let state = r.handler.read(configured.ctx(), &config).await?;
         Ok(DynamicValue::encode(&state, &r.ty))
+    }
+
+    /// Reads state stored by an earlier schema version (JSON, `raw_json`) as a value of the current schema.
+    pub fn upgrade_resource_state(
+        &self,
+        type_name: &str,
+        version: i64,
+        raw_json: &[u8],
+    ) -> Result<DynamicValue, Diagnostics> {
+        let r = self.resource(type_name)?;
+        if version > r.schema.version {
+            return Err(Diagnostic::error(
+                "State from a newer provider",
+                format!("The state of this {} was written by schema version {}; this provider knows version {}. Upgrade the provider.", type_name, version, r.schema.version),
+            )
+            .into());
+        }
+        if raw_json.is_empty() {
+            return Err(Diagnostic::error(
+                "Unsupported state format",
+                "Only JSON state can be upgraded; flatmap state predates protocol 6.",
+            )
+            .into());
+        }
+        let json: serde_json::Value = serde_json::from_slice(raw_json)
+            .map_err(|e| Diagnostics::from(Diagnostic::error("Malformed state", e.to_string())))?;
+        let value = crate::json::from_json(&json, &r.ty)
+            .map_err(|e| Diagnostics::from(Diagnostic::error("State does not match the schema", e.to_string())))?;
+        Ok(DynamicValue::encode(&value, &r.ty))
+    }
+
+    /// Reads a stored identity (JSON) as a value of the identity schema.
+    pub fn upgrade_resource_identity(
+        &self,
+        type_name: &str,
+        version: i64,
+        raw_json: &[u8],
+    ) -> Result<DynamicValue, Diagnostics> {
+        let r = self.resource(type_name)?;
+        let schema = r.handler.identity_schema().ok_or_else(|| {
+            Diagnostics::from(Diagnostic::error(
+                "No identity",
+                format!("The resource type {} has no identity to upgrade.", type_name),
+            ))
+        })?;
+        // Every identity is still at its first version: a stored one is read as it is.
+        if version != schema.version {
+            return Err(Diagnostic::error(
+                "Identity from another provider version",
+                format!(
+                    "The stored identity of this {} has version {}; this provider knows version {}.",
+                    type_name, version, schema.version
+                ),
+            )
+            .into());
+        }
+        let json: serde_json::Value = serde_json::from_slice(raw_json)
+            .map_err(|e| Diagnostics::from(Diagnostic::error("Malformed identity", e.to_string())))?;
+        let ty = schema.value_type();
+        let value = crate::json::from_json(&json, &ty)
+            .map_err(|e| Diagnostics::from(Diagnostic::error("Identity does not match the schema", e.to_string())))?;
+        Ok(DynamicValue::encode(&value, &ty))
+    }
+
+    /// Takes over the state of another resource type (a `moved` block across types or providers); the source
+    /// state is the JSON the source provider stored.
+    pub fn move_resource_state(
+        &self,
+        target_type_name: &str,
+        source_provider_address: &str,
+        source_type_name: &str,
+        source_schema_version: i64,
+        source_json: &[u8],
+    ) -> Result<(DynamicValue, IdentityAnswer), Diagnostics> {
+        let r = self.resource(target_type_name)?;
+        if !r
+            .handler
+            .move_sources()
+            .iter()
+            .any(|s| s.matches(source_provider_address, source_type_name))
+        {
+            return Err(Diagnostics::from(Diagnostic::error(
+                "Move not supported",
+                format!(
+                    "{} cannot take over the state of {} from {}; it accepts: {}.",
+                    target_type_name,
+                    source_type_name,
+                    source_provider_address,
+                    accepted(r.handler.move_sources())
+                ),
+            )));
+        }
+        let state: serde_json::Value = serde_json::from_slice(source_json).map_err(|e| {
+            Diagnostics::from(Diagnostic::error(
+                "Malformed source state",
+                format!("The state of {} is not JSON: {e}.", source_type_name),
+            ))
+        })?;
+        let source = SourceState {
+            provider_address: source_provider_address.to_string(),
+            type_name: source_type_name.to_string(),
+            schema_version: source_schema_version,
+            state,
+        };
+        tracing::debug!(source = source.type_name, "moving resource state");
+        let moved = r.handler.move_state(&source)?;
+        let identity = identity_answer(r, &moved, IdentityAnswer::Absent)?;
+        Ok((DynamicValue::encode(&moved, &r.ty), identity))
+    }
+
+    pub async fn open_ephemeral_resource(
+        &self,
+        type_name: &str,
+        config: &DynamicValue,
+    ) -> Result<Opened<DynamicValue>, Diagnostics> {
+        let r = self.ephemeral(type_name)?;
+        let config = config.decode(&r.ty)?;
+        let configured = self.configured()?;
+        tracing::debug!("opening ephemeral resource");
+        let opened = r.handler.open(configured.ctx(), &config).await?;
+        Ok(Opened {
+            result: DynamicValue::encode(&opened.result, &r.ty),
+            renew_at: opened.renew_at,
+            private: opened.private,
+        })
+    }
+
+    pub async fn renew_ephemeral_resource(&self, type_name: &str, private: Vec<u8>) -> Result<Renewed, Diagnostics> {
+        let r = self.ephemeral(type_name)?;
+        let configured = self.configured()?;
+        r.handler.renew(configured.ctx(), private).await
+    }
+
+    pub async fn close_ephemeral_resource(&self, type_name: &str, private: Vec<u8>) -> Result<(), Diagnostics> {
+        let r = self.ephemeral(type_name)?;
+        let configured = self.configured()?;
+        r.handler.close(configured.ctx(), private).await
+    }
+
+    /// The objects a `terraform query` list finds, at most `limit` (0: no limit); with `include_resource_object`
+    /// each carries its state as an import by its identity would store it.
+    pub async fn list_resource(
+        &self,
+        type_name: &str,
+        config: &DynamicValue,
+        limit: i64,
+        include_resource_object: bool,
+    ) -> Result<Vec<ListedObject>, Diagnostics> {
+        let l = self.list(type_name)?;
+        let r = self.resource(type_name)?;
+        let identity_ty = r
+            .handler
+            .identity_schema()
+            .map(|s| s.value_type())
+            .unwrap_or(Type::Dynamic);
+        let config = config.decode(&l.ty)?;
+        let configured = self.configured()?;
+        // Terraform always sends its limit (default 100); 0 would be an older client's "no limit".
+        let limit = usize::try_from(limit).ok().filter(|n| *n > 0).unwrap_or(usize::MAX);
+        tracing::debug!(limit, include_resource = include_resource_object, "listing");
+        let found = l.handler.list(configured.ctx(), &config, limit).await?;
+        let mut listed = Vec::with_capacity(found.len());
+        for item in found {
+            let identity = crate::json::from_json(&item.identity, &identity_ty).map_err(|e| {
+                Diagnostics::from(Diagnostic::error(
+                    "Provider produced an invalid identity",
+                    format!("{e}. This is a bug in the provider."),
+                ))
+            })?;
+            let mut object = ListedObject {
+                identity: DynamicValue::encode(&identity, &identity_ty),
+                display_name: item.display_name,
+                resource_object: None,
+                diagnostics: Diagnostics::new(),
+            };
+            if include_resource_object {
+                // The object exactly as an import by this identity would store it.
+                let fetched = async {
+                    let state = r.handler.import_by_identity(configured.ctx(), &identity).await?;
+                    r.handler.read(configured.ctx(), &state).await
+                }
+                .await;
+                match fetched {
+                    // Gone since it was listed: leave it out.
+                    Ok((state, _)) if state.is_null() => continue,
+                    Ok((state, warnings)) => {
+                        object.resource_object = Some(DynamicValue::encode(&state, &r.ty));
+                        object.diagnostics = warnings;
+                    }
+                    // One unreadable object must not hide the others: Terraform stops at the first error.
+                    Err(d) => {
+                        object.diagnostics = Diagnostic::warning(
+                            format!("Could not read {}", object.display_name),
+                            format!("Listed, but reading it failed: {d}"),
+                        )
+                        .into();
+                    }
+                }
+            }
+            listed.push(object);
+        }
+        Ok(listed)
     }
 }

@@ -329,3 +329,32 @@ async fn calls_before_configure_are_refused() {
         .expect_err("not configured");
     assert_eq!(err.0[0].summary, "Provider not configured");
 }
+
+#[tokio::test]
+async fn state_is_upgraded_from_json_and_refused_from_a_newer_schema() {
+    let (server, _) = configured_server().await;
+    let upgraded = server
+        .upgrade_resource_state(NOTE, 0, br#"{"id":"note-a","name":"a","body":null,"options":null}"#)
+        .expect("upgrade");
+    assert_eq!(decoded(&upgraded).attr("id").as_str(), Some("note-a"));
+    let err = server.upgrade_resource_state(NOTE, 1, b"{}").expect_err("newer schema");
+    assert_eq!(err.0[0].summary, "State from a newer provider");
+    assert!(err.0[0].detail.contains("version 1"), "{err}");
+}
+
+#[tokio::test]
+async fn a_move_from_a_type_it_does_not_accept_names_what_it_accepts() {
+    let (server, cloud) = configured_server().await;
+    let err = server
+        .move_resource_state(
+            NOTE,
+            "registry.terraform.io/hashicorp/aws",
+            "aws_ssm_parameter",
+            0,
+            b"{}",
+        )
+        .expect_err("no move sources");
+    assert_eq!(err.0[0].summary, "Move not supported");
+    assert!(err.0[0].detail.contains("no other resource type"), "{err}");
+    assert!(calls(&cloud).is_empty());
+}
