@@ -23,6 +23,17 @@ locals {
   cors    = length(var.cors_allow_origins) > 0
   methods = { for name, f in var.functions : name => local.cors && !contains(f.methods, "ANY") ? distinct(concat(f.methods, ["OPTIONS"])) : f.methods }
 
+  # The contact form's mail (var.contact_notification): the function that sends it, and the SES identities its sender
+  # may be verified as, the address itself or its domain: SendEmail is authorised on the `identity` resource the From
+  # address belongs to, and `ses:FromAddress` conditions it ("Actions, resources, and condition keys for Amazon Simple
+  # Email Service - SES v2", Service Authorization Reference).
+  notify          = var.contact_notification
+  notify_function = local.notify == null ? null : local.notify.function
+  notify_identity_arns = local.notify == null ? [] : [
+    for id in [local.notify.from, split("@", local.notify.from)[1]] :
+    "arn:${data.aws_partition.current.partition}:ses:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:identity/${id}"
+  ]
+
   # function => method, for the API's methods and integrations (each on /<path> and /<path>/{proxy+}).
   routes = merge([
     for name, f in var.functions : {
@@ -84,6 +95,20 @@ data "aws_iam_policy_document" "function" {
     )
     resources = [local.table_arn, "${local.table_arn}/index/*"]
   }
+  # Only the notifying function, only its sender's identity, only with that From address.
+  dynamic "statement" {
+    for_each = each.key == local.notify_function ? [local.notify] : []
+    content {
+      sid       = "SendNotification"
+      actions   = ["ses:SendEmail"]
+      resources = local.notify_identity_arns
+      condition {
+        test     = "StringEquals"
+        variable = "ses:FromAddress"
+        values   = [statement.value.from]
+      }
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "function" {
@@ -131,6 +156,7 @@ resource "aws_lambda_function" "this" {
     variables = merge(
       { TABLE_NAME = local.table_name, GSI1_NAME = "GSI1", GSI2_NAME = "GSI2" },
       local.cors ? { CORS_ALLOW_ORIGINS = join(",", var.cors_allow_origins), CORS_ALLOW_METHODS = join(", ", local.methods[each.key]) } : {},
+      each.key == local.notify_function ? { NOTIFICATION_FROM = local.notify.from, NOTIFICATION_TO = join(",", local.notify.to) } : {},
       each.value.environment,
     )
   }
@@ -141,6 +167,13 @@ resource "aws_lambda_function" "this" {
 
   tracing_config {
     mode = "Active"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.notify_function == null || contains(keys(var.functions), coalesce(local.notify_function, "-"))
+      error_message = "The contact_notification.function must be a key of var.functions (${join(", ", keys(var.functions))})."
+    }
   }
 
   depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]

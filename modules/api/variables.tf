@@ -79,6 +79,33 @@ variable "cors_allow_origins" {
   }
 }
 
+variable "contact_notification" {
+  description = <<-EOT
+    E-mail for each message the contact form stores (the seed's SES notification), sent with SES (SESv2 `SendEmail`)
+    by the function `function` (default `contact`) from `from` to each address in `to`; `null` (default): no mail.
+    `from` must be an SES identity verified in this region, or an address of a verified domain, and while the account
+    is in the SES sandbox each of `to` must be verified too. The function gets `ses:SendEmail` on that identity only
+    (the address's and its domain's identity ARNs), with the condition `ses:FromAddress` = `from`, and reads the
+    addresses from `NOTIFICATION_FROM` and `NOTIFICATION_TO` (comma-separated). A failed send is logged and the
+    message still stored: the form never fails for the mail.
+  EOT
+  type = object({
+    function = optional(string, "contact")
+    from     = string
+    to       = list(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.contact_notification == null || can(regex("^[^@\\s,]+@[^@\\s,]+\\.[^@\\s,]+$", var.contact_notification.from))
+    error_message = "The contact_notification.from must be one e-mail address (e.g. noreply@example.com)."
+  }
+  validation {
+    condition     = var.contact_notification == null || try(length(var.contact_notification.to) >= 1 && length(var.contact_notification.to) <= 50 && alltrue([for a in var.contact_notification.to : can(regex("^[^@\\s,]+@[^@\\s,]+\\.[^@\\s,]+$", a))]), false)
+    error_message = "The contact_notification.to must be 1-50 e-mail addresses (SES takes at most 50 recipients per message)."
+  }
+}
+
 variable "stage_name" {
   description = "Name of the API Gateway stage."
   type        = string

@@ -532,9 +532,11 @@ def six_stack_api(aws):
     return build_six_stack_api(aws)
 
 
-def build_six_stack_api(aws, cors_allow_origins=()):
+def build_six_stack_api(aws, cors_allow_origins=(), contact_notification=None):
     """six_stack_api's layout; with cors_allow_origins, as modules/api makes it with its `cors_allow_origins`: each
-    function also on OPTIONS, CORS_ALLOW_ORIGINS and CORS_ALLOW_METHODS in its environment."""
+    function also on OPTIONS, CORS_ALLOW_ORIGINS and CORS_ALLOW_METHODS in its environment; with
+    contact_notification (from, [to]), as modules/api makes it with its `contact_notification`: NOTIFICATION_FROM
+    and NOTIFICATION_TO in the contact function's environment."""
     table = six_stack_table(aws)
     ddb = aws.client("dynamodb", REGION)
     for item in (
@@ -550,6 +552,8 @@ def build_six_stack_api(aws, cors_allow_origins=()):
         if cors_allow_origins:
             methods = methods + ["OPTIONS"]
             env.update(CORS_ALLOW_ORIGINS=",".join(cors_allow_origins), CORS_ALLOW_METHODS=", ".join(methods))
+        if contact_notification and name == "contact":
+            env.update(NOTIFICATION_FROM=contact_notification[0], NOTIFICATION_TO=",".join(contact_notification[1]))
         arn = zipped_function(aws, "six-stack-" + name, (SIX_STACK_FUNCTIONS / (name + ".zip")).read_bytes(),
                               environment=env)
         routed(api, name, methods, arn)
@@ -673,3 +677,34 @@ def test_six_stack_api_cors_for_the_sites_origins(aws, edge_binary):
             assert status in (200, 204) and "access-control-allow-origin" not in headers, (method, status, dict(headers))
         assert call(served, "/prod/articles", "OPTIONS", [("Origin", site)])[1]["access-control-allow-methods"] == \
             "GET, OPTIONS"
+
+
+def test_six_stack_contact_mail_never_fails_the_form(aws, edge_binary):
+    """modules/api's contact_notification on the six-stack contact function (SESv2 SendEmail with the runtime's
+    @aws-sdk/client-sesv2): while the sender is not a verified SES identity SES rejects the mail, and the function logs
+    that and still stores the message and answers 202; once it is verified, each message sends one mail."""
+    sender, owner = "contact@example.test", "owner@example.test"
+    api, table = build_six_stack_api(aws, contact_notification=(sender, [owner]))
+    ses = aws.client("ses", REGION)
+    with rest_api_server(edge_binary, aws, api.id) as (served,):
+        def post(text):
+            form = {"name": "Ada", "email": "ada@example.com", "message": text}
+            status, _, body = call(served, "/prod/contact", "POST", [("Content-Type", "application/json")],
+                                   json.dumps(form).encode())
+            assert status == 202, (status, body[:500], sdk_failure_hint(served))
+            return json.loads(body)["id"]
+
+        first = post("before the sender is verified")
+        assert stderr_has(served, "contact notification not sent"), served.stderr()[-3000:]
+        assert first in served.stderr() and "MessageRejected" in served.stderr(), served.stderr()[-3000:]
+        stats = ses.get_send_statistics()["SendDataPoints"]
+        assert (ses.get_send_quota()["SentLast24Hours"], sum(p["Rejects"] for p in stats)) == (0, 1), stats
+
+        aws.client("sesv2", REGION).create_email_identity(EmailIdentity=sender)
+        post("after")
+        post("and again")
+        assert ses.get_send_quota()["SentLast24Hours"] == 2, sdk_failure_hint(served)
+        assert served.stderr().count("contact notification not sent") == 1, served.stderr()[-3000:]
+    stored = aws.client("dynamodb", REGION).query(
+        TableName=table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "CONTACT"}})
+    assert sorted(i["message"]["S"] for i in stored["Items"]) == ["after", "and again", "before the sender is verified"]

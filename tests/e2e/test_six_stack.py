@@ -7,9 +7,10 @@ built nextstack provider, the real hashicorp/aws provider, the (patched, see mot
                                 promises checked through boto3; a second plan of every stack is empty; on 1.15,
                                 the site served by nextstack-edge and loaded in Chromium (pages with their assets,
                                 next/image, a Server Action, ISR, the ALB refusing a request without the origin
-                                header, the api stack's three functions from a page with CORS) and the circuit
-                                breaker tripping for a task that exits and for one failing its health check; the
-                                origin secret rotated; destroyed in reverse order, leaving nothing in any service.
+                                header, the api stack's three functions from a page with CORS, the contact
+                                form's mail through SES) and the circuit breaker tripping for a task that exits and
+                                for one failing its health check; the origin secret rotated; destroyed in reverse
+                                order, leaving nothing in any service.
 
 Stacks of one deploy stage run in parallel, as a CI pipeline would run them.
 """
@@ -32,6 +33,8 @@ from nextstack_lab.layout import copy_layout, run_parallel
 ENV = "dev"
 PREFIX = "/nextstack/%s" % ENV
 ALL_STACKS = {"data", "compute", "networking", "application", "api", "edge"}
+# The contact form's mail on 1.15 (modules/api contact_notification): a sender verified in moto's SES, one recipient.
+MAIL_FROM, MAIL_TO = "contact@%s" % six_stack.DOMAIN, "owner@%s" % six_stack.DOMAIN
 
 
 def ssm_names(aws, region, path):
@@ -56,7 +59,13 @@ def test_six_stack_end_to_end(request, aws, tmp_path, version, terraform_for):
     (layout / "application" / "terraform.tfvars").write_text('static_build_dir = "%s"\n' % app_dir)
     # The api stack allows the site's origin (CORS): here the distribution's loopback address, a port picked now.
     site_origin = "http://127.0.0.1:%d" % free_port()
-    (layout / "api" / "terraform.tfvars").write_text('cors_allow_origins = ["%s"]\n' % site_origin)
+    api_vars = 'cors_allow_origins = ["%s"]\n' % site_origin
+    if version == harness.TF_LATEST:
+        # The contact form mails each message (modules/api's contact_notification) from an SES identity verified
+        # first, as SES requires of a sender; on 1.11 the input keeps its default, no mail.
+        aws.client("sesv2", six_stack.ORIGIN_REGION).create_email_identity(EmailIdentity=MAIL_FROM)
+        api_vars += 'contact_notification = { from = "%s", to = ["%s"] }\n' % (MAIL_FROM, MAIL_TO)
+    (layout / "api" / "terraform.tfvars").write_text(api_vars)
     stages = six_stack.deploy_stages(layout)
     order = [d.name for stage in stages for d in stage]
     assert set(order) == ALL_STACKS, order
@@ -113,6 +122,7 @@ def test_six_stack_end_to_end(request, aws, tmp_path, version, terraform_for):
         run_parallel(lambda d: stacks[d.name].apply_ok(), stage)
 
     secret = check_architecture(aws, stacks, zone_id)
+    check_contact_notification_settings(aws, stacks, site_origin, mail=version == harness.TF_LATEST)
     check_access_logs(aws)
     check_static_files_published(aws, stacks, app_dir)
     # The origin secret is never printed: not by the stack that makes it, nor by the one that reads it.
@@ -235,6 +245,7 @@ def serve_the_site(aws, stacks, app_dir: Path, tmp_path: Path, browser, secret: 
                         contact: [posted.status, typeof (await posted.json()).id]};
             }""", edge.rest_apis[api_id])
             assert got == {"article": "Six stacks", "portfolio": ["The site"], "contact": [202, "string"]}, got
+            assert mails_sent(aws) == 2  # and one more for the page's message
             calls = [e for e in page.exchanges if e.url.startswith(edge.rest_apis[api_id]) and e.method != "OPTIONS"]
             assert [(e.method, e.status) for e in calls] == [("GET", 200), ("GET", 200), ("POST", 202)], calls
             page.assert_all_ok(statuses=(200, 202, 304))
@@ -291,6 +302,43 @@ def serve_the_site(aws, stacks, app_dir: Path, tmp_path: Path, browser, secret: 
           % (time.monotonic() - started))
 
 
+def check_contact_notification_settings(aws, stacks, site_origin: str, mail: bool) -> None:
+    """The contact function's settings: with contact_notification its environment names the sender and recipients
+    and its role may send mail from that sender only (ses:FromAddress); by default neither."""
+    fn = stacks["api"].outputs()["function_names"]["contact"]
+    conf = aws.client("lambda", six_stack.ORIGIN_REGION).get_function_configuration(FunctionName=fn)
+    variables = conf["Environment"]["Variables"]
+    assert variables["CORS_ALLOW_ORIGINS"] == site_origin, variables
+    base = {"TABLE_NAME", "GSI1_NAME", "GSI2_NAME", "CORS_ALLOW_ORIGINS", "CORS_ALLOW_METHODS"}
+    iam = aws.client("iam", six_stack.ORIGIN_REGION)
+    role = conf["Role"].rsplit("/", 1)[1]
+    policy = iam.get_role_policy(RoleName=role, PolicyName="function")["PolicyDocument"]
+    policy = json.loads(policy) if isinstance(policy, str) else policy
+    ses = [st for st in policy["Statement"] if "ses:SendEmail" in json.dumps(st.get("Action"))]
+    if not mail:
+        assert set(variables) == base and ses == [], (variables, ses)
+        return
+    assert set(variables) == base | {"NOTIFICATION_FROM", "NOTIFICATION_TO"}, variables
+    assert (variables["NOTIFICATION_FROM"], variables["NOTIFICATION_TO"]) == (MAIL_FROM, MAIL_TO), variables
+    [st] = ses
+    identity = "arn:aws:ses:%s:%s:identity/" % (six_stack.ORIGIN_REGION, conf["FunctionArn"].split(":")[4])
+    assert sorted([st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"]) == sorted(
+        [identity + MAIL_FROM, identity + MAIL_FROM.split("@")[1]]), st
+    assert st["Condition"] == {"StringEquals": {"ses:FromAddress": MAIL_FROM}}, st
+    for name, other in stacks["api"].outputs()["function_names"].items():
+        if name != "contact":
+            assert "NOTIFICATION_FROM" not in aws.client("lambda", six_stack.ORIGIN_REGION).get_function_configuration(
+                FunctionName=other)["Environment"]["Variables"], name
+
+
+def mails_sent(aws) -> int:
+    """Messages moto's SES has sent in this region (one per recipient, as SES counts them), and none rejected."""
+    ses = aws.client("ses", six_stack.ORIGIN_REGION)
+    rejects = sum(p["Rejects"] for p in ses.get_send_statistics()["SendDataPoints"])
+    assert rejects == 0, ses.get_send_statistics()
+    return int(ses.get_send_quota()["SentLast24Hours"])
+
+
 def check_api_functions(aws, stacks, api_url: str, site_origin: str) -> None:
     """The three functions through the applied REST API (stage v1) with the data stack's table: articles and
     portfolio read what is there, the contact form's message is stored; the site's origin is allowed (CORS), another
@@ -317,8 +365,10 @@ def check_api_functions(aws, stacks, api_url: str, site_origin: str) -> None:
     status, got = call("/v1/portfolio")
     assert (status, got["kind"], [i["name"] for i in got["items"]]) == (200, "project", ["The site"]), got
     form = {"name": "Ada", "email": "ada@example.com", "message": "Hello from the six stacks"}
+    assert mails_sent(aws) == 0
     status, got = call("/v1/contact", "POST", json.dumps(form).encode())
     assert status == 202 and got["id"], (status, got)
+    assert mails_sent(aws) == 1  # contact_notification: one mail for the stored message
     stored = ddb.query(TableName=table, KeyConditionExpression="pk = :pk",
                        ExpressionAttributeValues={":pk": {"S": "CONTACT"}})["Items"]
     assert [{k: v["S"] for k, v in i.items() if k in form} for i in stored] == [form], stored
@@ -331,12 +381,6 @@ def check_api_functions(aws, stacks, api_url: str, site_origin: str) -> None:
         with urllib.request.urlopen(req, timeout=60) as resp:
             assert (resp.status, resp.headers.get("access-control-allow-origin")) == (204, allowed), dict(resp.headers)
             assert resp.headers["access-control-allow-methods"] == "POST, OPTIONS", dict(resp.headers)
-    # The contact form sends no mail: modules/api has no notification input (the seed's SES mail is not built).
-    contact = aws.client("lambda", six_stack.ORIGIN_REGION).get_function_configuration(
-        FunctionName=stacks["api"].outputs()["function_names"]["contact"])
-    assert contact["Environment"]["Variables"]["CORS_ALLOW_ORIGINS"] == site_origin, contact["Environment"]
-    assert set(contact["Environment"]["Variables"]) == {"TABLE_NAME", "GSI1_NAME", "GSI2_NAME", "CORS_ALLOW_ORIGINS",
-                                                         "CORS_ALLOW_METHODS"}, contact["Environment"]
 
 
 def check_circuit_breaker(aws, tmp_path, repository, cluster, lb, header, secret, kind, stopped_reason) -> None:

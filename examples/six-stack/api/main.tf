@@ -15,6 +15,8 @@ module "api" {
   environment        = var.environment
   alarm_email        = var.alarm_email
   cors_allow_origins = var.cors_allow_origins
+  # The contact form's mail through SES (null, the default: none).
+  contact_notification = var.contact_notification
 
   # The alarm topic's customer-managed key (CloudWatch may use it): the shortest wait before it is deleted, as
   # run.sh destroys what it builds.

@@ -21,3 +21,12 @@ variable "cors_allow_origins" {
   type        = list(string)
   default     = []
 }
+
+variable "contact_notification" {
+  description = "Mail each contact-form message from the SES-verified address `from` to the addresses `to` (null: no mail)."
+  type = object({
+    from = string
+    to   = list(string)
+  })
+  default = null
+}

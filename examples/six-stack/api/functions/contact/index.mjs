@@ -1,9 +1,14 @@
-// POST /contact: stores a contact-form message (pk = "CONTACT") after checking its fields.
+// POST /contact: stores a contact-form message (pk = "CONTACT") after checking its fields, then, when modules/api's
+// contact_notification is set, mails it through SES from NOTIFICATION_FROM to NOTIFICATION_TO (comma-separated).
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 
 const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const mailFrom = process.env.NOTIFICATION_FROM ?? "";
+const mailTo = (process.env.NOTIFICATION_TO ?? "").split(",").filter(Boolean);
+const ses = mailFrom && mailTo.length ? new SESv2Client({}) : null;
 
 // CORS (modules/api's cors_allow_origins): a Lambda proxy integration returns its own Access-Control-* headers. The
 // request's Origin is echoed when it is allowed; OPTIONS is the browser's preflight.
@@ -28,6 +33,28 @@ const json = (statusCode, body) => ({
   body: JSON.stringify(body),
 });
 
+// One mail per stored message. The message is already stored, so a failed send (unverified identity, sandbox,
+// throttling) is logged and the form still answers 202: the mail is a courtesy, the table is the record.
+const notify = async (id, { name, email, message }) => {
+  if (!ses) return;
+  try {
+    await ses.send(
+      new SendEmailCommand({
+        FromEmailAddress: mailFrom,
+        Destination: { ToAddresses: mailTo },
+        Content: {
+          Simple: {
+            Subject: { Data: `Contact form: ${name.replace(/[\r\n]+/g, " ").slice(0, 100)}`, Charset: "UTF-8" },
+            Body: { Text: { Data: `From: ${name} <${email}>\nMessage ${id}:\n\n${message.slice(0, 5000)}`, Charset: "UTF-8" } },
+          },
+        },
+      }),
+    );
+  } catch (err) {
+    console.error(JSON.stringify({ message: "contact notification not sent", id, error: err.name, detail: err.message }));
+  }
+};
+
 const respond = async (event) => {
   let form;
   try {
@@ -46,6 +73,7 @@ const respond = async (event) => {
       Item: { pk: "CONTACT", sk: `${new Date().toISOString()}#${id}`, name, email, message: message.slice(0, 5000) },
     }),
   );
+  await notify(id, { name, email, message });
   return json(202, { id });
 };
 
