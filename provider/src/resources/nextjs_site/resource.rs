@@ -621,3 +621,43 @@ fn finish(
     }
     Err(ApplyError::keep(model, deployed.late_errors))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfplugin_framework::schema::model_mismatches;
+
+    /// Every field set: a field of the model that the schema lacks (or the reverse) fails here instead of
+    /// being dropped on the way to Terraform.
+    #[test]
+    fn model_matches_schema() {
+        let model = Model {
+            id: Some("assets/_assets".into()),
+            build_dir: "app/.open-next".into(),
+            build_kind: Some("opennext".into()),
+            assets_bucket: "assets".into(),
+            assets_prefix: Some("_assets".into()),
+            cache_bucket: Some("cache".into()),
+            cache_prefix: Some("_cache".into()),
+            revalidation_table: Some("tags".into()),
+            distribution_id: Some("E1".into()),
+            invalidation: Some("changed".into()),
+            wait_for_invalidation: Some(false),
+            keep_previous_builds: Some(1),
+            target: Target {
+                region: Some("eu-west-1".into()),
+                role_arn: Some("arn:aws:iam::111111111111:role/deploy".into()),
+                external_id: Some("x".into()),
+            },
+            build_id: Some("b1".into()),
+            content_hash: Some("sha256".into()),
+            builds: Some(vec!["b1".into()]),
+            invalidation_id: Some("I1".into()),
+        };
+        let json = serde_json::to_value(&model).unwrap();
+        assert_eq!(
+            model_mismatches(&NextjsSiteResource.schema().value_type(), &json),
+            Vec::<String>::new()
+        );
+    }
+}

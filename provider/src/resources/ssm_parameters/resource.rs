@@ -549,3 +549,74 @@ async fn refuse_unmanaged(clients: &Clients, model: &Model, names: &[String]) ->
     }
     Err(diags)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::list::{ListConfig, SsmParametersList};
+    use super::super::query::{self, QueryModel};
+    use super::*;
+    use tfplugin_framework::schema::model_mismatches;
+    use tfplugin_framework::ListResource;
+
+    fn full_target() -> Target {
+        Target {
+            region: Some("eu-west-1".into()),
+            role_arn: Some("arn:aws:iam::111111111111:role/publisher".into()),
+            external_id: Some("x".into()),
+        }
+    }
+
+    /// Every field set: a field of the model that the schema lacks (or the reverse) fails here instead of
+    /// being dropped on the way to Terraform.
+    #[test]
+    fn model_matches_schema() {
+        let map = || Some(BTreeMap::from([("db/host".to_string(), "h".to_string())]));
+        let model = Model {
+            id: Some("/app/prod/".into()),
+            path_prefix: "/app/prod/".into(),
+            values: map(),
+            secure_values: map(),
+            secure_values_wo: map(),
+            secure_values_wo_version: Some(1),
+            kms_key_id: Some("alias/aws/ssm".into()),
+            tags: map(),
+            overwrite: Some(false),
+            target: full_target(),
+            names: Some(BTreeSet::from(["/app/prod/db/host".to_string()])),
+        };
+        let json = serde_json::to_value(&model).unwrap();
+        assert_eq!(
+            model_mismatches(&SsmParametersResource.schema().value_type(), &json),
+            Vec::<String>::new()
+        );
+    }
+
+    /// The data source and ephemeral resource share `QueryModel`; the list resource reads `ListConfig`.
+    #[test]
+    fn query_and_list_models_match_their_schemas() {
+        let read = QueryModel {
+            id: Some("/app/".into()),
+            names: Some(BTreeSet::from(["/app/a".to_string()])),
+            path: Some("/app/".into()),
+            recursive: Some(true),
+            with_decryption: Some(true),
+            target: full_target(),
+            values: Some(BTreeMap::from([("/app/a".to_string(), "1".to_string())])),
+            secure_values: Some(BTreeMap::from([("/app/b".to_string(), "2".to_string())])),
+        };
+        let json = serde_json::to_value(&read).unwrap();
+        assert_eq!(
+            model_mismatches(&query::schema("").value_type(), &json),
+            Vec::<String>::new()
+        );
+        let list = ListConfig {
+            path: "/app/".into(),
+            target: full_target(),
+        };
+        let json = serde_json::to_value(&list).unwrap();
+        assert_eq!(
+            model_mismatches(&SsmParametersList.schema().value_type(), &json),
+            Vec::<String>::new()
+        );
+    }
+}
