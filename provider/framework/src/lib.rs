@@ -27,6 +27,7 @@ pub mod resource;
 pub mod schema;
 pub mod server;
 pub mod tls;
+pub mod validators;
 pub mod value;
 
 pub use context::{Ctx, StopSignal};

@@ -56,3 +56,34 @@ pub fn zone_problem_at(c: aws::route53::Covering, zone: AttributePath, names: At
         aws::route53::Covering::Outside(e) => Diagnostic::from(e).at(names),
     }
 }
+
+/// One problem as [`validation_problems`] lists it.
+#[cfg(test)]
+pub fn triple(summary: &str, detail: &str, at: &str) -> (String, String, String) {
+    (summary.into(), detail.into(), at.into())
+}
+
+/// What validation says about a configuration written as JSON: the schema's validators, then the type's own
+/// `validate` (the framework's order), as (summary, detail, attribute path) triples.
+#[cfg(test)]
+pub fn validation_problems(
+    schema: &tfplugin_framework::Schema,
+    validate: impl Fn(&tfplugin_framework::Value) -> Diagnostics,
+    config: serde_json::Value,
+) -> Vec<(String, String, String)> {
+    let config =
+        tfplugin_framework::json::from_json(&config, &schema.value_type()).expect("config of the schema's type");
+    let mut diags = schema.block.validate(&config, &AttributePath::default());
+    diags.extend(validate(&config));
+    diags
+        .0
+        .into_iter()
+        .map(|d| {
+            (
+                d.summary,
+                d.detail,
+                d.attribute.map(|p| p.to_string()).unwrap_or_default(),
+            )
+        })
+        .collect()
+}

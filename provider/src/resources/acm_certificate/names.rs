@@ -4,6 +4,8 @@
 
 use std::collections::BTreeSet;
 
+use tfplugin_framework::validators::StringCheck;
+
 /// ACM's limit on names per certificate (the default quota is 10; AWS raises it to 100 on request).
 pub const MAX_NAMES: usize = 100;
 
@@ -41,6 +43,11 @@ pub fn sans_to_request<'a>(domain_name: &str, sans: impl IntoIterator<Item = &'a
         }
     }
     out
+}
+
+/// [`check`] as a validator of one name: an error `summary` giving the name and what is wrong with it.
+pub fn validator(summary: &str) -> StringCheck {
+    StringCheck::new(summary, |name| check(name).map_err(|e| format!("{name:?} {e}.")))
 }
 
 /// Checks a name the way ACM does, so a bad name fails at plan, not after a request.

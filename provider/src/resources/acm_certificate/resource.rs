@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use tfplugin_framework::validators::{Each, ElementPath, OneOf};
 use tfplugin_framework::{
     ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, IdentitySchema, MoveSource,
     NestedBlock, Nesting, Plan, Resource, Schema, SourceState, Type, Value,
@@ -25,6 +26,17 @@ use crate::resources::target;
 pub const DEFAULT_KEY_ALGORITHM: &str = "RSA_2048";
 /// The key types RequestCertificate accepts (the others exist only for imported certificates).
 pub const KEY_ALGORITHMS: [&str; 3] = ["RSA_2048", "EC_prime256v1", "EC_secp384r1"];
+
+/// `key_algorithm` is one that RequestCertificate accepts.
+fn key_algorithm() -> OneOf {
+    OneOf::new("Invalid key_algorithm", &KEY_ALGORITHMS, |alg| {
+        format!(
+            "key_algorithm = {alg:?} cannot be requested: ACM issues certificates only with {}.",
+            KEY_ALGORITHMS.join(", ")
+        )
+    })
+}
+
 /// CloudFront only uses certificates from this region.
 const CLOUDFRONT_REGION: &str = "us-east-1";
 /// How long the cleanup after a failed create may take, and how messages name that limit.
@@ -324,16 +336,18 @@ impl Resource for AcmCertificateResource {
         )
         .attribute(computed("id", Type::String, "The certificate's ARN."))
         .attribute(computed("arn", Type::String, "The certificate's ARN."))
-        .attribute(Attribute::new("domain_name", Type::String).required().description("The certificate's main name, e.g. `example.com` or `*.example.com`, without a final dot. Changing it (other than its case) replaces the certificate."))
+        .attribute(Attribute::new("domain_name", Type::String).required().validator(names::validator("Invalid domain name")).description("The certificate's main name, e.g. `example.com` or `*.example.com`, without a final dot. Changing it (other than its case) replaces the certificate."))
         .attribute(
             Attribute::new("subject_alternative_names", Type::set(Type::String))
                 .optional()
+                .validator(Each::new(names::validator("Invalid subject alternative name"), ElementPath::Collection))
                 .description("More names on the certificate. Order and case never matter; `domain_name` may be repeated here. Adding or removing a name replaces the certificate. ACM's default quota is 10 names per certificate (100 after a quota increase)."),
         )
         .attribute(
             Attribute::new("key_algorithm", Type::String)
                 .default_value(DEFAULT_KEY_ALGORITHM)
                 .requires_replace()
+                .validator(key_algorithm())
                 .description("The key type ACM requests: `RSA_2048` (default), `EC_prime256v1` or `EC_secp384r1`, the only types ACM issues (the others exist for imported certificates only). Any other value is refused at plan. Changing it replaces the certificate."),
         )
         .attribute(Attribute::new("wait_for_issuance", Type::Bool).default_value(true).description("Wait until ACM has issued the certificate (default `true`)."))
@@ -385,36 +399,23 @@ impl Resource for AcmCertificateResource {
                     .attribute(
                         Attribute::new("create", Type::String)
                             .optional()
+                            .validator(timeouts::validator())
                             .description("How long to wait for the validation records and then for `ISSUED`. Default `45m`."),
                     )
                     .attribute(
                         Attribute::new("delete", Type::String)
                             .optional()
+                            .validator(timeouts::validator())
                             .description("How long destroy waits while ACM reports the certificate in use; when it runs out, the error names the resources still using it. Default `20m`."),
                     ),
             ));
         Schema::new(block)
     }
 
+    /// The checks of single attributes are validators on them (see `schema`); the number of names needs
+    /// `domain_name` and `subject_alternative_names` together (the domain name may be repeated among them).
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        if let Some(name) = config.attr("domain_name").as_str() {
-            if let Err(e) = names::check(name) {
-                diags.push(
-                    Diagnostic::error("Invalid domain name", format!("{name:?} {e}."))
-                        .at(AttributePath::root("domain_name")),
-                );
-            }
-        }
-        let sans = config.attr("subject_alternative_names").as_elements().unwrap_or(&[]);
-        for name in sans.iter().filter_map(Value::as_str) {
-            if let Err(e) = names::check(name) {
-                diags.push(
-                    Diagnostic::error("Invalid subject alternative name", format!("{name:?} {e}."))
-                        .at(AttributePath::root("subject_alternative_names")),
-                );
-            }
-        }
         if let Some((_, all)) = name_keys(config) {
             if all.len() > names::MAX_NAMES {
                 diags.push(
@@ -428,25 +429,6 @@ impl Resource for AcmCertificateResource {
                     )
                     .at(AttributePath::root("subject_alternative_names")),
                 );
-            }
-        }
-        if let Some(alg) = config.attr("key_algorithm").as_str() {
-            if !KEY_ALGORITHMS.contains(&alg) {
-                diags.push(
-                    Diagnostic::error(
-                        "Invalid key_algorithm",
-                        format!(
-                            "key_algorithm = {alg:?} cannot be requested: ACM issues certificates only with {}.",
-                            KEY_ALGORITHMS.join(", ")
-                        ),
-                    )
-                    .at(AttributePath::root("key_algorithm")),
-                );
-            }
-        }
-        for which in ["create", "delete"] {
-            if let Some(Err(e)) = config.attr("timeouts").attr(which).as_str().map(timeouts::parse) {
-                diags.push(Diagnostic::error("Invalid timeout", e).at(AttributePath::root("timeouts").attr(which)));
             }
         }
         diags
@@ -857,7 +839,66 @@ async fn import_at(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resources::{triple, validation_problems};
     use tfplugin_framework::schema::model_mismatches;
+
+    /// The wording and paths of the attribute validators, and the count of names that needs two attributes.
+    #[test]
+    fn bad_input_is_refused_naming_the_attribute() {
+        let resource = AcmCertificateResource;
+        let sans: Vec<String> = (0..names::MAX_NAMES).map(|i| format!("n{i}.example.com")).collect();
+        let found = validation_problems(
+            &resource.schema(),
+            |c| resource.validate(c),
+            serde_json::json!({
+                "domain_name": "example.com.",
+                "subject_alternative_names": sans,
+                "key_algorithm": "RSA_4096",
+                "validation": {"hosted_zone_id": "Z1"},
+                "timeouts": {"create": "soon", "delete": "10m"},
+            }),
+        );
+        assert_eq!(
+            found,
+            [
+                triple(
+                    "Invalid domain name",
+                    r#""example.com." must not end with a dot."#,
+                    "domain_name"
+                ),
+                triple(
+                    "Invalid key_algorithm",
+                    r#"key_algorithm = "RSA_4096" cannot be requested: ACM issues certificates only with RSA_2048, EC_prime256v1, EC_secp384r1."#,
+                    "key_algorithm"
+                ),
+                triple(
+                    "Invalid timeout",
+                    r#""soon" is not a duration; write e.g. "30s", "45m" or "1h30m""#,
+                    "timeouts.create"
+                ),
+                triple(
+                    "Too many names",
+                    "101 names; an ACM certificate holds at most 100.",
+                    "subject_alternative_names"
+                ),
+            ]
+        );
+        let found = validation_problems(
+            &resource.schema(),
+            |c| resource.validate(c),
+            serde_json::json!({
+                "domain_name": "example.com",
+                "subject_alternative_names": ["www..example.com"],
+                "validation": {"hosted_zone_id": "Z1"},
+            }),
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].0.as_str(), found[0].2.as_str()),
+            ("Invalid subject alternative name", "subject_alternative_names")
+        );
+        assert!(found[0].1.starts_with(r#""www..example.com" "#), "{found:?}");
+    }
 
     /// The record object type and the `validation` and `timeouts` blocks are written beside their models:
     /// a field on one side only is a failure here, not a value dropped on the way to Terraform.

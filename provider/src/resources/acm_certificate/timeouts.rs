@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use tfplugin_framework::validators::StringCheck;
 
 /// Issuance through real DNS usually takes a few minutes; ACM itself gives up after 72 hours.
 pub const DEFAULT_CREATE: Duration = Duration::from_secs(45 * 60);
@@ -27,6 +28,11 @@ impl Timeouts {
             .and_then(|s| parse(s).ok())
             .unwrap_or(DEFAULT_DELETE)
     }
+}
+
+/// A `timeouts` attribute that [`parse`] refuses is an "Invalid timeout" error at it.
+pub fn validator() -> StringCheck {
+    StringCheck::new("Invalid timeout", |text| parse(text).map(|_| ()))
 }
 
 /// Parses a duration such as "30s", "45m", "1h30m" or "1.5h" (units h, m, s, ms).

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use async_trait::async_trait;
 use aws_sdk_route53::types::{ChangeAction, ResourceRecordSet, RrType};
 use serde::{Deserialize, Serialize};
+use tfplugin_framework::validators::{Each, ElementPath, NotEmpty, StringCheck};
 use tfplugin_framework::{
     ApplyError, Attribute, AttributePath, Block, Change, Ctx, Diagnostic, Diagnostics, IdentitySchema, MoveSource,
     NestedBlock, Nesting, Plan, Resource, Schema, SourceState, Type, Value,
@@ -147,6 +148,23 @@ fn resource_id<'a>(zone_id: &str, names: impl IntoIterator<Item = &'a String>) -
     )
 }
 
+/// [`check_name`] on each of `names`; the error is at `names` (a set's element has no index) and gives the name.
+fn name_validator() -> StringCheck {
+    StringCheck::new("Invalid name", |name| {
+        check_name(name).map_err(|e| format!("{name:?} {e}."))
+    })
+}
+
+fn target_dns_name() -> StringCheck {
+    StringCheck::new("Empty target", |name| {
+        if name.is_empty() {
+            Err("target.dns_name must not be empty.".into())
+        } else {
+            Ok(())
+        }
+    })
+}
+
 fn check_name(name: &str) -> Result<(), String> {
     let bare = name.trim_end_matches('.');
     if bare.is_empty() || bare.len() > 253 {
@@ -280,7 +298,7 @@ impl Resource for DnsAliasResource {
             .attribute(Attribute::new("hosted_zone_id", Type::String).required().requires_replace().description("The hosted zone holding the names. Changing it replaces the resource."))
             .attribute(Attribute::new("role_arn", Type::String).optional().validator(target::RoleArn).description("Role to assume for Route53 in the zone's account. Default: the provider's credentials."))
             .attribute(Attribute::new("external_id", Type::String).optional().sensitive().description("External ID that the trust policy of `role_arn` requires."))
-            .attribute(Attribute::new("names", Type::set(Type::String)).required().description("Names to point at the target, each the zone's apex or below it, e.g. `example.com`, `www.example.com`, `*.example.com`. Adding or removing a name adds or removes its records in place."))
+            .attribute(Attribute::new("names", Type::set(Type::String)).required().validator(Each::new(name_validator(), ElementPath::Collection)).validator(NotEmpty::new("No names", "`names` needs at least one name.")).description("Names to point at the target, each the zone's apex or below it, e.g. `example.com`, `www.example.com`, `*.example.com`. Adding or removing a name adds or removes its records in place."))
             .attribute(Attribute::new("ipv6", Type::Bool).default_value(true).description("Also write AAAA records (default `true`)."))
             .attribute(
                 Attribute::new("allow_overwrite", Type::Bool)
@@ -297,7 +315,7 @@ impl Resource for DnsAliasResource {
                     "target",
                     Nesting::Single,
                     Block::new("What the names point at.")
-                        .attribute(Attribute::new("dns_name", Type::String).required().description("The target's DNS name: a CloudFront distribution's `domain_name`, a load balancer's `dns_name`."))
+                        .attribute(Attribute::new("dns_name", Type::String).required().validator(target_dns_name()).description("The target's DNS name: a CloudFront distribution's `domain_name`, a load balancer's `dns_name`."))
                         .attribute(
                             Attribute::new("hosted_zone_id", Type::String)
                                 .required()
@@ -308,29 +326,6 @@ impl Resource for DnsAliasResource {
                 .required(),
             ),
         )
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        let names = config.attr("names").as_elements().unwrap_or(&[]);
-        for name in names.iter().filter_map(Value::as_str) {
-            if let Err(e) = check_name(name) {
-                diags
-                    .push(Diagnostic::error("Invalid name", format!("{name:?} {e}.")).at(AttributePath::root("names")));
-            }
-        }
-        if matches!(config.attr("names"), Value::Set(v) if v.is_empty()) {
-            diags.push(
-                Diagnostic::error("No names", "`names` needs at least one name.").at(AttributePath::root("names")),
-            );
-        }
-        if config.attr("target").attr("dns_name").as_str() == Some("") {
-            diags.push(
-                Diagnostic::error("Empty target", "target.dns_name must not be empty.")
-                    .at(AttributePath::root("target").attr("dns_name")),
-            );
-        }
-        diags
     }
 
     /// The managed records follow from `names` and `ipv6`, so they are known at
@@ -595,7 +590,28 @@ async fn import_at(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resources::{triple, validation_problems};
     use tfplugin_framework::schema::model_mismatches;
+
+    /// The wording and paths of the attribute validators.
+    #[test]
+    fn bad_input_is_refused_naming_the_attribute() {
+        let schema = DnsAliasResource.schema();
+        let problems = |config| validation_problems(&schema, |c| DnsAliasResource.validate(c), config);
+        let target = serde_json::json!({"dns_name": "", "hosted_zone_id": "Z2"});
+        let found = problems(serde_json::json!({"hosted_zone_id": "Z1", "names": [], "target": target}));
+        assert_eq!(
+            found,
+            [
+                triple("No names", "`names` needs at least one name.", "names"),
+                triple("Empty target", "target.dns_name must not be empty.", "target.dns_name"),
+            ]
+        );
+        let found = problems(serde_json::json!({"hosted_zone_id": "Z1", "names": ["ok.example.com", "a..b"]}));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].0.as_str(), found[0].2.as_str()), ("Invalid name", "names"));
+        assert_eq!(found[0].1, format!("\"a..b\" {}.", check_name("a..b").unwrap_err()));
+    }
 
     /// The `target` block is written beside its model: a field on one side only fails here.
     #[test]

@@ -8,8 +8,10 @@
 //! - `diff`: what an apply must upload, delete and invalidate (no AWS).
 //! - `deploy`: doing it, in the order that keeps visitors safe, cleaning up after a failure.
 //! - `objects`, `tag_table`, `invalidation`: S3, DynamoDB and CloudFront.
+//! - `checks`: the validators on single attributes.
 //! - `resource`: the Terraform side (schema, plan, CRUD, import).
 
+mod checks;
 mod deploy;
 mod diff;
 mod identity;

@@ -10,6 +10,7 @@ use tfplugin_framework::{
     Schema, Type, Value,
 };
 
+use super::checks::{self, MAX_KEEP};
 use super::deploy::{self, Failed, Request};
 use super::identity::{identity_schema, NextjsSiteIdentity};
 use super::local::LocalBuild;
@@ -19,7 +20,6 @@ use crate::aws::{Aws, Clients, Error as AwsError, Target};
 use crate::opennext::{BuildError, BuildKind};
 use crate::resources::target;
 
-const INVALIDATION_MODES: [&str; 3] = ["changed", "all", "none"];
 /// `content_hash` in state when the bucket no longer holds what was published: the next apply repairs it.
 /// Only published assets drift: the ISR and fetch caches are the server function's to rewrite.
 const DRIFTED: &str = "drifted";
@@ -73,8 +73,6 @@ impl Model {
     }
 }
 
-const MAX_KEEP: i64 = 50;
-
 fn build_error(e: BuildError) -> Diagnostic {
     Diagnostic::error("Unusable Next.js build in build_dir", e.to_string()).at(AttributePath::root("build_dir"))
 }
@@ -104,16 +102,16 @@ impl Resource for NextjsSiteResource {
         )
         .attribute(Attribute::new("id", Type::String).computed().use_state_for_unknown().description("`<assets_bucket>/<assets_prefix>` (`<assets_bucket>/` at the bucket's root)."))
         .attribute(Attribute::new("build_dir", Type::String).required().description("The build to publish: the `.open-next` directory of an OpenNext 3 or 4 build (e.g. `\"${path.module}/app/.open-next\"`), or the app directory of a Next.js build made with `output: \"standalone\"` (the directory holding `.next/` and `public/`, e.g. `\"${path.module}/app\"`). Read at plan: a changed build plans an update. A relative path is relative to where Terraform runs. A missing or malformed build (neither kind, no assets, invalid JSON, an unknown output version, a path that leaves the directory, no `.next/standalone`) is an error at plan that names `build_dir`, the path and what is wrong."))
-        .attribute(Attribute::new("build_kind", Type::String).optional().computed().description("`opennext` or `standalone`. Default: detected from `build_dir` (`open-next.output.json` in it: OpenNext; `.next/BUILD_ID` and `.next/standalone/`: standalone). Set it for an app directory that holds both builds. A directory that is not the kind given is an error at plan."))
-        .attribute(Attribute::new("assets_bucket", Type::String).required().requires_replace().description("Bucket for the static assets (the CloudFront S3 origin). Changing it replaces the resource."))
-        .attribute(Attribute::new("assets_prefix", Type::String).optional().computed().requires_replace().description("Key prefix of the assets, the S3 origin's origin path (`\"\"`: the bucket's root). Default: for OpenNext, from the build's `open-next.output.json` (`_assets`); for a standalone build `\"\"`, so that `/_next/static/*` and the public files' paths are their keys (an S3 origin without an origin path, as the six-stack edge stack's). Changing it replaces the resource."))
-        .attribute(Attribute::new("cache_bucket", Type::String).optional().computed().requires_replace().description("OpenNext only: bucket for the ISR cache and the fetch cache (never public). Default: `assets_bucket`."))
-        .attribute(Attribute::new("cache_prefix", Type::String).optional().computed().requires_replace().description("OpenNext only: key prefix of the cache (null for a standalone build). Default: from the build (`_cache`). Cache files go to `<cache_prefix>/<build_id>/`, the fetch cache to `<cache_prefix>/__fetch/<build_id>/`."))
+        .attribute(Attribute::new("build_kind", Type::String).optional().computed().validator(checks::build_kind()).description("`opennext` or `standalone`. Default: detected from `build_dir` (`open-next.output.json` in it: OpenNext; `.next/BUILD_ID` and `.next/standalone/`: standalone). Set it for an app directory that holds both builds. A directory that is not the kind given is an error at plan."))
+        .attribute(Attribute::new("assets_bucket", Type::String).required().requires_replace().validator(checks::bucket("assets_bucket")).description("Bucket for the static assets (the CloudFront S3 origin). Changing it replaces the resource."))
+        .attribute(Attribute::new("assets_prefix", Type::String).optional().computed().requires_replace().validator(checks::key_prefix("assets_prefix", true)).description("Key prefix of the assets, the S3 origin's origin path (`\"\"`: the bucket's root). Default: for OpenNext, from the build's `open-next.output.json` (`_assets`); for a standalone build `\"\"`, so that `/_next/static/*` and the public files' paths are their keys (an S3 origin without an origin path, as the six-stack edge stack's). Changing it replaces the resource."))
+        .attribute(Attribute::new("cache_bucket", Type::String).optional().computed().requires_replace().validator(checks::bucket("cache_bucket")).description("OpenNext only: bucket for the ISR cache and the fetch cache (never public). Default: `assets_bucket`."))
+        .attribute(Attribute::new("cache_prefix", Type::String).optional().computed().requires_replace().validator(checks::key_prefix("cache_prefix", false)).description("OpenNext only: key prefix of the cache (null for a standalone build). Default: from the build (`_cache`). Cache files go to `<cache_prefix>/<build_id>/`, the fetch cache to `<cache_prefix>/__fetch/<build_id>/`."))
         .attribute(Attribute::new("revalidation_table", Type::String).optional().requires_replace().description("OpenNext only: DynamoDB tag-cache table (`tag`/`path` keys) to seed from the build's `dynamodb-cache.json`. Without it no rows are written. Changing it replaces the resource."))
         .attribute(Attribute::new("distribution_id", Type::String).optional().description("CloudFront distribution to invalidate after a publish."))
-        .attribute(Attribute::new("invalidation", Type::String).default_value("changed").description("`changed` (default): `/*` when the publish makes a new build id live (the cached pages are the old build's; the kept builds' hashed files stay, so its open pages still load their chunks), else the paths of un-hashed assets whose content changed (`/*` above CloudFront's 3,000-path limit); `all`: `/*` after every publish that changed something, the same build's included; `none`."))
+        .attribute(Attribute::new("invalidation", Type::String).default_value("changed").validator(checks::invalidation()).description("`changed` (default): `/*` when the publish makes a new build id live (the cached pages are the old build's; the kept builds' hashed files stay, so its open pages still load their chunks), else the paths of un-hashed assets whose content changed (`/*` above CloudFront's 3,000-path limit); `all`: `/*` after every publish that changed something, the same build's included; `none`."))
         .attribute(Attribute::new("wait_for_invalidation", Type::Bool).default_value(false).description("Wait until CloudFront completes the invalidation (up to 20 minutes; a longer wait ends with a warning, the publish stands). Default `false`."))
-        .attribute(Attribute::new("keep_previous_builds", Type::Number).default_value(1i64).description("How many previous builds keep their files (skew protection for visitors still running them), 0 to 50. Default `1`."))
+        .attribute(Attribute::new("keep_previous_builds", Type::Number).default_value(1i64).validator(checks::keep_previous_builds()).description("How many previous builds keep their files (skew protection for visitors still running them), 0 to 50. Default `1`."))
         .attribute(Attribute::new("build_id", Type::String).computed().description("The published build's Next.js build id."))
         .attribute(Attribute::new("content_hash", Type::String).computed().description("sha256 of everything the build publishes (keys, contents, headers, tag rows). `drifted: ...` after published assets went missing or changed outside Terraform: the next apply repairs them. The ISR and fetch caches are not watched: after the seed they are the server function's, and an apply that does not change the build never writes over them. `incomplete: ...`: the last apply published the build but could not prune old builds; the next apply finishes the job."))
         .attribute(Attribute::new("builds", Type::list(Type::String)).computed().description("Build ids whose files are kept, newest (the published one) first."))
@@ -124,69 +122,9 @@ impl Resource for NextjsSiteResource {
         Schema::new(block)
     }
 
+    /// The checks of single attributes are validators on them (see `schema` and `checks`); the warning needs two.
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        if let Some(mode) = config.attr("invalidation").as_str() {
-            if !INVALIDATION_MODES.contains(&mode) {
-                diags.push(
-                    Diagnostic::error(
-                        "Invalid invalidation",
-                        format!("invalidation is {mode:?}; it must be one of \"changed\", \"all\" or \"none\"."),
-                    )
-                    .at(AttributePath::root("invalidation")),
-                );
-            }
-        }
-        if let Some(n) = config.attr("keep_previous_builds").as_i64() {
-            if !(0..=MAX_KEEP).contains(&n) {
-                diags.push(
-                    Diagnostic::error(
-                        "Invalid keep_previous_builds",
-                        format!("keep_previous_builds is {n}; it must be between 0 and {MAX_KEEP}."),
-                    )
-                    .at(AttributePath::root("keep_previous_builds")),
-                );
-            }
-        }
-        if let Some(kind) = config.attr("build_kind").as_str() {
-            if BuildKind::parse(kind).is_none() {
-                diags.push(
-                    Diagnostic::error(
-                        "Invalid build_kind",
-                        format!("build_kind is {kind:?}; it must be \"opennext\" or \"standalone\" (or unset, to detect it from build_dir)."),
-                    )
-                    .at(AttributePath::root("build_kind")),
-                );
-            }
-        }
-        for name in ["assets_prefix", "cache_prefix"] {
-            if let Some(p) = config.attr(name).as_str() {
-                // The assets may sit at the bucket's root (an S3 origin without an origin path); the cache never
-                // shares the root with them.
-                let empty_ok = name == "assets_prefix";
-                if (p.is_empty() && !empty_ok) || p.starts_with('/') || p.ends_with('/') || p.contains("//") {
-                    diags.push(
-                        Diagnostic::error(format!("Invalid {name}"), format!("{name} is {p:?}; it must be a key prefix without leading or trailing \"/\", e.g. \"_assets\"{}.", if empty_ok { " (\"\" for the bucket's root)" } else { ", not empty" }))
-                            .at(AttributePath::root(name)),
-                    );
-                }
-            }
-        }
-        for name in ["assets_bucket", "cache_bucket"] {
-            if let Some(b) = config.attr(name).as_str() {
-                let valid = (3..=63).contains(&b.len())
-                    && b.chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-                    && !b.starts_with(['-', '.'])
-                    && !b.ends_with(['-', '.']);
-                if !valid {
-                    diags.push(
-                        Diagnostic::error(format!("Invalid {name}"), format!("{name} is {b:?}, which is not an S3 bucket name (3-63 lowercase letters, digits, '-' and '.')."))
-                            .at(AttributePath::root(name)),
-                    );
-                }
-            }
-        }
         if config.attr("wait_for_invalidation").as_bool() == Some(true) && config.attr("distribution_id").is_null() {
             diags.push(
                 Diagnostic::warning(
@@ -625,7 +563,68 @@ fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resources::{triple, validation_problems};
     use tfplugin_framework::schema::model_mismatches;
+
+    /// The wording and paths of the attribute validators, and the warning that needs two attributes.
+    #[test]
+    fn bad_input_is_refused_naming_the_attribute() {
+        let found = validation_problems(
+            &NextjsSiteResource.schema(),
+            |c| NextjsSiteResource.validate(c),
+            serde_json::json!({
+                "build_dir": "app",
+                "build_kind": "static",
+                "assets_bucket": "Assets",
+                "assets_prefix": "/_assets",
+                "cache_bucket": "cache",
+                "cache_prefix": "",
+                "invalidation": "some",
+                "keep_previous_builds": 51,
+                "wait_for_invalidation": true,
+            }),
+        );
+        assert_eq!(
+            found,
+            [
+                triple(
+                    "Invalid build_kind",
+                    r#"build_kind is "static"; it must be "opennext" or "standalone" (or unset, to detect it from build_dir)."#,
+                    "build_kind"
+                ),
+                triple(
+                    "Invalid assets_bucket",
+                    r#"assets_bucket is "Assets", which is not an S3 bucket name (3-63 lowercase letters, digits, '-' and '.')."#,
+                    "assets_bucket"
+                ),
+                triple(
+                    "Invalid assets_prefix",
+                    r#"assets_prefix is "/_assets"; it must be a key prefix without leading or trailing "/", e.g. "_assets" ("" for the bucket's root)."#,
+                    "assets_prefix"
+                ),
+                triple(
+                    "Invalid cache_prefix",
+                    r#"cache_prefix is ""; it must be a key prefix without leading or trailing "/", e.g. "_assets", not empty."#,
+                    "cache_prefix"
+                ),
+                triple(
+                    "Invalid invalidation",
+                    r#"invalidation is "some"; it must be one of "changed", "all" or "none"."#,
+                    "invalidation"
+                ),
+                triple(
+                    "Invalid keep_previous_builds",
+                    "keep_previous_builds is 51; it must be between 0 and 50.",
+                    "keep_previous_builds"
+                ),
+                triple(
+                    "wait_for_invalidation without distribution_id",
+                    "Nothing is invalidated without distribution_id, so there is nothing to wait for.",
+                    "wait_for_invalidation"
+                ),
+            ]
+        );
+    }
 
     /// Every field set: a field of the model that the schema lacks (or the reverse) fails here instead of
     /// being dropped on the way to Terraform.

@@ -7,9 +7,8 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tfplugin_framework::{
-    Attribute, AttributePath, Block, Ctx, Diagnostic, Diagnostics, ListResource, Listed, Schema, Type, Value,
-};
+use tfplugin_framework::validators::StringCheck;
+use tfplugin_framework::{Attribute, Block, Ctx, Diagnostics, ListResource, Listed, Schema, Type};
 
 use super::core::get_by_path;
 use super::identity::SsmParametersIdentity;
@@ -42,25 +41,19 @@ impl ListResource for SsmParametersList {
         .attribute(
             Attribute::new("path", Type::String)
                 .required()
+                .validator(StringCheck::new("Invalid path", |path| {
+                    if path.starts_with('/') && path.ends_with('/') {
+                        Ok(())
+                    } else {
+                        Err(format!("path {path:?} must start and end with \"/\"."))
+                    }
+                }))
                 .description("Where to look, e.g. `/app/`; `/` for the whole region. Must start and end with `/`."),
         );
         for a in target::attributes(false) {
             block = block.attribute(a);
         }
         Schema::new(block)
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        if let Some(path) = config.attr("path").as_str() {
-            if !path.starts_with('/') || !path.ends_with('/') {
-                diags.push(
-                    Diagnostic::error("Invalid path", format!("path {path:?} must start and end with \"/\"."))
-                        .at(AttributePath::root("path")),
-                );
-            }
-        }
-        diags
     }
 
     async fn list(

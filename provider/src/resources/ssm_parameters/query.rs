@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
+use tfplugin_framework::validators::{Each, ElementPath, StringCheck};
 use tfplugin_framework::{Attribute, AttributePath, Block, Ctx, Diagnostic, Diagnostics, Schema, Type, Value};
 
 use super::core::{get_by_names, get_by_path, split_values};
@@ -29,11 +30,28 @@ pub fn schema(description: &str) -> Schema {
         .attribute(
             Attribute::new("names", Type::set(Type::String))
                 .optional()
+                .validator(Each::new(
+                    StringCheck::new("Empty parameter name", |n| {
+                        if n.is_empty() {
+                            Err("Parameter names cannot be empty.".into())
+                        } else {
+                            Ok(())
+                        }
+                    }),
+                    ElementPath::Index,
+                ))
                 .description("Full names of the parameters to read. Any number: they are read 10 per `GetParameters` call (SSM's limit), up to 8 calls at a time. Every name must exist; if some do not, one error lists them with the region and account searched. Exactly one of `names` and `path` must be set."),
         )
         .attribute(
             Attribute::new("path", Type::String)
                 .optional()
+                .validator(StringCheck::new("Invalid path", |p| {
+                    if p.starts_with('/') {
+                        Ok(())
+                    } else {
+                        Err(format!("The path {p:?} must start with \"/\", e.g. \"/app/prod/\"."))
+                    }
+                }))
                 .description("Read every parameter under this path, e.g. `/nextstack/prod/`. Must start with `/`. Read with `GetParametersByPath`, following every page. Exactly one of `names` and `path` must be set."),
         )
         .attribute(
@@ -63,6 +81,7 @@ pub fn schema(description: &str) -> Schema {
     Schema::new(block)
 }
 
+/// Whether `names` or `path` is set needs both; each one's own checks are validators on it (see `schema`).
 pub fn validate(config: &Value) -> Diagnostics {
     let mut diags = Diagnostics::new();
     let names = config.attr("names");
@@ -77,27 +96,6 @@ pub fn validate(config: &Value) -> Diagnostics {
             Diagnostic::error("Conflicting arguments", "Set `names` or `path`, not both.")
                 .at(AttributePath::root("path")),
         );
-    }
-    if let Some(p) = path.as_str() {
-        if !p.starts_with('/') {
-            diags.push(
-                Diagnostic::error(
-                    "Invalid path",
-                    format!("The path {p:?} must start with \"/\", e.g. \"/app/prod/\"."),
-                )
-                .at(AttributePath::root("path")),
-            );
-        }
-    }
-    if let Some(elements) = names.as_elements() {
-        for (i, n) in elements.iter().enumerate() {
-            if n.as_str().is_some_and(str::is_empty) {
-                diags.push(
-                    Diagnostic::error("Empty parameter name", "Parameter names cannot be empty.")
-                        .at(AttributePath::root("names").index(i as i64)),
-                );
-            }
-        }
     }
     diags
 }

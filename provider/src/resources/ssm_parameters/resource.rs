@@ -13,6 +13,7 @@ use tfplugin_framework::{
 };
 
 use futures::stream::{self, StreamExt};
+use tfplugin_framework::validators::{MapKeys, StringCheck};
 
 use super::core::{
     delete_all, get_by_names, get_by_path, list_tags, put_all, read_tags, split_values, tag, untag, Put, TagsUnread,
@@ -99,6 +100,35 @@ fn key_paths(config: &Value) -> Vec<(Source, String)> {
     out
 }
 
+/// `path_prefix` starts and ends with `/`: the parameters' full names are the prefix and their keys.
+fn path_prefix() -> StringCheck {
+    StringCheck::new("Invalid path_prefix", |prefix| {
+        if prefix.starts_with('/') && prefix.ends_with('/') {
+            Ok(())
+        } else {
+            Err(format!(
+                "path_prefix {prefix:?} must start and end with \"/\", e.g. \"/app/prod/\"."
+            ))
+        }
+    })
+}
+
+/// A key of `values`, `secure_values` or `secure_values_wo`: the rest of a parameter name after the prefix.
+fn parameter_key() -> StringCheck {
+    StringCheck::new("Invalid parameter key", |key| {
+        let valid = !key.is_empty()
+            && !key.starts_with('/')
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c));
+        if valid {
+            Ok(())
+        } else {
+            Err(format!(
+                "Key {key:?} must be non-empty, not start with \"/\", and use only letters, digits and _ . - /."
+            ))
+        }
+    })
+}
+
 pub struct SsmParametersResource;
 
 #[async_trait]
@@ -120,13 +150,15 @@ impl Resource for SsmParametersResource {
             Attribute::new("path_prefix", Type::String)
                 .required()
                 .requires_replace()
+                .validator(path_prefix())
                 .description("Prefix of every parameter name. Must start and end with `/`, e.g. `/nextstack/prod/data/`. Changing it replaces the resource (the old parameters are deleted, the new ones created)."),
         )
-        .attribute(Attribute::new("values", Type::map(Type::String)).optional().description("Key to value, written as `String` parameters."))
+        .attribute(Attribute::new("values", Type::map(Type::String)).optional().validator(MapKeys::new(parameter_key())).description("Key to value, written as `String` parameters."))
         .attribute(
             Attribute::new("secure_values", Type::map(Type::String))
                 .optional()
                 .sensitive()
+                .validator(MapKeys::new(parameter_key()))
                 .description("Key to value, written as `SecureString` parameters. Stored in state (sensitive); prefer `secure_values_wo` on Terraform >= 1.11."),
         )
         .attribute(
@@ -134,6 +166,7 @@ impl Resource for SsmParametersResource {
                 .optional()
                 .sensitive()
                 .write_only()
+                .validator(MapKeys::new(parameter_key()))
                 .description("Key to value, written as `SecureString` parameters and never stored in plan or state. Needs Terraform >= 1.11; older versions stop at plan with `Write-only attribute needs Terraform 1.11 or later`. Sent on create, for keys not yet managed, when `secure_values_wo_version` changes, when `kms_key_id` changes, and for a parameter that was deleted outside Terraform."),
         )
         .attribute(
@@ -159,34 +192,12 @@ impl Resource for SsmParametersResource {
         Schema::new(block)
     }
 
+    /// The checks of single attributes are validators on them (see `schema`); a key given in two of the maps
+    /// needs the three together.
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        if let Some(prefix) = config.attr("path_prefix").as_str() {
-            if !prefix.starts_with('/') || !prefix.ends_with('/') {
-                diags.push(
-                    Diagnostic::error(
-                        "Invalid path_prefix",
-                        format!("path_prefix {prefix:?} must start and end with \"/\", e.g. \"/app/prod/\"."),
-                    )
-                    .at(AttributePath::root("path_prefix")),
-                );
-            }
-        }
         let mut seen: BTreeMap<String, Source> = BTreeMap::new();
         for (source, key) in key_paths(config) {
-            let at = AttributePath::root(source.attribute()).key(&key);
-            let valid = !key.is_empty()
-                && !key.starts_with('/')
-                && key.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c));
-            if !valid {
-                diags.push(
-                    Diagnostic::error(
-                        "Invalid parameter key",
-                        format!("Key {key:?} must be non-empty, not start with \"/\", and use only letters, digits and _ . - /."),
-                    )
-                    .at(at.clone()),
-                );
-            }
             if let Some(other) = seen.insert(key.clone(), source) {
                 diags.push(
                     Diagnostic::error(
@@ -197,7 +208,7 @@ impl Resource for SsmParametersResource {
                             source.attribute()
                         ),
                     )
-                    .at(at),
+                    .at(AttributePath::root(source.attribute()).key(&key)),
                 );
             }
         }
@@ -555,8 +566,83 @@ mod tests {
     use super::super::list::{ListConfig, SsmParametersList};
     use super::super::query::{self, QueryModel};
     use super::*;
+    use crate::resources::{triple, validation_problems};
     use tfplugin_framework::schema::model_mismatches;
     use tfplugin_framework::ListResource;
+
+    /// The wording and paths of the attribute validators, and the duplicate key check that needs every map.
+    #[test]
+    fn bad_input_is_refused_naming_the_attribute() {
+        let resource = SsmParametersResource;
+        let found = validation_problems(
+            &resource.schema(),
+            |c| resource.validate(c),
+            serde_json::json!({
+                "path_prefix": "no-slash",
+                "values": {"ok": "1", "/lead": "2"},
+                "secure_values": {"ok": "3", "": "4"},
+            }),
+        );
+        assert_eq!(
+            found,
+            [
+                triple(
+                    "Invalid path_prefix",
+                    r#"path_prefix "no-slash" must start and end with "/", e.g. "/app/prod/"."#,
+                    "path_prefix"
+                ),
+                triple(
+                    "Invalid parameter key",
+                    r#"Key "/lead" must be non-empty, not start with "/", and use only letters, digits and _ . - /."#,
+                    r#"values["/lead"]"#
+                ),
+                triple(
+                    "Invalid parameter key",
+                    r#"Key "" must be non-empty, not start with "/", and use only letters, digits and _ . - /."#,
+                    r#"secure_values[""]"#
+                ),
+                triple(
+                    "Duplicate parameter key",
+                    r#"Key "ok" appears in both values and secure_values."#,
+                    r#"secure_values["ok"]"#
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_reads_and_lists_are_refused_naming_the_attribute() {
+        let found = validation_problems(
+            &query::schema(""),
+            query::validate,
+            serde_json::json!({"names": ["/a", ""], "path": "app/"}),
+        );
+        assert_eq!(
+            found,
+            [
+                triple("Empty parameter name", "Parameter names cannot be empty.", "names[1]"),
+                triple(
+                    "Invalid path",
+                    r#"The path "app/" must start with "/", e.g. "/app/prod/"."#,
+                    "path"
+                ),
+                triple("Conflicting arguments", "Set `names` or `path`, not both.", "path"),
+            ]
+        );
+        let found = validation_problems(
+            &SsmParametersList.schema(),
+            |c| SsmParametersList.validate(c),
+            serde_json::json!({"path": "app"}),
+        );
+        assert_eq!(
+            found,
+            [triple(
+                "Invalid path",
+                r#"path "app" must start and end with "/"."#,
+                "path"
+            )]
+        );
+    }
 
     fn full_target() -> Target {
         Target {
