@@ -440,7 +440,9 @@ class MotoServer:
     def reset(self) -> None:
         """POST /moto-api/reset: wipes every account, region and service."""
         req = urllib.request.Request(self.endpoint + "/moto-api/reset", data=b"", method="POST")
-        with urllib.request.urlopen(req, timeout=30) as resp:
+        # A reset rebuilds every backend and waits for the server's lock: on two cores busy with other applies it
+        # has taken over 30 s, which is a slow machine, not a hung server.
+        with urllib.request.urlopen(req, timeout=180) as resp:
             if resp.status != 200:
                 raise HarnessError("moto reset answered HTTP %s" % resp.status)
         self._clients.clear()
