@@ -314,6 +314,23 @@ def test_browser_records_failed_requests(browser, local_site):
         page.assert_all_ok()
 
 
+def test_a_chromium_of_its_own_beside_the_sessions(browser, local_site):
+    """A test may launch a Chromium with its own flags (test_lambda_previews: --host-resolver-rules) while the
+    session's `browser` runs in the same process: both work, and the session's still does afterwards. (Two
+    sync_playwright() drivers in one thread fail with "Playwright Sync API inside the asyncio loop".)"""
+    from nextstack_lab.browser import launch_chromium
+
+    base, _ = local_site
+    host = base.split("//", 1)[1].split(":")[0]
+    port = base.rsplit(":", 1)[1]
+    with launch_chromium(extra_args=["--host-resolver-rules=MAP site.toolchain.test %s" % host]) as own:
+        with own.new_page() as page:
+            assert page.goto("http://site.toolchain.test:%s/" % port).status == 200
+            assert page.title() == "toolchain"
+    with browser.new_page() as page:
+        assert page.goto(base + "/").status == 200
+
+
 # -------------------------------------------------------------------------------------------- arm64 Node.js (qemu-user)
 
 # What nextstack-edge gives a function's process: a cleared environment with these (and the Lambda variables).

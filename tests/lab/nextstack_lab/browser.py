@@ -233,14 +233,35 @@ class Chromium:
         return RecordingPage(self.browser.new_context(**context_options))
 
 
+# One Playwright driver per process, shared by every launch: Playwright's sync API runs its driver on an asyncio
+# loop in the calling thread, so a second sync_playwright() while the first is running (a test launching its own
+# Chromium beside the session's `browser` fixture) fails with "using Playwright Sync API inside the asyncio loop".
+_DRIVER: dict = {"playwright": None, "users": 0}
+
+
+@contextmanager
+def _shared_playwright():
+    """The process's running Playwright (started on first use, stopped when its last user is done)."""
+    if _DRIVER["playwright"] is None:
+        _DRIVER["playwright"] = _sync_playwright()().start()
+    _DRIVER["users"] += 1
+    try:
+        yield _DRIVER["playwright"]
+    finally:
+        _DRIVER["users"] -= 1
+        if _DRIVER["users"] == 0:
+            playwright, _DRIVER["playwright"] = _DRIVER["playwright"], None
+            playwright.stop()
+
+
 @contextmanager
 def launch_chromium(*, executable: Path | str | None = None, extra_args: Iterable[str] = (),
                     headless: bool = True) -> Iterator[Chromium]:
-    """Start Playwright and Chromium (about 2 s) with CHROMIUM_ARGS plus extra_args; stop both on exit."""
+    """Start Chromium (about 2 s) with CHROMIUM_ARGS plus extra_args under the process's Playwright; stop it on exit
+    (and Playwright, when no other launch is using it). Launches may nest: each is a browser of its own."""
     executable = Path(executable) if executable else CHROMIUM
     _check_chromium(executable)
-    sync_playwright = _sync_playwright()
-    with sync_playwright() as playwright:
+    with _shared_playwright() as playwright:
         try:
             browser = playwright.chromium.launch(
                 executable_path=str(executable),
