@@ -194,20 +194,8 @@ def serve_env() -> dict:
 
 def wait_for_api(edge: EdgeServer, api: str, host: str, timeout: float = 120.0) -> None:
     """Until the ALB's HTTPS listener forwards the target group's health check path to a Django task with 200."""
-    deadline = time.monotonic() + timeout
-    status = None
-    while time.monotonic() < deadline:
-        try:
-            status = static_fargate_site.http(api + "/health/", {"Host": host})[0]
-        except OSError:
-            status = None
-        if status == 200:
-            return
-        if edge.proc.poll() is not None:
-            break
-        time.sleep(0.5)
-    raise AssertionError("Django did not answer /health/ through the ALB within %ss (last %s):\n%s"
-                         % (timeout, status, edge.stderr()[-6000:]))
+    edge.wait_for_200(lambda: static_fargate_site.http(api + "/health/", {"Host": host})[0],
+                      "Django's /health/ through the ALB", timeout)
 
 
 def test_lambda_django_rds_end_to_end(terraform_latest, nextjs_builds, lambda_without_docker, browser, tmp_path):

@@ -157,6 +157,26 @@ class EdgeServer:
     def stderr(self) -> str:
         return "\n".join(self._err)
 
+    def wait_for_200(self, probe, what: str, timeout: float, after: re.Pattern | None = None) -> None:
+        """Until probe() (an HTTP status; OSError counts as no answer) gives 200, trying every 0.5 s, and only once
+        `after`, when given, matches the edge's stderr (a task started). AssertionError naming `what`, the last status
+        and the edge's stderr when the edge exits or `timeout` seconds pass."""
+        deadline = time.monotonic() + timeout
+        status = None
+        while time.monotonic() < deadline:
+            if after is None or after.search(self.stderr()):
+                try:
+                    status = probe()
+                except OSError:
+                    status = None
+                if status == 200:
+                    return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.5)
+        raise AssertionError("%s did not answer 200 within %ss (last %s):\n%s"
+                             % (what, timeout, status, self.stderr()[-6000:]))
+
     def access_log(self) -> list[list[str]]:
         lines = self._out[self._header_lines:]
         return [line.split("\t") for line in lines]

@@ -82,21 +82,7 @@ def serve(endpoint: str, distribution_id: str | None, cluster: str, load_balance
 def wait_until_serving(edge: EdgeServer, timeout: float = 90.0) -> None:
     """Until a task of the service started and the site's health route answers 200 through the distribution (the
     ALB forwards to a task once its target group has it)."""
-    deadline = time.monotonic() + timeout
-    status = None
-    while time.monotonic() < deadline:
-        if TASK_STARTED.search(edge.stderr()):
-            try:
-                status = edge.get("/api/health")[0]
-            except OSError:
-                status = None
-            if status == 200:
-                return
-        if edge.proc.poll() is not None:
-            break
-        time.sleep(0.5)
-    raise AssertionError("the site did not answer /api/health with 200 within %ss (last %s):\n%s"
-                         % (timeout, status, edge.stderr()[-6000:]))
+    edge.wait_for_200(lambda: edge.get("/api/health")[0], "the site's /api/health", timeout, after=TASK_STARTED)
 
 
 def generated_at(edge: EdgeServer, path: str, testid: str) -> str:

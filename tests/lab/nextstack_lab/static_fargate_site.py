@@ -20,7 +20,6 @@ import json
 import mimetypes
 import re
 import shutil
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -82,21 +81,8 @@ def http(url: str, headers=None, method: str = "GET"):
 
 def wait_until_serving(edge: EdgeServer, listener_url: str, host: str, timeout: float = 90.0) -> None:
     """Until a task started and the HTTPS listener forwards /health to it with 200 (once the target group has it)."""
-    deadline = time.monotonic() + timeout
-    status = None
-    while time.monotonic() < deadline:
-        if TASK_STARTED.search(edge.stderr()):
-            try:
-                status = http(listener_url + "/health", {"Host": host})[0]
-            except OSError:
-                status = None
-            if status == 200:
-                return
-        if edge.proc.poll() is not None:
-            break
-        time.sleep(0.5)
-    raise AssertionError("the API did not answer /health with 200 within %ss (last %s):\n%s"
-                         % (timeout, status, edge.stderr()[-6000:]))
+    edge.wait_for_200(lambda: http(listener_url + "/health", {"Host": host})[0], "the API's /health", timeout,
+                      after=TASK_STARTED)
 
 
 def new_site_page(browser, origins: dict[str, str]):
