@@ -34,6 +34,8 @@ SERVING = re.compile(r"^nextstack-edge: serving (http://127\.0\.0\.1:\d+) \((\S+
 LISTENER = re.compile(r"^nextstack-edge: serving (http://127\.0\.0\.1:\d+) \((\S+) (HTTPS?):(\d+)\)$")
 REST_API = re.compile(r"^nextstack-edge: serving (http://127\.0\.0\.1:\d+) \((?:REST API|custom domain) (\S+)\)$")
 CONTROL = re.compile(r"^nextstack-edge: control (http://127\.0\.0\.1:\d+)$")
+# stderr's line for an ECS service's task that started (its containers running): wait_for_200(after=TASK_STARTED).
+TASK_STARTED = re.compile(r"nextstack-edge: ECS service (\S+): task (\w+) started ")
 
 # CloudFront's standard log fields (1-based), as nextstack-edge writes them.
 LOG_FIELDS = {"status": 9, "method": 6, "uri": 8, "query": 12, "result": 14, "time_taken": 19}

@@ -31,9 +31,7 @@ import time
 from pathlib import Path
 
 from nextstack_lab import harness, nextjs_builds, six_stack
-from nextstack_lab.edge import EdgeServer
-
-TASK_STARTED = re.compile(r"nextstack-edge: ECS service (\S+): task (\w+) started ")
+from nextstack_lab.edge import TASK_STARTED, EdgeServer
 
 
 def write_images_file(dest: Path, repository_url: str, app_dir: Path) -> Path:

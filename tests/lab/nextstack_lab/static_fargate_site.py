@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import mimetypes
-import re
 import shutil
 import urllib.error
 import urllib.request
@@ -26,10 +25,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from nextstack_lab import harness
-from nextstack_lab.edge import EdgeServer
+from nextstack_lab.edge import TASK_STARTED, EdgeServer
 
 APP = harness.REPO_ROOT / "tests" / "e2e" / "static_fargate_api_app"
-TASK_STARTED = re.compile(r"nextstack-edge: ECS service (\S+): task (\w+) started ")
 
 
 def publish_export(s3, bucket: str, api_url: str) -> list[str]:
