@@ -6,6 +6,7 @@ use tfplugin_framework::data_source::AnyDataSource;
 use tfplugin_framework::ephemeral::AnyEphemeralResource;
 use tfplugin_framework::list::AnyListResource;
 use tfplugin_framework::resource::AnyResource;
+use tfplugin_framework::validators::StringCheck;
 use tfplugin_framework::Function;
 use tfplugin_framework::{
     data_source, ephemeral_resource, list_resource, resource, Attribute, Block, Diagnostics, NestedBlock, Nesting,
@@ -18,6 +19,7 @@ use crate::resources::dns_alias::DnsAliasList;
 use crate::resources::ssm_parameters::{
     SsmParametersDataSource, SsmParametersEphemeral, SsmParametersList, SsmParametersResource,
 };
+use crate::resources::target::RoleArn;
 
 pub struct NextstackProvider;
 
@@ -33,6 +35,19 @@ struct AssumeRoleConfig {
     role_arn: Option<String>,
     external_id: Option<String>,
     session_name: Option<String>,
+}
+
+/// STS AssumeRole's `RoleSessionName`: 2 to 64 characters of `[\w+=,.@-]` (AWS STS API Reference, "AssumeRole").
+/// STS would refuse anything else only when first called, after a plan that looked fine.
+fn check_session_name(name: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c);
+    if (2..=64).contains(&name.chars().count()) && name.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not an STS session name: 2 to 64 letters, digits and +=,.@_- only."
+        ))
+    }
 }
 
 #[async_trait]
@@ -58,9 +73,9 @@ impl Provider for NextstackProvider {
                 "assume_role",
                 Nesting::Single,
                 Block::new("A role to assume for every call; resources may assume further roles with `role_arn`.")
-                    .attribute(Attribute::new("role_arn", Type::String).required().description("ARN of the role."))
+                    .attribute(Attribute::new("role_arn", Type::String).required().validator(RoleArn).description("ARN of the role (`arn:aws:iam::ACCOUNT:role/NAME`); anything else fails at plan."))
                     .attribute(Attribute::new("external_id", Type::String).optional().sensitive().description("External ID the role's trust policy requires."))
-                    .attribute(Attribute::new("session_name", Type::String).optional().description("Session name. Default: `terraform-provider-nextstack`.")),
+                    .attribute(Attribute::new("session_name", Type::String).optional().validator(StringCheck::new("Invalid session name", check_session_name)).description("Session name: 2 to 64 letters, digits and `+=,.@_-`, as STS requires. Default: `terraform-provider-nextstack`.")),
             )),
         )
     }
@@ -108,5 +123,25 @@ impl Provider for NextstackProvider {
     /// `terraform query -generate-config-out` writes must hold, so it would not plan cleanly.
     fn list_resources(&self) -> Vec<Box<dyn AnyListResource<Aws>>> {
         vec![list_resource(SsmParametersList), list_resource(DnsAliasList)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_session_name;
+
+    #[test]
+    fn session_names_follow_sts() {
+        for ok in ["ci", "terraform-provider-nextstack", "a.b@c=d,e+f_g", &"x".repeat(64)] {
+            assert_eq!(check_session_name(ok), Ok(()), "{ok}");
+        }
+        for bad in ["x", "has space", "slash/name", &"x".repeat(65)] {
+            assert!(
+                check_session_name(bad)
+                    .unwrap_err()
+                    .contains("is not an STS session name"),
+                "{bad}"
+            );
+        }
     }
 }

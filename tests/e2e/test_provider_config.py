@@ -114,3 +114,20 @@ resource "nextstack_ssm_parameters" "q" {
     tf.destroy_ok()
     assert names(aws, "eu-west-1", account="333333333333") == []
     assert names(aws, "eu-west-1", account="444444444444") == []
+
+
+def test_a_malformed_assume_role_is_refused_at_plan_naming_the_attribute(terraform, aws):
+    """The provider block's own attributes are validated like a resource's: a role ARN or session name that STS
+    would refuse fails the plan at `assume_role`, before any AWS call and with nothing created."""
+    tf = terraform()
+    for setting, summary, detail in (
+        ('role_arn = "arn:aws:iam::123:user/ci"', "Invalid role ARN", '"arn:aws:iam::123:user/ci" is not an IAM role ARN'),
+        ('role_arn = "arn:aws:iam::222222222222:role/deploy"\n    session_name = "has space"', "Invalid session name",
+         '"has space" is not an STS session name'),
+    ):
+        tf.write(PROVIDERS + 'provider "nextstack" {\n  region = "eu-west-1"\n  assume_role {\n    %s\n  }\n}\n'
+                 % setting + PUBLISH)
+        result = tf.plan_fails(contains=summary)
+        assert detail in result.stderr, result.stderr
+        assert 'provider "nextstack"' in result.stderr, result.stderr  # Terraform points at the provider block
+    assert names(aws, "eu-west-1") == []

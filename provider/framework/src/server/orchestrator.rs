@@ -306,7 +306,12 @@ impl<P: Provider> Orchestrator<P> {
 
     pub fn validate_provider_config(&self, config: &DynamicValue) -> Diagnostics {
         match config.decode(&self.provider_schema.value_type()) {
-            Ok(config) => self.provider.validate(&config),
+            Ok(config) => {
+                // As for resources: the attributes' validators first, then the provider's own checks.
+                let mut diags = self.provider_schema.block.validate(&config, &AttributePath::default());
+                diags.extend(self.provider.validate(&config));
+                diags
+            }
             Err(d) => d,
         }
     }

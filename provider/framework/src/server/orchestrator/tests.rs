@@ -136,7 +136,10 @@ impl Provider for Fake {
         "fake"
     }
     fn schema(&self) -> Schema {
-        Schema::new(Block::new("The fake provider."))
+        Schema::new(
+            Block::new("The fake provider.")
+                .attribute(Attribute::new("label", Type::String).optional().validator(NotEmpty)),
+        )
     }
     async fn configure(&self, _: NoConfig) -> Result<(), Diagnostics> {
         Ok(())
@@ -189,6 +192,22 @@ async fn configured_server() -> (Orchestrator<Fake>, Arc<Mutex<Cloud>>) {
 
 fn calls(cloud: &Mutex<Cloud>) -> Vec<String> {
     cloud.lock().unwrap().calls.clone()
+}
+
+#[test]
+fn the_provider_blocks_attribute_validators_run_at_validation() {
+    let server = Orchestrator::new(Fake { cloud: Arc::default() });
+    let ty = server.provider_schema.value_type();
+    let config = |label: &str| {
+        DynamicValue::encode(
+            &Value::Object(BTreeMap::from([("label".to_string(), Value::string(label))])),
+            &ty,
+        )
+    };
+    let diags = server.validate_provider_config(&config(""));
+    let paths: Vec<_> = diags.0.iter().map(|d| d.attribute.clone()).collect();
+    assert_eq!(paths, vec![Some(AttributePath::root("label"))], "{diags}");
+    assert!(server.validate_provider_config(&config("x")).is_empty());
 }
 
 #[tokio::test]
