@@ -14,6 +14,12 @@
 //! most the behaviour's maximum TTL) when that is greater; other `Cache-Control` directives (`no-store` too) do
 //! not change it; 416 is never cached. "Invalidate files": a path ending in `*` removes every object whose path
 //! starts with what precedes it; other paths remove that object with every query string.
+//!
+//! Conditional requests: "Request and response behavior for custom origins" > "Conditional requests": an expired
+//! object is revalidated with the origin, CloudFront adding `If-None-Match` with the object's `ETag` and
+//! `If-Modified-Since` with its `Last-Modified`; a 304 renews it (`RefreshHit` in the standard log's
+//! x-edge-result-type). A viewer's own conditional GET is answered from the cache by RFC 9110's rules
+//! (`not_modified`).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -59,6 +65,31 @@ impl Entry {
     pub fn refresh(&mut self, ttl: Duration) {
         self.stored = Instant::now();
         self.ttl = ttl;
+    }
+}
+
+/// Whether a viewer's conditional GET or HEAD (its `request` headers) is answered `304 Not Modified` by a response
+/// with the `cached` headers (RFC 9110, "Conditional Requests"): `If-None-Match` is `*` or lists the response's
+/// `ETag`, compared weakly (13.1.2, `W/"x"` matches `"x"`); only without `If-None-Match`, `If-Modified-Since` is at or
+/// after the response's `Last-Modified` (13.1.3; 13.2.2 gives `If-None-Match` precedence). An unparsable date never
+/// matches.
+pub fn not_modified(request: &HeaderMap, cached: &HeaderMap) -> bool {
+    let text = |h: &HeaderMap, n: &str| -> Option<String> {
+        let values: Vec<&str> = h.get_all(n).iter().filter_map(|v| v.to_str().ok()).collect();
+        (!values.is_empty()).then(|| values.join(","))
+    };
+    if let Some(wanted) = text(request, "if-none-match") {
+        let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_string();
+        let Some(etag) = text(cached, "etag") else {
+            return false;
+        };
+        let etag = opaque(&etag);
+        return wanted.split(',').any(|t| t.trim() == "*" || opaque(t) == etag);
+    }
+    let date = |h: &HeaderMap, n: &str| text(h, n).and_then(|v| httpdate::parse_http_date(v.trim()).ok());
+    match (date(request, "if-modified-since"), date(cached, "last-modified")) {
+        (Some(since), Some(modified)) => modified <= since,
+        _ => false,
     }
 }
 
@@ -290,6 +321,77 @@ mod tests {
             (Some(2), None),
             "a custom error response's ErrorCachingMinTTL"
         );
+    }
+
+    #[test]
+    fn if_none_match_lists_star_and_weak_tags() {
+        let cached = headers(&[("etag", "\"v1\""), ("last-modified", "Mon, 07 Dec 2026 00:00:00 GMT")]);
+        let asks = |pairs: &[(&str, &str)]| not_modified(&headers(pairs), &cached);
+        assert!(asks(&[("if-none-match", "\"v1\"")]));
+        assert!(asks(&[("if-none-match", "\"v0\", \"v1\"")]), "one of a list");
+        assert!(asks(&[("if-none-match", "W/\"v1\"")]), "weak comparison");
+        assert!(asks(&[("if-none-match", "*")]));
+        assert!(!asks(&[("if-none-match", "\"v2\"")]));
+        assert!(!asks(&[("if-none-match", "v1")]), "an entity tag is quoted");
+        assert!(
+            !asks(&[
+                ("if-none-match", "\"v2\""),
+                ("if-modified-since", "Tue, 08 Dec 2026 00:00:00 GMT")
+            ]),
+            "If-None-Match takes precedence over If-Modified-Since"
+        );
+        assert!(
+            !not_modified(&headers(&[("if-none-match", "*")]), &HeaderMap::new()),
+            "no ETag, no match"
+        );
+    }
+
+    #[test]
+    fn if_modified_since_against_last_modified() {
+        let cached = headers(&[("last-modified", "Mon, 07 Dec 2026 00:00:00 GMT")]);
+        let since = |d: &str| not_modified(&headers(&[("if-modified-since", d)]), &cached);
+        assert!(since("Mon, 07 Dec 2026 00:00:00 GMT"), "the same instant");
+        assert!(since("Tue, 08 Dec 2026 00:00:00 GMT"));
+        assert!(!since("Sun, 06 Dec 2026 23:59:59 GMT"));
+        assert!(!since("yesterday"), "an unparsable date");
+        assert!(!not_modified(
+            &headers(&[("if-modified-since", "Tue, 08 Dec 2026 00:00:00 GMT")]),
+            &HeaderMap::new()
+        ));
+        assert!(!not_modified(&HeaderMap::new(), &cached), "an unconditional request");
+    }
+
+    #[test]
+    fn an_expired_entry_keeps_its_validators_and_a_refresh_renews_it() {
+        let cache = Cache::default();
+        let h = headers(&[("etag", "\"v1\""), ("last-modified", "Mon, 07 Dec 2026 00:00:00 GMT")]);
+        cache.put(
+            "/a",
+            "/a",
+            StatusCode::OK,
+            h,
+            Bytes::from_static(b"body"),
+            Duration::ZERO,
+        );
+        let expired = cache.get("/a", "/a").unwrap();
+        assert!(!expired.fresh());
+        assert_eq!(
+            expired.validators(),
+            (Some("\"v1\"".into()), Some("Mon, 07 Dec 2026 00:00:00 GMT".into()))
+        );
+        cache.refresh("/a", "/a", Duration::from_secs(60));
+        let renewed = cache.get("/a", "/a").unwrap();
+        assert!(renewed.fresh() && renewed.age() < Duration::from_secs(1));
+        assert_eq!(renewed.body, Bytes::from_static(b"body"), "the body is kept");
+        cache.put(
+            "/b",
+            "/b",
+            StatusCode::OK,
+            HeaderMap::new(),
+            Bytes::new(),
+            Duration::ZERO,
+        );
+        assert_eq!(cache.get("/b", "/b").unwrap().validators(), (None, None));
     }
 
     #[test]

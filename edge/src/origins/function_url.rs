@@ -20,11 +20,10 @@ use base64::Engine;
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use http_body_util::BodyExt;
-use percent_encoding::percent_decode_str;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::{full, Body, BoxError, OriginRequest, OriginResponse};
+use super::{full, payload_v2, Body, BoxError, OriginRequest, OriginResponse};
 use crate::iam;
 use crate::lambda::pool::{InvokeError, Pool};
 use crate::lambda::{FunctionError, Outcome};
@@ -73,7 +72,17 @@ impl FunctionUrlOrigin {
         if let Some(denied) = self.authorize(&deployment, &request, signed_by_distribution) {
             return Ok(denied);
         }
-        let event = self.event(&request);
+        let url = payload_v2::Url {
+            domain: &self.domain,
+            auth: self.auth,
+            account: &self.account,
+        };
+        let event = payload_v2::event(
+            &url,
+            &request,
+            &format!("{:032x}", fastrand::u128(..)),
+            SystemTime::now(),
+        );
         match deployment.pool.invoke(Bytes::from(event.to_string())).await {
             Ok(Outcome::Response(payload)) => Ok(buffered_response(&payload)),
             Ok(Outcome::Stream { content_type, body }) => {
@@ -92,8 +101,6 @@ impl FunctionUrlOrigin {
         }
     }
 
-    /// `AWS_IAM`: the caller must be signed (CloudFront's OAC), allowed by the resource policy, and must have
-    /// sent the body's hash; Lambda answers 403 otherwise.
     /// The deployment answering now.
     pub fn deployment(&self) -> Deployment {
         self.deployed
@@ -106,6 +113,8 @@ impl FunctionUrlOrigin {
         self.deployment().pool
     }
 
+    /// `AWS_IAM`: the caller must be signed (CloudFront's OAC), allowed by the resource policy, and must have
+    /// sent the body's hash; Lambda answers 403 otherwise.
     fn authorize(
         &self,
         deployment: &Deployment,
@@ -150,137 +159,36 @@ impl FunctionUrlOrigin {
                 "Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html",
             ));
         }
-        if !request.body.is_empty() {
-            let want = hex::encode(Sha256::digest(&request.body));
-            let sent = request
-                .headers
-                .get("x-amz-content-sha256")
-                .and_then(|v| v.to_str().ok());
-            if sent != Some(want.as_str()) {
-                let mut r = OriginResponse::new(
-                    StatusCode::FORBIDDEN,
-                    "application/json",
-                    json!({"message": "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."}).to_string(),
-                );
-                r.headers.insert(
-                    "x-amzn-errortype",
-                    HeaderValue::from_static("InvalidSignatureException"),
-                );
-                return Some(r);
-            }
-        }
-        None
-    }
-
-    /// The payload format 2.0 event.
-    fn event(&self, request: &OriginRequest) -> Value {
-        let mut headers = Map::new();
-        let mut cookies: Vec<Value> = Vec::new();
-        for name in request.headers.keys() {
-            let values: Vec<&str> = request
-                .headers
-                .get_all(name)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .collect();
-            if name == http::header::COOKIE {
-                for v in values {
-                    cookies.extend(
-                        v.split(';')
-                            .map(str::trim)
-                            .filter(|c| !c.is_empty())
-                            .map(|c| Value::String(c.into())),
-                    );
-                }
-                continue;
-            }
-            headers.insert(name.as_str().to_string(), Value::String(values.join(",")));
-        }
-        let mut params = Map::new();
-        for pair in request.query.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let decode = |s: &str| percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().to_string();
-            let (k, v) = (decode(k), decode(v));
-            match params.get_mut(&k) {
-                Some(Value::String(existing)) => {
-                    existing.push(',');
-                    existing.push_str(&v);
-                }
-                _ => {
-                    params.insert(k, Value::String(v));
-                }
-            }
-        }
-        let content_type = request
-            .headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let (body, base64) = if request.body.is_empty() {
-            (Value::Null, false)
-        } else {
-            match std::str::from_utf8(&request.body) {
-                Ok(text) if is_text(content_type) => (Value::String(text.into()), false),
-                _ => (
-                    Value::String(base64::engine::general_purpose::STANDARD.encode(&request.body)),
-                    true,
-                ),
-            }
-        };
-        let url_id = self.domain.split('.').next().unwrap_or_default();
-        let now = SystemTime::now();
-        let epoch_ms = now
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
-        let mut event = json!({
-            "version": "2.0",
-            "routeKey": "$default",
-            "rawPath": request.path,
-            "rawQueryString": request.query,
-            "headers": headers,
-            "requestContext": {
-                "accountId": if self.auth == AuthType::AwsIam { self.account.as_str() } else { "anonymous" },
-                "apiId": url_id,
-                "domainName": self.domain,
-                "domainPrefix": url_id,
-                "http": {
-                    "method": request.method.as_str(),
-                    "path": request.path,
-                    "protocol": "HTTP/1.1",
-                    "sourceIp": "127.0.0.1",
-                    "userAgent": request.headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("Amazon CloudFront"),
-                },
-                "requestId": format!("{:032x}", fastrand::u128(..)),
-                "routeKey": "$default",
-                "stage": "$default",
-                "time": httpdate::fmt_http_date(now),
-                "timeEpoch": epoch_ms,
-            },
-            "isBase64Encoded": base64,
-        });
-        if !cookies.is_empty() {
-            event["cookies"] = Value::Array(cookies);
-        }
-        if !params.is_empty() {
-            event["queryStringParameters"] = Value::Object(params);
-        }
-        if !body.is_null() {
-            event["body"] = body;
-        }
-        event
+        unsigned_payload(request)
     }
 }
 
-fn is_text(content_type: &str) -> bool {
-    let ct = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    ct.starts_with("text/")
-        || ct.ends_with("+json")
-        || ct.ends_with("+xml")
-        || matches!(
-            ct.as_str(),
-            "application/json" | "application/xml" | "application/javascript" | "application/x-www-form-urlencoded"
-        )
+/// Lambda's answer to a request with a body that does not carry the body's SHA-256 (hex) in `x-amz-content-sha256`,
+/// for an `AWS_IAM` URL: Lambda does not accept unsigned payloads (CloudFront Developer Guide, "Restrict access to an
+/// AWS Lambda function URL origin"), and CloudFront's origin access control signs with the header the viewer sent.
+/// Any method counts, as long as there is a body; a request without one needs no header.
+pub fn unsigned_payload(request: &OriginRequest) -> Option<OriginResponse> {
+    if request.body.is_empty() {
+        return None;
+    }
+    let want = hex::encode(Sha256::digest(&request.body));
+    let sent = request
+        .headers
+        .get("x-amz-content-sha256")
+        .and_then(|v| v.to_str().ok());
+    if sent == Some(want.as_str()) {
+        return None;
+    }
+    let mut r = OriginResponse::new(
+        StatusCode::FORBIDDEN,
+        "application/json",
+        json!({"message": "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."}).to_string(),
+    );
+    r.headers.insert(
+        "x-amzn-errortype",
+        HeaderValue::from_static("InvalidSignatureException"),
+    );
+    Some(r)
 }
 
 fn internal_server_error() -> OriginResponse {
@@ -429,6 +337,43 @@ mod tests {
         let bare = buffered_response(br#"{"ok":true}"#);
         assert_eq!(bare.status, StatusCode::OK);
         assert_eq!(bare.headers["content-type"], "application/json");
+    }
+
+    fn post(body: &[u8], sha256: Option<&str>) -> OriginRequest {
+        let mut headers = HeaderMap::new();
+        if let Some(v) = sha256 {
+            headers.insert("x-amz-content-sha256", v.parse().unwrap());
+        }
+        OriginRequest {
+            method: http::Method::POST,
+            path: "/api".into(),
+            query: String::new(),
+            headers,
+            body: Bytes::copy_from_slice(body),
+        }
+    }
+
+    #[test]
+    fn a_body_must_carry_its_sha256() {
+        // sha256("hello"), as `printf hello | sha256sum` prints it.
+        const HELLO: &str = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+        assert!(unsigned_payload(&post(b"hello", Some(HELLO))).is_none());
+        let refused = unsigned_payload(&post(b"hello", None)).expect("no header: refused");
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(refused.headers["x-amzn-errortype"], "InvalidSignatureException");
+        let wrong = unsigned_payload(&post(b"hello!", Some(HELLO))).expect("another body's hash: refused");
+        assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+        assert!(
+            unsigned_payload(&post(b"hello", Some("UNSIGNED-PAYLOAD"))).is_some(),
+            "Lambda does not accept unsigned payloads"
+        );
+        assert!(
+            unsigned_payload(&post(b"", None)).is_none(),
+            "no body, no header needed"
+        );
+        let mut delete = post(b"{}", None);
+        delete.method = http::Method::DELETE;
+        assert!(unsigned_payload(&delete).is_some(), "any method with a body");
     }
 
     #[tokio::test]

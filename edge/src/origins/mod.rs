@@ -1,6 +1,7 @@
 //! Origins: where CloudFront (or an ALB) sends a request it cannot answer from its cache.
 
 pub mod function_url;
+pub mod payload_v2;
 pub mod http_server;
 pub mod s3;
 
