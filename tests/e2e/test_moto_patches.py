@@ -850,3 +850,46 @@ def test_ec2_create_flow_logs_is_idempotent_on_its_client_token(aws):
         ec2.create_flow_logs(ClientToken="retry-token-2", **request)
     ec2.delete_flow_logs(FlowLogIds=first["FlowLogIds"])
     s3.delete_bucket(Bucket="flow-log-retry")
+
+
+def test_cloudwatch_alarm_actions_notify_sns(aws):
+    """cloudwatch_alarm_actions_notify_sns: an alarm going to ALARM publishes its notification to its SNS action;
+    through a topic under a customer-managed key whose policy lets CloudWatch use it for this alarm and topic, but
+    not under AWS's managed alias/aws/sns key, nor a key whose policy leaves CloudWatch out; OK after ALARM
+    notifies the OK action."""
+    region = "eu-west-1"
+    sns, sqs, kms, cw = (aws.client(name, region) for name in ("sns", "sqs", "kms", "cloudwatch"))
+
+    def key(grant_cloudwatch: bool) -> str:
+        statements = [{"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % ACCOUNT},
+                       "Action": "kms:*", "Resource": "*"}]
+        if grant_cloudwatch:
+            statements.append({
+                "Sid": "CloudWatchAlarms", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT},
+                              "ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:%s:%s:alarm:probe-*" % (region, ACCOUNT)}}})
+        return kms.create_key(Policy=json.dumps({"Version": "2012-10-17", "Statement": statements}))["KeyMetadata"]["Arn"]
+
+    received = {}
+    for name, key_id in (("cmk", key(True)), ("managed", "alias/aws/sns"), ("no-grant", key(False)), ("plain", None)):
+        attributes = {"KmsMasterKeyId": key_id} if key_id else {}
+        topic = sns.create_topic(Name="alarms-" + name, Attributes=attributes)["TopicArn"]
+        queue = sqs.create_queue(QueueName="alarms-" + name)["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+        cw.put_metric_alarm(AlarmName="probe-" + name, Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum",
+                            Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold",
+                            AlarmActions=[topic], OKActions=[topic])
+        cw.set_alarm_state(AlarmName="probe-" + name, StateValue="ALARM", StateReason="probe")
+        cw.set_alarm_state(AlarmName="probe-" + name, StateValue="ALARM", StateReason="no change: no action")
+        cw.set_alarm_state(AlarmName="probe-" + name, StateValue="OK", StateReason="recovered")
+        messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1, MaxNumberOfMessages=10).get("Messages", [])
+        received[name] = sorted((json.loads(m["Body"])["OldStateValue"], json.loads(m["Body"])["NewStateValue"],
+                                 json.loads(m["Body"])["AlarmName"]) for m in messages)
+    assert received == {
+        "cmk": [("ALARM", "OK", "probe-cmk"), ("OK", "ALARM", "probe-cmk")],
+        "managed": [],
+        "no-grant": [],
+        "plain": [("ALARM", "OK", "probe-plain"), ("OK", "ALARM", "probe-plain")],
+    }, received

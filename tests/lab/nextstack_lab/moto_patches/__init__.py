@@ -5,7 +5,7 @@ main. The emulator is not the spec: where moto mis-models or lacks an API the mo
 never in modules/ or examples/. Rules for a patch:
   - one function per defect, named after the moto issue or the API it lacks or mis-models, in the module of its
     service (ec2.py, ecs.py, elbv2.py, awslambda.py, s3.py, sqs.py, cloudfront.py, kms.py, rds.py, route53.py,
-    apigateway.py; a new service gets a new module, imported below);
+    apigateway.py, cloudwatch.py; a new service gets a new module, imported below);
   - decorated with @patch (registry.py), which registers it where it is defined; @patch(after="NAME") when it
     needs another patch applied first;
   - its docstring says what real AWS does and what moto does instead;
@@ -22,7 +22,7 @@ with).
 from __future__ import annotations
 
 # The services' patches register as their modules import, in this order.
-from . import ec2, ecs, elbv2, awslambda, cloudfront, s3, sqs, kms, rds, route53, apigateway  # noqa: F401
+from . import ec2, ecs, elbv2, awslambda, cloudfront, s3, sqs, kms, rds, route53, apigateway, cloudwatch  # noqa: F401
 from .registry import PATCHES, apply_all
 
 __all__ = ["PATCHES", "apply_all"]
