@@ -38,15 +38,13 @@ pub async fn sqs_mappings(
                 if !source.starts_with("arn:aws:sqs:") || m.state().is_some_and(|s| s != "Enabled" && s != "Creating") {
                     continue;
                 }
+                // Checked before the function is loaded: a setting the edge would not honour stops it at start.
+                let settings = sqs::Settings::from_config(m)?;
                 let deployed = deployed::load(aws, region, function_arn, None, code_cache).await?;
                 found.push(sqs::Mapping {
                     uuid: m.uuid().unwrap_or_default().to_string(),
                     queue_arn: source.to_string(),
-                    batch_size: m.batch_size().unwrap_or(10),
-                    report_batch_item_failures: m
-                        .function_response_types()
-                        .iter()
-                        .any(|t| t.as_str() == "ReportBatchItemFailures"),
+                    settings,
                     pool: Arc::new(Pool::new(deployed.spec, launcher.clone())),
                 });
             }

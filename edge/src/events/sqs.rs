@@ -1,15 +1,26 @@
 //! SQS event source mappings: the edge polls the queue and invokes the function with batches, the way
 //! Lambda's pollers do.
 //!
-//! AWS: Lambda Developer Guide, "Using Lambda with Amazon SQS" (the event: `Records` with `messageId`,
-//! `receiptHandle`, `body`, `attributes`, `messageAttributes`, `md5OfBody`, `eventSource: aws:sqs`,
-//! `eventSourceARN`, `awsRegion`; up to `BatchSize` messages; on success the batch is deleted, on a function
-//! error every message returns to the queue after its visibility timeout; with `ReportBatchItemFailures` only the
-//! messages named in `batchItemFailures` return), and "FIFO queues" (a message group's messages arrive in order,
-//! one batch of a group at a time: SQS itself holds the group while a batch is in flight).
+//! AWS: Lambda Developer Guide, "Using Lambda with Amazon SQS": Lambda reads the queue with long polling and
+//! invokes the function synchronously with a batch; it gathers messages until the batch holds `BatchSize`, the
+//! batching window (`MaximumBatchingWindowInSeconds`) ends, or the event would pass the 6 MB invocation payload
+//! quota; with no window it invokes with what one read returned. On success the batch is deleted; on a function
+//! error every message returns to the queue once its visibility timeout ends; with `ReportBatchItemFailures` only
+//! the messages the answer names return (`record.rs`). "Control which events Lambda sends to your function":
+//! messages that match none of the mapping's filters are deleted without an invocation (`filter.rs`). FIFO queues
+//! ("Using Lambda with Amazon SQS", FIFO): SQS hands out a message group's messages in order and holds the group
+//! while any of them is in flight, so one batch of a group at a time, and a failed batch blocks its group until the
+//! messages return.
+//!
+//! One poller per mapping, one batch at a time (Lambda scales to several concurrent batches on a standard queue:
+//! docs/edge.md lists it as not modelled).
+
+mod filter;
+mod record;
+mod settings;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde_json::{json, Value};
@@ -17,14 +28,27 @@ use serde_json::{json, Value};
 use crate::endpoint::Aws;
 use crate::lambda::pool::Pool;
 use crate::lambda::Outcome;
+use record::Verdict;
+pub use settings::Settings;
+
+/// Lambda's synchronous invocation payload quota ("Lambda quotas": 6 MB request), which caps a batch's event.
+const PAYLOAD_QUOTA: usize = 6 * 1024 * 1024;
+/// ReceiveMessage returns at most 10 messages ("ReceiveMessage", `MaxNumberOfMessages`).
+const RECEIVE_MOST: usize = 10;
 
 /// One enabled mapping from a queue to a function.
 pub struct Mapping {
     pub uuid: String,
     pub queue_arn: String,
-    pub batch_size: i32,
-    pub report_batch_item_failures: bool,
+    pub settings: Settings,
     pub pool: Arc<Pool>,
+}
+
+/// A batch being gathered: the messages that go to the function, and their records.
+struct Batch {
+    messages: Vec<aws_sdk_sqs::types::Message>,
+    records: Vec<Value>,
+    size: usize,
 }
 
 /// Polls until the task is dropped.
@@ -53,13 +77,50 @@ pub async fn poll(aws: Aws, mapping: Mapping) {
             Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
         }
     };
-    let function = mapping.pool.spec().name.clone();
+    let queue = Queue {
+        sqs,
+        url: queue_url,
+        name,
+        region,
+    };
     loop {
-        let received = sqs
+        let batch = gather(&queue, &mapping).await;
+        if !batch.messages.is_empty() {
+            deliver(&queue, &mapping, batch).await;
+        }
+    }
+}
+
+struct Queue {
+    sqs: aws_sdk_sqs::Client,
+    url: String,
+    name: String,
+    region: String,
+}
+
+/// Reads until the batch is full, the window ends (at once when there is none) or the payload quota is reached.
+/// Messages the filters reject are deleted on the way.
+async fn gather(queue: &Queue, mapping: &Mapping) -> Batch {
+    let settings = &mapping.settings;
+    let mut batch = Batch {
+        messages: Vec::new(),
+        records: Vec::new(),
+        size: 64,
+    };
+    // The window starts with the batch's first message.
+    let mut deadline: Option<Instant> = None;
+    loop {
+        let wait = match deadline {
+            None => 1,
+            Some(d) => d.saturating_duration_since(Instant::now()).as_secs().min(20) as i32,
+        };
+        let want = (settings.batch_size - batch.messages.len()).min(RECEIVE_MOST) as i32;
+        let received = queue
+            .sqs
             .receive_message()
-            .queue_url(&queue_url)
-            .max_number_of_messages(mapping.batch_size.clamp(1, 10))
-            .wait_time_seconds(1)
+            .queue_url(&queue.url)
+            .max_number_of_messages(want)
+            .wait_time_seconds(wait)
             .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
             .message_attribute_names("All")
             .send()
@@ -68,77 +129,139 @@ pub async fn poll(aws: Aws, mapping: Mapping) {
             Ok(out) => out.messages.unwrap_or_default(),
             Err(_) => {
                 tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
+                Vec::new()
             }
         };
-        if messages.is_empty() {
-            continue;
+        let mut full = false;
+        let mut dropped = Vec::new();
+        for m in messages {
+            let record = record::record(&m, &mapping.queue_arn, &queue.region);
+            if !settings.filters.accepts(&record) {
+                dropped.push(m);
+                continue;
+            }
+            let size = record.to_string().len() + 1;
+            if full || batch.size + size > PAYLOAD_QUOTA {
+                // Over the quota: back to the queue at once, for the next batch.
+                full = true;
+                if let Some(handle) = m.receipt_handle() {
+                    let _ = queue
+                        .sqs
+                        .change_message_visibility()
+                        .queue_url(&queue.url)
+                        .receipt_handle(handle)
+                        .visibility_timeout(0)
+                        .send()
+                        .await;
+                }
+                continue;
+            }
+            batch.size += size;
+            batch.records.push(record);
+            batch.messages.push(m);
         }
-        let records: Vec<Value> = messages
+        if !dropped.is_empty() {
+            eprintln!(
+                "nextstack-edge: event source mapping {}: {} message(s) from {} match no filter: deleted",
+                mapping.uuid,
+                dropped.len(),
+                queue.name
+            );
+            delete(queue, &dropped).await;
+        }
+        if batch.messages.is_empty() {
+            return batch; // nothing yet (the window has not started): the caller reads again
+        }
+        if full || batch.messages.len() >= settings.batch_size || settings.window.is_zero() {
+            return batch;
+        }
+        let end = *deadline.get_or_insert_with(|| Instant::now() + settings.window);
+        let now = Instant::now();
+        if now >= end {
+            return batch;
+        }
+        if wait == 0 && end - now < Duration::from_secs(1) {
+            // Under a second left: ReceiveMessage waits whole seconds, so look again shortly.
+            tokio::time::sleep((end - now).min(Duration::from_millis(100))).await;
+        }
+    }
+}
+
+/// Invokes the function with the batch and deletes what succeeded.
+async fn deliver(queue: &Queue, mapping: &Mapping, batch: Batch) {
+    let function = &mapping.pool.spec().name;
+    let count = batch.messages.len();
+    let event = json!({ "Records": batch.records });
+    let outcome = mapping.pool.invoke(Bytes::from(event.to_string())).await;
+    let ids: Vec<&str> = batch.messages.iter().filter_map(|m| m.message_id()).collect();
+    let failed: Vec<String> = match outcome {
+        Ok(Outcome::Response(payload)) if mapping.settings.report_batch_item_failures => {
+            match record::batch_item_failures(&payload, &ids) {
+                Verdict::Success => Vec::new(),
+                Verdict::Partial(failed) => {
+                    eprintln!(
+                        "nextstack-edge: function {function}: {} of {count} message(s) from {} reported failed \
+                         (batchItemFailures): they return after the visibility timeout",
+                        failed.len(),
+                        queue.name
+                    );
+                    failed
+                }
+                Verdict::Invalid(why) => {
+                    eprintln!(
+                        "nextstack-edge: function {function}: invalid partial batch response for {count} message(s) \
+                         from {}: {why}; the whole batch returns after the visibility timeout",
+                        queue.name
+                    );
+                    return;
+                }
+            }
+        }
+        Ok(Outcome::Response(_)) | Ok(Outcome::Stream { .. }) => Vec::new(),
+        Ok(Outcome::Error(e)) => {
+            eprintln!(
+                "nextstack-edge: function {function} failed on a batch of {count} from {}: {e}",
+                queue.name
+            );
+            return;
+        }
+        Err(e) => {
+            eprintln!(
+                "nextstack-edge: function {function} not invoked for {}: {e}",
+                queue.name
+            );
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            return;
+        }
+    };
+    let done: Vec<_> = batch
+        .messages
+        .into_iter()
+        .filter(|m| !m.message_id().is_some_and(|id| failed.iter().any(|f| f == id)))
+        .collect();
+    delete(queue, &done).await;
+}
+
+/// DeleteMessageBatch, ten at a time.
+async fn delete(queue: &Queue, messages: &[aws_sdk_sqs::types::Message]) {
+    for chunk in messages.chunks(RECEIVE_MOST) {
+        let entries: Vec<_> = chunk
             .iter()
-            .map(|m| {
-                let attributes: serde_json::Map<String, Value> = m
-                    .attributes()
-                    .map(|a| {
-                        a.iter()
-                            .map(|(k, v)| (k.as_str().to_string(), Value::String(v.clone())))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                json!({
-                    "messageId": m.message_id(),
-                    "receiptHandle": m.receipt_handle(),
-                    "body": m.body(),
-                    "attributes": attributes,
-                    "messageAttributes": {},
-                    "md5OfBody": m.md5_of_body(),
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": mapping.queue_arn,
-                    "awsRegion": region,
-                })
+            .enumerate()
+            .filter_map(|(i, m)| {
+                aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .set_receipt_handle(m.receipt_handle().map(str::to_string))
+                    .build()
+                    .ok()
             })
             .collect();
-        let event = json!({ "Records": records });
-        let outcome = mapping.pool.invoke(Bytes::from(event.to_string())).await;
-        let failed: Vec<String> = match outcome {
-            Ok(Outcome::Response(payload)) if mapping.report_batch_item_failures => {
-                let answer: Value = serde_json::from_slice(&payload).unwrap_or(Value::Null);
-                answer["batchItemFailures"]
-                    .as_array()
-                    .map(|items| {
-                        items
-                            .iter()
-                            .filter_map(|i| i["itemIdentifier"].as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            }
-            Ok(Outcome::Response(_)) | Ok(Outcome::Stream { .. }) => Vec::new(),
-            Ok(Outcome::Error(e)) => {
-                eprintln!(
-                    "nextstack-edge: function {function} failed on a batch of {} from {name}: {e}",
-                    messages.len()
-                );
-                continue;
-            }
-            Err(e) => {
-                eprintln!("nextstack-edge: function {function} not invoked for {name}: {e}");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        for m in &messages {
-            if m.message_id().is_some_and(|id| failed.iter().any(|f| f == id)) {
-                continue;
-            }
-            if let Some(handle) = m.receipt_handle() {
-                let _ = sqs
-                    .delete_message()
-                    .queue_url(&queue_url)
-                    .receipt_handle(handle)
-                    .send()
-                    .await;
-            }
-        }
+        let _ = queue
+            .sqs
+            .delete_message_batch()
+            .queue_url(&queue.url)
+            .set_entries(Some(entries))
+            .send()
+            .await;
     }
 }

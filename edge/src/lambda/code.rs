@@ -72,6 +72,14 @@ pub fn unpack(cache: &Path, function: &str, code_sha256: &str, zip: &[u8]) -> Re
 }
 
 /// The CPU the package's `*.node` files were built for (ELF `e_machine`), None when it has none.
+///
+/// AWS: Lambda Developer Guide, "Selecting and configuring an instruction set architecture for your Lambda function"
+/// (a function runs on `x86_64` or `arm64`, and "your function code and any dependencies that it uses must be
+/// compatible with the instruction set architecture": a package whose native binaries were built for the other CPU
+/// does not load), and "Building Lambda functions with Node.js" / "Deploy Node.js Lambda functions with .zip file
+/// archives" (native addons are `.node` shared objects in the package, built for Amazon Linux on the function's
+/// architecture). JavaScript alone runs on either, so only `*.node` files decide; a package with both CPUs' addons
+/// cannot load all of them on one architecture and is refused.
 pub fn native_architecture(function: &str, dir: &Path) -> Result<Option<Architecture>, CodeError> {
     let mut found: Option<(Architecture, String)> = None;
     let mut stack = vec![dir.to_path_buf()];
@@ -104,6 +112,8 @@ pub fn native_architecture(function: &str, dir: &Path) -> Result<Option<Architec
     Ok(found.map(|(a, _)| a))
 }
 
+/// The ELF header's `e_machine` (little-endian at offset 18: the System V ABI's ELF header layout): `EM_X86_64`
+/// (0x3e) or `EM_AARCH64` (0xb7), the two CPUs Lambda offers.
 fn elf_machine(path: &Path) -> Option<Architecture> {
     let mut header = [0u8; 20];
     std::fs::File::open(path).ok()?.read_exact(&mut header).ok()?;

@@ -47,8 +47,11 @@ pub async fn load(
     let code_dir =
         code::unpack(cache, &fname, conf.code_sha256().unwrap_or_default(), &zip).map_err(|e| e.to_string())?;
     let native_architecture = code::native_architecture(&fname, &code_dir).map_err(|e| e.to_string())?;
+    // `Handler` is required by CreateFunction for a .zip package (Lambda API Reference, "CreateFunction"); the
+    // fallback only serves an endpoint that omits it.
     let handler = conf.handler().unwrap_or("index.handler").to_string();
     check_handler(&fname, &code_dir, &handler)?;
+    // "Architectures": one value, `x86_64` when not given (Lambda API Reference, "FunctionConfiguration").
     let architecture = conf
         .architectures()
         .first()
@@ -83,6 +86,8 @@ pub async fn load(
             .and_then(|e| e.variables())
             .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default(),
+        // Defaults when the endpoint omits them: 3 s and 128 MB ("Configure Lambda function timeout", "Configure
+        // Lambda function memory").
         timeout: Duration::from_secs(conf.timeout().unwrap_or(3).max(1) as u64),
         memory_mb: conf.memory_size().unwrap_or(128).max(128) as u32,
         architecture,
@@ -94,6 +99,14 @@ pub async fn load(
 }
 
 /// The handler's module must be in the package (`index.handler` -> `index.mjs`, `index.cjs` or `index.js`).
+///
+/// AWS: Lambda Developer Guide, "Define Lambda function handler in Node.js" (the handler setting is
+/// `FILE_NAME.EXPORT`: the file, without its extension and relative to the package root, possibly in a folder such as
+/// `src/index.handler`, and the name of the function it exports) and "Designating a function handler as an ES module"
+/// (the runtime loads `FILE_NAME.mjs` as an ES module, `.cjs` as CommonJS, `.js` by the nearest `package.json`'s
+/// `type`). The module name is everything before the last dot, so a module in a
+/// folder or with dots in its name resolves as it does in Lambda. A missing file is what Lambda reports at the first
+/// invocation as `Runtime.ImportModuleError`; the edge says so at start instead, naming the function.
 fn check_handler(function: &str, dir: &Path, handler: &str) -> Result<(), String> {
     let Some((module, _export)) = handler.rsplit_once('.') else {
         return Err(format!("function {function}: handler '{handler}' is not MODULE.EXPORT"));
