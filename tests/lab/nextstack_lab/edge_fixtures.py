@@ -8,12 +8,17 @@ and what they route to: echo origins on loopback, Node.js Lambda functions with 
 
 An echo origin answers with JSON: {"origin", "method", "path", "query", "headers" (lower-case names, repeated values
 joined by ", "), "body" (text, or base64 with "base64": true)}. Path segments of the form NAME=VALUE shape its
-response: status=404, cc=s-maxage=60,max-age=5 (Cache-Control), setcookie=sid=1 (Set-Cookie), etag=v1 (ETag).
+response: status=404, cc=s-maxage=60,max-age=5 (Cache-Control), setcookie=sid=1 (Set-Cookie), etag=v1 (ETag "v1",
+plus the origin's etag_suffix, which a test changes to stand for a new version of every object), lastmod=UNIXTIME
+(Last-Modified). Like any HTTP server with validators, it answers a conditional GET or HEAD whose If-None-Match names
+the ETag (or, without If-None-Match, whose If-Modified-Since is not before Last-Modified) with 304 Not Modified and no
+body (RFC 9110, "Conditional Requests"). .requests records every request, 304s included.
 """
 
 from __future__ import annotations
 
 import base64
+import email.utils
 import io
 import json
 import threading
@@ -53,6 +58,7 @@ class EchoOrigin:
     def __init__(self, name: str):
         self.name = name
         self.requests: list[dict] = []
+        self.etag_suffix = ""
         self._lock = threading.Lock()
         origin = self
 
@@ -90,7 +96,15 @@ class EchoOrigin:
                     elif key == "setcookie":
                         extra.append(("Set-Cookie", value))
                     elif key == "etag":
-                        extra.append(("ETag", '"%s"' % value))
+                        extra.append(("ETag", '"%s%s"' % (value, origin.etag_suffix)))
+                    elif key == "lastmod":
+                        extra.append(("Last-Modified", email.utils.formatdate(int(value), usegmt=True)))
+                if status == 200 and self.command in ("GET", "HEAD") and _not_modified(self.headers, dict(extra)):
+                    self.send_response(304)
+                    for name, value in extra:
+                        self.send_header(name, value)
+                    self.end_headers()
+                    return
                 data = json.dumps(seen).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -126,6 +140,22 @@ class EchoOrigin:
         """How many requests for this path (as the origin saw it) it answered."""
         with self._lock:
             return sum(1 for r in self.requests if r["path"] == path)
+
+
+def _not_modified(request_headers, response_headers: dict) -> bool:
+    """RFC 9110's If-None-Match (weak comparison), else If-Modified-Since, against the response's validators."""
+    etag = response_headers.get("ETag")
+    wanted = request_headers.get("If-None-Match")
+    if wanted is not None:
+        opaque = lambda tag: tag.strip().removeprefix("W/")  # noqa: E731
+        return etag is not None and any(t.strip() == "*" or opaque(t) == opaque(etag) for t in wanted.split(","))
+    since, modified = request_headers.get("If-Modified-Since"), response_headers.get("Last-Modified")
+    if since is None or modified is None:
+        return False
+    try:
+        return email.utils.parsedate_to_datetime(modified) <= email.utils.parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
 
 
 # --------------------------------------------------------------------------------------------- distributions
