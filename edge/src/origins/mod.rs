@@ -1,8 +1,8 @@
 //! Origins: where CloudFront (or an ALB) sends a request it cannot answer from its cache.
 
 pub mod function_url;
-pub mod payload_v2;
 pub mod http_server;
+pub mod payload_v2;
 pub mod s3;
 
 use bytes::Bytes;
