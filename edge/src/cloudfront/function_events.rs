@@ -4,7 +4,9 @@
 //! (`{value}` plus `multiValue` when repeated), cookies apart from headers, the query string as a map of
 //! `{value}` (and `multiValue`); a viewer-request function returns the request, or a response object
 //! (`statusCode`, `statusDescription`, `headers`, `cookies`, `body`) that CloudFront sends without going to
-//! the origin.
+//! the origin. A cookie name that appears more than once (in `Cookie`, or in several `Set-Cookie` headers) has one
+//! entry with `multiValue` ("Structure for a query string, header, or cookie"); a response cookie's `attributes` are
+//! what follows its value in `Set-Cookie`.
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -17,6 +19,7 @@ pub fn request_object(method: &str, uri: &str, query: &str, headers: &HeaderMap)
     for name in headers.keys() {
         let values: Vec<&str> = headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect();
         if name == http::header::COOKIE {
+            let mut grouped: Vec<(&str, Vec<&str>)> = Vec::new();
             for pair in values
                 .iter()
                 .flat_map(|v| v.split(';'))
@@ -24,7 +27,13 @@ pub fn request_object(method: &str, uri: &str, query: &str, headers: &HeaderMap)
                 .filter(|p| !p.is_empty())
             {
                 let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-                cookies.insert(k.to_string(), json!({"value": v}));
+                match grouped.iter_mut().find(|(n, _)| *n == k) {
+                    Some((_, vs)) => vs.push(v),
+                    None => grouped.push((k, vec![v])),
+                }
+            }
+            for (k, vs) in grouped {
+                cookies.insert(k.to_string(), multi(&vs));
             }
             continue;
         }
@@ -119,15 +128,21 @@ pub fn apply_response(result: &Value) -> Result<(StatusCode, HeaderMap, Bytes), 
     let mut headers = object_headers(&result["headers"])?;
     if let Some(cookies) = result["cookies"].as_object() {
         for (k, v) in cookies {
-            let mut cookie = format!("{k}={}", v["value"].as_str().unwrap_or(""));
-            if let Some(attrs) = v["attributes"].as_str() {
-                cookie.push_str("; ");
-                cookie.push_str(attrs);
+            let items = match v.get("multiValue").and_then(Value::as_array) {
+                Some(items) => items.clone(),
+                None => vec![v.clone()],
+            };
+            for item in items {
+                let mut cookie = format!("{k}={}", item["value"].as_str().unwrap_or(""));
+                if let Some(attrs) = item["attributes"].as_str().filter(|a| !a.is_empty()) {
+                    cookie.push_str("; ");
+                    cookie.push_str(attrs);
+                }
+                headers.append(
+                    http::header::SET_COOKIE,
+                    HeaderValue::from_str(&cookie).map_err(|e| e.to_string())?,
+                );
             }
-            headers.append(
-                http::header::SET_COOKIE,
-                HeaderValue::from_str(&cookie).map_err(|e| e.to_string())?,
-            );
         }
     }
     let body = match &result["body"] {
@@ -159,10 +174,26 @@ pub fn response_object(status: StatusCode, headers: &HeaderMap) -> Value {
     for name in headers.keys() {
         let values: Vec<&str> = headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect();
         if name == http::header::SET_COOKIE {
+            // One entry per cookie name; a name set more than once gets `multiValue`, each with its attributes.
+            let mut grouped: Vec<(String, Vec<Value>)> = Vec::new();
             for v in values {
                 let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
                 let (k, val) = pair.split_once('=').unwrap_or((pair, ""));
-                cookies.insert(k.trim().to_string(), json!({"value": val, "attributes": attrs.trim()}));
+                let item = json!({"value": val.trim(), "attributes": attrs.trim()});
+                match grouped.iter_mut().find(|(n, _)| n == k.trim()) {
+                    Some((_, items)) => items.push(item),
+                    None => grouped.push((k.trim().to_string(), vec![item])),
+                }
+            }
+            for (k, mut items) in grouped {
+                let entry = if items.len() == 1 {
+                    items.remove(0)
+                } else {
+                    let mut first = items[0].clone();
+                    first["multiValue"] = Value::Array(items);
+                    first
+                };
+                cookies.insert(k, entry);
             }
             continue;
         }
@@ -220,6 +251,65 @@ mod tests {
         assert_eq!(query, "flag=&q=1&q=2");
         assert_eq!(headers["cookie"], "a=1; b=2");
         assert_eq!(headers.get_all("accept").iter().count(), 2);
+    }
+
+    #[test]
+    fn repeated_cookies_have_multi_values_both_ways() {
+        let mut h = HeaderMap::new();
+        h.insert("cookie", "id=1; theme=dark; id=2".parse().unwrap());
+        let req = request_object("GET", "/", "", &h);
+        assert_eq!(
+            req["cookies"],
+            json!({"id": {"value": "1", "multiValue": [{"value": "1"}, {"value": "2"}]}, "theme": {"value": "dark"}})
+        );
+        assert_eq!(apply_request(&req).unwrap().2["cookie"], "id=1; id=2; theme=dark");
+
+        let mut h = HeaderMap::new();
+        h.append("set-cookie", "id=a; Path=/; Secure".parse().unwrap());
+        h.append("set-cookie", "id=b; Path=/admin".parse().unwrap());
+        h.append("set-cookie", "plain=1".parse().unwrap());
+        let resp = response_object(StatusCode::OK, &h);
+        assert_eq!(resp["cookies"]["id"]["multiValue"].as_array().unwrap().len(), 2);
+        assert_eq!(resp["cookies"]["id"]["multiValue"][1]["attributes"], "Path=/admin");
+        assert_eq!(resp["cookies"]["plain"], json!({"value": "1", "attributes": ""}));
+        let (_, headers, _) = apply_response(&resp).unwrap();
+        let set: Vec<_> = headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert_eq!(set, ["id=a; Path=/; Secure", "id=b; Path=/admin", "plain=1"]);
+    }
+
+    #[test]
+    fn a_viewer_response_event() {
+        let mut h = HeaderMap::new();
+        h.insert("content-type", "text/html".parse().unwrap());
+        let request = request_object("GET", "/a", "x=1", &HeaderMap::new());
+        let e = event(
+            "E1",
+            "d1.cloudfront.net",
+            "viewer-response",
+            "192.0.2.1",
+            request,
+            Some(response_object(StatusCode::NOT_MODIFIED, &h)),
+        );
+        assert_eq!(e["version"], "1.0");
+        assert_eq!(
+            (
+                &e["context"]["eventType"],
+                &e["context"]["distributionId"],
+                &e["context"]["distributionDomainName"]
+            ),
+            (&json!("viewer-response"), &json!("E1"), &json!("d1.cloudfront.net"))
+        );
+        assert_eq!(e["viewer"], json!({"ip": "192.0.2.1"}));
+        assert_eq!(e["request"]["querystring"]["x"]["value"], "1");
+        assert_eq!(
+            (&e["response"]["statusCode"], &e["response"]["statusDescription"]),
+            (&json!(304), &json!("Not Modified"))
+        );
+        assert_eq!(e["response"]["headers"]["content-type"], json!({"value": "text/html"}));
     }
 
     #[test]
