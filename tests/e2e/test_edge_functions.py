@@ -21,8 +21,8 @@ import pytest
 
 from nextstack_lab import harness
 from nextstack_lab.edge import request as edge_request
-from nextstack_lab.edge_fixtures import (ALL_VIEWER, USE_ORIGIN_CACHE_CONTROL, EchoOrigin, behavior, cloudfront_function,
-                                         create_distribution, custom_origin, edge_server)
+from nextstack_lab.edge_fixtures import (ALL_VIEWER, USE_ORIGIN_CACHE_CONTROL, EchoOrigin, behavior,
+                                         cloudfront_function, create_distribution, custom_origin, edge_server)
 
 CLOUDFRONT_ERROR_TITLE = b"ERROR: The request could not be satisfied"
 

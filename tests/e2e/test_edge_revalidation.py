@@ -21,7 +21,8 @@ import pytest
 from nextstack_lab import harness
 from nextstack_lab.edge import LOG_FIELDS
 from nextstack_lab.edge import request as edge_request
-from nextstack_lab.edge_fixtures import USE_ORIGIN_CACHE_CONTROL, EchoOrigin, behavior, create_distribution, custom_origin, edge_server
+from nextstack_lab.edge_fixtures import (USE_ORIGIN_CACHE_CONTROL, EchoOrigin, behavior, create_distribution,
+                                         custom_origin, edge_server)
 
 # One second at the edge (s-maxage wins over max-age for CloudFront), an hour for browsers.
 SHORT = "cc=s-maxage=1,max-age=3600"
