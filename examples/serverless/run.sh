@@ -115,7 +115,7 @@ exec 3>&1 4>&2 # the script's own stdout and stderr, for cleanup()
 echo "scratch: $SCRATCH"
 MOTO_PID=""
 EDGE_PID=""
-TAIL_PID=""
+TAIL_PIDS=() # tail -F of the edge's output while --serve serves
 ENDPOINT=""
 APPLY_STARTED=0
 TORN_DOWN=0
@@ -141,8 +141,9 @@ stop_pid() { # stop_pid PID [SECONDS]: SIGTERM, then SIGKILL after SECONDS (10)
 }
 
 stop_edge() {
-    stop_pid "$TAIL_PID" 1
-    TAIL_PID=""
+    local pid
+    for pid in "${TAIL_PIDS[@]}"; do stop_pid "$pid" 1; done
+    TAIL_PIDS=()
     if [[ -n "$EDGE_PID" ]]; then
         stop_pid "$EDGE_PID"
         EDGE_PID=""
@@ -321,11 +322,18 @@ fi
 
 if ((SERVE)); then
     ((home_ok)) || echo "run.sh: the home page did not answer 200 (above): serving anyway" >&2
+    # The edge's output from here on, from byte offsets taken before the lines below are printed (not `tail -n 0`,
+    # which starts wherever the files end when tail gets to open them): a request made as soon as the site is
+    # announced still gets its access-log line shown.
+    log_from=$(($(stat -c %s "$SCRATCH/edge.log") + 1))
+    err_from=$(($(stat -c %s "$SCRATCH/edge.err") + 1))
     step "serving $SITE until Ctrl-C (or SIGTERM); then the site is destroyed"
     echo "the site:     $SITE"
     echo "the emulator: AWS_ENDPOINT_URL=$ENDPOINT AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test (e.g. for aws cloudfront create-invalidation)"
-    tail -q -n 0 -F "$SCRATCH/edge.log" "$SCRATCH/edge.err" 2>/dev/null &
-    TAIL_PID=$!
+    tail -c "+$log_from" -F "$SCRATCH/edge.log" 2>/dev/null &
+    TAIL_PIDS+=($!)
+    tail -c "+$err_from" -F "$SCRATCH/edge.err" 2>/dev/null &
+    TAIL_PIDS+=($!)
     stopping=0
     trap 'stopping=1' INT TERM
     while ((!stopping)) && kill -0 "$EDGE_PID" 2>/dev/null; do

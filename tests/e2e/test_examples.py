@@ -8,8 +8,9 @@ Each example runs from a copy (no state is written into the repository) on both 
 version supports it; the ephemeral example runs on 1.15 only, and a separate test shows that 1.0 refuses it.
 Every test checks AWS (moto) through boto3, re-plans to show there is nothing left to change, and destroys.
 
-examples/serverless/run.sh, the serverless quickstart, runs end to end as a user runs it (its own moto, one apply,
-nextstack-edge serving the test app, destroyed), and refuses a --build-dir that is not an OpenNext build.
+examples/serverless/run.sh, the serverless quickstart, runs end to end as a user runs it with their own build and
+--serve (its own moto, one apply, nextstack-edge serving the build until SIGTERM, destroyed), and refuses a
+--build-dir that is not an OpenNext build.
 
 examples/six-stack/run.sh's steps run as a user runs them against an emulator already running: `apply`, then
 `plan` with a rebuilt provider, then a `destroy` that fails half-way and is run again, each its own process.
@@ -21,12 +22,16 @@ docs/*/ssm_parameters.md); the docs pages are generated from the schema and chec
 import os
 import re
 import shutil
+import signal
 import subprocess
+import threading
+import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
-from nextstack_lab import aws_proxy, harness, six_stack
+from nextstack_lab import aws_proxy, edge, harness, nextjs_builds, six_stack
 
 EXAMPLES = harness.REPO_ROOT / "examples"
 SSM_EXAMPLES = EXAMPLES / "ssm_parameters"
@@ -188,43 +193,143 @@ def test_every_example_is_covered_and_documented():
 # ------------------------------------------------------------------------------------------------ serverless quickstart
 
 SERVERLESS_RUN = EXAMPLES / "serverless" / "run.sh"
+# The build run.sh makes when given none (OpenNext's streaming wrapper), the one test_serverless_site.py serves.
+STREAMING_CONFIG = harness.REPO_ROOT / "tests" / "nextjs-app" / "opennext-streaming"
 
 
-def quickstart(tmp_path, *args, timeout):
-    """examples/serverless/run.sh ARGS with a clean environment (no AWS_*, TF_VAR_*, KEEP_SCRATCH) and its scratch
-    directory under tmp_path."""
+def quickstart_env(tmp_path):
+    """The environment run.sh gets: a clean one (no AWS_*, TF_VAR_*, KEEP_SCRATCH), its scratch under tmp_path."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_VAR_", "NEXTSTACK_REAL_AWS"))}
     env.pop("KEEP_SCRATCH", None)
     env["TMPDIR"] = str(tmp_path)
-    return subprocess.run(["bash", str(SERVERLESS_RUN), *args], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=timeout)
+    return env
 
 
-def test_serverless_run_sh_serves_the_test_app_and_destroys_it(tmp_path):
-    """The README's quickstart from a fresh clone: toolchain, cargo builds, the test app's OpenNext build (cached
-    under ~/.cache/nextstack: a first build adds a few minutes), its own moto, one apply, nextstack-edge serving the
-    distribution, the home page loaded once, destroyed with nothing left; its scratch directory is removed and moto
-    and the edge are stopped."""
-    proc = quickstart(tmp_path, timeout=1200)
-    out = proc.stdout
-    assert proc.returncode == 0, harness._tail(proc.stdout + proc.stderr, 200)
-    endpoint = re.search(r"^endpoint: (http://127\.0\.0\.1:\d+)$", out, re.M)
-    serving = re.search(r"^nextstack-edge: serving (http://127\.0\.0\.1:\d+) \((\w+)\)$", out, re.M)
-    assert endpoint and serving, harness._tail(out, 200)
-    assert re.search(r"^home page: 200 OK, title 'nextstack test app'", out, re.M), harness._tail(out, 200)
-    # The access log's line for it (CloudFront's fields: method, host, URI, status).
-    assert re.search(r"\tGET\t127\.0\.0\.1:\d+\t/\t200\t", out), harness._tail(out, 200)
-    added = re.search(r"^Apply complete! Resources: (\d+) added, 0 changed, 0 destroyed\.$", out, re.M)
-    destroyed = re.search(r"^Apply complete! Resources: 0 added, 0 changed, (\d+) destroyed\.$", out, re.M)
-    assert added and destroyed and added.group(1) == destroyed.group(1), harness._tail(out, 200)
-    assert "nothing left: every service in eu-west-1, us-east-1 is empty" in out
+def quickstart(tmp_path, *args, timeout):
+    """examples/serverless/run.sh ARGS, run to its end."""
+    return subprocess.run(["bash", str(SERVERLESS_RUN), *args], cwd=tmp_path, env=quickstart_env(tmp_path),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+
+
+class Lines:
+    """A running process's stdout (or stderr), line by line, read by a thread as it comes."""
+
+    def __init__(self, stream):
+        self.lines = []
+        self._thread = threading.Thread(target=lambda: self.lines.extend(line.rstrip("\n") for line in stream),
+                                        daemon=True)
+        self._thread.start()
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for(self, pattern: re.Pattern, proc: subprocess.Popen, timeout: float, what: str,
+                 after: int = -1) -> tuple[int, re.Match]:
+        """The first line after line number `after` matching pattern (its number and the match), waiting up to
+        timeout seconds; AssertionError naming `what` (with the output so far) if the process ends or the time passes
+        first."""
+        deadline = time.monotonic() + timeout
+        seen = after + 1
+        while True:
+            lines = self.lines[:]  # the thread only appends
+            for number in range(seen, len(lines)):
+                match = pattern.match(lines[number])
+                if match:
+                    return number, match
+            seen = len(lines)
+            if proc.poll() is not None or time.monotonic() > deadline:
+                self._thread.join(5)
+                raise AssertionError("run.sh printed no %s (%s):\n%s" % (
+                    what, "exit %s" % proc.returncode if proc.returncode is not None else "%ss passed" % timeout,
+                    harness._tail(self.text(), 200)))
+            time.sleep(0.2)
+
+
+def processes_with_env(name: str, value: str) -> list[str]:
+    """Every live process (pid and command line) whose environment has NAME=VALUE: what run.sh started and left
+    behind, since all of it inherits the TMPDIR the test gives run.sh."""
+    wanted = ("%s=%s" % (name, value)).encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if wanted in (entry / "environ").read_bytes().split(b"\0"):
+                found.append("%s %s" % (entry.name, (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()))
+        except OSError:  # gone meanwhile, or not ours
+            continue
+    return found
+
+
+def test_serverless_run_sh_serves_a_build_until_sigterm_and_destroys_it(tmp_path):
+    """The README's quickstart with a user's own build, served: `run.sh --serve --build-dir DIR` with the OpenNext
+    build the browser tests serve (built here if not cached, the build run.sh itself would make). Once it says it
+    serves until Ctrl-C, the site's home page and one of its assets answer 200 (the asset's bytes are the build's)
+    and their access-log lines are shown; then SIGTERM, as a service manager stops it: it destroys everything it
+    applied, leaves nothing in moto, stops moto, the edge and everything else it started, removes its scratch
+    directory, and writes nothing into the repository or the build. (Ctrl-C, SIGINT, takes the same traps.)"""
+    try:
+        build = nextjs_builds.build("s1", config=STREAMING_CONFIG)
+    except harness.HarnessError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    build_files = sorted(str(p.relative_to(build)) for p in build.rglob("*"))
+    proc = subprocess.Popen(["bash", str(SERVERLESS_RUN), "--serve", "--build-dir", str(build)], cwd=tmp_path,
+                            env=quickstart_env(tmp_path), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    out, err = Lines(proc.stdout), Lines(proc.stderr)
+    try:
+        # Toolchain and cargo builds (a fresh clone builds the provider and the edge), moto, the apply.
+        _, serving = out.wait_for(re.compile(r"^nextstack-edge: serving (http://127\.0\.0\.1:\d+) \((\w+)\)$"),
+                                  proc, 1200, "serving line")
+        site = serving.group(1)
+        announced, _ = out.wait_for(re.compile(r"^==> serving %s until Ctrl-C \(or SIGTERM\)" % re.escape(site)),
+                                    proc, 300, "'serving until Ctrl-C' step")
+        status, _, _, body = edge.request(site, "/")
+        assert status == 200 and b"<title>nextstack test app</title>" in body, (status, body[:2000])
+        asset = re.search(rb'(?:src|href)="(/_next/static/[^"?#]+\.js)"', body)
+        assert asset, "the home page links no script under /_next/static:\n%r" % body[:4000]
+        asset = asset.group(1).decode()
+        status, _, _, served = edge.request(site, asset)
+        assert status == 200 and served == (build / "assets" / asset.lstrip("/")).read_bytes(), (asset, status)
+        # Their access-log lines, shown while serving (CloudFront's fields: method, host, URI, status); the
+        # script's own load of the home page was logged before.
+        for path in ("/", asset):
+            out.wait_for(re.compile(r".*\tGET\t127\.0\.0\.1:\d+\t%s\t200\t" % re.escape(path)), proc, 30,
+                         "access-log line for %s" % path, after=announced)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=900)
+    finally:
+        if proc.poll() is None:  # a failed check above: stop it as a user would, then for good
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=600)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    out._thread.join(30)
+    err._thread.join(30)
+    text = out.text()
+    assert proc.returncode == 0, harness._tail(text + "\n--- stderr:\n" + err.text(), 200)
+    assert "==> your OpenNext build" in text and "build: %s" % build.resolve() in text.splitlines(), \
+        harness._tail(text, 200)
+    assert "building the test app" not in text
+    assert re.search(r"^home page: 200 OK, title 'nextstack test app'", text, re.M), harness._tail(text, 200)
+    assert "stopping: destroying the site" in text, harness._tail(text, 200)
+    endpoint = re.search(r"^endpoint: (http://127\.0\.0\.1:\d+)$", text, re.M)
+    assert endpoint, harness._tail(text, 200)
+    added = re.search(r"^Apply complete! Resources: (\d+) added, 0 changed, 0 destroyed\.$", text, re.M)
+    destroyed = re.search(r"^Apply complete! Resources: 0 added, 0 changed, (\d+) destroyed\.$", text, re.M)
+    assert added and destroyed and added.group(1) == destroyed.group(1), harness._tail(text, 200)
+    assert "nothing left: every service in eu-west-1, us-east-1 is empty" in text
     assert list(tmp_path.glob("nextstack-*")) == [], "run.sh left its scratch (or moto's log) directory behind"
-    for url in (endpoint.group(1), serving.group(1)):
+    for url in (endpoint.group(1), site):
         with pytest.raises(OSError):
             urllib.request.urlopen(url + "/", timeout=5)
+    assert processes_with_env("TMPDIR", str(tmp_path)) == [], "run.sh left processes running"
     example = EXAMPLES / "serverless"
     assert list(example.rglob("terraform.tfstate*")) == [] and not (example / "site" / ".terraform").exists(), \
         "run.sh wrote into the repository"
+    assert sorted(str(p.relative_to(build)) for p in build.rglob("*")) == build_files, "run.sh wrote into the build"
 
 
 def test_serverless_run_sh_refuses_bad_arguments_before_building_anything(tmp_path):
