@@ -13,7 +13,9 @@ server with the domain's hosted zone in a second account, and real OpenNext buil
         removed one's host the listener's 404; the wildcard certificate ISSUED
         with its record only in the DNS account's zone, the `*.` alias, the function in the private subnets, log
         retention, what is published in SSM; a second plan is empty; new code under a deployment number already
-        deployed is refused at plan, naming the variable, and changes nothing; destroyed, leaving nothing.
+        deployed is refused at plan, naming the variable, and changes nothing; with cognito_authentication every
+        host's rule signs in with the user pool before the forward, and the app client's secret (watched) is in
+        neither Terraform's output nor the state; destroyed, leaving nothing.
 
 The builds are made with the module's OpenNext configuration (modules/lambda-previews/opennext); a build with
 OpenNext's defaults is refused at plan, naming var.build_dir. moto's Lambda runs no code here (Invoke needs
@@ -153,6 +155,8 @@ def test_lambda_previews_end_to_end(terraform_latest, nextjs_builds, aws, tmp_pa
     pool = idp.create_user_pool(PoolName="previews")["UserPool"]
     client = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="alb", GenerateSecret=True,
                                          CallbackURLs=["https://%s/oauth2/idpresponse" % host(4)])["UserPoolClient"]
+    # The listener names the client by id only; its secret must reach neither Terraform's output nor the state.
+    harness.watch_secret("Cognito app client secret", client["ClientSecret"])
     idp.create_user_pool_domain(Domain="previews-signin", UserPoolId=pool["Id"])
     cognito = {"user_pool_arn": pool["Arn"], "user_pool_client_id": client["ClientId"], "user_pool_domain": "previews-signin"}
     signed_in = deployment(4, builds[4], TF_VAR_cognito_authentication=json.dumps(cognito))
