@@ -26,11 +26,14 @@ locals {
   verify_secret = data.nextstack_ssm_parameters.origins.secure_values[local.networking["origin_verify_secret"]]
   bucket_domain = local.found[local.data["assets_bucket_regional_domain_name"]]
 
-  # AWS managed policies (their ids are the same in every account).
+  # AWS managed policies by id (the same in every account), and this module's own for the Next.js server
+  # (cache-policies.tf).
   cache_policy_ids = {
     immutable = "658327ea-f89d-4fab-a63d-7e88639e58f6" # Managed-CachingOptimized
     origin    = "4cc15a8a-d715-48a4-82b8-cc0b614638fe" # Managed-UseOriginCacheControlHeaders-QueryStrings
     disabled  = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad" # Managed-CachingDisabled
+    next      = aws_cloudfront_cache_policy.next.id
+    image     = aws_cloudfront_cache_policy.image.id
   }
   origin_request_policy_ids = {
     assets = "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf" # Managed-CORS-S3Origin
@@ -198,7 +201,7 @@ resource "aws_cloudfront_distribution" "site" {
     cached_methods             = ["GET", "HEAD"]
     viewer_protocol_policy     = "redirect-to-https"
     compress                   = true
-    cache_policy_id            = local.cache_policy_ids["origin"]
+    cache_policy_id            = local.cache_policy_ids["next"]
     origin_request_policy_id   = local.origin_request_policy_ids["app"]
     response_headers_policy_id = local.response_headers_policy_id
   }

@@ -92,10 +92,12 @@ variable "origin_protocol" {
 
 variable "behaviors" {
   description = <<-EOT
-    CloudFront behaviours in order (the seed's routing table by default): `origin` is `assets` (the S3 bucket through
-    origin access control) or `app` (the ALB, see `origin_protocol`); `cache` is `immutable`
-    (CachingOptimized: content-hashed files), `origin` (honour the origin's Cache-Control, with query strings: ISR)
-    or `disabled` (CachingDisabled). The default behaviour (`*`) always goes to `app` with `origin` caching.
+    CloudFront behaviours in order (the seed's routing table, plus next/image, by default): `origin` is `assets` (the
+    S3 bucket through origin access control) or `app` (the ALB, see `origin_protocol`); `cache` is `immutable`
+    (CachingOptimized: content-hashed files), `origin` (honour the origin's Cache-Control, with query strings: ISR
+    data in the bucket), `next` (the origin's Cache-Control, keyed on the headers Next.js varies a page on: HTML or
+    RSC payload), `image` (the origin's Cache-Control, keyed on Accept and the query string: next/image) or
+    `disabled` (CachingDisabled). The default behaviour (`*`) always goes to `app` with `next` caching.
   EOT
   type = list(object({
     path_pattern = string
@@ -105,13 +107,14 @@ variable "behaviors" {
   default = [
     { path_pattern = "/_next/static/*", origin = "assets", cache = "immutable" },
     { path_pattern = "/_next/data/*", origin = "assets", cache = "origin" },
+    { path_pattern = "/_next/image*", origin = "app", cache = "image" },
     { path_pattern = "/images/*", origin = "assets", cache = "immutable" },
     { path_pattern = "/api/*", origin = "app", cache = "disabled" },
   ]
 
   validation {
-    condition     = alltrue([for b in var.behaviors : contains(["assets", "app"], b.origin) && contains(["immutable", "origin", "disabled"], b.cache)])
-    error_message = "Each behavior's origin must be assets or app, and its cache immutable, origin or disabled."
+    condition     = alltrue([for b in var.behaviors : contains(["assets", "app"], b.origin) && contains(["immutable", "origin", "next", "image", "disabled"], b.cache)])
+    error_message = "Each behavior's origin must be assets or app, and its cache immutable, origin, next, image or disabled."
   }
   validation {
     condition     = length(var.behaviors) <= 24

@@ -225,9 +225,27 @@ def serve_the_site(aws, stacks, app_dir: Path, tmp_path: Path, browser, secret: 
             optimized = [e for e in page.exchanges if "/_next/image?" in e.url]
             assert optimized and all(e.status == 200 and e.resource_type == "image" for e in optimized), optimized
             page.assert_all_ok()
-        status, headers, body = edge.get("/_next/image?url=%2Fimages%2Flogo.png&w=64&q=75",
-                                         headers={"Accept": "image/webp"})
-        assert status == 200 and headers["content-type"] in ("image/webp", "image/png") and body, (status, dict(headers))
+        # The optimizer answers WebP to a viewer that takes it and the PNG itself to one that does not, and
+        # CloudFront ignores Vary: the viewer's Accept is in the image behaviour's cache key, so the second viewer
+        # does not get the first one's cached WebP (with the managed policy used before, it did).
+        image = "/_next/image?url=%2Fimages%2Flogo.png&w=64&q=75"
+        formats = []
+        for accept in ("image/webp,image/png,*/*", "image/png,*/*", "image/webp,image/png,*/*"):
+            status, headers, body = edge.get(image, headers={"Accept": accept})
+            assert status == 200 and body, (status, dict(headers))
+            formats.append((headers["content-type"], headers["x-cache"]))
+        assert formats == [("image/webp", "Miss from cloudfront"), ("image/png", "Miss from cloudfront"),
+                           ("image/webp", "Hit from cloudfront")], formats
+
+        # A prerendered page (s-maxage) is one URL with two bodies: its HTML, and its RSC payload for a client-side
+        # navigation (request header RSC: 1). Both are cached, each under its own key, and each viewer gets its own.
+        answers = []
+        for headers in ({}, {"RSC": "1"}, {}, {"RSC": "1"}):
+            status, got, body = edge.get("/about?cache-key=rsc", headers=headers)
+            assert status == 200 and body, (status, dict(got))
+            answers.append((got["content-type"].split(";")[0], got["x-cache"]))
+        assert answers == [("text/html", "Miss from cloudfront"), ("text/x-component", "Miss from cloudfront"),
+                           ("text/html", "Hit from cloudfront"), ("text/x-component", "Hit from cloudfront")], answers
 
         # The api stack's functions at the execute-api endpoint (the seed: "directly reachable at their execute-api
         # domain, bypassing CloudFront"), at the paths the api stack gives them below its stage: from the test, then
@@ -703,8 +721,24 @@ def check_architecture(aws, stacks, zone_id):
     assert endpoint["OriginSslProtocols"]["Items"] == ["TLSv1.2"], endpoint
     assert app_origin["CustomHeaders"]["Items"] == [{"HeaderName": header, "HeaderValue": secret}]
     behaviours = [(b["PathPattern"], b["TargetOriginId"]) for b in config["CacheBehaviors"]["Items"]]
-    assert behaviours == [("/_next/static/*", "assets"), ("/_next/data/*", "assets"), ("/images/*", "assets"), ("/api/*", "app")]
+    assert behaviours == [("/_next/static/*", "assets"), ("/_next/data/*", "assets"), ("/_next/image*", "app"),
+                          ("/images/*", "assets"), ("/api/*", "app")]
     assert config["DefaultCacheBehavior"]["TargetOriginId"] == "app"
+    # The module's own cache policies for the Next.js server: keyed on what Next.js varies on (served checks in
+    # serve_the_site show why).
+    policies = {b["PathPattern"]: b["CachePolicyId"] for b in config["CacheBehaviors"]["Items"]}
+    policies["*"] = config["DefaultCacheBehavior"]["CachePolicyId"]
+    keys = {}
+    for pattern in ("*", "/_next/image*"):
+        params = cf.get_cache_policy(Id=policies[pattern])["CachePolicy"]["CachePolicyConfig"][
+            "ParametersInCacheKeyAndForwardedToOrigin"]
+        keys[pattern] = (sorted(params["HeadersConfig"]["Headers"]["Items"]), params["CookiesConfig"]["CookieBehavior"],
+                         params["QueryStringsConfig"]["QueryStringBehavior"])
+    assert keys == {
+        "*": (["host", "next-router-prefetch", "next-router-segment-prefetch", "next-router-state-tree", "next-url",
+               "origin", "rsc"], "all", "all"),
+        "/_next/image*": (["accept"], "none", "all"),
+    }, keys
     assert sorted(config["Aliases"]["Items"]) == [six_stack.DOMAIN, "www." + six_stack.DOMAIN]
 
     acm = c("acm", six_stack.EDGE_REGION)
