@@ -13,8 +13,9 @@ use super::functions::{CloudFrontFunction, MAX_CODE_BYTES};
 use super::lambda_edge::EventType;
 use super::path_pattern::PathPattern;
 use super::policies::{
-    managed_cache_policy, managed_origin_request_policy, managed_response_headers_policy, CachePolicy,
-    OriginRequestPolicy, ResponseHeadersPolicy, Selection,
+    is_cloudfront_header, managed_cache_policy, managed_origin_request_policy, managed_response_headers_policy,
+    CachePolicy, CorsConfig, HeaderSelection, OriginRequestPolicy, PolicyHeader, ResponseHeadersPolicy, Selection,
+    NOT_IN_CACHE_POLICY,
 };
 use crate::apigateway::{self, ApiGatewayOrigin, RestApiOrigin};
 use crate::endpoint::aws_message;
@@ -80,6 +81,24 @@ pub struct EdgeFunction {
 impl Behavior {
     pub fn name(&self) -> &str {
         self.pattern.as_ref().map(PathPattern::as_str).unwrap_or("default (*)")
+    }
+
+    /// The `CloudFront-*` headers CloudFront adds to this behaviour's requests: those its cache policy puts in the key
+    /// and those its origin request policy names ("Add CloudFront request headers": "To include these headers in the
+    /// cache key, use a cache policy ... To receive these headers at your origin but not include them in the cache key,
+    /// use an origin request policy").
+    pub fn cloudfront_headers(&self) -> std::collections::BTreeSet<String> {
+        let mut names: std::collections::BTreeSet<String> = self
+            .cache
+            .headers
+            .iter()
+            .filter(|n| is_cloudfront_header(n))
+            .cloned()
+            .collect();
+        if let Some(p) = &self.origin_request {
+            names.extend(p.headers.cloudfront_headers());
+        }
+        names
     }
 
     /// The Lambda@Edge function on this event, if any.
@@ -600,20 +619,20 @@ async fn load_behavior(
         (None, None) => return Err(at("neither a cache policy nor legacy ForwardedValues")),
     };
     let _ = legacy_request;
+    if let Some(h) = cache.headers.iter().find(|h| NOT_IN_CACHE_POLICY.contains(&h.as_str())) {
+        // "Add CloudFront request headers": these "can be added in an origin request policy, but not in a cache
+        // policy"; CloudFront refuses such a cache policy.
+        return Err(at(&format!(
+            "cache policy {} puts {h} in the cache key, which CloudFront does not allow (only an origin request policy may add it)",
+            cache.id
+        )));
+    }
     let origin_request = match &f.origin_request_policy_id {
-        Some(id) => Some(managed_origin_request_policy(id).ok_or_else(|| {
-            at(&format!(
-                "origin request policy {id} is neither a managed policy nor modelled"
-            ))
-        })?),
+        Some(id) => Some(origin_request_policy(cf, id).await.map_err(|e| at(&e))?),
         None => None,
     };
     let response_headers = match &f.response_headers_policy_id {
-        Some(id) => Some(managed_response_headers_policy(id).ok_or_else(|| {
-            at(&format!(
-                "response headers policy {id} is neither a managed policy nor modelled"
-            ))
-        })?),
+        Some(id) => Some(response_headers_policy(cf, id).await.map_err(|e| at(&e))?),
         None => None,
     };
     let mut viewer_request = None;
@@ -774,6 +793,188 @@ async fn cache_policy(cf: &Cf, id: &str) -> Result<CachePolicy, String> {
     })
 }
 
+/// A managed origin request policy by id, else a custom one through `GetOriginRequestPolicy` ("Understand origin
+/// request policies": headers none / whitelist / allViewer / allViewerAndWhitelistCloudFront / allExcept; cookies and
+/// query strings none / whitelist / all / allExcept).
+async fn origin_request_policy(cf: &Cf, id: &str) -> Result<OriginRequestPolicy, String> {
+    if let Some(p) = managed_origin_request_policy(id) {
+        return Ok(p);
+    }
+    let out = cf
+        .get_origin_request_policy()
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| format!("origin request policy {id}: {}", aws_message(&e)))?;
+    let config = out
+        .origin_request_policy()
+        .and_then(|p| p.origin_request_policy_config())
+        .ok_or_else(|| format!("origin request policy {id}: GetOriginRequestPolicy returned no config"))?;
+    let fail = |e: String| format!("origin request policy {id} ({}): {e}", config.name());
+    let headers = match config.headers_config() {
+        None => HeaderSelection::Only(Default::default()),
+        Some(h) => {
+            let names = h
+                .headers()
+                .map(|n| n.items().iter().map(|s| s.to_ascii_lowercase()).collect())
+                .unwrap_or_default();
+            match h.header_behavior().as_str() {
+                "none" => HeaderSelection::Only(Default::default()),
+                "whitelist" => HeaderSelection::Only(names),
+                "allViewer" => HeaderSelection::AllViewer {
+                    cloudfront: Default::default(),
+                },
+                "allViewerAndWhitelistCloudFront" => HeaderSelection::AllViewer { cloudfront: names },
+                "allExcept" => HeaderSelection::AllExcept(names),
+                other => return Err(fail(format!("header behaviour '{other}' is not modelled"))),
+            }
+        }
+    };
+    let cookies = match config.cookies_config() {
+        None => Selection::None,
+        Some(c) => Selection::from_behavior(
+            c.cookie_behavior().as_str(),
+            c.cookies().map(|n| n.items().to_vec()).unwrap_or_default(),
+            false,
+        )
+        .map_err(fail)?,
+    };
+    let query_strings = match config.query_strings_config() {
+        None => Selection::None,
+        Some(q) => Selection::from_behavior(
+            q.query_string_behavior().as_str(),
+            q.query_strings().map(|n| n.items().to_vec()).unwrap_or_default(),
+            false,
+        )
+        .map_err(fail)?,
+    };
+    Ok(OriginRequestPolicy {
+        id: id.to_string(),
+        name: config.name().to_string(),
+        headers,
+        cookies,
+        query_strings,
+    })
+}
+
+/// A managed response headers policy by id, else a custom one through `GetResponseHeadersPolicy` ("Understand
+/// response headers policies": CORS, security and custom headers, each with its origin override, and headers to
+/// remove). The Server-Timing header is not modelled: a policy that enables it is refused.
+async fn response_headers_policy(cf: &Cf, id: &str) -> Result<ResponseHeadersPolicy, String> {
+    if let Some(p) = managed_response_headers_policy(id) {
+        return Ok(p);
+    }
+    let out = cf
+        .get_response_headers_policy()
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| format!("response headers policy {id}: {}", aws_message(&e)))?;
+    let config = out
+        .response_headers_policy()
+        .and_then(|p| p.response_headers_policy_config())
+        .ok_or_else(|| format!("response headers policy {id}: GetResponseHeadersPolicy returned no config"))?;
+    let name = config.name().to_string();
+    if config.server_timing_headers_config().is_some_and(|t| t.enabled()) {
+        return Err(format!(
+            "response headers policy {id} ({name}): the Server-Timing header is not modelled"
+        ));
+    }
+    let header = |name: &str, value: String, override_origin: bool| PolicyHeader {
+        name: name.to_string(),
+        value,
+        override_origin,
+    };
+    let mut headers = Vec::new();
+    if let Some(sec) = config.security_headers_config() {
+        if let Some(h) = sec.content_security_policy() {
+            headers.push(header(
+                "content-security-policy",
+                h.content_security_policy().to_string(),
+                h.r#override(),
+            ));
+        }
+        if let Some(h) = sec.content_type_options() {
+            headers.push(header("x-content-type-options", "nosniff".into(), h.r#override()));
+        }
+        if let Some(h) = sec.frame_options() {
+            headers.push(header(
+                "x-frame-options",
+                h.frame_option().as_str().into(),
+                h.r#override(),
+            ));
+        }
+        if let Some(h) = sec.referrer_policy() {
+            headers.push(header(
+                "referrer-policy",
+                h.referrer_policy().as_str().into(),
+                h.r#override(),
+            ));
+        }
+        if let Some(h) = sec.strict_transport_security() {
+            let mut value = format!("max-age={}", h.access_control_max_age_sec());
+            if h.include_subdomains().unwrap_or(false) {
+                value.push_str("; includeSubDomains");
+            }
+            if h.preload().unwrap_or(false) {
+                value.push_str("; preload");
+            }
+            headers.push(header("strict-transport-security", value, h.r#override()));
+        }
+        if let Some(h) = sec.xss_protection() {
+            let value = match (h.protection(), h.mode_block().unwrap_or(false), h.report_uri()) {
+                (false, _, _) => "0".to_string(),
+                (true, true, _) => "1; mode=block".to_string(),
+                (true, false, Some(uri)) if !uri.is_empty() => format!("1; report={uri}"),
+                (true, false, _) => "1".to_string(),
+            };
+            headers.push(header("x-xss-protection", value, h.r#override()));
+        }
+    }
+    for h in config.custom_headers_config().map(|c| c.items()).unwrap_or_default() {
+        headers.push(header(
+            &h.header().to_ascii_lowercase(),
+            h.value().to_string(),
+            h.r#override(),
+        ));
+    }
+    let remove = config
+        .remove_headers_config()
+        .map(|c| c.items())
+        .unwrap_or_default()
+        .iter()
+        .map(|h| h.header().to_ascii_lowercase())
+        .collect();
+    let cors = config.cors_config().map(|c| CorsConfig {
+        allow_origins: c
+            .access_control_allow_origins()
+            .map(|o| o.items().to_vec())
+            .unwrap_or_default(),
+        allow_headers: c
+            .access_control_allow_headers()
+            .map(|o| o.items().to_vec())
+            .unwrap_or_default(),
+        allow_methods: c
+            .access_control_allow_methods()
+            .map(|o| o.items().iter().map(|m| m.as_str().to_string()).collect())
+            .unwrap_or_default(),
+        allow_credentials: c.access_control_allow_credentials(),
+        expose_headers: c
+            .access_control_expose_headers()
+            .map(|o| o.items().to_vec())
+            .unwrap_or_default(),
+        max_age: c.access_control_max_age_sec(),
+        override_origin: c.origin_override(),
+    });
+    Ok(ResponseHeadersPolicy {
+        id: id.to_string(),
+        name,
+        headers,
+        remove,
+        cors,
+    })
+}
+
 async fn cloudfront_function(cf: &Cf, arn: &str) -> Result<CloudFrontFunction, String> {
     let name = arn.rsplit('/').next().unwrap_or(arn).to_string();
     let described = cf
@@ -831,9 +1032,84 @@ async fn cloudfront_function(cf: &Cf, arn: &str) -> Result<CloudFrontFunction, S
     })
 }
 
+/// A behaviour for unit tests: GET and HEAD to `origin`, the managed CachingDisabled policy, nothing else.
+#[cfg(test)]
+pub(crate) fn test_behavior(pattern: Option<&str>, origin: &str) -> Behavior {
+    Behavior {
+        pattern: pattern.map(PathPattern::new),
+        origin: origin.to_string(),
+        allowed_methods: vec![Method::GET, Method::HEAD],
+        cached_methods: vec![Method::GET, Method::HEAD],
+        viewer_protocol_policy: "allow-all".into(),
+        cache: managed_cache_policy("4135ea2d-6df8-44a3-9df3-4b5a84be39ad").expect("CachingDisabled"),
+        origin_request: None,
+        response_headers: None,
+        viewer_request: None,
+        viewer_response: None,
+        lambda_edge: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn distribution(ordered: &[(&str, &str)]) -> Distribution {
+        let mut behaviors: Vec<Behavior> = ordered.iter().map(|(p, o)| test_behavior(Some(p), o)).collect();
+        behaviors.push(test_behavior(None, "default"));
+        Distribution {
+            id: "E2TEST".into(),
+            arn: "arn:aws:cloudfront::123456789012:distribution/E2TEST".into(),
+            domain_name: "d111111abcdef8.cloudfront.net".into(),
+            account: "123456789012".into(),
+            default_root_object: None,
+            origins: HashMap::new(),
+            behaviors,
+            custom_errors: Vec::new(),
+            web_acl_id: None,
+        }
+    }
+
+    /// "Cache behavior settings" > "Path pattern": behaviours are tried in their order, the first whose pattern
+    /// matches wins even when a later one is more specific, and the default takes what none matches.
+    #[test]
+    fn the_first_matching_ordered_behaviour_wins() {
+        let dist = distribution(&[
+            ("images/*", "images"),
+            ("*.jpg", "jpg"),
+            ("/images/special/*", "special"),
+            ("/api/v?/*", "api"),
+        ]);
+        let origin_for = |path: &str| dist.behavior_for(path).origin.clone();
+        assert_eq!(origin_for("/images/a.jpg"), "images"); // *.jpg also matches, but comes later
+        assert_eq!(origin_for("/images/special/a.png"), "images"); // the more specific one is listed after
+        assert_eq!(origin_for("/photos/a.jpg"), "jpg");
+        assert_eq!(origin_for("/api/v1/users"), "api");
+        assert_eq!(origin_for("/api/v10/users"), "default");
+        assert_eq!(origin_for("/IMAGES/a.png"), "default"); // case-sensitive
+        assert_eq!(origin_for("/"), "default");
+        // The same patterns in another order route differently: order, not specificity, decides.
+        let reordered = distribution(&[("/images/special/*", "special"), ("images/*", "images")]);
+        assert_eq!(reordered.behavior_for("/images/special/a.png").origin, "special");
+        assert_eq!(reordered.behavior_for("/images/b.png").origin, "images");
+    }
+
+    /// The CloudFront-* headers a behaviour asks for: its cache policy's and its origin request policy's.
+    #[test]
+    fn cloudfront_headers_come_from_both_policies() {
+        let mut b = test_behavior(None, "default");
+        assert!(b.cloudfront_headers().is_empty());
+        b.cache.headers = ["cloudfront-is-mobile-viewer".to_string(), "accept".to_string()].into();
+        b.origin_request = managed_origin_request_policy("216adef6-5c7f-47e4-b989-5492eafa07d3"); // AllViewer
+        assert_eq!(
+            b.cloudfront_headers(),
+            ["cloudfront-is-mobile-viewer".to_string()].into()
+        );
+        b.origin_request = managed_origin_request_policy("33f36d7e-f396-46d9-90e0-52428a34d9dc");
+        let names = b.cloudfront_headers();
+        assert!(names.contains("cloudfront-viewer-address") && names.contains("cloudfront-is-mobile-viewer"));
+        assert!(!names.contains("accept"));
+    }
 
     #[test]
     fn origin_domains() {

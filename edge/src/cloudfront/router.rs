@@ -11,7 +11,9 @@
 //! `Content-Type`, `Content-MD5` and `Range` always reach the origin, and `Authorization` does for methods
 //! other than GET and HEAD), "Add custom headers to origin requests" (they override a viewer's header of the
 //! same name), "Generate custom error responses", "Cache key" (the cache key holds the values the cache
-//! policy names; Accept-Encoding is normalised to gzip/br when the policy enables compression).
+//! policy names; Accept-Encoding is normalised to gzip/br when the policy enables compression), "Add CloudFront
+//! request headers" (the `CloudFront-*` headers the policies select are added by CloudFront, their values derived
+//! from the viewer's request; a viewer's own `CloudFront-*` headers are dropped, see `with_cloudfront_headers`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,7 +30,7 @@ use super::distribution::{Behavior, Distribution, Origin, OriginKind};
 use super::function_events;
 use super::functions::FunctionWorker;
 use super::lambda_edge::{self, Answer, EventType, OriginView, RequestView};
-use super::policies::Selection;
+use super::policies::{cloudfront_header_value, is_cloudfront_header, Selection, ViewerConnection};
 use crate::access_log::{AccessLog, LogLine};
 use crate::lambda::pool::InvokeError;
 use crate::lambda::Outcome;
@@ -85,9 +87,13 @@ impl Edge {
         let (parts, body) = req.into_parts();
         let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
         let mut line = LogLine::new(&parts, client, body.len());
-        let viewer_ip = client.ip().to_string();
+        let viewer = Client {
+            ip: client.ip().to_string(),
+            address: client,
+            version: parts.version,
+        };
         let (status, mut headers, out_body, result) = self
-            .process(parts.method.clone(), parts.uri, parts.headers, body, &viewer_ip, false)
+            .process(parts.method.clone(), parts.uri, parts.headers, body, &viewer, false)
             .await;
         let request_id = format!("{:x}", fastrand::u128(..));
         headers.insert("x-cache", hv(&format!("{} from cloudfront", result.as_str())));
@@ -111,9 +117,10 @@ impl Edge {
         uri: http::Uri,
         headers: HeaderMap,
         body: Bytes,
-        viewer_ip: &str,
+        client: &Client,
         error_page_fetch: bool,
     ) -> (StatusCode, HeaderMap, Body, ResultType) {
+        let viewer_ip = client.ip.as_str();
         let dist = &self.distribution;
         let mut path = uri.path().to_string();
         let mut query = uri.query().unwrap_or("").to_string();
@@ -126,7 +133,7 @@ impl Edge {
                 path = format!("/{root}");
             }
         }
-        let mut headers = headers;
+        let mut headers = with_cloudfront_headers(behavior, headers, client);
         let mut body = body;
         if let Some(function) = &behavior.viewer_request {
             let Some(worker) = &self.functions else {
@@ -467,7 +474,7 @@ impl Edge {
                     page.parse().unwrap_or_default(),
                     HeaderMap::new(),
                     Bytes::new(),
-                    viewer_ip,
+                    client,
                     true,
                 ))
                 .await;
@@ -496,17 +503,7 @@ impl Edge {
         result: ResultType,
     ) -> (StatusCode, HeaderMap, Body, ResultType) {
         if let Some(policy) = &behavior.response_headers {
-            for name in &policy.remove {
-                headers.remove(name.as_str());
-            }
-            for h in &policy.headers {
-                let Ok(name) = HeaderName::from_bytes(h.name.as_bytes()) else {
-                    continue;
-                };
-                if h.override_origin || !headers.contains_key(&name) {
-                    headers.insert(name, hv(&h.value));
-                }
-            }
+            policy.apply(&viewer.method, &viewer.headers, &mut headers);
         }
         if status.as_u16() >= 400 || viewer.error_page_fetch {
             return (status, headers, body, result);
@@ -643,6 +640,57 @@ impl Edge {
             body,
         }
     }
+}
+
+/// The viewer's connection, from which CloudFront's own request headers are derived.
+pub struct Client {
+    pub ip: String,
+    pub address: SocketAddr,
+    pub version: http::Version,
+}
+
+/// The viewer's headers as CloudFront passes them on: the viewer's own `CloudFront-*` headers dropped, and the ones
+/// the behaviour's policies select added with the values CloudFront derives ("Add CloudFront request headers": their
+/// values "are based on characteristics of the viewer or the viewer request", and "These additional headers are added
+/// by CloudFront before sending the origin request, with header values that are determined automatically based on
+/// the viewer request", "Control origin requests with a policy"). AWS does not say in so many words that a viewer's
+/// own `CloudFront-Viewer-Address` is dropped, but a value the viewer could set would not be one CloudFront
+/// determined, so none reaches the origin, the cache key or a function. They are added before the viewer-request
+/// functions run, which see them as AWS's examples show (a viewer-request function reading `cloudfront-viewer-country`),
+/// and so they are in the cache key where the cache policy names them. Headers the edge cannot derive (the viewer's
+/// location, ASN, JA3/JA4 fingerprints, header order and count) are not added.
+fn with_cloudfront_headers(behavior: &Behavior, mut headers: HeaderMap, client: &Client) -> HeaderMap {
+    let viewer_sent: Vec<HeaderName> = headers
+        .keys()
+        .filter(|n| is_cloudfront_header(n.as_str()))
+        .cloned()
+        .collect();
+    for name in viewer_sent {
+        headers.remove(name);
+    }
+    let wanted = behavior.cloudfront_headers();
+    if wanted.is_empty() {
+        return headers;
+    }
+    let user_agent = headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let connection = ViewerConnection {
+        address: client.address,
+        http_version: client.version,
+        user_agent: user_agent.as_deref(),
+    };
+    for name in wanted {
+        let (Some(value), Ok(name)) = (
+            cloudfront_header_value(&name, &connection),
+            HeaderName::from_bytes(name.as_bytes()),
+        ) else {
+            continue;
+        };
+        headers.insert(name, hv(&value));
+    }
+    headers
 }
 
 /// The cache key: the distribution, the path, and the values the cache policy names.
@@ -852,4 +900,51 @@ pub fn error_page(status: StatusCode, message: &str) -> (StatusCode, HeaderMap, 
     headers.insert("content-type", HeaderValue::from_static("text/html"));
     headers.insert("server", HeaderValue::from_static("CloudFront"));
     (status, headers, full(Bytes::from(body)), ResultType::Error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloudfront::distribution::test_behavior;
+    use crate::cloudfront::policies::managed_origin_request_policy;
+
+    fn viewer_headers() -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "user-agent",
+            HeaderValue::from_static("Mozilla/5.0 (Linux; Android 14) Mobile Safari"),
+        );
+        h.insert("cloudfront-viewer-address", HeaderValue::from_static("203.0.113.7:443"));
+        h.insert("cloudfront-viewer-country", HeaderValue::from_static("ZZ"));
+        h.insert("x-viewer", HeaderValue::from_static("kept"));
+        h
+    }
+
+    /// "Add CloudFront request headers": a viewer's own CloudFront-* headers are dropped whatever the policies, and
+    /// the ones the policies name are added with CloudFront's values (the location ones cannot be derived here).
+    #[test]
+    fn cloudfront_headers_replace_the_viewers_own() {
+        let client = Client {
+            ip: "127.0.0.1".into(),
+            address: "127.0.0.1:50123".parse().unwrap(),
+            version: http::Version::HTTP_11,
+        };
+        let mut behavior = test_behavior(None, "origin");
+        let plain = with_cloudfront_headers(&behavior, viewer_headers(), &client);
+        assert!(plain.keys().all(|n| !is_cloudfront_header(n.as_str())));
+        assert_eq!(plain["x-viewer"], "kept");
+
+        behavior.origin_request = managed_origin_request_policy("33f36d7e-f396-46d9-90e0-52428a34d9dc");
+        let added = with_cloudfront_headers(&behavior, viewer_headers(), &client);
+        assert_eq!(added["cloudfront-viewer-address"], "127.0.0.1:50123");
+        assert_eq!(added["cloudfront-forwarded-proto"], "https");
+        assert_eq!(added["cloudfront-is-android-viewer"], "true");
+        assert_eq!(added["cloudfront-is-mobile-viewer"], "true");
+        assert!(!added.contains_key("cloudfront-viewer-country"));
+        assert!(!added.contains_key("cloudfront-viewer-tls")); // not selected by this policy
+                                                               // In the cache key where the cache policy names one.
+        behavior.cache.headers = ["cloudfront-is-mobile-viewer".to_string()].into();
+        let key = cache_key(&behavior, "d.cloudfront.net", "/", "", &added);
+        assert!(key.contains("|cloudfront-is-mobile-viewer=true"), "{key}");
+    }
 }
