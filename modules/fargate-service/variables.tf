@@ -278,7 +278,7 @@ variable "container_secrets" {
 }
 
 variable "secret_store" {
-  description = "Where the secrets live: `secretsmanager` (a Secrets Manager secret `<name>-<environment>/<VAR>`) or `ssm` (a SecureString parameter `/<name>-<environment>/<VAR>`, created with a write-only placeholder, so it needs Terraform >= 1.11; with an older Terraform create the parameters yourself and pass their ARNs in `container_secrets`). Either way the value is set outside Terraform and never reaches the state."
+  description = "Where the secrets live: `secretsmanager` (a Secrets Manager secret `<name>-<environment>/<VAR>`) or `ssm` (a SecureString parameter `/<name>-<environment>/<VAR>`, created with a write-only placeholder, `value_wo`). Either way the value is set outside Terraform and never reaches the state."
   type        = string
   default     = "secretsmanager"
 

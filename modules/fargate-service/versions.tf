@@ -1,6 +1,9 @@
 terraform {
-  # The floor every module shares (modules/README.md); startswith() needs 1.3.
-  required_version = ">= 1.4"
+  # Above the floor the other modules share (modules/README.md): aws_ssm_parameter.secret writes its placeholder
+  # with value_wo, and Terraform before 1.11 refuses any write-only attribute in the configuration, even on a
+  # resource with no instances ("Write-only Attribute Not Allowed"), so secret_store = "secretsmanager" alone
+  # would not make older versions work.
+  required_version = ">= 1.11"
 
   required_providers {
     aws = {

@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.4"
+  # modules/fargate-service needs 1.11 (a write-only SSM placeholder).
+  required_version = ">= 1.11"
 
   required_providers {
     aws = {
