@@ -7,7 +7,8 @@ Patched: Lambda GetFunction's Code.Location (lambda_get_function_code_location),
 GetOriginAccessControlConfig, the LIVE stage of CloudFront Functions and cache policies (cloudfront_cache_policies,
 also through Terraform 1.15.5 and the real hashicorp/aws provider), CloudFront VPC origins and an origin's
 VpcOriginConfig, the KeyManager of AWS managed KMS keys, a version deleted by id from a versioning-suspended S3
-bucket. As-is: the rest of
+bucket, SQS SendMessage invoking no Lambda function (sqs_send_message_invokes_no_lambda) and FIFO messages back
+from their visibility timeout in order (sqs_fifo_returned_messages_keep_their_order). As-is: the rest of
 GetDistributionConfig, invalidations, GetOriginAccessControl, ListFunctions, GetFunctionUrlConfig, GetPolicy,
 ListEventSourceMappings, S3 GetBucketPolicy, SQS FIFO through the JSON protocol, DynamoDB Query on a GSI.
 
@@ -625,6 +626,37 @@ def test_sqs_fifo_through_the_json_protocol(aws):
     assert status == 200 and len(deleted["Successful"]) == 2 and not deleted.get("Failed")
     status, error = call("ReceiveMessage", QueueUrl=queue + "-missing")
     assert status == 400 and error["__type"].endswith("QueueDoesNotExist")
+
+
+def test_sqs_sends_invoke_no_lambda_and_returned_fifo_messages_keep_their_order(aws):
+    """sqs_send_message_invokes_no_lambda: messages sent to a queue that an event source mapping reads stay
+    unreceived (none in flight after the sends, ApproximateReceiveCount 1 at the first receive).
+    sqs_fifo_returned_messages_keep_their_order: a FIFO group's batch that is not deleted comes back whole and
+    first once its visibility timeout ends, also to a receive that long-polls across that moment; then the group's
+    next messages follow."""
+    sqs, lam = aws.client("sqs"), aws.client("lambda")
+    _function(aws, "consumer", {"ZipFile": _zip(index_js="exports.handler = async () => 1")})
+    queue = sqs.create_queue(QueueName="ordered.fifo", Attributes={"FifoQueue": "true", "VisibilityTimeout": "1"})["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="consumer", BatchSize=2)
+    for i in range(4):
+        sqs.send_message(QueueUrl=queue, MessageBody="m%d" % i, MessageGroupId="g", MessageDeduplicationId="d%d" % i)
+    counts = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert (counts["ApproximateNumberOfMessages"], counts["ApproximateNumberOfMessagesNotVisible"]) == ("4", "0")
+
+    def receive(**kwargs):
+        got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=2, MessageSystemAttributeNames=["All"],
+                                  **kwargs).get("Messages", [])
+        return got, [(m["Body"], m["Attributes"]["ApproximateReceiveCount"]) for m in got]
+
+    _, seen = receive()
+    assert seen == [("m0", "1"), ("m1", "1")]
+    assert receive()[1] == []  # the group is held while its batch is in flight
+    returned, seen = receive(WaitTimeSeconds=3)
+    assert seen == [("m0", "2"), ("m1", "2")]
+    sqs.delete_message_batch(QueueUrl=queue, Entries=[
+        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(returned)])
+    assert receive()[1] == [("m2", "1"), ("m3", "1")]
 
 
 def test_dynamodb_query_on_a_gsi(aws):
