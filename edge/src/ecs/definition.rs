@@ -24,6 +24,12 @@ pub struct ServiceSpec {
     /// `healthCheckGracePeriodSeconds`: how long after a task starts the scheduler ignores its unhealthy load
     /// balancer health checks.
     pub health_check_grace: std::time::Duration,
+    /// `deploymentConfiguration.minimumHealthyPercent` (100 when not given, as for a REPLICA service).
+    pub minimum_healthy_percent: u32,
+    /// `deploymentConfiguration.maximumPercent` (200 when not given).
+    pub maximum_percent: u32,
+    /// The id of the service's PRIMARY deployment as DescribeServices lists it (`ecs-svc/...`), if any.
+    pub deployment_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,6 +181,14 @@ async fn service_spec(aws: &Aws, region: &str, cluster: &str, service: &Service)
         .and_then(|c| c.deployment_circuit_breaker())
         .filter(|b| b.enable())
         .map(|b| CircuitBreakerSpec { rollback: b.rollback() });
+    let config = service.deployment_configuration();
+    let percent = |v: Option<i32>, default: u32| v.map(|p| p.max(0) as u32).unwrap_or(default);
+    let deployment_id = service
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"))
+        .and_then(|d| d.id())
+        .map(str::to_string);
     Ok(ServiceSpec {
         name,
         cluster: cluster.rsplit('/').next().unwrap_or(cluster).to_string(),
@@ -186,6 +200,9 @@ async fn service_spec(aws: &Aws, region: &str, cluster: &str, service: &Service)
         health_check_grace: std::time::Duration::from_secs(
             service.health_check_grace_period_seconds().unwrap_or(0).max(0) as u64,
         ),
+        minimum_healthy_percent: percent(config.and_then(|c| c.minimum_healthy_percent()), 100),
+        maximum_percent: percent(config.and_then(|c| c.maximum_percent()), 200),
+        deployment_id,
     })
 }
 
@@ -259,4 +276,27 @@ fn container_spec(c: &ContainerDefinition) -> ContainerSpec {
             })
             .collect(),
     }
+}
+
+/// The target group's `deregistration_delay.timeout_seconds` (300 when not set: "Deregistration delay" in the
+/// Application Load Balancers user guide): how long a deregistering target keeps its in-flight requests. Read in
+/// the target group's own region (its ARN's), else `region`.
+pub async fn deregistration_delay(aws: &Aws, region: &str, target_group_arn: &str) -> std::time::Duration {
+    const DEFAULT: u64 = 300;
+    let region = crate::elb::load::region_of(target_group_arn).unwrap_or(region);
+    let seconds = aws
+        .elbv2(region)
+        .describe_target_group_attributes()
+        .target_group_arn(target_group_arn)
+        .send()
+        .await
+        .ok()
+        .and_then(|out| {
+            out.attributes()
+                .iter()
+                .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+                .and_then(|a| a.value()?.parse().ok())
+        })
+        .unwrap_or(DEFAULT);
+    std::time::Duration::from_secs(seconds)
 }

@@ -1,14 +1,16 @@
 //! ECS services' tasks run as local processes: each service's desired count of tasks, each container a process
 //! started from the task definition (entry point and command, environment, secrets, port mappings, the read-only
 //! root and its writable mounts) and the local directory and command that stand for its image (the images file),
-//! registered in the target groups the service's `loadBalancers` name, replaced when it stops, with the deployment
-//! circuit breaker. See docs/edge.md, "ECS tasks".
+//! registered in the target groups the service's `loadBalancers` name, replaced when it stops, rolled to each new
+//! deployment `UpdateService` starts, with the deployment circuit breaker and rollback. See docs/edge.md, "ECS
+//! tasks".
 
 pub mod circuit_breaker;
 pub mod definition;
 pub mod endpoints;
 pub mod images;
 pub mod network;
+pub mod rolling;
 pub mod run_task;
 pub mod sandbox;
 pub mod secrets;
@@ -84,7 +86,12 @@ impl Services {
                     "nextstack-edge: ECS service {} (cluster {}): {} tasks of {}",
                     spec.name, spec.cluster, spec.desired_count, spec.task_definition.arn
                 );
-                tokio::spawn(service::run(spec.clone(), launcher.clone(), groups.clone()))
+                tokio::spawn(service::run(
+                    spec.clone(),
+                    launcher.clone(),
+                    groups.clone(),
+                    aws.clone(),
+                ))
             })
             .collect();
         Ok(Self {

@@ -24,6 +24,7 @@ use std::fs::File;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::fd::{AsRawFd, RawFd};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
@@ -42,6 +43,9 @@ pub struct TaskNetwork {
     netns: Arc<File>,
     /// The task's private address (where its container ports are reached).
     pub address: Ipv4Addr,
+    /// Connections into the task open now (through the forwarders): a deregistering target with none has no
+    /// in-flight requests.
+    pub connections: Arc<AtomicUsize>,
     handles: Vec<JoinHandle<()>>,
 }
 
@@ -83,13 +87,20 @@ impl TaskNetwork {
             handles.push(tokio::spawn(forward_out(listener, e.target)));
         }
         let (address, listeners) = bind_address(ports).await?;
+        let connections = Arc::new(AtomicUsize::new(0));
         for (listener, port) in listeners.into_iter().zip(ports) {
             let to = SocketAddr::new(IpAddr::V4(address), *port);
-            handles.push(tokio::spawn(forward_in(listener, netns.clone(), to)));
+            handles.push(tokio::spawn(forward_in(
+                listener,
+                netns.clone(),
+                to,
+                connections.clone(),
+            )));
         }
         Ok(Self {
             netns,
             address,
+            connections,
             handles,
         })
     }
@@ -184,13 +195,15 @@ async fn socket_in(netns: Arc<File>) -> io::Result<TcpSocket> {
 }
 
 /// Into the task: each connection to the task's address here, to the same address and port in its namespace.
-async fn forward_in(listener: TcpListener, netns: Arc<File>, to: SocketAddr) {
+async fn forward_in(listener: TcpListener, netns: Arc<File>, to: SocketAddr, open: Arc<AtomicUsize>) {
     loop {
         let Ok((mut inbound, _)) = listener.accept().await else {
             continue;
         };
         let netns = netns.clone();
+        let open = Open::count(&open);
         tokio::spawn(async move {
+            let _open = open;
             // Nothing listening in the task: the connection is closed, as the load balancer's to a port the
             // task does not serve fails.
             if let Ok(socket) = socket_in(netns).await {
@@ -199,6 +212,22 @@ async fn forward_in(listener: TcpListener, netns: Arc<File>, to: SocketAddr) {
                 }
             }
         });
+    }
+}
+
+/// One open connection, counted while it lives.
+struct Open(Arc<AtomicUsize>);
+
+impl Open {
+    fn count(counter: &Arc<AtomicUsize>) -> Self {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Self(counter.clone())
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

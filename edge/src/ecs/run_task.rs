@@ -54,6 +54,9 @@ pub async fn run(aws: &Aws, images: Images, run: RunTask) -> Result<i32, String>
         load_balancers: Vec::new(),
         circuit_breaker: None,
         health_check_grace: std::time::Duration::ZERO,
+        minimum_healthy_percent: 100,
+        maximum_percent: 200,
+        deployment_id: None,
     };
     sandbox::check()?;
     let mapped = endpoints::start(&run.endpoint_maps)?;

@@ -40,6 +40,8 @@ pub struct Task {
     pub id: String,
     /// (container name, container port) -> where it is reached: the task's address and the container port.
     pub ports: HashMap<(String, u16), SocketAddr>,
+    /// Connections into the task open now.
+    pub connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     containers: Vec<(String, bool, Child)>,
     /// Dropped after the containers (fields drop in order): the forwarders stop with the task.
     _network: TaskNetwork,
@@ -76,6 +78,7 @@ impl Launcher {
         let mut task = Task {
             id: task_id(),
             ports: HashMap::new(),
+            connections: network.connections.clone(),
             containers: Vec::new(),
             _network: network,
         };

@@ -92,3 +92,50 @@ def ecs_run_task_without_container_memory():
 
     functools.update_wrapper(calculate, original)
     EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(calculate)
+
+
+@patch
+def ecs_update_service_starts_a_deployment():
+    """UpdateService: a new task definition (or forceNewDeployment) starts no new deployment.
+
+    AWS: UpdateService with a new taskDefinition, or with forceNewDeployment, starts a new deployment: DescribeServices
+    lists it as the PRIMARY one, with an id of its own and the new task definition, and the service's taskDefinition
+    is always the revision's full ARN, also when UpdateService named it as `family` or `family:revision`
+    (API reference, UpdateService and Deployment; Developer Guide, "Deploy Amazon ECS services by replacing tasks").
+    moto stores the string as given and keeps its one deployment with the old task definition (forceNewDeployment
+    only gives it a new id), so a deployer that reads the PRIMARY deployment and a data plane that follows the
+    service's deployments (nextstack-edge) see nothing new. Fix: after moto's update, resolve the task definition to
+    its ARN and, when it changed or a new deployment was forced, replace the deployments by one new PRIMARY
+    deployment of it. moto runs no tasks and reports a new service's deployment COMPLETED at once (CreateService);
+    the new one is reported the same way, so a later plan sees one deployment as after a finished rollout on AWS.
+    """
+    import copy
+
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.moto_api._internal import mock_random
+    from moto.core.utils import utcnow
+
+    def make(original):
+        def update_service(self, service_properties):
+            cluster = service_properties.get("cluster", "default")
+            name = service_properties.get("service", "").split("/")[-1]
+            given = service_properties.get("task_definition")
+            forced = bool(service_properties.get("force_new_deployment"))
+            before = self._get_service(cluster, name).task_definition
+            service = original(self, service_properties)
+            if given:
+                service.task_definition = self.describe_task_definition(given).arn
+            if (service.task_definition != before or forced) and service.deployments:
+                deployment = copy.copy(service.deployments[0])
+                deployment_id = f"ecs-svc/{mock_random.randint(0, 32**12)}"
+                now = utcnow()
+                deployment.update(id=deployment_id, taskDefinition=service.task_definition, createdAt=now,
+                                  updatedAt=now, status="PRIMARY", desiredCount=service.desired_count,
+                                  rolloutState="COMPLETED",
+                                  rolloutStateReason=f"ECS deployment {deployment_id} completed.")
+                service.deployments = [deployment]
+            return service
+
+        return update_service
+
+    _wrap(EC2ContainerServiceBackend, "update_service", make)
