@@ -6,7 +6,8 @@ Patched: Lambda GetFunction's Code.Location (lambda_get_function_code_location),
 (lambda_function_url_qualifier), CloudFront LambdaFunctionAssociations, S3OriginConfig,
 GetOriginAccessControlConfig, the LIVE stage of CloudFront Functions and cache policies (cloudfront_cache_policies,
 also through Terraform 1.15.5 and the real hashicorp/aws provider), CloudFront VPC origins and an origin's
-VpcOriginConfig, the KeyManager of AWS managed KMS keys, a version deleted by id from a versioning-suspended S3
+VpcOriginConfig, origin request and response headers policies (cloudfront_origin_request_policies,
+cloudfront_response_headers_policies), the KeyManager of AWS managed KMS keys, a version deleted by id from a versioning-suspended S3
 bucket, SQS SendMessage invoking no Lambda function (sqs_send_message_invokes_no_lambda) and FIFO messages back
 from their visibility timeout in order (sqs_fifo_returned_messages_keep_their_order). As-is: the rest of
 GetDistributionConfig, invalidations, GetOriginAccessControl, ListFunctions, GetFunctionUrlConfig, GetPolicy,
@@ -564,6 +565,83 @@ def test_cloudfront_cache_policy_through_terraform(aws, terraform_latest):
 
 
 # --------------------------------------------------------------------------------------------- S3, SQS, DynamoDB
+
+
+def _origin_request_policy_config(name="server-headers", headers=("x-tenant", "CloudFront-Viewer-Address")):
+    return {"Name": name, "Comment": "tenant header and the viewer's address",
+            "HeadersConfig": {"HeaderBehavior": "allViewerAndWhitelistCloudFront",
+                              "Headers": {"Quantity": len(headers), "Items": list(headers)}},
+            "CookiesConfig": {"CookieBehavior": "whitelist", "Cookies": {"Quantity": 1, "Items": ["session"]}},
+            "QueryStringsConfig": {"QueryStringBehavior": "all"}}
+
+
+def _response_headers_policy_config(name="site-headers", remove=("X-Powered-By",)):
+    return {"Name": name, "Comment": "",
+            "CorsConfig": {"AccessControlAllowOrigins": {"Quantity": 1, "Items": ["https://www.example.test"]},
+                           "AccessControlAllowHeaders": {"Quantity": 1, "Items": ["content-type"]},
+                           "AccessControlAllowMethods": {"Quantity": 2, "Items": ["GET", "POST"]},
+                           "AccessControlAllowCredentials": False, "AccessControlMaxAgeSec": 600,
+                           "OriginOverride": True},
+            "SecurityHeadersConfig": {"ContentTypeOptions": {"Override": True},
+                                      "FrameOptions": {"Override": False, "FrameOption": "DENY"}},
+            "CustomHeadersConfig": {"Quantity": 1, "Items": [{"Header": "X-Site", "Value": "one", "Override": True}]},
+            "RemoveHeadersConfig": {"Quantity": len(remove), "Items": [{"Header": h} for h in remove]}}
+
+
+@pytest.mark.parametrize("kind", ["origin_request_policy", "response_headers_policy"])
+def test_cloudfront_origin_request_and_response_headers_policies(aws, kind):
+    """cloudfront_origin_request_policies and cloudfront_response_headers_policies: Create (201, Location, ETag),
+    Get / GetConfig (the config as given), Update (If-Match), List (custom), Delete (If-Match; refused while a
+    distribution's behaviour names the policy); unique names, quantities, and for response headers policies the
+    headers CloudFront cannot remove."""
+    cf = aws.client("cloudfront", "us-east-1")
+    camel = "".join(part.title() for part in kind.split("_"))
+    path = kind.replace("_", "-")
+    make = _origin_request_policy_config if kind == "origin_request_policy" else _response_headers_policy_config
+    config = make()
+    created = getattr(cf, "create_" + kind)(**{camel + "Config": config})
+    policy_id, etag = created[camel]["Id"], created["ETag"]
+    assert created["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert created["Location"] == "https://cloudfront.amazonaws.com/2020-05-31/%s/%s" % (path, policy_id)
+    got = getattr(cf, "get_" + kind)(Id=policy_id)
+    assert (got[camel]["Id"], got[camel][camel + "Config"], got["ETag"]) == (policy_id, config, etag)
+    assert getattr(cf, "get_%s_config" % kind)(Id=policy_id)[camel + "Config"] == config
+
+    changed = make(name="renamed")
+    assert _error(getattr(cf, "update_" + kind), Id=policy_id, IfMatch="E0000000000000",
+                  **{camel + "Config": changed}) == ("PreconditionFailed", 412)
+    updated = getattr(cf, "update_" + kind)(Id=policy_id, IfMatch=etag, **{camel + "Config": changed})
+    assert updated[camel][camel + "Config"] == changed and updated["ETag"] != etag
+    etag = updated["ETag"]
+    assert _error(getattr(cf, "create_" + kind), **{camel + "Config": changed}) == (camel + "AlreadyExists", 409)
+    inconsistent = make(name="inconsistent")
+    block = inconsistent["HeadersConfig"]["Headers"] if kind == "origin_request_policy" else inconsistent[
+        "CustomHeadersConfig"]
+    block["Quantity"] = 5
+    assert _error(getattr(cf, "create_" + kind), **{camel + "Config": inconsistent}) == ("InconsistentQuantities", 400)
+    if kind == "response_headers_policy":
+        assert _error(cf.create_response_headers_policy,
+                      ResponseHeadersPolicyConfig=make(name="via", remove=("Via",))) == ("InvalidArgument", 400)
+    assert _error(getattr(cf, "get_" + kind), Id="00000000-0000-0000-0000-000000000000") == ("NoSuch" + camel, 404)
+    plural = camel[: -len("Policy")] + "Policies"
+    listed = getattr(cf, "list_" + kind[: -len("policy")] + "policies")(Type="custom")[camel + "List"]
+    assert [(i["Type"], i[camel]["Id"]) for i in listed["Items"]] == [("custom", policy_id)], plural
+
+    # In use by a distribution: not deleted; once the behaviour no longer names it, deleted.
+    origin = {"Id": "o", "DomainName": "127.0.0.1", "CustomOriginConfig": {
+        "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "http-only"}}
+    behaviour = {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all", "CachePolicyId": CACHING_OPTIMIZED,
+                 camel + "Id": policy_id}
+    dist = cf.create_distribution(DistributionConfig={
+        "CallerReference": "policy-" + kind, "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [origin]}, "DefaultCacheBehavior": behaviour})["Distribution"]
+    assert dist["DistributionConfig"]["DefaultCacheBehavior"][camel + "Id"] == policy_id
+    assert _error(getattr(cf, "delete_" + kind), Id=policy_id, IfMatch=etag) == (camel + "InUse", 409)
+    current = cf.get_distribution_config(Id=dist["Id"])
+    current["DistributionConfig"]["DefaultCacheBehavior"].pop(camel + "Id")
+    cf.update_distribution(Id=dist["Id"], IfMatch=current["ETag"], DistributionConfig=current["DistributionConfig"])
+    getattr(cf, "delete_" + kind)(Id=policy_id, IfMatch=etag)
+    assert _error(getattr(cf, "get_" + kind), Id=policy_id) == ("NoSuch" + camel, 404)
 
 
 def test_s3_bucket_policy_reads_back(aws):
