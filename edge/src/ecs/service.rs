@@ -63,6 +63,8 @@ struct Deployment {
     /// When the next task may be launched (after a failure, the replacement delay).
     next_launch: Instant,
     delay: Duration,
+    /// A rollback's deployment: if it fails too, it is not rolled back again.
+    rollback: bool,
 }
 
 /// A task of a deployment, watched by a tokio task of its own (`watch`).
@@ -171,6 +173,7 @@ impl Scheduler {
                 tasks: Vec::new(),
                 next_launch: Instant::now(),
                 delay: Duration::from_secs(1),
+                rollback,
             },
         );
     }
@@ -254,7 +257,7 @@ impl Scheduler {
     fn fail(&mut self, reason: &str) {
         let primary = &self.deployments[0];
         let (failures, threshold) = (primary.breaker.failures(), primary.breaker.threshold());
-        let rollback = primary.spec.circuit_breaker.is_some_and(|b| b.rollback);
+        let rollback = primary.spec.circuit_breaker.is_some_and(|b| b.rollback) && !primary.rollback;
         match (&self.last_completed, rollback) {
             (Some((last_id, last)), true) => {
                 eprintln!(
@@ -267,7 +270,9 @@ impl Scheduler {
                 self.deploy(last, true);
             }
             _ => {
-                let note = if rollback {
+                let note = if primary.rollback {
+                    " (this deployment was a rollback: it is not rolled back again)"
+                } else if rollback {
                     " (rollback is on, but the edge knows no earlier deployment to roll back to)"
                 } else {
                     ""
