@@ -1036,3 +1036,26 @@ def test_ecs_update_service_starts_a_deployment(aws):
     ecs.update_service(cluster="roll", service="web", forceNewDeployment=True)
     td, forced = described()
     assert td == forced["taskDefinition"] == second["taskDefinitionArn"] and forced["id"] != deployment["id"]
+
+
+def test_ecr_image_digest_is_the_manifests(aws):
+    """ecr_image_digest_of_the_manifest: PutImage's imageDigest is the SHA-256 of the manifest as pushed, for a
+    manifest without layers too; two manifests with the same layers and different configs get two digests, and
+    the image is found by its digest."""
+    import hashlib
+
+    ecr = aws.client("ecr", "eu-west-1")
+    ecr.create_repository(repositoryName="digests")
+    layer = {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 9, "digest": "sha256:" + "a" * 64}
+    digests = {}
+    for tag, config, layers in (("one", "1", [layer]), ("two", "2", [layer]), ("bare", "3", [])):
+        manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                               "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7,
+                                          "digest": "sha256:" + config * 64}, "layers": layers})
+        digest = ecr.put_image(repositoryName="digests", imageManifest=manifest, imageTag=tag)["image"]["imageId"][
+            "imageDigest"]
+        assert digest == "sha256:" + hashlib.sha256(manifest.encode()).hexdigest(), tag
+        digests[tag] = digest
+    assert len(set(digests.values())) == 3, digests
+    found = ecr.describe_images(repositoryName="digests", imageIds=[{"imageDigest": digests["two"]}])["imageDetails"]
+    assert [d["imageTags"] for d in found] == [["two"]], found

@@ -4,7 +4,7 @@ nextstack_lab.moto_server imports this package, applies every registered patch (
 main. The emulator is not the spec: where moto mis-models or lacks an API the modules use, the fix belongs here,
 never in modules/ or examples/. Rules for a patch:
   - one function per defect, named after the moto issue or the API it lacks or mis-models, in the module of its
-    service (ec2.py, ecs.py, elbv2.py, awslambda.py, s3.py, sqs.py, cloudfront.py, kms.py, rds.py, route53.py,
+    service (ec2.py, ecs.py, ecr.py, elbv2.py, awslambda.py, s3.py, sqs.py, cloudfront.py, kms.py, rds.py, route53.py,
     apigateway.py, cloudwatch.py; a new service gets a new module, imported below);
   - decorated with @patch (registry.py), which registers it where it is defined; @patch(after="NAME") when it
     needs another patch applied first;
@@ -22,7 +22,9 @@ with).
 from __future__ import annotations
 
 # The services' patches register as their modules import, in this order.
-from . import ec2, ecs, elbv2, awslambda, cloudfront, s3, sqs, kms, rds, route53, apigateway, cloudwatch  # noqa: F401
+from . import (  # noqa: F401
+    ec2, ecs, ecr, elbv2, awslambda, cloudfront, s3, sqs, kms, rds, route53, apigateway, cloudwatch,
+)
 from .registry import PATCHES, apply_all
 
 __all__ = ["PATCHES", "apply_all"]
