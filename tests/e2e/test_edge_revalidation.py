@@ -80,6 +80,9 @@ def test_expired_objects_are_revalidated_and_conditional_viewers_get_304(aws, ed
             headers, body = expect(etag_path, 304, "Hit", [("If-None-Match", '"v1"')])
             assert body == b"" and headers["ETag"] == '"v1"'
             assert expect(etag_path, 200, "Hit", [("If-None-Match", '"v0"')])[1] == first  # another version: 200
+            # RFC 9110 13.1.2: one of a list, a weak tag (weak comparison) and * all match.
+            for tags in ('"v0", "v1"', 'W/"v1"', "*"):
+                assert expect(etag_path, 304, "Hit", [("If-None-Match", tags)])[1] == b"", tags
             assert [r["path"] for r in origin.requests] == [date_path, plain_path, etag_path]
 
             # Expired: CloudFront asks the origin with the validators it holds; the origin's 304 keeps the object,
@@ -91,7 +94,10 @@ def test_expired_objects_are_revalidated_and_conditional_viewers_get_304(aws, ed
             assert (asked["path"], asked["headers"].get("if-none-match")) == (etag_path, '"v1"')
             assert expect(etag_path, 200, "Hit")[1] == first
 
-            expect(date_path, 200, "RefreshHit")
+            # The viewer's own If-Modified-Since, at the object's Last-Modified, is answered from the refreshed
+            # object: 304 with the RefreshHit.
+            since = email.utils.formatdate(LAST_MODIFIED, usegmt=True)
+            assert expect(date_path, 304, "RefreshHit", [("If-Modified-Since", since)])[1] == b""
             asked = origin.requests[-1]
             assert (asked["path"], asked["headers"].get("if-modified-since")) == (
                 date_path, email.utils.formatdate(LAST_MODIFIED, usegmt=True))

@@ -61,10 +61,12 @@ impl Entry {
         let get = |n: &str| self.headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
         (get("etag"), get("last-modified"))
     }
-    /// A 304 from the origin extends the entry's life by the new TTL.
-    pub fn refresh(&mut self, ttl: Duration) {
+    /// A 304 from the origin extends the entry's life by the new TTL, with the headers it sent in place of the
+    /// stored ones (RFC 9111, 4.3.4 "Freshening Stored Responses upon Validation").
+    pub fn refresh(&mut self, ttl: Duration, headers: HeaderMap) {
         self.stored = Instant::now();
         self.ttl = ttl;
+        self.headers = headers;
     }
 }
 
@@ -120,10 +122,10 @@ impl Cache {
         }
     }
 
-    pub fn refresh(&self, path: &str, key: &str, ttl: Duration) {
+    pub fn refresh(&self, path: &str, key: &str, ttl: Duration, headers: HeaderMap) {
         if let Ok(mut entries) = self.entries.lock() {
             if let Some(e) = entries.get_mut(path).and_then(|m| m.get_mut(key)) {
-                e.refresh(ttl);
+                e.refresh(ttl, headers);
             }
         }
     }
@@ -379,10 +381,16 @@ mod tests {
             expired.validators(),
             (Some("\"v1\"".into()), Some("Mon, 07 Dec 2026 00:00:00 GMT".into()))
         );
-        cache.refresh("/a", "/a", Duration::from_secs(60));
+        let mut from_304 = expired.headers.clone();
+        from_304.insert("cache-control", "s-maxage=60".parse().unwrap());
+        cache.refresh("/a", "/a", Duration::from_secs(60), from_304);
         let renewed = cache.get("/a", "/a").unwrap();
         assert!(renewed.fresh() && renewed.age() < Duration::from_secs(1));
         assert_eq!(renewed.body, Bytes::from_static(b"body"), "the body is kept");
+        assert_eq!(
+            renewed.headers["cache-control"], "s-maxage=60",
+            "the 304's headers are stored"
+        );
         cache.put(
             "/b",
             "/b",

@@ -226,11 +226,7 @@ impl Edge {
                     let mut h = entry.headers.clone();
                     h.remove(http::header::CONTENT_LENGTH); // hyper sets it from the stored body
                     h.insert("age", hv(&entry.age().as_secs().to_string()));
-                    let not_modified = headers
-                        .get("if-none-match")
-                        .zip(entry.headers.get("etag"))
-                        .is_some_and(|(a, b)| a == b);
-                    let (status, body) = if not_modified {
+                    let (status, body) = if super::cache::not_modified(&headers, &entry.headers) {
                         (StatusCode::NOT_MODIFIED, Bytes::new())
                     } else if method == Method::HEAD {
                         (entry.status, Bytes::new())
@@ -370,29 +366,29 @@ impl Edge {
         // An expired entry the origin confirms is still good: served again, its life renewed.
         if let Some(entry) = revalidating {
             if response.status == StatusCode::NOT_MODIFIED {
+                let refreshed = response_headers_merged(&entry.headers, &response.headers);
                 let ttl = time_to_live(
                     entry.status,
-                    &response_headers_merged(&entry.headers, &response.headers),
+                    &refreshed,
                     &behavior.cache,
                     dist.error_caching_min_ttl(entry.status),
                     SystemTime::now(),
                 )
                 .unwrap_or(0);
-                self.cache.refresh(&path, &key, Duration::from_secs(ttl));
-                let body = if method == Method::HEAD {
-                    Bytes::new()
+                self.cache
+                    .refresh(&path, &key, Duration::from_secs(ttl), refreshed.clone());
+                // The viewer's own conditional request is answered from the refreshed entry, as on a fresh hit.
+                let (status, body) = if super::cache::not_modified(&headers, &refreshed) {
+                    (StatusCode::NOT_MODIFIED, Bytes::new())
+                } else if method == Method::HEAD {
+                    (entry.status, Bytes::new())
                 } else {
-                    entry.body.clone()
+                    (entry.status, entry.body.clone())
                 };
+                let mut h = refreshed;
+                h.remove(http::header::CONTENT_LENGTH); // hyper sets it from the body
                 return self
-                    .finish(
-                        behavior,
-                        entry.status,
-                        entry.headers.clone(),
-                        full(body),
-                        &viewer,
-                        ResultType::RefreshHit,
-                    )
+                    .finish(behavior, status, h, full(body), &viewer, ResultType::RefreshHit)
                     .await;
             }
         }
@@ -758,10 +754,18 @@ fn normalised_accept_encoding(behavior: &Behavior, headers: &HeaderMap) -> Optio
     }
 }
 
+/// The stored headers updated with a 304's (RFC 9111, 4.3.4): each field the 304 carries replaces the stored one,
+/// except the framing and hop-by-hop fields, which describe the 304 itself and not the stored body.
 fn response_headers_merged(old: &HeaderMap, new: &HeaderMap) -> HeaderMap {
     let mut merged = old.clone();
-    for (k, v) in new {
-        merged.insert(k.clone(), v.clone());
+    for name in new.keys() {
+        if name == http::header::CONTENT_LENGTH || HOP_BY_HOP.contains(&name.as_str()) {
+            continue;
+        }
+        merged.remove(name);
+        for v in new.get_all(name) {
+            merged.append(name.clone(), v.clone());
+        }
     }
     merged
 }
