@@ -10,11 +10,11 @@ with the domain's hosted zone in a second account.
         container's exit code decides (0 passes; 1, none, or no such container fails).
     test_lambda_django_rds_end_to_end
         bad input (a CIDR block as database ingress, a parameter ARN as a Next.js secret) refused at plan naming
-        the variable, nothing created; applied; what the seed promises checked through boto3 (the database in the
-        isolated subnets, private, encrypted, reachable from the Django tasks' security group only, its master
-        secret managed by RDS; the Django container's secrets from that secret and the app's, never plain; the
-        Next.js server in the private subnets with <NAME>_SECRET_ARN variables and a grant on exactly those ARNs;
-        the warm count; the migration function, least privilege, invoked on deploy); secret values put outside
+        the variable, nothing created; applied; what the seed promises checked through boto3 (the VPC's default
+        security group without rules; the database in the isolated subnets, private, encrypted, reachable from
+        the Django tasks' security group only, its master secret managed by RDS; the Django container's secrets
+        from that secret and the app's, never plain; the Next.js server in the private subnets with
+        <NAME>_SECRET_ARN variables and a grant on exactly those ARNs; the warm count; the migration function, least privilege, invoked on deploy); secret values put outside
         Terraform cause no change and are not in the state; a second plan is empty; the migration task run through
         nextstack-edge migrates a real PostgreSQL standing for the instance; the layout served by nextstack-edge
         and shown in Chromium: the Next.js page through the distribution, the Django API through its ALB reading
@@ -247,6 +247,12 @@ def test_lambda_django_rds_end_to_end(terraform_latest, nextjs_builds, lambda_wi
     for subnet in private:
         (table,) = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])["RouteTables"]
         assert {r["DestinationCidrBlock"]: bool(r.get("NatGatewayId")) for r in table["Routes"]} == {"10.0.0.0/16": False, "0.0.0.0/0": True}
+    # The VPC's default security group is stripped of its rules (modules/vpc): a resource put in it by mistake
+    # reaches nothing and is reached by nothing.
+    (vpc_id,) = {s["VpcId"] for s in subnets.values()}
+    (default_sg,) = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
+                                                          {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]
+    assert default_sg["IpPermissions"] == [] and default_sg["IpPermissionsEgress"] == [], default_sg
 
     # The database: in a subnet group of exactly the isolated subnets, private, encrypted, TLS required, its
     # master password managed by RDS in Secrets Manager, reachable on 5432 from the Django tasks' group only.
