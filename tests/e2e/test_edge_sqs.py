@@ -78,12 +78,13 @@ def queue(sqs, name: str, **attributes) -> tuple[str, str]:
     return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 
-def consumer(aws, name: str, queue_arn: str, mode: str = "", **mapping) -> str:
-    """A nodejs20.x function running CONSUMER, mapped to the queue; the mapping's UUID."""
+def consumer(aws, name: str, queue_arn: str, mode: str = "", timeout: int = 10, **mapping) -> str:
+    """A nodejs20.x function running CONSUMER (its timeout at most the queue's visibility timeout, as Lambda requires of
+    a mapping), mapped to the queue; the mapping's UUID."""
     lam = aws.client("lambda", REGION)
     role = aws.client("iam", REGION).create_role(RoleName=name + "-role", AssumeRolePolicyDocument=LAMBDA_TRUST)
     lam.create_function(FunctionName=name, Runtime="nodejs20.x", Role=role["Role"]["Arn"], Handler="index.handler",
-                        Timeout=10, Environment={"Variables": {"MODE": mode}},
+                        Timeout=timeout, Environment={"Variables": {"MODE": mode}},
                         Code={"ZipFile": zip_of({"index.mjs": CONSUMER})})
     return lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=name, **mapping)["UUID"]
 
@@ -163,7 +164,7 @@ def test_a_failed_fifo_batch_holds_its_group_until_it_returns(aws, sqs, site, ed
     fails returns whole after the visibility timeout (2 s here), and the group's later messages wait for it: the
     function sees [0, 1] (fails), [0, 1] again (second receive), then [2, 3]."""
     url, arn = queue(sqs, "ordered.fifo", VisibilityTimeout=2)
-    consumer(aws, "ordered", arn, mode="throw", BatchSize=2)
+    consumer(aws, "ordered", arn, mode="throw", timeout=2, BatchSize=2)
     for n, body in enumerate(["fail-once 0", "m1", "m2", "m3"]):
         sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="g", MessageDeduplicationId="d%d" % n)
 
@@ -182,7 +183,7 @@ def test_report_batch_item_failures_retries_only_the_failed_message(aws, sqs, si
     answer names in batchItemFailures return after the visibility timeout, the rest of the batch is deleted; the
     returned one is delivered again (ApproximateReceiveCount 2) and then deleted."""
     url, arn = queue(sqs, "partial", VisibilityTimeout=2)
-    consumer(aws, "partial", arn, mode="report", BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"])
+    consumer(aws, "partial", arn, mode="report", timeout=2, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"])
     sent = ["a", "b", "fail-once c", "d"]
     for body in sent:
         sqs.send_message(QueueUrl=url, MessageBody=body)
@@ -274,20 +275,21 @@ def run_edge(binary, aws, distribution_id: str):
     return proc.returncode, proc.stdout, proc.stderr
 
 
-@pytest.mark.parametrize("pattern, mapping, message", [
-    ({"body": {"path": [{"wildcard": "/blog/*"}]}}, {},
-     r'filter 1 \(.*\): body\.path: rule \{"wildcard":"/blog/\*"\} is not modelled'),
-    (None, {"MaximumBatchingWindowInSeconds": 1},
+@pytest.mark.parametrize("name, visibility, mapping, message", [
+    ("refused", 30, {"FilterCriteria": {"Filters": [{"Pattern": json.dumps({"body": {"path": [{"wildcard": "/b*"}]}})}]}},
+     r'filter 1 \(.*\): body\.path: rule \{"wildcard":"/b\*"\} is not modelled'),
+    ("refused.fifo", 30, {"MaximumBatchingWindowInSeconds": 1},
      r"MaximumBatchingWindowInSeconds 1: FIFO queues take no batching window"),
-], ids=["wildcard-rule", "fifo-window"])
-def test_what_is_not_modelled_stops_the_edge_naming_the_mapping(aws, sqs, site, edge_binary, pattern, mapping,
+    ("refused", 5, {},
+     r"the queue's visibility timeout, 5 s, is less than function refused's timeout, 10 s \(Lambda refuses"),
+], ids=["wildcard-rule", "fifo-window", "visibility-under-timeout"])
+def test_what_is_not_modelled_stops_the_edge_naming_the_mapping(aws, sqs, site, edge_binary, name, visibility, mapping,
                                                                  message):
-    """docs/edge.md: a filter rule the edge does not model, or a setting Lambda refuses (a batching window on a FIFO
-    queue), is an error at start naming the event source mapping, never a mapping that delivers what AWS would not."""
-    _, arn = queue(sqs, "refused.fifo" if pattern is None else "refused")
-    if pattern is not None:
-        mapping = dict(mapping, FilterCriteria={"Filters": [{"Pattern": json.dumps(pattern)}]})
-    uuid = consumer(aws, "refused", arn, **mapping)
+    """docs/edge.md: a filter rule the edge does not model, or a mapping Lambda refuses (a batching window on a FIFO
+    queue; a queue whose visibility timeout is shorter than the function's timeout, "CreateEventSourceMapping"), is an
+    error at start naming the event source mapping, never a mapping that delivers what AWS would not."""
+    _, arn = queue(sqs, name, VisibilityTimeout=visibility)
+    uuid = consumer(aws, "refused", arn, timeout=10, **mapping)
     code, out, err = run_edge(edge_binary, aws, site.id)
     assert code == 1 and out == "", (code, out, err)
     assert "event source mapping %s (%s)" % (uuid, arn) in err, err

@@ -41,12 +41,14 @@ pub async fn sqs_mappings(
                 // Checked before the function is loaded: a setting the edge would not honour stops it at start.
                 let settings = sqs::Settings::from_config(m)?;
                 let deployed = deployed::load(aws, region, function_arn, None, code_cache).await?;
-                found.push(sqs::Mapping {
+                let mapping = sqs::Mapping {
                     uuid: m.uuid().unwrap_or_default().to_string(),
                     queue_arn: source.to_string(),
                     settings,
                     pool: Arc::new(Pool::new(deployed.spec, launcher.clone())),
-                });
+                };
+                sqs::check_visibility_timeout(aws, &mapping).await?;
+                found.push(mapping);
             }
             marker = page.next_marker().map(str::to_string);
             if marker.is_none() {

@@ -44,6 +44,54 @@ pub struct Mapping {
     pub pool: Arc<Pool>,
 }
 
+/// Lambda refuses to map a queue whose visibility timeout is shorter than the function's timeout (Lambda API
+/// Reference, "CreateEventSourceMapping", InvalidParameterValueException; Lambda Developer Guide, "Creating and
+/// configuring an Amazon SQS event source mapping": the visibility timeout must be at least the function timeout,
+/// else a message could return while its batch still runs). A queue that cannot be read now is left to the poller.
+pub async fn check_visibility_timeout(aws: &Aws, mapping: &Mapping) -> Result<(), String> {
+    let [_, _, _, region, account, name] = mapping.queue_arn.split(':').collect::<Vec<_>>()[..] else {
+        return Err(format!(
+            "event source mapping {}: queue ARN {} is not valid",
+            mapping.uuid, mapping.queue_arn
+        ));
+    };
+    let sqs = aws.sqs(region);
+    let Ok(url) = sqs
+        .get_queue_url()
+        .queue_name(name)
+        .queue_owner_aws_account_id(account)
+        .send()
+        .await
+    else {
+        return Ok(());
+    };
+    let Ok(attributes) = sqs
+        .get_queue_attributes()
+        .queue_url(url.queue_url().unwrap_or_default())
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout)
+        .send()
+        .await
+    else {
+        return Ok(());
+    };
+    let visibility = attributes
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout))
+        .and_then(|v| v.parse::<u64>().ok());
+    let function = mapping.pool.spec();
+    match visibility {
+        Some(seconds) if seconds < function.timeout.as_secs() => Err(format!(
+            "event source mapping {} ({}): the queue's visibility timeout, {seconds} s, is less than function {}'s \
+             timeout, {} s (Lambda refuses such a mapping)",
+            mapping.uuid,
+            mapping.queue_arn,
+            function.name,
+            function.timeout.as_secs()
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A batch being gathered: the messages that go to the function, and their records.
 struct Batch {
     messages: Vec<aws_sdk_sqs::types::Message>,
