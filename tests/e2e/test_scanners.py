@@ -13,7 +13,8 @@
 A finding is either fixed or skipped next to its resource with checkov's inline form,
 `#checkov:skip=CKV_AWS_xx:why it is safe here or what the module offers instead`. The tests below fail on any
 failed check, on a skip without a real reason, on a skip comment checkov did not honour (misplaced, mistyped) and on
-a skip that suppresses nothing (the check would pass without it). docs/security.md lists every skip and the figures.
+a skip that suppresses nothing (the check would pass without it). docs/security.md lists every skip and the figures;
+the tests fail on a skip missing from its table and on an "after" figure that is not checkov's count.
 """
 
 from __future__ import annotations
@@ -279,16 +280,58 @@ def test_security_doc_lists_every_skip(scans):
     )
 
 
+# docs/security.md §Figures: one table row per scan, `| after, `modules/` | resources | checks run | passed |
+# failed | skipped with reason | check ids failed or skipped |`; the "after" rows are the tree as it is.
+FIGURE_COLUMNS = ("resources", "checks run", "passed", "failed", "skipped with reason", "check ids failed or skipped")
+FIGURE_ROW = re.compile(r"^\|\s*after,\s*`(?P<directory>[^`/]+)/?`\s*\|(?P<cells>.*)\|\s*$")
+
+
+def _doc_figures() -> dict[str, dict[str, int]]:
+    """directory => column => the number docs/security.md's §Figures gives for the tree as it is."""
+    text = (harness.REPO_ROOT / "docs" / "security.md").read_text()
+    section = re.search(r"(?ms)^## Figures\n(.*?)(?=^## |\Z)", text)
+    assert section, "docs/security.md has no `## Figures` section"
+    figures = {}
+    for line in section.group(1).split("\n"):
+        m = FIGURE_ROW.match(line.strip())
+        if m:
+            cells = [c.strip() for c in m.group("cells").split("|")]
+            assert len(cells) == len(FIGURE_COLUMNS) and all(c.isdigit() for c in cells), (
+                "docs/security.md §Figures: row %r should have %d numbers (%s)"
+                % (line, len(FIGURE_COLUMNS), ", ".join(FIGURE_COLUMNS)))
+            figures[m.group("directory")] = dict(zip(FIGURE_COLUMNS, map(int, cells)))
+    return figures
+
+
+def _figures(scan: Scan) -> dict[str, int]:
+    s = scan.summary
+    return dict(zip(FIGURE_COLUMNS, (
+        s["resource_count"], s["passed"] + s["failed"] + s["skipped"], s["passed"], s["failed"], s["skipped"],
+        len({f.check_id for f in scan.failed + scan.skipped}),
+    )))
+
+
 def test_figures(scans, capsys):
-    """The figures docs/security.md quotes, printed (pytest -s shows them): checks run, passed, failed, skipped."""
+    """docs/security.md's "after" figures are checkov's on the tree as it is (checks run, passed, failed, skipped,
+    resources, check ids), per directory; the test prints them (pytest -s), and those of the tree without its skips."""
     for label, group in (("with the skips", scans.tree), ("without the skips", scans.unskipped)):
         for directory, scan in group.items():
-            s = scan.summary
-            total = s["passed"] + s["failed"] + s["skipped"]
-            ids = sorted({f.check_id for f in scan.failed + scan.skipped})
-            assert s["passed"] > 0 and s["resource_count"] > 0, "checkov ran no check over %s/" % directory
+            figures = _figures(scan)
+            assert figures["passed"] > 0 and figures["resources"] > 0, "checkov ran no check over %s/" % directory
             with capsys.disabled():
-                print(
-                    "\ncheckov %s %s/: %d resources, %d checks run, %d passed, %d failed, %d skipped (%d check ids)"
-                    % (label, directory, s["resource_count"], total, s["passed"], s["failed"], s["skipped"], len(ids))
-                )
+                counts = ", ".join("%d %s" % (v, k) for k, v in figures.items())
+                print("\ncheckov %s %s/: %s" % (label, directory, counts))
+    documented = _doc_figures()
+    assert set(documented) == set(SCANNED), (
+        "docs/security.md §Figures should have an `| after, `DIR/` | ...` row for each of %s, has %s"
+        % (", ".join(SCANNED), ", ".join(sorted(documented)) or "none"))
+    stale = [
+        "row `after, %s/`, column %r: the doc says %d, checkov counts %d"
+        % (directory, column, documented[directory][column], value)
+        for directory in SCANNED
+        for column, value in _figures(scans.tree[directory]).items()
+        if documented[directory][column] != value
+    ]
+    assert not stale, (
+        "docs/security.md §Figures is out of date; update these numbers (and any text that quotes them):\n  "
+        + "\n  ".join(stale))
