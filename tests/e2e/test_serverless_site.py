@@ -24,6 +24,8 @@ from nextstack_lab.edge import EdgeServer
 REGION = "eu-west-1"
 # OpenNext's defaults with the streaming wrapper (RESPONSE_STREAM function URLs).
 STREAMING_CONFIG = harness.REPO_ROOT / "tests" / "nextjs-app" / "opennext-streaming"
+# A plain setting of the server function (the module's server_environment), which /settings renders at request time.
+SITE_SETTING = {"NEXTSTACK_SITE_SETTING": "set by terraform apply"}
 
 
 class Site(NamedTuple):
@@ -56,7 +58,11 @@ def site(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("serverless-site")
     example = copy_layout("serverless", tmp / "layout") / "site"
     env = harness.terraform_env(mirror.cli_config, moto.endpoint, REGION)
-    env.update({"TF_VAR_build_dir": str(build), "TF_VAR_zip_dir": str(tmp / "zips"), "TF_VAR_wait_for_deployment": "false"})
+    env.update({"TF_VAR_build_dir": str(build), "TF_VAR_zip_dir": str(tmp / "zips"), "TF_VAR_wait_for_deployment": "false",
+                "TF_VAR_server_environment": json.dumps(SITE_SETTING),
+                # Pages the server renders at run time (a post on demand) are new keys the publish never made, so
+                # the buckets are emptied on destroy, as examples/serverless/run.sh does.
+                "TF_VAR_force_destroy": "true"})
     tf = harness.Terraform(harness.TF_LATEST, example, env)
     tf.init_ok()
     tf.apply_ok()
@@ -97,6 +103,8 @@ PAGES = {
     "/streaming": "Streaming",
     "/posts": "Posts",
     "/posts/hello-world": "Hello, world",
+    "/settings": "Settings",
+    "/photo": "Photo",
 }
 
 
@@ -223,16 +231,66 @@ def test_image_is_resized(site, browser):
     assert status == 200, (status, body[:300])
     assert headers["content-type"].startswith("image/"), headers["content-type"]
 
+    # /photo shows landscape.png (800x500) at 256x160: at Chromium's 1x the <img> takes the srcset's w=256 (in
+    # Next.js' default imageSizes) and decodes a 256x160 image, resized down by the image function (arm64 sharp).
+    with browser.new_page() as page:
+        page.goto(site.edge.url + "/photo")
+        page.settle()
+        photo = page.evaluate(
+            """() => { const img = document.querySelector('[data-testid=photo-image]');
+                       return {src: img.currentSrc, complete: img.complete, width: img.naturalWidth,
+                               height: img.naturalHeight}; }"""
+        )
+        assert "/_next/image?url=%2Fimages%2Flandscape.png&w=256&" in photo["src"], photo
+        assert photo["complete"] and (photo["width"], photo["height"]) == (256, 160), photo
+        # Fetched one at a time and decoded by Chromium (createImageBitmap), with the Accept of each format: the
+        # original as published, and the optimizer's answer at two allowed widths (256: 1x, 640: the 2x entry)
+        # in the format the Accept asks for, smaller than the original in both dimensions, same aspect ratio.
+        decoded = page.evaluate(
+            """async (requests) => {
+                const decode = async (url, accept) => {
+                    const r = await fetch(url, {headers: {accept}, cache: 'no-store'});
+                    if (!r.ok) return {status: r.status, body: (await r.text()).slice(0, 300)};
+                    const blob = await r.blob();
+                    const bitmap = await createImageBitmap(blob);
+                    return {status: r.status, type: r.headers.get('content-type'), bytes: blob.size,
+                            width: bitmap.width, height: bitmap.height};
+                };
+                const out = {source: await decode('/images/landscape.png', 'image/png'), resized: []};
+                for (const [w, accept] of requests) {
+                    out.resized.push({w, accept,
+                        ...await decode('/_next/image?url=%2Fimages%2Flandscape.png&w=' + w + '&q=75', accept)});
+                }
+                return out;
+            }""",
+            [[256, "image/webp,*/*"], [256, "image/png"], [640, "image/webp,*/*"]],
+        )
+        page.assert_all_ok()
+    source = decoded["source"]
+    assert source["status"] == 200 and source["type"] == "image/png", source
+    for got in decoded["resized"]:
+        assert got["status"] == 200, (got, site.edge.stderr()[-3000:])
+        assert got["type"] == ("image/webp" if "webp" in got["accept"] else "image/png"), got
+        assert got["width"] == got["w"] < source["width"], (got, source)
+        assert got["height"] == got["w"] * source["height"] // source["width"] < source["height"], (got, source)
+    # (Not compared in bytes: a resized PNG of this smooth, well-compressed source need not be smaller; its
+    # pixels are fewer.)
+
 
 BUILD_TIME = "2000-01-01T00:00:00.000Z"  # what tests/nextjs-app/lib/generated-at.js renders at build time
+
+
+def text_of(body: bytes, testid: str) -> str:
+    """The text of the element with data-testid=`testid` in a page's HTML."""
+    match = re.search(r'data-testid="%s"[^>]*>([^<]+)<' % re.escape(testid), body.decode())
+    assert match, (testid, body[:2000])
+    return match.group(1)
 
 
 def generated_at(site, path: str, testid: str) -> str:
     status, _, body = site.edge.get(path)
     assert status == 200, (path, status, body[:300])
-    match = re.search(r'data-testid="%s"[^>]*>([^<]+)<' % re.escape(testid), body.decode())
-    assert match, (path, body[:2000])
-    return match.group(1)
+    return text_of(body, testid)
 
 
 def wait_for_change(site, path: str, testid: str, old: str, seconds: float) -> str:
@@ -256,6 +314,42 @@ def test_isr_page_regenerates_and_the_edge_serves_it(site, browser):
         page.settle()
         assert page.inner_text("[data-testid=isr-generated-at]") >= newer
         page.assert_all_ok()
+
+    # Issue 16's ISR rollback: an apply that changes nothing must leave the server's runtime writes alone (it
+    # once "repaired" the regenerated page with the build's seed, and visitors got the build-time page again).
+    # With CloudFront's copy invalidated, the page comes from the cache prefix again: still the regenerated one.
+    started = time.monotonic()
+    applied = site.tf.apply_ok()
+    apply_seconds = time.monotonic() - started
+    assert "Resources: 0 added, 0 changed, 0 destroyed." in applied.stdout, applied.stdout[-3000:]
+    invalidate(site, ["/isr", "/isr?_rsc=*"])
+    from_origin = None
+    deadline = time.monotonic() + 30
+    while from_origin is None and time.monotonic() < deadline:
+        status, headers, body = site.edge.get("/isr")
+        assert status == 200, (status, body[:300])
+        if headers["x-cache"] != "Hit from cloudfront":
+            from_origin = text_of(body, "isr-generated-at")
+        else:
+            time.sleep(1)
+    assert from_origin is not None, "the invalidation reached the edge:\n" + site.edge.stderr()[-3000:]
+    assert from_origin != BUILD_TIME and from_origin >= newer, (from_origin, newer)
+    with browser.new_page() as page:
+        page.goto(site.edge.url + "/isr")
+        page.settle()
+        shown = page.inner_text("[data-testid=isr-generated-at]")
+        assert shown != BUILD_TIME and shown >= newer, (shown, newer)
+        assert page.get_attribute("[data-testid=isr-generated-at]", "data-generated-during") == "request"
+        page.assert_all_ok()
+    print("no-change apply of the site: %.1f s" % apply_seconds)
+
+
+def invalidate(site, paths: list[str]) -> None:
+    cf = site.moto.client("cloudfront", "us-east-1")
+    cf.create_invalidation(
+        DistributionId=site.outputs["distribution_id"],
+        InvalidationBatch={"Paths": {"Quantity": len(paths), "Items": paths}, "CallerReference": "%s %s" % (paths[0], time.time())},
+    )
 
 
 @pytest.mark.parametrize("what,path,testid", [
@@ -281,11 +375,7 @@ def test_on_demand_revalidation_needs_an_invalidation(site, browser, what, path,
     assert answer["status"] == 200 and answer["body"]["revalidated"], answer
     time.sleep(2)
     assert generated_at(site, path, testid) == before, "still CloudFront's cached copy"
-    cf = site.moto.client("cloudfront", "us-east-1")
-    cf.create_invalidation(
-        DistributionId=site.outputs["distribution_id"],
-        InvalidationBatch={"Paths": {"Quantity": 2, "Items": [path, path + "?_rsc=*"]}, "CallerReference": path + str(time.time())},
-    )
+    invalidate(site, [path, path + "?_rsc=*"])
     after = wait_for_change(site, path, testid, before, 30)
     assert after != before, "%s still shows %s after the invalidation:\n%s" % (path, before, site.edge.stderr()[-3000:])
     assert after > "2026-", after
@@ -332,6 +422,81 @@ def test_the_warmer_fired_on_demand_warms_the_server_function(site):
     after = server_function()
     assert after["cold_starts"] == warmed["cold_starts"], (warmed, after)
     assert after["invocations"] == warmed["invocations"] + 1, (warmed, after)
+
+
+def test_generate_static_params_slugs_are_prebuilt_and_others_render_on_demand(site, browser):
+    """app/posts/[slug]: the slugs generateStaticParams lists are the build's pages (rendered during next build,
+    with its fixed time), another slug is rendered by the server function on its first request and then kept."""
+    status, _, body = site.edge.get("/posts/second-post")
+    assert status == 200, (status, body[:300])
+    assert text_of(body, "post-source") == "prebuilt"
+    assert text_of(body, "post-generated-at") == BUILD_TIME, "the page prerendered by the build"
+    assert 'data-generated-during="build"' in body.decode()
+
+    slug = "on-demand-%d" % time.time_ns()
+    with browser.new_page() as page:
+        response = page.goto(site.edge.url + "/posts/" + slug)
+        assert response.status == 200, response.status
+        page.settle()
+        assert title(page) == "Post " + slug
+        assert page.inner_text("[data-testid=post-source]") == "on-demand"
+        rendered = page.inner_text("[data-testid=post-generated-at]")
+        assert rendered != BUILD_TIME and rendered > "2026-", rendered
+        assert page.get_attribute("[data-testid=post-generated-at]", "data-generated-during") == "request"
+        page.assert_all_ok()
+    # Rendered once, then served as it was (from the cache prefix or CloudFront's copy): the same time.
+    assert generated_at(site, "/posts/" + slug, "post-generated-at") == rendered
+
+
+def test_server_environment_reaches_the_app(site, browser):
+    """The module's server_environment (issue 16: the server function took no plain settings): set by the site's
+    apply, read by /settings at request time in the deployed function."""
+    with browser.new_page() as page:
+        assert page.goto(site.edge.url + "/settings").status == 200
+        page.settle()
+        assert page.inner_text("[data-testid=site-setting]") == SITE_SETTING["NEXTSTACK_SITE_SETTING"]
+        assert page.get_attribute("[data-testid=site-setting]", "data-set") == "yes"
+        page.assert_all_ok()
+
+
+def test_a_page_withdrawn_at_run_time_is_deleted_from_the_cache(site, browser):
+    """OpenNext's S3 cache adapter deletes (s3:DeleteObject on the cache prefix) when Next.js stores null for a
+    key: a Pages Router ISR page whose getStaticProps returns notFound once regenerated (pages/retired.js; the App
+    Router never stores null). The first visit gets the build's page and starts the regeneration; the entry is
+    then deleted and the page is a 404, which it could not become if the delete failed (the stale entry would be
+    served again and again). The edge runs functions with its own credentials, not their roles, so the role's
+    grant itself is checked in tests/e2e/test_serverless.py, not here."""
+    lam = site.moto.client("lambda", REGION)
+    env = lam.get_function_configuration(FunctionName=site.outputs["function_names"]["default"])["Environment"]["Variables"]
+    bucket, prefix = env["CACHE_BUCKET_NAME"], env["CACHE_BUCKET_KEY_PREFIX"]
+    s3 = site.moto.client("s3", REGION)
+
+    def retired_keys():
+        listed = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        return [o["Key"] for p in listed for o in p.get("Contents", []) if o["Key"].endswith("retired.cache")]
+
+    (key,) = retired_keys()  # the build's seed
+    log_from = site.moto.log_offset()
+    assert time.time() - s3.head_object(Bucket=bucket, Key=key)["LastModified"].timestamp() > 10, "stale by now"
+    with browser.new_page() as page:
+        response = page.goto(site.edge.url + "/retired")
+        assert response.status == 200, response.status
+        assert page.inner_text("[data-testid=retired-generated-at]") == BUILD_TIME, "the stale build page, once"
+    deadline = time.monotonic() + 60
+    status = 200
+    while status != 404 and time.monotonic() < deadline:
+        time.sleep(1)
+        status, _, body = site.edge.get("/retired")
+    assert status == 404, (status, body[:300], site.edge.stderr()[-3000:])
+    assert retired_keys() == [], "the server deleted the entry from the cache prefix"
+    with browser.new_page() as page:
+        assert page.goto(site.edge.url + "/retired").status == 404
+    # What removed it: DeleteObject requests for that key in moto's request log (answered 204).
+    with open(site.moto.log_path, "rb") as log:
+        log.seek(log_from)
+        requests = log.read().decode(errors="replace").splitlines()
+    deletes = [line for line in requests if '"DELETE ' in line and key.rsplit("/", 1)[-1] in line]
+    assert deletes and all('" 204 ' in line for line in deletes), deletes
 
 
 def test_zz_a_new_build_keeps_an_open_page_working(site, browser):

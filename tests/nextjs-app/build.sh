@@ -249,6 +249,7 @@ need server-functions/default/middleware.mjs
 need assets/favicon.ico
 need assets/robots.txt
 need assets/images/logo.png
+need assets/images/landscape.png
 if [[ -f "$B/assets/BUILD_ID" && "$(cat "$B/assets/BUILD_ID")" != "$BUILD_ID" ]]; then
     problems+=("assets/BUILD_ID is '$(cat "$B/assets/BUILD_ID")', expected '$BUILD_ID'")
 fi

@@ -16,12 +16,14 @@ const PAGES = [
   ["about", "/about", "About"],
   ["articles", "/articles", "Articles"],
   ["gallery", "/gallery", "Gallery"],
+  ["photo", "/photo", "Photo"],
   ["guestbook", "/guestbook", "Guestbook"],
   ["isr", "/isr", "ISR"],
   ["tagged", "/tagged", "Tagged"],
   ["path-revalidated", "/path-revalidated", "Path revalidated"],
   ["streaming", "/streaming", "Streaming"],
   ["posts", "/posts", "Posts"],
+  ["settings", "/settings", "Settings"],
 ];
 
 export default function RootLayout({ children }) {
