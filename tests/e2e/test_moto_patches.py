@@ -9,7 +9,10 @@ also through Terraform 1.15.5 and the real hashicorp/aws provider), CloudFront V
 VpcOriginConfig, origin request and response headers policies (cloudfront_origin_request_policies,
 cloudfront_response_headers_policies), the KeyManager of AWS managed KMS keys, a version deleted by id from a versioning-suspended S3
 bucket, SQS SendMessage invoking no Lambda function (sqs_send_message_invokes_no_lambda) and FIFO messages back
-from their visibility timeout in order (sqs_fifo_returned_messages_keep_their_order). As-is: the rest of
+from their visibility timeout in order (sqs_fifo_returned_messages_keep_their_order), ECR image digests of the
+manifest (ecr_image_digest_of_the_manifest), UpdateService starting a deployment
+(ecs_update_service_starts_a_deployment), alarm actions notifying SNS through the topic key's policy
+(cloudwatch_alarm_actions_notify_sns). As-is: the rest of
 GetDistributionConfig, invalidations, GetOriginAccessControl, ListFunctions, GetFunctionUrlConfig, GetPolicy,
 ListEventSourceMappings, S3 GetBucketPolicy, SQS FIFO through the JSON protocol, DynamoDB Query on a GSI.
 
@@ -962,6 +965,39 @@ def test_ec2_create_flow_logs_is_idempotent_on_its_client_token(aws):
     s3.delete_bucket(Bucket="flow-log-retry")
 
 
+def test_ecs_update_service_starts_a_deployment(aws):
+    """ecs_update_service_starts_a_deployment: UpdateService with a new revision (named family:revision) makes the
+    service's taskDefinition that revision's ARN and its PRIMARY deployment a new one of it (the deployer and the edge
+    follow that); forceNewDeployment starts another of the same revision; an update of the desired count alone
+    starts none."""
+    ecs = aws.client("ecs", "eu-west-1")
+    ecs.create_cluster(clusterName="roll")
+    container = {"name": "web", "image": "example/web:1", "memory": 128}
+    first = ecs.register_task_definition(family="web", containerDefinitions=[container])["taskDefinition"]
+    second = ecs.register_task_definition(family="web", containerDefinitions=[dict(container, image="example/web:2")])
+    second = second["taskDefinition"]
+    ecs.create_service(cluster="roll", serviceName="web", desiredCount=1, taskDefinition=first["taskDefinitionArn"])
+
+    def described():
+        service = ecs.describe_services(cluster="roll", services=["web"])["services"][0]
+        primary = [d for d in service["deployments"] if d["status"] == "PRIMARY"]
+        assert len(primary) == 1, service["deployments"]
+        return service["taskDefinition"], primary[0]
+
+    td, initial = described()
+    assert td == initial["taskDefinition"] == first["taskDefinitionArn"]
+    updated = ecs.update_service(cluster="roll", service="web", taskDefinition="web:%d" % second["revision"])
+    td, deployment = described()
+    assert td == deployment["taskDefinition"] == second["taskDefinitionArn"]
+    assert deployment["id"] != initial["id"] and deployment["id"].startswith("ecs-svc/")
+    assert [d["id"] for d in updated["service"]["deployments"] if d["status"] == "PRIMARY"] == [deployment["id"]]
+    ecs.update_service(cluster="roll", service="web", desiredCount=2)
+    assert described()[1]["id"] == deployment["id"], "a desired count alone starts no deployment"
+    ecs.update_service(cluster="roll", service="web", forceNewDeployment=True)
+    td, forced = described()
+    assert td == forced["taskDefinition"] == second["taskDefinitionArn"] and forced["id"] != deployment["id"]
+
+
 def test_cloudwatch_alarm_actions_notify_sns(aws):
     """cloudwatch_alarm_actions_notify_sns: an alarm going to ALARM publishes its notification to its SNS action;
     through a topic under a customer-managed key whose policy lets CloudWatch use it for this alarm and topic, but
@@ -1003,39 +1039,6 @@ def test_cloudwatch_alarm_actions_notify_sns(aws):
         "no-grant": [],
         "plain": [("ALARM", "OK", "probe-plain"), ("OK", "ALARM", "probe-plain")],
     }, received
-
-
-def test_ecs_update_service_starts_a_deployment(aws):
-    """ecs_update_service_starts_a_deployment: UpdateService with a new revision (named family:revision) makes the
-    service's taskDefinition that revision's ARN and its PRIMARY deployment a new one of it (the deployer and the edge
-    follow that); forceNewDeployment starts another of the same revision; an update of the desired count alone
-    starts none."""
-    ecs = aws.client("ecs", "eu-west-1")
-    ecs.create_cluster(clusterName="roll")
-    container = {"name": "web", "image": "example/web:1", "memory": 128}
-    first = ecs.register_task_definition(family="web", containerDefinitions=[container])["taskDefinition"]
-    second = ecs.register_task_definition(family="web", containerDefinitions=[dict(container, image="example/web:2")])
-    second = second["taskDefinition"]
-    ecs.create_service(cluster="roll", serviceName="web", desiredCount=1, taskDefinition=first["taskDefinitionArn"])
-
-    def described():
-        service = ecs.describe_services(cluster="roll", services=["web"])["services"][0]
-        primary = [d for d in service["deployments"] if d["status"] == "PRIMARY"]
-        assert len(primary) == 1, service["deployments"]
-        return service["taskDefinition"], primary[0]
-
-    td, initial = described()
-    assert td == initial["taskDefinition"] == first["taskDefinitionArn"]
-    updated = ecs.update_service(cluster="roll", service="web", taskDefinition="web:%d" % second["revision"])
-    td, deployment = described()
-    assert td == deployment["taskDefinition"] == second["taskDefinitionArn"]
-    assert deployment["id"] != initial["id"] and deployment["id"].startswith("ecs-svc/")
-    assert [d["id"] for d in updated["service"]["deployments"] if d["status"] == "PRIMARY"] == [deployment["id"]]
-    ecs.update_service(cluster="roll", service="web", desiredCount=2)
-    assert described()[1]["id"] == deployment["id"], "a desired count alone starts no deployment"
-    ecs.update_service(cluster="roll", service="web", forceNewDeployment=True)
-    td, forced = described()
-    assert td == forced["taskDefinition"] == second["taskDefinitionArn"] and forced["id"] != deployment["id"]
 
 
 def test_ecr_image_digest_is_the_manifests(aws):
