@@ -17,15 +17,64 @@
 //
 // A package the runtime would supply that is not installed here fails the import with the usual not-found error,
 // its message saying which package and how to install it (never a silent fallback).
+//
+// The hooks cost on every resolution, not only on the bare imports they are for: node:module's register runs them
+// on a thread of their own, so each `import()` (OpenNext's server function makes three per request, of modules long
+// loaded) is a round trip to it, 1.5 ms of CPU per request measured (bench/edge/README.md). So they are registered
+// only when a NODE_PATH directory is not already reached by Node's own lookup, which walks up from the importing
+// file through every parent's node_modules: nextstack-edge links the node_modules of its code cache, the parent of
+// every function's code directory, to the SDK it sets NODE_PATH to (edge/src/lambda/pool.rs), so there ES modules
+// find the SDK after the function's own packages, as through NODE_PATH, at no cost. A directory that does not exist
+// holds nothing to find. Without the hooks, a missing `@aws-sdk/*` package's error gets its explanation from
+// explainNotFound (bootstrap.mjs calls it on the errors it reports).
 
+import fs from "node:fs";
 import Module, { register } from "node:module";
+import path from "node:path";
 
 import { explainMissing, runtimeModuleDirs } from "./runtime-modules-hooks.mjs";
 
 const nodePath = runtimeModuleDirs(process.env.NODE_PATH);
 const sdkDir = process.env.NEXTSTACK_EDGE_AWS_SDK || "";
 
-register("./runtime-modules-hooks.mjs", import.meta.url, { data: { nodePath, sdkDir } });
+const realpath = (file) => {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return null;
+  }
+};
+
+/** NODE_PATH directories that exist and are not the node_modules of the task root or of one of its parents. */
+export function unreachedModuleDirs(dirs, taskRoot) {
+  const reached = new Set();
+  const root = realpath(taskRoot);
+  for (let dir = root; dir; dir = path.dirname(dir) === dir ? null : path.dirname(dir)) {
+    const found = realpath(path.join(dir, "node_modules"));
+    if (found) reached.add(found);
+  }
+  return dirs.filter((dir) => {
+    const real = realpath(dir);
+    return real !== null && !reached.has(real);
+  });
+}
+
+const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
+if (unreachedModuleDirs(nodePath, taskRoot).length > 0) {
+  register("./runtime-modules-hooks.mjs", import.meta.url, { data: { nodePath, sdkDir } });
+}
+
+/**
+ * The error with the explanation of a missing `@aws-sdk/*` package added to its message when the hooks did not add
+ * it (an ES module's `Cannot find package 'NAME' imported from ...`).
+ */
+export function explainNotFound(error) {
+  if (error?.code !== "ERR_MODULE_NOT_FOUND" || typeof error.message !== "string") return error;
+  const name = /Cannot find package '([^']+)'/.exec(error.message)?.[1];
+  const why = name ? explainMissing(name, sdkDir) : "";
+  if (why && !error.message.includes(why)) error.message = `${error.message}\n${why}`;
+  return error;
+}
 
 // CommonJS already searches NODE_PATH; only its not-found message gains the explanation.
 const resolveFilename = Module._resolveFilename;

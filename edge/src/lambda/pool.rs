@@ -5,7 +5,7 @@
 //! is reset; init errors fail the invocation that started it), "Configure Lambda function timeout"
 //! ("Task timed out after N seconds"), "Lambda runtimes" (environment variables every runtime sets).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -295,6 +295,7 @@ async fn launch(
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tokio::spawn(runtime_api::serve(listener, env));
 
+    link_runtime_modules(&spec.code_dir, &launcher.aws_sdk);
     let command = launcher.command_for(spec)?;
     let mut cmd = Command::new(&command[0]);
     cmd.args(&command[1..]);
@@ -333,6 +334,26 @@ async fn launch(
         });
     }
     Ok((child, oneshot::channel()))
+}
+
+/// Links `node_modules` beside the function's code directory (in the code cache, so in a parent of every
+/// function's code) to the SDK's, which NODE_PATH names: Node.js's own module lookup, which walks up from the
+/// importing file through each parent's `node_modules` after the function's own, then finds the SDK for ES modules
+/// too, and the runtime client need not register its resolution hooks, which cost on every `import()` (see
+/// `edge/runtime/node/runtime-modules.mjs`). Replaced atomically when it points elsewhere; a failure leaves the
+/// hooks to do it.
+fn link_runtime_modules(code_dir: &Path, aws_sdk: &Path) {
+    let Some(cache) = code_dir.parent() else { return };
+    let link = cache.join("node_modules");
+    let target = aws_sdk.join("node_modules");
+    if std::fs::read_link(&link).is_ok_and(|t| t == target) {
+        return;
+    }
+    let partial = cache.join(format!(".node_modules.{}", std::process::id()));
+    let _ = std::fs::remove_file(&partial);
+    if std::os::unix::fs::symlink(&target, &partial).is_err() || std::fs::rename(&partial, &link).is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
 }
 
 async fn wait(mut child: tokio::process::Child, kill: oneshot::Receiver<()>) -> String {
@@ -497,6 +518,32 @@ mod tests {
         assert_eq!(last("CACHE_BUCKET_NAME").unwrap(), "b");
         assert_eq!(last("_HANDLER").unwrap(), "index.handler");
         assert_eq!(last("NEXTSTACK_LAMBDA_ENDPOINT").unwrap(), "http://127.0.0.1:2");
+    }
+
+    #[test]
+    fn the_code_caches_node_modules_is_the_sdks() {
+        let cache = std::env::temp_dir().join(format!("edge-link-{}", fastrand::u64(..)));
+        let code = cache.join("code").join("0123abcd");
+        std::fs::create_dir_all(&code).unwrap();
+        let link = cache.join("code").join("node_modules");
+        link_runtime_modules(&code, Path::new("/cache/aws-sdk/one"));
+        assert_eq!(
+            std::fs::read_link(&link).unwrap(),
+            Path::new("/cache/aws-sdk/one/node_modules")
+        );
+        link_runtime_modules(&code, Path::new("/cache/aws-sdk/two"));
+        assert_eq!(
+            std::fs::read_link(&link).unwrap(),
+            Path::new("/cache/aws-sdk/two/node_modules"),
+            "another SDK replaces the link"
+        );
+        let names: Vec<_> = std::fs::read_dir(cache.join("code"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "no partial link is left: {names:?}");
+        std::fs::remove_dir_all(&cache).unwrap();
     }
 
     #[test]
