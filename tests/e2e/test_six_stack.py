@@ -17,8 +17,10 @@ Stacks of one deploy stage run in parallel, as a CI pipeline would run them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
+import re
 import socket
 import time
 import urllib.error
@@ -133,13 +135,20 @@ def test_six_stack_end_to_end(request, aws, tmp_path, version, terraform_for):
     # ---- nothing to change on a second plan of any stack.
     run_parallel(lambda tf: tf.assert_no_changes(), list(stacks.values()))
 
+    deployed = []  # task definition revisions the auto-deploy function registered (not Terraform's)
     if version == harness.TF_LATEST:
-        serve_the_site(aws, stacks, app_dir, tmp_path, request.getfixturevalue("browser"), secret, site_origin)
+        deployed = serve_the_site(aws, stacks, app_dir, tmp_path, request.getfixturevalue("browser"), secret,
+                                  site_origin)
+        run_parallel(lambda tf: tf.assert_no_changes(), [stacks["application"]])  # the deploy is no drift
         stacks["networking"] = rotate_origin_secret(aws, terraform, stacks, edge_vars)
 
-    # ---- destroy in reverse order; nothing is left anywhere.
+    # ---- destroy in reverse order; nothing is left anywhere but the revisions auto-deploy registered, which are
+    # not Terraform's (modules/application/README.md says so and how to deregister them).
     for stage in reversed(stages):
         run_parallel(lambda d: stacks[d.name].destroy_ok(), stage)
+    assert six_stack.leftovers(aws, zone_id) == ["ecs %s: %s" % (six_stack.ORIGIN_REGION, arn) for arn in deployed]
+    for arn in deployed:
+        aws.client("ecs", six_stack.ORIGIN_REGION).deregister_task_definition(taskDefinition=arn)
     assert six_stack.leftovers(aws, zone_id) == []
 
 
@@ -176,7 +185,7 @@ def free_port() -> int:
     raise AssertionError("no free loopback port in 20000-29999")
 
 
-def serve_the_site(aws, stacks, app_dir: Path, tmp_path: Path, browser, secret: str, site_origin: str) -> None:
+def serve_the_site(aws, stacks, app_dir: Path, tmp_path: Path, browser, secret: str, site_origin: str) -> list[str]:
     """The applied site in Chromium through nextstack-edge: the distribution in front, the ALB behind its VPC origin
     forwarding to the application's ECS task (the standalone Next.js server, run from the module's task definition),
     the static files from the data bucket. The ALB as a second front door refuses a request without the
@@ -190,7 +199,7 @@ def serve_the_site(aws, stacks, app_dir: Path, tmp_path: Path, browser, secret: 
     images = six_stack_site.write_images_file(tmp_path / "image", repository, app_dir)
     started = time.monotonic()
     with six_stack_site.serve(aws.endpoint, dist["Id"], cluster, lb["LoadBalancerArn"], images, rest_apis=[api_id],
-                              extra_args=["--listen", site_origin.split("//")[1]]) as edge:
+                              extra_args=["--listen", site_origin.split("//")[1], "--control", "127.0.0.1:0"]) as edge:
         assert edge.url == site_origin, edge.url
         six_stack_site.wait_until_serving(edge)
         report = lambda: edge.stderr()[-6000:]  # noqa: E731
@@ -309,6 +318,7 @@ def serve_the_site(aws, stacks, app_dir: Path, tmp_path: Path, browser, secret: 
             except urllib.error.HTTPError as err:
                 status = err.code
             assert status == expected, (sorted(headers), status, report())
+        deployed = check_auto_deploy(aws, stacks, edge, browser)
         assert secret not in edge.stderr() and all(secret not in "\t".join(line) for line in edge.access_log())
         print("six-stack site served through nextstack-edge: %.0f s" % (time.monotonic() - started))
 
@@ -318,6 +328,7 @@ def serve_the_site(aws, stacks, app_dir: Path, tmp_path: Path, browser, secret: 
         check_circuit_breaker(aws, tmp_path, repository, cluster, lb, header, secret, kind, stopped_reason)
     print("circuit breaker shown for a task that exits and one failing its health check: %.0f s"
           % (time.monotonic() - started))
+    return deployed
 
 
 def check_contact_notification_settings(aws, stacks, site_origin: str, mail: bool) -> None:
@@ -529,10 +540,65 @@ def check_access_logs(aws):
         assert group["retentionInDays"] == 90, group
 
 
+def check_auto_deploy(aws, stacks, edge, browser) -> list[str]:
+    """A new image pushed (a new tag: the repository's tags are immutable) is deployed by the application stack's
+    auto-deploy function, run by the edge from its deployed code with the ECR push event EventBridge would deliver
+    (invoked through the edge's control API, since the edge does not run event-pattern rules): a new revision of the
+    task definition pins the image by digest, the service is updated, and the edge's ECS service rolls to it while
+    the site keeps answering through the distribution."""
+    ecr, ecs, events = (aws.client(n, six_stack.ORIGIN_REGION) for n in ("ecr", "ecs", "events"))
+    repository_url = stacks["data"].outputs()["ecr_repository_url"]
+    repository = repository_url.split("/", 1)[1]
+    layer = "sha256:" + hashlib.sha256(b"six-stack v2").hexdigest()
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                           "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
+                                      "digest": layer},
+                           "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 2,
+                                       "digest": layer}]})
+    digest = ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag="v2")["image"]["imageId"][
+        "imageDigest"]
+    [rule] = events.list_rules(NamePrefix="nextjs-dev-image-pushed")["Rules"]
+    # By ARN: the control API takes the function's region from it (the site's own functions are in us-east-1).
+    deployer = events.list_targets_by_rule(Rule=rule["Name"])["Targets"][0]["Arn"]
+    event = {"version": "0", "id": "2f0a0d3e-5c1b-4d7e-9a51-0c1f6a0e9b11", "detail-type": "ECR Image Action",
+             "source": "aws.ecr", "account": repository_url.split(".", 1)[0], "time": "2026-12-07T09:00:00Z",
+             "region": six_stack.ORIGIN_REGION, "resources": [],
+             "detail": {"result": "SUCCESS", "repository-name": repository, "image-digest": digest,
+                        "action-type": "PUSH", "image-tag": "v2"}}
+    lines_before = len(edge.stderr().splitlines())
+    req = urllib.request.Request(edge.control_url + "/2015-03-31/functions/%s/invocations" % deployer, method="POST",
+                                 data=json.dumps(event).encode())
+    with urllib.request.urlopen(req, timeout=120) as resp:
+        answer = resp.read()
+        assert resp.headers.get("X-Amz-Function-Error") is None, answer
+    result = json.loads(answer)
+    assert result["image"] == "%s@%s" % (repository_url, digest), result
+    pinned = ecs.describe_task_definition(taskDefinition=result["taskDefinition"])["taskDefinition"]
+    assert [c["image"] for c in pinned["containerDefinitions"]] == [result["image"]], pinned["containerDefinitions"]
+    completed = re.compile(r"deployment completed: \d+ tasks running \(deployment %s, %s\)"
+                           % (re.escape(result["deployment"]), re.escape(result["taskDefinition"])))
+    statuses = []
+    deadline = time.monotonic() + 180
+    while not completed.search("\n".join(edge.stderr().splitlines()[lines_before:])):
+        assert time.monotonic() < deadline, "the service did not roll to %s:\n%s" % (
+            result["taskDefinition"], edge.stderr()[-6000:])
+        statuses.append(edge.get("/api/health")[0])
+        time.sleep(0.5)
+    assert statuses and set(statuses) == {200}, "the site answered through the roll: %s" % statuses
+    with browser.new_page() as page:
+        assert page.goto(edge.url + "/").status == 200
+        page.settle()
+        page.assert_all_ok()
+    return [result["taskDefinition"]]
+
+
 def check_alarm_delivery(aws, topic):
     """The alarm topic is encrypted with a customer-managed key (rotation on) whose policy lets CloudWatch use it,
-    for this account's alarms and this topic only; a message published through the topic reaches a subscriber."""
-    sns, kms, sqs = (aws.client(name, six_stack.ORIGIN_REGION) for name in ("sns", "kms", "sqs"))
+    for this account's alarms and this topic only; a function's Errors alarm going to ALARM is delivered through the
+    topic to a subscriber. moto runs no alarm actions and checks no key policy: the harness's
+    cloudwatch_alarm_actions_notify_sns patch publishes as CloudWatch does, only when the key policy lets CloudWatch
+    use the key (so with alias/aws/sns, as the module had it, nothing would arrive; test_moto_patches shows that)."""
+    sns, kms, sqs, cw = (aws.client(name, six_stack.ORIGIN_REGION) for name in ("sns", "kms", "sqs", "cloudwatch"))
     key_id = sns.get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"]
     key = kms.describe_key(KeyId=key_id)["KeyMetadata"]
     assert key["KeyManager"] == "CUSTOMER" and key["KeyState"] == "Enabled", key
@@ -547,17 +613,22 @@ def check_alarm_delivery(aws, topic):
     assert grant["Condition"]["ArnLike"]["aws:SourceArn"] == "arn:aws:cloudwatch:%s:%s:alarm:nextjs-dev-*" % (
         six_stack.ORIGIN_REGION, account), grant
 
-    # Delivery: an SQS subscriber (made here, removed here) receives what is published through the topic.
+    # Delivery: an SQS subscriber (made here, removed here) receives the notification CloudWatch publishes when the
+    # articles function's Errors alarm goes to ALARM.
+    [alarm] = [a for a in cw.describe_alarms()["MetricAlarms"] if topic in a["AlarmActions"]
+               and a["AlarmName"].endswith("-articles-errors")]
     queue = sqs.create_queue(QueueName="alarm-delivery-probe")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"},
                         ReturnSubscriptionArn=True)["SubscriptionArn"]
     try:
-        body = json.dumps({"AlarmName": "nextjs-dev-articles-errors", "NewStateValue": "ALARM"})
-        sns.publish(TopicArn=topic, Message=body, Subject="ALARM")
+        cw.set_alarm_state(AlarmName=alarm["AlarmName"], StateValue="ALARM", StateReason="delivery probe")
         messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, MaxNumberOfMessages=10).get("Messages", [])
-        assert [m["Body"] for m in messages] == [body], messages
+        got = [json.loads(m["Body"]) for m in messages]
+        assert [(m["AlarmName"], m["NewStateValue"], m["AlarmArn"]) for m in got] == [
+            (alarm["AlarmName"], "ALARM", alarm["AlarmArn"])], got
     finally:
+        cw.set_alarm_state(AlarmName=alarm["AlarmName"], StateValue="OK", StateReason="delivery probe over")
         sns.unsubscribe(SubscriptionArn=sub)
         sqs.delete_queue(QueueUrl=queue)
 
