@@ -93,6 +93,15 @@ def provider_binary() -> Path:
         _fail(exc)
 
 
+@pytest.fixture(scope="session")
+def edge_binary() -> Path:
+    """nextstack-edge, built once per session (NEXTSTACK_EDGE_BINARY=/path uses that file and builds nothing)."""
+    try:
+        return harness.build_edge()
+    except harness.HarnessError as exc:
+        _fail(exc)
+
+
 class Mirror(NamedTuple):
     path: Path  # the filesystem mirror's root
     cli_config: Path  # a Terraform CLI config installing nextstack/nextstack only from it

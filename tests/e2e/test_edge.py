@@ -33,15 +33,6 @@ from nextstack_lab.edge_fixtures import (ALL_METHODS, ALL_VIEWER, ALL_VIEWER_EXC
 CLOUDFRONT_ERROR_TITLE = b"ERROR: The request could not be satisfied"
 
 
-@pytest.fixture(scope="session")
-def edge_binary():
-    """nextstack-edge, built once per session (NEXTSTACK_EDGE_BINARY=/path uses that file)."""
-    try:
-        return harness.build_edge()
-    except harness.HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
-
-
 @pytest.fixture
 def cf(aws):
     return aws.client("cloudfront", "us-east-1")

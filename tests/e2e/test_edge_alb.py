@@ -12,21 +12,9 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
-
-from nextstack_lab import harness
 from nextstack_lab.alb_fixtures import (Alb, Backend, alb_edge, call, fixed, forward, host_header, http_header, lambda_function,
                           method, path_pattern, query_string, redirect, source_ip)
 from nextstack_lab.edge_fixtures import ALL_VIEWER_EXCEPT_HOST, behavior, create_distribution, custom_origin
-
-
-@pytest.fixture(scope="session")
-def edge_binary():
-    """nextstack-edge, built once per session (NEXTSTACK_EDGE_BINARY=/path uses that file)."""
-    try:
-        return harness.build_edge()
-    except harness.HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
 
 
 def body_of(url, path, **kwargs) -> str:

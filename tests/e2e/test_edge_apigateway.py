@@ -49,15 +49,6 @@ export const handler = async (event) => {
 """
 
 
-@pytest.fixture(scope="session")
-def edge_binary():
-    """nextstack-edge, built once per session (NEXTSTACK_EDGE_BINARY=/path uses that file)."""
-    try:
-        return harness.build_edge()
-    except harness.HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
-
-
 def call(edge, path: str, method: str = "GET", headers=(), body: bytes | None = None):
     """One request to the edge with exactly these headers (pairs; a name may repeat): (status, headers, body)."""
     status, _, response_headers, response_body = edge_request(edge.url, path, method, headers, body)

@@ -82,14 +82,6 @@ HTTPServer(("0.0.0.0", 8080), Handler).serve_forever()
 '''
 
 
-@pytest.fixture(scope="session")
-def edge_binary():
-    try:
-        return harness.build_edge()
-    except harness.HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
-
-
 class EcsEdge:
     """The edge running one cluster's services; its stderr collected line by line."""
 
@@ -481,7 +473,6 @@ def test_endpoint_map_refuses_bad_input_naming_it(edge_binary, arg, message):
     done = subprocess.run([str(edge_binary), "serve", "--cluster", "c", "--endpoint-map", arg],
                           capture_output=True, text=True, timeout=30)
     assert done.returncode != 0 and message in done.stderr, done.stderr
-
 
 
 def test_run_task_runs_a_one_off_task_with_a_command_override_and_returns_its_exit_code(aws, edge_binary, tmp_path):

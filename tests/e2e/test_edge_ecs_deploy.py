@@ -20,9 +20,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
-
-from nextstack_lab import harness
 from nextstack_lab.alb_fixtures import Alb, alb_edge, forward
 from nextstack_lab.edge import TASK_STARTED
 from nextstack_lab.edge_fixtures import LAMBDA_TRUST, zip_of
@@ -55,14 +52,6 @@ class Handler(BaseHTTPRequestHandler):
 
 ThreadingHTTPServer(("0.0.0.0", 8080), Handler).serve_forever()
 '''
-
-
-@pytest.fixture(scope="module")
-def edge_binary():
-    try:
-        return harness.build_edge()
-    except harness.HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
 
 
 def push(ecr, version: str) -> str:

@@ -17,9 +17,6 @@ import json
 import re
 import time
 
-import pytest
-
-from nextstack_lab import harness
 from nextstack_lab.edge import request as edge_request
 from nextstack_lab.edge_fixtures import (ALL_VIEWER, USE_ORIGIN_CACHE_CONTROL, EchoOrigin, behavior,
                                          cloudfront_function, create_distribution, custom_origin, edge_server)
@@ -74,15 +71,6 @@ async function handler(event) {
   return response;
 }
 """
-
-
-@pytest.fixture(scope="session")
-def edge_binary():
-    """nextstack-edge, built once per session (NEXTSTACK_EDGE_BINARY=/path uses that file)."""
-    try:
-        return harness.build_edge()
-    except harness.HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
 
 
 def call(edge, path: str, headers=()):

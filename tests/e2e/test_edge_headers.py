@@ -15,7 +15,6 @@ import subprocess
 
 import pytest
 
-from nextstack_lab import harness
 from nextstack_lab.edge_fixtures import (ALL_METHODS, ALL_VIEWER, CACHING_DISABLED, EchoOrigin, behavior,
                                          create_distribution, custom_origin, edge_server)
 
@@ -25,15 +24,6 @@ DESKTOP = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko
 # What a viewer might send to pass itself off as someone else: CloudFront determines these values itself.
 SPOOFED = [("CloudFront-Viewer-Address", "203.0.113.7:443"), ("CloudFront-Viewer-Country", "ZZ"),
            ("CloudFront-Is-Desktop-Viewer", "spoofed"), ("CloudFront-Viewer-ASN", "64500")]
-
-
-@pytest.fixture(scope="session")
-def edge_binary():
-    """nextstack-edge, built once per session (NEXTSTACK_EDGE_BINARY=/path uses that file)."""
-    try:
-        return harness.build_edge()
-    except harness.HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture

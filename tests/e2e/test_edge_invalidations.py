@@ -10,20 +10,8 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
-
-from nextstack_lab import harness
 from nextstack_lab.edge import request as edge_request
 from nextstack_lab.edge_fixtures import CACHING_OPTIMIZED, EchoOrigin, behavior, create_distribution, custom_origin, edge_server
-
-
-@pytest.fixture(scope="session")
-def edge_binary():
-    """nextstack-edge, built once per session (NEXTSTACK_EDGE_BINARY=/path uses that file)."""
-    try:
-        return harness.build_edge()
-    except harness.HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
 
 
 def x_cache(edge, path: str) -> str:

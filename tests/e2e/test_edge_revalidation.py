@@ -16,9 +16,6 @@ import email.utils
 import json
 import time
 
-import pytest
-
-from nextstack_lab import harness
 from nextstack_lab.edge import LOG_FIELDS
 from nextstack_lab.edge import request as edge_request
 from nextstack_lab.edge_fixtures import (USE_ORIGIN_CACHE_CONTROL, EchoOrigin, behavior, create_distribution,
@@ -27,15 +24,6 @@ from nextstack_lab.edge_fixtures import (USE_ORIGIN_CACHE_CONTROL, EchoOrigin, b
 # One second at the edge (s-maxage wins over max-age for CloudFront), an hour for browsers.
 SHORT = "cc=s-maxage=1,max-age=3600"
 LAST_MODIFIED = 1796601600  # Tue, 07 Dec 2026 00:00:00 GMT
-
-
-@pytest.fixture(scope="session")
-def edge_binary():
-    """nextstack-edge, built once per session (NEXTSTACK_EDGE_BINARY=/path uses that file)."""
-    try:
-        return harness.build_edge()
-    except harness.HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
 
 
 def call(edge, path: str, headers=()):

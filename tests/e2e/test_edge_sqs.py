@@ -23,7 +23,6 @@ import time
 
 import pytest
 
-from nextstack_lab import harness
 from nextstack_lab.edge_fixtures import (ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, LAMBDA_TRUST, REGION, behavior,
                                          create_distribution, edge_server, function_url_origin, node_function,
                                          origin_access_control, zip_of)
@@ -44,15 +43,6 @@ export const handler = async (event) => {
 """
 
 SITE = "export const handler = async () => ({statusCode: 200, body: 'site'});"
-
-
-@pytest.fixture(scope="session")
-def edge_binary():
-    """nextstack-edge, built once per session (NEXTSTACK_EDGE_BINARY=/path uses that file)."""
-    try:
-        return harness.build_edge()
-    except harness.HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture
