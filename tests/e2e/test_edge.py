@@ -12,9 +12,7 @@ import base64
 import hashlib
 import http.client
 import json
-import os
 import re
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -24,11 +22,12 @@ import pytest
 
 from nextstack_lab import harness
 from nextstack_lab.edge import request as edge_request
-from nextstack_lab.edge_fixtures import (ALL_METHODS, ALL_VIEWER, ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, CACHING_OPTIMIZED,
-                           GET_HEAD, REGION, USE_ORIGIN_CACHE_CONTROL, USE_ORIGIN_CACHE_CONTROL_QS, EchoOrigin,
-                           allow_distribution, behavior, cloudfront_function, create_distribution, custom_origin,
-                           edge_function, edge_server, function_url_origin, node_function, origin_access_control,
-                           s3_origin, zip_of)
+from nextstack_lab.edge_fixtures import (ALL_METHODS, ALL_VIEWER, ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED,
+                                         CACHING_OPTIMIZED, GET_HEAD, REGION, USE_ORIGIN_CACHE_CONTROL,
+                                         USE_ORIGIN_CACHE_CONTROL_QS, EchoOrigin, allow_distribution, behavior,
+                                         cloudfront_function, create_distribution, custom_origin, edge_function,
+                                         edge_server, function_url_origin, node_function, origin_access_control,
+                                         run_edge, s3_origin, zip_of)
 
 CLOUDFRONT_ERROR_TITLE = b"ERROR: The request could not be satisfied"
 
@@ -992,15 +991,6 @@ def test_a_scheduled_warmer_fired_on_demand_warms_the_server_function(aws, cf, e
 
 
 # --------------------------------------------------------------------------------------------- what is not modelled
-
-
-def run_edge(binary, aws, distribution_id: str):
-    """nextstack-edge run to its end (a start that fails): (exit code, stdout, stderr)."""
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION="us-east-1",
-               AWS_EC2_METADATA_DISABLED="true")
-    proc = subprocess.run([str(binary), "serve", "--distribution-id", distribution_id, "--endpoint", aws.endpoint],
-                          env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def test_startup_errors_name_what_is_not_there_or_not_modelled(aws, cf, edge_binary):

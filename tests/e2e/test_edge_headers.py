@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import subprocess
 
 import pytest
 
 from nextstack_lab.edge_fixtures import (ALL_METHODS, ALL_VIEWER, CACHING_DISABLED, EchoOrigin, behavior,
-                                         create_distribution, custom_origin, edge_server)
+                                         create_distribution, custom_origin, edge_server, run_edge)
 
 ALL_VIEWER_AND_CLOUDFRONT = "33f36d7e-f396-46d9-90e0-52428a34d9dc"  # Managed-AllViewerAndCloudFrontHeaders-2022-06
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
@@ -57,15 +55,6 @@ def seen(edge, path: str, headers=()) -> tuple[dict, int]:
 
 def cloudfront_headers(headers: dict) -> dict:
     return {k: v for k, v in headers.items() if k.startswith("cloudfront-")}
-
-
-def run_edge(binary, aws, distribution_id: str):
-    """nextstack-edge run to its end (a start that fails): (exit code, stdout, stderr)."""
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION="us-east-1",
-               AWS_EC2_METADATA_DISABLED="true")
-    proc = subprocess.run([str(binary), "serve", "--distribution-id", distribution_id, "--endpoint", aws.endpoint],
-                          env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def cache_policy(cf, name: str, headers: list[str], ttl: int = 60) -> str:

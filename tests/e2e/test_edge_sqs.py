@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import subprocess
 import time
 
 import pytest
 
 from nextstack_lab.edge_fixtures import (ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, LAMBDA_TRUST, REGION, behavior,
                                          create_distribution, edge_server, function_url_origin, node_function,
-                                         origin_access_control, zip_of)
+                                         origin_access_control, run_edge, zip_of)
 
 # One line per invocation. MODE=report: the first delivery of a message whose body holds "fail-once" is named in
 # batchItemFailures; MODE=throw: a batch holding the first delivery of such a message fails as a whole.
@@ -254,15 +252,6 @@ def test_batches_over_ten_are_gathered_within_the_batching_window(aws, sqs, site
         waited = (got[1]["at"] - got[0]["at"]) / 1000
         assert waited >= 1.8, "the last 5 went after %.2f s, before the 2 s window ended" % waited
         assert queue_is_empty(sqs, url)
-
-
-def run_edge(binary, aws, distribution_id: str):
-    """nextstack-edge run to its end (a start that fails): (exit code, stdout, stderr)."""
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION="us-east-1",
-               AWS_EC2_METADATA_DISABLED="true")
-    proc = subprocess.run([str(binary), "serve", "--distribution-id", distribution_id, "--endpoint", aws.endpoint],
-                          env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 @pytest.mark.parametrize("name, visibility, mapping, message", [

@@ -21,6 +21,8 @@ import base64
 import email.utils
 import io
 import json
+import os
+import subprocess
 import threading
 import zipfile
 from contextlib import contextmanager
@@ -296,6 +298,15 @@ def cloudfront_function(cf, name: str, code: str, runtime: str = "cloudfront-js-
 
 
 # --------------------------------------------------------------------------------------------- the edge
+
+
+def run_edge(binary, aws, distribution_id: str):
+    """nextstack-edge run to its end (a start that fails): (exit code, stdout, stderr)."""
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION="us-east-1",
+               AWS_EC2_METADATA_DISABLED="true")
+    proc = subprocess.run([str(binary), "serve", "--distribution-id", distribution_id, "--endpoint", aws.endpoint],
+                          env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    return proc.returncode, proc.stdout, proc.stderr
 
 
 @contextmanager
