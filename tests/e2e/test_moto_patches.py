@@ -1062,3 +1062,32 @@ def test_ecr_image_digest_is_the_manifests(aws):
     assert len(set(digests.values())) == 3, digests
     found = ecr.describe_images(repositoryName="digests", imageIds=[{"imageDigest": digests["two"]}])["imageDetails"]
     assert [d["imageTags"] for d in found] == [["two"]], found
+
+
+def test_a_retried_sdk_call_is_answered_once(aws):
+    """The harness's server (nextstack_lab.moto_server._answer_sdk_retries_once): a retried attempt of an SDK call
+    (same amz-sdk-invocation-id) whose first attempt got a 2xx gets that answer again and is not run a second time,
+    so a response lost on loopback under load does not make a create happen twice (in CI: Lambda AddPermission
+    storing two statements with one id). Another call with the same request runs as usual."""
+    _function(aws, "replayed", {"ZipFile": _zip(index_js="exports.handler = async () => 1;")})
+    body = json.dumps({"StatementId": "FromCloudFront", "Action": "lambda:InvokeFunction",
+                       "Principal": "cloudfront.amazonaws.com"}).encode()
+
+    def add_permission(invocation: str, attempt: int):
+        req = urllib.request.Request(
+            aws.endpoint + "/2015-03-31/functions/replayed/policy", data=body, method="POST",
+            headers={"Content-Type": "application/json", "amz-sdk-invocation-id": invocation,
+                     "amz-sdk-request": "attempt=%d; max=3" % attempt,
+                     "Authorization": "AWS4-HMAC-SHA256 Credential=test/20261207/eu-west-1/lambda/aws4_request, "
+                                      "SignedHeaders=host, Signature=0"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    first = add_permission("8c5c0f1e-0d2b-4f0a-9b7e-1f1f5c0e0001", 1)
+    assert first[0] in (200, 201), first  # AWS answers 201; moto 200
+    assert add_permission("8c5c0f1e-0d2b-4f0a-9b7e-1f1f5c0e0001", 2) == first
+    statements = json.loads(aws.client("lambda").get_policy(FunctionName="replayed")["Policy"])["Statement"]
+    assert [s["Sid"] for s in statements] == ["FromCloudFront"], statements
