@@ -11,7 +11,6 @@ Balancers user guide, "Deregistration delay". Needs root, as every ECS test of t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import threading
@@ -21,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from nextstack_lab.alb_fixtures import Alb, alb_edge, forward
+from nextstack_lab.ecr_images import push_event, push_image
 from nextstack_lab.edge import TASK_STARTED
 from nextstack_lab.edge_fixtures import LAMBDA_TRUST, zip_of
 
@@ -52,21 +52,6 @@ class Handler(BaseHTTPRequestHandler):
 
 ThreadingHTTPServer(("0.0.0.0", 8080), Handler).serve_forever()
 '''
-
-
-def push(ecr, version: str) -> str:
-    """An image pushed to the repository with tag `version` (its config and its one layer name the version); its
-    digest."""
-    def blob(kind: str) -> str:
-        return "sha256:" + hashlib.sha256((kind + version).encode()).hexdigest()
-
-    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                           "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7,
-                                      "digest": blob("config")},
-                           "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 9,
-                                       "digest": blob("layer")}]})
-    image = ecr.put_image(repositoryName=REPOSITORY, imageManifest=manifest, imageTag=version)["image"]
-    return image["imageId"]["imageDigest"]
 
 
 def images_file(tmp_path, repository_uri: str, versions: dict[str, str]) -> Path:
@@ -142,18 +127,10 @@ def deployer(aws, role: str, repository_uri: str) -> str:
     return "app-auto-deploy"
 
 
-def push_event(digest: str, tag: str) -> dict:
-    """EventBridge's ECR image push event (Amazon ECR User Guide, "Amazon ECR events and EventBridge")."""
-    return {"version": "0", "id": "4f5ec4d5-4de4-7aad-a046-56d5cfe1df0e", "detail-type": "ECR Image Action",
-            "source": "aws.ecr", "account": "123456789012", "time": "2026-12-07T09:00:00Z", "region": REGION,
-            "resources": [], "detail": {"result": "SUCCESS", "repository-name": REPOSITORY, "image-digest": digest,
-                                        "action-type": "PUSH", "image-tag": tag}}
-
-
 def test_rolling_deployments_by_digest_with_rollback(aws, edge_binary, tmp_path):
     ecr, ecs, elb = aws.client("ecr", REGION), aws.client("ecs", REGION), aws.client("elbv2", REGION)
     uri = ecr.create_repository(repositoryName=REPOSITORY)["repository"]["repositoryUri"]
-    digests = {v: push(ecr, v) for v in ("v1", "v2", "v3", "v4")}
+    digests = {v: push_image(ecr, REPOSITORY, v) for v in ("v1", "v2", "v3", "v4")}
     assert len(set(digests.values())) == 4, digests
     images = images_file(tmp_path, uri, {uri + ":v1": "v1", digests["v2"]: "v2", digests["v3"]: "exits",
                                          digests["v4"]: "v4"})
@@ -222,7 +199,7 @@ def test_rolling_deployments_by_digest_with_rollback(aws, edge_binary, tmp_path)
             start, before_v4 = len(edge.stderr().splitlines()), poller.mark()
             req = urllib.request.Request(
                 edge.control_url + "/2015-03-31/functions/%s/invocations" % name, method="POST",
-                data=json.dumps(push_event(digests["v4"], "v4")).encode())
+                data=json.dumps(push_event("123456789012", REGION, REPOSITORY, digests["v4"], "v4")).encode())
             with urllib.request.urlopen(req, timeout=60) as resp:
                 assert resp.headers.get("X-Amz-Function-Error") is None, resp.read()
                 result = json.loads(resp.read())

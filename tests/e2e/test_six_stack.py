@@ -17,7 +17,6 @@ Stacks of one deploy stage run in parallel, as a CI pipeline would run them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import re
@@ -30,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from nextstack_lab import access_logs, harness, nextjs_builds, six_stack, six_stack_site
+from nextstack_lab.ecr_images import push_event, push_image
 from nextstack_lab.layout import copy_layout, run_parallel
 
 ENV = "dev"
@@ -549,22 +549,11 @@ def check_auto_deploy(aws, stacks, edge, browser) -> list[str]:
     ecr, ecs, events = (aws.client(n, six_stack.ORIGIN_REGION) for n in ("ecr", "ecs", "events"))
     repository_url = stacks["data"].outputs()["ecr_repository_url"]
     repository = repository_url.split("/", 1)[1]
-    layer = "sha256:" + hashlib.sha256(b"six-stack v2").hexdigest()
-    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                           "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
-                                      "digest": layer},
-                           "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 2,
-                                       "digest": layer}]})
-    digest = ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag="v2")["image"]["imageId"][
-        "imageDigest"]
+    digest = push_image(ecr, repository, "v2")
     [rule] = events.list_rules(NamePrefix="nextjs-dev-image-pushed")["Rules"]
     # By ARN: the control API takes the function's region from it (the site's own functions are in us-east-1).
     deployer = events.list_targets_by_rule(Rule=rule["Name"])["Targets"][0]["Arn"]
-    event = {"version": "0", "id": "2f0a0d3e-5c1b-4d7e-9a51-0c1f6a0e9b11", "detail-type": "ECR Image Action",
-             "source": "aws.ecr", "account": repository_url.split(".", 1)[0], "time": "2026-12-07T09:00:00Z",
-             "region": six_stack.ORIGIN_REGION, "resources": [],
-             "detail": {"result": "SUCCESS", "repository-name": repository, "image-digest": digest,
-                        "action-type": "PUSH", "image-tag": "v2"}}
+    event = push_event(repository_url.split(".", 1)[0], six_stack.ORIGIN_REGION, repository, digest, "v2")
     lines_before = len(edge.stderr().splitlines())
     req = urllib.request.Request(edge.control_url + "/2015-03-31/functions/%s/invocations" % deployer, method="POST",
                                  data=json.dumps(event).encode())
