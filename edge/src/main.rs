@@ -47,7 +47,8 @@ enum Command {
         /// custom domain name with base path mappings), on its own loopback port; repeatable.
         #[arg(long = "rest-api", value_name = "ID_OR_DOMAIN")]
         rest_apis: Vec<String>,
-        /// Replaces every target group's health check interval (e.g. 200ms), so that tests need not wait 30 s.
+        /// Replaces every target group's health check interval (e.g. 200ms), so that tests need not wait 30 s; its
+        /// timeout and thresholds are kept.
         #[arg(long, value_parser = parse_duration)]
         health_check_interval: Option<Duration>,
         /// The AWS endpoint holding the deployment (an emulator's URL).

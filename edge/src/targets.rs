@@ -67,6 +67,16 @@ impl TargetGroups {
         }
     }
 
+    /// Records what a health check said, unless the target began draining meanwhile (a probe can take up to the
+    /// group's timeout; a deregistered target is no longer checked and must not get traffic again).
+    pub fn record_check(&self, target_group_arn: &str, id: &str, health: Health) {
+        if let Some(targets) = self.groups.lock().unwrap().get_mut(target_group_arn) {
+            if let Some(t) = targets.iter_mut().find(|t| t.id == id && t.health != Health::Draining) {
+                t.health = health;
+            }
+        }
+    }
+
     /// Every registered target of a group, in registration order.
     pub fn targets(&self, target_group_arn: &str) -> Vec<Target> {
         self.groups
@@ -128,5 +138,16 @@ mod tests {
         groups.deregister("tg", "a");
         assert!(groups.routable("tg").is_empty());
         assert!(groups.routable("unknown").is_empty());
+    }
+
+    #[test]
+    fn a_check_that_answers_after_the_target_began_draining_leaves_it_draining() {
+        let groups = TargetGroups::new();
+        groups.register("tg", "a", addr(1));
+        groups.record_check("tg", "a", Health::Healthy);
+        groups.set_health("tg", "a", Health::Draining);
+        groups.record_check("tg", "a", Health::Healthy);
+        assert_eq!(groups.health("tg", "a"), Some(Health::Draining));
+        assert!(groups.routable("tg").is_empty());
     }
 }

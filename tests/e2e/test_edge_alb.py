@@ -225,6 +225,25 @@ def test_health_checks_decide_the_targets(aws, edge_binary):
             assert status == 503 and headers["Server"] == "awselb/2.0", body
 
 
+
+def test_a_shorter_interval_keeps_the_groups_timeout(aws, edge_binary):
+    """`--health-check-interval` shortens the interval only: a live target whose health check answers in 0.6 s (three
+    of the tests' 200 ms intervals, within the group's 2 s timeout) is healthy and stays so, as it would on AWS; the
+    targets are probed side by side, so a quick one is not held up behind each slow answer in turn."""
+    alb = Alb.create(aws, "slow")
+    with Backend("slow", health_delay=0.6) as slow, Backend("quick") as quick:
+        tg = alb.ip_group("slow", slow, quick, healthy=2, unhealthy=2)
+        alb.listener(80, forward(tg))
+        with alb_edge(edge_binary, aws, [alb.arn]) as edge:
+            url = edge.listeners[("slow", 80)]
+            wait_for(lambda: "target 127.0.0.1:%d is healthy" % slow.port in edge.stderr(), "the slow target healthy")
+            checks = (slow.health_checks, quick.health_checks)
+            time.sleep(3)
+            assert "target 127.0.0.1:%d is unhealthy" % slow.port not in edge.stderr(), edge.stderr()
+            assert {json.loads(call(url, "/x")[3])["backend"] for _ in range(10)} == {"slow", "quick"}
+            assert slow.health_checks - checks[0] >= 3, "checked again and again, an interval after each answer"
+            assert quick.health_checks - checks[1] >= 3
+
 # --------------------------------------------------------------------------------------------- CloudFront in front
 
 

@@ -573,7 +573,8 @@ def check_auto_deploy(aws, stacks, edge, browser) -> list[str]:
             result["taskDefinition"], edge.stderr()[-6000:])
         statuses.append(edge.get("/api/health")[0])
         time.sleep(0.5)
-    assert statuses and set(statuses) == {200}, "the site answered through the roll: %s" % statuses
+    assert statuses and set(statuses) == {200}, "the site answered through the roll: %s\n%s" % (
+        statuses, "\n".join(edge.stderr().splitlines()[lines_before:])[-6000:])
     with browser.new_page() as page:
         assert page.goto(edge.url + "/").status == 200
         page.settle()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -143,10 +144,12 @@ def lambda_function(aws, name: str, code: str, region: str = REGION) -> str:
 class Backend:
     """An HTTP/1.1 server on a loopback address (in a thread): GET /health answers 200 while .healthy, else 503; every other
     request is answered with JSON {"backend", "method", "path", "query", "headers" (lower-case names)}.
-    .health_checks: how many health checks it answered."""
+    .health_checks: how many health checks it answered; .health_delay: seconds each health check waits before its
+    answer (a live target on a loaded machine)."""
 
-    def __init__(self, name: str, healthy: bool = True, host: str = "127.0.0.1"):
+    def __init__(self, name: str, healthy: bool = True, host: str = "127.0.0.1", health_delay: float = 0.0):
         self.name, self.healthy, self.health_checks, self.host = name, healthy, 0, host
+        self.health_delay = health_delay
         backend = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -161,6 +164,7 @@ class Backend:
                     self.rfile.read(length)
                 path, _, query = self.path.partition("?")
                 if path == "/health":
+                    time.sleep(backend.health_delay)
                     backend.health_checks += 1
                     status, data = (200 if backend.healthy else 503), b"ok"
                 else:
