@@ -9,6 +9,8 @@ use std::time::{Duration, SystemTime};
 use http::request::Parts;
 use http::{HeaderMap, StatusCode};
 
+use crate::cloudfront::router::ViewerProtocol;
+
 pub struct AccessLog {
     out: Mutex<std::io::Stdout>,
 }
@@ -42,7 +44,12 @@ fn field(v: Option<&str>) -> String {
 }
 
 impl LogLine {
-    pub fn new(parts: &Parts, client: SocketAddr, request_bytes: usize) -> Self {
+    pub fn new(parts: &Parts, client: SocketAddr, request_bytes: usize, protocol: &ViewerProtocol) -> Self {
+        let (scheme, tls_protocol, tls_cipher) = match protocol {
+            ViewerProtocol::Https(tls) => ("https", tls.protocol.clone(), tls.cipher.clone()),
+            ViewerProtocol::StandsForHttps => ("https", "-".to_string(), "-".to_string()),
+            ViewerProtocol::Http => ("http", "-".to_string(), "-".to_string()),
+        };
         let now = httpdate::fmt_http_date(SystemTime::now());
         let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok());
         let (date, time) = date_time(SystemTime::now()).unwrap_or_else(|| (now.clone(), "-".into()));
@@ -63,12 +70,12 @@ impl LogLine {
             "-".into(),                                               // 14 x-edge-result-type
             "-".into(),                                               // 15 x-edge-request-id
             field(header("host")),                                    // 16 x-host-header
-            "http".into(),                                            // 17 cs-protocol
+            scheme.into(),                                            // 17 cs-protocol
             request_bytes.to_string(),                                // 18 cs-bytes
             "-".into(),                                               // 19 time-taken
             field(header("x-forwarded-for")),                         // 20 x-forwarded-for
-            "-".into(),                                               // 21 ssl-protocol
-            "-".into(),                                               // 22 ssl-cipher
+            tls_protocol,                                             // 21 ssl-protocol
+            tls_cipher,                                               // 22 ssl-cipher
             "-".into(),                                               // 23 x-edge-response-result-type
             format!("{:?}", parts.version).replace("HTTP/", "HTTP/"), // 24 cs-protocol-version
             "-".into(),                                               // 25 fle-status

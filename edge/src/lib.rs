@@ -16,3 +16,4 @@ pub mod runtime;
 pub mod server;
 pub mod sigv4;
 pub mod targets;
+pub mod viewer_tls;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use nextstack_edge::cloudfront::cache::Cache;
 use nextstack_edge::cloudfront::functions::FunctionWorker;
 use nextstack_edge::cloudfront::router::Edge;
@@ -35,57 +35,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve a CloudFront distribution and/or Application Load Balancers (at least one front door).
-    Serve {
-        /// The distribution's id.
-        #[arg(long)]
-        distribution_id: Option<String>,
-        /// An Application Load Balancer to serve (name in the default region, or ARN), each listener on its own
-        /// loopback port; repeatable.
-        #[arg(long = "load-balancer", value_name = "NAME_OR_ARN")]
-        load_balancers: Vec<String>,
-        /// An API Gateway REST API to serve directly (its id in the default region, its execute-api host name, or a
-        /// custom domain name with base path mappings), on its own loopback port; repeatable.
-        #[arg(long = "rest-api", value_name = "ID_OR_DOMAIN")]
-        rest_apis: Vec<String>,
-        /// Replaces every target group's health check interval (e.g. 200ms), so that tests need not wait 30 s; its
-        /// timeout and thresholds are kept.
-        #[arg(long, value_parser = parse_duration)]
-        health_check_interval: Option<Duration>,
-        /// The AWS endpoint holding the deployment (an emulator's URL).
-        #[arg(long, env = "AWS_ENDPOINT_URL")]
-        endpoint: String,
-        /// Where to listen (port 0: any free port).
-        #[arg(long, default_value = "127.0.0.1:0")]
-        listen: SocketAddr,
-        /// The Node.js that runs functions built for this machine's CPU.
-        #[arg(long, default_value = "node")]
-        node: String,
-        /// A command that runs an arm64 Node.js here (e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu /opt/node-arm64/bin/node"),
-        /// for functions whose packages carry arm64 native modules.
-        #[arg(long, env = "NEXTSTACK_EDGE_NODE_ARM64")]
-        node_arm64: Option<String>,
-        /// Execution environments per function at most (reserved concurrency lowers it).
-        #[arg(long, default_value_t = 8)]
-        max_environments: usize,
-        /// How often invalidations are looked for.
-        #[arg(long, default_value = "1s", value_parser = parse_duration)]
-        invalidation_poll: Duration,
-        /// Also serve the control API here (loopback; port 0 picks one): Lambda's Invoke API for the functions the
-        /// edge runs, scheduled EventBridge rules fired on demand, a report of the functions' environments.
-        #[arg(long)]
-        control: Option<SocketAddr>,
-        /// Run the tasks of every ECS service in this cluster as local processes (repeatable; docs/edge.md, "ECS
-        /// tasks").
-        #[arg(long = "cluster", value_name = "NAME")]
-        clusters: Vec<String>,
-        /// The images file: the local directory and command that stand for each container image.
-        #[arg(long, value_name = "FILE")]
-        images: Option<PathBuf>,
-        /// A private endpoint the tasks name (e.g. an RDS instance's address and port) served here by a local
-        /// server: ADDRESS:PORT=127.0.0.1:PORT (repeatable; docs/edge.md, "ECS tasks").
-        #[arg(long = "endpoint-map", value_name = "ADDRESS:PORT=HOST:PORT", value_parser = ecs::endpoints::parse)]
-        endpoint_maps: Vec<ecs::endpoints::EndpointMap>,
-    },
+    Serve(Box<ServeArgs>),
     /// Run one standalone task of a task definition here to its end, as ECS RunTask would start it (docs/edge.md,
     /// "ECS tasks"); exits with the container's exit code.
     RunTask {
@@ -108,6 +58,67 @@ enum Command {
         #[arg(long, env = "AWS_ENDPOINT_URL")]
         endpoint: String,
     },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// The distribution's id.
+    #[arg(long)]
+    distribution_id: Option<String>,
+    /// An Application Load Balancer to serve (name in the default region, or ARN), each listener on its own
+    /// loopback port; repeatable.
+    #[arg(long = "load-balancer", value_name = "NAME_OR_ARN")]
+    load_balancers: Vec<String>,
+    /// An API Gateway REST API to serve directly (its id in the default region, its execute-api host name, or a
+    /// custom domain name with base path mappings), on its own loopback port; repeatable.
+    #[arg(long = "rest-api", value_name = "ID_OR_DOMAIN")]
+    rest_apis: Vec<String>,
+    /// Replaces every target group's health check interval (e.g. 200ms), so that tests need not wait 30 s; its
+    /// timeout and thresholds are kept.
+    #[arg(long, value_parser = parse_duration)]
+    health_check_interval: Option<Duration>,
+    /// The AWS endpoint holding the deployment (an emulator's URL).
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    endpoint: String,
+    /// Where to listen (port 0: any free port). Without --https-listen it stands for the distribution's HTTPS
+    /// side; with it, it is the HTTP side, where each behaviour's viewer protocol policy applies.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Also serve the distribution over HTTPS here (loopback; port 0 picks one), with a self-signed certificate
+    /// for its domain name, aliases, localhost and 127.0.0.1 made at start.
+    #[arg(long, value_name = "ADDR", requires = "distribution_id")]
+    https_listen: Option<SocketAddr>,
+    /// Write the HTTPS listener's certificate (PEM) here, for clients to trust.
+    #[arg(long, value_name = "FILE", requires = "https_listen")]
+    https_certificate: Option<PathBuf>,
+    /// The Node.js that runs functions built for this machine's CPU.
+    #[arg(long, default_value = "node")]
+    node: String,
+    /// A command that runs an arm64 Node.js here (e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu /opt/node-arm64/bin/node"),
+    /// for functions whose packages carry arm64 native modules.
+    #[arg(long, env = "NEXTSTACK_EDGE_NODE_ARM64")]
+    node_arm64: Option<String>,
+    /// Execution environments per function at most (reserved concurrency lowers it).
+    #[arg(long, default_value_t = 8)]
+    max_environments: usize,
+    /// How often invalidations are looked for.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    invalidation_poll: Duration,
+    /// Also serve the control API here (loopback; port 0 picks one): Lambda's Invoke API for the functions the
+    /// edge runs, scheduled EventBridge rules fired on demand, a report of the functions' environments.
+    #[arg(long)]
+    control: Option<SocketAddr>,
+    /// Run the tasks of every ECS service in this cluster as local processes (repeatable; docs/edge.md, "ECS
+    /// tasks").
+    #[arg(long = "cluster", value_name = "NAME")]
+    clusters: Vec<String>,
+    /// The images file: the local directory and command that stand for each container image.
+    #[arg(long, value_name = "FILE")]
+    images: Option<PathBuf>,
+    /// A private endpoint the tasks name (e.g. an RDS instance's address and port) served here by a local
+    /// server: ADDRESS:PORT=127.0.0.1:PORT (repeatable; docs/edge.md, "ECS tasks").
+    #[arg(long = "endpoint-map", value_name = "ADDRESS:PORT=HOST:PORT", value_parser = ecs::endpoints::parse)]
+    endpoint_maps: Vec<ecs::endpoints::EndpointMap>,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -142,72 +153,25 @@ async fn main() {
             }
         }
     }
-    let Command::Serve {
-        distribution_id,
-        load_balancers,
-        rest_apis,
-        health_check_interval,
-        endpoint,
-        listen,
-        node,
-        node_arm64,
-        max_environments,
-        invalidation_poll,
-        control,
-        clusters,
-        images,
-        endpoint_maps,
-    } = cli.command
-    else {
+    let Command::Serve(options) = cli.command else {
         unreachable!("run-task exits above")
     };
-    let options = Options {
-        distribution_id,
-        load_balancers,
-        rest_apis,
-        health_check_interval,
-        endpoint,
-        listen,
-        node,
-        node_arm64,
-        max_environments,
-        invalidation_poll,
-        control,
-        clusters,
-        images,
-        endpoint_maps,
-    };
-    if let Err(e) = serve(options).await {
+    if let Err(e) = serve(*options).await {
         eprintln!("nextstack-edge: error: {e}");
         std::process::exit(1);
     }
 }
 
-struct Options {
-    distribution_id: Option<String>,
-    load_balancers: Vec<String>,
-    rest_apis: Vec<String>,
-    health_check_interval: Option<Duration>,
-    endpoint: String,
-    listen: SocketAddr,
-    node: String,
-    node_arm64: Option<String>,
-    max_environments: usize,
-    invalidation_poll: Duration,
-    control: Option<SocketAddr>,
-    clusters: Vec<String>,
-    images: Option<PathBuf>,
-    endpoint_maps: Vec<ecs::endpoints::EndpointMap>,
-}
-
-async fn serve(options: Options) -> Result<(), String> {
-    let Options {
+async fn serve(options: ServeArgs) -> Result<(), String> {
+    let ServeArgs {
         distribution_id,
         load_balancers,
         rest_apis,
         health_check_interval,
         endpoint,
         listen,
+        https_listen,
+        https_certificate,
         node,
         node_arm64,
         max_environments,
@@ -222,10 +186,12 @@ async fn serve(options: Options) -> Result<(), String> {
             "nothing to serve: give --distribution-id ID, --load-balancer NAME_OR_ARN, --rest-api ID_OR_DOMAIN and/or --cluster NAME".into(),
         );
     }
-    if !listen.ip().is_loopback() {
-        return Err(format!(
-            "--listen {listen}: nextstack-edge serves on loopback addresses only"
-        ));
+    for (flag, addr) in [("--listen", Some(listen)), ("--https-listen", https_listen)] {
+        if let Some(addr) = addr.filter(|a| !a.ip().is_loopback()) {
+            return Err(format!(
+                "{flag} {addr}: nextstack-edge serves on loopback addresses only"
+            ));
+        }
     }
     // Bound first: the functions' environments are told where it is.
     let control_listener = match control {
@@ -302,6 +268,8 @@ async fn serve(options: Options) -> Result<(), String> {
                 function_worker: &rt.function_worker,
                 cache_dir: &cache_dir,
                 listen,
+                https_listen,
+                https_certificate: https_certificate.as_deref(),
                 invalidation_poll,
                 alb_origins: &alb_addresses,
             };
@@ -319,8 +287,14 @@ async fn serve(options: Options) -> Result<(), String> {
     )
     .await?;
     let registry = Arc::new(registry);
-    if let Some((_, edge, addr)) = &front_door {
-        println!("nextstack-edge: serving http://{addr} ({})", edge.distribution.id);
+    if let Some(door) = &front_door {
+        println!(
+            "nextstack-edge: serving http://{} ({})",
+            door.addr, door.edge.distribution.id
+        );
+        if let Some((_, _, addr)) = &door.https {
+            println!("nextstack-edge: serving https://{addr} ({})", door.edge.distribution.id);
+        }
     }
     for line in albs.lines.iter().chain(&api_lines) {
         println!("{line}");
@@ -333,10 +307,23 @@ async fn serve(options: Options) -> Result<(), String> {
     use std::io::Write;
     let _ = std::io::stdout().flush();
     match front_door {
-        Some((listener, edge, _)) => tokio::select! {
-            _ = server::serve(listener, edge) => Ok(()),
-            _ = shutdown() => Ok(()),
-        },
+        Some(door) => {
+            let plain = match door.https {
+                Some((listener, acceptor, _)) => {
+                    tokio::spawn(server::serve(
+                        listener,
+                        door.edge.clone(),
+                        server::Side::Https(acceptor),
+                    ));
+                    server::Side::Http
+                }
+                None => server::Side::StandsForHttps,
+            };
+            tokio::select! {
+                _ = server::serve(door.listener, door.edge, plain) => Ok(()),
+                _ = shutdown() => Ok(()),
+            }
+        }
         None => {
             shutdown().await;
             Ok(())
@@ -353,15 +340,23 @@ struct DistributionSetup<'a> {
     function_worker: &'a std::path::Path,
     cache_dir: &'a std::path::Path,
     listen: SocketAddr,
+    https_listen: Option<SocketAddr>,
+    https_certificate: Option<&'a std::path::Path>,
     invalidation_poll: Duration,
     alb_origins: &'a HashMap<String, SocketAddr>,
 }
 
+/// A distribution's listeners and router.
+struct FrontDoor {
+    listener: tokio::net::TcpListener,
+    addr: SocketAddr,
+    /// The HTTPS listener, its TLS and its address.
+    https: Option<(tokio::net::TcpListener, tokio_rustls::TlsAcceptor, SocketAddr)>,
+    edge: Arc<Edge>,
+}
+
 /// Loads the distribution, starts what it runs (functions, SQS mappings, invalidations) and binds its listener.
-async fn start_distribution(
-    s: DistributionSetup<'_>,
-    registry: &mut Registry,
-) -> Result<(tokio::net::TcpListener, Arc<Edge>, SocketAddr), String> {
+async fn start_distribution(s: DistributionSetup<'_>, registry: &mut Registry) -> Result<FrontDoor, String> {
     let DistributionSetup {
         id,
         aws,
@@ -370,6 +365,8 @@ async fn start_distribution(
         function_worker,
         cache_dir,
         listen,
+        https_listen,
+        https_certificate,
         invalidation_poll,
         alb_origins,
     } = s;
@@ -431,6 +428,10 @@ async fn start_distribution(
         .await
         .map_err(|e| format!("--listen {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let https = match https_listen {
+        Some(at) => Some(https_listener(&dist, at, addr, https_certificate).await?),
+        None => None,
+    };
     let cache = Arc::new(Cache::default());
     tokio::spawn(invalidations::follow(
         aws.cloudfront(),
@@ -443,8 +444,36 @@ async fn start_distribution(
         cache,
         functions,
         log: AccessLog::default(),
+        https_port: https.as_ref().map(|(_, _, a)| a.port()),
     });
-    Ok((listener, edge, addr))
+    Ok(FrontDoor {
+        listener,
+        addr,
+        https,
+        edge,
+    })
+}
+
+/// The distribution's HTTPS listener: bound, its certificate made for the distribution's names and both
+/// listeners' address, and written out where asked.
+async fn https_listener(
+    dist: &distribution::Distribution,
+    at: SocketAddr,
+    plain: SocketAddr,
+    certificate_out: Option<&std::path::Path>,
+) -> Result<(tokio::net::TcpListener, tokio_rustls::TlsAcceptor, SocketAddr), String> {
+    let listener = tokio::net::TcpListener::bind(at)
+        .await
+        .map_err(|e| format!("--https-listen {at}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let mut names = vec![dist.domain_name.clone(), "localhost".to_string()];
+    names.extend(dist.aliases.iter().cloned());
+    names.extend([addr.ip().to_string(), plain.ip().to_string()]);
+    let made = nextstack_edge::viewer_tls::certificate(&names)?;
+    if let Some(path) = certificate_out {
+        std::fs::write(path, &made.pem).map_err(|e| format!("--https-certificate {}: {e}", path.display()))?;
+    }
+    Ok((listener, made.acceptor, addr))
 }
 
 /// The tasks of the `--cluster`s' ECS services, run here until the edge stops (dropping the handle stops them).

@@ -30,6 +30,8 @@ pub struct Distribution {
     pub id: String,
     pub arn: String,
     pub domain_name: String,
+    /// Alternate domain names (CNAMEs): the HTTPS listener's certificate names them too.
+    pub aliases: Vec<String>,
     pub account: String,
     pub default_root_object: Option<String>,
     pub origins: HashMap<String, Arc<Origin>>,
@@ -256,6 +258,7 @@ pub async fn load(
         id: id.to_string(),
         arn,
         domain_name: dist.domain_name().to_string(),
+        aliases: config.aliases().map(|a| a.items().to_vec()).unwrap_or_default(),
         account,
         default_root_object: config
             .default_root_object()
@@ -1061,6 +1064,7 @@ mod tests {
             id: "E2TEST".into(),
             arn: "arn:aws:cloudfront::123456789012:distribution/E2TEST".into(),
             domain_name: "d111111abcdef8.cloudfront.net".into(),
+            aliases: Vec::new(),
             account: "123456789012".into(),
             default_root_object: None,
             origins: HashMap::new(),

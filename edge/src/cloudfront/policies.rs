@@ -257,6 +257,10 @@ pub struct ViewerConnection<'a> {
     pub address: SocketAddr,
     pub http_version: Version,
     pub user_agent: Option<&'a str>,
+    /// The viewer came over HTTPS (or over the plain listener that stands for it).
+    pub https: bool,
+    /// `CloudFront-Viewer-TLS` of a real TLS connection (the HTTPS listener).
+    pub tls: Option<&'a str>,
 }
 
 /// The viewer's device as CloudFront's device type headers report it ("Add CloudFront request headers" > "Device
@@ -311,8 +315,8 @@ pub fn device_of(user_agent: &str) -> Device {
     }
 }
 
-/// CloudFront-Viewer-TLS of a viewer on the edge's plain-HTTP listener, which stands for CloudFront's HTTPS side: a
-/// fixed, synthetic value in the documented `version:cipher:handshake` form (no TLS happens here).
+/// CloudFront-Viewer-TLS of a viewer on the edge's plain-HTTP listener when it stands for CloudFront's HTTPS side (no
+/// `--https-listen`): a fixed, synthetic value in the documented `version:cipher:handshake` form (no TLS happens).
 pub const SYNTHETIC_VIEWER_TLS: &str = "TLSv1.3:TLS_AES_128_GCM_SHA256:fullHandshake";
 
 /// The value CloudFront gives one of its headers (lower-case name) for this viewer, from "Add CloudFront request
@@ -324,8 +328,8 @@ pub fn cloudfront_header_value(name: &str, viewer: &ViewerConnection) -> Option<
     match name {
         // "Contains the IP address of the viewer and the source port of the request", `198.51.100.10:46532`.
         "cloudfront-viewer-address" => Some(format!("{}:{}", viewer.address.ip(), viewer.address.port())),
-        // "Contains the protocol of the viewer's request (HTTP or HTTPS)": the edge's listener stands for HTTPS.
-        "cloudfront-forwarded-proto" => Some("https".into()),
+        // "Contains the protocol of the viewer's request (HTTP or HTTPS)", lower-case as CloudFront sends it.
+        "cloudfront-forwarded-proto" => Some(if viewer.https { "https" } else { "http" }.into()),
         "cloudfront-viewer-http-version" => Some(
             match viewer.http_version {
                 Version::HTTP_09 => "0.9",
@@ -336,7 +340,12 @@ pub fn cloudfront_header_value(name: &str, viewer: &ViewerConnection) -> Option<
             }
             .into(),
         ),
-        "cloudfront-viewer-tls" => Some(SYNTHETIC_VIEWER_TLS.into()),
+        // Only a viewer that came over TLS has one.
+        "cloudfront-viewer-tls" => match (viewer.tls, viewer.https) {
+            (Some(tls), _) => Some(tls.into()),
+            (None, true) => Some(SYNTHETIC_VIEWER_TLS.into()),
+            (None, false) => None,
+        },
         "cloudfront-is-android-viewer" => flag(device().android),
         "cloudfront-is-desktop-viewer" => flag(device().desktop),
         "cloudfront-is-ios-viewer" => flag(device().ios),
@@ -917,6 +926,8 @@ mod tests {
             user_agent: Some(
                 "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
             ),
+            https: true,
+            tls: None,
         };
         let value = |n: &str| cloudfront_header_value(n, &viewer);
         assert_eq!(
@@ -974,5 +985,28 @@ mod tests {
             Selection::AllExcept(set(&["b"]))
         );
         assert!(Selection::All.union(&Selection::None).includes("x"));
+    }
+
+    /// Over real TLS the negotiated values; over plain HTTP (the HTTP side of an edge with an HTTPS listener) `http`
+    /// and no `CloudFront-Viewer-TLS`.
+    #[test]
+    fn protocol_headers_follow_the_viewers_connection() {
+        let mut viewer = ViewerConnection {
+            address: "198.51.100.10:46532".parse().unwrap(),
+            http_version: Version::HTTP_11,
+            user_agent: None,
+            https: true,
+            tls: Some("TLSv1.3:TLS_AES_256_GCM_SHA384:fullHandshake"),
+        };
+        assert_eq!(
+            cloudfront_header_value("cloudfront-viewer-tls", &viewer).as_deref(),
+            Some("TLSv1.3:TLS_AES_256_GCM_SHA384:fullHandshake")
+        );
+        (viewer.https, viewer.tls) = (false, None);
+        assert_eq!(
+            cloudfront_header_value("cloudfront-forwarded-proto", &viewer).as_deref(),
+            Some("http")
+        );
+        assert_eq!(cloudfront_header_value("cloudfront-viewer-tls", &viewer), None);
     }
 }

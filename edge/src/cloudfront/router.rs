@@ -36,12 +36,31 @@ use crate::lambda::pool::InvokeError;
 use crate::lambda::Outcome;
 use crate::origins::function_url::Failure;
 use crate::origins::{full, Body, BoxError, OriginRequest, OriginResponse};
+use crate::viewer_tls::ViewerTls;
 
 pub struct Edge {
     pub distribution: Distribution,
     pub cache: Arc<Cache>,
     pub functions: Option<FunctionWorker>,
     pub log: AccessLog,
+    /// The HTTPS listener's port (`--https-listen`), where `redirect-to-https` sends a viewer; None: there is only
+    /// the plain listener, which stands for the HTTPS side.
+    pub https_port: Option<u16>,
+}
+
+/// How a viewer reached the edge (`server::Side`).
+#[derive(Debug, Clone)]
+pub enum ViewerProtocol {
+    /// The plain listener of an edge with no HTTPS listener: treated as HTTPS (no policy redirects).
+    StandsForHttps,
+    Http,
+    Https(Arc<ViewerTls>),
+}
+
+impl ViewerProtocol {
+    pub fn is_https(&self) -> bool {
+        !matches!(self, ViewerProtocol::Http)
+    }
 }
 
 /// How the response came about, for `X-Cache` and the access log's edge result type.
@@ -53,6 +72,8 @@ pub enum ResultType {
     Error,
     FunctionGeneratedResponse,
     LambdaGeneratedResponse,
+    /// The viewer protocol policy redirected an HTTP request to HTTPS.
+    Redirect,
 }
 
 impl ResultType {
@@ -64,6 +85,7 @@ impl ResultType {
             ResultType::Error => "Error",
             ResultType::FunctionGeneratedResponse => "FunctionGeneratedResponse",
             ResultType::LambdaGeneratedResponse => "LambdaGeneratedResponse",
+            ResultType::Redirect => "Redirect",
         }
     }
 }
@@ -82,15 +104,21 @@ const HOP_BY_HOP: [&str; 9] = [
 const ALWAYS_FORWARDED: [&str; 4] = ["content-length", "content-type", "content-md5", "range"];
 
 impl Edge {
-    pub async fn handle(self: Arc<Self>, req: Request<Incoming>, client: SocketAddr) -> Response<Body> {
+    pub async fn handle(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+        client: SocketAddr,
+        protocol: ViewerProtocol,
+    ) -> Response<Body> {
         let started = Instant::now();
         let (parts, body) = req.into_parts();
         let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-        let mut line = LogLine::new(&parts, client, body.len());
+        let mut line = LogLine::new(&parts, client, body.len(), &protocol);
         let viewer = Client {
             ip: client.ip().to_string(),
             address: client,
             version: parts.version,
+            protocol,
         };
         let (status, mut headers, out_body, result) = self
             .process(parts.method.clone(), parts.uri, parts.headers, body, &viewer, false)
@@ -111,6 +139,40 @@ impl Edge {
         response
     }
 
+    /// `redirect-to-https`: "If a viewer submits an HTTP request, CloudFront returns an HTTP status code of 301
+    /// (Moved Permanently) to the viewer along with the HTTPS URL. The viewer then resubmits the request using the
+    /// new URL" (CloudFront API Reference, `CacheBehavior`, `ViewerProtocolPolicy`): the same host, path and query,
+    /// at the HTTPS listener's port. No function runs and nothing reaches the origin.
+    fn redirect_to_https(&self, uri: &http::Uri, headers: &HeaderMap) -> (StatusCode, HeaderMap, Body, ResultType) {
+        let host = headers
+            .get("host")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|h| h.parse::<http::uri::Authority>().ok())
+            .map(|a| a.host().to_string())
+            .unwrap_or_else(|| self.distribution.domain_name.clone());
+        let port = match self.https_port {
+            Some(443) | None => String::new(),
+            Some(p) => format!(":{p}"),
+        };
+        let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let location = format!("https://{host}{port}{path_and_query}");
+        let body = "<html>\r\n<head><title>301 Moved Permanently</title></head>\r\n<body>\r\n\
+                    <center><h1>301 Moved Permanently</h1></center>\r\n<hr><center>CloudFront</center>\r\n\
+                    </body>\r\n</html>\r\n";
+        let mut out = HeaderMap::new();
+        out.insert("content-type", HeaderValue::from_static("text/html"));
+        out.insert("server", HeaderValue::from_static("CloudFront"));
+        if let Ok(value) = HeaderValue::from_str(&location) {
+            out.insert("location", value);
+        }
+        (
+            StatusCode::MOVED_PERMANENTLY,
+            out,
+            full(Bytes::from_static(body.as_bytes())),
+            ResultType::Redirect,
+        )
+    }
+
     async fn process(
         &self,
         method: Method,
@@ -125,6 +187,18 @@ impl Edge {
         let mut path = uri.path().to_string();
         let mut query = uri.query().unwrap_or("").to_string();
         let behavior = dist.behavior_for(&path);
+        if !client.protocol.is_https() && !error_page_fetch {
+            match behavior.viewer_protocol_policy.as_str() {
+                "redirect-to-https" => return self.redirect_to_https(&uri, &headers),
+                "https-only" => {
+                    return error_page(
+                        StatusCode::FORBIDDEN,
+                        "This distribution requires HTTPS: the cache behavior's viewer protocol policy is https-only.",
+                    )
+                }
+                _ => {}
+            }
+        }
         if !behavior.allowed_methods.contains(&method) {
             return error_page(StatusCode::FORBIDDEN, "This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests.");
         }
@@ -643,6 +717,7 @@ pub struct Client {
     pub ip: String,
     pub address: SocketAddr,
     pub version: http::Version,
+    pub protocol: ViewerProtocol,
 }
 
 /// The viewer's headers as CloudFront passes them on: the viewer's own `CloudFront-*` headers dropped, and the ones
@@ -672,10 +747,16 @@ fn with_cloudfront_headers(behavior: &Behavior, mut headers: HeaderMap, client: 
         .get("user-agent")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let tls_header = match &client.protocol {
+        ViewerProtocol::Https(tls) => Some(tls.header_value()),
+        _ => None,
+    };
     let connection = ViewerConnection {
         address: client.address,
         http_version: client.version,
         user_agent: user_agent.as_deref(),
+        https: client.protocol.is_https(),
+        tls: tls_header.as_deref(),
     };
     for name in wanted {
         let (Some(value), Ok(name)) = (
@@ -932,6 +1013,7 @@ mod tests {
             ip: "127.0.0.1".into(),
             address: "127.0.0.1:50123".parse().unwrap(),
             version: http::Version::HTTP_11,
+            protocol: ViewerProtocol::StandsForHttps,
         };
         let mut behavior = test_behavior(None, "origin");
         let plain = with_cloudfront_headers(&behavior, viewer_headers(), &client);

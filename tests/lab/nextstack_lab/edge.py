@@ -31,6 +31,8 @@ from pathlib import Path
 from nextstack_lab import harness
 
 SERVING = re.compile(r"^nextstack-edge: serving (http://127\.0\.0\.1:\d+) \((\S+)\)$")
+# With --https-listen, the distribution's HTTPS listener, on the line after the serving line.
+SERVING_HTTPS = re.compile(r"^nextstack-edge: serving (https://127\.0\.0\.1:\d+) \((\S+)\)$")
 LISTENER = re.compile(r"^nextstack-edge: serving (http://127\.0\.0\.1:\d+) \((\S+) (HTTPS?):(\d+)\)$")
 REST_API = re.compile(r"^nextstack-edge: serving (http://127\.0\.0\.1:\d+) \((?:REST API|custom domain) (\S+)\)$")
 CONTROL = re.compile(r"^nextstack-edge: control (http://127\.0\.0\.1:\d+)$")
@@ -50,6 +52,7 @@ class EdgeServer:
         self.rest_api_names = list(rest_apis)
         self.rest_apis: dict[str, str] = {}
         self.url = None
+        self.https_url = None
         self.control_url = None
         self.listeners: dict[tuple[str, int], str] = {}
         self._header_lines = 0
@@ -83,8 +86,9 @@ class EdgeServer:
             cmd += ["--rest-api", name]
         cmd += self.extra_args
         control = "--control" in self.extra_args
-        expected = ((1 if self.distribution_id else 0) + self._listener_count() + len(self.rest_api_names)
-                    + (1 if control else 0))
+        https = "--https-listen" in self.extra_args
+        expected = ((1 if self.distribution_id else 0) + (1 if https else 0) + self._listener_count()
+                    + len(self.rest_api_names) + (1 if control else 0))
         self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, preexec_fn=harness._die_with_parent)
         for stream, sink in ((self.proc.stdout, self._out), (self.proc.stderr, self._err)):
@@ -92,7 +96,7 @@ class EdgeServer:
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             if len(self._out) >= expected:
-                self._parse_header(self._out[:expected], control)
+                self._parse_header(self._out[:expected], control, https)
                 self._header_lines = expected
                 return self
             if self.proc.poll() is not None:
@@ -102,8 +106,9 @@ class EdgeServer:
         self.stop()
         raise harness.HarnessError("nextstack-edge printed no serving line within %ss:\n%s" % (self.timeout, self.stderr()))
 
-    def _parse_header(self, lines: list[str], control: bool) -> None:
-        """The distribution's serving line (first), one line per listener, one per REST API, the control line (last)."""
+    def _parse_header(self, lines: list[str], control: bool, https: bool = False) -> None:
+        """The distribution's serving line (first; then its HTTPS line with --https-listen), one line per listener,
+        one per REST API, the control line (last)."""
         lines = list(lines)
         if self.distribution_id:
             match = SERVING.match(lines[0])
@@ -112,6 +117,14 @@ class EdgeServer:
                 raise harness.HarnessError("nextstack-edge's first line is not the serving line: %r" % lines[0])
             self.url = match.group(1)
             lines.pop(0)
+            if https:
+                match = SERVING_HTTPS.match(lines[0])
+                if not match:
+                    self.stop()
+                    raise harness.HarnessError("nextstack-edge's second line is not the HTTPS serving line: %r"
+                                               % lines[0])
+                self.https_url = match.group(1)
+                lines.pop(0)
         if control:
             match = CONTROL.match(lines[-1])
             if not match:
