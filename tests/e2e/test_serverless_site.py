@@ -499,6 +499,47 @@ def test_a_page_withdrawn_at_run_time_is_deleted_from_the_cache(site, browser):
     assert deletes and all('" 204 ' in line for line in deletes), deletes
 
 
+def test_http_is_redirected_to_https_and_the_site_works_there(site, browser, tmp_path):
+    """The module's behaviours are `redirect-to-https` (modules/nextjs-serverless/cdn.tf): served with its HTTPS side
+    too (a second edge on the same deployment, `--https-listen`), a visitor who types the http:// address is sent to
+    https:// (301, nothing reaches a function) and the site works there: the page renders over TLS, every request
+    of it is OK, and a Server Action (a POST, signed by the sign-body function) round-trips."""
+    certificate = tmp_path / "edge.pem"
+    edge = EdgeServer(site.edge.binary, site.moto.endpoint, site.outputs["distribution_id"],
+                      extra_args=["--https-listen", "127.0.0.1:0", "--https-certificate", str(certificate)],
+                      env=edge_env())
+    edge.start()
+    try:
+        status, headers, _ = edge.get("/guestbook?from=http")
+        assert status == 301 and headers["Location"] == edge.https_url + "/guestbook?from=http", headers.items()
+        assert headers["X-Cache"] == "Redirect from cloudfront"
+        with browser.new_page(ignore_https_errors=True) as page:
+            page.goto(edge.url + "/guestbook")
+            assert page.url == edge.https_url + "/guestbook", page.url
+            page.settle()
+            assert "Guestbook" in title(page)
+            page.fill("[data-testid=guestbook-name]", "Grace")
+            page.click("[data-testid=guestbook-submit]")
+            page.wait_for_selector("[data-testid=guestbook-result]", timeout=30_000)
+            assert page.inner_text("[data-testid=guestbook-result]") == "Thanks for signing, Grace!"
+            page.settle()
+            redirected = [e for e in page.exchanges if e.status == 301]
+            assert [e.url for e in redirected] == [edge.url + "/guestbook"], [str(e) for e in redirected]
+            assert all(e.url.startswith(edge.https_url) for e in page.exchanges if e not in redirected), \
+                [e.url for e in page.exchanges]
+            # As in test_server_action_round_trips: a Flight stream cancelled after its 200 is not a failure.
+            problems = [p for p in page.problems(statuses=(200, 301, 304))
+                        if not ("POST " in p and "/guestbook" in p and "-> 200 (net::ERR_ABORTED)" in p)]
+            assert not problems, problems
+        log = edge.access_log()
+        assert [f[13] for f in log if f[16] == "http"] == ["Redirect", "Redirect"], "only the two redirects over HTTP"
+        posts = [f for f in log if f[5] == "POST" and f[7] == "/guestbook"]
+        assert posts and all(f[8] == "200" and f[16] == "https" and f[20] == "TLSv1.3" for f in posts), posts
+    finally:
+        edge.stop()
+        print("--- second edge's stderr (last lines) ---\n" + harness._tail(edge.stderr(), 60))
+
+
 def test_zz_a_new_build_keeps_an_open_page_working(site, browser):
     """Runs last (it deploys a second build). A visitor who loaded /about from the first build keeps navigating
     without a failed request while the second build is applied (the first build's files stay, the server
