@@ -10,6 +10,7 @@ moto.
         edge.control_url              # with --control: http://127.0.0.1:PORT (its second line), else None
         edge.get("/about")            # urllib: (status, headers, body) without following redirects
         edge.access_log()             # the access-log lines so far (CloudFront's standard fields, tab-separated)
+        edge.access_log_with(pred)    # the same, once a line matching each predicate has arrived
         edge.stderr()                 # what it and the functions it runs wrote to stderr
 
 A start that fails (the edge exits, or prints no serving line within the timeout) raises HarnessError with
@@ -195,6 +196,20 @@ class EdgeServer:
     def access_log(self) -> list[list[str]]:
         lines = self._out[self._header_lines:]
         return [line.split("\t") for line in lines]
+
+    def access_log_with(self, *wanted, timeout: float = 15.0) -> list[list[str]]:
+        """The access log once each of `wanted` (a predicate over a line's fields) matches a line of it: the edge
+        writes a request's line before it answers, but this process reads the edge's stdout in a thread of its own,
+        so a line may arrive a moment after the answer. AssertionError with the log after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            log = self.access_log()
+            if all(any(w(fields) for fields in log) for w in wanted):
+                return log
+            if time.monotonic() > deadline:
+                raise AssertionError("the access log has no line for some of what was asked within %ss:\n%s"
+                                     % (timeout, "\n".join("\t".join(f) for f in log[-20:])))
+            time.sleep(0.05)
 
     def get(self, path: str, method: str = "GET", headers=None, body: bytes | None = None):
         """(status, headers, body) of one request, redirects not followed."""
