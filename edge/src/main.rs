@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use nextstack_edge::cloudfront::cache::Cache;
 use nextstack_edge::cloudfront::functions::FunctionWorker;
-use nextstack_edge::cloudfront::router::Edge;
+use nextstack_edge::cloudfront::router::{Edge, ViewerProtocol};
 use nextstack_edge::cloudfront::{distribution, invalidations};
 use nextstack_edge::control::{self, Control};
 use nextstack_edge::ecs;
@@ -310,14 +310,10 @@ async fn serve(options: ServeArgs) -> Result<(), String> {
         Some(door) => {
             let plain = match door.https {
                 Some((listener, acceptor, _)) => {
-                    tokio::spawn(server::serve(
-                        listener,
-                        door.edge.clone(),
-                        server::Side::Https(acceptor),
-                    ));
-                    server::Side::Http
+                    tokio::spawn(server::serve(listener, door.edge.clone(), server::Side::Tls(acceptor)));
+                    server::Side::Plain(ViewerProtocol::Http)
                 }
-                None => server::Side::StandsForHttps,
+                None => server::Side::Plain(ViewerProtocol::StandsForHttps),
             };
             tokio::select! {
                 _ = server::serve(door.listener, door.edge, plain) => Ok(()),

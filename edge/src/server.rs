@@ -13,15 +13,12 @@ use tokio_rustls::TlsAcceptor;
 use crate::cloudfront::router::{Edge, ViewerProtocol};
 use crate::viewer_tls::ViewerTls;
 
-/// What a listener's connections are.
+/// What a listener's connections are: plain, reaching the router as the given protocol (`Http`, or `StandsForHttps`
+/// when there is no HTTPS listener), or TLS (`Https` with what each connection negotiated).
 #[derive(Clone)]
 pub enum Side {
-    /// Plain HTTP that stands for HTTPS (no HTTPS listener).
-    StandsForHttps,
-    /// The distribution's HTTP side.
-    Http,
-    /// The distribution's HTTPS side.
-    Https(TlsAcceptor),
+    Plain(ViewerProtocol),
+    Tls(TlsAcceptor),
 }
 
 pub async fn serve(listener: TcpListener, edge: Arc<Edge>, side: Side) {
@@ -35,9 +32,8 @@ pub async fn serve(listener: TcpListener, edge: Arc<Edge>, side: Side) {
         let (edge, side) = (edge.clone(), side.clone());
         tokio::spawn(async move {
             match side {
-                Side::StandsForHttps => connection(stream, edge, client, ViewerProtocol::StandsForHttps).await,
-                Side::Http => connection(stream, edge, client, ViewerProtocol::Http).await,
-                Side::Https(acceptor) => {
+                Side::Plain(protocol) => connection(stream, edge, client, protocol).await,
+                Side::Tls(acceptor) => {
                     // A handshake that fails (a client that does not trust the certificate) ends the connection.
                     let Ok(stream) = acceptor.accept(stream).await else {
                         return;
