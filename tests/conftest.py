@@ -4,7 +4,7 @@
     aws               function the same server, reset (wiped) before the test
     aws_faults        function RequestCounter of an aws_proxy in front of `aws`: .url, .inject(Fault...), .snapshot();
                       pass env={"AWS_ENDPOINT_URL": aws_faults.url} to terraform() to go through it
-    provider_binary   session  Path of the provider built by `cargo build -p terraform-provider-nextstack`
+    provider_binary   session  Path of the provider built by cargo (harness.build_provider)
     provider_mirror   session  Mirror(path, cli_config): filesystem mirror with a copy of provider_binary
     terraform         function factory, parametrized over Terraform 1.15.5 / 1.0.3 (ids tf1.15 / tf1.0)
     terraform_latest  function the same factory for Terraform 1.15.5 only

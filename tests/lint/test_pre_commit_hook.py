@@ -1,7 +1,6 @@
 """The repository's .pre-commit-hooks.yaml, used by real pre-commit from another repository."""
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -28,16 +27,6 @@ data "terraform_remote_state" "network" {
 """
 
 
-def lint_binary() -> Path:
-    cargo = shutil.which("cargo")
-    assert cargo, "cargo not found on PATH"
-    subprocess.run([cargo, "build", "-q", "-p", "nextstack-lint"], cwd=harness.REPO_ROOT, check=True)
-    target = Path(os.environ.get("CARGO_TARGET_DIR", harness.REPO_ROOT / "target"))
-    binary = target / "debug" / "nextstack-lint"
-    assert binary.is_file(), binary
-    return binary
-
-
 def git(repo, *args):
     subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=repo, check=True, capture_output=True)
 
@@ -58,7 +47,7 @@ def linter_on_path(tmp_path) -> Path:
     """A directory holding only a freshly built nextstack-lint, to put first on PATH (language: system)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "nextstack-lint").symlink_to(lint_binary())
+    (bin_dir / "nextstack-lint").symlink_to(harness.build_lint())
     return bin_dir
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -32,26 +31,7 @@ REGIONS = (ORIGIN_REGION, EDGE_REGION)
 
 def lint_binary() -> Path:
     """nextstack-lint, built by cargo (NEXTSTACK_LINT_BINARY=/path uses that file)."""
-    override = os.environ.get("NEXTSTACK_LINT_BINARY")
-    if override:
-        return Path(override)
-    proc = subprocess.run(
-        ["cargo", "build", "-q", "-p", "nextstack-lint", "--message-format=json-render-diagnostics"],
-        cwd=harness.REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    if proc.returncode != 0:
-        raise harness.HarnessError("cargo build -p nextstack-lint failed:\n" + proc.stderr[-4000:])
-    for line in proc.stdout.splitlines():
-        try:
-            msg = json.loads(line)
-        except ValueError:
-            continue
-        if msg.get("reason") == "compiler-artifact" and msg.get("executable") and msg["target"]["name"] == "nextstack-lint":
-            return Path(msg["executable"])
-    raise harness.HarnessError("cargo build -p nextstack-lint reported no executable")
+    return harness.build_lint()
 
 
 def deploy_order(directory: Path, lint: Path | None = None) -> list[Path]:
