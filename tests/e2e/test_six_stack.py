@@ -554,6 +554,17 @@ def check_auto_deploy(aws, stacks, edge, browser) -> list[str]:
     # By ARN: the control API takes the function's region from it (the site's own functions are in us-east-1).
     deployer = events.list_targets_by_rule(Rule=rule["Name"])["Targets"][0]["Arn"]
     event = push_event(repository_url.split(".", 1)[0], six_stack.ORIGIN_REGION, repository, digest, "v2")
+    # The roll starts from a steady service: its task healthy in the target group, the first deployment completed.
+    # The site answers before that (the ALB fails open to a task still in its first health checks, 15 s apart), but a
+    # task not yet healthy is not one ECS must keep ("tasks for services that do use a load balancer are considered
+    # healthy if they are in the RUNNING state and ... reported as healthy by the load balancer", UpdateService), so
+    # a push within ~30 s of the edge's start rightly stops it at once and the site is down until the new task is up:
+    # CI's run met that when the checks above went quickly.
+    first_completed = re.compile(r"ECS service \S+: deployment completed: \d+ tasks running")
+    deadline = time.monotonic() + 120
+    while not first_completed.search(edge.stderr()):
+        assert time.monotonic() < deadline, "the service never became steady:\n" + edge.stderr()[-6000:]
+        time.sleep(0.5)
     lines_before = len(edge.stderr().splitlines())
     req = urllib.request.Request(edge.control_url + "/2015-03-31/functions/%s/invocations" % deployer, method="POST",
                                  data=json.dumps(event).encode())
@@ -573,8 +584,12 @@ def check_auto_deploy(aws, stacks, edge, browser) -> list[str]:
             result["taskDefinition"], edge.stderr()[-6000:])
         statuses.append(edge.get("/api/health")[0])
         time.sleep(0.5)
-    assert statuses and set(statuses) == {200}, "the site answered through the roll: %s\n%s" % (
-        statuses, "\n".join(edge.stderr().splitlines()[lines_before:])[-6000:])
+    # On failure: the edge's lines since the invocation, and before them its task and health lines since it started
+    # (how the tasks it rolled from got where they were).
+    history = [line for line in edge.stderr().splitlines()[:lines_before]
+               if line.startswith(("nextstack-edge: ECS service", "nextstack-edge: target group"))]
+    assert statuses and set(statuses) == {200}, "the site answered through the roll: %s\n%s\n--- then:\n%s" % (
+        statuses, "\n".join(history)[-3000:], "\n".join(edge.stderr().splitlines()[lines_before:])[-6000:])
     with browser.new_page() as page:
         assert page.goto(edge.url + "/").status == 200
         page.settle()
