@@ -12,7 +12,6 @@ Balancers user guide, "Deregistration delay". Needs root, as every ECS test of t
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 import urllib.error
@@ -104,19 +103,6 @@ class Poller:
         self._thread.join(15)
 
 
-def wait_line(edge, pattern: str, after: int = 0, timeout: float = 60.0) -> re.Match:
-    """The first line of the edge's stderr matching `pattern` among the lines from index `after` on."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for line in edge.stderr().splitlines()[after:]:
-            m = re.search(pattern, line)
-            if m:
-                return m
-        assert edge.proc.poll() is None, "the edge exited:\n" + edge.stderr()
-        time.sleep(0.1)
-    raise AssertionError("no line matching %r within %ss:\n%s" % (pattern, timeout, edge.stderr()[-8000:]))
-
-
 def deployer(aws, role: str, repository_uri: str) -> str:
     """modules/application's auto-deploy function, its index.mjs as the module zips it, with the module's settings."""
     lam = aws.client("lambda", REGION)
@@ -153,8 +139,8 @@ def test_rolling_deployments_by_digest_with_rollback(aws, edge_binary, tmp_path)
     with alb_edge(edge_binary, aws, [alb.arn], extra_args=[
             "--cluster", "deploys", "--images", str(images), "--control", "127.0.0.1:0"]) as edge:
         front = edge.listeners[("deploys", 80)] + "/"
-        wait_line(edge, r"ECS service web: deployment completed: 1 tasks running \(deployment \S+, %s\)" % v1)
-        first = TASK_STARTED.search(wait_line(edge, TASK_STARTED.pattern).string).group(2)
+        edge.wait_for_line(r"ECS service web: deployment completed: 1 tasks running \(deployment \S+, %s\)" % v1)
+        first = TASK_STARTED.search(edge.wait_for_line(TASK_STARTED.pattern).string).group(2)
         poller = Poller(front)
         try:
             # v2 by digest, by hand: the new task starts and turns healthy before the old one is deregistered; the
@@ -163,18 +149,19 @@ def test_rolling_deployments_by_digest_with_rollback(aws, edge_binary, tmp_path)
             v2 = revision(ecs, "%s@%s" % (uri, digests["v2"]))
             ecs.update_service(cluster="deploys", service="web", taskDefinition=v2)
             deployment = ecs.describe_services(cluster="deploys", services=["web"])["services"][0]["deployments"][0]
-            wait_line(edge, r"deployment %s started: task definition %s, replacing deployment" % (deployment["id"], v2),
-                      start)
-            second = wait_line(edge, r"task (\w+) started \(%s\)" % v2, start).group(1)
-            healthy = wait_line(edge, r"target group deploys: target %s is healthy" % second, start)
-            draining = wait_line(edge, r"task %s deregistering \(draining; deregistration delay 30s\)" % first, start)
+            edge.wait_for_line(r"deployment %s started: task definition %s, replacing deployment"
+                               % (deployment["id"], v2), start)
+            second = edge.wait_for_line(r"task (\w+) started \(%s\)" % v2, start).group(1)
+            healthy = edge.wait_for_line(r"target group deploys: target %s is healthy" % second, start)
+            draining = edge.wait_for_line(r"task %s deregistering \(draining; deregistration delay 30s\)" % first,
+                                          start)
             drained_at = time.monotonic()
-            wait_line(edge, r"task %s stopped: Scaling activity initiated by \(deployment %s\)"
+            edge.wait_for_line(r"task %s stopped: Scaling activity initiated by \(deployment %s\)"
                       % (first, deployment["id"]), start)
             assert time.monotonic() - drained_at < 10, "no connection open: the deregistration completes early"
             lines = edge.stderr().splitlines()
             assert lines.index(healthy.string) < lines.index(draining.string), "new task healthy before the old goes"
-            wait_line(edge, r"deployment completed: 1 tasks running \(deployment %s, %s\)" % (deployment["id"], v2),
+            edge.wait_for_line(r"deployment completed: 1 tasks running \(deployment %s, %s\)" % (deployment["id"], v2),
                       start)
             rolled = poller.mark()
             time.sleep(1)
@@ -184,13 +171,14 @@ def test_rolling_deployments_by_digest_with_rollback(aws, edge_binary, tmp_path)
             start, before_v3 = len(edge.stderr().splitlines()), poller.mark()
             v3 = revision(ecs, "%s@%s" % (uri, digests["v3"]))
             ecs.update_service(cluster="deploys", service="web", taskDefinition=v3)
-            failed = wait_line(edge, r"deployment failed: the deployment circuit breaker tripped after (\d+) failed "
+            failed = edge.wait_for_line(r"deployment failed: the deployment circuit breaker tripped after (\d+) failed "
                                       r"tasks \(threshold 3\) in deployment \S+ \(%s\); rolling back to deployment %s "
                                       r"\(%s\)" % (v3, deployment["id"], v2), start)
             assert failed.group(1) == "3"
-            rollback = wait_line(edge, r"deployment (\S+) started: task definition %s, replacing" % v2, start).group(1)
+            rollback = edge.wait_for_line(r"deployment (\S+) started: task definition %s, replacing" % v2,
+                                          start).group(1)
             assert rollback != deployment["id"], "a rollback is a new deployment of the last completed one's revision"
-            wait_line(edge, r"deployment completed: 1 tasks running \(deployment %s, %s\)" % (rollback, v2), start)
+            edge.wait_for_line(r"deployment completed: 1 tasks running \(deployment %s, %s\)" % (rollback, v2), start)
             assert "[web] cannot start: the configuration is missing" in edge.stderr()
             assert {b for _, b in poller.answers[before_v3:]} == {"v2"}, "v2 served through the failed deployment"
 
@@ -209,7 +197,7 @@ def test_rolling_deployments_by_digest_with_rollback(aws, edge_binary, tmp_path)
                 described["deployments"][0]["id"], (result, described["deployments"])
             pinned = ecs.describe_task_definition(taskDefinition=result["taskDefinition"])["taskDefinition"]
             assert pinned["containerDefinitions"][0]["image"] == "%s@%s" % (uri, digests["v4"])
-            wait_line(edge, r"deployment completed: 1 tasks running \(deployment %s, %s\)"
+            edge.wait_for_line(r"deployment completed: 1 tasks running \(deployment %s, %s\)"
                       % (result["deployment"], result["taskDefinition"]), start)
             rolled = poller.mark()
             time.sleep(1)

@@ -560,11 +560,7 @@ def check_auto_deploy(aws, stacks, edge, browser) -> list[str]:
     # healthy if they are in the RUNNING state and ... reported as healthy by the load balancer", UpdateService), so
     # a push within ~30 s of the edge's start rightly stops it at once and the site is down until the new task is up:
     # CI's run met that when the checks above went quickly.
-    first_completed = re.compile(r"ECS service \S+: deployment completed: \d+ tasks running")
-    deadline = time.monotonic() + 120
-    while not first_completed.search(edge.stderr()):
-        assert time.monotonic() < deadline, "the service never became steady:\n" + edge.stderr()[-6000:]
-        time.sleep(0.5)
+    edge.wait_for_line(r"ECS service \S+: deployment completed: \d+ tasks running", timeout=120)
     lines_before = len(edge.stderr().splitlines())
     req = urllib.request.Request(edge.control_url + "/2015-03-31/functions/%s/invocations" % deployer, method="POST",
                                  data=json.dumps(event).encode())

@@ -11,6 +11,7 @@ moto.
         edge.get("/about")            # urllib: (status, headers, body) without following redirects
         edge.access_log()             # the access-log lines so far (CloudFront's standard fields, tab-separated)
         edge.access_log_with(pred)    # the same, once a line matching each predicate has arrived
+        edge.wait_for_line(pattern)   # the first stderr line matching a regex, once it is there
         edge.stderr()                 # what it and the functions it runs wrote to stderr
 
 A start that fails (the edge exits, or prints no serving line within the timeout) raises HarnessError with
@@ -192,6 +193,19 @@ class EdgeServer:
             time.sleep(0.5)
         raise AssertionError("%s did not answer 200 within %ss (last %s):\n%s"
                              % (what, timeout, status, self.stderr()[-6000:]))
+
+    def wait_for_line(self, pattern: str, after: int = 0, timeout: float = 60.0) -> re.Match:
+        """The first line of the edge's stderr matching `pattern` (re.search) among the lines from index `after` on,
+        once it is there. AssertionError with the stderr when the edge exits or `timeout` seconds pass."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.stderr().splitlines()[after:]:
+                m = re.search(pattern, line)
+                if m:
+                    return m
+            assert self.proc.poll() is None, "the edge exited:\n" + self.stderr()
+            time.sleep(0.1)
+        raise AssertionError("no line matching %r within %ss:\n%s" % (pattern, timeout, self.stderr()[-8000:]))
 
     def access_log(self) -> list[list[str]]:
         lines = self._out[self._header_lines:]
