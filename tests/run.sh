@@ -14,13 +14,14 @@ cd "$ROOT"
 section() { printf '\n==================== %s ====================\n' "$*"; }
 started=$SECONDS
 
-# What the run writes lives in the clone (target/, .tools/), the cache outside it and pytest's temporary
-# directory; printed at the start and the end so that a run that fills the disk says so in its own output.
+# What the run writes lives in the clone (target/ or $CARGO_TARGET_DIR, .tools/), the cache outside it and
+# pytest's temporary directory; printed at the start and the end so that a run that fills the disk says so in its
+# own output.
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/nextstack"
 disk() {
     printf 'disk, %s:\n' "$1"
     df -h "$ROOT" "$(dirname "$cache")" "${TMPDIR:-/tmp}" 2>/dev/null | awk 'NR == 1 || !seen[$0]++'
-    du -sh target .tools "$cache" 2>/dev/null || true
+    du -sh "${CARGO_TARGET_DIR:-target}" .tools "$cache" 2>/dev/null || true
 }
 disk "before the run"
 trap 'disk "at the end of the run"' EXIT
